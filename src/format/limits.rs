@@ -1,0 +1,41 @@
+//! Every size bound pbsh enforces on untrusted bytes, in one place.
+//!
+//! Decoders check a length against these before allocating; nothing here does I/O.
+//! A `// LIMIT:` comment beside each use points back to this file.
+
+/// Largest plaintext of one chunk (PBS's dynamic maximum at 4 MiB average; SPEC: formats.md §2.5).
+pub const MAX_CHUNK_SIZE: usize = 16 * 1024 * 1024;
+
+/// Largest plaintext of a blob file accepted on write or produced on decode (SPEC: formats.md §2.3).
+pub const MAX_BLOB_SIZE: usize = 128 * 1024 * 1024;
+
+/// Largest encoded blob or chunk file we read into memory: the largest payload plus header,
+/// plus zstd's worst-case expansion of an incompressible 128 MiB payload (well under 1 MiB).
+pub const MAX_ENCODED_BLOB_SIZE: usize = MAX_BLOB_SIZE + 1024 * 1024;
+
+/// Largest manifest (index.json.blob) plaintext. Real manifests are a few KiB.
+pub const MAX_MANIFEST_SIZE: usize = 16 * 1024 * 1024;
+
+/// Largest number of entries in one index file: 2^24 entries is 64 TiB at 4 MiB chunks.
+pub const MAX_INDEX_ENTRIES: usize = 1 << 24;
+
+/// Largest key file we parse (real ones are under 1 KiB).
+pub const MAX_KEY_FILE_SIZE: usize = 64 * 1024;
+
+/// Largest KDF salt in a key file (PBS writes 32 bytes).
+pub const MAX_KDF_SALT_SIZE: usize = 1024;
+
+/// Largest scrypt memory use `128 * n * r` we agree to run (PBS's own bound is about 1025 MiB).
+pub const MAX_SCRYPT_MEMORY_BYTES: u64 = 1025 * 1024 * 1024;
+
+/// Largest scrypt parallelism `p` (PBS writes 1).
+pub const MAX_SCRYPT_P: u64 = 16;
+
+/// Largest PBKDF2 iteration count (PBS writes 65535).
+pub const MAX_PBKDF2_ITERATIONS: u64 = 10_000_000;
+
+/// Shortest passphrase PBS accepts for a key file.
+pub const MIN_PASSPHRASE_LEN: usize = 5;
+
+/// Fixed chunk size for image archives (the server insists on it; SPEC: formats.md §4.2).
+pub const FIXED_CHUNK_SIZE: usize = 4 * 1024 * 1024;

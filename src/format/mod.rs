@@ -1,0 +1,19 @@
+//! PBS's byte formats as pure codecs: blobs, indexes, manifests, keys, the chunkers and their limits.
+//!
+//! Nothing in this folder opens a file or a socket; every codec works on slices or `Read`/`Write`,
+//! so vectors, corruption tests and fuzzers can drive it directly.
+
+pub mod blob;
+pub mod canonical_json;
+pub mod chunker;
+pub mod crypt;
+pub mod digest;
+pub mod error;
+pub mod index;
+pub mod keyfile;
+pub mod limits;
+pub mod manifest;
+pub mod master_key;
+pub mod paperkey;
+
+pub use error::FormatError;

@@ -1,0 +1,10 @@
+//! pbsh: a persistent, interactive shell that does the job of proxmox-backup-client.
+//!
+//! Layers (imports point down only): `shell` → `repo` → `format`, with `util` below all. See shared/design.md.
+
+#![deny(clippy::unwrap_used)]
+
+pub mod format;
+pub mod repo;
+pub mod shell;
+pub mod util;

@@ -1,0 +1,129 @@
+//! The command set shared by the shell, scripts and one-shot use: parsing and dispatch.
+//!
+//! One file per command family; each parses its arguments with clap and renders through `output`.
+
+pub mod key;
+
+use crate::shell::Session;
+use anyhow::{bail, Result};
+use clap::{Parser, Subcommand};
+
+/// Commands of the shell and of one-shot `pbsh CMD …`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage encryption keys (passphrase keys, RSA master keys, paperkeys)
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Print the current location
+    Pwd,
+    /// Leave the shell
+    #[command(alias = "quit")]
+    Exit,
+    /// Commands that later milestones add; listed so the shell can say so clearly.
+    #[command(external_subcommand)]
+    Other(Vec<String>),
+}
+
+/// One shell line's words, parsed without a program name.
+#[derive(Debug, Parser)]
+#[command(no_binary_name = true, name = "", disable_version_flag = true)]
+pub struct ShellLine {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What a command asks of the shell loop afterwards.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Exit,
+}
+
+/// Commands of proxmox-backup-client and the shell that are not built yet, with where they land.
+const PLANNED: &[(&str, &str)] = &[
+    ("ls", "the shell issue"),
+    ("cd", "the shell issue"),
+    ("stat", "the shell issue"),
+    ("find", "the shell issue"),
+    ("cat", "the shell issue"),
+    ("get", "the shell issue"),
+    ("backup", "the datastore and engine issue"),
+    ("restore", "the datastore and engine issue"),
+    ("snapshot", "the datastore and engine issue"),
+    ("forget", "the datastore and engine issue"),
+    ("prune", "the datastore and engine issue"),
+    ("gc", "the datastore and engine issue"),
+    ("garbage-collect", "the datastore and engine issue"),
+    ("verify", "the datastore and engine issue"),
+    ("status", "the datastore and engine issue"),
+    ("catalog", "the pxar and catalog issue"),
+    ("ns", "the datastore and engine issue"),
+    ("task", "the remote repository issue"),
+    ("login", "the remote repository issue"),
+    ("logout", "the remote repository issue"),
+    ("mount", "the mount issue"),
+    ("umount", "the mount issue"),
+    ("bench", "the benchmark issue"),
+    ("serve", "the server issue"),
+];
+
+/// Runs one parsed command against the session.
+pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
+    match command {
+        Command::Key(cmd) => key::run(session, cmd).map(|()| Flow::Continue),
+        Command::Pwd => {
+            let location = session.location();
+            writeln!(session.out, "{location}")?;
+            Ok(Flow::Continue)
+        }
+        Command::Exit => Ok(Flow::Exit),
+        Command::Other(words) => {
+            let name = words.first().map(String::as_str).unwrap_or_default();
+            match PLANNED.iter().find(|(planned, _)| *planned == name) {
+                Some((_, milestone)) => bail!("{name}: not yet available (it lands with {milestone})"),
+                None => match suggest(name) {
+                    Some(s) => bail!("unknown command `{name}` (did you mean `{s}`?)"),
+                    None => bail!("unknown command `{name}` (try `help`)"),
+                },
+            }
+        }
+    }
+}
+
+/// The closest known command name, if one is close enough to be a typo.
+fn suggest(name: &str) -> Option<&'static str> {
+    let known = ["key", "pwd", "exit", "help"].into_iter().chain(PLANNED.iter().map(|(n, _)| *n));
+    known
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, k)| *d <= 2 && *d < k.len())
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+use std::io::Write as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_misses_only() {
+        assert_eq!(suggest("kye"), Some("key"));
+        assert_eq!(suggest("restor"), Some("restore"));
+        assert_eq!(suggest("zzzzzz"), None);
+    }
+}

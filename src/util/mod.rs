@@ -1,0 +1,5 @@
+//! Small shared pieces below every layer: atomic file writes, secret input, standard paths.
+
+pub mod atomic;
+pub mod paths;
+pub mod secrets;
