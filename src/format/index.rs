@@ -64,11 +64,13 @@ impl DynamicIndex {
             ends.push(end);
             digests.push(ChunkDigest(digest_bytes.try_into().unwrap_or_default()));
         }
-        Ok(DynamicIndex {
+        let index = DynamicIndex {
             header,
             ends,
             digests,
-        })
+        };
+        check_stored_csum("dynamic index", &index.header, &index.compute_csum().0)?;
+        Ok(index)
     }
 
     pub fn chunk_count(&self) -> usize {
@@ -157,12 +159,14 @@ impl FixedIndex {
             .chunks_exact(DIGEST_LEN)
             .map(|d| ChunkDigest(d.try_into().unwrap_or_default()))
             .collect();
-        Ok(FixedIndex {
+        let index = FixedIndex {
             header,
             size,
             chunk_size,
             digests,
-        })
+        };
+        check_stored_csum("fixed index", &index.header, &index.compute_csum().0)?;
+        Ok(index)
     }
 
     pub fn chunk_count(&self) -> usize {
@@ -323,6 +327,36 @@ fn decode_header(raw: &[u8], magic: &[u8; 8], what: &'static str) -> Result<Inde
         ctime_epoch_secs: read_u64(raw, 24) as i64,
         stored_csum: raw.get(32..64).and_then(|b| b.try_into().ok()).unwrap_or_default(),
     })
+}
+
+/// PBS writes the checksum at close, so a mismatch means the entries or the header were damaged.
+fn check_stored_csum(what: &'static str, header: &IndexHeader, computed: &[u8; 32]) -> Result<()> {
+    if &header.stored_csum != computed {
+        return Err(FormatError::invalid(
+            what,
+            format!(
+                "checksum mismatch (stored {}, computed {})",
+                hex::encode(header.stored_csum),
+                hex::encode(computed)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an index's recomputed `(csum, size)` against what the manifest recorded.
+pub fn check_against_manifest(what: &str, computed: ([u8; 32], u64), csum_hex: &str, size: u64) -> Result<()> {
+    let (csum, computed_size) = computed;
+    if !hex::encode(csum).eq_ignore_ascii_case(csum_hex) || computed_size != size {
+        return Err(FormatError::invalid(
+            "index",
+            format!(
+                "{what}: does not match the manifest (size {computed_size} vs {size}, checksum {} vs {csum_hex})",
+                hex::encode(csum)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_entry_count(what: &'static str, count: usize) -> Result<()> {

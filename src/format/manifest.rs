@@ -208,13 +208,8 @@ impl Manifest {
     /// Serializes as PBS does: pretty JSON, 2-space indent, keys sorted, no trailing newline.
     pub fn to_json_bytes(&self) -> Result<Vec<u8>> {
         // Through `Value` (a BTreeMap without preserve_order) so keys come out sorted.
-        let mut value = serde_json::to_value(self)
-            .map_err(|e| FormatError::invalid("manifest", e.to_string()))?;
-        if self.signature.is_none() {
-            if let Value::Object(map) = &mut value {
-                map.remove("signature");
-            }
-        }
+        // An unsigned manifest carries `"signature": null`, as PBS writes it.
+        let value = serde_json::to_value(self).map_err(|e| FormatError::invalid("manifest", e.to_string()))?;
         serde_json::to_vec_pretty(&value).map_err(|e| FormatError::invalid("manifest", e.to_string()))
     }
 }
