@@ -11,7 +11,7 @@ const WINDOW_SIZE: usize = 64;
 
 /// PBS's Buzhash table (inherited from casync): 256 fixed 32-bit values, part of the format.
 #[rustfmt::skip]
-const BUZHASH_TABLE: [u32; 256] = [
+pub const BUZHASH_TABLE: [u32; 256] = [
     0x458be752, 0xc10748cc, 0xfbbcdbb8, 0x6ded5b68, 0xb10a82b5, 0x20d75648, 0xdfc5665f, 0xa8428801,
     0x7ebf5191, 0x841135c7, 0x65cc53b3, 0x280a597c, 0x16f60255, 0xc78cbc3e, 0x294415f5, 0xb938d494,
     0xec85c4e6, 0xb7d33edc, 0xe549b544, 0xfdeda5aa, 0x882bf287, 0x3116737c, 0x05569956, 0xe8cc1f68,

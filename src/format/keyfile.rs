@@ -42,6 +42,7 @@ impl KdfKind {
 
 /// The `kdf` member of a key file, tagged `Scrypt` / `PBKDF2` as PBS writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum KeyDerivation {
     Scrypt {
         n: u64,
@@ -143,7 +144,11 @@ fn check_salt(salt: &[u8]) -> Result<()> {
 }
 
 /// A key file as stored on disk (field order is PBS's).
+///
+/// Unknown members are refused: a raw key file's only integrity check is its fingerprint, and a
+/// damaged member name must not silently drop that check.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeyConfig {
     pub kdf: Option<KeyDerivation>,
     #[serde(with = "epoch_as_rfc3339")]
