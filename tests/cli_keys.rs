@@ -1,0 +1,225 @@
+//! `pbsh key …` and script mode, driving the real binary on real files in temp dirs.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs pbsh under `umask 000`, so file modes come from pbsh alone.
+fn pbsh_umask0(cwd: &Path, home: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new("sh");
+    cmd.current_dir(cwd)
+        .arg("-c")
+        .arg("umask 000; exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_pbsh"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("TZ", "UTC")
+        .env_remove("PBS_ENCRYPTION_PASSWORD")
+        .env_remove("PBS_REPOSITORY");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run pbsh")
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn show_json(dir: &Path, home: &Path, path: &str) -> serde_json::Value {
+    let out = common::pbsh(dir, home, &["key", "show", "--output-format", "json", path], &[]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    serde_json::from_str(&common::stdout(&out)).unwrap()
+}
+
+#[test]
+fn key_create_and_change_passphrase_keep_the_key_and_mode_0600() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let out = pbsh_umask0(home, home, &["key", "create", "k.json", "--kdf", "pbkdf2", "--hint", "usual"], &[
+        ("PBSH_NEW_ENCRYPTION_PASSWORD", "first secret"),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let key = home.join("k.json");
+    assert_eq!(mode(&key), 0o600);
+    let before = show_json(home, home, "k.json");
+    assert_eq!(before["kdf"], "pbkdf2");
+    assert_eq!(before["hint"], "usual");
+
+    let wrong = pbsh_umask0(home, home, &["key", "change-passphrase", "k.json"], &[
+        ("PBS_ENCRYPTION_PASSWORD", "not the secret"),
+        ("PBSH_NEW_ENCRYPTION_PASSWORD", "second secret"),
+    ]);
+    assert!(!wrong.status.success());
+    let err = common::stderr(&wrong);
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+    assert!(err.contains("k.json") && err.contains("wrong passphrase? hint: usual"), "{err}");
+
+    let out = pbsh_umask0(home, home, &["key", "change-passphrase", "k.json", "--kdf", "scrypt"], &[
+        ("PBS_ENCRYPTION_PASSWORD", "first secret"),
+        ("PBSH_NEW_ENCRYPTION_PASSWORD", "second secret"),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(mode(&key), 0o600);
+    let after = show_json(home, home, "k.json");
+    assert_eq!(after["kdf"], "scrypt");
+    assert_eq!(after["fingerprint"], before["fingerprint"]);
+    assert_eq!(after["created"], before["created"]);
+    assert!(after.get("hint").is_none());
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(!text.contains("second secret") && !text.contains("first secret"));
+    let config = pbsh::format::keyfile::KeyConfig::parse(text.as_bytes()).unwrap();
+    config.decrypt(b"second secret").unwrap();
+    assert!(config.decrypt(b"first secret").is_err());
+}
+
+#[test]
+fn key_create_refuses_to_overwrite_and_uses_the_default_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let out = pbsh_umask0(home, home, &["key", "create", "--kdf", "none"], &[]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let default = home.join("config/proxmox-backup/encryption-key.json");
+    let original = std::fs::read(&default).unwrap();
+    assert_eq!(mode(&default), 0o600);
+    assert!(common::stderr(&out).contains("creating default key at"));
+    let again = pbsh_umask0(home, home, &["key", "create", "--kdf", "none"], &[]);
+    assert!(!again.status.success());
+    assert!(common::stderr(&again).contains("File exists"), "{}", common::stderr(&again));
+    assert_eq!(std::fs::read(&default).unwrap(), original);
+    let shown = show_json(home, home, default.to_str().unwrap());
+    assert_eq!(shown["kdf"], "none");
+}
+
+#[test]
+fn passphrases_are_never_accepted_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::pbsh(dir.path(), dir.path(), &["key", "create", "k.json", "--password", "hunter22"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.path().join("k.json").exists());
+    // Without a terminal or environment variable, a passphrase key cannot be made.
+    let out = Command::new(env!("CARGO_BIN_EXE_pbsh"))
+        .current_dir(dir.path())
+        .args(["key", "create", "k.json"])
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .env_remove("PBSH_NEW_ENCRYPTION_PASSWORD")
+        .env_remove("PBS_ENCRYPTION_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    if !pbsh::util::secrets::has_terminal() {
+        assert!(!out.status.success());
+        assert!(common::stderr(&out).contains("no passphrase source"), "{}", common::stderr(&out));
+    }
+}
+
+#[test]
+fn master_key_create_show_and_import_with_the_vector_blob() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let out = pbsh_umask0(home, home, &["key", "create-master-key"], &[("PBSH_MASTER_KEY_PASSWORD", "master-pass")]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(mode(&home.join("master-private.pem")), 0o600);
+    let out = common::pbsh(home, home, &["key", "show-master-pubkey", "master-public.pem", "--output-format", "json"], &[]);
+    let info: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    assert_eq!(info["length"], 4096);
+    assert_eq!(info["exponent"], "65537");
+    let again = pbsh_umask0(home, home, &["key", "create-master-key"], &[("PBSH_MASTER_KEY_PASSWORD", "master-pass")]);
+    assert!(!again.status.success(), "never overwrite an existing master key");
+
+    let Some(v) = common::vectors_dir() else { return };
+    let master = v.join("keys/master-private.pem");
+    let blob = v.join("datastore/host/vec-enc/2026-09-21T14:15:00Z/rsa-encrypted.key.blob");
+    let out = pbsh_umask0(
+        home,
+        home,
+        &["key", "import-with-master-key", master.to_str().unwrap(), blob.to_str().unwrap(), "recovered.json", "--kdf", "none"],
+        &[("PBSH_MASTER_KEY_PASSWORD", "master-pass")],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(mode(&home.join("recovered.json")), 0o600);
+    let recovered = show_json(home, home, "recovered.json");
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(v.join("keys/key-none.show.json")).unwrap()).unwrap();
+    assert_eq!(recovered["fingerprint"], original["fingerprint"]);
+    assert_eq!(recovered["created"], original["created"]);
+    let wrong = pbsh_umask0(
+        home,
+        home,
+        &["key", "import-with-master-key", master.to_str().unwrap(), blob.to_str().unwrap(), "other.json", "--kdf", "none"],
+        &[("PBSH_MASTER_KEY_PASSWORD", "wrong-pass")],
+    );
+    assert!(!wrong.status.success());
+    assert!(common::stderr(&wrong).contains("wrong password"), "{}", common::stderr(&wrong));
+    assert!(!home.join("other.json").exists());
+}
+
+#[test]
+fn bad_key_files_give_one_line_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    for (name, content) in [
+        ("garbage.json", &b"this is not json"[..]),
+        ("hostile.json", br#"{"kdf":{"PBKDF2":{"iter":1099511627776,"salt":"AAAA"}},"created":"2020-01-01T00:00:00Z","modified":"2020-01-01T00:00:00Z","data":"AAAA"}"#),
+    ] {
+        std::fs::write(home.join(name), content).unwrap();
+        let out = common::pbsh(home, home, &["key", "change-passphrase", name], &[
+            ("PBS_ENCRYPTION_PASSWORD", "whatever"),
+            ("PBSH_NEW_ENCRYPTION_PASSWORD", "whatever2"),
+        ]);
+        assert!(!out.status.success());
+        let err = common::stderr(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(name), "{err}");
+    }
+    let out = common::pbsh(home, home, &["key", "show", "missing.json"], &[]);
+    assert!(!out.status.success());
+    assert!(common::stderr(&out).contains("missing.json"));
+}
+
+#[test]
+fn scripts_stop_at_the_first_failing_line_and_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let script = home.join("script.pbsh");
+    std::fs::write(&script, "# a comment\npwd\nkey show nope.json\npwd\n").unwrap();
+    let out = common::pbsh(home, home, &["-f", script.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(common::stdout(&out).lines().count(), 1, "stopped after line 3");
+    let err = common::stderr(&out);
+    assert!(err.contains("script.pbsh:3:") && err.contains("nope.json"), "{err}");
+
+    let out = common::pbsh(home, home, &["-c", "pwd; kye show x"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains("did you mean `key`?"), "{}", common::stderr(&out));
+    let out = common::pbsh(home, home, &["-c", "ls"], &[]);
+    assert!(!out.status.success());
+    assert!(common::stderr(&out).contains("not yet available"));
+    let out = common::pbsh(home, home, &["-c", "pwd; pwd"], &[]);
+    assert!(out.status.success());
+    assert_eq!(common::stdout(&out), "/datastore\n/datastore\n");
+    assert!(home.join("data/pbsh/datastore/.chunks").is_dir(), "default datastore created on first use");
+}
+
+#[test]
+fn piped_script_has_no_prompt() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pbsh"))
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"pwd\nexit\npwd\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "/datastore\n");
+}
