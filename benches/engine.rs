@@ -41,7 +41,10 @@ fn chunker(c: &mut Criterion) {
 fn blob_encode(c: &mut Criterion) {
     let random = pseudo_random(4 * 1024 * 1024);
     let text: Vec<u8> = (0..4 * 1024 * 1024u32)
-        .map(|i| b"lorem ipsum dolor sit amet, consectetur adipiscing elit\n"[(i % 56) as usize] ^ ((i / 4093) as u8 & 1))
+        .map(|i| {
+            b"lorem ipsum dolor sit amet, consectetur adipiscing elit\n"[(i % 56) as usize]
+                ^ ((i / 4093) as u8 & 1)
+        })
         .collect();
     let crypt = CryptConfig::new([7u8; 32]).expect("key");
     let mut group = c.benchmark_group("blob_encode");
@@ -50,11 +53,19 @@ fn blob_encode(c: &mut Criterion) {
     for (name, data) in [("random", &random), ("text", &text)] {
         group.bench_function(format!("{name}_zstd"), |b| {
             let mut encoder = BlobEncoder::new().expect("encoder");
-            b.iter_batched(|| (), |()| encoder.encode(data, None, true).expect("encode"), BatchSize::SmallInput)
+            b.iter_batched(
+                || (),
+                |()| encoder.encode(data, None, true).expect("encode"),
+                BatchSize::SmallInput,
+            )
         });
         group.bench_function(format!("{name}_zstd_aes_gcm"), |b| {
             let mut encoder = BlobEncoder::new().expect("encoder");
-            b.iter_batched(|| (), |()| encoder.encode(data, Some(&crypt), true).expect("encode"), BatchSize::SmallInput)
+            b.iter_batched(
+                || (),
+                |()| encoder.encode(data, Some(&crypt), true).expect("encode"),
+                BatchSize::SmallInput,
+            )
         });
     }
     group.bench_function("sha256_4MiB", |b| b.iter(|| Sha256::digest(&random)));

@@ -30,7 +30,10 @@ fn main() {
 }
 
 fn run(cli: Cli) -> i32 {
-    let root = cli.repository.clone().unwrap_or_else(pbsh::util::paths::default_datastore);
+    let root = cli
+        .repository
+        .clone()
+        .unwrap_or_else(pbsh::util::paths::default_datastore);
     let datastore = match LocalDatastore::open_or_create(&root) {
         Ok(d) => d,
         Err(e) => {
@@ -53,7 +56,11 @@ fn run(cli: Cli) -> i32 {
     }
     if let Some(path) = cli.file {
         return match std::fs::File::open(&path) {
-            Ok(file) => session.run_lines(&mut BufReader::new(file), false, &path.display().to_string()),
+            Ok(file) => session.run_lines(
+                &mut BufReader::new(file),
+                false,
+                &path.display().to_string(),
+            ),
             Err(e) => {
                 eprintln!("pbsh: cannot open script {}: {e}", path.display());
                 EXIT_FAILURE

@@ -51,11 +51,20 @@ fn reference_cuts(data: &[u8], avg: usize) -> Vec<usize> {
 fn published_cut_points_of_stream_s_t9() {
     let s = stream_s(16 * 1024 * 1024);
     let cuts = cut_points(&mut Chunker::new(4 * 1024 * 1024).unwrap(), &s);
-    assert_eq!(cuts, vec![1073993, 3754750, 4842168, 6026645, 13156102, 15991607, 16777216]);
+    assert_eq!(
+        cuts,
+        vec![1073993, 3754750, 4842168, 6026645, 13156102, 15991607, 16777216]
+    );
     let cuts = cut_points(&mut Chunker::new(512 * 1024).unwrap(), &s);
-    assert_eq!(&cuts[..10], &[774232, 1073993, 1280813, 1451158, 1720132, 2000647, 2371678, 2702436, 2943194, 3228389]);
+    assert_eq!(
+        &cuts[..10],
+        &[774232, 1073993, 1280813, 1451158, 1720132, 2000647, 2371678, 2702436, 2943194, 3228389]
+    );
     let cuts = cut_points(&mut Chunker::new(64 * 1024).unwrap(), &s);
-    assert_eq!(&cuts[..10], &[66406, 127144, 252581, 304107, 320900, 338383, 392621, 436552, 473700, 510244]);
+    assert_eq!(
+        &cuts[..10],
+        &[66406, 127144, 252581, 304107, 320900, 338383, 392621, 436552, 473700, 510244]
+    );
 }
 
 #[test]
@@ -84,11 +93,19 @@ fn cuts_a_64_mib_stream_where_the_reference_algorithm_does() {
 fn arbitrary_inputs_match_the_reference_whatever_the_feed_size() {
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     for round in 0..20 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let len = (seed >> 40) as usize % (3 * 1024 * 1024);
         // Mix low-entropy runs into random bytes so both cut rules fire.
         let data: Vec<u8> = (0..len)
-            .map(|i| if (i / 100_000) % 3 == 0 { (i % 7) as u8 } else { (seed.rotate_left((i % 63) as u32) >> 7) as u8 ^ (i as u8) })
+            .map(|i| {
+                if (i / 100_000) % 3 == 0 {
+                    (i % 7) as u8
+                } else {
+                    (seed.rotate_left((i % 63) as u32) >> 7) as u8 ^ (i as u8)
+                }
+            })
             .collect();
         let reference = reference_cuts(&data, 64 * 1024);
         let feed = 1 + (seed as usize % 100_000);

@@ -32,7 +32,12 @@ fn mode(path: &Path) -> u32 {
 }
 
 fn show_json(dir: &Path, home: &Path, path: &str) -> serde_json::Value {
-    let out = common::pbsh(dir, home, &["key", "show", "--output-format", "json", path], &[]);
+    let out = common::pbsh(
+        dir,
+        home,
+        &["key", "show", "--output-format", "json", path],
+        &[],
+    );
     assert!(out.status.success(), "{}", common::stderr(&out));
     serde_json::from_str(&common::stdout(&out)).unwrap()
 }
@@ -41,9 +46,14 @@ fn show_json(dir: &Path, home: &Path, path: &str) -> serde_json::Value {
 fn key_create_and_change_passphrase_keep_the_key_and_mode_0600() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let out = pbsh_umask0(home, home, &["key", "create", "k.json", "--kdf", "pbkdf2", "--hint", "usual"], &[
-        ("PBSH_NEW_ENCRYPTION_PASSWORD", "first secret"),
-    ]);
+    let out = pbsh_umask0(
+        home,
+        home,
+        &[
+            "key", "create", "k.json", "--kdf", "pbkdf2", "--hint", "usual",
+        ],
+        &[("PBSH_NEW_ENCRYPTION_PASSWORD", "first secret")],
+    );
     assert!(out.status.success(), "{}", common::stderr(&out));
     let key = home.join("k.json");
     assert_eq!(mode(&key), 0o600);
@@ -51,19 +61,32 @@ fn key_create_and_change_passphrase_keep_the_key_and_mode_0600() {
     assert_eq!(before["kdf"], "pbkdf2");
     assert_eq!(before["hint"], "usual");
 
-    let wrong = pbsh_umask0(home, home, &["key", "change-passphrase", "k.json"], &[
-        ("PBS_ENCRYPTION_PASSWORD", "not the secret"),
-        ("PBSH_NEW_ENCRYPTION_PASSWORD", "second secret"),
-    ]);
+    let wrong = pbsh_umask0(
+        home,
+        home,
+        &["key", "change-passphrase", "k.json"],
+        &[
+            ("PBS_ENCRYPTION_PASSWORD", "not the secret"),
+            ("PBSH_NEW_ENCRYPTION_PASSWORD", "second secret"),
+        ],
+    );
     assert!(!wrong.status.success());
     let err = common::stderr(&wrong);
     assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
-    assert!(err.contains("k.json") && err.contains("wrong passphrase? hint: usual"), "{err}");
+    assert!(
+        err.contains("k.json") && err.contains("wrong passphrase? hint: usual"),
+        "{err}"
+    );
 
-    let out = pbsh_umask0(home, home, &["key", "change-passphrase", "k.json", "--kdf", "scrypt"], &[
-        ("PBS_ENCRYPTION_PASSWORD", "first secret"),
-        ("PBSH_NEW_ENCRYPTION_PASSWORD", "second secret"),
-    ]);
+    let out = pbsh_umask0(
+        home,
+        home,
+        &["key", "change-passphrase", "k.json", "--kdf", "scrypt"],
+        &[
+            ("PBS_ENCRYPTION_PASSWORD", "first secret"),
+            ("PBSH_NEW_ENCRYPTION_PASSWORD", "second secret"),
+        ],
+    );
     assert!(out.status.success(), "{}", common::stderr(&out));
     assert_eq!(mode(&key), 0o600);
     let after = show_json(home, home, "k.json");
@@ -90,7 +113,11 @@ fn key_create_refuses_to_overwrite_and_uses_the_default_path() {
     assert!(common::stderr(&out).contains("creating default key at"));
     let again = pbsh_umask0(home, home, &["key", "create", "--kdf", "none"], &[]);
     assert!(!again.status.success());
-    assert!(common::stderr(&again).contains("File exists"), "{}", common::stderr(&again));
+    assert!(
+        common::stderr(&again).contains("File exists"),
+        "{}",
+        common::stderr(&again)
+    );
     assert_eq!(std::fs::read(&default).unwrap(), original);
     let shown = show_json(home, home, default.to_str().unwrap());
     assert_eq!(shown["kdf"], "none");
@@ -99,7 +126,12 @@ fn key_create_refuses_to_overwrite_and_uses_the_default_path() {
 #[test]
 fn passphrases_are_never_accepted_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = common::pbsh(dir.path(), dir.path(), &["key", "create", "k.json", "--password", "hunter22"], &[]);
+    let out = common::pbsh(
+        dir.path(),
+        dir.path(),
+        &["key", "create", "k.json", "--password", "hunter22"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.path().join("k.json").exists());
     // Without a terminal or environment variable, a passphrase key cannot be made.
@@ -115,7 +147,11 @@ fn passphrases_are_never_accepted_on_the_command_line() {
         .unwrap();
     if !pbsh::util::secrets::has_terminal() {
         assert!(!out.status.success());
-        assert!(common::stderr(&out).contains("no passphrase source"), "{}", common::stderr(&out));
+        assert!(
+            common::stderr(&out).contains("no passphrase source"),
+            "{}",
+            common::stderr(&out)
+        );
     }
 }
 
@@ -123,23 +159,57 @@ fn passphrases_are_never_accepted_on_the_command_line() {
 fn master_key_create_show_and_import_with_the_vector_blob() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let out = pbsh_umask0(home, home, &["key", "create-master-key"], &[("PBSH_MASTER_KEY_PASSWORD", "master-pass")]);
+    let out = pbsh_umask0(
+        home,
+        home,
+        &["key", "create-master-key"],
+        &[("PBSH_MASTER_KEY_PASSWORD", "master-pass")],
+    );
     assert!(out.status.success(), "{}", common::stderr(&out));
     assert_eq!(mode(&home.join("master-private.pem")), 0o600);
-    let out = common::pbsh(home, home, &["key", "show-master-pubkey", "master-public.pem", "--output-format", "json"], &[]);
+    let out = common::pbsh(
+        home,
+        home,
+        &[
+            "key",
+            "show-master-pubkey",
+            "master-public.pem",
+            "--output-format",
+            "json",
+        ],
+        &[],
+    );
     let info: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
     assert_eq!(info["length"], 4096);
     assert_eq!(info["exponent"], "65537");
-    let again = pbsh_umask0(home, home, &["key", "create-master-key"], &[("PBSH_MASTER_KEY_PASSWORD", "master-pass")]);
-    assert!(!again.status.success(), "never overwrite an existing master key");
+    let again = pbsh_umask0(
+        home,
+        home,
+        &["key", "create-master-key"],
+        &[("PBSH_MASTER_KEY_PASSWORD", "master-pass")],
+    );
+    assert!(
+        !again.status.success(),
+        "never overwrite an existing master key"
+    );
 
-    let Some(v) = common::vectors_dir() else { return };
+    let Some(v) = common::vectors_dir() else {
+        return;
+    };
     let master = v.join("keys/master-private.pem");
     let blob = v.join("datastore/host/vec-enc/2026-09-21T14:15:00Z/rsa-encrypted.key.blob");
     let out = pbsh_umask0(
         home,
         home,
-        &["key", "import-with-master-key", master.to_str().unwrap(), blob.to_str().unwrap(), "recovered.json", "--kdf", "none"],
+        &[
+            "key",
+            "import-with-master-key",
+            master.to_str().unwrap(),
+            blob.to_str().unwrap(),
+            "recovered.json",
+            "--kdf",
+            "none",
+        ],
         &[("PBSH_MASTER_KEY_PASSWORD", "master-pass")],
     );
     assert!(out.status.success(), "{}", common::stderr(&out));
@@ -152,11 +222,23 @@ fn master_key_create_show_and_import_with_the_vector_blob() {
     let wrong = pbsh_umask0(
         home,
         home,
-        &["key", "import-with-master-key", master.to_str().unwrap(), blob.to_str().unwrap(), "other.json", "--kdf", "none"],
+        &[
+            "key",
+            "import-with-master-key",
+            master.to_str().unwrap(),
+            blob.to_str().unwrap(),
+            "other.json",
+            "--kdf",
+            "none",
+        ],
         &[("PBSH_MASTER_KEY_PASSWORD", "wrong-pass")],
     );
     assert!(!wrong.status.success());
-    assert!(common::stderr(&wrong).contains("wrong password"), "{}", common::stderr(&wrong));
+    assert!(
+        common::stderr(&wrong).contains("wrong password"),
+        "{}",
+        common::stderr(&wrong)
+    );
     assert!(!home.join("other.json").exists());
 }
 
@@ -191,20 +273,34 @@ fn scripts_stop_at_the_first_failing_line_and_name_it() {
     std::fs::write(&script, "# a comment\npwd\nkey show nope.json\npwd\n").unwrap();
     let out = common::pbsh(home, home, &["-f", script.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(common::stdout(&out).lines().count(), 1, "stopped after line 3");
+    assert_eq!(
+        common::stdout(&out).lines().count(),
+        1,
+        "stopped after line 3"
+    );
     let err = common::stderr(&out);
-    assert!(err.contains("script.pbsh:3:") && err.contains("nope.json"), "{err}");
+    assert!(
+        err.contains("script.pbsh:3:") && err.contains("nope.json"),
+        "{err}"
+    );
 
     let out = common::pbsh(home, home, &["-c", "pwd; kye show x"], &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(common::stderr(&out).contains("did you mean `key`?"), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("did you mean `key`?"),
+        "{}",
+        common::stderr(&out)
+    );
     let out = common::pbsh(home, home, &["-c", "ls"], &[]);
     assert!(!out.status.success());
     assert!(common::stderr(&out).contains("not yet available"));
     let out = common::pbsh(home, home, &["-c", "pwd; pwd"], &[]);
     assert!(out.status.success());
     assert_eq!(common::stdout(&out), "/datastore\n/datastore\n");
-    assert!(home.join("data/pbsh/datastore/.chunks").is_dir(), "default datastore created on first use");
+    assert!(
+        home.join("data/pbsh/datastore/.chunks").is_dir(),
+        "default datastore created on first use"
+    );
 }
 
 #[test]
@@ -218,7 +314,12 @@ fn piped_script_has_no_prompt() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"pwd\nexit\npwd\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"pwd\nexit\npwd\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), "/datastore\n");

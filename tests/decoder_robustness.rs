@@ -117,8 +117,10 @@ fn corrupt_1000<T, E: std::fmt::Display>(
         if bad == input {
             continue;
         }
-        let (result, largest) = measured(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode(&bad))));
-        let result = result.unwrap_or_else(|_| panic!("{name}: panic on mutation {round} (seed {seed})"));
+        let (result, largest) =
+            measured(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode(&bad))));
+        let result =
+            result.unwrap_or_else(|_| panic!("{name}: panic on mutation {round} (seed {seed})"));
         assert!(
             largest <= alloc_limit,
             "{name}: mutation {round} (seed {seed}) allocated {largest} bytes, limit {alloc_limit}"
@@ -132,7 +134,10 @@ fn corrupt_1000<T, E: std::fmt::Display>(
             ),
         }
     }
-    assert!(refused > 500, "{name}: only {refused} of 1000 corruptions refused");
+    assert!(
+        refused > 500,
+        "{name}: only {refused} of 1000 corruptions refused"
+    );
     eprintln!("{name}: {refused} of 1000 corruptions refused, the rest left the content unchanged");
 }
 
@@ -160,8 +165,22 @@ fn blob_decoder_refuses_corruptions_of_all_four_kinds() {
             Some(c) => c.compute_digest(data),
             None => ChunkDigest::of_plain(data),
         };
-        corrupt_1000(name, 7, &raw, limit + SLACK, |b| blob::decode(b, key, limit), |_| false);
-        corrupt_1000(name, 8, &raw, 16 * 1024 * 1024 + SLACK, |b| blob::decode_chunk(b, key, &digest), |_| false);
+        corrupt_1000(
+            name,
+            7,
+            &raw,
+            limit + SLACK,
+            |b| blob::decode(b, key, limit),
+            |_| false,
+        );
+        corrupt_1000(
+            name,
+            8,
+            &raw,
+            16 * 1024 * 1024 + SLACK,
+            |b| blob::decode_chunk(b, key, &digest),
+            |_| false,
+        );
     }
 }
 
@@ -170,10 +189,17 @@ fn blob_decoder_caps_a_compression_bomb() {
     let zeros = vec![0u8; 64 * 1024 * 1024];
     let raw = blob::encode(&zeros, None, true).unwrap();
     drop(zeros);
-    assert!(raw.len() < 64 * 1024, "a bomb: {} bytes inflate to 64 MiB", raw.len());
+    assert!(
+        raw.len() < 64 * 1024,
+        "a bomb: {} bytes inflate to 64 MiB",
+        raw.len()
+    );
     let limit = 1024 * 1024;
     let (result, largest) = measured(|| blob::decode(&raw, None, limit));
-    assert!(result.unwrap_err().to_string().contains("exceeds the limit"));
+    assert!(result
+        .unwrap_err()
+        .to_string()
+        .contains("exceeds the limit"));
     assert!(largest <= limit + SLACK, "allocated {largest}");
     let digest = ChunkDigest([0; 32]);
     let (result, largest) = measured(|| blob::decode_chunk(&raw, None, &digest));
@@ -183,8 +209,9 @@ fn blob_decoder_caps_a_compression_bomb() {
 
 #[test]
 fn dynamic_index_decoder_refuses_corruptions() {
-    let entries: Vec<(u64, ChunkDigest)> =
-        (1..=500u64).map(|i| (i * 4096 + i % 7, ChunkDigest::of_plain(&i.to_le_bytes()))).collect();
+    let entries: Vec<(u64, ChunkDigest)> = (1..=500u64)
+        .map(|i| (i * 4096 + i % 7, ChunkDigest::of_plain(&i.to_le_bytes())))
+        .collect();
     let raw = index::encode_dynamic(&[9; 16], 1_700_000_000, &entries);
     let original = DynamicIndex::decode(&raw).unwrap();
     let (csum, size) = original.compute_csum();
@@ -206,7 +233,9 @@ fn dynamic_index_decoder_refuses_corruptions() {
 
 #[test]
 fn fixed_index_decoder_refuses_corruptions() {
-    let digests: Vec<ChunkDigest> = (0..300u64).map(|i| ChunkDigest::of_plain(&i.to_le_bytes())).collect();
+    let digests: Vec<ChunkDigest> = (0..300u64)
+        .map(|i| ChunkDigest::of_plain(&i.to_le_bytes()))
+        .collect();
     let size = 299 * 4 * 1024 * 1024 + 12345;
     let raw = index::encode_fixed(&[3; 16], 1_700_000_000, size, 4 * 1024 * 1024, &digests);
     let (csum, _) = FixedIndex::decode(&raw).unwrap().compute_csum();
@@ -221,7 +250,11 @@ fn fixed_index_decoder_refuses_corruptions() {
             index::check_against_manifest("disk.img.fidx", index.compute_csum(), &csum_hex, size)?;
             Ok::<_, pbsh::format::FormatError>(index)
         },
-        |index| index.digests() == digests.as_slice() && index.size == size && index.chunk_size == 4 * 1024 * 1024,
+        |index| {
+            index.digests() == digests.as_slice()
+                && index.size == size
+                && index.chunk_size == 4 * 1024 * 1024
+        },
     );
 }
 
@@ -229,7 +262,15 @@ fn fixed_index_decoder_refuses_corruptions() {
 fn manifest_decoder_refuses_corruptions() {
     let crypt = CryptConfig::new([0x17; 32]).unwrap();
     let mut manifest = Manifest::new("host", "web1", 1_790_000_000);
-    for (i, name) in ["root.pxar.didx", "disk.img.fidx", "catalog.pcat1.didx", "notes.conf.blob"].iter().enumerate() {
+    for (i, name) in [
+        "root.pxar.didx",
+        "disk.img.fidx",
+        "catalog.pcat1.didx",
+        "notes.conf.blob",
+    ]
+    .iter()
+    .enumerate()
+    {
         manifest.files.push(FileInfo {
             filename: name.to_string(),
             crypt_mode: CryptMode::Encrypt,
@@ -259,7 +300,8 @@ fn manifest_decoder_refuses_corruptions() {
     let mut rng = Rng(14);
     for _ in 0..1000 {
         let bad = mutate(&mut rng, &json);
-        let (result, largest) = measured(|| std::panic::catch_unwind(|| Manifest::parse(&bad).map(|_| ())));
+        let (result, largest) =
+            measured(|| std::panic::catch_unwind(|| Manifest::parse(&bad).map(|_| ())));
         assert!(result.is_ok(), "manifest parser panicked");
         assert!(largest <= json.len() * 4 + SLACK);
     }
@@ -268,10 +310,16 @@ fn manifest_decoder_refuses_corruptions() {
 #[test]
 fn key_file_decoder_refuses_corruptions() {
     let key = [0x5a; 32];
-    let plain = KeyConfig::without_passphrase(&key, 1_700_000_000, 1_700_000_000).unwrap().to_json().unwrap();
+    let plain = KeyConfig::without_passphrase(&key, 1_700_000_000, 1_700_000_000)
+        .unwrap()
+        .to_json()
+        .unwrap();
     let wrapped = KeyConfig::with_kdf(
         &key,
-        KeyDerivation::Pbkdf2 { iter: 1000, salt: vec![7; 32] },
+        KeyDerivation::Pbkdf2 {
+            iter: 1000,
+            salt: vec![7; 32],
+        },
         b"correct horse",
         &[1; 16],
         1_700_000_000,

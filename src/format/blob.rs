@@ -115,7 +115,9 @@ pub fn decode(raw: &[u8], crypt: Option<&CryptConfig>, max_plain_len: usize) -> 
         BlobKind::Encrypted | BlobKind::EncryptedCompressed => {
             let crypt = crypt.ok_or(FormatError::MissingKey)?;
             let iv = raw.get(12..12 + IV_LEN).unwrap_or_default();
-            let tag = raw.get(12 + IV_LEN..12 + IV_LEN + TAG_LEN).unwrap_or_default();
+            let tag = raw
+                .get(12 + IV_LEN..12 + IV_LEN + TAG_LEN)
+                .unwrap_or_default();
             if kind == BlobKind::Encrypted {
                 // LIMIT: the plaintext is as long as the ciphertext; check before decrypting.
                 check_size("blob", payload.len(), max_plain_len)?;
@@ -173,6 +175,7 @@ impl BlobEncoder {
     }
 
     /// Encodes `data`; compressed only when that is strictly smaller, encrypted when `crypt` is given.
+    #[allow(clippy::indexing_slicing)] // writes into `out`, sized above to hold the header
     pub fn encode(
         &mut self,
         data: &[u8],
@@ -234,6 +237,7 @@ pub fn encode_uncompressed(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Decompresses one or more zstd frames, never holding more than `limit` bytes of output.
+#[allow(clippy::indexing_slicing)] // `start..start + room` lies within the length set just before
 pub fn decompress_capped(input: &[u8], limit: usize) -> Result<Vec<u8>> {
     let mut decoder = zstd::stream::read::Decoder::with_buffer(input)
         .map_err(|e| FormatError::Decompress(e.to_string()))?;
@@ -305,10 +309,19 @@ mod tests {
     #[test]
     fn magics_are_sha256_prefixes_t13() {
         for (text, magic) in [
-            ("Proxmox Backup uncompressed blob v1.0", UNCOMPRESSED_BLOB_MAGIC),
-            ("Proxmox Backup zstd compressed blob v1.0", COMPRESSED_BLOB_MAGIC),
+            (
+                "Proxmox Backup uncompressed blob v1.0",
+                UNCOMPRESSED_BLOB_MAGIC,
+            ),
+            (
+                "Proxmox Backup zstd compressed blob v1.0",
+                COMPRESSED_BLOB_MAGIC,
+            ),
             ("Proxmox Backup encrypted blob v1.0", ENCRYPTED_BLOB_MAGIC),
-            ("Proxmox Backup zstd compressed encrypted blob v1.0", ENCR_COMPR_BLOB_MAGIC),
+            (
+                "Proxmox Backup zstd compressed encrypted blob v1.0",
+                ENCR_COMPR_BLOB_MAGIC,
+            ),
         ] {
             assert_eq!(&sha256(text.as_bytes())[..8], &magic[..], "{text}");
         }
@@ -317,7 +330,10 @@ mod tests {
     #[test]
     fn uncompressed_blob_matches_known_answer_t5() {
         let raw = encode(b"hello world\n", None, true).unwrap();
-        assert_eq!(hex::encode(&raw), "42ab3807be8370a12d3b08af68656c6c6f20776f726c640a");
+        assert_eq!(
+            hex::encode(&raw),
+            "42ab3807be8370a12d3b08af68656c6c6f20776f726c640a"
+        );
         assert_eq!(
             hex::encode(sha256(&raw)),
             "670f057b89f3ff375dae887f19d1f517f49bb37577969d02a957c9850593db86"
@@ -339,7 +355,10 @@ mod tests {
         let crypt = CryptConfig::new(key).unwrap();
         assert_eq!(check_header_and_crc(&raw).unwrap(), BlobKind::Encrypted);
         assert_eq!(decode(&raw, Some(&crypt), 100).unwrap(), b"hello world\n");
-        assert!(matches!(decode(&raw, None, 100), Err(FormatError::MissingKey)));
+        assert!(matches!(
+            decode(&raw, None, 100),
+            Err(FormatError::MissingKey)
+        ));
     }
 
     #[test]
@@ -374,7 +393,10 @@ mod tests {
         let mut raw = encode(b"hello world\n", None, false).unwrap();
         raw[15] ^= 1;
         let err = decode(&raw, None, 100).unwrap_err().to_string();
-        assert!(err.starts_with("blob: CRC mismatch (stored af083b2d"), "{err}");
+        assert!(
+            err.starts_with("blob: CRC mismatch (stored af083b2d"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -383,7 +405,10 @@ mod tests {
         let wrong = CryptConfig::new([2u8; 32]).unwrap();
         let raw = encode(&[5u8; 5000], Some(&right), true).unwrap();
         let err = decode(&raw, Some(&wrong), 1 << 20).unwrap_err();
-        assert!(err.to_string().contains("wrong key or corrupt data"), "{err}");
+        assert!(
+            err.to_string().contains("wrong key or corrupt data"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -402,6 +427,9 @@ mod tests {
         let good = ChunkDigest::of_plain(b"hello world\n");
         assert!(decode_chunk(&raw, None, &good).is_ok());
         let bad = ChunkDigest([0u8; 32]);
-        assert!(matches!(decode_chunk(&raw, None, &bad), Err(FormatError::DigestMismatch { .. })));
+        assert!(matches!(
+            decode_chunk(&raw, None, &bad),
+            Err(FormatError::DigestMismatch { .. })
+        ));
     }
 }

@@ -14,7 +14,10 @@ pub fn to_canonical_bytes(value: &Value) -> Result<Vec<u8>> {
 
 fn write_value(value: &Value, out: &mut Vec<u8>) -> Result<()> {
     match value {
-        Value::Null => Err(FormatError::invalid("canonical json", "null is not allowed")),
+        Value::Null => Err(FormatError::invalid(
+            "canonical json",
+            "null is not allowed",
+        )),
         Value::Bool(b) => {
             out.extend_from_slice(if *b { b"true" } else { b"false" });
             Ok(())
@@ -57,7 +60,8 @@ fn write_value(value: &Value, out: &mut Vec<u8>) -> Result<()> {
 
 fn write_string(s: &str, out: &mut Vec<u8>) -> Result<()> {
     // serde_json's compact writer produces exactly the escaping PBS signs.
-    let encoded = serde_json::to_vec(s).map_err(|e| FormatError::invalid("canonical json", e.to_string()))?;
+    let encoded =
+        serde_json::to_vec(s).map_err(|e| FormatError::invalid("canonical json", e.to_string()))?;
     out.extend_from_slice(&encoded);
     Ok(())
 }

@@ -92,6 +92,7 @@ impl Chunker {
     /// Scans `data`, the continuation of the stream; returns `Some(n)` when the current chunk
     /// ends after `data[..n]` (the chunker is then reset), `None` when all of `data` belongs
     /// to the current chunk.
+    #[allow(clippy::indexing_slicing)] // `pos < data.len()`, `slot < 64`, the table is indexed by a u8
     pub fn scan(&mut self, data: &[u8]) -> Option<usize> {
         let mut pos = 0;
         // No cut can happen before `min_size`, and once the window is full the hash depends
@@ -175,6 +176,7 @@ impl FixedChunker {
 }
 
 /// Cut positions (cumulative chunk ends) of a whole in-memory stream; for tests and tools.
+#[allow(clippy::indexing_slicing)] // `pos < data.len()` in the loop
 pub fn cut_points(chunker: &mut Chunker, data: &[u8]) -> Vec<usize> {
     let mut cuts = Vec::new();
     let mut pos = 0;
@@ -209,21 +211,30 @@ mod tests {
             "5b52080d38287da9d2e278466e3e0db7ec98e5e8b226f50612a56fa012b1f660"
         );
         assert_eq!(BUZHASH_TABLE.iter().fold(0, |a, b| a ^ b), 0);
-        assert_eq!(BUZHASH_TABLE.iter().fold(0u32, |a, b| a.wrapping_add(*b)), 0xffff_ff80);
+        assert_eq!(
+            BUZHASH_TABLE.iter().fold(0u32, |a, b| a.wrapping_add(*b)),
+            0xffff_ff80
+        );
     }
 
     #[test]
     fn counter_stream_cuts_match_t9() {
         let data: Vec<u8> = (0u32..262_144).flat_map(|i| i.to_le_bytes()).collect();
         let mut c = Chunker::new(64 * 1024).unwrap();
-        assert_eq!(cut_points(&mut c, &data), vec![143377, 405521, 667665, 929809, 1048576]);
+        assert_eq!(
+            cut_points(&mut c, &data),
+            vec![143377, 405521, 667665, 929809, 1048576]
+        );
     }
 
     #[test]
     fn zeros_cut_only_at_max_t9() {
         let data = vec![0u8; 40 * 1024 * 1024];
         let mut c = Chunker::new(4 * 1024 * 1024).unwrap();
-        assert_eq!(cut_points(&mut c, &data), vec![16777216, 33554432, 41943040]);
+        assert_eq!(
+            cut_points(&mut c, &data),
+            vec![16777216, 33554432, 41943040]
+        );
     }
 
     #[test]
@@ -241,7 +252,11 @@ mod tests {
                 }
                 consumed += block.len();
             }
-            assert_eq!(cuts, vec![143377, 405521, 667665, 929809], "piece size {piece}");
+            assert_eq!(
+                cuts,
+                vec![143377, 405521, 667665, 929809],
+                "piece size {piece}"
+            );
         }
     }
 

@@ -73,8 +73,9 @@ impl CryptConfig {
         let mut signer = Signer::new(MessageDigest::sha256(), &pkey)?;
         signer.update(data)?;
         let tag = signer.sign_to_vec()?;
-        tag.try_into()
-            .map_err(|_| FormatError::Crypto("HMAC-SHA256 returned a tag that is not 32 bytes".into()))
+        tag.try_into().map_err(|_| {
+            FormatError::Crypto("HMAC-SHA256 returned a tag that is not 32 bytes".into())
+        })
     }
 
     /// Encrypts `plaintext` with the given IV, appending the ciphertext to `out`; returns the tag.
@@ -99,6 +100,7 @@ impl CryptConfig {
 }
 
 /// AES-256-GCM encryption with a 16-byte IV and empty AAD; ciphertext appended to `out`.
+#[allow(clippy::indexing_slicing)] // `out` is resized to hold the ciphertext first
 pub fn aes_gcm_encrypt_into(
     key: &[u8; 32],
     iv: &[u8; IV_LEN],
@@ -120,9 +122,18 @@ pub fn aes_gcm_encrypt_into(
 }
 
 /// AES-256-GCM decryption with tag check; any failure is `WrongKeyOrCorrupt`.
-pub fn aes_gcm_decrypt(key: &[u8; 32], iv: &[u8], tag: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
+#[allow(clippy::indexing_slicing)] // `out` is allocated to hold the plaintext first
+pub fn aes_gcm_decrypt(
+    key: &[u8; 32],
+    iv: &[u8],
+    tag: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>> {
     if iv.len() != IV_LEN || tag.len() != TAG_LEN {
-        return Err(FormatError::invalid("aes-gcm", "IV and tag must be 16 bytes each"));
+        return Err(FormatError::invalid(
+            "aes-gcm",
+            "IV and tag must be 16 bytes each",
+        ));
     }
     let cipher = Cipher::aes_256_gcm();
     let mut crypter = Crypter::new(cipher, Mode::Decrypt, key, Some(iv))?;
@@ -162,7 +173,10 @@ mod tests {
             "0e:ab:d4:46:0b:6e:b9:ca:34:50:23:de:e2:b7:78:c7:90:e5:4a:16:83:b9:65:9c:0a:57:ae:19:90:90:15:9b"
         );
         assert_eq!(c.fingerprint().to_short_string(), "0e:ab:d4:46:0b:6e:b9:ca");
-        assert_eq!(crate::format::digest::sha256(b"Proxmox Backup Encryption Key Fingerprint"), FINGERPRINT_INPUT);
+        assert_eq!(
+            crate::format::digest::sha256(b"Proxmox Backup Encryption Key Fingerprint"),
+            FINGERPRINT_INPUT
+        );
     }
 
     #[test]
@@ -196,7 +210,10 @@ mod tests {
         let mut out = Vec::new();
         let tag = c.encrypt_into(&iv, b"secret data", &mut out).unwrap();
         let err = other.decrypt(&iv, &tag, &out).unwrap_err();
-        assert!(err.to_string().contains("wrong key or corrupt data"), "{err}");
+        assert!(
+            err.to_string().contains("wrong key or corrupt data"),
+            "{err}"
+        );
     }
 
     #[test]

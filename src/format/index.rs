@@ -43,7 +43,10 @@ impl DynamicIndex {
         if body.len() % DYNAMIC_ENTRY_LEN != 0 {
             return Err(FormatError::invalid(
                 "dynamic index",
-                format!("truncated: {} entry bytes is not a multiple of 40", body.len()),
+                format!(
+                    "truncated: {} entry bytes is not a multiple of 40",
+                    body.len()
+                ),
             ));
         }
         let count = body.len() / DYNAMIC_ENTRY_LEN;
@@ -93,7 +96,7 @@ impl DynamicIndex {
     /// The byte range `[start, end)` chunk `i` covers.
     pub fn chunk_range(&self, i: usize) -> Option<(u64, u64)> {
         let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
         Some((start, end))
     }
 
@@ -130,7 +133,10 @@ impl FixedIndex {
         let header = decode_header(raw, &FIXED_INDEX_MAGIC, "fixed index")?;
         let size = read_u64(raw, 64);
         let chunk_size = read_u64(raw, 72);
-        if chunk_size == 0 || !chunk_size.is_power_of_two() || chunk_size > limits::MAX_CHUNK_SIZE as u64 {
+        if chunk_size == 0
+            || !chunk_size.is_power_of_two()
+            || chunk_size > limits::MAX_CHUNK_SIZE as u64
+        {
             return Err(FormatError::invalid(
                 "fixed index",
                 format!("chunk size {chunk_size} is not a power of two up to 16 MiB"),
@@ -236,6 +242,7 @@ pub fn encode_dynamic_header(uuid: &[u8; 16], ctime_epoch_secs: i64, csum: &[u8;
 }
 
 /// Encodes the 4096-byte header of a fixed index.
+#[allow(clippy::indexing_slicing)] // the header buffer is 4096 bytes
 pub fn encode_fixed_header(
     uuid: &[u8; 16],
     ctime_epoch_secs: i64,
@@ -258,7 +265,11 @@ pub fn encode_dynamic_entry(end: u64, digest: &ChunkDigest) -> [u8; 40] {
 }
 
 /// Encodes a complete dynamic index from its entries (end offsets must rise).
-pub fn encode_dynamic(uuid: &[u8; 16], ctime_epoch_secs: i64, entries: &[(u64, ChunkDigest)]) -> Vec<u8> {
+pub fn encode_dynamic(
+    uuid: &[u8; 16],
+    ctime_epoch_secs: i64,
+    entries: &[(u64, ChunkDigest)],
+) -> Vec<u8> {
     let mut csum = IndexCsum::new();
     let mut body = Vec::with_capacity(entries.len() * DYNAMIC_ENTRY_LEN);
     for (end, digest) in entries {
@@ -298,6 +309,7 @@ pub fn index_kind(raw: &[u8]) -> Option<&'static str> {
     }
 }
 
+#[allow(clippy::indexing_slicing)] // the header buffer is 4096 bytes
 fn encode_header(magic: &[u8; 8], uuid: &[u8; 16], ctime: i64, csum: &[u8; 32]) -> Vec<u8> {
     let mut header = vec![0u8; INDEX_HEADER_LEN];
     header[..8].copy_from_slice(magic);
@@ -323,9 +335,15 @@ fn decode_header(raw: &[u8], magic: &[u8; 8], what: &'static str) -> Result<Inde
         });
     }
     Ok(IndexHeader {
-        uuid: raw.get(8..24).and_then(|b| b.try_into().ok()).unwrap_or_default(),
+        uuid: raw
+            .get(8..24)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default(),
         ctime_epoch_secs: read_u64(raw, 24) as i64,
-        stored_csum: raw.get(32..64).and_then(|b| b.try_into().ok()).unwrap_or_default(),
+        stored_csum: raw
+            .get(32..64)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -345,7 +363,12 @@ fn check_stored_csum(what: &'static str, header: &IndexHeader, computed: &[u8; 3
 }
 
 /// Checks an index's recomputed `(csum, size)` against what the manifest recorded.
-pub fn check_against_manifest(what: &str, computed: ([u8; 32], u64), csum_hex: &str, size: u64) -> Result<()> {
+pub fn check_against_manifest(
+    what: &str,
+    computed: ([u8; 32], u64),
+    csum_hex: &str,
+    size: u64,
+) -> Result<()> {
     let (csum, computed_size) = computed;
     if !hex::encode(csum).eq_ignore_ascii_case(csum_hex) || computed_size != size {
         return Err(FormatError::invalid(
@@ -393,14 +416,23 @@ mod tests {
     fn t8_chunks() -> (ChunkDigest, ChunkDigest) {
         let a = ChunkDigest::of_plain(b"hello world\n");
         let b = ChunkDigest::of_plain(&[0u8; 20]);
-        assert_eq!(b.to_hex(), "de47c9b27eb8d300dbb5f2c353e632c393262cf06340c4fa7f1b40c4cbd36f90");
+        assert_eq!(
+            b.to_hex(),
+            "de47c9b27eb8d300dbb5f2c353e632c393262cf06340c4fa7f1b40c4cbd36f90"
+        );
         (a, b)
     }
 
     #[test]
     fn index_magics_are_sha256_prefixes_t13() {
-        assert_eq!(magic_of("Proxmox Backup fixed sized chunk index v1.0"), FIXED_INDEX_MAGIC);
-        assert_eq!(magic_of("Proxmox Backup dynamic sized chunk index v1.0"), DYNAMIC_INDEX_MAGIC);
+        assert_eq!(
+            magic_of("Proxmox Backup fixed sized chunk index v1.0"),
+            FIXED_INDEX_MAGIC
+        );
+        assert_eq!(
+            magic_of("Proxmox Backup dynamic sized chunk index v1.0"),
+            DYNAMIC_INDEX_MAGIC
+        );
     }
 
     #[test]
@@ -409,7 +441,10 @@ mod tests {
         let raw = encode_dynamic(&[1; 16], 1700000000, &[(12, a), (32, b)]);
         let index = DynamicIndex::decode(&raw).unwrap();
         let (csum, size) = index.compute_csum();
-        assert_eq!(hex::encode(csum), "b3ff9378e42dc9ff76d8322705d43ace4a4ed0a657c92819c8728cffbe15389f");
+        assert_eq!(
+            hex::encode(csum),
+            "b3ff9378e42dc9ff76d8322705d43ace4a4ed0a657c92819c8728cffbe15389f"
+        );
         assert_eq!(size, 32);
         assert_eq!(index.header.stored_csum, csum);
         assert_eq!(index.chunk_at(0), Some(0));
@@ -422,19 +457,33 @@ mod tests {
     #[test]
     fn fixed_csum_matches_known_answer_t8() {
         let (a, b) = t8_chunks();
-        let raw = encode_fixed(&[2; 16], 1700000000, 5 * 1024 * 1024, 4 * 1024 * 1024, &[a, b]);
+        let raw = encode_fixed(
+            &[2; 16],
+            1700000000,
+            5 * 1024 * 1024,
+            4 * 1024 * 1024,
+            &[a, b],
+        );
         let index = FixedIndex::decode(&raw).unwrap();
         let (csum, size) = index.compute_csum();
-        assert_eq!(hex::encode(csum), "bb36c4a1f230ee6058a61b5f77b4ac6a6686d9a69ce3ecca32514bf15a379387");
+        assert_eq!(
+            hex::encode(csum),
+            "bb36c4a1f230ee6058a61b5f77b4ac6a6686d9a69ce3ecca32514bf15a379387"
+        );
         assert_eq!(size, 5 * 1024 * 1024);
-        assert_eq!(index.chunk_range(1), Some((4 * 1024 * 1024, 5 * 1024 * 1024)));
+        assert_eq!(
+            index.chunk_range(1),
+            Some((4 * 1024 * 1024, 5 * 1024 * 1024))
+        );
     }
 
     #[test]
     fn rejects_truncated_didx() {
         let (a, b) = t8_chunks();
         let raw = encode_dynamic(&[1; 16], 0, &[(12, a), (32, b)]);
-        let err = DynamicIndex::decode(&raw[..raw.len() - 1]).unwrap_err().to_string();
+        let err = DynamicIndex::decode(&raw[..raw.len() - 1])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("truncated"), "{err}");
         assert!(DynamicIndex::decode(&raw[..100]).is_err());
     }
@@ -451,7 +500,10 @@ mod tests {
     fn rejects_wrong_magic_and_bad_fixed_length() {
         let (a, _) = t8_chunks();
         let raw = encode_fixed(&[2; 16], 0, 100, 4096, &[a]);
-        assert!(matches!(DynamicIndex::decode(&raw), Err(FormatError::BadMagic { .. })));
+        assert!(matches!(
+            DynamicIndex::decode(&raw),
+            Err(FormatError::BadMagic { .. })
+        ));
         let raw = encode_fixed(&[2; 16], 0, 10_000, 4096, &[a]);
         assert!(FixedIndex::decode(&raw).is_err());
     }

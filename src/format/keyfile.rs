@@ -68,12 +68,18 @@ impl KeyDerivation {
                 check_salt(salt)?;
                 // LIMIT: scrypt needs 128·n·r bytes; refuse parameters past PBS's own memory bound.
                 let memory = 128u64.saturating_mul(*n).saturating_mul(*r);
-                if *n < 2 || !n.is_power_of_two() || *r == 0 || *p == 0 || *p > limits::MAX_SCRYPT_P
+                if *n < 2
+                    || !n.is_power_of_two()
+                    || *r == 0
+                    || *p == 0
+                    || *p > limits::MAX_SCRYPT_P
                     || memory > limits::MAX_SCRYPT_MEMORY_BYTES
                 {
                     return Err(FormatError::invalid(
                         "key file",
-                        format!("scrypt parameters n={n} r={r} p={p} are outside the accepted bounds"),
+                        format!(
+                            "scrypt parameters n={n} r={r} p={p} are outside the accepted bounds"
+                        ),
                     ));
                 }
                 openssl::pkcs5::scrypt(
@@ -261,7 +267,10 @@ impl KeyConfig {
     pub fn decrypt(&self, passphrase: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
         let key: Zeroizing<[u8; 32]> = match &self.kdf {
             None => Zeroizing::new(self.data.as_slice().try_into().map_err(|_| {
-                FormatError::invalid("key file", format!("raw key is {} bytes, expected 32", self.data.len()))
+                FormatError::invalid(
+                    "key file",
+                    format!("raw key is {} bytes, expected 32", self.data.len()),
+                )
             })?),
             Some(kdf) => {
                 check_passphrase(passphrase)?;
@@ -274,21 +283,22 @@ impl KeyConfig {
                 let wrapping_key = kdf.derive(passphrase)?;
                 let (iv, rest) = self.data.split_at(IV_LEN);
                 let (tag, ciphertext) = rest.split_at(TAG_LEN);
-                let plain = Zeroizing::new(aes_gcm_decrypt(&wrapping_key, iv, tag, ciphertext).map_err(|_| {
-                    match &self.hint {
-                        Some(hint) => FormatError::invalid(
-                            "key file",
-                            format!("unable to decrypt key (wrong passphrase? hint: {hint})"),
-                        ),
-                        None => FormatError::invalid("key file", "unable to decrypt key (wrong passphrase?)"),
-                    }
-                })?);
-                Zeroizing::new(
-                    plain
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| FormatError::invalid("key file", "decrypted key is not 32 bytes"))?,
-                )
+                let plain =
+                    Zeroizing::new(aes_gcm_decrypt(&wrapping_key, iv, tag, ciphertext).map_err(
+                        |_| match &self.hint {
+                            Some(hint) => FormatError::invalid(
+                                "key file",
+                                format!("unable to decrypt key (wrong passphrase? hint: {hint})"),
+                            ),
+                            None => FormatError::invalid(
+                                "key file",
+                                "unable to decrypt key (wrong passphrase?)",
+                            ),
+                        },
+                    )?);
+                Zeroizing::new(plain.as_slice().try_into().map_err(|_| {
+                    FormatError::invalid("key file", "decrypted key is not 32 bytes")
+                })?)
             }
         };
         if let Some(stored) = &self.fingerprint {
@@ -296,7 +306,9 @@ impl KeyConfig {
             if Fingerprint::parse(stored) != Some(computed) {
                 return Err(FormatError::invalid(
                     "key file",
-                    format!("contains fingerprint {stored}, but its key has fingerprint {computed}"),
+                    format!(
+                        "contains fingerprint {stored}, but its key has fingerprint {computed}"
+                    ),
                 ));
             }
         }
@@ -310,7 +322,8 @@ impl KeyConfig {
 
     /// Pretty JSON (2-space indent), as PBS prints it in a paperkey.
     pub fn to_json_pretty(&self) -> Result<String> {
-        serde_json::to_string_pretty(self).map_err(|e| FormatError::invalid("key file", e.to_string()))
+        serde_json::to_string_pretty(self)
+            .map_err(|e| FormatError::invalid("key file", e.to_string()))
     }
 }
 
@@ -318,7 +331,10 @@ fn check_passphrase(passphrase: &[u8]) -> Result<()> {
     if passphrase.len() < limits::MIN_PASSPHRASE_LEN {
         return Err(FormatError::invalid(
             "key file",
-            format!("passphrase is too short (at least {} characters)", limits::MIN_PASSPHRASE_LEN),
+            format!(
+                "passphrase is too short (at least {} characters)",
+                limits::MIN_PASSPHRASE_LEN
+            ),
         ));
     }
     Ok(())
@@ -334,7 +350,9 @@ pub fn epoch_to_rfc3339_local(epoch: i64) -> String {
 
 /// Parses RFC 3339 (with `Z` or an offset) to an epoch.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp())
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp())
 }
 
 mod epoch_as_rfc3339 {
@@ -389,7 +407,9 @@ mod tests {
         let kc = KeyConfig::without_passphrase(&key_0_to_31(), 1593179765, 1593179765).unwrap();
         let json = kc.to_json().unwrap();
         assert!(json.starts_with(r#"{"kdf":null,"created":""#), "{json}");
-        assert!(json.contains(r#""data":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","fingerprint":"0e:ab:d4:46"#));
+        assert!(json.contains(
+            r#""data":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","fingerprint":"0e:ab:d4:46"#
+        ));
         let back = KeyConfig::parse(json.as_bytes()).unwrap();
         assert_eq!(*back.decrypt(b"").unwrap(), key_0_to_31());
     }
@@ -410,8 +430,12 @@ mod tests {
         ];
         for (kdf, data, derived) in cases {
             assert_eq!(hex::encode(*kdf.derive(b"password").unwrap()), derived);
-            let kc = KeyConfig::with_kdf(&key_0_to_31(), kdf, b"password", &[0x11; 16], 0, 0).unwrap();
-            assert_eq!(base64::engine::general_purpose::STANDARD.encode(&kc.data), data);
+            let kc =
+                KeyConfig::with_kdf(&key_0_to_31(), kdf, b"password", &[0x11; 16], 0, 0).unwrap();
+            assert_eq!(
+                base64::engine::general_purpose::STANDARD.encode(&kc.data),
+                data
+            );
             assert_eq!(*kc.decrypt(b"password").unwrap(), key_0_to_31());
             let err = kc.decrypt(b"passwort").unwrap_err().to_string();
             assert!(err.contains("wrong passphrase"), "{err}");
@@ -420,11 +444,22 @@ mod tests {
 
     #[test]
     fn refuses_hostile_kdf_parameters_before_deriving() {
-        let huge_n = KeyDerivation::Scrypt { n: 1 << 40, r: 8, p: 1, salt: vec![0; 32] };
+        let huge_n = KeyDerivation::Scrypt {
+            n: 1 << 40,
+            r: 8,
+            p: 1,
+            salt: vec![0; 32],
+        };
         assert!(huge_n.derive(b"password").is_err());
-        let huge_iter = KeyDerivation::Pbkdf2 { iter: 1 << 40, salt: vec![0; 32] };
+        let huge_iter = KeyDerivation::Pbkdf2 {
+            iter: 1 << 40,
+            salt: vec![0; 32],
+        };
         assert!(huge_iter.derive(b"password").is_err());
-        let huge_salt = KeyDerivation::Pbkdf2 { iter: 10, salt: vec![0; 1 << 20] };
+        let huge_salt = KeyDerivation::Pbkdf2 {
+            iter: 10,
+            salt: vec![0; 1 << 20],
+        };
         assert!(huge_salt.derive(b"password").is_err());
     }
 

@@ -107,11 +107,16 @@ impl Manifest {
         let manifest: Manifest = serde_json::from_slice(json)
             .map_err(|e| FormatError::invalid("manifest", format!("bad JSON: {e}")))?;
         for file in &manifest.files {
-            let known = [".blob", ".fidx", ".didx"].iter().any(|ext| file.filename.ends_with(ext));
+            let known = [".blob", ".fidx", ".didx"]
+                .iter()
+                .any(|ext| file.filename.ends_with(ext));
             if !known || file.filename.contains('/') {
                 return Err(FormatError::invalid(
                     "manifest",
-                    format!("file name {:?} is not an archive or blob name", file.filename),
+                    format!(
+                        "file name {:?} is not an archive or blob name",
+                        file.filename
+                    ),
                 ));
             }
             if file.csum.len() != 64 || !file.csum.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -122,7 +127,10 @@ impl Manifest {
             }
         }
         if !manifest.unprotected.is_object() {
-            return Err(FormatError::invalid("manifest", "unprotected section is not an object"));
+            return Err(FormatError::invalid(
+                "manifest",
+                "unprotected section is not an object",
+            ));
         }
         Ok(manifest)
     }
@@ -134,7 +142,9 @@ impl Manifest {
 
     /// The key fingerprint recorded by the writer, if any.
     pub fn key_fingerprint(&self) -> Option<&str> {
-        self.unprotected.get("key-fingerprint").and_then(Value::as_str)
+        self.unprotected
+            .get("key-fingerprint")
+            .and_then(Value::as_str)
     }
 
     /// The bytes the signature covers: the canonical JSON without `unprotected` and `signature`.
@@ -155,7 +165,10 @@ impl Manifest {
 
     /// Signs the manifest and records the key fingerprint (writers with a key).
     pub fn sign(&mut self, crypt: &CryptConfig) -> Result<()> {
-        self.set_unprotected("key-fingerprint", Value::String(crypt.fingerprint().to_full_string()));
+        self.set_unprotected(
+            "key-fingerprint",
+            Value::String(crypt.fingerprint().to_full_string()),
+        );
         self.signature = Some(self.compute_signature(crypt)?);
         Ok(())
     }
@@ -209,8 +222,10 @@ impl Manifest {
     pub fn to_json_bytes(&self) -> Result<Vec<u8>> {
         // Through `Value` (a BTreeMap without preserve_order) so keys come out sorted.
         // An unsigned manifest carries `"signature": null`, as PBS writes it.
-        let value = serde_json::to_value(self).map_err(|e| FormatError::invalid("manifest", e.to_string()))?;
-        serde_json::to_vec_pretty(&value).map_err(|e| FormatError::invalid("manifest", e.to_string()))
+        let value = serde_json::to_value(self)
+            .map_err(|e| FormatError::invalid("manifest", e.to_string()))?;
+        serde_json::to_vec_pretty(&value)
+            .map_err(|e| FormatError::invalid("manifest", e.to_string()))
     }
 }
 
@@ -220,7 +235,8 @@ mod tests {
 
     #[test]
     fn signature_matches_upstream_unit_test_t2() {
-        let key = hex::decode("28cdb1a3bef39396c3860e00d448fe7a0efd8244486ab6feb30457681d31597e").unwrap();
+        let key = hex::decode("28cdb1a3bef39396c3860e00d448fe7a0efd8244486ab6feb30457681d31597e")
+            .unwrap();
         let crypt = CryptConfig::new(key.try_into().unwrap()).unwrap();
         let mut m = Manifest::new("host", "elsa", 1593179765);
         m.files.push(FileInfo {
@@ -262,7 +278,11 @@ mod tests {
         m.backup_id = "101".into();
         let tampered = m.verify(Some(&crypt)).unwrap_err().to_string();
         assert!(tampered.contains("signature mismatch"), "{tampered}");
-        assert!(m.verify(None).unwrap_err().to_string().contains("missing key"));
+        assert!(m
+            .verify(None)
+            .unwrap_err()
+            .to_string()
+            .contains("missing key"));
     }
 
     #[test]

@@ -40,8 +40,12 @@ pub struct PublicKeyInfo {
 
 /// Reads a "BEGIN PUBLIC KEY" PEM.
 pub fn public_key_info(public_pem: &[u8]) -> Result<PublicKeyInfo> {
-    let rsa = Rsa::public_key_from_pem(public_pem)
-        .map_err(|e| FormatError::invalid("master public key", format!("not an RSA public key PEM: {e}")))?;
+    let rsa = Rsa::public_key_from_pem(public_pem).map_err(|e| {
+        FormatError::invalid(
+            "master public key",
+            format!("not an RSA public key PEM: {e}"),
+        )
+    })?;
     Ok(PublicKeyInfo {
         modulus_hex: rsa.n().to_hex_str()?.to_string(),
         exponent_dec: rsa.e().to_dec_str()?.to_string(),
@@ -51,21 +55,34 @@ pub fn public_key_info(public_pem: &[u8]) -> Result<PublicKeyInfo> {
 
 /// Encrypts the raw-key form of `key` (kdf null) with RSA PKCS#1 v1.5 for the master key holder.
 pub fn encrypt_key_config(public_pem: &[u8], key: &KeyConfig) -> Result<Vec<u8>> {
-    let rsa = Rsa::public_key_from_pem(public_pem)
-        .map_err(|e| FormatError::invalid("master public key", format!("not an RSA public key PEM: {e}")))?;
+    let rsa = Rsa::public_key_from_pem(public_pem).map_err(|e| {
+        FormatError::invalid(
+            "master public key",
+            format!("not an RSA public key PEM: {e}"),
+        )
+    })?;
     let json = key.to_json()?;
     let mut out = vec![0u8; rsa.size() as usize];
     let len = rsa
         .public_encrypt(json.as_bytes(), &mut out, Padding::PKCS1)
-        .map_err(|e| FormatError::invalid("master public key", format!("RSA encryption failed: {e}")))?;
+        .map_err(|e| {
+            FormatError::invalid("master public key", format!("RSA encryption failed: {e}"))
+        })?;
     out.truncate(len);
     Ok(out)
 }
 
 /// Recovers the key file from RSA ciphertext with the password-protected private key.
-pub fn decrypt_key_config(private_pem: &[u8], password: &[u8], ciphertext: &[u8]) -> Result<KeyConfig> {
+pub fn decrypt_key_config(
+    private_pem: &[u8],
+    password: &[u8],
+    ciphertext: &[u8],
+) -> Result<KeyConfig> {
     let pkey = PKey::private_key_from_pem_passphrase(private_pem, password).map_err(|_| {
-        FormatError::invalid("master private key", "cannot read the PEM (wrong password?)")
+        FormatError::invalid(
+            "master private key",
+            "cannot read the PEM (wrong password?)",
+        )
     })?;
     let rsa = pkey
         .rsa()
@@ -73,7 +90,9 @@ pub fn decrypt_key_config(private_pem: &[u8], password: &[u8], ciphertext: &[u8]
     let mut plain = zeroize::Zeroizing::new(vec![0u8; rsa.size() as usize]);
     let len = rsa
         .private_decrypt(ciphertext, &mut plain, Padding::PKCS1)
-        .map_err(|_| FormatError::invalid("encrypted key", "RSA decryption failed (wrong master key?)"))?;
+        .map_err(|_| {
+            FormatError::invalid("encrypted key", "RSA decryption failed (wrong master key?)")
+        })?;
     KeyConfig::parse(plain.get(..len).unwrap_or_default())
 }
 
@@ -85,7 +104,8 @@ mod tests {
     fn round_trip_through_a_small_master_key() {
         // 3072 bits keeps the test fast and still fits the ~250-byte key JSON.
         let pair = generate(3072, b"master-pass").unwrap();
-        assert!(String::from_utf8_lossy(&pair.private_pem).starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+        assert!(String::from_utf8_lossy(&pair.private_pem)
+            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
         let info = public_key_info(&pair.public_pem).unwrap();
         assert_eq!(info.bits, 3072);
         assert_eq!(info.exponent_dec, "65537");

@@ -3,6 +3,8 @@
 //! Nothing in this folder opens a file or a socket; every codec works on slices or `Read`/`Write`,
 //! so vectors, corruption tests and fuzzers can drive it directly.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 pub mod blob;
 pub mod canonical_json;
 pub mod chunker;

@@ -28,8 +28,12 @@ pub fn paperkey_text(input: &str, subject: Option<&str>) -> Result<String> {
         }
         return Ok(out);
     }
-    let key = KeyConfig::parse(input.as_bytes())
-        .map_err(|_| FormatError::invalid("paperkey", "input is neither a PEM private key nor a PBS key file"))?;
+    let key = KeyConfig::parse(input.as_bytes()).map_err(|_| {
+        FormatError::invalid(
+            "paperkey",
+            "input is neither a PEM private key nor a PBS key file",
+        )
+    })?;
     let pretty = key.to_json_pretty()?;
     let _ = writeln!(out, "-----BEGIN PROXMOX BACKUP KEY-----");
     for line in pretty.lines() {
@@ -58,15 +62,24 @@ pub fn paperkey_html(input: &str, subject: Option<&str>) -> Result<String> {
         for (block_nr, block) in lines.chunks(HTML_PEM_BLOCK_LINES).enumerate() {
             out.push_str("<div class=\"page\">\n<p>\n");
             for (i, line) in block.iter().enumerate() {
-                let _ = writeln!(out, "{:02}: {}<br/>", i + block_nr * HTML_PEM_BLOCK_LINES, html_escape(line));
+                let _ = writeln!(
+                    out,
+                    "{:02}: {}<br/>",
+                    i + block_nr * HTML_PEM_BLOCK_LINES,
+                    html_escape(line)
+                );
             }
             out.push_str("</p>\n");
             out.push_str(&qr_svg_img(&block.join("\n"))?);
             out.push_str("</div>\n");
         }
     } else {
-        let key = KeyConfig::parse(input.as_bytes())
-            .map_err(|_| FormatError::invalid("paperkey", "input is neither a PEM private key nor a PBS key file"))?;
+        let key = KeyConfig::parse(input.as_bytes()).map_err(|_| {
+            FormatError::invalid(
+                "paperkey",
+                "input is neither a PEM private key nor a PBS key file",
+            )
+        })?;
         let pretty = key.to_json_pretty()?;
         out.push_str("<div>\n<p>\n-----BEGIN PROXMOX BACKUP KEY-----<br/>\n");
         for line in pretty.lines() {
@@ -96,7 +109,10 @@ fn qr_svg_img(text: &str) -> Result<String> {
 }
 
 fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn is_private_key_pem(input: &str) -> bool {
@@ -108,9 +124,16 @@ fn pem_lines(input: &str) -> Result<Vec<&str>> {
     let trimmed = input.trim_end();
     let complete = trimmed.ends_with("\n-----END ENCRYPTED PRIVATE KEY-----")
         || trimmed.ends_with("\n-----END RSA PRIVATE KEY-----");
-    let lines: Vec<&str> = trimmed.lines().map(str::trim_end).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = trimmed
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
     if !complete || lines.len() < 20 {
-        return Err(FormatError::invalid("paperkey", "unexpected private key format"));
+        return Err(FormatError::invalid(
+            "paperkey",
+            "unexpected private key format",
+        ));
     }
     Ok(lines)
 }

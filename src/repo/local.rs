@@ -17,7 +17,10 @@ impl LocalDatastore {
         std::fs::create_dir_all(root.join(".chunks"))?;
         let lock = root.join(".lock");
         if !lock.exists() {
-            std::fs::OpenOptions::new().create(true).append(true).open(&lock)?;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&lock)?;
         }
         Ok(LocalDatastore {
             root: root.to_path_buf(),

@@ -58,9 +58,20 @@ impl Session {
                 continue;
             }
             let parsed = ShellLine::try_parse_from(&words).map_err(|e| {
-                LineError::Usage(e.render().to_string().lines().next().unwrap_or_default().to_string())
+                LineError::Usage(
+                    e.render()
+                        .to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
             })?;
-            if self.run_command(parsed.command).map_err(LineError::Failed)? == Flow::Exit {
+            if self
+                .run_command(parsed.command)
+                .map_err(LineError::Failed)?
+                == Flow::Exit
+            {
                 return Ok(Flow::Exit);
             }
         }
@@ -70,12 +81,14 @@ impl Session {
     fn help(&mut self, topic: &[String]) -> Result<()> {
         let mut words: Vec<String> = topic.to_vec();
         words.push("--help".into());
-        match ShellLine::try_parse_from(&words) {
-            Err(e) => write!(self.out, "{}", e.render())?,
-            Ok(_) => {}
+        if let Err(e) = ShellLine::try_parse_from(&words) {
+            write!(self.out, "{}", e.render())?;
         }
         if topic.is_empty() {
-            writeln!(self.out, "\nIn the shell, `help COMMAND` shows a command's options.")?;
+            writeln!(
+                self.out,
+                "\nIn the shell, `help COMMAND` shows a command's options."
+            )?;
         }
         Ok(())
     }
@@ -189,7 +202,9 @@ pub fn split_line(line: &str) -> Result<Vec<Vec<String>>, String> {
     commands.push(current);
     commands
         .iter()
-        .map(|c| shlex::split(c).ok_or_else(|| anyhow!("cannot split {c:?} into words").to_string()))
+        .map(|c| {
+            shlex::split(c).ok_or_else(|| anyhow!("cannot split {c:?} into words").to_string())
+        })
         .collect()
 }
 

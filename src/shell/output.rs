@@ -30,10 +30,19 @@ pub fn plain(value: &Value) -> String {
 }
 
 /// Writes `value` in `format`; for text, one Name/Value row per present field in `fields` order.
-pub fn write_object(out: &mut dyn Write, format: OutputFormat, value: &Value, fields: &[Field]) -> io::Result<()> {
+pub fn write_object(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    value: &Value,
+    fields: &[Field],
+) -> io::Result<()> {
     match format {
         OutputFormat::Json => writeln!(out, "{}", serde_json::to_string(value).unwrap_or_default()),
-        OutputFormat::JsonPretty => writeln!(out, "{}", serde_json::to_string_pretty(value).unwrap_or_default()),
+        OutputFormat::JsonPretty => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        ),
         OutputFormat::Text => {
             let rows: Vec<[String; 2]> = fields
                 .iter()
@@ -45,7 +54,11 @@ pub fn write_object(out: &mut dyn Write, format: OutputFormat, value: &Value, fi
 }
 
 /// Draws a table with box characters, as proxmox-backup-client does.
-pub fn write_table<const N: usize>(out: &mut dyn Write, headers: &[&str; N], rows: &[[String; N]]) -> io::Result<()> {
+pub fn write_table<const N: usize>(
+    out: &mut dyn Write,
+    headers: &[&str; N],
+    rows: &[[String; N]],
+) -> io::Result<()> {
     let mut widths = [0usize; N];
     for (i, w) in widths.iter_mut().enumerate() {
         *w = headers[i].chars().count().max(if i == 0 { 4 } else { 5 });
@@ -95,7 +108,16 @@ mod tests {
     fn table_has_pbs_box_style() {
         let mut out = Vec::new();
         let v = json!({"kdf": "scrypt", "path": "k.json"});
-        let fields = [Field { key: "path", render: plain }, Field { key: "kdf", render: plain }];
+        let fields = [
+            Field {
+                key: "path",
+                render: plain,
+            },
+            Field {
+                key: "kdf",
+                render: plain,
+            },
+        ];
         write_object(&mut out, OutputFormat::Text, &v, &fields).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(

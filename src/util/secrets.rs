@@ -31,10 +31,12 @@ pub fn from_env(var: &str) -> Result<Option<Secret>, SecretError> {
         detail,
     };
     if let Ok(fd_text) = std::env::var(format!("{var}_FD")) {
-        let fd: i32 = fd_text
-            .trim()
-            .parse()
-            .map_err(|_| source_err("_FD", format!("{fd_text:?} is not a file descriptor number")))?;
+        let fd: i32 = fd_text.trim().parse().map_err(|_| {
+            source_err(
+                "_FD",
+                format!("{fd_text:?} is not a file descriptor number"),
+            )
+        })?;
         let mut text = Zeroizing::new(String::new());
         // SAFETY: the user handed us this descriptor to read a secret from; we own it from here on.
         let file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
@@ -45,7 +47,8 @@ pub fn from_env(var: &str) -> Result<Option<Secret>, SecretError> {
         return Ok(Some(first_line(std::mem::take(&mut *text))));
     }
     if let Ok(path) = std::env::var(format!("{var}_FILE")) {
-        let file = std::fs::File::open(&path).map_err(|e| source_err("_FILE", format!("{path}: {e}")))?;
+        let file =
+            std::fs::File::open(&path).map_err(|e| source_err("_FILE", format!("{path}: {e}")))?;
         let mut text = Zeroizing::new(String::new());
         BufReader::new(file)
             .take(64 * 1024)
@@ -64,7 +67,11 @@ fn first_line(mut text: String) -> Secret {
 
 /// True when a controlling terminal can be opened for prompting.
 pub fn has_terminal() -> bool {
-    std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").is_ok()
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
 }
 
 /// Prompts on the terminal without echo.
@@ -82,7 +89,9 @@ pub fn get(var: &str, prompt_text: &str) -> Result<Secret, SecretError> {
     if has_terminal() {
         return prompt(prompt_text);
     }
-    Err(SecretError::NoSource { var: var.to_string() })
+    Err(SecretError::NoSource {
+        var: var.to_string(),
+    })
 }
 
 /// A new secret from `var`, or prompted twice on the terminal.
@@ -98,5 +107,7 @@ pub fn get_new(var: &str, prompt_text: &str) -> Result<Secret, SecretError> {
         }
         return Ok(first);
     }
-    Err(SecretError::NoSource { var: var.to_string() })
+    Err(SecretError::NoSource {
+        var: var.to_string(),
+    })
 }

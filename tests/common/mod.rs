@@ -12,13 +12,21 @@ pub fn vectors_dir() -> Option<PathBuf> {
     if dir.join("README.md").exists() {
         Some(dir)
     } else {
-        eprintln!("notice: golden vectors not found at {} (set PBSH_VECTORS); skipping", dir.display());
+        eprintln!(
+            "notice: golden vectors not found at {} (set PBSH_VECTORS); skipping",
+            dir.display()
+        );
         None
     }
 }
 
 /// Runs the pbsh binary with `args` in `cwd`, a private HOME/XDG dirs and TZ=UTC.
-pub fn pbsh(cwd: &std::path::Path, home: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
+pub fn pbsh(
+    cwd: &std::path::Path,
+    home: &std::path::Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
     cmd.current_dir(cwd)
         .args(args)

@@ -116,14 +116,22 @@ pub fn run(session: &mut Session, cmd: KeyCommand) -> Result<()> {
             kdf,
             hint,
         } => import_with_master_key(&master_keyfile, &encrypted_keyfile, path, kdf.into(), hint),
-        KeyCommand::ChangePassphrase { path, kdf, hint } => change_passphrase(path, kdf.into(), hint),
-        KeyCommand::Show { path, output_format } => show(session, path, output_format),
+        KeyCommand::ChangePassphrase { path, kdf, hint } => {
+            change_passphrase(path, kdf.into(), hint)
+        }
+        KeyCommand::Show {
+            path,
+            output_format,
+        } => show(session, path, output_format),
         KeyCommand::Paperkey {
             path,
             subject,
             output_format,
         } => paperkey(session, path, subject, output_format),
-        KeyCommand::ShowMasterPubkey { path, output_format } => show_master_pubkey(session, path, output_format),
+        KeyCommand::ShowMasterPubkey {
+            path,
+            output_format,
+        } => show_master_pubkey(session, path, output_format),
         KeyCommand::ImportMasterPubkey { path } => import_master_pubkey(&path),
     }
 }
@@ -153,10 +161,15 @@ pub fn load_and_decrypt(path: &Path) -> Result<(KeyConfig, zeroize::Zeroizing<[u
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     // LIMIT: key files and PEMs are tiny (limits::MAX_KEY_FILE_SIZE).
     if meta.len() > limits::MAX_KEY_FILE_SIZE as u64 {
-        bail!("{}: {} bytes is too large for a key file", path.display(), meta.len());
+        bail!(
+            "{}: {} bytes is too large for a key file",
+            path.display(),
+            meta.len()
+        );
     }
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
@@ -192,7 +205,8 @@ fn wrap(key: &[u8; 32], kdf: KdfKind, hint: Option<String>, created: i64) -> Res
 
 fn ensure_parent(path: &Path) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     Ok(())
 }
@@ -229,7 +243,10 @@ fn create_master_key() -> Result<()> {
     }
     let password = secrets::get_new(MASTER_PASSWORD_ENV, "Master Key Password: ")?;
     if password.len() < limits::MIN_PASSPHRASE_LEN {
-        bail!("master key password is too short (at least {} characters)", limits::MIN_PASSPHRASE_LEN);
+        bail!(
+            "master key password is too short (at least {} characters)",
+            limits::MIN_PASSPHRASE_LEN
+        );
     }
     eprintln!("Generating {}-bit RSA key..", master_key::MASTER_KEY_BITS);
     let pair = master_key::generate(master_key::MASTER_KEY_BITS, password.as_bytes())?;
@@ -307,21 +324,45 @@ fn show(session: &mut Session, path: Option<PathBuf>, format: OutputFormat) -> R
         info["hint"] = json!(hint);
     }
     let fields = [
-        Field { key: "path", render: output::plain },
-        Field { key: "kdf", render: output::plain },
-        Field { key: "created", render: render_epoch },
-        Field { key: "modified", render: render_epoch },
-        Field { key: "fingerprint", render: output::plain },
-        Field { key: "hint", render: output::plain },
+        Field {
+            key: "path",
+            render: output::plain,
+        },
+        Field {
+            key: "kdf",
+            render: output::plain,
+        },
+        Field {
+            key: "created",
+            render: render_epoch,
+        },
+        Field {
+            key: "modified",
+            render: render_epoch,
+        },
+        Field {
+            key: "fingerprint",
+            render: output::plain,
+        },
+        Field {
+            key: "hint",
+            render: output::plain,
+        },
     ];
     output::write_object(&mut session.out, format, &info, &fields)?;
     Ok(())
 }
 
-fn paperkey(session: &mut Session, path: Option<PathBuf>, subject: Option<String>, format: PaperkeyFormat) -> Result<()> {
+fn paperkey(
+    session: &mut Session,
+    path: Option<PathBuf>,
+    subject: Option<String>,
+    format: PaperkeyFormat,
+) -> Result<()> {
     let path = default_key_path(path, true)?;
     let bytes = read_capped(&path)?;
-    let text = String::from_utf8(bytes).with_context(|| format!("{} is not text", path.display()))?;
+    let text =
+        String::from_utf8(bytes).with_context(|| format!("{} is not text", path.display()))?;
     let rendered = match format {
         PaperkeyFormat::Text => paperkey::paperkey_text(&text, subject.as_deref()),
         PaperkeyFormat::Html => paperkey::paperkey_html(&text, subject.as_deref()),
@@ -331,7 +372,11 @@ fn paperkey(session: &mut Session, path: Option<PathBuf>, subject: Option<String
     Ok(())
 }
 
-fn show_master_pubkey(session: &mut Session, path: Option<PathBuf>, format: OutputFormat) -> Result<()> {
+fn show_master_pubkey(
+    session: &mut Session,
+    path: Option<PathBuf>,
+    format: OutputFormat,
+) -> Result<()> {
     let path = match path {
         Some(p) => p,
         None => {
@@ -351,10 +396,22 @@ fn show_master_pubkey(session: &mut Session, path: Option<PathBuf>, format: Outp
         "length": info.bits,
     });
     let fields = [
-        Field { key: "path", render: output::plain },
-        Field { key: "modulus", render: output::plain },
-        Field { key: "exponent", render: output::plain },
-        Field { key: "length", render: output::plain },
+        Field {
+            key: "path",
+            render: output::plain,
+        },
+        Field {
+            key: "modulus",
+            render: output::plain,
+        },
+        Field {
+            key: "exponent",
+            render: output::plain,
+        },
+        Field {
+            key: "length",
+            render: output::plain,
+        },
     ];
     output::write_object(&mut session.out, format, &value, &fields)?;
     Ok(())
@@ -365,7 +422,12 @@ fn import_master_pubkey(path: &Path) -> Result<()> {
     let info = master_key::public_key_info(&pem).with_context(|| format!("{}", path.display()))?;
     let target = paths::default_master_pubkey();
     ensure_parent(&target)?;
-    atomic::replace_file(&target, &pem, 0o644).with_context(|| format!("cannot write {}", target.display()))?;
-    eprintln!("Imported {}-bit public master key to {}", info.bits, target.display());
+    atomic::replace_file(&target, &pem, 0o644)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    eprintln!(
+        "Imported {}-bit public master key to {}",
+        info.bits,
+        target.display()
+    );
     Ok(())
 }

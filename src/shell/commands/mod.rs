@@ -80,7 +80,9 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
         Command::Other(words) => {
             let name = words.first().map(String::as_str).unwrap_or_default();
             match PLANNED.iter().find(|(planned, _)| *planned == name) {
-                Some((_, milestone)) => bail!("{name}: not yet available (it lands with {milestone})"),
+                Some((_, milestone)) => {
+                    bail!("{name}: not yet available (it lands with {milestone})")
+                }
                 None => match suggest(name) {
                     Some(s) => bail!("unknown command `{name}` (did you mean `{s}`?)"),
                     None => bail!("unknown command `{name}` (try `help`)"),
@@ -92,7 +94,9 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
 
 /// The closest known command name, if one is close enough to be a typo.
 fn suggest(name: &str) -> Option<&'static str> {
-    let known = ["key", "pwd", "exit", "help"].into_iter().chain(PLANNED.iter().map(|(n, _)| *n));
+    let known = ["key", "pwd", "exit", "help"]
+        .into_iter()
+        .chain(PLANNED.iter().map(|(n, _)| *n));
     known
         .map(|k| (edit_distance(name, k), k))
         .filter(|(d, k)| *d <= 2 && *d < k.len())
@@ -107,7 +111,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }
