@@ -39,3 +39,21 @@ pub const MIN_PASSPHRASE_LEN: usize = 5;
 
 /// Fixed chunk size for image archives (the server insists on it; SPEC: formats.md §4.2).
 pub const FIXED_CHUNK_SIZE: usize = 4 * 1024 * 1024;
+
+/// Longest file name or symlink target in a pxar archive (bytes, without the NUL).
+pub const MAX_PXAR_NAME_LEN: usize = 4096;
+
+/// Largest pxar XATTR / FCAPS item content: a 255-byte name, NUL, and a 64 KiB value.
+pub const MAX_PXAR_XATTR_SIZE: usize = 255 + 1 + 65536;
+
+/// Largest pxar PRELUDE we read (upstream writes a small JSON object).
+pub const MAX_PXAR_PRELUDE_SIZE: usize = 1024 * 1024;
+
+/// Longest path the pxar decoder builds from nested names.
+pub const MAX_PXAR_PATH_LEN: usize = 64 * 1024;
+
+/// Deepest directory nesting the pxar decoder follows.
+pub const MAX_PXAR_DEPTH: usize = 2048;
+
+/// Most ACL entries of one kind on one pxar entry.
+pub const MAX_PXAR_ACL_ENTRIES: usize = 65536;

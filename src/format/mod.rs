@@ -17,5 +17,6 @@ pub mod limits;
 pub mod manifest;
 pub mod master_key;
 pub mod paperkey;
+pub mod pxar;
 
 pub use error::FormatError;
