@@ -152,3 +152,70 @@ fn every_truncation_of_a_small_archive_is_refused() {
         );
     }
 }
+
+/// Counts the bytes an accessor reads.
+struct Counting {
+    file: std::fs::File,
+    read: std::cell::Cell<u64>,
+}
+
+impl pbsh::format::pxar::accessor::ReadAt for Counting {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        let n = std::os::unix::fs::FileExt::read_at(&self.file, buf, offset)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+    fn size(&self) -> std::io::Result<u64> {
+        Ok(self.file.metadata()?.len())
+    }
+}
+
+#[test]
+fn accessor_finds_every_listed_path_reading_little() {
+    use pbsh::format::pxar::accessor::Accessor;
+    let Some(v) = common::vectors_dir() else {
+        return;
+    };
+    let (entries, contents) = decode_all(&v.join("pxar/tree.pxar"));
+    let source = Counting {
+        file: std::fs::File::open(v.join("pxar/tree.pxar")).unwrap(),
+        read: Default::default(),
+    };
+    let accessor = Accessor::new(source).unwrap();
+    for entry in &entries {
+        let found = accessor
+            .lookup(&entry.path)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{} not found", entry.path_lossy()));
+        assert_eq!(&found.entry, entry);
+    }
+    let lookups = accessor_bytes_read(&accessor);
+    let total = std::fs::metadata(v.join("pxar/tree.pxar")).unwrap().len();
+    assert!(
+        lookups * 100 < total,
+        "{} lookups read {lookups} of {total} bytes",
+        entries.len()
+    );
+
+    let random = accessor.lookup(b"random.bin").unwrap().unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = accessor.read_file_at(&random, &mut buf, 1_000_000).unwrap();
+    assert_eq!(
+        &buf[..n],
+        &contents["/random.bin"][1_000_000..1_000_000 + n]
+    );
+    let link = accessor.lookup(b"hardlink-to-note00").unwrap().unwrap();
+    let target = accessor.resolve_hardlink(&link).unwrap();
+    assert_eq!(target.entry.path, b"/docs/note00.txt");
+    let docs = accessor.lookup(b"docs").unwrap().unwrap();
+    let listing = accessor
+        .read_dir(&accessor.open_dir(&docs).unwrap())
+        .unwrap();
+    assert_eq!(listing.len(), 21);
+    assert_eq!(listing[0].name(), b"nested");
+}
+
+fn accessor_bytes_read(a: &pbsh::format::pxar::accessor::Accessor<Counting>) -> u64 {
+    // The accessor owns the source; read the counter through a lookup-free path.
+    a.source().read.get()
+}

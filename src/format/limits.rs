@@ -57,3 +57,6 @@ pub const MAX_PXAR_DEPTH: usize = 2048;
 
 /// Most ACL entries of one kind on one pxar entry.
 pub const MAX_PXAR_ACL_ENTRIES: usize = 65536;
+
+/// Most entries of one directory the pxar accessor lists (a goodbye table of 2^22 items is 96 MiB).
+pub const MAX_PXAR_DIR_ENTRIES: u64 = 1 << 22;

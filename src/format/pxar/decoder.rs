@@ -49,6 +49,16 @@ impl<R: Read> Decoder<R> {
         }
     }
 
+    /// A decoder positioned at a FILENAME item at archive offset `position` inside the directory
+    /// `parent_path`: its first `next_entry` decodes that one child (random access).
+    pub fn new_at(input: R, position: u64, parent_path: Vec<u8>) -> Self {
+        let mut decoder = Decoder::new(input);
+        decoder.position = position;
+        decoder.started = true;
+        decoder.directories.push(parent_path);
+        decoder
+    }
+
     /// 1 for unified archives, 2 for split (metadata) archives; known after the first entry.
     pub fn format_version(&self) -> u64 {
         self.format_version

@@ -3,6 +3,7 @@
 //! Pure codec over `Read` (SPEC: formats.md §10); never touches the file system, never buffers a
 //! whole archive; every length is checked against `format::limits` before it is allocated.
 
+pub mod accessor;
 pub mod decoder;
 
 use siphasher::sip::SipHasher24;
