@@ -4,6 +4,7 @@
 
 #![deny(clippy::unwrap_used)]
 
+pub mod archive;
 pub mod format;
 pub mod repo;
 pub mod shell;

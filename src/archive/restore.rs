@@ -1,0 +1,683 @@
+//! The restore writer: the only code that creates files from an archive.
+//!
+//! Every path is resolved from the target directory's fd one component at a time with
+//! `O_NOFOLLOW`; names are checked again here; hard links may only point at files this restore
+//! created; nothing is ever written through a symlink or outside the target (reliability.md P6).
+
+use super::acl;
+use crate::format::error::FormatError;
+use crate::format::pxar::decoder::Decoder;
+use crate::format::pxar::{Entry, EntryKind, Metadata};
+use std::collections::HashSet;
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::Path;
+use thiserror::Error;
+
+/// A restore failure, naming the archive entry.
+#[derive(Debug, Error)]
+pub enum RestoreError {
+    #[error("{path}: {action}: {source}")]
+    Io {
+        path: String,
+        action: &'static str,
+        source: io::Error,
+    },
+    #[error("{path}: refused: {reason}")]
+    Refused { path: String, reason: String },
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}
+
+pub type Result<T, E = RestoreError> = std::result::Result<T, E>;
+
+/// What a restore may do beyond creating new files.
+#[derive(Debug, Clone)]
+pub struct RestoreOptions {
+    /// Replace existing files, symlinks and special files (never a directory with a non-directory).
+    pub overwrite: bool,
+    /// Restore owners (only root can; others keep their own uid/gid).
+    pub restore_ownership: bool,
+    /// Restore extended attributes, ACLs and file capabilities.
+    pub restore_xattrs: bool,
+    /// Create device nodes (needs root).
+    pub restore_devices: bool,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> Self {
+        // SAFETY: geteuid has no preconditions.
+        let is_root = unsafe { libc::geteuid() } == 0;
+        RestoreOptions {
+            overwrite: false,
+            restore_ownership: is_root,
+            restore_xattrs: true,
+            restore_devices: is_root,
+        }
+    }
+}
+
+/// What a restore did, and what it could not do but went on without.
+#[derive(Debug, Default, Clone)]
+pub struct RestoreStats {
+    pub directories: u64,
+    pub files: u64,
+    pub bytes: u64,
+    pub other: u64,
+    pub warnings: Vec<String>,
+}
+
+struct OpenDir {
+    /// Archive path of this directory (after sub-path stripping).
+    path: Vec<u8>,
+    fd: OwnedFd,
+    metadata: Metadata,
+    names: HashSet<Vec<u8>>,
+}
+
+/// Writes archive entries below one target directory.
+pub struct Restorer {
+    stack: Vec<OpenDir>,
+    /// Regular files this restore created, by archive path: the only hard-link targets allowed.
+    created_files: HashSet<Vec<u8>>,
+    options: RestoreOptions,
+    stats: RestoreStats,
+}
+
+fn lossy(path: &[u8]) -> String {
+    String::from_utf8_lossy(path).into_owned()
+}
+
+fn io_at<'a>(path: &'a [u8], action: &'static str) -> impl FnOnce(io::Error) -> RestoreError + 'a {
+    move |source| RestoreError::Io {
+        path: lossy(path),
+        action,
+        source,
+    }
+}
+
+fn refused(path: &[u8], reason: impl Into<String>) -> RestoreError {
+    RestoreError::Refused {
+        path: lossy(path),
+        reason: reason.into(),
+    }
+}
+
+fn cstring(path: &[u8], bytes: &[u8]) -> Result<CString> {
+    CString::new(bytes).map_err(|_| refused(path, "name contains a NUL byte"))
+}
+
+fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+fn openat(
+    dir: &OwnedFd,
+    name: &CString,
+    flags: libc::c_int,
+    mode: libc::mode_t,
+) -> io::Result<OwnedFd> {
+    // SAFETY: `name` is a valid C string and `dir` an open descriptor; the returned descriptor
+    // is owned by the OwnedFd.
+    let fd = check(unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            flags | libc::O_CLOEXEC,
+            mode as libc::c_uint,
+        )
+    })?;
+    // SAFETY: `fd` was just opened and is not owned elsewhere.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `fstatat(…, AT_SYMLINK_NOFOLLOW)`; `None` when the name does not exist.
+fn lstat_at(dir: &OwnedFd, name: &CString) -> io::Result<Option<libc::stat>> {
+    // SAFETY: zeroed `stat` is a valid out-parameter.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid descriptor, C string and out-pointer.
+    match check(unsafe {
+        libc::fstatat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    }) {
+        Ok(_) => Ok(Some(st)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl Restorer {
+    /// Restores into `target`, creating it if needed. The target itself may be a symlink the
+    /// user named; nothing below it is followed.
+    pub fn new(target: &Path, root_path: &[u8], options: RestoreOptions) -> Result<Self> {
+        let shown = target.as_os_str().as_encoded_bytes().to_vec();
+        std::fs::create_dir_all(target).map_err(io_at(&shown, "create target directory"))?;
+        let file = File::open(target).map_err(io_at(&shown, "open target directory"))?;
+        if !file
+            .metadata()
+            .map_err(io_at(&shown, "stat target"))?
+            .is_dir()
+        {
+            return Err(refused(&shown, "restore target is not a directory"));
+        }
+        Ok(Restorer {
+            stack: vec![OpenDir {
+                path: root_path.to_vec(),
+                fd: OwnedFd::from(file),
+                metadata: Metadata::default(),
+                names: HashSet::new(),
+            }],
+            created_files: HashSet::new(),
+            options,
+            stats: RestoreStats::default(),
+        })
+    }
+
+    /// Restores one entry; `content` supplies a regular file's bytes. Entries must come in
+    /// archive order (a directory before its children).
+    pub fn restore_entry(&mut self, entry: &Entry, content: &mut dyn Read) -> Result<()> {
+        let path = entry.path.as_slice();
+        if self.stack.len() == 1 && self.stack[0].path == path {
+            // The archive (or sub-path) root maps onto the target directory itself.
+            if !matches!(entry.kind, EntryKind::Directory) {
+                return Err(refused(path, "the restored root is not a directory"));
+            }
+            self.stack[0].metadata = entry.metadata.clone();
+            return Ok(());
+        }
+        let (parent, name) = split_parent(path).ok_or_else(|| refused(path, "invalid path"))?;
+        if name.is_empty()
+            || name == b"."
+            || name == b".."
+            || name.contains(&b'/')
+            || name.contains(&0)
+        {
+            return Err(refused(path, "invalid file name"));
+        }
+        while self.stack.last().is_some_and(|top| top.path != parent) {
+            if self.stack.len() == 1 {
+                return Err(refused(
+                    path,
+                    "entry is not inside the directory being restored (archive out of order)",
+                ));
+            }
+            self.close_top()?;
+        }
+        let top = self
+            .stack
+            .last_mut()
+            .ok_or_else(|| refused(path, "no open directory"))?;
+        if !top.names.insert(name.to_vec()) {
+            return Err(refused(path, "duplicate name in one directory"));
+        }
+        let cname = cstring(path, name)?;
+        match &entry.kind {
+            EntryKind::Directory => self.make_directory(entry, &cname),
+            EntryKind::File { size, .. } => self.make_file(entry, &cname, *size, content),
+            EntryKind::Symlink { target } => self.make_symlink(entry, &cname, target),
+            EntryKind::Hardlink { target } => self.make_hardlink(entry, &cname, target),
+            EntryKind::Device { major, minor } => {
+                if !self.options.restore_devices {
+                    self.stats.warnings.push(format!(
+                        "{}: device node skipped (needs root)",
+                        entry.path_lossy()
+                    ));
+                    return Ok(());
+                }
+                let dev = libc::makedev(*major as u32, *minor as u32);
+                self.make_node(entry, &cname, dev)
+            }
+            EntryKind::Fifo | EntryKind::Socket => self.make_node(entry, &cname, 0),
+        }
+    }
+
+    /// Applies the metadata of the directories still open and returns the statistics.
+    pub fn finish(mut self) -> Result<RestoreStats> {
+        while self.stack.len() > 1 {
+            self.close_top()?;
+        }
+        if let Some(root) = self.stack.pop() {
+            let file = File::from(root.fd);
+            self.apply_fd_metadata(&root.path, &file, &root.metadata)?;
+        }
+        Ok(self.stats)
+    }
+
+    fn top_fd(&self) -> Result<&OwnedFd> {
+        self.stack
+            .last()
+            .map(|d| &d.fd)
+            .ok_or_else(|| refused(b"/", "no open directory"))
+    }
+
+    /// Makes room for a new non-directory entry: refuses or removes what is there.
+    fn clear_name(&self, path: &[u8], cname: &CString) -> Result<()> {
+        let dir = self.top_fd()?;
+        let Some(st) = lstat_at(dir, cname).map_err(io_at(path, "stat"))? else {
+            return Ok(());
+        };
+        if !self.options.overwrite {
+            return Err(refused(
+                path,
+                "already exists (use --overwrite to replace it)",
+            ));
+        }
+        if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+            return Err(refused(path, "a directory is in the way"));
+        }
+        // SAFETY: valid descriptor and C string; unlinkat never follows the final symlink.
+        check(unsafe { libc::unlinkat(dir.as_raw_fd(), cname.as_ptr(), 0) })
+            .map_err(io_at(path, "remove existing file"))?;
+        Ok(())
+    }
+
+    fn make_directory(&mut self, entry: &Entry, cname: &CString) -> Result<()> {
+        let path = entry.path.as_slice();
+        let dir = self.top_fd()?;
+        match lstat_at(dir, cname).map_err(io_at(path, "stat"))? {
+            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {}
+            Some(_) => {
+                self.clear_name(path, cname)?;
+                self.mkdir(path, cname)?;
+            }
+            None => self.mkdir(path, cname)?,
+        }
+        let fd = openat(
+            self.top_fd()?,
+            cname,
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+            0,
+        )
+        .map_err(io_at(path, "open directory (not following symlinks)"))?;
+        self.stack.push(OpenDir {
+            path: path.to_vec(),
+            fd,
+            metadata: entry.metadata.clone(),
+            names: HashSet::new(),
+        });
+        self.stats.directories += 1;
+        Ok(())
+    }
+
+    fn mkdir(&self, path: &[u8], cname: &CString) -> Result<()> {
+        // SAFETY: valid descriptor and C string.
+        check(unsafe { libc::mkdirat(self.top_fd()?.as_raw_fd(), cname.as_ptr(), 0o700) })
+            .map_err(io_at(path, "create directory"))?;
+        Ok(())
+    }
+
+    fn make_file(
+        &mut self,
+        entry: &Entry,
+        cname: &CString,
+        size: u64,
+        content: &mut dyn Read,
+    ) -> Result<()> {
+        let path = entry.path.as_slice();
+        self.clear_name(path, cname)?;
+        let fd = openat(
+            self.top_fd()?,
+            cname,
+            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
+            0o600,
+        )
+        .map_err(io_at(path, "create file"))?;
+        let mut file = File::from(fd);
+        write_sparse(&mut file, size, content).map_err(io_at(path, "write file"))?;
+        self.apply_fd_metadata(path, &file, &entry.metadata)?;
+        self.created_files.insert(path.to_vec());
+        self.stats.files += 1;
+        self.stats.bytes += size;
+        Ok(())
+    }
+
+    fn make_symlink(&mut self, entry: &Entry, cname: &CString, target: &[u8]) -> Result<()> {
+        let path = entry.path.as_slice();
+        self.clear_name(path, cname)?;
+        let ctarget = cstring(path, target)?;
+        // SAFETY: valid C strings and descriptor; the link's target is stored, never followed.
+        check(unsafe {
+            libc::symlinkat(ctarget.as_ptr(), self.top_fd()?.as_raw_fd(), cname.as_ptr())
+        })
+        .map_err(io_at(path, "create symlink"))?;
+        self.apply_path_metadata(path, cname, &entry.metadata)?;
+        self.stats.other += 1;
+        Ok(())
+    }
+
+    fn make_hardlink(&mut self, entry: &Entry, cname: &CString, target: &[u8]) -> Result<()> {
+        let path = entry.path.as_slice();
+        // The stored target is relative to the archive root; map it like entry paths.
+        let mut target_path = b"/".to_vec();
+        target_path.extend_from_slice(target);
+        let root = self
+            .stack
+            .first()
+            .map(|d| d.path.clone())
+            .unwrap_or_default();
+        let relative = strip_root(&target_path, &root)
+            .ok_or_else(|| refused(path, "hard link target is outside the restored tree"))?;
+        if !self.created_files.contains(&target_path) {
+            return Err(refused(
+                path,
+                format!(
+                    "hard link target {:?} is not a file this restore created",
+                    lossy(target)
+                ),
+            ));
+        }
+        self.clear_name(path, cname)?;
+        // Walk to the target's directory from the root fd, never following symlinks.
+        let (dir_fd, base) = self.open_parent_nofollow(path, &relative)?;
+        let cbase = cstring(path, base)?;
+        // SAFETY: valid descriptors and C strings; flags 0: linkat does not follow a final symlink.
+        check(unsafe {
+            libc::linkat(
+                dir_fd.as_raw_fd(),
+                cbase.as_ptr(),
+                self.top_fd()?.as_raw_fd(),
+                cname.as_ptr(),
+                0,
+            )
+        })
+        .map_err(io_at(path, "create hard link"))?;
+        self.stats.other += 1;
+        Ok(())
+    }
+
+    fn open_parent_nofollow<'a>(
+        &self,
+        path: &[u8],
+        relative: &'a [u8],
+    ) -> Result<(OwnedFd, &'a [u8])> {
+        let root = self
+            .stack
+            .first()
+            .ok_or_else(|| refused(path, "no open directory"))?;
+        let mut components: Vec<&[u8]> = relative
+            .split(|b| *b == b'/')
+            .filter(|c| !c.is_empty())
+            .collect();
+        let base = components
+            .pop()
+            .ok_or_else(|| refused(path, "empty hard link target"))?;
+        let mut fd = root
+            .fd
+            .try_clone()
+            .map_err(io_at(path, "duplicate descriptor"))?;
+        for component in components {
+            if component == b".." || component == b"." {
+                return Err(refused(path, "hard link target contains '.' or '..'"));
+            }
+            let c = cstring(path, component)?;
+            fd = openat(
+                &fd,
+                &c,
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+                0,
+            )
+            .map_err(io_at(
+                path,
+                "open hard link target directory (not following symlinks)",
+            ))?;
+        }
+        Ok((fd, base))
+    }
+
+    fn make_node(&mut self, entry: &Entry, cname: &CString, dev: libc::dev_t) -> Result<()> {
+        let path = entry.path.as_slice();
+        self.clear_name(path, cname)?;
+        let mode = (entry.metadata.mode & 0o17_7777) as libc::mode_t;
+        // SAFETY: valid descriptor and C string.
+        check(unsafe {
+            libc::mknodat(
+                self.top_fd()?.as_raw_fd(),
+                cname.as_ptr(),
+                mode & !0o7000,
+                dev,
+            )
+        })
+        .map_err(io_at(path, "create special file"))?;
+        self.apply_path_metadata(path, cname, &entry.metadata)?;
+        self.stats.other += 1;
+        Ok(())
+    }
+
+    fn close_top(&mut self) -> Result<()> {
+        if let Some(dir) = self.stack.pop() {
+            let file = File::from(dir.fd);
+            self.apply_fd_metadata(&dir.path, &file, &dir.metadata)?;
+        }
+        Ok(())
+    }
+
+    /// Owner, xattrs, ACLs, capabilities, mode and mtime through an open descriptor.
+    fn apply_fd_metadata(&mut self, path: &[u8], file: &File, m: &Metadata) -> Result<()> {
+        let fd = file.as_raw_fd();
+        if self.options.restore_ownership {
+            // SAFETY: valid descriptor.
+            if let Err(e) = check(unsafe { libc::fchown(fd, m.uid, m.gid) }) {
+                self.stats
+                    .warnings
+                    .push(format!("{}: cannot restore owner: {e}", lossy(path)));
+            }
+        }
+        if self.options.restore_xattrs {
+            let mut attrs: Vec<(Vec<u8>, Vec<u8>)> = m.xattrs.clone();
+            if let Some(value) = acl::access_xattr(&m.acl, m.mode) {
+                attrs.push((acl::ACCESS_XATTR.as_bytes().to_vec(), value));
+            }
+            if let Some(value) = acl::default_xattr(&m.acl) {
+                attrs.push((acl::DEFAULT_XATTR.as_bytes().to_vec(), value));
+            }
+            if let Some(caps) = &m.fcaps {
+                attrs.push((b"security.capability".to_vec(), caps.clone()));
+            }
+            for (name, value) in attrs {
+                let Ok(cname) = CString::new(name.clone()) else {
+                    continue;
+                };
+                // SAFETY: valid descriptor, C string and value buffer.
+                let ret = unsafe {
+                    libc::fsetxattr(fd, cname.as_ptr(), value.as_ptr().cast(), value.len(), 0)
+                };
+                if let Err(e) = check(ret) {
+                    self.stats.warnings.push(format!(
+                        "{}: cannot restore attribute {}: {e}",
+                        lossy(path),
+                        lossy(&name)
+                    ));
+                }
+            }
+        }
+        // SAFETY: valid descriptor.
+        check(unsafe { libc::fchmod(fd, (m.mode & 0o7777) as libc::mode_t) })
+            .map_err(io_at(path, "set mode"))?;
+        let times = [
+            libc::timespec {
+                tv_sec: 0,
+                tv_nsec: libc::UTIME_OMIT,
+            },
+            mtime_spec(m),
+        ];
+        // SAFETY: valid descriptor and a two-element timespec array.
+        check(unsafe { libc::futimens(fd, times.as_ptr()) })
+            .map_err(io_at(path, "set modification time"))?;
+        Ok(())
+    }
+
+    /// Owner and mtime of a symlink or special file, by name, never following it.
+    fn apply_path_metadata(&mut self, path: &[u8], cname: &CString, m: &Metadata) -> Result<()> {
+        let dir = self.top_fd()?.as_raw_fd();
+        if self.options.restore_ownership {
+            // SAFETY: valid descriptor and C string; AT_SYMLINK_NOFOLLOW changes the link itself.
+            if let Err(e) = check(unsafe {
+                libc::fchownat(dir, cname.as_ptr(), m.uid, m.gid, libc::AT_SYMLINK_NOFOLLOW)
+            }) {
+                self.stats
+                    .warnings
+                    .push(format!("{}: cannot restore owner: {e}", lossy(path)));
+            }
+        }
+        if m.file_type() != crate::format::pxar::S_IFLNK {
+            // SAFETY: valid descriptor and C string.
+            check(unsafe {
+                libc::fchmodat(dir, cname.as_ptr(), (m.mode & 0o777) as libc::mode_t, 0)
+            })
+            .map_err(io_at(path, "set mode"))?;
+        }
+        let times = [
+            libc::timespec {
+                tv_sec: 0,
+                tv_nsec: libc::UTIME_OMIT,
+            },
+            mtime_spec(m),
+        ];
+        // SAFETY: valid descriptor, C string and timespec array.
+        check(unsafe {
+            libc::utimensat(
+                dir,
+                cname.as_ptr(),
+                times.as_ptr(),
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        })
+        .map_err(io_at(path, "set modification time"))?;
+        if !m.xattrs.is_empty() {
+            self.stats.warnings.push(format!(
+                "{}: extended attributes on special files are not restored",
+                lossy(path)
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn mtime_spec(m: &Metadata) -> libc::timespec {
+    libc::timespec {
+        tv_sec: m.mtime_secs as libc::time_t,
+        tv_nsec: m.mtime_nanos as libc::c_long,
+    }
+}
+
+/// Splits `/a/b` into (`/a`, `b`) and `/a` into (`/`, `a`).
+fn split_parent(path: &[u8]) -> Option<(&[u8], &[u8])> {
+    let slash = path.iter().rposition(|b| *b == b'/')?;
+    let parent = if slash == 0 {
+        &path[..1]
+    } else {
+        &path[..slash]
+    };
+    Some((parent, &path[slash + 1..]))
+}
+
+/// The part of `path` below `root` (`None` when outside).
+fn strip_root(path: &[u8], root: &[u8]) -> Option<Vec<u8>> {
+    if root == b"/" {
+        return Some(path.to_vec());
+    }
+    let rest = path.strip_prefix(root)?;
+    (rest.is_empty() || rest.first() == Some(&b'/')).then(|| rest.to_vec())
+}
+
+/// Copies exactly `size` bytes, leaving holes for all-zero 4 KiB blocks.
+fn write_sparse(file: &mut File, size: u64, content: &mut dyn Read) -> io::Result<()> {
+    const BLOCK: usize = 4096;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut left = size;
+    let mut pending_hole = 0u64;
+    while left > 0 {
+        let want = (buf.len() as u64).min(left) as usize;
+        let n = content.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "archive ended inside the file",
+            ));
+        }
+        for piece in buf[..n].chunks(BLOCK) {
+            if piece.len() == BLOCK && piece.iter().all(|b| *b == 0) {
+                pending_hole += BLOCK as u64;
+            } else {
+                if pending_hole > 0 {
+                    file.seek(SeekFrom::Current(pending_hole as i64))?;
+                    pending_hole = 0;
+                }
+                file.write_all(piece)?;
+            }
+        }
+        left -= n as u64;
+    }
+    if pending_hole > 0 {
+        file.set_len(size)?;
+    }
+    Ok(())
+}
+
+/// Reads the current file's payload from a decoder.
+pub struct PayloadReader<'a, R: Read>(pub &'a mut Decoder<R>);
+
+impl<R: Read> Read for PayloadReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read_payload(buf)
+    }
+}
+
+/// Restores a whole archive, or the sub-tree at `sub_path` (e.g. `/etc`), into `target`.
+pub fn restore_archive<R: Read>(
+    decoder: &mut Decoder<R>,
+    target: &Path,
+    sub_path: &[u8],
+    options: RestoreOptions,
+) -> Result<RestoreStats> {
+    let root: Vec<u8> = if sub_path.is_empty() || sub_path == b"/" {
+        b"/".to_vec()
+    } else {
+        let mut p = b"/".to_vec();
+        p.extend_from_slice(sub_path.strip_prefix(b"/").unwrap_or(sub_path));
+        p
+    };
+    let mut restorer: Option<Restorer> = None;
+    let mut found = false;
+    while let Some(entry) = decoder.next_entry()? {
+        let inside =
+            entry.path == root || strip_root(&entry.path, &root).is_some_and(|r| !r.is_empty());
+        if !inside {
+            continue;
+        }
+        found = true;
+        if restorer.is_none() {
+            if entry.path == root && !matches!(entry.kind, EntryKind::Directory) {
+                // A single file: restore it into the target under its own name.
+                let (_, name) = split_parent(&entry.path)
+                    .ok_or_else(|| refused(&entry.path, "invalid path"))?;
+                let mut single = Restorer::new(target, b"/", options.clone())?;
+                let mut renamed = entry.clone();
+                renamed.path = [b"/".as_slice(), name].concat();
+                single.restore_entry(&renamed, &mut PayloadReader(decoder))?;
+                return single.finish();
+            }
+            restorer = Some(Restorer::new(target, &root, options.clone())?);
+        }
+        if let Some(r) = restorer.as_mut() {
+            r.restore_entry(&entry, &mut PayloadReader(decoder))?;
+        }
+    }
+    if !found {
+        return Err(refused(sub_path, "no such path in the archive"));
+    }
+    match restorer {
+        Some(r) => r.finish(),
+        None => Ok(RestoreStats::default()),
+    }
+}
