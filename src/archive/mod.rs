@@ -4,4 +4,5 @@
 //! Only this folder touches the file system for archive contents.
 
 pub mod acl;
+pub mod exclude;
 pub mod restore;
