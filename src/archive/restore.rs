@@ -624,6 +624,33 @@ fn write_sparse(file: &mut File, size: u64, content: &mut dyn Read) -> io::Resul
     Ok(())
 }
 
+fn restore_one<R: Read, P: Read>(
+    restorer: &mut Restorer,
+    entry: &Entry,
+    decoder: &mut Decoder<R>,
+    payload: Option<&mut SplitPayload<P>>,
+) -> Result<()> {
+    match (&entry.kind, payload) {
+        (
+            EntryKind::File {
+                size,
+                payload_offset,
+                split: true,
+            },
+            Some(p),
+        ) => {
+            let header_offset = payload_offset.saturating_sub(16);
+            let mut reader = p.file(&entry.path, header_offset, *size)?;
+            restorer.restore_entry(entry, &mut reader)
+        }
+        (EntryKind::File { split: true, .. }, None) => Err(refused(
+            &entry.path,
+            "split archive restored without its payload stream",
+        )),
+        _ => restorer.restore_entry(entry, &mut PayloadReader(decoder)),
+    }
+}
+
 /// Reads the current file's payload from a decoder.
 pub struct PayloadReader<'a, R: Read>(pub &'a mut Decoder<R>);
 
@@ -636,6 +663,79 @@ impl<R: Read> Read for PayloadReader<'_, R> {
 /// Restores a whole archive, or the sub-tree at `sub_path` (e.g. `/etc`), into `target`.
 pub fn restore_archive<R: Read>(
     decoder: &mut Decoder<R>,
+    target: &Path,
+    sub_path: &[u8],
+    options: RestoreOptions,
+) -> Result<RestoreStats> {
+    restore_archive_with_payload::<R, io::Empty>(decoder, None, target, sub_path, options)
+}
+
+/// Reads file contents of a split archive from its payload stream, front to back.
+pub struct SplitPayload<P: Read> {
+    input: P,
+    position: u64,
+    started: bool,
+}
+
+impl<P: Read> SplitPayload<P> {
+    pub fn new(input: P) -> Self {
+        SplitPayload {
+            input,
+            position: 0,
+            started: false,
+        }
+    }
+
+    /// A reader for the file whose PAYLOAD item starts at `header_offset` (references only move
+    /// forward, as the format requires).
+    fn file(&mut self, path: &[u8], header_offset: u64, size: u64) -> Result<io::Take<&mut P>> {
+        use crate::format::pxar::{PXAR_PAYLOAD, PXAR_PAYLOAD_START_MARKER};
+        if !self.started {
+            let mut marker = [0u8; 16];
+            self.input
+                .read_exact(&mut marker)
+                .map_err(io_at(path, "read payload stream"))?;
+            self.position = 16;
+            self.started = true;
+            if u64::from_le_bytes(marker[..8].try_into().unwrap_or_default())
+                != PXAR_PAYLOAD_START_MARKER
+            {
+                return Err(refused(
+                    path,
+                    "payload stream does not start with its marker",
+                ));
+            }
+        }
+        if header_offset < self.position {
+            return Err(refused(path, "payload reference points backwards"));
+        }
+        let gap = header_offset - self.position;
+        let skipped = io::copy(&mut (&mut self.input).take(gap), &mut io::sink())
+            .map_err(io_at(path, "read payload stream"))?;
+        if skipped != gap {
+            return Err(refused(path, "payload stream ends before the file"));
+        }
+        let mut header = [0u8; 16];
+        self.input
+            .read_exact(&mut header)
+            .map_err(io_at(path, "read payload stream"))?;
+        let htype = u64::from_le_bytes(header[..8].try_into().unwrap_or_default());
+        let full = u64::from_le_bytes(header[8..].try_into().unwrap_or_default());
+        if htype != PXAR_PAYLOAD || full != size.saturating_add(16) {
+            return Err(refused(
+                path,
+                "payload reference does not point at the file's contents",
+            ));
+        }
+        self.position = header_offset + 16 + size;
+        Ok((&mut self.input).take(size))
+    }
+}
+
+/// Restores a unified archive (`payload` is `None`) or a split one (its payload stream given).
+pub fn restore_archive_with_payload<R: Read, P: Read>(
+    decoder: &mut Decoder<R>,
+    mut payload: Option<&mut SplitPayload<P>>,
     target: &Path,
     sub_path: &[u8],
     options: RestoreOptions,
@@ -664,13 +764,13 @@ pub fn restore_archive<R: Read>(
                 let mut single = Restorer::new(target, b"/", options.clone())?;
                 let mut renamed = entry.clone();
                 renamed.path = [b"/".as_slice(), name].concat();
-                single.restore_entry(&renamed, &mut PayloadReader(decoder))?;
+                restore_one(&mut single, &renamed, decoder, payload.as_deref_mut())?;
                 return single.finish();
             }
             restorer = Some(Restorer::new(target, &root, options.clone())?);
         }
         if let Some(r) = restorer.as_mut() {
-            r.restore_entry(&entry, &mut PayloadReader(decoder))?;
+            restore_one(r, &entry, decoder, payload.as_deref_mut())?;
         }
     }
     if !found {
