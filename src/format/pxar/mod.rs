@@ -1,10 +1,11 @@
-//! pxar, PBS's archive format: item types, entries and metadata, and the sequential decoder.
+//! pxar, PBS's archive format: item types, entries and metadata, the sequential decoder and encoder.
 //!
-//! Pure codec over `Read` (SPEC: formats.md §10); never touches the file system, never buffers a
-//! whole archive; every length is checked against `format::limits` before it is allocated.
+//! Pure codec over `Read`/`Write` (SPEC: formats.md §10); never touches the file system, never
+//! buffers a whole archive; every length is checked against `format::limits` before it is allocated.
 
 pub mod accessor;
 pub mod decoder;
+pub mod encoder;
 
 use siphasher::sip::SipHasher24;
 use std::hash::Hasher;
