@@ -1,0 +1,522 @@
+//! Reads a directory tree into a pxar archive (and its catalog), as `proxmox-backup-client
+//! backup NAME.pxar:DIR` does.
+//!
+//! Walks with directory fds and `O_NOFOLLOW`, sorted by name, honouring excludes and
+//! `.pxarexclude` files, staying on one file system unless told otherwise; files that vanish or
+//! cannot be read become warnings, never failures. Never writes to the source tree.
+
+use super::acl;
+use super::exclude::{MatchList, MatchType};
+use crate::format::catalog::CatalogWriter;
+use crate::format::error::FormatError;
+use crate::format::limits;
+use crate::format::pxar::encoder::{Encoder, FileRef};
+use crate::format::pxar::{Acl, Metadata, S_IFMT};
+use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// An archive creation failure (per-file problems are warnings in `CreateStats`).
+#[derive(Debug, Error)]
+pub enum CreateError {
+    #[error("{path}: {action}: {source}")]
+    Io {
+        path: String,
+        action: &'static str,
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}
+
+pub type Result<T, E = CreateError> = std::result::Result<T, E>;
+
+/// What to put into the archive.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// `--exclude` patterns (gitignore-style; `!` re-includes).
+    pub patterns: Vec<String>,
+    /// Descend into other file systems too.
+    pub all_file_systems: bool,
+    /// Mount points whose file systems are included (`--include-dev`).
+    pub include_dev: Vec<PathBuf>,
+}
+
+/// What went into the archive, and what was left out with a warning.
+#[derive(Debug, Clone, Default)]
+pub struct CreateStats {
+    pub directories: u64,
+    pub files: u64,
+    pub bytes: u64,
+    pub other: u64,
+    pub warnings: Vec<String>,
+}
+
+/// Name of the virtual file recording the command-line excludes in unified archives.
+pub const EXCLUDE_CLI_FILE: &[u8] = b".pxarexclude-cli";
+
+struct Walker<'a, W: Write, C: Write> {
+    encoder: &'a mut Encoder<W>,
+    catalog: Option<&'a mut CatalogWriter<C>>,
+    matches: MatchList,
+    allowed_devices: Vec<u64>,
+    all_file_systems: bool,
+    hardlinks: HashMap<(u64, u64), (FileRef, Vec<u8>)>,
+    stats: CreateStats,
+}
+
+fn lossy(path: &[u8]) -> String {
+    if path.is_empty() {
+        "/".to_string()
+    } else {
+        String::from_utf8_lossy(path).into_owned()
+    }
+}
+
+fn io_at(path: &[u8], action: &'static str) -> impl FnOnce(io::Error) -> CreateError + '_ {
+    move |source| CreateError::Io { path: lossy(path), action, source }
+}
+
+fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+fn openat(dir: &OwnedFd, name: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
+    // SAFETY: valid descriptor and C string; the new descriptor is owned by the OwnedFd.
+    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NOFOLLOW) })?;
+    // SAFETY: freshly opened, owned nowhere else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn lstat_at(dir: &OwnedFd, name: &CStr) -> io::Result<libc::stat> {
+    // SAFETY: zeroed stat is a valid out-parameter.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid descriptor, C string and out-pointer.
+    check(unsafe { libc::fstatat(dir.as_raw_fd(), name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) })?;
+    Ok(st)
+}
+
+fn fstat(fd: &OwnedFd) -> io::Result<libc::stat> {
+    // SAFETY: as above.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid descriptor and out-pointer.
+    check(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
+    Ok(st)
+}
+
+fn stat_metadata(st: &libc::stat) -> Metadata {
+    Metadata {
+        mode: st.st_mode as u64,
+        uid: st.st_uid,
+        gid: st.st_gid,
+        mtime_secs: st.st_mtime,
+        mtime_nanos: st.st_mtime_nsec as u32,
+        ..Metadata::default()
+    }
+}
+
+/// Reads extended attributes, ACLs and file capabilities through an open descriptor.
+fn read_xattrs(fd: &OwnedFd, metadata: &mut Metadata) -> io::Result<()> {
+    let mut names = vec![0u8; 4096];
+    let len = loop {
+        // SAFETY: valid descriptor and buffer.
+        let ret = unsafe { libc::flistxattr(fd.as_raw_fd(), names.as_mut_ptr().cast(), names.len()) };
+        if ret >= 0 {
+            break ret as usize;
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::ERANGE) if names.len() < 1 << 20 => names.resize(names.len() * 4, 0),
+            Some(libc::ENOTSUP) => return Ok(()),
+            _ => return Err(err),
+        }
+    };
+    let mut list: Vec<&[u8]> = names.get(..len).unwrap_or_default().split(|b| *b == 0).filter(|n| !n.is_empty()).collect();
+    list.sort();
+    for name in list {
+        let Ok(cname) = CString::new(name) else { continue };
+        let mut value = vec![0u8; 4096];
+        let n = loop {
+            // SAFETY: valid descriptor, C string and buffer.
+            let ret = unsafe { libc::fgetxattr(fd.as_raw_fd(), cname.as_ptr(), value.as_mut_ptr().cast(), value.len()) };
+            if ret >= 0 {
+                break ret as usize;
+            }
+            let err = io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::ERANGE) if value.len() < limits::MAX_PXAR_XATTR_SIZE => value.resize(limits::MAX_PXAR_XATTR_SIZE, 0),
+                Some(libc::ENODATA) => break usize::MAX,
+                _ => return Err(err),
+            }
+        };
+        if n == usize::MAX {
+            continue;
+        }
+        value.truncate(n);
+        match name {
+            b"system.posix_acl_access" => {
+                let mut acl = Acl::default();
+                if acl::parse_xattr(&value, false, &mut acl) {
+                    metadata.acl.users = acl.users;
+                    metadata.acl.groups = acl.groups;
+                    metadata.acl.group_obj = acl.group_obj;
+                }
+            }
+            b"system.posix_acl_default" => {
+                let mut acl = Acl::default();
+                if acl::parse_xattr(&value, true, &mut acl) {
+                    metadata.acl.default = acl.default;
+                    metadata.acl.default_users = acl.default_users;
+                    metadata.acl.default_groups = acl.default_groups;
+                }
+            }
+            b"security.capability" => metadata.fcaps = Some(value),
+            // Only the namespaces PBS keeps: user.* and security.* (trusted.* needs root to read back).
+            n if n.starts_with(b"user.") || n.starts_with(b"security.") || n.starts_with(b"trusted.") => {
+                metadata.xattrs.push((name.to_vec(), value))
+            }
+            _ => {}
+        }
+    }
+    metadata.acl.users.sort();
+    metadata.acl.groups.sort();
+    metadata.acl.default_users.sort();
+    metadata.acl.default_groups.sort();
+    Ok(())
+}
+
+/// Creates a unified pxar archive of `source` into `output`, with an optional catalog that
+/// receives the tree under the directory `catalog_name` (e.g. `root.pxar.didx`).
+pub fn create_archive<W: Write, C: Write>(
+    source: &Path,
+    output: W,
+    mut catalog: Option<(&mut CatalogWriter<C>, &[u8])>,
+    options: &CreateOptions,
+) -> Result<(W, CreateStats)> {
+    let shown = source.as_os_str().as_encoded_bytes().to_vec();
+    let root_file = File::open(source).map_err(io_at(&shown, "open source directory"))?;
+    let root = OwnedFd::from(root_file);
+    let st = fstat(&root).map_err(io_at(&shown, "stat source directory"))?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
+        return Err(CreateError::Io {
+            path: lossy(&shown),
+            action: "open source directory",
+            source: io::Error::new(io::ErrorKind::InvalidInput, "not a directory"),
+        });
+    }
+    let mut root_meta = stat_metadata(&st);
+    let mut warnings = Vec::new();
+    if let Err(e) = read_xattrs(&root, &mut root_meta) {
+        warnings.push(format!("/: cannot read extended attributes: {e}"));
+    }
+    let mut encoder = Encoder::new(output, &root_meta)?;
+    let mut allowed_devices = vec![st.st_dev];
+    for dev_path in &options.include_dev {
+        if let Ok(meta) = std::fs::metadata(dev_path) {
+            allowed_devices.push(std::os::unix::fs::MetadataExt::dev(&meta));
+        }
+    }
+    let mut matches = MatchList::new();
+    matches.add_patterns(options.patterns.iter().map(String::as_str));
+    if let Some((cat, name)) = catalog.as_mut() {
+        cat.start_directory(name)?;
+    }
+    let mut walker = Walker {
+        encoder: &mut encoder,
+        catalog: catalog.map(|(c, _)| c),
+        matches,
+        allowed_devices,
+        all_file_systems: options.all_file_systems,
+        hardlinks: HashMap::new(),
+        stats: CreateStats { warnings, ..CreateStats::default() },
+    };
+    let cli_text: String = options.patterns.iter().map(|p| format!("{p}\n")).collect();
+    walker.walk_dir(&root, b"", 0, (!cli_text.is_empty()).then_some(cli_text.as_bytes()))?;
+    if let Some(cat) = walker.catalog.as_mut() {
+        cat.end_directory()?;
+    }
+    let stats = std::mem::take(&mut walker.stats);
+    Ok((encoder.finish()?, stats))
+}
+
+impl<W: Write, C: Write> Walker<'_, W, C> {
+    fn walk_dir(&mut self, dir: &OwnedFd, path: &[u8], depth: usize, cli_excludes: Option<&[u8]>) -> Result<()> {
+        // LIMIT: limits::MAX_PXAR_DEPTH, the same bound the decoder enforces.
+        if depth >= limits::MAX_PXAR_DEPTH {
+            self.stats.warnings.push(format!("{}: directories nest too deeply, contents skipped", lossy(path)));
+            return Ok(());
+        }
+        let mut names = match read_dir_names(dir) {
+            Ok(n) => n,
+            Err(e) => {
+                self.stats.warnings.push(format!("{}: cannot list directory: {e}", lossy(path)));
+                Vec::new()
+            }
+        };
+        let added = match self.read_exclude_file(dir, path) {
+            Some(content) => self.matches.add_exclude_file(&content, path),
+            None => 0,
+        };
+        if let Some(text) = cli_excludes {
+            names.push(EXCLUDE_CLI_FILE.to_vec());
+            names.sort();
+            names.dedup();
+            let text = text.to_vec();
+            for name in names {
+                if name == EXCLUDE_CLI_FILE {
+                    self.add_cli_exclude_file(&text)?;
+                } else {
+                    self.walk_entry(dir, path, &name, depth)?;
+                }
+            }
+        } else {
+            for name in names {
+                self.walk_entry(dir, path, &name, depth)?;
+            }
+        }
+        self.matches.truncate_by(added);
+        Ok(())
+    }
+
+    fn read_exclude_file(&mut self, dir: &OwnedFd, path: &[u8]) -> Option<String> {
+        let fd = openat(dir, c".pxarexclude", libc::O_RDONLY).ok()?;
+        let mut content = String::new();
+        // LIMIT: exclude files are small; read at most 1 MiB.
+        if let Err(e) = File::from(fd).take(1024 * 1024).read_to_string(&mut content) {
+            self.stats.warnings.push(format!("{}/.pxarexclude: cannot read: {e}", lossy(path)));
+            return None;
+        }
+        Some(content)
+    }
+
+    fn add_cli_exclude_file(&mut self, text: &[u8]) -> Result<()> {
+        // SAFETY: getuid/getgid have no preconditions.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        let meta = Metadata { mode: 0o100600, uid, gid, ..Metadata::default() };
+        self.encoder.add_file(EXCLUDE_CLI_FILE, &meta, text.len() as u64, &mut &text[..])?;
+        if let Some(cat) = self.catalog.as_mut() {
+            cat.add_file(EXCLUDE_CLI_FILE, text.len() as u64, 0)?;
+        }
+        self.stats.files += 1;
+        Ok(())
+    }
+
+    fn walk_entry(&mut self, dir: &OwnedFd, parent: &[u8], name: &[u8], depth: usize) -> Result<()> {
+        let mut path = parent.to_vec();
+        if !path.is_empty() {
+            path.push(b'/');
+        }
+        path.extend_from_slice(name);
+        let Ok(cname) = CString::new(name) else { return Ok(()) };
+        let st = match lstat_at(dir, &cname) {
+            Ok(st) => st,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.stats.warnings.push(format!("{}: vanished during backup", lossy(&path)));
+                return Ok(());
+            }
+            Err(e) => {
+                self.stats.warnings.push(format!("{}: cannot stat: {e}", lossy(&path)));
+                return Ok(());
+            }
+        };
+        let file_type = st.st_mode as u64 & S_IFMT;
+        let is_dir = file_type == libc::S_IFDIR as u64;
+        if self.matches.matches(&path, is_dir) == Some(MatchType::Exclude) {
+            return Ok(());
+        }
+        let mut meta = stat_metadata(&st);
+        match st.st_mode & libc::S_IFMT {
+            libc::S_IFDIR => self.add_directory(dir, &cname, &path, name, meta, &st, depth),
+            libc::S_IFREG => {
+                if st.st_nlink > 1 {
+                    if let Some((target, target_path)) = self.hardlinks.get(&(st.st_dev, st.st_ino)).cloned() {
+                        self.encoder.add_hardlink(name, &target_path, target)?;
+                        if let Some(cat) = self.catalog.as_mut() {
+                            cat.add_hardlink(name)?;
+                        }
+                        self.stats.other += 1;
+                        return Ok(());
+                    }
+                }
+                self.add_file(dir, &cname, &path, name, meta, &st)
+            }
+            libc::S_IFLNK => {
+                let target = match read_link_at(dir, &cname) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.stats.warnings.push(format!("{}: cannot read symlink: {e}", lossy(&path)));
+                        return Ok(());
+                    }
+                };
+                self.encoder.add_symlink(name, &meta, &target)?;
+                if let Some(cat) = self.catalog.as_mut() {
+                    cat.add_symlink(name)?;
+                }
+                self.stats.other += 1;
+                Ok(())
+            }
+            libc::S_IFBLK | libc::S_IFCHR => {
+                let (major, minor) = (libc::major(st.st_rdev) as u64, libc::minor(st.st_rdev) as u64);
+                self.encoder.add_device(name, &meta, major, minor)?;
+                if let Some(cat) = self.catalog.as_mut() {
+                    if st.st_mode & libc::S_IFMT == libc::S_IFBLK {
+                        cat.add_block_device(name)?;
+                    } else {
+                        cat.add_char_device(name)?;
+                    }
+                }
+                self.stats.other += 1;
+                Ok(())
+            }
+            libc::S_IFIFO => {
+                meta.fcaps = None;
+                self.encoder.add_fifo(name, &meta)?;
+                if let Some(cat) = self.catalog.as_mut() {
+                    cat.add_fifo(name)?;
+                }
+                self.stats.other += 1;
+                Ok(())
+            }
+            libc::S_IFSOCK => {
+                self.encoder.add_socket(name, &meta)?;
+                if let Some(cat) = self.catalog.as_mut() {
+                    cat.add_socket(name)?;
+                }
+                self.stats.other += 1;
+                Ok(())
+            }
+            _ => {
+                self.stats.warnings.push(format!("{}: unknown file type, skipped", lossy(&path)));
+                Ok(())
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_directory(
+        &mut self,
+        dir: &OwnedFd,
+        cname: &CStr,
+        path: &[u8],
+        name: &[u8],
+        mut meta: Metadata,
+        st: &libc::stat,
+        depth: usize,
+    ) -> Result<()> {
+        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_DIRECTORY) {
+            Ok(fd) => fd,
+            Err(e) => {
+                self.stats.warnings.push(format!("{}: cannot open directory: {e}", lossy(path)));
+                return Ok(());
+            }
+        };
+        if let Err(e) = read_xattrs(&fd, &mut meta) {
+            self.stats.warnings.push(format!("{}: cannot read extended attributes: {e}", lossy(path)));
+        }
+        self.encoder.create_directory(name, &meta)?;
+        if let Some(cat) = self.catalog.as_mut() {
+            cat.start_directory(name)?;
+        }
+        self.stats.directories += 1;
+        // Another file system's mount point is kept as an empty directory, as PBS does.
+        if self.all_file_systems || self.allowed_devices.contains(&st.st_dev) {
+            self.walk_dir(&fd, path, depth + 1, None)?;
+        }
+        self.encoder.finish_directory()?;
+        if let Some(cat) = self.catalog.as_mut() {
+            cat.end_directory()?;
+        }
+        Ok(())
+    }
+
+    fn add_file(&mut self, dir: &OwnedFd, cname: &CStr, path: &[u8], name: &[u8], mut meta: Metadata, st: &libc::stat) -> Result<()> {
+        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_NOATIME).or_else(|_| openat(dir, cname, libc::O_RDONLY)) {
+            Ok(fd) => fd,
+            Err(e) => {
+                self.stats.warnings.push(format!("{}: cannot open: {e}", lossy(path)));
+                return Ok(());
+            }
+        };
+        if let Err(e) = read_xattrs(&fd, &mut meta) {
+            self.stats.warnings.push(format!("{}: cannot read extended attributes: {e}", lossy(path)));
+        }
+        let size = st.st_size as u64;
+        let mut reader = ExactSize { file: File::from(fd), left: size, short: false };
+        let file_ref = self.encoder.add_file(name, &meta, size, &mut reader)?;
+        if reader.short {
+            self.stats.warnings.push(format!("{}: file shrank while being read; padded with zeros", lossy(path)));
+        }
+        if let Some(cat) = self.catalog.as_mut() {
+            cat.add_file(name, size, meta.mtime_secs)?;
+        }
+        if st.st_nlink > 1 {
+            self.hardlinks.insert((st.st_dev, st.st_ino), (file_ref, path.to_vec()));
+        }
+        self.stats.files += 1;
+        self.stats.bytes += size;
+        Ok(())
+    }
+}
+
+/// Yields exactly `left` bytes: a file that shrinks is padded with zeros (and flagged), one that
+/// grows is cut at the size it had when stat'ed, so the archive stays consistent.
+struct ExactSize {
+    file: File,
+    left: u64,
+    short: bool,
+}
+
+impl Read for ExactSize {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = (buf.len() as u64).min(self.left) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let target = &mut buf[..want];
+        let n = if self.short { 0 } else { self.file.read(target)? };
+        let n = if n == 0 {
+            self.short = true;
+            target.fill(0);
+            want
+        } else {
+            n
+        };
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn read_dir_names(dir: &OwnedFd) -> io::Result<Vec<Vec<u8>>> {
+    // Read through a duplicate so the caller's descriptor keeps its position.
+    let dup = dir.try_clone()?;
+    let path = format!("/proc/self/fd/{}", dup.as_raw_fd());
+    let mut names: Vec<Vec<u8>> = std::fs::read_dir(&path)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().as_encoded_bytes().to_vec())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+fn read_link_at(dir: &OwnedFd, name: &CStr) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; limits::MAX_PXAR_NAME_LEN + 1];
+    // SAFETY: valid descriptor, C string and buffer.
+    let n = unsafe { libc::readlinkat(dir.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = n as usize;
+    if n > limits::MAX_PXAR_NAME_LEN {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "symlink target too long"));
+    }
+    buf.truncate(n);
+    Ok(buf)
+}
