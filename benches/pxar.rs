@@ -53,16 +53,29 @@ fn decode_all(bytes: &[u8]) -> u64 {
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    for (name, make) in [("small_files", small_tree as fn(&Path) -> u64), ("large_file", large_tree)] {
+    for (name, make) in [
+        ("small_files", small_tree as fn(&Path) -> u64),
+        ("large_file", large_tree),
+    ] {
         let root = dir.path().join(name);
         let bytes = make(&root);
         let mut group = c.benchmark_group(format!("pxar_{name}"));
         group.sample_size(10);
         group.throughput(Throughput::Bytes(bytes));
         group.bench_function("encode", |b| {
-            b.iter(|| create_archive::<_, Vec<u8>>(&root, std::io::sink(), None, &CreateOptions::default()).unwrap())
+            b.iter(|| {
+                create_archive::<_, Vec<u8>>(
+                    &root,
+                    std::io::sink(),
+                    None,
+                    &CreateOptions::default(),
+                )
+                .unwrap()
+            })
         });
-        let (archive, _) = create_archive::<_, Vec<u8>>(&root, Vec::new(), None, &CreateOptions::default()).unwrap();
+        let (archive, _) =
+            create_archive::<_, Vec<u8>>(&root, Vec::new(), None, &CreateOptions::default())
+                .unwrap();
         group.bench_function("decode", |b| b.iter(|| decode_all(&archive)));
         group.finish();
     }

@@ -9,15 +9,27 @@ use pbsh::format::pxar::Metadata;
 use std::path::Path;
 
 fn dir_meta() -> Metadata {
-    Metadata { mode: 0o040755, mtime_secs: 1_700_000_000, ..Metadata::default() }
+    Metadata {
+        mode: 0o040755,
+        mtime_secs: 1_700_000_000,
+        ..Metadata::default()
+    }
 }
 
 fn file_meta() -> Metadata {
-    Metadata { mode: 0o100644, mtime_secs: 1_700_000_000, ..Metadata::default() }
+    Metadata {
+        mode: 0o100644,
+        mtime_secs: 1_700_000_000,
+        ..Metadata::default()
+    }
 }
 
 fn link_meta() -> Metadata {
-    Metadata { mode: 0o120777, mtime_secs: 1_700_000_000, ..Metadata::default() }
+    Metadata {
+        mode: 0o120777,
+        mtime_secs: 1_700_000_000,
+        ..Metadata::default()
+    }
 }
 
 /// A sandbox: `target` to restore into, and `victim` beside it that must never change.
@@ -38,18 +50,35 @@ impl Sandbox {
         self.root.join("target")
     }
     fn assert_victim_untouched(&self) {
-        let names: Vec<_> = std::fs::read_dir(&self.root).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert!(names.len() <= 2, "something appeared beside the target: {names:?}");
-        let victim: Vec<_> = std::fs::read_dir(self.root.join("victim")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(&self.root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(
+            names.len() <= 2,
+            "something appeared beside the target: {names:?}"
+        );
+        let victim: Vec<_> = std::fs::read_dir(self.root.join("victim"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(victim.len(), 1, "victim dir changed: {victim:?}");
-        assert_eq!(std::fs::read(self.root.join("victim/file")).unwrap(), b"original");
+        assert_eq!(
+            std::fs::read(self.root.join("victim/file")).unwrap(),
+            b"original"
+        );
     }
 }
 
 fn restore(bytes: &[u8], target: &Path, overwrite: bool) -> Result<(), String> {
     let mut decoder = Decoder::new(bytes);
-    let options = RestoreOptions { overwrite, ..RestoreOptions::default() };
-    restore_archive(&mut decoder, target, b"/", options).map(|_| ()).map_err(|e| e.to_string())
+    let options = RestoreOptions {
+        overwrite,
+        ..RestoreOptions::default()
+    };
+    restore_archive(&mut decoder, target, b"/", options)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Replaces every occurrence of `from` (a placeholder name) with `to` (same length).
@@ -70,7 +99,8 @@ fn dot_dot_and_slash_names_are_refused() {
     for evil in [&b".."[..], b"a/b"] {
         let mut enc = Encoder::new(Vec::new(), &dir_meta()).unwrap();
         let placeholder: Vec<u8> = vec![b'Q'; evil.len()];
-        enc.add_file(&placeholder, &file_meta(), 4, &mut &b"evil"[..]).unwrap();
+        enc.add_file(&placeholder, &file_meta(), 4, &mut &b"evil"[..])
+            .unwrap();
         let mut bytes = enc.finish().unwrap();
         patch(&mut bytes, &placeholder, evil);
         let sandbox = Sandbox::new();
@@ -86,7 +116,8 @@ fn symlink_then_directory_of_the_same_name_is_refused() {
     let mut enc = Encoder::new(Vec::new(), &dir_meta()).unwrap();
     enc.add_symlink(b"x", &link_meta(), b"../victim").unwrap();
     enc.create_directory(b"y", &dir_meta()).unwrap();
-    enc.add_file(b"file", &file_meta(), 5, &mut &b"owned"[..]).unwrap();
+    enc.add_file(b"file", &file_meta(), 5, &mut &b"owned"[..])
+        .unwrap();
     enc.finish_directory().unwrap();
     let mut bytes = enc.finish().unwrap();
     // Rename directory "y" to "x" (FILENAME "y\0" → "x\0").
@@ -117,7 +148,16 @@ fn hardlinks_outside_or_through_symlinks_are_refused() {
     let mut enc = Encoder::new(Vec::new(), &dir_meta()).unwrap();
     let file = enc.add_file(b"a", &file_meta(), 1, &mut &b"a"[..]).unwrap();
     enc.add_hardlink(b"h", b"s/file", file).unwrap();
-    enc.add_symlink(b"s", &link_meta(), &sandbox.root.join("victim").into_os_string().into_encoded_bytes()).unwrap();
+    enc.add_symlink(
+        b"s",
+        &link_meta(),
+        &sandbox
+            .root
+            .join("victim")
+            .into_os_string()
+            .into_encoded_bytes(),
+    )
+    .unwrap();
     let bytes = enc.finish().unwrap();
     let err = restore(&bytes, &sandbox.target(), false).unwrap_err();
     assert!(err.contains("hard link"), "{err}");
@@ -131,7 +171,8 @@ fn restore_into_existing_symlink_inside_target_never_follows_it() {
     std::os::unix::fs::symlink(sandbox.root.join("victim"), sandbox.target().join("d")).unwrap();
     let mut enc = Encoder::new(Vec::new(), &dir_meta()).unwrap();
     enc.create_directory(b"d", &dir_meta()).unwrap();
-    enc.add_file(b"file", &file_meta(), 5, &mut &b"owned"[..]).unwrap();
+    enc.add_file(b"file", &file_meta(), 5, &mut &b"owned"[..])
+        .unwrap();
     enc.finish_directory().unwrap();
     let bytes = enc.finish().unwrap();
     let err = restore(&bytes, &sandbox.target(), false).unwrap_err();
@@ -139,14 +180,17 @@ fn restore_into_existing_symlink_inside_target_never_follows_it() {
     sandbox.assert_victim_untouched();
     // With --overwrite the symlink itself is replaced by a real directory.
     restore(&bytes, &sandbox.target(), true).unwrap();
-    assert!(std::fs::symlink_metadata(sandbox.target().join("d")).unwrap().is_dir());
+    assert!(std::fs::symlink_metadata(sandbox.target().join("d"))
+        .unwrap()
+        .is_dir());
     sandbox.assert_victim_untouched();
 }
 
 #[test]
 fn huge_entry_sizes_fail_cleanly() {
     let mut enc = Encoder::new(Vec::new(), &dir_meta()).unwrap();
-    enc.add_file(b"f", &file_meta(), 4, &mut &b"data"[..]).unwrap();
+    enc.add_file(b"f", &file_meta(), 4, &mut &b"data"[..])
+        .unwrap();
     let bytes = enc.finish().unwrap();
     // Set the PAYLOAD header's size to 2^63.
     let payload = pbsh::format::pxar::PXAR_PAYLOAD.to_le_bytes();
@@ -189,7 +233,9 @@ fn goodbye_tables_pointing_outside_are_errors() {
 fn random_corruptions_never_escape_or_panic() {
     let mut enc = Encoder::new(Vec::new(), &dir_meta()).unwrap();
     enc.create_directory(b"dir", &dir_meta()).unwrap();
-    let f = enc.add_file(b"file", &file_meta(), 11, &mut &b"hello world"[..]).unwrap();
+    let f = enc
+        .add_file(b"file", &file_meta(), 11, &mut &b"hello world"[..])
+        .unwrap();
     enc.add_symlink(b"link", &link_meta(), b"file").unwrap();
     enc.finish_directory().unwrap();
     enc.add_hardlink(b"hl", b"dir/file", f).unwrap();
@@ -207,11 +253,14 @@ fn random_corruptions_never_escape_or_panic() {
             bad.truncate((seed >> 40) as usize % bad.len());
         }
         let target = sandbox.target();
-        let _ = std::panic::catch_unwind(|| restore(&bad, &target, false)).unwrap_or_else(|_| panic!("panic in round {round}"));
+        let _ = std::panic::catch_unwind(|| restore(&bad, &target, false))
+            .unwrap_or_else(|_| panic!("panic in round {round}"));
         let _ = std::fs::remove_dir_all(&target);
         if let Ok(a) = Accessor::new(bad.clone()) {
             let _ = a.lookup(b"dir/link");
-            let _ = a.lookup(b"hl").and_then(|e| e.map(|e| a.resolve_hardlink(&e)).transpose());
+            let _ = a
+                .lookup(b"hl")
+                .and_then(|e| e.map(|e| a.resolve_hardlink(&e)).transpose());
         }
         sandbox.assert_victim_untouched();
     }

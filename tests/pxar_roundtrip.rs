@@ -15,7 +15,15 @@ fn set_xattr(path: &Path, name: &str, value: &[u8]) -> bool {
     let p = CString::new(path.as_os_str().as_bytes()).unwrap();
     let n = CString::new(name).unwrap();
     // SAFETY: valid C strings and buffer.
-    unsafe { libc::lsetxattr(p.as_ptr(), n.as_ptr(), value.as_ptr().cast(), value.len(), 0) == 0 }
+    unsafe {
+        libc::lsetxattr(
+            p.as_ptr(),
+            n.as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        ) == 0
+    }
 }
 
 fn get_xattrs(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
@@ -27,11 +35,21 @@ fn get_xattrs(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for name in names[..n as usize].split(|b| *b == 0).filter(|n| !n.is_empty()) {
+    for name in names[..n as usize]
+        .split(|b| *b == 0)
+        .filter(|n| !n.is_empty())
+    {
         let cname = CString::new(name).unwrap();
         let mut value = vec![0u8; 65536];
         // SAFETY: valid C strings and buffer.
-        let len = unsafe { libc::lgetxattr(p.as_ptr(), cname.as_ptr(), value.as_mut_ptr().cast(), value.len()) };
+        let len = unsafe {
+            libc::lgetxattr(
+                p.as_ptr(),
+                cname.as_ptr(),
+                value.as_mut_ptr().cast(),
+                value.len(),
+            )
+        };
         if len >= 0 {
             out.push((name.to_vec(), value[..len as usize].to_vec()));
         }
@@ -42,9 +60,25 @@ fn get_xattrs(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
 
 fn set_mtime(path: &Path, secs: i64, nanos: i64) {
     let p = CString::new(path.as_os_str().as_bytes()).unwrap();
-    let times = [libc::timespec { tv_sec: secs, tv_nsec: nanos }, libc::timespec { tv_sec: secs, tv_nsec: nanos }];
+    let times = [
+        libc::timespec {
+            tv_sec: secs,
+            tv_nsec: nanos,
+        },
+        libc::timespec {
+            tv_sec: secs,
+            tv_nsec: nanos,
+        },
+    ];
     // SAFETY: valid C string and timespec array.
-    unsafe { libc::utimensat(libc::AT_FDCWD, p.as_ptr(), times.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+    unsafe {
+        libc::utimensat(
+            libc::AT_FDCWD,
+            p.as_ptr(),
+            times.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
 }
 
 /// Builds the tree; returns whether device nodes could be made (root only).
@@ -62,10 +96,20 @@ fn build_tree(root: &Path) -> bool {
     std::fs::set_permissions(root.join("setuid"), std::fs::Permissions::from_mode(0o4755)).unwrap();
     std::fs::write(root.join("private"), b"secret-ish").unwrap();
     std::fs::set_permissions(root.join("private"), std::fs::Permissions::from_mode(0o600)).unwrap();
-    assert!(set_xattr(&root.join("dir/small.txt"), "user.comment", b"hello xattr"));
+    assert!(set_xattr(
+        &root.join("dir/small.txt"),
+        "user.comment",
+        b"hello xattr"
+    ));
     // An access ACL: a named user with rw, mask rw.
     let mut acl = 2u32.to_le_bytes().to_vec();
-    for (tag, perm, id) in [(1u16, 6u16, u32::MAX), (2, 6, 1234), (4, 4, u32::MAX), (0x10, 6, u32::MAX), (0x20, 4, u32::MAX)] {
+    for (tag, perm, id) in [
+        (1u16, 6u16, u32::MAX),
+        (2, 6, 1234),
+        (4, 4, u32::MAX),
+        (0x10, 6, u32::MAX),
+        (0x20, 4, u32::MAX),
+    ] {
         acl.extend_from_slice(&tag.to_le_bytes());
         acl.extend_from_slice(&perm.to_le_bytes());
         acl.extend_from_slice(&id.to_le_bytes());
@@ -85,7 +129,8 @@ fn build_tree(root: &Path) -> bool {
     std::os::unix::fs::FileExt::write_at(&sparse, b"end", 100 * 1024 * 1024 - 3).unwrap();
     let dev = CString::new(root.join("null-device").as_os_str().as_bytes()).unwrap();
     // SAFETY: valid C string; fails harmlessly without privileges.
-    let has_devices = unsafe { libc::mknod(dev.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) } == 0;
+    let has_devices =
+        unsafe { libc::mknod(dev.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) } == 0;
     set_mtime(&root.join("dir/small.txt"), 1_700_000_000, 123_456_789);
     set_mtime(&root.join("symlink"), 1_600_000_000, 5);
     set_mtime(&root.join("dir/sub"), 1_500_000_000, 999_999_999);
@@ -93,20 +138,37 @@ fn build_tree(root: &Path) -> bool {
 }
 
 fn assert_same(expected: &Path, actual: &Path) {
-    let mut a: Vec<_> = std::fs::read_dir(expected).unwrap().map(|e| e.unwrap().file_name()).collect();
-    let mut b: Vec<_> = std::fs::read_dir(actual).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let mut a: Vec<_> = std::fs::read_dir(expected)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let mut b: Vec<_> = std::fs::read_dir(actual)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     a.sort();
     b.sort();
     assert_eq!(a, b, "{}", actual.display());
     for name in a {
         let (e, r) = (expected.join(&name), actual.join(&name));
-        let (me, mr) = (std::fs::symlink_metadata(&e).unwrap(), std::fs::symlink_metadata(&r).unwrap());
+        let (me, mr) = (
+            std::fs::symlink_metadata(&e).unwrap(),
+            std::fs::symlink_metadata(&r).unwrap(),
+        );
         let shown = r.display();
         assert_eq!(me.file_type(), mr.file_type(), "{shown}");
         assert_eq!((me.uid(), me.gid()), (mr.uid(), mr.gid()), "{shown}");
-        assert_eq!((me.mtime(), me.mtime_nsec()), (mr.mtime(), mr.mtime_nsec()), "{shown}");
+        assert_eq!(
+            (me.mtime(), me.mtime_nsec()),
+            (mr.mtime(), mr.mtime_nsec()),
+            "{shown}"
+        );
         if me.file_type().is_symlink() {
-            assert_eq!(std::fs::read_link(&e).unwrap(), std::fs::read_link(&r).unwrap(), "{shown}");
+            assert_eq!(
+                std::fs::read_link(&e).unwrap(),
+                std::fs::read_link(&r).unwrap(),
+                "{shown}"
+            );
             continue;
         }
         assert_eq!(me.mode(), mr.mode(), "{shown}");
@@ -116,7 +178,11 @@ fn assert_same(expected: &Path, actual: &Path) {
         } else if me.is_file() {
             assert_eq!(me.len(), mr.len(), "{shown}");
             if me.len() < 10_000_000 {
-                assert_eq!(std::fs::read(&e).unwrap(), std::fs::read(&r).unwrap(), "{shown}");
+                assert_eq!(
+                    std::fs::read(&e).unwrap(),
+                    std::fs::read(&r).unwrap(),
+                    "{shown}"
+                );
             }
         } else if me.file_type().is_char_device() {
             assert_eq!(me.rdev(), mr.rdev(), "{shown}");
@@ -132,43 +198,76 @@ fn generated_tree_round_trips_with_all_metadata() {
     let archive_path = dir.path().join("tree.pxar");
     let mut catalog = CatalogWriter::new(Vec::new()).unwrap();
     let output = std::fs::File::create(&archive_path).unwrap();
-    let (output, stats) =
-        create_archive(&source, std::io::BufWriter::new(output), Some((&mut catalog, b"root.pxar.didx")), &CreateOptions::default())
-            .unwrap();
+    let (output, stats) = create_archive(
+        &source,
+        std::io::BufWriter::new(output),
+        Some((&mut catalog, b"root.pxar.didx")),
+        &CreateOptions::default(),
+    )
+    .unwrap();
     drop(output);
     assert!(stats.warnings.is_empty(), "{:?}", stats.warnings);
     let catalog = catalog.finish().unwrap();
 
     let target = dir.path().join("restored");
-    let mut decoder = Decoder::new(std::io::BufReader::new(std::fs::File::open(&archive_path).unwrap()));
+    let mut decoder = Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&archive_path).unwrap(),
+    ));
     let restored = restore_archive(&mut decoder, &target, b"/", RestoreOptions::default()).unwrap();
     assert!(restored.warnings.is_empty(), "{:?}", restored.warnings);
     assert_same(&source, &target);
-    assert_eq!(std::fs::symlink_metadata(&source).unwrap().mode(), std::fs::symlink_metadata(&target).unwrap().mode());
+    assert_eq!(
+        std::fs::symlink_metadata(&source).unwrap().mode(),
+        std::fs::symlink_metadata(&target).unwrap().mode()
+    );
 
     let small = std::fs::metadata(target.join("dir/small.txt")).unwrap();
-    assert_eq!(small.ino(), std::fs::metadata(target.join("hardlink")).unwrap().ino(), "hard link kept");
+    assert_eq!(
+        small.ino(),
+        std::fs::metadata(target.join("hardlink")).unwrap().ino(),
+        "hard link kept"
+    );
     let sparse = std::fs::metadata(target.join("sparse.img")).unwrap();
-    assert!(sparse.blocks() * 512 < 1024 * 1024, "sparse file restored with holes ({} blocks)", sparse.blocks());
-    assert!(target.join("fifo").exists() && std::fs::symlink_metadata(target.join("socket")).unwrap().file_type().is_socket());
+    assert!(
+        sparse.blocks() * 512 < 1024 * 1024,
+        "sparse file restored with holes ({} blocks)",
+        sparse.blocks()
+    );
+    assert!(
+        target.join("fifo").exists()
+            && std::fs::symlink_metadata(target.join("socket"))
+                .unwrap()
+                .file_type()
+                .is_socket()
+    );
     if has_devices {
-        assert!(std::fs::symlink_metadata(target.join("null-device")).unwrap().file_type().is_char_device());
+        assert!(std::fs::symlink_metadata(target.join("null-device"))
+            .unwrap()
+            .file_type()
+            .is_char_device());
     }
 
     // The catalog written during the same walk lists the same entries as the archive.
     let reader = CatalogReader::new(&catalog).unwrap();
     let mut catalog_paths = Vec::new();
-    reader.walk(|path, _| {
-        catalog_paths.push(path.to_vec());
-        Ok(())
-    })
-    .unwrap();
+    reader
+        .walk(|path, _| {
+            catalog_paths.push(path.to_vec());
+            Ok(())
+        })
+        .unwrap();
     let mut archive_paths = Vec::new();
-    let mut decoder = Decoder::new(std::io::BufReader::new(std::fs::File::open(&archive_path).unwrap()));
+    let mut decoder = Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&archive_path).unwrap(),
+    ));
     while let Some(entry) = decoder.next_entry().unwrap() {
         archive_paths.push(entry.path);
     }
-    assert_eq!(catalog_paths.len(), archive_paths.len(), "catalog {catalog_paths:?}");
+    assert_eq!(
+        catalog_paths.len(),
+        archive_paths.len(),
+        "catalog {catalog_paths:?}"
+    );
 }
 
 #[test]
@@ -181,7 +280,10 @@ fn excludes_and_pxarexclude_files_leave_entries_out() {
     std::fs::write(source.join("keep/cache/blob"), b"x").unwrap();
     std::fs::write(source.join("keep/.pxarexclude"), b"cache/\n").unwrap();
     std::fs::write(source.join("important.log"), b"x").unwrap();
-    let options = CreateOptions { patterns: vec!["*.log".into(), "!important.log".into()], ..CreateOptions::default() };
+    let options = CreateOptions {
+        patterns: vec!["*.log".into(), "!important.log".into()],
+        ..CreateOptions::default()
+    };
     let (bytes, _) = create_archive::<_, Vec<u8>>(&source, Vec::new(), None, &options).unwrap();
     let mut decoder = Decoder::new(&bytes[..]);
     let mut paths = Vec::new();
@@ -190,14 +292,29 @@ fn excludes_and_pxarexclude_files_leave_entries_out() {
     }
     assert_eq!(
         paths,
-        vec!["/", "/.pxarexclude-cli", "/important.log", "/keep", "/keep/.pxarexclude", "/keep/a.txt"],
+        vec![
+            "/",
+            "/.pxarexclude-cli",
+            "/important.log",
+            "/keep",
+            "/keep/.pxarexclude",
+            "/keep/a.txt"
+        ],
     );
 }
 
 #[test]
 fn missing_source_is_a_clear_error() {
-    let err = create_archive::<_, Vec<u8>>(Path::new("/nonexistent/pbsh-source"), Vec::new(), None, &CreateOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("/nonexistent/pbsh-source") && err.contains("open source directory"), "{err}");
+    let err = create_archive::<_, Vec<u8>>(
+        Path::new("/nonexistent/pbsh-source"),
+        Vec::new(),
+        None,
+        &CreateOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("/nonexistent/pbsh-source") && err.contains("open source directory"),
+        "{err}"
+    );
 }

@@ -77,8 +77,12 @@ fn lossy(path: &[u8]) -> String {
     }
 }
 
-fn io_at(path: &[u8], action: &'static str) -> impl FnOnce(io::Error) -> CreateError + '_ {
-    move |source| CreateError::Io { path: lossy(path), action, source }
+fn io_at<'a>(path: &'a [u8], action: &'static str) -> impl FnOnce(io::Error) -> CreateError + 'a {
+    move |source| CreateError::Io {
+        path: lossy(path),
+        action,
+        source,
+    }
 }
 
 fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
@@ -91,7 +95,13 @@ fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
 
 fn openat(dir: &OwnedFd, name: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
     // SAFETY: valid descriptor and C string; the new descriptor is owned by the OwnedFd.
-    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NOFOLLOW) })?;
+    let fd = check(unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            flags | libc::O_CLOEXEC | libc::O_NOFOLLOW,
+        )
+    })?;
     // SAFETY: freshly opened, owned nowhere else.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -100,7 +110,14 @@ fn lstat_at(dir: &OwnedFd, name: &CStr) -> io::Result<libc::stat> {
     // SAFETY: zeroed stat is a valid out-parameter.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: valid descriptor, C string and out-pointer.
-    check(unsafe { libc::fstatat(dir.as_raw_fd(), name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) })?;
+    check(unsafe {
+        libc::fstatat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    })?;
     Ok(st)
 }
 
@@ -128,7 +145,8 @@ fn read_xattrs(fd: &OwnedFd, metadata: &mut Metadata) -> io::Result<()> {
     let mut names = vec![0u8; 4096];
     let len = loop {
         // SAFETY: valid descriptor and buffer.
-        let ret = unsafe { libc::flistxattr(fd.as_raw_fd(), names.as_mut_ptr().cast(), names.len()) };
+        let ret =
+            unsafe { libc::flistxattr(fd.as_raw_fd(), names.as_mut_ptr().cast(), names.len()) };
         if ret >= 0 {
             break ret as usize;
         }
@@ -139,20 +157,36 @@ fn read_xattrs(fd: &OwnedFd, metadata: &mut Metadata) -> io::Result<()> {
             _ => return Err(err),
         }
     };
-    let mut list: Vec<&[u8]> = names.get(..len).unwrap_or_default().split(|b| *b == 0).filter(|n| !n.is_empty()).collect();
+    let mut list: Vec<&[u8]> = names
+        .get(..len)
+        .unwrap_or_default()
+        .split(|b| *b == 0)
+        .filter(|n| !n.is_empty())
+        .collect();
     list.sort();
     for name in list {
-        let Ok(cname) = CString::new(name) else { continue };
+        let Ok(cname) = CString::new(name) else {
+            continue;
+        };
         let mut value = vec![0u8; 4096];
         let n = loop {
             // SAFETY: valid descriptor, C string and buffer.
-            let ret = unsafe { libc::fgetxattr(fd.as_raw_fd(), cname.as_ptr(), value.as_mut_ptr().cast(), value.len()) };
+            let ret = unsafe {
+                libc::fgetxattr(
+                    fd.as_raw_fd(),
+                    cname.as_ptr(),
+                    value.as_mut_ptr().cast(),
+                    value.len(),
+                )
+            };
             if ret >= 0 {
                 break ret as usize;
             }
             let err = io::Error::last_os_error();
             match err.raw_os_error() {
-                Some(libc::ERANGE) if value.len() < limits::MAX_PXAR_XATTR_SIZE => value.resize(limits::MAX_PXAR_XATTR_SIZE, 0),
+                Some(libc::ERANGE) if value.len() < limits::MAX_PXAR_XATTR_SIZE => {
+                    value.resize(limits::MAX_PXAR_XATTR_SIZE, 0)
+                }
                 Some(libc::ENODATA) => break usize::MAX,
                 _ => return Err(err),
             }
@@ -180,7 +214,10 @@ fn read_xattrs(fd: &OwnedFd, metadata: &mut Metadata) -> io::Result<()> {
             }
             b"security.capability" => metadata.fcaps = Some(value),
             // Only the namespaces PBS keeps: user.* and security.* (trusted.* needs root to read back).
-            n if n.starts_with(b"user.") || n.starts_with(b"security.") || n.starts_with(b"trusted.") => {
+            n if n.starts_with(b"user.")
+                || n.starts_with(b"security.")
+                || n.starts_with(b"trusted.") =>
+            {
                 metadata.xattrs.push((name.to_vec(), value))
             }
             _ => {}
@@ -236,10 +273,18 @@ pub fn create_archive<W: Write, C: Write>(
         allowed_devices,
         all_file_systems: options.all_file_systems,
         hardlinks: HashMap::new(),
-        stats: CreateStats { warnings, ..CreateStats::default() },
+        stats: CreateStats {
+            warnings,
+            ..CreateStats::default()
+        },
     };
     let cli_text: String = options.patterns.iter().map(|p| format!("{p}\n")).collect();
-    walker.walk_dir(&root, b"", 0, (!cli_text.is_empty()).then_some(cli_text.as_bytes()))?;
+    walker.walk_dir(
+        &root,
+        b"",
+        0,
+        (!cli_text.is_empty()).then_some(cli_text.as_bytes()),
+    )?;
     if let Some(cat) = walker.catalog.as_mut() {
         cat.end_directory()?;
     }
@@ -248,16 +293,27 @@ pub fn create_archive<W: Write, C: Write>(
 }
 
 impl<W: Write, C: Write> Walker<'_, W, C> {
-    fn walk_dir(&mut self, dir: &OwnedFd, path: &[u8], depth: usize, cli_excludes: Option<&[u8]>) -> Result<()> {
+    fn walk_dir(
+        &mut self,
+        dir: &OwnedFd,
+        path: &[u8],
+        depth: usize,
+        cli_excludes: Option<&[u8]>,
+    ) -> Result<()> {
         // LIMIT: limits::MAX_PXAR_DEPTH, the same bound the decoder enforces.
         if depth >= limits::MAX_PXAR_DEPTH {
-            self.stats.warnings.push(format!("{}: directories nest too deeply, contents skipped", lossy(path)));
+            self.stats.warnings.push(format!(
+                "{}: directories nest too deeply, contents skipped",
+                lossy(path)
+            ));
             return Ok(());
         }
         let mut names = match read_dir_names(dir) {
             Ok(n) => n,
             Err(e) => {
-                self.stats.warnings.push(format!("{}: cannot list directory: {e}", lossy(path)));
+                self.stats
+                    .warnings
+                    .push(format!("{}: cannot list directory: {e}", lossy(path)));
                 Vec::new()
             }
         };
@@ -290,8 +346,13 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
         let fd = openat(dir, c".pxarexclude", libc::O_RDONLY).ok()?;
         let mut content = String::new();
         // LIMIT: exclude files are small; read at most 1 MiB.
-        if let Err(e) = File::from(fd).take(1024 * 1024).read_to_string(&mut content) {
-            self.stats.warnings.push(format!("{}/.pxarexclude: cannot read: {e}", lossy(path)));
+        if let Err(e) = File::from(fd)
+            .take(1024 * 1024)
+            .read_to_string(&mut content)
+        {
+            self.stats
+                .warnings
+                .push(format!("{}/.pxarexclude: cannot read: {e}", lossy(path)));
             return None;
         }
         Some(content)
@@ -300,8 +361,14 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
     fn add_cli_exclude_file(&mut self, text: &[u8]) -> Result<()> {
         // SAFETY: getuid/getgid have no preconditions.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-        let meta = Metadata { mode: 0o100600, uid, gid, ..Metadata::default() };
-        self.encoder.add_file(EXCLUDE_CLI_FILE, &meta, text.len() as u64, &mut &text[..])?;
+        let meta = Metadata {
+            mode: 0o100600,
+            uid,
+            gid,
+            ..Metadata::default()
+        };
+        self.encoder
+            .add_file(EXCLUDE_CLI_FILE, &meta, text.len() as u64, &mut &text[..])?;
         if let Some(cat) = self.catalog.as_mut() {
             cat.add_file(EXCLUDE_CLI_FILE, text.len() as u64, 0)?;
         }
@@ -309,21 +376,33 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
         Ok(())
     }
 
-    fn walk_entry(&mut self, dir: &OwnedFd, parent: &[u8], name: &[u8], depth: usize) -> Result<()> {
+    fn walk_entry(
+        &mut self,
+        dir: &OwnedFd,
+        parent: &[u8],
+        name: &[u8],
+        depth: usize,
+    ) -> Result<()> {
         let mut path = parent.to_vec();
         if !path.is_empty() {
             path.push(b'/');
         }
         path.extend_from_slice(name);
-        let Ok(cname) = CString::new(name) else { return Ok(()) };
+        let Ok(cname) = CString::new(name) else {
+            return Ok(());
+        };
         let st = match lstat_at(dir, &cname) {
             Ok(st) => st,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                self.stats.warnings.push(format!("{}: vanished during backup", lossy(&path)));
+                self.stats
+                    .warnings
+                    .push(format!("{}: vanished during backup", lossy(&path)));
                 return Ok(());
             }
             Err(e) => {
-                self.stats.warnings.push(format!("{}: cannot stat: {e}", lossy(&path)));
+                self.stats
+                    .warnings
+                    .push(format!("{}: cannot stat: {e}", lossy(&path)));
                 return Ok(());
             }
         };
@@ -337,7 +416,9 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
             libc::S_IFDIR => self.add_directory(dir, &cname, &path, name, meta, &st, depth),
             libc::S_IFREG => {
                 if st.st_nlink > 1 {
-                    if let Some((target, target_path)) = self.hardlinks.get(&(st.st_dev, st.st_ino)).cloned() {
+                    if let Some((target, target_path)) =
+                        self.hardlinks.get(&(st.st_dev, st.st_ino)).cloned()
+                    {
                         self.encoder.add_hardlink(name, &target_path, target)?;
                         if let Some(cat) = self.catalog.as_mut() {
                             cat.add_hardlink(name)?;
@@ -352,7 +433,9 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
                 let target = match read_link_at(dir, &cname) {
                     Ok(t) => t,
                     Err(e) => {
-                        self.stats.warnings.push(format!("{}: cannot read symlink: {e}", lossy(&path)));
+                        self.stats
+                            .warnings
+                            .push(format!("{}: cannot read symlink: {e}", lossy(&path)));
                         return Ok(());
                     }
                 };
@@ -364,7 +447,10 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
                 Ok(())
             }
             libc::S_IFBLK | libc::S_IFCHR => {
-                let (major, minor) = (libc::major(st.st_rdev) as u64, libc::minor(st.st_rdev) as u64);
+                let (major, minor) = (
+                    libc::major(st.st_rdev) as u64,
+                    libc::minor(st.st_rdev) as u64,
+                );
                 self.encoder.add_device(name, &meta, major, minor)?;
                 if let Some(cat) = self.catalog.as_mut() {
                     if st.st_mode & libc::S_IFMT == libc::S_IFBLK {
@@ -394,7 +480,9 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
                 Ok(())
             }
             _ => {
-                self.stats.warnings.push(format!("{}: unknown file type, skipped", lossy(&path)));
+                self.stats
+                    .warnings
+                    .push(format!("{}: unknown file type, skipped", lossy(&path)));
                 Ok(())
             }
         }
@@ -414,12 +502,17 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
         let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_DIRECTORY) {
             Ok(fd) => fd,
             Err(e) => {
-                self.stats.warnings.push(format!("{}: cannot open directory: {e}", lossy(path)));
+                self.stats
+                    .warnings
+                    .push(format!("{}: cannot open directory: {e}", lossy(path)));
                 return Ok(());
             }
         };
         if let Err(e) = read_xattrs(&fd, &mut meta) {
-            self.stats.warnings.push(format!("{}: cannot read extended attributes: {e}", lossy(path)));
+            self.stats.warnings.push(format!(
+                "{}: cannot read extended attributes: {e}",
+                lossy(path)
+            ));
         }
         self.encoder.create_directory(name, &meta)?;
         if let Some(cat) = self.catalog.as_mut() {
@@ -437,28 +530,51 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
         Ok(())
     }
 
-    fn add_file(&mut self, dir: &OwnedFd, cname: &CStr, path: &[u8], name: &[u8], mut meta: Metadata, st: &libc::stat) -> Result<()> {
-        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_NOATIME).or_else(|_| openat(dir, cname, libc::O_RDONLY)) {
+    fn add_file(
+        &mut self,
+        dir: &OwnedFd,
+        cname: &CStr,
+        path: &[u8],
+        name: &[u8],
+        mut meta: Metadata,
+        st: &libc::stat,
+    ) -> Result<()> {
+        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_NOATIME)
+            .or_else(|_| openat(dir, cname, libc::O_RDONLY))
+        {
             Ok(fd) => fd,
             Err(e) => {
-                self.stats.warnings.push(format!("{}: cannot open: {e}", lossy(path)));
+                self.stats
+                    .warnings
+                    .push(format!("{}: cannot open: {e}", lossy(path)));
                 return Ok(());
             }
         };
         if let Err(e) = read_xattrs(&fd, &mut meta) {
-            self.stats.warnings.push(format!("{}: cannot read extended attributes: {e}", lossy(path)));
+            self.stats.warnings.push(format!(
+                "{}: cannot read extended attributes: {e}",
+                lossy(path)
+            ));
         }
         let size = st.st_size as u64;
-        let mut reader = ExactSize { file: File::from(fd), left: size, short: false };
+        let mut reader = ExactSize {
+            file: File::from(fd),
+            left: size,
+            short: false,
+        };
         let file_ref = self.encoder.add_file(name, &meta, size, &mut reader)?;
         if reader.short {
-            self.stats.warnings.push(format!("{}: file shrank while being read; padded with zeros", lossy(path)));
+            self.stats.warnings.push(format!(
+                "{}: file shrank while being read; padded with zeros",
+                lossy(path)
+            ));
         }
         if let Some(cat) = self.catalog.as_mut() {
             cat.add_file(name, size, meta.mtime_secs)?;
         }
         if st.st_nlink > 1 {
-            self.hardlinks.insert((st.st_dev, st.st_ino), (file_ref, path.to_vec()));
+            self.hardlinks
+                .insert((st.st_dev, st.st_ino), (file_ref, path.to_vec()));
         }
         self.stats.files += 1;
         self.stats.bytes += size;
@@ -481,7 +597,11 @@ impl Read for ExactSize {
             return Ok(0);
         }
         let target = &mut buf[..want];
-        let n = if self.short { 0 } else { self.file.read(target)? };
+        let n = if self.short {
+            0
+        } else {
+            self.file.read(target)?
+        };
         let n = if n == 0 {
             self.short = true;
             target.fill(0);
@@ -509,13 +629,23 @@ fn read_dir_names(dir: &OwnedFd) -> io::Result<Vec<Vec<u8>>> {
 fn read_link_at(dir: &OwnedFd, name: &CStr) -> io::Result<Vec<u8>> {
     let mut buf = vec![0u8; limits::MAX_PXAR_NAME_LEN + 1];
     // SAFETY: valid descriptor, C string and buffer.
-    let n = unsafe { libc::readlinkat(dir.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    let n = unsafe {
+        libc::readlinkat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
     if n < 0 {
         return Err(io::Error::last_os_error());
     }
     let n = n as usize;
     if n > limits::MAX_PXAR_NAME_LEN {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "symlink target too long"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "symlink target too long",
+        ));
     }
     buf.truncate(n);
     Ok(buf)

@@ -4,5 +4,6 @@
 //! Only this folder touches the file system for archive contents.
 
 pub mod acl;
+pub mod create;
 pub mod exclude;
 pub mod restore;

@@ -60,3 +60,12 @@ pub const MAX_PXAR_ACL_ENTRIES: usize = 65536;
 
 /// Most entries of one directory the pxar accessor lists (a goodbye table of 2^22 items is 96 MiB).
 pub const MAX_PXAR_DIR_ENTRIES: u64 = 1 << 22;
+
+/// Longest name in a catalog entry (PBS's catalog reader refuses 4096 bytes and more).
+pub const MAX_CATALOG_NAME_LEN: usize = 4095;
+
+/// Deepest directory nesting below the catalog root: one archive level plus pxar's own limit.
+pub const MAX_CATALOG_DEPTH: usize = MAX_PXAR_DEPTH + 1;
+
+/// Longest path a catalog walk builds: a pxar path with the archive name in front.
+pub const MAX_CATALOG_PATH_LEN: usize = MAX_PXAR_PATH_LEN + MAX_CATALOG_NAME_LEN + 1;

@@ -7,6 +7,7 @@
 
 pub mod blob;
 pub mod canonical_json;
+pub mod catalog;
 pub mod chunker;
 pub mod crypt;
 pub mod digest;
