@@ -318,3 +318,51 @@ fn missing_source_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn split_archive_round_trips_through_metadata_and_payload_streams() {
+    use pbsh::archive::create::create_split_archive;
+    use pbsh::archive::restore::{restore_archive_with_payload, SplitPayload};
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source");
+    build_tree(&source);
+    let payload_path = dir.path().join("tree.ppxar");
+    let payload = std::io::BufWriter::new(std::fs::File::create(&payload_path).unwrap());
+    let options = CreateOptions {
+        patterns: vec!["empty-file".into()],
+        ..CreateOptions::default()
+    };
+    let (metadata, stats) =
+        create_split_archive(&source, Vec::new(), Box::new(payload), &options).unwrap();
+    assert!(stats.warnings.is_empty(), "{:?}", stats.warnings);
+    std::fs::remove_file(source.join("empty-file")).unwrap();
+
+    let mut decoder = Decoder::new(&metadata[..]);
+    let mut split_payload = SplitPayload::new(std::io::BufReader::new(
+        std::fs::File::open(&payload_path).unwrap(),
+    ));
+    let target = dir.path().join("restored");
+    restore_archive_with_payload(
+        &mut decoder,
+        Some(&mut split_payload),
+        &target,
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(decoder.format_version(), 2);
+    let prelude: serde_json::Value = serde_json::from_slice(decoder.prelude().unwrap()).unwrap();
+    assert_eq!(prelude["exclude-patterns"], "empty-file\n");
+    assert_same(&source, &target);
+
+    // Random access through both streams.
+    let accessor = pbsh::format::pxar::accessor::Accessor::new_split(
+        metadata.clone(),
+        std::fs::read(&payload_path).unwrap(),
+    )
+    .unwrap();
+    let small = accessor.lookup(b"dir/small.txt").unwrap().unwrap();
+    let mut buf = [0u8; 64];
+    let n = accessor.read_file_at(&small, &mut buf, 0).unwrap();
+    assert_eq!(&buf[..n], b"small file\n");
+}

@@ -231,12 +231,51 @@ fn read_xattrs(fd: &OwnedFd, metadata: &mut Metadata) -> io::Result<()> {
 }
 
 /// Creates a unified pxar archive of `source` into `output`, with an optional catalog that
-/// receives the tree under the directory `catalog_name` (e.g. `root.pxar.didx`).
+/// receives the tree under the directory `catalog_name` (e.g. `root.pxar.didx`). Command-line
+/// excludes are recorded as the virtual file `.pxarexclude-cli`, as PBS does.
 pub fn create_archive<W: Write, C: Write>(
     source: &Path,
     output: W,
-    mut catalog: Option<(&mut CatalogWriter<C>, &[u8])>,
+    catalog: Option<(&mut CatalogWriter<C>, &[u8])>,
     options: &CreateOptions,
+) -> Result<(W, CreateStats)> {
+    let cli_text: String = options.patterns.iter().map(|p| format!("{p}\n")).collect();
+    let cli_file = (!cli_text.is_empty()).then(|| cli_text.into_bytes());
+    create_with(source, options, catalog, cli_file, |root| {
+        Ok(Encoder::new(output, root)?)
+    })
+}
+
+/// Creates a split archive (`.mpxar` metadata into `output`, `.ppxar` contents into `payload`),
+/// as the `data` and `metadata` change-detection modes do. Excludes go into the PRELUDE.
+pub fn create_split_archive<W: Write>(
+    source: &Path,
+    output: W,
+    payload: Box<dyn Write + Send>,
+    options: &CreateOptions,
+) -> Result<(W, CreateStats)> {
+    let cli_text: String = options.patterns.iter().map(|p| format!("{p}\n")).collect();
+    let prelude = (!cli_text.is_empty()).then(|| {
+        serde_json::json!({ "exclude-patterns": cli_text })
+            .to_string()
+            .into_bytes()
+    });
+    create_with::<W, Vec<u8>>(source, options, None, None, |root| {
+        Ok(Encoder::new_split(
+            output,
+            payload,
+            root,
+            prelude.as_deref(),
+        )?)
+    })
+}
+
+fn create_with<W: Write, C: Write>(
+    source: &Path,
+    options: &CreateOptions,
+    mut catalog: Option<(&mut CatalogWriter<C>, &[u8])>,
+    cli_file: Option<Vec<u8>>,
+    make_encoder: impl FnOnce(&Metadata) -> Result<Encoder<W>>,
 ) -> Result<(W, CreateStats)> {
     let shown = source.as_os_str().as_encoded_bytes().to_vec();
     let root_file = File::open(source).map_err(io_at(&shown, "open source directory"))?;
@@ -254,7 +293,7 @@ pub fn create_archive<W: Write, C: Write>(
     if let Err(e) = read_xattrs(&root, &mut root_meta) {
         warnings.push(format!("/: cannot read extended attributes: {e}"));
     }
-    let mut encoder = Encoder::new(output, &root_meta)?;
+    let mut encoder = make_encoder(&root_meta)?;
     let mut allowed_devices = vec![st.st_dev];
     for dev_path in &options.include_dev {
         if let Ok(meta) = std::fs::metadata(dev_path) {
@@ -278,13 +317,7 @@ pub fn create_archive<W: Write, C: Write>(
             ..CreateStats::default()
         },
     };
-    let cli_text: String = options.patterns.iter().map(|p| format!("{p}\n")).collect();
-    walker.walk_dir(
-        &root,
-        b"",
-        0,
-        (!cli_text.is_empty()).then_some(cli_text.as_bytes()),
-    )?;
+    walker.walk_dir(&root, b"", 0, cli_file.as_deref())?;
     if let Some(cat) = walker.catalog.as_mut() {
         cat.end_directory()?;
     }
