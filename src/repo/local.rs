@@ -1,14 +1,237 @@
-//! The local datastore: a directory in PBS's layout (`.chunks/`, `.lock`, `ns/`, `type/id/time/`).
+//! The local datastore: a directory in PBS's layout (`.chunks/`, `.lock`, `ns/…/`, `type/id/time/`).
 //!
-//! Creates the layout lazily: chunk prefix directories appear on first insert, not up front.
+//! Chunk prefix directories are created lazily on first insert; a backup writes into a hidden
+//! temporary snapshot directory that is renamed into place only at `finish`, so readers never see
+//! half a snapshot. Never decodes chunk contents (that is the engine's job).
 
-use std::io;
+use super::types::{parse_backup_time, BackupGroup, BackupType, Namespace, SnapshotRef};
+use super::{
+    BackupWriter, ChunkSink, GroupInfo, IndexData, RepoError, Repository, Result, SnapshotInfo,
+};
+use crate::format::blob;
+use crate::format::digest::ChunkDigest;
+use crate::format::index::{encode_dynamic, encode_fixed};
+use crate::format::limits;
+use crate::format::manifest::{Manifest, MANIFEST_BLOB_NAME};
+use crate::util::atomic;
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Largest index file read into memory: the most entries an index may have.
+const MAX_INDEX_FILE_SIZE: u64 = 4096 + 40 * limits::MAX_INDEX_ENTRIES as u64;
+
+/// Name of the marker file that protects a snapshot from removal.
+const PROTECTED_MARKER: &str = ".protected";
+
+fn io_at<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> RepoError + 'a {
+    move |source| RepoError::Io {
+        path: path.display().to_string(),
+        action,
+        source,
+    }
+}
+
+/// An open file holding an advisory `flock`; released on drop.
+#[derive(Debug)]
+pub struct FileLock(#[allow(dead_code)] File);
+
+/// Takes a non-blocking `flock` on `path` (a directory or file).
+fn try_flock(path: &Path, exclusive: bool, busy: impl FnOnce() -> String) -> Result<FileLock> {
+    let file = File::open(path).map_err(io_at(path, "open for locking"))?;
+    let op = if exclusive {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_SH
+    } | libc::LOCK_NB;
+    // SAFETY: flock on a descriptor we own.
+    if unsafe { libc::flock(file.as_raw_fd(), op) } != 0 {
+        let err = io::Error::last_os_error();
+        if err.kind() == io::ErrorKind::WouldBlock {
+            return Err(RepoError::Locked(busy()));
+        }
+        return Err(RepoError::Io {
+            path: path.display().to_string(),
+            action: "lock",
+            source: err,
+        });
+    }
+    Ok(FileLock(file))
+}
+
+/// The chunk store below `.chunks/`.
+#[derive(Debug)]
+pub struct ChunkStore {
+    base: PathBuf,
+    temp_counter: AtomicU64,
+}
+
+impl ChunkStore {
+    pub fn new(base: PathBuf) -> Self {
+        ChunkStore {
+            base,
+            temp_counter: AtomicU64::new(0),
+        }
+    }
+
+    pub fn base(&self) -> &Path {
+        &self.base
+    }
+
+    pub fn chunk_path(&self, digest: &ChunkDigest) -> PathBuf {
+        self.base.join(digest.prefix_dir()).join(digest.to_hex())
+    }
+
+    /// Sets a chunk's atime to now, as GC's mark phase and PBS's insert do.
+    pub fn touch(&self, path: &Path) -> io::Result<bool> {
+        let c = CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let times = [
+            libc::timespec {
+                tv_sec: 0,
+                tv_nsec: libc::UTIME_NOW,
+            },
+            libc::timespec {
+                tv_sec: 0,
+                tv_nsec: libc::UTIME_OMIT,
+            },
+        ];
+        // SAFETY: valid C string and timespec array.
+        let ret = unsafe {
+            libc::utimensat(
+                libc::AT_FDCWD,
+                c.as_ptr(),
+                times.as_ptr(),
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        };
+        if ret == 0 {
+            return Ok(true);
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() == io::ErrorKind::NotFound {
+            Ok(false)
+        } else {
+            Err(err)
+        }
+    }
+
+    /// Reads an encoded chunk.
+    pub fn read(&self, digest: &ChunkDigest) -> Result<Vec<u8>> {
+        let path = self.chunk_path(digest);
+        read_capped(&path, limits::MAX_ENCODED_BLOB_SIZE as u64).map_err(|e| match e {
+            RepoError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {
+                RepoError::NotFound(format!("chunk {digest}"))
+            }
+            other => other,
+        })
+    }
+
+    /// Flushes everything written to the chunk store's file system (one `syncfs`, not one
+    /// `fsync` per chunk, as PBS's default "filesystem" sync level does).
+    pub fn sync(&self) -> Result<()> {
+        let dir = File::open(&self.base).map_err(io_at(&self.base, "open chunk store"))?;
+        // SAFETY: syncfs on a descriptor we own.
+        if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+            return Err(RepoError::Io {
+                path: self.base.display().to_string(),
+                action: "sync",
+                source: io::Error::last_os_error(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl ChunkSink for ChunkStore {
+    fn has_chunk(&self, digest: &ChunkDigest) -> Result<bool> {
+        let path = self.chunk_path(digest);
+        match std::fs::symlink_metadata(&path) {
+            // A zero-length file is residue of a crash: treat it as missing so it is rewritten.
+            Ok(meta) if meta.len() > 0 => self.touch(&path).map_err(io_at(&path, "touch chunk")),
+            Ok(_) => Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(RepoError::Io {
+                path: path.display().to_string(),
+                action: "stat chunk",
+                source: e,
+            }),
+        }
+    }
+
+    fn insert_chunk(&self, digest: &ChunkDigest, encoded: &[u8]) -> Result<bool> {
+        if self.has_chunk(digest)? {
+            return Ok(false);
+        }
+        let dir = self.base.join(digest.prefix_dir());
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(RepoError::Io {
+                    path: dir.display().to_string(),
+                    action: "create chunk directory",
+                    source: e,
+                })
+            }
+        }
+        let path = dir.join(digest.to_hex());
+        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(
+            "{}.tmp_{}_{n}",
+            digest.to_hex(),
+            std::process::id()
+        ));
+        let write = || -> io::Result<()> {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temp)?;
+            io::Write::write_all(&mut file, encoded)?;
+            // DURABILITY: not fsynced here; the writer syncs the whole file system before the
+            // manifest that references this chunk is written, so a crash leaves at worst an
+            // unreferenced or zero-length chunk, which the next insert overwrites.
+            std::fs::rename(&temp, &path)
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&temp);
+            return Err(RepoError::Io {
+                path: path.display().to_string(),
+                action: "write chunk",
+                source: e,
+            });
+        }
+        Ok(true)
+    }
+}
+
+fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = File::open(path).map_err(io_at(path, "open"))?;
+    let len = file.metadata().map_err(io_at(path, "stat"))?.len();
+    // LIMIT: callers pass the largest file of this kind (limits.rs).
+    if len > limit {
+        return Err(RepoError::Refused(format!(
+            "{}: {len} bytes is larger than the limit of {limit}",
+            path.display()
+        )));
+    }
+    let mut out = Vec::with_capacity(len as usize);
+    file.take(limit)
+        .read_to_end(&mut out)
+        .map_err(io_at(path, "read"))?;
+    Ok(out)
+}
 
 /// A datastore directory on this machine.
 #[derive(Debug, Clone)]
 pub struct LocalDatastore {
     root: PathBuf,
+    chunks: Arc<ChunkStore>,
 }
 
 impl LocalDatastore {
@@ -24,18 +247,506 @@ impl LocalDatastore {
         }
         Ok(LocalDatastore {
             root: root.to_path_buf(),
+            chunks: Arc::new(ChunkStore::new(root.join(".chunks"))),
         })
+    }
+
+    /// Creates all 65,536 chunk prefix directories, so a PBS server can take the store over.
+    pub fn create_full(root: &Path) -> io::Result<Self> {
+        let store = Self::open_or_create(root)?;
+        for prefix in 0..=0xffffu32 {
+            match std::fs::create_dir(root.join(".chunks").join(format!("{prefix:04x}"))) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(store)
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// The datastore's name as the shell shows it: the directory's last component.
-    pub fn name(&self) -> String {
+    pub fn chunk_store(&self) -> &Arc<ChunkStore> {
+        &self.chunks
+    }
+
+    pub fn ns_path(&self, ns: &Namespace) -> PathBuf {
+        self.root.join(ns.rel_path())
+    }
+
+    pub fn group_path(&self, ns: &Namespace, group: &BackupGroup) -> PathBuf {
+        self.ns_path(ns).join(group.rel_path())
+    }
+
+    pub fn snapshot_path(&self, ns: &Namespace, snapshot: &SnapshotRef) -> PathBuf {
+        self.ns_path(ns).join(snapshot.rel_path())
+    }
+
+    /// Takes the datastore-wide lock: shared for writers, exclusive for garbage collection.
+    pub fn lock_store(&self, exclusive: bool) -> Result<FileLock> {
+        try_flock(&self.root.join(".lock"), exclusive, || {
+            if exclusive {
+                "datastore is in use by a running backup; try garbage collection again later"
+                    .to_string()
+            } else {
+                "garbage collection is running on this datastore; try again later".to_string()
+            }
+        })
+    }
+
+    fn read_owner(&self, group_path: &Path) -> Option<String> {
+        std::fs::read_to_string(group_path.join("owner"))
+            .ok()
+            .map(|s| s.trim_end().to_string())
+    }
+
+    /// Snapshot times in a group directory that have a manifest, oldest first.
+    fn finished_times(&self, group_path: &Path) -> Result<Vec<i64>> {
+        let mut times = Vec::new();
+        let entries = match std::fs::read_dir(group_path) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(times),
+            Err(e) => {
+                return Err(RepoError::Io {
+                    path: group_path.display().to_string(),
+                    action: "list group",
+                    source: e,
+                })
+            }
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if let Ok(time) = parse_backup_time(name) {
+                if entry.path().join(MANIFEST_BLOB_NAME).is_file() {
+                    times.push(time);
+                }
+            }
+        }
+        times.sort_unstable();
+        Ok(times)
+    }
+
+    fn snapshot_info(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<SnapshotInfo> {
+        let (manifest, manifest_size) = self.read_manifest(ns, snapshot)?;
+        let path = self.snapshot_path(ns, snapshot);
+        Ok(SnapshotInfo {
+            snapshot: snapshot.clone(),
+            manifest,
+            manifest_size,
+            protected: path.join(PROTECTED_MARKER).exists(),
+            owner: self.read_owner(&self.group_path(ns, &snapshot.group)),
+        })
+    }
+}
+
+impl Repository for LocalDatastore {
+    fn name(&self) -> String {
         self.root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "datastore".to_string())
+    }
+
+    fn list_namespaces(&self, parent: &Namespace) -> Result<Vec<Namespace>> {
+        let dir = self.ns_path(parent).join("ns");
+        let mut out = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                if let Some(name) = entry.file_name().to_str() {
+                    if entry.path().is_dir() {
+                        if let Ok(ns) = parent.child(name) {
+                            out.push(ns);
+                        }
+                    }
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn create_namespace(&self, ns: &Namespace) -> Result<()> {
+        if let Some(parent) = ns.parent() {
+            if !parent.is_root() && !self.ns_path(&parent).is_dir() {
+                return Err(RepoError::NotFound(format!("namespace {parent}")));
+            }
+        }
+        let path = self.ns_path(ns);
+        std::fs::create_dir_all(&path).map_err(io_at(&path, "create namespace"))
+    }
+
+    fn delete_namespace(&self, ns: &Namespace, delete_groups: bool) -> Result<()> {
+        if ns.is_root() {
+            return Err(RepoError::Refused(
+                "the root namespace cannot be deleted".into(),
+            ));
+        }
+        let path = self.ns_path(ns);
+        if !path.is_dir() {
+            return Err(RepoError::NotFound(format!("namespace {ns}")));
+        }
+        let has_content = |p: &Path| -> bool {
+            BackupType::ALL.iter().any(|t| {
+                std::fs::read_dir(p.join(t.as_str()))
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(false)
+            })
+        };
+        if !delete_groups {
+            let mut stack = vec![path.clone()];
+            while let Some(p) = stack.pop() {
+                if has_content(&p) {
+                    return Err(RepoError::Refused(format!(
+                        "namespace {ns} still holds backup groups (use --delete-groups)"
+                    )));
+                }
+                if let Ok(children) = std::fs::read_dir(p.join("ns")) {
+                    stack.extend(children.flatten().map(|c| c.path()));
+                }
+            }
+        }
+        // Rename first so a crash leaves either the namespace or nothing visible.
+        let doomed = path.with_file_name(format!(
+            ".deleting-{}-{}",
+            ns.components().last().map(String::as_str).unwrap_or(""),
+            std::process::id()
+        ));
+        std::fs::rename(&path, &doomed).map_err(io_at(&path, "delete namespace"))?;
+        std::fs::remove_dir_all(&doomed).map_err(io_at(&doomed, "delete namespace"))
+    }
+
+    fn list_groups(&self, ns: &Namespace) -> Result<Vec<GroupInfo>> {
+        let mut out = Vec::new();
+        for ty in BackupType::ALL {
+            let dir = self.ns_path(ns).join(ty.as_str());
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Some(id) = entry.file_name().to_str().map(str::to_string) else {
+                    continue;
+                };
+                let Ok(group) = BackupGroup::new(ty, &id) else {
+                    continue;
+                };
+                let path = entry.path();
+                let times = self.finished_times(&path)?;
+                out.push(GroupInfo {
+                    owner: self.read_owner(&path),
+                    snapshot_count: times.len(),
+                    last_backup: times.last().copied(),
+                    group,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.group.cmp(&b.group));
+        Ok(out)
+    }
+
+    fn list_snapshots(
+        &self,
+        ns: &Namespace,
+        group: Option<&BackupGroup>,
+    ) -> Result<Vec<SnapshotInfo>> {
+        let groups: Vec<BackupGroup> = match group {
+            Some(g) => vec![g.clone()],
+            None => self.list_groups(ns)?.into_iter().map(|g| g.group).collect(),
+        };
+        let mut out = Vec::new();
+        for group in groups {
+            for time in self.finished_times(&self.group_path(ns, &group))? {
+                let snapshot = SnapshotRef::new(group.clone(), time);
+                match self.snapshot_info(ns, &snapshot) {
+                    Ok(info) => out.push(info),
+                    // A snapshot removed while listing is simply gone (prune running).
+                    Err(RepoError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn read_manifest(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<(Manifest, u64)> {
+        let raw = self.read_file(ns, snapshot, MANIFEST_BLOB_NAME)?;
+        let what = format!("{snapshot}/{MANIFEST_BLOB_NAME}");
+        let json = blob::decode(&raw, None, limits::MAX_MANIFEST_SIZE).map_err(|source| {
+            RepoError::Format {
+                what: what.clone(),
+                source,
+            }
+        })?;
+        let manifest =
+            Manifest::parse(&json).map_err(|source| RepoError::Format { what, source })?;
+        Ok((manifest, raw.len() as u64))
+    }
+
+    fn read_file(&self, ns: &Namespace, snapshot: &SnapshotRef, name: &str) -> Result<Vec<u8>> {
+        if name.contains('/') || name.starts_with('.') {
+            return Err(RepoError::Refused(format!(
+                "{name:?} is not a snapshot file name"
+            )));
+        }
+        let path = self.snapshot_path(ns, snapshot).join(name);
+        read_capped(&path, MAX_INDEX_FILE_SIZE).map_err(|e| match e {
+            RepoError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {
+                RepoError::NotFound(format!("{snapshot}/{name}"))
+            }
+            other => other,
+        })
+    }
+
+    fn read_chunk(&self, digest: &ChunkDigest) -> Result<Vec<u8>> {
+        self.chunks.read(digest)
+    }
+
+    fn start_backup(
+        &self,
+        ns: &Namespace,
+        snapshot: &SnapshotRef,
+        owner: &str,
+        base: Option<&SnapshotRef>,
+    ) -> Result<Box<dyn BackupWriter>> {
+        if !ns.is_root() && !self.ns_path(ns).is_dir() {
+            return Err(RepoError::NotFound(format!("namespace {ns}")));
+        }
+        let store_lock = self.lock_store(false)?;
+        let group_path = self.group_path(ns, &snapshot.group);
+        let type_dir = group_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        std::fs::create_dir_all(&type_dir).map_err(io_at(&type_dir, "create group"))?;
+        match std::fs::create_dir(&group_path) {
+            Ok(()) => atomic::replace_file(
+                &group_path.join("owner"),
+                format!("{owner}\n").as_bytes(),
+                0o644,
+            )
+            .map_err(io_at(&group_path, "write owner"))?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if let Some(existing) = self.read_owner(&group_path) {
+                    if existing != owner {
+                        return Err(RepoError::Refused(format!(
+                            "backup group {} is owned by {existing}, not {owner}",
+                            snapshot.group
+                        )));
+                    }
+                }
+            }
+            Err(e) => {
+                return Err(RepoError::Io {
+                    path: group_path.display().to_string(),
+                    action: "create group",
+                    source: e,
+                })
+            }
+        }
+        let group_lock = try_flock(&group_path, true, || {
+            format!(
+                "backup group {} is locked by another backup or removal",
+                snapshot.group
+            )
+        })?;
+        if let Some(last) = self.finished_times(&group_path)?.last() {
+            if *last >= snapshot.time {
+                return Err(RepoError::Refused(format!(
+                    "backup time {} is not newer than the group's last snapshot {}",
+                    snapshot.time_string(),
+                    super::types::format_backup_time(*last)
+                )));
+            }
+        }
+        let base_lock = match base {
+            Some(b) => Some(try_flock(&self.snapshot_path(ns, b), false, || {
+                format!("snapshot {b} is being removed")
+            })?),
+            None => None,
+        };
+        // Leftovers of interrupted backups of this group: never visible, removed now.
+        if let Ok(entries) = std::fs::read_dir(&group_path) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let temp_dir = group_path.join(format!(
+            ".tmp-{}-{}",
+            snapshot.time_string(),
+            std::process::id()
+        ));
+        std::fs::create_dir(&temp_dir).map_err(io_at(&temp_dir, "create snapshot directory"))?;
+        Ok(Box::new(LocalBackupWriter {
+            chunks: self.chunks.clone(),
+            temp_dir,
+            final_dir: self.snapshot_path(ns, snapshot),
+            finished: false,
+            _locks: vec![store_lock, group_lock]
+                .into_iter()
+                .chain(base_lock)
+                .collect(),
+        }))
+    }
+
+    fn forget_snapshot(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<()> {
+        let path = self.snapshot_path(ns, snapshot);
+        if !path.join(MANIFEST_BLOB_NAME).exists() {
+            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
+        }
+        if path.join(PROTECTED_MARKER).exists() {
+            return Err(RepoError::Refused(format!(
+                "snapshot {snapshot} is protected"
+            )));
+        }
+        let _lock = try_flock(&path, true, || {
+            format!("snapshot {snapshot} is in use (the base of a running backup, or being read)")
+        })?;
+        // Rename first: a crash mid-removal leaves a hidden directory, never half a snapshot.
+        let doomed = path.with_file_name(format!(".deleting-{}", snapshot.time_string()));
+        std::fs::rename(&path, &doomed).map_err(io_at(&path, "remove snapshot"))?;
+        std::fs::remove_dir_all(&doomed).map_err(io_at(&doomed, "remove snapshot"))
+    }
+
+    fn forget_group(&self, ns: &Namespace, group: &BackupGroup) -> Result<()> {
+        let path = self.group_path(ns, group);
+        if !path.is_dir() {
+            return Err(RepoError::NotFound(format!("backup group {group}")));
+        }
+        let _lock = try_flock(&path, true, || {
+            format!("backup group {group} is locked by a running backup")
+        })?;
+        let mut protected = 0;
+        for time in self.finished_times(&path)? {
+            let snapshot = SnapshotRef::new(group.clone(), time);
+            match self.forget_snapshot(ns, &snapshot) {
+                Ok(()) => {}
+                Err(RepoError::Refused(_)) => protected += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        if protected > 0 {
+            return Err(RepoError::Refused(format!(
+                "backup group {group}: {protected} protected snapshot(s) kept"
+            )));
+        }
+        std::fs::remove_dir_all(&path).map_err(io_at(&path, "remove group"))
+    }
+
+    fn set_protected(&self, ns: &Namespace, snapshot: &SnapshotRef, protected: bool) -> Result<()> {
+        let path = self.snapshot_path(ns, snapshot);
+        if !path.join(MANIFEST_BLOB_NAME).exists() {
+            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
+        }
+        let marker = path.join(PROTECTED_MARKER);
+        if protected {
+            atomic::replace_file(&marker, b"", 0o644).map_err(io_at(&marker, "protect snapshot"))
+        } else {
+            match std::fs::remove_file(&marker) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(RepoError::Io {
+                    path: marker.display().to_string(),
+                    action: "unprotect snapshot",
+                    source: e,
+                }),
+            }
+        }
+    }
+
+    fn update_manifest(
+        &self,
+        ns: &Namespace,
+        snapshot: &SnapshotRef,
+        manifest_blob: &[u8],
+    ) -> Result<()> {
+        let path = self.snapshot_path(ns, snapshot).join(MANIFEST_BLOB_NAME);
+        if !path.exists() {
+            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
+        }
+        atomic::replace_file(&path, manifest_blob, 0o644).map_err(io_at(&path, "update manifest"))
+    }
+}
+
+/// A backup into a hidden directory, renamed into place at `finish`.
+struct LocalBackupWriter {
+    chunks: Arc<ChunkStore>,
+    temp_dir: PathBuf,
+    final_dir: PathBuf,
+    finished: bool,
+    _locks: Vec<FileLock>,
+}
+
+impl LocalBackupWriter {
+    fn write_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        if name.contains('/') || name.starts_with('.') || name == MANIFEST_BLOB_NAME {
+            return Err(RepoError::Refused(format!(
+                "{name:?} is not an archive or blob name"
+            )));
+        }
+        let path = self.temp_dir.join(name);
+        atomic::create_new_file(&path, bytes, 0o644).map_err(io_at(&path, "write"))
+    }
+}
+
+impl BackupWriter for LocalBackupWriter {
+    fn chunk_sink(&self) -> Arc<dyn ChunkSink> {
+        self.chunks.clone()
+    }
+
+    fn upload_index(&mut self, name: &str, index: &IndexData) -> Result<()> {
+        let mut uuid = [0u8; 16];
+        openssl::rand::rand_bytes(&mut uuid)
+            .map_err(|e| RepoError::Refused(format!("random uuid: {e}")))?;
+        let ctime = chrono::Utc::now().timestamp();
+        let bytes = match index {
+            IndexData::Dynamic { entries } => encode_dynamic(&uuid, ctime, entries),
+            IndexData::Fixed {
+                size,
+                chunk_size,
+                digests,
+            } => encode_fixed(&uuid, ctime, *size, *chunk_size, digests),
+        };
+        self.write_file(name, &bytes)
+    }
+
+    fn upload_blob(&mut self, name: &str, raw: &[u8]) -> Result<()> {
+        self.write_file(name, raw)
+    }
+
+    fn finish(mut self: Box<Self>, manifest_blob: &[u8]) -> Result<()> {
+        // DURABILITY: every chunk the manifest names is on disk before the manifest is written.
+        self.chunks.sync()?;
+        let manifest = self.temp_dir.join(MANIFEST_BLOB_NAME);
+        atomic::create_new_file(&manifest, manifest_blob, 0o644)
+            .map_err(io_at(&manifest, "write manifest"))?;
+        // DURABILITY: the snapshot appears in one rename; a crash before it leaves only the
+        // hidden temporary directory, removed by the group's next backup.
+        if self.final_dir.exists() {
+            return Err(RepoError::Refused(format!(
+                "{} already exists",
+                self.final_dir.display()
+            )));
+        }
+        std::fs::rename(&self.temp_dir, &self.final_dir)
+            .map_err(io_at(&self.final_dir, "publish snapshot"))?;
+        self.finished = true;
+        if let Some(group) = self.final_dir.parent() {
+            File::open(group)
+                .and_then(|d| d.sync_all())
+                .map_err(io_at(group, "sync group directory"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LocalBackupWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.temp_dir);
+        }
     }
 }

@@ -1,3 +1,136 @@
-//! Where snapshots live: the local datastore directory (remote servers and lone archives later).
+//! Where snapshots live: one `Repository` interface, implemented by the local datastore
+//! directory (and, later, by a remote server and a lone archive file).
+//!
+//! Knows where bytes are stored and how they are named, not what they mean.
 
 pub mod local;
+pub mod types;
+
+use crate::format::digest::ChunkDigest;
+use crate::format::error::FormatError;
+use crate::format::manifest::Manifest;
+use std::io;
+use std::sync::Arc;
+use thiserror::Error;
+use types::{BackupGroup, NameError, Namespace, SnapshotRef};
+
+/// A repository failure, naming the object it is about.
+#[derive(Debug, Error)]
+pub enum RepoError {
+    #[error("{path}: {action}: {source}")]
+    Io {
+        path: String,
+        action: &'static str,
+        source: io::Error,
+    },
+    #[error("{0}: not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Locked(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{what}: {source}")]
+    Format { what: String, source: FormatError },
+    #[error(transparent)]
+    Name(#[from] NameError),
+}
+
+pub type Result<T, E = RepoError> = std::result::Result<T, E>;
+
+/// A group as listed: its name, owner, snapshot count and newest snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupInfo {
+    pub group: BackupGroup,
+    pub owner: Option<String>,
+    pub snapshot_count: usize,
+    pub last_backup: Option<i64>,
+}
+
+/// A finished snapshot as listed.
+#[derive(Debug, Clone)]
+pub struct SnapshotInfo {
+    pub snapshot: SnapshotRef,
+    pub manifest: Manifest,
+    /// Size of the manifest blob itself (PBS lists it among the files).
+    pub manifest_size: u64,
+    pub protected: bool,
+    pub owner: Option<String>,
+}
+
+impl SnapshotInfo {
+    /// Sum of the listed files' sizes plus the manifest, as `snapshot list` shows it.
+    pub fn total_size(&self) -> u64 {
+        self.manifest.files.iter().map(|f| f.size).sum::<u64>() + self.manifest_size
+    }
+}
+
+/// The data of an index to store: the whole list, built by the engine.
+#[derive(Debug, Clone)]
+pub enum IndexData {
+    Dynamic {
+        entries: Vec<(u64, ChunkDigest)>,
+    },
+    Fixed {
+        size: u64,
+        chunk_size: u64,
+        digests: Vec<ChunkDigest>,
+    },
+}
+
+/// Where the engine's workers put chunks; shared across threads.
+pub trait ChunkSink: Send + Sync {
+    /// True when the store already has this chunk (and marks it used, for GC).
+    fn has_chunk(&self, digest: &ChunkDigest) -> Result<bool>;
+    /// Stores an encoded chunk; returns true when it was new.
+    fn insert_chunk(&self, digest: &ChunkDigest, encoded: &[u8]) -> Result<bool>;
+}
+
+/// One running backup. Nothing is visible to readers until `finish`; dropping it unfinished
+/// removes what it wrote.
+pub trait BackupWriter: Send {
+    fn chunk_sink(&self) -> Arc<dyn ChunkSink>;
+    /// Stores a finished index file (`*.didx` / `*.fidx`).
+    fn upload_index(&mut self, name: &str, index: &IndexData) -> Result<()>;
+    /// Stores a blob file (`*.blob`) as encoded bytes.
+    fn upload_blob(&mut self, name: &str, raw: &[u8]) -> Result<()>;
+    /// Writes the manifest blob and makes the snapshot visible.
+    fn finish(self: Box<Self>, manifest_blob: &[u8]) -> Result<()>;
+}
+
+/// Every place snapshots live implements this; the shell and engine hold a `dyn Repository`.
+pub trait Repository: Send + Sync {
+    /// The datastore's name as shown in paths and prompts.
+    fn name(&self) -> String;
+    fn list_namespaces(&self, parent: &Namespace) -> Result<Vec<Namespace>>;
+    fn create_namespace(&self, ns: &Namespace) -> Result<()>;
+    fn delete_namespace(&self, ns: &Namespace, delete_groups: bool) -> Result<()>;
+    fn list_groups(&self, ns: &Namespace) -> Result<Vec<GroupInfo>>;
+    /// Finished snapshots, oldest first; all groups when `group` is `None`.
+    fn list_snapshots(
+        &self,
+        ns: &Namespace,
+        group: Option<&BackupGroup>,
+    ) -> Result<Vec<SnapshotInfo>>;
+    fn read_manifest(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<(Manifest, u64)>;
+    /// A whole index or blob file of a snapshot (bounded).
+    fn read_file(&self, ns: &Namespace, snapshot: &SnapshotRef, name: &str) -> Result<Vec<u8>>;
+    /// An encoded chunk.
+    fn read_chunk(&self, digest: &ChunkDigest) -> Result<Vec<u8>>;
+    fn start_backup(
+        &self,
+        ns: &Namespace,
+        snapshot: &SnapshotRef,
+        owner: &str,
+        base: Option<&SnapshotRef>,
+    ) -> Result<Box<dyn BackupWriter>>;
+    fn forget_snapshot(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<()>;
+    fn forget_group(&self, ns: &Namespace, group: &BackupGroup) -> Result<()>;
+    fn set_protected(&self, ns: &Namespace, snapshot: &SnapshotRef, protected: bool) -> Result<()>;
+    /// Rewrites a finished snapshot's manifest blob (notes, verify state).
+    fn update_manifest(
+        &self,
+        ns: &Namespace,
+        snapshot: &SnapshotRef,
+        manifest_blob: &[u8],
+    ) -> Result<()>;
+}

@@ -7,6 +7,7 @@ pub mod commands;
 pub mod output;
 
 use crate::repo::local::LocalDatastore;
+use crate::repo::Repository;
 use anyhow::{anyhow, Result};
 use clap::Parser;
 use commands::{Command, Flow, ShellLine};

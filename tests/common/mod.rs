@@ -49,3 +49,85 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Compares two trees: names, types, modes, mtimes (ns), owners, contents, symlink targets and
+/// `user.*` extended attributes.
+pub fn assert_same_tree(expected: &std::path::Path, actual: &std::path::Path) {
+    use std::os::unix::fs::MetadataExt;
+    let list = |p: &std::path::Path| {
+        let mut names: Vec<_> = std::fs::read_dir(p)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let names = list(expected);
+    assert_eq!(names, list(actual), "{}", actual.display());
+    for name in names {
+        let (e, a) = (expected.join(&name), actual.join(&name));
+        let (me, ma) = (
+            std::fs::symlink_metadata(&e).unwrap(),
+            std::fs::symlink_metadata(&a).unwrap(),
+        );
+        let shown = a.display();
+        assert_eq!(me.file_type(), ma.file_type(), "{shown}");
+        assert_eq!(
+            (me.mtime(), me.mtime_nsec()),
+            (ma.mtime(), ma.mtime_nsec()),
+            "{shown}"
+        );
+        assert_eq!((me.uid(), me.gid()), (ma.uid(), ma.gid()), "{shown}");
+        if me.file_type().is_symlink() {
+            assert_eq!(
+                std::fs::read_link(&e).unwrap(),
+                std::fs::read_link(&a).unwrap(),
+                "{shown}"
+            );
+            continue;
+        }
+        assert_eq!(me.mode(), ma.mode(), "{shown}");
+        if me.is_dir() {
+            assert_same_tree(&e, &a);
+        } else if me.is_file() {
+            assert_eq!(
+                std::fs::read(&e).unwrap(),
+                std::fs::read(&a).unwrap(),
+                "{shown}"
+            );
+            assert_eq!(user_xattrs(&e), user_xattrs(&a), "{shown}");
+        }
+    }
+}
+
+fn user_xattrs(path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let p = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    let mut names = vec![0u8; 65536];
+    // SAFETY: valid C string and buffer.
+    let n = unsafe { libc::llistxattr(p.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
+    if n <= 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for name in names[..n as usize]
+        .split(|b| *b == 0)
+        .filter(|n| n.starts_with(b"user."))
+    {
+        let cname = std::ffi::CString::new(name).unwrap();
+        let mut value = vec![0u8; 65536];
+        // SAFETY: valid C strings and buffer.
+        let len = unsafe {
+            libc::lgetxattr(
+                p.as_ptr(),
+                cname.as_ptr(),
+                value.as_mut_ptr().cast(),
+                value.len(),
+            )
+        };
+        if len >= 0 {
+            out.push((name.to_vec(), value[..len as usize].to_vec()));
+        }
+    }
+    out.sort();
+    out
+}

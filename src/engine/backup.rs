@@ -1,0 +1,583 @@
+//! Backup: directories as pxar archives (with a catalog), images as fixed indexes, files as blobs,
+//! deduplicated against the store and the group's previous snapshot, then one manifest.
+//!
+//! Nothing becomes visible until the manifest is written at the end; an error or cancel drops
+//! the writer, which removes what was written so far. Never prints.
+
+use crate::archive::create::{create_archive, create_split_archive, CreateError, CreateOptions};
+use crate::engine::pipeline::{default_workers, ChunkUploader, Chunking, UploadResult};
+use crate::engine::progress::Progress;
+use crate::format::blob;
+use crate::format::catalog::CatalogWriter;
+use crate::format::crypt::CryptConfig;
+use crate::format::digest::{sha256, ChunkDigest};
+use crate::format::error::FormatError;
+use crate::format::index::{DynamicIndex, FixedIndex};
+use crate::format::keyfile::KeyConfig;
+use crate::format::manifest::{CryptMode, FileInfo, Manifest, MANIFEST_BLOB_NAME};
+use crate::format::{limits, master_key};
+use crate::repo::types::{BackupGroup, Namespace, SnapshotRef};
+use crate::repo::{BackupWriter, RepoError, Repository};
+use std::collections::HashSet;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Average chunk size of pxar archives and catalogs (PBS's defaults).
+pub const PXAR_CHUNK_SIZE: usize = 4 * 1024 * 1024;
+pub const CATALOG_CHUNK_SIZE: usize = 512 * 1024;
+pub const CATALOG_NAME: &str = "catalog.pcat1.didx";
+pub const ENCRYPTED_KEY_BLOB_NAME: &str = "rsa-encrypted.key.blob";
+
+/// A failure of an engine operation, naming what it was working on.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("{what}: {source}")]
+    Format { what: String, source: FormatError },
+    #[error(transparent)]
+    Archive(#[from] CreateError),
+    #[error(transparent)]
+    Restore(#[from] crate::archive::restore::RestoreError),
+    #[error("{what}: {source}")]
+    Io { what: String, source: io::Error },
+    #[error("{0}")]
+    Refused(String),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+fn format_err(what: impl Into<String>) -> impl FnOnce(FormatError) -> EngineError {
+    let what = what.into();
+    move |source| EngineError::Format { what, source }
+}
+
+/// What to put into the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackupSource {
+    /// `NAME.pxar:DIR`
+    Pxar { name: String, dir: PathBuf },
+    /// `NAME.img:FILE` (a file or block device)
+    Image { name: String, path: PathBuf },
+    /// `NAME.conf:FILE` and other blobs
+    Blob { name: String, path: PathBuf },
+}
+
+impl BackupSource {
+    /// Parses `NAME.EXT:PATH` as proxmox-backup-client does.
+    pub fn parse(spec: &str) -> Result<Self> {
+        let (name, path) = spec.split_once(':').ok_or_else(|| {
+            EngineError::Refused(format!(
+                "backup source {spec:?} must look like NAME.pxar:DIR or NAME.img:FILE"
+            ))
+        })?;
+        let (stem, ext) = name.rsplit_once('.').ok_or_else(|| {
+            EngineError::Refused(format!("archive name {name:?} has no extension"))
+        })?;
+        let valid = !stem.is_empty()
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid {
+            return Err(EngineError::Refused(format!(
+                "archive name {name:?} may only use letters, digits, '_', '-' and '.'"
+            )));
+        }
+        let path = PathBuf::from(path);
+        match ext {
+            "pxar" | "didx" => Ok(BackupSource::Pxar {
+                name: name.trim_end_matches(".didx").to_string(),
+                dir: path,
+            }),
+            "img" => Ok(BackupSource::Image {
+                name: name.to_string(),
+                path,
+            }),
+            "conf" | "log" | "json" | "key" | "blob" => Ok(BackupSource::Blob {
+                name: name.trim_end_matches(".blob").to_string(),
+                path,
+            }),
+            _ => Err(EngineError::Refused(format!(
+                "unknown archive type {ext:?} in {name:?} (use .pxar, .img, .conf, .log)"
+            ))),
+        }
+    }
+}
+
+/// How to tell what changed since the previous snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChangeDetection {
+    /// Unified `.pxar` with a catalog; every file is read.
+    #[default]
+    Legacy,
+    /// Split archive; every file is read.
+    Data,
+    /// Split archive; unchanged files' payload is reused from the previous snapshot.
+    Metadata,
+}
+
+/// Everything a backup needs besides the sources.
+#[derive(Clone)]
+pub struct BackupOptions {
+    pub ns: Namespace,
+    pub group: BackupGroup,
+    pub backup_time: i64,
+    pub owner: String,
+    pub crypt_mode: CryptMode,
+    /// The key (for `encrypt` and `sign-only`).
+    pub crypt: Option<Arc<CryptConfig>>,
+    /// The key file's creation time, kept in the master-key copy.
+    pub key_created: i64,
+    /// RSA public key PEM: store a copy of the key that it can open.
+    pub master_pubkey: Option<Vec<u8>>,
+    pub create: CreateOptions,
+    pub change_detection: ChangeDetection,
+    pub workers: usize,
+    pub progress: Arc<Progress>,
+}
+
+impl BackupOptions {
+    pub fn new(ns: Namespace, group: BackupGroup, backup_time: i64, owner: &str) -> Self {
+        BackupOptions {
+            ns,
+            group,
+            backup_time,
+            owner: owner.to_string(),
+            crypt_mode: CryptMode::None,
+            crypt: None,
+            key_created: 0,
+            master_pubkey: None,
+            create: CreateOptions::default(),
+            change_detection: ChangeDetection::Legacy,
+            workers: default_workers(),
+            progress: Arc::new(Progress::default()),
+        }
+    }
+
+    /// The key used for chunks: only in `encrypt` mode.
+    fn chunk_crypt(&self) -> Option<Arc<CryptConfig>> {
+        (self.crypt_mode == CryptMode::Encrypt)
+            .then(|| self.crypt.clone())
+            .flatten()
+    }
+}
+
+/// One archive written by a backup.
+#[derive(Debug, Clone)]
+pub struct ArchiveReport {
+    pub name: String,
+    pub size: u64,
+    pub chunks: u64,
+}
+
+/// What a finished backup did.
+#[derive(Debug, Clone)]
+pub struct BackupReport {
+    pub snapshot: SnapshotRef,
+    pub archives: Vec<ArchiveReport>,
+    pub bytes: u64,
+    pub new_bytes: u64,
+    pub stored_bytes: u64,
+    pub chunks: u64,
+    pub new_chunks: u64,
+    pub warnings: Vec<String>,
+}
+
+/// Digests of the previous snapshot's archives, usable as "known" when the key matches.
+fn known_chunks(
+    repo: &dyn Repository,
+    options: &BackupOptions,
+) -> Result<(Option<SnapshotRef>, HashSet<ChunkDigest>)> {
+    let snapshots = match repo.list_snapshots(&options.ns, Some(&options.group)) {
+        Ok(s) => s,
+        Err(RepoError::NotFound(_)) => return Ok((None, HashSet::new())),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(previous) = snapshots.last() else {
+        return Ok((None, HashSet::new()));
+    };
+    let mut known = HashSet::new();
+    // A previous snapshot written with another key (or none) cannot lend its chunks.
+    if previous.manifest.verify(options.crypt.as_deref()).is_err() {
+        return Ok((Some(previous.snapshot.clone()), known));
+    }
+    for file in &previous.manifest.files {
+        let wanted_mode = if options.crypt_mode == CryptMode::Encrypt {
+            CryptMode::Encrypt
+        } else {
+            CryptMode::None
+        };
+        let file_mode = if file.crypt_mode == CryptMode::SignOnly {
+            CryptMode::None
+        } else {
+            file.crypt_mode
+        };
+        if file_mode != wanted_mode
+            || !(file.filename.ends_with(".didx") || file.filename.ends_with(".fidx"))
+        {
+            continue;
+        }
+        let Ok(raw) = repo.read_file(&options.ns, &previous.snapshot, &file.filename) else {
+            continue;
+        };
+        let (csum, size, digests) = if file.filename.ends_with(".didx") {
+            let Ok(i) = DynamicIndex::decode(&raw) else {
+                continue;
+            };
+            let (c, s) = i.compute_csum();
+            (c, s, i.digests().to_vec())
+        } else {
+            let Ok(i) = FixedIndex::decode(&raw) else {
+                continue;
+            };
+            let (c, s) = i.compute_csum();
+            (c, s, i.digests().to_vec())
+        };
+        // Only an index that matches its manifest is trusted as a source of known chunks.
+        if hex::encode(csum) == file.csum && size == file.size {
+            known.extend(digests);
+        }
+    }
+    Ok((Some(previous.snapshot.clone()), known))
+}
+
+/// Runs a backup of `sources` into a new snapshot.
+pub fn run_backup(
+    repo: &dyn Repository,
+    sources: &[BackupSource],
+    options: &BackupOptions,
+) -> Result<BackupReport> {
+    if sources.is_empty() {
+        return Err(EngineError::Refused(
+            "nothing to back up: give at least one NAME.pxar:DIR or NAME.img:FILE".into(),
+        ));
+    }
+    let mut names = HashSet::new();
+    for s in sources {
+        let name = match s {
+            BackupSource::Pxar { name, .. }
+            | BackupSource::Image { name, .. }
+            | BackupSource::Blob { name, .. } => name,
+        };
+        if !names.insert(name.clone()) {
+            return Err(EngineError::Refused(format!(
+                "archive name {name:?} is given twice"
+            )));
+        }
+    }
+    if options.crypt_mode != CryptMode::None && options.crypt.is_none() {
+        return Err(EngineError::Refused(format!(
+            "crypt mode {} needs a key (--keyfile)",
+            options.crypt_mode
+        )));
+    }
+    let snapshot = SnapshotRef::new(options.group.clone(), options.backup_time);
+    let (base, known) = known_chunks(repo, options)?;
+    let known = Arc::new(known);
+    let mut writer = repo.start_backup(&options.ns, &snapshot, &options.owner, base.as_ref())?;
+    let mut manifest = Manifest::new(
+        options.group.ty.as_str(),
+        &options.group.id,
+        options.backup_time,
+    );
+    let mut report = BackupReport {
+        snapshot: snapshot.clone(),
+        archives: Vec::new(),
+        bytes: 0,
+        new_bytes: 0,
+        stored_bytes: 0,
+        chunks: 0,
+        new_chunks: 0,
+        warnings: Vec::new(),
+    };
+    let file_mode = options.crypt_mode;
+    let mut catalog: Option<CatalogWriter<Vec<u8>>> = None;
+    let sink = writer.chunk_sink();
+    let uploader = |chunking| {
+        ChunkUploader::new(
+            chunking,
+            sink.clone(),
+            options.chunk_crypt(),
+            known.clone(),
+            options.progress.clone(),
+            options.workers,
+        )
+        .map_err(|source| EngineError::Io {
+            what: "start chunk workers".into(),
+            source,
+        })
+    };
+    for source in sources {
+        if options.progress.is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        match source {
+            BackupSource::Pxar { name, dir } => {
+                if options.change_detection == ChangeDetection::Legacy {
+                    let cat = match catalog.as_mut() {
+                        Some(c) => c,
+                        None => catalog
+                            .insert(CatalogWriter::new(Vec::new()).map_err(format_err("catalog"))?),
+                    };
+                    let didx_name = format!("{name}.didx");
+                    let (upload, stats) = create_archive(
+                        dir,
+                        uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?,
+                        Some((cat, didx_name.as_bytes())),
+                        &options.create,
+                    )
+                    .map_err(|e| cancelled_or(e, &options.progress))?;
+                    report.warnings.extend(stats.warnings);
+                    let result = upload.finish()?;
+                    store_index(
+                        &mut *writer,
+                        &mut manifest,
+                        &mut report,
+                        &didx_name,
+                        &result,
+                        file_mode,
+                    )?;
+                } else {
+                    // Split archive: `root.pxar` becomes `root.mpxar.didx` + `root.ppxar.didx`.
+                    let stem = name.trim_end_matches(".pxar");
+                    let payload = uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?;
+                    let payload_slot = Arc::new(std::sync::Mutex::new(Some(payload)));
+                    let payload_writer = SharedUploader(payload_slot.clone());
+                    let (meta, stats) = create_split_archive(
+                        dir,
+                        uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?,
+                        Box::new(payload_writer),
+                        &options.create,
+                    )
+                    .map_err(|e| cancelled_or(e, &options.progress))?;
+                    report.warnings.extend(stats.warnings);
+                    let meta_result = meta.finish()?;
+                    let payload = payload_slot
+                        .lock()
+                        .ok()
+                        .and_then(|mut slot| slot.take())
+                        .ok_or_else(|| EngineError::Refused("payload stream lost".into()))?;
+                    let payload_result = payload.finish()?;
+                    store_index(
+                        &mut *writer,
+                        &mut manifest,
+                        &mut report,
+                        &format!("{stem}.mpxar.didx"),
+                        &meta_result,
+                        file_mode,
+                    )?;
+                    store_index(
+                        &mut *writer,
+                        &mut manifest,
+                        &mut report,
+                        &format!("{stem}.ppxar.didx"),
+                        &payload_result,
+                        file_mode,
+                    )?;
+                }
+            }
+            BackupSource::Image { name, path } => {
+                let mut file = std::fs::File::open(path).map_err(|source| EngineError::Io {
+                    what: path.display().to_string(),
+                    source,
+                })?;
+                let mut upload = uploader(Chunking::Fixed)?;
+                io::copy(&mut file, &mut upload).map_err(|source| {
+                    if options.progress.is_cancelled() {
+                        EngineError::Cancelled
+                    } else {
+                        EngineError::Io {
+                            what: path.display().to_string(),
+                            source,
+                        }
+                    }
+                })?;
+                let result = upload.finish()?;
+                if result.size == 0 {
+                    return Err(EngineError::Refused(format!(
+                        "image {} is empty",
+                        path.display()
+                    )));
+                }
+                store_index(
+                    &mut *writer,
+                    &mut manifest,
+                    &mut report,
+                    &format!("{name}.fidx"),
+                    &result,
+                    file_mode,
+                )?;
+            }
+            BackupSource::Blob { name, path } => {
+                let data = read_small_file(path)?;
+                let raw = blob::encode(&data, options.chunk_crypt().as_deref(), true)
+                    .map_err(format_err(path.display().to_string()))?;
+                let blob_name = format!("{name}.blob");
+                writer.upload_blob(&blob_name, &raw)?;
+                manifest.files.push(FileInfo {
+                    filename: blob_name.clone(),
+                    crypt_mode: file_mode,
+                    size: raw.len() as u64,
+                    csum: hex::encode(sha256(&raw)),
+                });
+                report.archives.push(ArchiveReport {
+                    name: blob_name,
+                    size: data.len() as u64,
+                    chunks: 0,
+                });
+            }
+        }
+    }
+    if let Some(cat) = catalog {
+        let bytes = cat.finish().map_err(format_err("catalog"))?;
+        let mut upload = uploader(Chunking::Dynamic(CATALOG_CHUNK_SIZE))?;
+        io::Write::write_all(&mut upload, &bytes).map_err(|source| EngineError::Io {
+            what: "catalog".into(),
+            source,
+        })?;
+        let result = upload.finish()?;
+        store_index(
+            &mut *writer,
+            &mut manifest,
+            &mut report,
+            CATALOG_NAME,
+            &result,
+            file_mode,
+        )?;
+    }
+    if let (Some(pem), Some(crypt)) = (&options.master_pubkey, &options.crypt) {
+        let copy = KeyConfig::without_passphrase(
+            crypt.raw_key(),
+            options.key_created,
+            chrono::Utc::now().timestamp(),
+        )
+        .map_err(format_err("key"))?;
+        let sealed =
+            master_key::encrypt_key_config(pem, &copy).map_err(format_err("master public key"))?;
+        let raw =
+            blob::encode_uncompressed(&sealed).map_err(format_err(ENCRYPTED_KEY_BLOB_NAME))?;
+        writer.upload_blob(ENCRYPTED_KEY_BLOB_NAME, &raw)?;
+        manifest.files.push(FileInfo {
+            filename: ENCRYPTED_KEY_BLOB_NAME.into(),
+            crypt_mode: file_mode,
+            size: raw.len() as u64,
+            csum: hex::encode(sha256(&raw)),
+        });
+    }
+    let p = &options.progress;
+    report.bytes = Progress::get(&p.bytes);
+    report.new_bytes = Progress::get(&p.new_bytes);
+    report.stored_bytes = Progress::get(&p.stored_bytes);
+    report.chunks = Progress::get(&p.chunks);
+    report.new_chunks = Progress::get(&p.new_chunks);
+    manifest.set_unprotected(
+        "chunk_upload_stats",
+        serde_json::json!({
+            "count": report.new_chunks,
+            "size": report.new_bytes,
+            "compressed_size": report.stored_bytes,
+            "duplicates": report.chunks - report.new_chunks,
+        }),
+    );
+    if let Some(crypt) = &options.crypt {
+        if options.crypt_mode != CryptMode::None {
+            manifest
+                .sign(crypt)
+                .map_err(format_err(MANIFEST_BLOB_NAME))?;
+        }
+    }
+    let json = manifest
+        .to_json_bytes()
+        .map_err(format_err(MANIFEST_BLOB_NAME))?;
+    let manifest_blob = blob::encode(&json, None, true).map_err(format_err(MANIFEST_BLOB_NAME))?;
+    if options.progress.is_cancelled() {
+        return Err(EngineError::Cancelled);
+    }
+    writer.finish(&manifest_blob)?;
+    Ok(report)
+}
+
+fn cancelled_or(e: CreateError, progress: &Progress) -> EngineError {
+    if progress.is_cancelled() {
+        EngineError::Cancelled
+    } else {
+        EngineError::Archive(e)
+    }
+}
+
+fn store_index(
+    writer: &mut dyn BackupWriter,
+    manifest: &mut Manifest,
+    report: &mut BackupReport,
+    name: &str,
+    result: &UploadResult,
+    mode: CryptMode,
+) -> Result<()> {
+    if result.chunk_count == 0 {
+        // PBS refuses empty indexes; an empty stream cannot come from pxar (it has a root entry).
+        return Err(EngineError::Refused(format!("{name}: archive is empty")));
+    }
+    writer.upload_index(name, &result.index)?;
+    manifest.files.push(FileInfo {
+        filename: name.to_string(),
+        crypt_mode: mode,
+        size: result.size,
+        csum: hex::encode(result.csum),
+    });
+    report.archives.push(ArchiveReport {
+        name: name.to_string(),
+        size: result.size,
+        chunks: result.chunk_count,
+    });
+    Ok(())
+}
+
+fn read_small_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).map_err(|source| EngineError::Io {
+        what: path.display().to_string(),
+        source,
+    })?;
+    let mut data = Vec::new();
+    // LIMIT: blobs stay under PBS's upload limit of 16 MiB.
+    file.take(limits::MAX_CHUNK_SIZE as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(|source| EngineError::Io {
+            what: path.display().to_string(),
+            source,
+        })?;
+    if data.len() > limits::MAX_CHUNK_SIZE {
+        return Err(EngineError::Refused(format!(
+            "{}: larger than 16 MiB; back it up as an .img or inside a .pxar",
+            path.display()
+        )));
+    }
+    Ok(data)
+}
+
+/// The payload uploader, shared so it can be finished after the split encoder is done with it.
+struct SharedUploader(Arc<std::sync::Mutex<Option<ChunkUploader>>>);
+
+impl io::Write for SharedUploader {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.0.lock() {
+            Ok(mut slot) => match slot.as_mut() {
+                Some(u) => u.write(buf),
+                None => Err(io::Error::other("payload stream closed")),
+            },
+            Err(_) => Err(io::Error::other("payload stream poisoned")),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Marks the progress cancelled (the shell's Ctrl-C handler calls this).
+pub fn cancel(progress: &Progress) {
+    progress.cancelled.store(true, Ordering::Relaxed);
+}

@@ -1,0 +1,11 @@
+//! The transfer engine: chunking, hashing, dedup, compression and encryption on a worker pool,
+//! verified chunk reads with a cache, and the backup, restore and maintenance operations built on them.
+//!
+//! Talks to storage only through `repo::Repository`; never prints (progress is reported as events).
+
+pub mod backup;
+pub mod pipeline;
+pub mod progress;
+pub mod reader;
+
+pub mod restore;

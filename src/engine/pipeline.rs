@@ -1,0 +1,341 @@
+//! The backup pipeline: a `Write` sink that cuts its input into chunks and hands them to a pool
+//! of workers that hash, dedup, compress, encrypt and store them, in parallel, with bounded memory.
+//!
+//! Memory is bounded by the queue depth times the largest chunk; the index comes out in stream
+//! order whatever order the workers finish in. Never prints; never touches storage paths itself.
+
+use crate::engine::progress::Progress;
+use crate::format::blob::BlobEncoder;
+use crate::format::chunker::{Chunker, FixedChunker};
+use crate::format::crypt::CryptConfig;
+use crate::format::digest::ChunkDigest;
+use crate::format::index::IndexCsum;
+use crate::repo::{ChunkSink, IndexData, RepoError};
+use std::collections::{BTreeMap, HashSet};
+use std::io::{self, Write};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// How the stream is cut.
+#[derive(Debug, Clone, Copy)]
+pub enum Chunking {
+    /// Content-defined, with this average size (pxar archives: 4 MiB, catalogs: 512 KiB).
+    Dynamic(usize),
+    /// Fixed 4 MiB pieces (images).
+    Fixed,
+}
+
+enum Cutter {
+    Dynamic(Chunker),
+    Fixed(FixedChunker),
+}
+
+impl Cutter {
+    fn scan(&mut self, data: &[u8]) -> Option<usize> {
+        match self {
+            Cutter::Dynamic(c) => c.scan(data),
+            Cutter::Fixed(c) => c.scan(data),
+        }
+    }
+}
+
+struct Job {
+    seq: u64,
+    data: Vec<u8>,
+}
+
+struct Done {
+    seq: u64,
+    digest: ChunkDigest,
+    size: u64,
+}
+
+/// Everything the workers share.
+struct Shared {
+    sink: Arc<dyn ChunkSink>,
+    crypt: Option<Arc<CryptConfig>>,
+    known: Arc<HashSet<ChunkDigest>>,
+    progress: Arc<Progress>,
+    error: Mutex<Option<String>>,
+}
+
+/// What one archive upload produced.
+#[derive(Debug, Clone)]
+pub struct UploadResult {
+    pub index: IndexData,
+    pub size: u64,
+    pub csum: [u8; 32],
+    pub chunk_count: u64,
+}
+
+/// A `Write` that chunks and stores everything written to it.
+pub struct ChunkUploader {
+    cutter: Cutter,
+    chunking: Chunking,
+    pending: Vec<u8>,
+    max_chunk: usize,
+    next_seq: u64,
+    jobs: Option<SyncSender<Job>>,
+    done: Receiver<Done>,
+    workers: Vec<JoinHandle<()>>,
+    shared: Arc<Shared>,
+}
+
+impl ChunkUploader {
+    /// Starts `workers` threads; `known` are digests the store is known to hold (the previous
+    /// snapshot's), which are neither checked nor uploaded again.
+    pub fn new(
+        chunking: Chunking,
+        sink: Arc<dyn ChunkSink>,
+        crypt: Option<Arc<CryptConfig>>,
+        known: Arc<HashSet<ChunkDigest>>,
+        progress: Arc<Progress>,
+        workers: usize,
+    ) -> io::Result<Self> {
+        let (cutter, max_chunk) = match chunking {
+            Chunking::Dynamic(avg) => {
+                let c = Chunker::new(avg)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+                let max = c.max_size();
+                (Cutter::Dynamic(c), max)
+            }
+            Chunking::Fixed => {
+                let c = FixedChunker::for_images();
+                let max = c.chunk_size();
+                (Cutter::Fixed(c), max)
+            }
+        };
+        let workers = workers.max(1);
+        // Queue depth: two chunks per worker keeps every core busy; memory is depth × max chunk.
+        let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
+        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let shared = Arc::new(Shared {
+            sink,
+            crypt,
+            known,
+            progress,
+            error: Mutex::new(None),
+        });
+        let handles = (0..workers)
+            .map(|i| {
+                let rx = job_rx.clone();
+                let tx = done_tx.clone();
+                let shared = shared.clone();
+                std::thread::Builder::new()
+                    .name(format!("pbsh-chunk-{i}"))
+                    .spawn(move || worker(rx, tx, shared))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(ChunkUploader {
+            cutter,
+            chunking,
+            pending: Vec::with_capacity(max_chunk.min(8 * 1024 * 1024)),
+            max_chunk,
+            next_seq: 0,
+            jobs: Some(job_tx),
+            done: done_rx,
+            workers: handles,
+            shared,
+        })
+    }
+
+    fn check_error(&self) -> io::Result<()> {
+        match self.shared.error.lock().ok().and_then(|e| e.clone()) {
+            Some(msg) => Err(io::Error::other(msg)),
+            None => Ok(()),
+        }
+    }
+
+    fn send(&mut self, data: Vec<u8>) -> io::Result<()> {
+        self.check_error()?;
+        let job = Job {
+            seq: self.next_seq,
+            data,
+        };
+        self.next_seq += 1;
+        let tx = self
+            .jobs
+            .as_ref()
+            .ok_or_else(|| io::Error::other("uploader already finished"))?;
+        tx.send(job).map_err(|_| {
+            self.check_error()
+                .err()
+                .unwrap_or_else(|| io::Error::other("chunk workers stopped"))
+        })
+    }
+
+    /// Flushes the last chunk, waits for the workers and returns the index in stream order.
+    pub fn finish(mut self) -> Result<UploadResult, RepoError> {
+        if !self.pending.is_empty() {
+            let last = std::mem::take(&mut self.pending);
+            self.send(last)
+                .map_err(|e| RepoError::Refused(e.to_string()))?;
+        }
+        drop(self.jobs.take());
+        for handle in self.workers.drain(..) {
+            let _ = handle.join();
+        }
+        if let Some(msg) = self.shared.error.lock().ok().and_then(|e| e.clone()) {
+            return Err(RepoError::Refused(msg));
+        }
+        let mut results: BTreeMap<u64, Done> = BTreeMap::new();
+        while let Ok(done) = self.done.try_recv() {
+            results.insert(done.seq, done);
+        }
+        if results.len() as u64 != self.next_seq {
+            return Err(RepoError::Refused(format!(
+                "{} of {} chunks were not stored",
+                self.next_seq - results.len() as u64,
+                self.next_seq
+            )));
+        }
+        let mut csum = IndexCsum::new();
+        let mut size = 0u64;
+        let chunk_count = results.len() as u64;
+        let index = match self.chunking {
+            Chunking::Dynamic(_) => {
+                let mut entries = Vec::with_capacity(results.len());
+                for done in results.into_values() {
+                    size += done.size;
+                    csum.add_dynamic(size, &done.digest);
+                    entries.push((size, done.digest));
+                }
+                IndexData::Dynamic { entries }
+            }
+            Chunking::Fixed => {
+                let mut digests = Vec::with_capacity(results.len());
+                for done in results.into_values() {
+                    size += done.size;
+                    csum.add_fixed(&done.digest);
+                    digests.push(done.digest);
+                }
+                IndexData::Fixed {
+                    size,
+                    chunk_size: self.max_chunk as u64,
+                    digests,
+                }
+            }
+        };
+        Ok(UploadResult {
+            index,
+            size,
+            csum: csum.finish(),
+            chunk_count,
+        })
+    }
+}
+
+impl Write for ChunkUploader {
+    fn write(&mut self, mut data: &[u8]) -> io::Result<usize> {
+        let written = data.len();
+        if self.shared.progress.is_cancelled() {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+        }
+        Progress::add(&self.shared.progress.bytes, written as u64);
+        while !data.is_empty() {
+            match self.cutter.scan(data) {
+                Some(n) => {
+                    self.pending.extend_from_slice(&data[..n]);
+                    data = &data[n..];
+                    let chunk = std::mem::replace(
+                        &mut self.pending,
+                        Vec::with_capacity(self.max_chunk.min(8 * 1024 * 1024)),
+                    );
+                    self.send(chunk)?;
+                }
+                None => {
+                    self.pending.extend_from_slice(data);
+                    break;
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.check_error()
+    }
+}
+
+impl Drop for ChunkUploader {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        for handle in self.workers.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn worker(jobs: Arc<Mutex<Receiver<Job>>>, done: mpsc::Sender<Done>, shared: Arc<Shared>) {
+    let mut encoder = match BlobEncoder::new() {
+        Ok(e) => e,
+        Err(e) => {
+            record_error(&shared, format!("zstd: {e}"));
+            return;
+        }
+    };
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+            Err(_) => return,
+        };
+        match process(&mut encoder, &shared, &job.data) {
+            Ok(digest) => {
+                let _ = done.send(Done {
+                    seq: job.seq,
+                    digest,
+                    size: job.data.len() as u64,
+                });
+            }
+            Err(msg) => {
+                record_error(&shared, msg);
+                return;
+            }
+        }
+    }
+}
+
+fn process(encoder: &mut BlobEncoder, shared: &Shared, data: &[u8]) -> Result<ChunkDigest, String> {
+    let digest = match &shared.crypt {
+        Some(c) => c.compute_digest(data),
+        None => ChunkDigest::of_plain(data),
+    };
+    let progress = &shared.progress;
+    Progress::add(&progress.chunks, 1);
+    if shared.known.contains(&digest)
+        || shared.sink.has_chunk(&digest).map_err(|e| e.to_string())?
+    {
+        return Ok(digest);
+    }
+    let encoded = encoder
+        .encode(data, shared.crypt.as_deref(), true)
+        .map_err(|e| format!("chunk {digest}: {e}"))?;
+    if shared
+        .sink
+        .insert_chunk(&digest, &encoded)
+        .map_err(|e| e.to_string())?
+    {
+        Progress::add(&progress.new_chunks, 1);
+        Progress::add(&progress.new_bytes, data.len() as u64);
+        Progress::add(&progress.stored_bytes, encoded.len() as u64);
+    }
+    Ok(digest)
+}
+
+fn record_error(shared: &Shared, msg: String) {
+    if let Ok(mut slot) = shared.error.lock() {
+        slot.get_or_insert(msg);
+    }
+}
+
+/// The number of worker threads to use: every core.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}

@@ -1,0 +1,33 @@
+//! Progress counters the engine updates and the shell renders; the engine itself never prints.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Counters of a running operation, shared between the worker threads and whoever displays them.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes read from the source (or restored).
+    pub bytes: AtomicU64,
+    /// Bytes of chunks that were new to the store.
+    pub new_bytes: AtomicU64,
+    /// Encoded (compressed/encrypted) bytes written for new chunks.
+    pub stored_bytes: AtomicU64,
+    pub chunks: AtomicU64,
+    pub new_chunks: AtomicU64,
+    pub files: AtomicU64,
+    /// Set by the shell on Ctrl-C; long loops check it and stop cleanly.
+    pub cancelled: AtomicBool,
+}
+
+impl Progress {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,358 @@
+//! The read side: chunks fetched from a repository, verified (CRC, GCM tag, digest, crypt mode)
+//! and cached, and readers that present an index as one continuous stream or as random access.
+//!
+//! Every byte that restore, `cat`, `get` or a mount reads comes through `ChunkReader`.
+
+use crate::format::blob;
+use crate::format::crypt::CryptConfig;
+use crate::format::digest::ChunkDigest;
+use crate::format::index::{DynamicIndex, FixedIndex};
+use crate::format::pxar::accessor::ReadAt;
+use crate::repo::{RepoError, Repository};
+use std::collections::HashMap;
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
+
+/// Default chunk cache size.
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+struct Cache {
+    entries: HashMap<ChunkDigest, (Arc<Vec<u8>>, u64)>,
+    bytes: usize,
+    capacity: usize,
+    tick: u64,
+}
+
+/// Digest → verified plaintext, through an LRU cache.
+pub struct ChunkReader {
+    repo: Arc<dyn Repository>,
+    crypt: Option<Arc<CryptConfig>>,
+    /// Whether the archive's chunks must be encrypted (crypt mode `encrypt`) or must not be.
+    encrypted: bool,
+    cache: Mutex<Cache>,
+}
+
+impl ChunkReader {
+    pub fn new(
+        repo: Arc<dyn Repository>,
+        crypt: Option<Arc<CryptConfig>>,
+        encrypted: bool,
+        cache_bytes: usize,
+    ) -> Self {
+        ChunkReader {
+            repo,
+            crypt,
+            encrypted,
+            cache: Mutex::new(Cache {
+                entries: HashMap::new(),
+                bytes: 0,
+                capacity: cache_bytes,
+                tick: 0,
+            }),
+        }
+    }
+
+    /// The chunk's plaintext, verified against its digest.
+    pub fn read_chunk(&self, digest: &ChunkDigest) -> Result<Arc<Vec<u8>>, RepoError> {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.tick += 1;
+            let tick = cache.tick;
+            if let Some((data, used)) = cache.entries.get_mut(digest) {
+                *used = tick;
+                return Ok(data.clone());
+            }
+        }
+        let raw = self.repo.read_chunk(digest)?;
+        let what = || format!("chunk {digest}");
+        let kind = blob::check_header_and_crc(&raw).map_err(|source| RepoError::Format {
+            what: what(),
+            source,
+        })?;
+        if kind.is_encrypted() != self.encrypted {
+            return Err(RepoError::Refused(format!(
+                "chunk {digest}: crypt mode mismatch (chunk is {}encrypted, the archive {})",
+                if kind.is_encrypted() { "" } else { "not " },
+                if self.encrypted {
+                    "is encrypted"
+                } else {
+                    "is not"
+                }
+            )));
+        }
+        let plain = blob::decode_chunk(&raw, self.crypt.as_deref(), digest).map_err(|source| {
+            RepoError::Format {
+                what: what(),
+                source,
+            }
+        })?;
+        let data = Arc::new(plain);
+        if let Ok(mut cache) = self.cache.lock() {
+            let len = data.len();
+            while cache.bytes + len > cache.capacity && !cache.entries.is_empty() {
+                let oldest = cache
+                    .entries
+                    .iter()
+                    .min_by_key(|(_, (_, used))| *used)
+                    .map(|(d, _)| *d);
+                if let Some(d) = oldest {
+                    if let Some((old, _)) = cache.entries.remove(&d) {
+                        cache.bytes -= old.len();
+                    }
+                }
+            }
+            if len <= cache.capacity {
+                let tick = cache.tick;
+                cache.bytes += len;
+                cache.entries.insert(*digest, (data.clone(), tick));
+            }
+        }
+        Ok(data)
+    }
+}
+
+/// A dynamic or fixed index, asked the same questions.
+#[derive(Debug, Clone)]
+pub enum AnyIndex {
+    Dynamic(DynamicIndex),
+    Fixed(FixedIndex),
+}
+
+impl AnyIndex {
+    pub fn size(&self) -> u64 {
+        match self {
+            AnyIndex::Dynamic(i) => i.size(),
+            AnyIndex::Fixed(i) => i.size,
+        }
+    }
+
+    pub fn chunk_count(&self) -> usize {
+        match self {
+            AnyIndex::Dynamic(i) => i.chunk_count(),
+            AnyIndex::Fixed(i) => i.chunk_count(),
+        }
+    }
+
+    pub fn chunk_at(&self, offset: u64) -> Option<usize> {
+        match self {
+            AnyIndex::Dynamic(i) => i.chunk_at(offset),
+            AnyIndex::Fixed(i) => i.chunk_at(offset),
+        }
+    }
+
+    pub fn chunk_range(&self, n: usize) -> Option<(u64, u64)> {
+        match self {
+            AnyIndex::Dynamic(i) => i.chunk_range(n),
+            AnyIndex::Fixed(i) => i.chunk_range(n),
+        }
+    }
+
+    pub fn digest(&self, n: usize) -> Option<&ChunkDigest> {
+        match self {
+            AnyIndex::Dynamic(i) => i.digest(n),
+            AnyIndex::Fixed(i) => i.digest(n),
+        }
+    }
+
+    pub fn digests(&self) -> &[ChunkDigest] {
+        match self {
+            AnyIndex::Dynamic(i) => i.digests(),
+            AnyIndex::Fixed(i) => i.digests(),
+        }
+    }
+
+    pub fn compute_csum(&self) -> ([u8; 32], u64) {
+        match self {
+            AnyIndex::Dynamic(i) => i.compute_csum(),
+            AnyIndex::Fixed(i) => i.compute_csum(),
+        }
+    }
+}
+
+/// An archive stream reassembled from an index: `Read` front to back, or `ReadAt` anywhere.
+pub struct IndexReader {
+    chunks: Arc<ChunkReader>,
+    index: Arc<AnyIndex>,
+    position: u64,
+}
+
+impl IndexReader {
+    pub fn new(chunks: Arc<ChunkReader>, index: Arc<AnyIndex>) -> Self {
+        IndexReader {
+            chunks,
+            index,
+            position: 0,
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.index.size()
+    }
+
+    fn read_at_inner(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let Some(n) = self.index.chunk_at(offset) else {
+            return Ok(0);
+        };
+        let (start, end) = self
+            .index
+            .chunk_range(n)
+            .ok_or_else(|| io::Error::other("index range"))?;
+        let digest = self
+            .index
+            .digest(n)
+            .ok_or_else(|| io::Error::other("index digest"))?;
+        let data = self.chunks.read_chunk(digest).map_err(io::Error::other)?;
+        if data.len() as u64 != end - start {
+            return Err(io::Error::other(format!(
+                "chunk {digest}: {} bytes, the index says {}",
+                data.len(),
+                end - start
+            )));
+        }
+        let within = (offset - start) as usize;
+        let count = buf.len().min(data.len() - within);
+        buf[..count].copy_from_slice(&data[within..within + count]);
+        Ok(count)
+    }
+}
+
+impl Read for IndexReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.read_at_inner(buf, self.position)?;
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl ReadAt for IndexReader {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        self.read_at_inner(buf, offset)
+    }
+
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.index.size())
+    }
+}
+
+/// Reads a whole archive front to back, decoding chunks ahead on `workers` threads.
+///
+/// At most `2 × workers` decoded chunks are held ahead of the reader, so memory stays bounded.
+pub struct PrefetchReader {
+    rx: std::sync::mpsc::Receiver<(usize, io::Result<Arc<Vec<u8>>>)>,
+    pending: HashMap<usize, io::Result<Arc<Vec<u8>>>>,
+    next: usize,
+    count: usize,
+    current: Option<(Arc<Vec<u8>>, usize)>,
+    consumed: Arc<(Mutex<usize>, std::sync::Condvar)>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl PrefetchReader {
+    pub fn new(chunks: Arc<ChunkReader>, index: Arc<AnyIndex>, workers: usize) -> Self {
+        let count = index.chunk_count();
+        let workers = workers.max(1);
+        let ahead = workers * 2;
+        let (tx, rx) = std::sync::mpsc::sync_channel(ahead);
+        let next_job = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let consumed = Arc::new((Mutex::new(0usize), std::sync::Condvar::new()));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        for i in 0..workers {
+            let (chunks, index, tx, next_job, consumed, stop) = (
+                chunks.clone(),
+                index.clone(),
+                tx.clone(),
+                next_job.clone(),
+                consumed.clone(),
+                stop.clone(),
+            );
+            let _ = std::thread::Builder::new()
+                .name(format!("pbsh-read-{i}"))
+                .spawn(move || loop {
+                    let n = next_job.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if n >= count {
+                        return;
+                    }
+                    {
+                        let (lock, cond) = &*consumed;
+                        let Ok(mut done) = lock.lock() else { return };
+                        while n >= *done + ahead {
+                            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                                return;
+                            }
+                            let Ok(next) = cond.wait(done) else { return };
+                            done = next;
+                        }
+                    }
+                    let result = match index.digest(n) {
+                        Some(d) => chunks.read_chunk(d).map_err(io::Error::other),
+                        None => Err(io::Error::other("index digest")),
+                    };
+                    if tx.send((n, result)).is_err() {
+                        return;
+                    }
+                });
+        }
+        PrefetchReader {
+            rx,
+            pending: HashMap::new(),
+            next: 0,
+            count,
+            current: None,
+            consumed,
+            stop,
+        }
+    }
+
+    fn advance(&mut self) -> io::Result<Option<Arc<Vec<u8>>>> {
+        if self.next >= self.count {
+            return Ok(None);
+        }
+        let result = loop {
+            if let Some(r) = self.pending.remove(&self.next) {
+                break r;
+            }
+            match self.rx.recv() {
+                Ok((n, r)) => {
+                    self.pending.insert(n, r);
+                }
+                Err(_) => return Err(io::Error::other("chunk readers stopped")),
+            }
+        };
+        self.next += 1;
+        let (lock, cond) = &*self.consumed;
+        if let Ok(mut done) = lock.lock() {
+            *done = self.next;
+        }
+        cond.notify_all();
+        result.map(Some)
+    }
+}
+
+impl Read for PrefetchReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some((data, at)) = &mut self.current {
+                if *at < data.len() {
+                    let n = buf.len().min(data.len() - *at);
+                    buf[..n].copy_from_slice(&data[*at..*at + n]);
+                    *at += n;
+                    return Ok(n);
+                }
+            }
+            match self.advance()? {
+                Some(data) => self.current = Some((data, 0)),
+                None => return Ok(0),
+            }
+        }
+    }
+}
+
+impl Drop for PrefetchReader {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (lock, cond) = &*self.consumed;
+        if let Ok(mut done) = lock.lock() {
+            *done = usize::MAX / 2;
+        }
+        cond.notify_all();
+    }
+}

@@ -1,0 +1,363 @@
+//! The local datastore and the transfer engine end to end on real directories.
+
+mod common;
+
+use pbsh::archive::restore::RestoreOptions;
+use pbsh::engine::backup::{run_backup, BackupOptions, BackupSource};
+use pbsh::engine::restore::{restore, RestoreTarget};
+use pbsh::format::crypt::CryptConfig;
+use pbsh::format::keyfile::KeyConfig;
+use pbsh::format::manifest::CryptMode;
+use pbsh::repo::local::LocalDatastore;
+use pbsh::repo::types::{BackupGroup, Namespace, SnapshotRef};
+use pbsh::repo::Repository;
+use std::path::Path;
+use std::sync::Arc;
+
+fn copy_dir(from: &Path, to: &Path) {
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _ = std::process::Command::new("chmod")
+        .arg("-R")
+        .arg("u+w")
+        .arg(to)
+        .status();
+}
+
+fn same_files(a: &Path, b: &Path) {
+    common::assert_same_tree(a, b);
+}
+
+fn vector_key(v: &Path) -> Arc<CryptConfig> {
+    let config = KeyConfig::parse(&std::fs::read(v.join("keys/key-none.json")).unwrap()).unwrap();
+    Arc::new(CryptConfig::new(*config.decrypt(b"").unwrap()).unwrap())
+}
+
+#[test]
+fn restores_what_pbs_wrote() {
+    let Some(v) = common::vectors_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("store");
+    copy_dir(&v.join("datastore"), &store_path);
+    let store: Arc<dyn Repository> = Arc::new(LocalDatastore::open_or_create(&store_path).unwrap());
+    let ns = Namespace::root();
+    let snapshots = store.list_snapshots(&ns, None).unwrap();
+    let names: Vec<String> = snapshots.iter().map(|s| s.snapshot.to_string()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "host/vec-enc/2026-09-21T14:15:00Z",
+            "host/vec-plain/2026-09-21T14:13:20Z"
+        ]
+    );
+    let listed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(v.join("datastore/snapshot-list.json")).unwrap())
+            .unwrap();
+    for info in &snapshots {
+        let entry = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["backup-id"] == info.snapshot.group.id.as_str())
+            .unwrap();
+        assert_eq!(
+            entry["size"].as_u64().unwrap(),
+            info.total_size(),
+            "{}",
+            info.snapshot
+        );
+    }
+    let expected = dir.path().join("expected");
+    let have_python = std::process::Command::new("python3")
+        .arg(v.join("make_tree.py"))
+        .arg(&expected)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    let key = vector_key(&v);
+    for (id, time, crypt) in [
+        ("vec-plain", "2026-09-21T14:13:20Z", None),
+        ("vec-enc", "2026-09-21T14:15:00Z", Some(key.clone())),
+    ] {
+        let snap = SnapshotRef::parse(&format!("host/{id}/{time}")).unwrap();
+        let target = dir.path().join(format!("restore-{id}"));
+        restore(
+            store.clone(),
+            &ns,
+            &snap,
+            "root.pxar",
+            RestoreTarget::Path(&target),
+            crypt.clone(),
+            b"/",
+            RestoreOptions::default(),
+        )
+        .unwrap();
+        if have_python {
+            same_files(&expected, &target);
+        }
+        let image = dir.path().join(format!("{id}.img"));
+        restore(
+            store.clone(),
+            &ns,
+            &snap,
+            "disk.img",
+            RestoreTarget::Path(&image),
+            crypt.clone(),
+            b"/",
+            RestoreOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(std::fs::metadata(&image).unwrap().len(), 9_449_529);
+    }
+    // The encrypted snapshot refuses to restore without its key, before writing anything.
+    let snap = SnapshotRef::parse("host/vec-enc/2026-09-21T14:15:00Z").unwrap();
+    let target = dir.path().join("no-key");
+    let err = restore(
+        store.clone(),
+        &ns,
+        &snap,
+        "root.pxar",
+        RestoreTarget::Path(&target),
+        None,
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("missing key"), "{err}");
+    assert!(!target.exists());
+    let wrong = Arc::new(CryptConfig::new([1u8; 32]).unwrap());
+    let err = restore(
+        store.clone(),
+        &ns,
+        &snap,
+        "root.pxar",
+        RestoreTarget::Path(&target),
+        Some(wrong),
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("wrong key"), "{err}");
+    assert!(!target.exists());
+}
+
+fn make_source(root: &Path) {
+    std::fs::create_dir_all(root.join("etc/conf.d")).unwrap();
+    for i in 0..50 {
+        std::fs::write(
+            root.join(format!("etc/conf.d/file{i}.conf")),
+            format!("setting = {i}\n").repeat(i + 1),
+        )
+        .unwrap();
+    }
+    let mut state = 12345u64;
+    let big: Vec<u8> = (0..12 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    std::fs::write(root.join("big.bin"), &big).unwrap();
+    std::os::unix::fs::symlink("etc", root.join("link")).unwrap();
+}
+
+#[test]
+fn backup_list_restore_and_incremental_dedup() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalDatastore::open_or_create(&dir.path().join("store")).unwrap());
+    let repo: Arc<dyn Repository> = store.clone();
+    let source = dir.path().join("source");
+    make_source(&source);
+    std::fs::write(dir.path().join("disk.img"), vec![3u8; 9 * 1024 * 1024]).unwrap();
+    std::fs::write(dir.path().join("vm.conf"), b"memory: 2048\n").unwrap();
+    let ns = Namespace::root();
+    let group = BackupGroup::parse("host/web1").unwrap();
+    let sources = vec![
+        BackupSource::parse(&format!("root.pxar:{}", source.display())).unwrap(),
+        BackupSource::parse(&format!(
+            "disk.img:{}",
+            dir.path().join("disk.img").display()
+        ))
+        .unwrap(),
+        BackupSource::parse(&format!("vm.conf:{}", dir.path().join("vm.conf").display())).unwrap(),
+    ];
+    let first = run_backup(
+        &*repo,
+        &sources,
+        &BackupOptions::new(ns.clone(), group.clone(), 1_800_000_000, "root@pam"),
+    )
+    .unwrap();
+    assert!(first.new_chunks > 0);
+    let second = run_backup(
+        &*repo,
+        &sources,
+        &BackupOptions::new(ns.clone(), group.clone(), 1_800_000_100, "root@pam"),
+    )
+    .unwrap();
+    assert_eq!(
+        second.new_chunks, 0,
+        "an unchanged tree writes no new chunks"
+    );
+    assert_eq!(second.bytes, first.bytes);
+
+    let snapshots = repo.list_snapshots(&ns, Some(&group)).unwrap();
+    assert_eq!(snapshots.len(), 2);
+    let files: Vec<&str> = snapshots[1]
+        .manifest
+        .files
+        .iter()
+        .map(|f| f.filename.as_str())
+        .collect();
+    assert_eq!(
+        files,
+        vec![
+            "root.pxar.didx",
+            "disk.img.fidx",
+            "vm.conf.blob",
+            "catalog.pcat1.didx"
+        ]
+    );
+    let groups = repo.list_groups(&ns).unwrap();
+    assert_eq!(
+        (
+            groups.len(),
+            groups[0].snapshot_count,
+            groups[0].owner.as_deref()
+        ),
+        (1, 2, Some("root@pam"))
+    );
+
+    let snap = &snapshots[1].snapshot;
+    let target = dir.path().join("restored");
+    restore(
+        repo.clone(),
+        &ns,
+        snap,
+        "root.pxar",
+        RestoreTarget::Path(&target),
+        None,
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap();
+    same_files(&source, &target);
+    let image = dir.path().join("restored.img");
+    restore(
+        repo.clone(),
+        &ns,
+        snap,
+        "disk.img",
+        RestoreTarget::Path(&image),
+        None,
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(&image).unwrap(),
+        std::fs::read(dir.path().join("disk.img")).unwrap()
+    );
+    let mut conf = Vec::new();
+    restore(
+        repo.clone(),
+        &ns,
+        snap,
+        "vm.conf",
+        RestoreTarget::Writer(&mut conf),
+        None,
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(conf, b"memory: 2048\n");
+    // A backup time that is not newer than the last snapshot is refused.
+    let err = run_backup(
+        &*repo,
+        &sources,
+        &BackupOptions::new(ns.clone(), group.clone(), 1_800_000_100, "root@pam"),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not newer"), "{err}");
+    // Nothing half-written is left behind by the refused backup.
+    let leftovers: Vec<_> = std::fs::read_dir(store.group_path(&ns, &group))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn encrypted_backup_restores_only_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo: Arc<dyn Repository> =
+        Arc::new(LocalDatastore::open_or_create(&dir.path().join("store")).unwrap());
+    let source = dir.path().join("source");
+    make_source(&source);
+    let key = Arc::new(CryptConfig::new([0x21; 32]).unwrap());
+    let ns = Namespace::root();
+    let group = BackupGroup::parse("host/secret").unwrap();
+    let mut options = BackupOptions::new(ns.clone(), group.clone(), 1_800_000_000, "root@pam");
+    options.crypt_mode = CryptMode::Encrypt;
+    options.crypt = Some(key.clone());
+    let sources = vec![BackupSource::parse(&format!("root.pxar:{}", source.display())).unwrap()];
+    run_backup(&*repo, &sources, &options).unwrap();
+    let snap = repo.list_snapshots(&ns, Some(&group)).unwrap()[0]
+        .snapshot
+        .clone();
+    let manifest = repo.read_manifest(&ns, &snap).unwrap().0;
+    assert!(manifest.signature.is_some());
+    assert!(manifest
+        .files
+        .iter()
+        .all(|f| f.crypt_mode == CryptMode::Encrypt));
+
+    let target = dir.path().join("restored");
+    let err = restore(
+        repo.clone(),
+        &ns,
+        &snap,
+        "root.pxar",
+        RestoreTarget::Path(&target),
+        None,
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("missing key"), "{err}");
+    let other = Arc::new(CryptConfig::new([0x22; 32]).unwrap());
+    let err = restore(
+        repo.clone(),
+        &ns,
+        &snap,
+        "root.pxar",
+        RestoreTarget::Path(&target),
+        Some(other),
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("wrong key"), "{err}");
+    assert!(!target.exists());
+    restore(
+        repo.clone(),
+        &ns,
+        &snap,
+        "root.pxar",
+        RestoreTarget::Path(&target),
+        Some(key),
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap();
+    same_files(&source, &target);
+}
