@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// pbsh: a backup shell for Proxmox Backup Server datastores.
 #[derive(Debug, Parser)]
-#[command(name = "pbsh", version, about, args_conflicts_with_subcommands = true)]
+#[command(name = "pbsh", version, about)]
 struct Cli {
     /// Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)
     #[arg(long, global = true, env = "PBS_REPOSITORY")]

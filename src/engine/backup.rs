@@ -202,8 +202,16 @@ fn known_chunks(
         return Ok((None, HashSet::new()));
     };
     let mut known = HashSet::new();
-    // A previous snapshot written with another key (or none) cannot lend its chunks.
-    if previous.manifest.verify(options.crypt.as_deref()).is_err() {
+    // A previous snapshot written with another key (or none) cannot lend its chunks, and one
+    // that failed verification may reference bad chunks: upload everything again.
+    let failed = previous
+        .manifest
+        .unprotected
+        .get("verify_state")
+        .and_then(|v| v.get("state"))
+        .and_then(|s| s.as_str())
+        == Some("failed");
+    if failed || previous.manifest.verify(options.crypt.as_deref()).is_err() {
         return Ok((Some(previous.snapshot.clone()), known));
     }
     for file in &previous.manifest.files {

@@ -4,8 +4,10 @@
 //! Talks to storage only through `repo::Repository`; never prints (progress is reported as events).
 
 pub mod backup;
+pub mod gc;
 pub mod pipeline;
 pub mod progress;
 pub mod reader;
 
 pub mod restore;
+pub mod verify;

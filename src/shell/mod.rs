@@ -7,11 +7,13 @@ pub mod commands;
 pub mod output;
 
 use crate::repo::local::LocalDatastore;
+use crate::repo::types::Namespace;
 use crate::repo::Repository;
 use anyhow::{anyhow, Result};
 use clap::Parser;
 use commands::{Command, Flow, ShellLine};
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
 
 /// Exit status for a failed command.
 pub const EXIT_FAILURE: i32 = 1;
@@ -20,21 +22,34 @@ pub const EXIT_USAGE: i32 = 2;
 
 /// One shell session: the open repository, where we are in its tree, and where output goes.
 pub struct Session {
-    pub datastore: LocalDatastore,
+    pub repo: Arc<dyn Repository>,
+    /// The same repository as a local datastore, for maintenance that walks the chunk store.
+    pub local: Option<LocalDatastore>,
+    /// The namespace commands act in unless they name one.
+    pub ns: Namespace,
     pub out: Box<dyn Write>,
+    /// Whether stderr is a terminal (progress display, colour).
+    pub interactive: bool,
 }
 
 impl Session {
     pub fn new(datastore: LocalDatastore) -> Self {
         Session {
-            datastore,
+            repo: Arc::new(datastore.clone()),
+            local: Some(datastore),
+            ns: Namespace::root(),
             out: Box::new(std::io::stdout()),
+            interactive: std::io::stderr().is_terminal(),
         }
     }
 
     /// The current location in the virtual tree.
     pub fn location(&self) -> String {
-        format!("/{}", self.datastore.name())
+        if self.ns.is_root() {
+            format!("/{}", self.repo.name())
+        } else {
+            format!("/{}/{}", self.repo.name(), self.ns)
+        }
     }
 
     fn prompt(&self) -> String {

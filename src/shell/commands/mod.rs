@@ -2,7 +2,13 @@
 //!
 //! One file per command family; each parses its arguments with clap and renders through `output`.
 
+pub mod backup;
+pub mod common;
 pub mod key;
+pub mod maintenance;
+pub mod ns;
+pub mod restore;
+pub mod snapshot;
 
 use crate::shell::Session;
 use anyhow::{bail, Result};
@@ -14,6 +20,43 @@ pub enum Command {
     /// Manage encryption keys (passphrase keys, RSA master keys, paperkeys)
     #[command(subcommand)]
     Key(key::KeyCommand),
+    /// Back up directories (NAME.pxar:DIR), images (NAME.img:FILE) and files into a new snapshot
+    Backup(backup::BackupArgs),
+    /// Restore an archive of a snapshot to a directory, a file, or `-` for standard output
+    Restore(restore::RestoreArgs),
+    /// List backup groups
+    List(snapshot::ListArgs),
+    /// Snapshot management: list, files, forget, protected, notes
+    #[command(subcommand)]
+    Snapshot(snapshot::SnapshotCommand),
+    /// Remove a snapshot (TYPE/ID/TIME) or a whole group (TYPE/ID)
+    Forget {
+        target: String,
+        #[arg(long)]
+        ns: Option<String>,
+    },
+    /// Protect a snapshot from forget and prune
+    Protect {
+        snapshot: String,
+        #[arg(long)]
+        ns: Option<String>,
+    },
+    /// Remove a snapshot's protection
+    Unprotect {
+        snapshot: String,
+        #[arg(long)]
+        ns: Option<String>,
+    },
+    /// Namespaces: list, create, delete
+    #[command(subcommand)]
+    Ns(ns::NsCommand),
+    /// Remove chunks no snapshot references (older than the 24 h grace period)
+    #[command(name = "garbage-collect", alias = "gc")]
+    GarbageCollect,
+    /// Check snapshots: manifests, indexes and every chunk
+    Verify(maintenance::VerifyArgs),
+    /// Datastore usage and deduplication factor
+    Status(maintenance::StatusArgs),
     /// Print the current location
     Pwd,
     /// Leave the shell
@@ -47,17 +90,8 @@ const PLANNED: &[(&str, &str)] = &[
     ("find", "the shell issue"),
     ("cat", "the shell issue"),
     ("get", "the shell issue"),
-    ("backup", "the datastore and engine issue"),
-    ("restore", "the datastore and engine issue"),
-    ("snapshot", "the datastore and engine issue"),
-    ("forget", "the datastore and engine issue"),
     ("prune", "the datastore and engine issue"),
-    ("gc", "the datastore and engine issue"),
-    ("garbage-collect", "the datastore and engine issue"),
-    ("verify", "the datastore and engine issue"),
-    ("status", "the datastore and engine issue"),
     ("catalog", "the pxar and catalog issue"),
-    ("ns", "the datastore and engine issue"),
     ("task", "the remote repository issue"),
     ("login", "the remote repository issue"),
     ("logout", "the remote repository issue"),
@@ -71,6 +105,23 @@ const PLANNED: &[(&str, &str)] = &[
 pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
     match command {
         Command::Key(cmd) => key::run(session, cmd).map(|()| Flow::Continue),
+        Command::Backup(args) => backup::run(session, args).map(|()| Flow::Continue),
+        Command::Restore(args) => restore::run(session, args).map(|()| Flow::Continue),
+        Command::List(args) => snapshot::list_groups(session, args).map(|()| Flow::Continue),
+        Command::Snapshot(cmd) => snapshot::run(session, cmd).map(|()| Flow::Continue),
+        Command::Forget { target, ns } => {
+            snapshot::forget(session, &target, &ns).map(|()| Flow::Continue)
+        }
+        Command::Protect { snapshot: s, ns } => {
+            snapshot::set_protected(session, &s, &ns, true).map(|()| Flow::Continue)
+        }
+        Command::Unprotect { snapshot: s, ns } => {
+            snapshot::set_protected(session, &s, &ns, false).map(|()| Flow::Continue)
+        }
+        Command::Ns(cmd) => ns::run(session, cmd).map(|()| Flow::Continue),
+        Command::GarbageCollect => maintenance::gc(session).map(|()| Flow::Continue),
+        Command::Verify(args) => maintenance::verify(session, args).map(|()| Flow::Continue),
+        Command::Status(args) => maintenance::status(session, args).map(|()| Flow::Continue),
         Command::Pwd => {
             let location = session.location();
             writeln!(session.out, "{location}")?;
@@ -94,9 +145,26 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
 
 /// The closest known command name, if one is close enough to be a typo.
 fn suggest(name: &str) -> Option<&'static str> {
-    let known = ["key", "pwd", "exit", "help"]
-        .into_iter()
-        .chain(PLANNED.iter().map(|(n, _)| *n));
+    let known = [
+        "key",
+        "pwd",
+        "exit",
+        "help",
+        "backup",
+        "restore",
+        "list",
+        "snapshot",
+        "forget",
+        "protect",
+        "unprotect",
+        "ns",
+        "gc",
+        "garbage-collect",
+        "verify",
+        "status",
+    ]
+    .into_iter()
+    .chain(PLANNED.iter().map(|(n, _)| *n));
     known
         .map(|k| (edit_distance(name, k), k))
         .filter(|(d, k)| *d <= 2 && *d < k.len())

@@ -1,0 +1,221 @@
+//! Verification of snapshots in a local datastore: manifests, blobs, index checksums and every
+//! distinct chunk (CRC, crypt mode, digest, and decryptability when the key is given), in
+//! parallel; corrupt chunks are renamed `<digest>.<n>.bad` as PBS does, and each snapshot's
+//! manifest records `verify_state`.
+
+use crate::engine::backup::{EngineError, Result};
+use crate::engine::pipeline::default_workers;
+use crate::engine::restore::open_index;
+use crate::format::blob;
+use crate::format::crypt::CryptConfig;
+use crate::format::digest::{sha256, ChunkDigest};
+use crate::format::limits;
+use crate::format::manifest::CryptMode;
+use crate::repo::local::LocalDatastore;
+use crate::repo::types::{Namespace, SnapshotRef};
+use crate::repo::Repository;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// The outcome for one snapshot.
+#[derive(Debug, Clone)]
+pub struct SnapshotVerdict {
+    pub snapshot: SnapshotRef,
+    pub errors: Vec<String>,
+}
+
+/// What a verify job found.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyReport {
+    pub snapshots: Vec<SnapshotVerdict>,
+    pub chunks_checked: usize,
+    /// Corrupt or missing chunks and why.
+    pub bad_chunks: BTreeMap<ChunkDigest, String>,
+}
+
+impl VerifyReport {
+    pub fn failed(&self) -> usize {
+        self.snapshots
+            .iter()
+            .filter(|s| !s.errors.is_empty())
+            .count()
+    }
+}
+
+/// Checks one chunk; `Err` says what is wrong.
+fn check_chunk(
+    store: &LocalDatastore,
+    digest: &ChunkDigest,
+    encrypted: bool,
+    crypt: Option<&CryptConfig>,
+) -> std::result::Result<(), String> {
+    let raw = store
+        .chunk_store()
+        .read(digest)
+        .map_err(|e| e.to_string())?;
+    let kind = blob::check_header_and_crc(&raw).map_err(|e| e.to_string())?;
+    if kind.is_encrypted() != encrypted {
+        return Err(format!(
+            "crypt mode mismatch (chunk is {}encrypted)",
+            if kind.is_encrypted() { "" } else { "not " }
+        ));
+    }
+    if kind.is_encrypted() && crypt.is_none() {
+        // Without the key only the CRC can be checked, as on a PBS server.
+        return Ok(());
+    }
+    blob::decode_chunk(&raw, crypt, digest)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Renames a corrupt chunk out of the way (first free `.N.bad`, `.9.bad` reused).
+fn quarantine(store: &LocalDatastore, digest: &ChunkDigest) {
+    let path = store.chunk_store().chunk_path(digest);
+    if !path.exists() {
+        return;
+    }
+    let target = (0..10)
+        .map(|n| path.with_file_name(format!("{}.{n}.bad", digest.to_hex())))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| path.with_file_name(format!("{}.9.bad", digest.to_hex())));
+    let _ = std::fs::rename(&path, target);
+}
+
+/// Verifies `snapshots` of namespace `ns`.
+pub fn verify_snapshots(
+    store: &LocalDatastore,
+    ns: &Namespace,
+    snapshots: &[SnapshotRef],
+    crypt: Option<&CryptConfig>,
+) -> Result<VerifyReport> {
+    let mut report = VerifyReport::default();
+    // Verdicts of chunks already checked in this job (shared across snapshots, as PBS does).
+    let mut checked: HashMap<ChunkDigest, std::result::Result<(), String>> = HashMap::new();
+    for snapshot in snapshots {
+        let mut errors = Vec::new();
+        let manifest = match store.read_manifest(ns, snapshot) {
+            Ok((m, _)) => m,
+            Err(e) => {
+                report.snapshots.push(SnapshotVerdict {
+                    snapshot: snapshot.clone(),
+                    errors: vec![e.to_string()],
+                });
+                continue;
+            }
+        };
+        if let Some(key) = crypt {
+            if let Err(e) = manifest.verify(Some(key)) {
+                errors.push(e.to_string());
+            }
+        }
+        for file in &manifest.files {
+            if file.filename.ends_with(".blob") {
+                match store.read_file(ns, snapshot, &file.filename) {
+                    Ok(raw) => {
+                        if raw.len() as u64 != file.size || hex::encode(sha256(&raw)) != file.csum {
+                            errors.push(format!(
+                                "{}: size or checksum does not match the manifest",
+                                file.filename
+                            ));
+                        } else if let Err(e) = blob::check_header_and_crc(&raw) {
+                            errors.push(format!("{}: {e}", file.filename));
+                        } else if !blob::check_header_and_crc(&raw)
+                            .map(|k| k.is_encrypted())
+                            .unwrap_or(true)
+                        {
+                            if let Err(e) = blob::decode(&raw, None, limits::MAX_BLOB_SIZE) {
+                                errors.push(format!("{}: {e}", file.filename));
+                            }
+                        }
+                    }
+                    Err(e) => errors.push(e.to_string()),
+                }
+                continue;
+            }
+            let index = match open_index(store, ns, snapshot, file) {
+                Ok(i) => i,
+                Err(e) => {
+                    errors.push(e.to_string());
+                    continue;
+                }
+            };
+            let encrypted = file.crypt_mode == CryptMode::Encrypt;
+            let todo: Vec<ChunkDigest> = {
+                let mut seen = std::collections::HashSet::new();
+                index
+                    .digests()
+                    .iter()
+                    .filter(|d| !checked.contains_key(*d) && seen.insert(**d))
+                    .copied()
+                    .collect()
+            };
+            let results = Mutex::new(Vec::with_capacity(todo.len()));
+            let next = AtomicUsize::new(0);
+            std::thread::scope(|scope| {
+                for _ in 0..default_workers() {
+                    scope.spawn(|| loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(digest) = todo.get(i) else { break };
+                        let verdict = check_chunk(store, digest, encrypted, crypt);
+                        if let Ok(mut r) = results.lock() {
+                            r.push((*digest, verdict));
+                        }
+                    });
+                }
+            });
+            report.chunks_checked += todo.len();
+            for (digest, verdict) in results.into_inner().unwrap_or_default() {
+                if let Err(reason) = &verdict {
+                    report.bad_chunks.insert(digest, reason.clone());
+                    if !reason.contains("not found") && !reason.contains("crypt mode mismatch") {
+                        quarantine(store, &digest);
+                    }
+                }
+                checked.insert(digest, verdict);
+            }
+            let bad: Vec<String> = index
+                .digests()
+                .iter()
+                .filter_map(|d| {
+                    checked
+                        .get(d)
+                        .and_then(|v| v.as_ref().err())
+                        .map(|reason| format!("chunk {d}: {reason}"))
+                })
+                .collect();
+            if !bad.is_empty() {
+                let shown = bad.len().min(5);
+                let mut message = format!(
+                    "{}: {} bad chunk(s): {}",
+                    file.filename,
+                    bad.len(),
+                    bad[..shown].join("; ")
+                );
+                if bad.len() > shown {
+                    message.push_str(&format!(" (and {} more)", bad.len() - shown));
+                }
+                errors.push(message);
+            }
+        }
+        // Record the outcome in the manifest's unprotected section.
+        if let Ok((mut m, _)) = store.read_manifest(ns, snapshot) {
+            let state = if errors.is_empty() { "ok" } else { "failed" };
+            m.set_unprotected("verify_state", json!({"state": state, "upid": format!("pbsh-verify:{}", chrono::Utc::now().timestamp())}));
+            if let Ok(json) = m.to_json_bytes() {
+                if let Ok(raw) = blob::encode(&json, None, true) {
+                    store
+                        .update_manifest(ns, snapshot, &raw)
+                        .map_err(EngineError::Repo)?;
+                }
+            }
+        }
+        report.snapshots.push(SnapshotVerdict {
+            snapshot: snapshot.clone(),
+            errors,
+        });
+    }
+    Ok(report)
+}

@@ -1,0 +1,159 @@
+//! `backup SPEC…`: directories, images and files into a new snapshot, as proxmox-backup-client does.
+
+use super::common::{self, human_size};
+use crate::engine::backup::{run_backup, BackupOptions, BackupSource, ChangeDetection};
+use crate::format::manifest::CryptMode;
+use crate::repo::types::{BackupGroup, BackupType};
+use crate::shell::Session;
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CryptModeArg {
+    None,
+    Encrypt,
+    SignOnly,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DetectionArg {
+    Legacy,
+    Data,
+    Metadata,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Sources: NAME.pxar:DIR, NAME.img:FILE, NAME.conf:FILE
+    #[arg(required = true)]
+    pub specs: Vec<String>,
+    #[arg(long, default_value = "host")]
+    pub backup_type: String,
+    /// Backup ID (default: this host's name)
+    #[arg(long)]
+    pub backup_id: Option<String>,
+    /// Backup time as epoch seconds (default: now)
+    #[arg(long)]
+    pub backup_time: Option<i64>,
+    #[arg(long)]
+    pub ns: Option<String>,
+    #[arg(long, value_enum)]
+    pub crypt_mode: Option<CryptModeArg>,
+    #[arg(long)]
+    pub keyfile: Option<PathBuf>,
+    #[arg(long)]
+    pub master_pubkey_file: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "legacy")]
+    pub change_detection_mode: DetectionArg,
+    /// Exclude pattern (gitignore style; repeatable; `!` re-includes)
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Include the file system mounted at this path (repeatable)
+    #[arg(long)]
+    pub include_dev: Vec<PathBuf>,
+    /// Descend into all file systems
+    #[arg(long)]
+    pub all_file_systems: bool,
+}
+
+pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
+    let ns = common::namespace(session, &args.ns)?;
+    let ty = BackupType::parse(&args.backup_type)?;
+    let id = args.backup_id.clone().unwrap_or_else(common::hostname);
+    let group = BackupGroup::new(ty, &id)?;
+    let sources = args
+        .specs
+        .iter()
+        .map(|s| BackupSource::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    for source in &sources {
+        let path = match source {
+            BackupSource::Pxar { dir, .. } => dir,
+            BackupSource::Image { path, .. } | BackupSource::Blob { path, .. } => path,
+        };
+        if !path.exists() {
+            bail!("{}: no such file or directory", path.display());
+        }
+    }
+    let crypt_mode = match args.crypt_mode {
+        Some(CryptModeArg::None) => CryptMode::None,
+        Some(CryptModeArg::Encrypt) => CryptMode::Encrypt,
+        Some(CryptModeArg::SignOnly) => CryptMode::SignOnly,
+        None => CryptMode::Encrypt,
+    };
+    // As proxmox-backup-client: a key file (or the default key) means encryption unless told otherwise.
+    let key = if matches!(args.crypt_mode, Some(CryptModeArg::None)) {
+        None
+    } else {
+        common::load_crypt(&args.keyfile, true)?
+    };
+    let crypt_mode = if key.is_none() {
+        if args.crypt_mode.is_some() && crypt_mode != CryptMode::None {
+            bail!("--crypt-mode {} needs a key: give --keyfile or create the default key with `key create`", crypt_mode);
+        }
+        CryptMode::None
+    } else {
+        crypt_mode
+    };
+    let time = args
+        .backup_time
+        .unwrap_or_else(|| chrono::Utc::now().timestamp());
+    let mut options = BackupOptions::new(ns.clone(), group.clone(), time, &common::local_owner());
+    options.crypt_mode = crypt_mode;
+    if let Some((crypt, created)) = key {
+        options.crypt = Some(crypt);
+        options.key_created = created;
+    }
+    if let Some(pem) = &args.master_pubkey_file {
+        options.master_pubkey = Some(common::read_user_file(pem)?);
+    }
+    options.create.patterns = args.exclude.clone();
+    options.create.include_dev = args.include_dev.clone();
+    options.create.all_file_systems = args.all_file_systems;
+    options.change_detection = match args.change_detection_mode {
+        DetectionArg::Legacy => ChangeDetection::Legacy,
+        DetectionArg::Data => ChangeDetection::Data,
+        DetectionArg::Metadata => ChangeDetection::Metadata,
+    };
+    eprintln!(
+        "Starting backup: {}{group}/{}",
+        if ns.is_root() {
+            String::new()
+        } else {
+            format!("[{ns}] ")
+        },
+        common::time_string(time)
+    );
+    let started = Instant::now();
+    let report = run_backup(&*session.repo, &sources, &options)
+        .with_context(|| format!("backup {group}"))?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    for archive in &report.archives {
+        writeln!(
+            session.out,
+            "{}: {} ({} chunks)",
+            archive.name,
+            human_size(archive.size),
+            archive.chunks
+        )?;
+    }
+    writeln!(
+        session.out,
+        "Snapshot {} done in {seconds:.2}s: {} read ({}/s), {} new in {} of {} chunks, {} stored",
+        report.snapshot,
+        human_size(report.bytes),
+        human_size((report.bytes as f64 / seconds.max(1e-3)) as u64),
+        human_size(report.new_bytes),
+        report.new_chunks,
+        report.chunks,
+        human_size(report.stored_bytes),
+    )?;
+    Ok(())
+}
+
+use std::io::Write as _;

@@ -1,0 +1,135 @@
+//! Helpers the data commands share: resolving snapshot names, loading keys, sizes and times.
+
+use crate::format::crypt::CryptConfig;
+use crate::repo::types::{format_backup_time, BackupGroup, Namespace, SnapshotRef};
+use crate::shell::commands::key;
+use crate::shell::Session;
+use crate::util::paths;
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The namespace a command acts in: `--ns` if given, else the session's.
+pub fn namespace(session: &Session, ns: &Option<String>) -> Result<Namespace> {
+    match ns {
+        Some(text) => Ok(Namespace::parse(text)?),
+        None => Ok(session.ns.clone()),
+    }
+}
+
+/// `type/id/time`, or `type/id` for the group's newest snapshot.
+pub fn resolve_snapshot(session: &Session, ns: &Namespace, text: &str) -> Result<SnapshotRef> {
+    if let Ok(snapshot) = SnapshotRef::parse(text) {
+        return Ok(snapshot);
+    }
+    let group =
+        BackupGroup::parse(text).map_err(|e| anyhow!("{e} (expected TYPE/ID or TYPE/ID/TIME)"))?;
+    let snapshots = session.repo.list_snapshots(ns, Some(&group))?;
+    snapshots.last().map(|s| s.snapshot.clone()).ok_or_else(|| {
+        anyhow!(
+            "backup group {group} has no snapshots{}",
+            suggest_group(session, ns, &group)
+        )
+    })
+}
+
+fn suggest_group(session: &Session, ns: &Namespace, wanted: &BackupGroup) -> String {
+    let Ok(groups) = session.repo.list_groups(ns) else {
+        return String::new();
+    };
+    groups
+        .iter()
+        .map(|g| g.group.to_string())
+        .find(|g| g.eq_ignore_ascii_case(&wanted.to_string()) || strsim(g, &wanted.to_string()))
+        .map(|g| format!(" (did you mean `{g}`?)"))
+        .unwrap_or_default()
+}
+
+fn strsim(a: &str, b: &str) -> bool {
+    a.len().abs_diff(b.len()) <= 2 && a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() <= 2
+}
+
+/// Loads the key for a command: `--keyfile`, else the default key if it exists and `use_default`.
+pub fn load_crypt(
+    keyfile: &Option<std::path::PathBuf>,
+    use_default: bool,
+) -> Result<Option<(Arc<CryptConfig>, i64)>> {
+    let path = match keyfile {
+        Some(p) => p.clone(),
+        None => {
+            let default = paths::default_encryption_key();
+            if !use_default || !default.exists() {
+                return Ok(None);
+            }
+            eprintln!("Using default encryption key at {}", default.display());
+            default
+        }
+    };
+    let (config, raw) = key::load_and_decrypt(&path)?;
+    let crypt = CryptConfig::new(*raw).with_context(|| format!("key file {}", path.display()))?;
+    eprintln!(
+        "Encryption key fingerprint: {}",
+        crypt.fingerprint().to_short_string()
+    );
+    Ok(Some((Arc::new(crypt), config.created)))
+}
+
+/// Reads a small file the user named (PEM keys and the like).
+pub fn read_user_file(path: &Path) -> Result<Vec<u8>> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > 1024 * 1024 {
+        bail!("{}: too large", path.display());
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// 1536 → "1.5 KiB".
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+pub fn time_string(epoch: i64) -> String {
+    format_backup_time(epoch)
+}
+
+/// The local user as PBS names owners: `user@pam`.
+pub fn local_owner() -> String {
+    let name = std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| {
+            // SAFETY: getuid has no preconditions.
+            if unsafe { libc::getuid() } == 0 {
+                "root".into()
+            } else {
+                "user".into()
+            }
+        });
+    format!("{name}@pam")
+}
+
+/// The host name, PBS's default backup ID.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// A JSON value as plain text (strings without quotes).
+pub fn plain(value: &serde_json::Value) -> String {
+    crate::shell::output::plain(value)
+}

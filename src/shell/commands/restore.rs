@@ -1,0 +1,89 @@
+//! `restore SNAPSHOT ARCHIVE TARGET`: an archive back to a directory, a file, or `-` (stdout).
+
+use super::common;
+use crate::archive::restore::RestoreOptions;
+use crate::engine::restore::{restore, RestoreTarget};
+use crate::shell::Session;
+use anyhow::{Context, Result};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// TYPE/ID/TIME, or TYPE/ID for the newest snapshot
+    pub snapshot: String,
+    /// root.pxar, disk.img, qemu-server.conf, …
+    pub archive: String,
+    /// Target directory or file; `-` writes the raw archive to standard output
+    pub target: String,
+    #[arg(long)]
+    pub keyfile: Option<PathBuf>,
+    #[arg(long)]
+    pub ns: Option<String>,
+    /// Restore only this path inside the archive
+    #[arg(long)]
+    pub path: Option<String>,
+    /// Replace existing files
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Do not restore owners, even as root
+    #[arg(long)]
+    pub ignore_ownership: bool,
+}
+
+pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
+    let ns = common::namespace(session, &args.ns)?;
+    let snapshot = common::resolve_snapshot(session, &ns, &args.snapshot)?;
+    let key = common::load_crypt(&args.keyfile, args.keyfile.is_some())?.map(|(c, _)| c);
+    let mut options = RestoreOptions {
+        overwrite: args.overwrite,
+        ..RestoreOptions::default()
+    };
+    if args.ignore_ownership {
+        options.restore_ownership = false;
+    }
+    let sub_path = args.path.clone().unwrap_or_default();
+    let what = format!("restore {snapshot} {}", args.archive);
+    let stats = if args.target == "-" {
+        session.out.flush()?;
+        let mut stdout = std::io::stdout().lock();
+        restore(
+            session.repo.clone(),
+            &ns,
+            &snapshot,
+            &args.archive,
+            RestoreTarget::Writer(&mut stdout),
+            key,
+            sub_path.as_bytes(),
+            options,
+        )
+    } else {
+        let target = PathBuf::from(&args.target);
+        restore(
+            session.repo.clone(),
+            &ns,
+            &snapshot,
+            &args.archive,
+            RestoreTarget::Path(&target),
+            key,
+            sub_path.as_bytes(),
+            options,
+        )
+    }
+    .context(what)?;
+    for warning in &stats.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if args.target != "-" {
+        eprintln!(
+            "restored {} files, {} directories, {} other entries, {}",
+            stats.files,
+            stats.directories,
+            stats.other,
+            common::human_size(stats.bytes)
+        );
+    }
+    Ok(())
+}
+
+use std::io::Write as _;

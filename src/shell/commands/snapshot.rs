@@ -1,0 +1,342 @@
+//! Snapshot and group management: `list`, `snapshot list|files|forget|protected|notes`, `forget`,
+//! `protect`, `unprotect`, with PBS's JSON shapes for `--output-format json`.
+
+use super::common::{self, human_size};
+use crate::format::manifest::MANIFEST_BLOB_NAME;
+use crate::repo::types::{BackupGroup, SnapshotRef};
+use crate::repo::SnapshotInfo;
+use crate::shell::output::{write_table, OutputFormat};
+use crate::shell::Session;
+use anyhow::{anyhow, Context, Result};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub ns: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub output_format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// List snapshots (of one group, or all)
+    List {
+        group: Option<String>,
+        #[arg(long)]
+        ns: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: OutputFormat,
+    },
+    /// List a snapshot's files
+    Files {
+        snapshot: String,
+        #[arg(long)]
+        ns: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: OutputFormat,
+    },
+    /// Remove a snapshot
+    Forget {
+        snapshot: String,
+        #[arg(long)]
+        ns: Option<String>,
+    },
+    /// Show or change a snapshot's protection
+    Protected {
+        #[command(subcommand)]
+        action: ProtectedAction,
+    },
+    /// Show or change a snapshot's notes
+    Notes {
+        #[command(subcommand)]
+        action: NotesAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProtectedAction {
+    Show {
+        snapshot: String,
+        #[arg(long)]
+        ns: Option<String>,
+    },
+    Update {
+        snapshot: String,
+        protected: bool,
+        #[arg(long)]
+        ns: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotesAction {
+    Show {
+        snapshot: String,
+        #[arg(long)]
+        ns: Option<String>,
+    },
+    Update {
+        snapshot: String,
+        notes: String,
+        #[arg(long)]
+        ns: Option<String>,
+    },
+}
+
+/// PBS's JSON shape of one snapshot (`snapshot list`).
+pub fn snapshot_json(info: &SnapshotInfo) -> Value {
+    let mut files: Vec<Value> = info
+        .manifest
+        .files
+        .iter()
+        .map(|f| json!({"crypt-mode": f.crypt_mode.as_str(), "filename": f.filename, "size": f.size}))
+        .collect();
+    let manifest_mode = if info.manifest.signature.is_some() {
+        "sign-only"
+    } else {
+        "none"
+    };
+    files.push(json!({"crypt-mode": manifest_mode, "filename": MANIFEST_BLOB_NAME, "size": info.manifest_size}));
+    let mut value = json!({
+        "backup-type": info.snapshot.group.ty.as_str(),
+        "backup-id": info.snapshot.group.id,
+        "backup-time": info.snapshot.time,
+        "files": files,
+        "protected": info.protected,
+        "size": info.total_size(),
+    });
+    if let Some(owner) = &info.owner {
+        value["owner"] = json!(owner);
+    }
+    if let Some(fp) = info.manifest.key_fingerprint() {
+        value["fingerprint"] = json!(fp);
+    }
+    if let Some(notes) = info
+        .manifest
+        .unprotected
+        .get("notes")
+        .and_then(Value::as_str)
+    {
+        value["comment"] = json!(notes.lines().next().unwrap_or_default());
+    }
+    if let Some(verify) = info.manifest.unprotected.get("verify_state") {
+        value["verification"] = verify.clone();
+    }
+    value
+}
+
+fn print_json(session: &mut Session, format: OutputFormat, value: &Value) -> Result<()> {
+    let text = if format == OutputFormat::JsonPretty {
+        serde_json::to_string_pretty(value)?
+    } else {
+        serde_json::to_string(value)?
+    };
+    writeln!(session.out, "{text}")?;
+    Ok(())
+}
+
+pub fn list_groups(session: &mut Session, args: ListArgs) -> Result<()> {
+    let ns = common::namespace(session, &args.ns)?;
+    let groups = session.repo.list_groups(&ns)?;
+    if args.output_format != OutputFormat::Text {
+        let value: Vec<Value> = groups
+            .iter()
+            .map(|g| {
+                json!({
+                    "backup-type": g.group.ty.as_str(),
+                    "backup-id": g.group.id,
+                    "backup-count": g.snapshot_count,
+                    "last-backup": g.last_backup,
+                    "owner": g.owner,
+                })
+            })
+            .collect();
+        return print_json(session, args.output_format, &Value::Array(value));
+    }
+    let rows: Vec<[String; 4]> = groups
+        .iter()
+        .map(|g| {
+            [
+                g.group.to_string(),
+                g.last_backup.map(common::time_string).unwrap_or_default(),
+                g.snapshot_count.to_string(),
+                g.owner.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    write_table(
+        &mut session.out,
+        &["group", "last snapshot", "backup-count", "owner"],
+        &rows,
+    )?;
+    Ok(())
+}
+
+pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
+    match cmd {
+        SnapshotCommand::List {
+            group,
+            ns,
+            output_format,
+        } => {
+            let ns = common::namespace(session, &ns)?;
+            let group = group.as_deref().map(BackupGroup::parse).transpose()?;
+            let snapshots = session.repo.list_snapshots(&ns, group.as_ref())?;
+            if output_format != OutputFormat::Text {
+                let value = Value::Array(snapshots.iter().map(snapshot_json).collect());
+                return print_json(session, output_format, &value);
+            }
+            let rows: Vec<[String; 4]> = snapshots
+                .iter()
+                .map(|s| {
+                    let files: Vec<String> = s
+                        .manifest
+                        .files
+                        .iter()
+                        .map(|f| f.filename.clone())
+                        .collect();
+                    [
+                        s.snapshot.to_string(),
+                        human_size(s.total_size()),
+                        if s.protected {
+                            "yes".into()
+                        } else {
+                            String::new()
+                        },
+                        files.join(" "),
+                    ]
+                })
+                .collect();
+            write_table(
+                &mut session.out,
+                &["snapshot", "size", "protected", "files"],
+                &rows,
+            )?;
+            Ok(())
+        }
+        SnapshotCommand::Files {
+            snapshot,
+            ns,
+            output_format,
+        } => {
+            let ns = common::namespace(session, &ns)?;
+            let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
+            let info = find_info(session, &ns, &snapshot)?;
+            let files = snapshot_json(&info)["files"].clone();
+            if output_format != OutputFormat::Text {
+                return print_json(session, output_format, &files);
+            }
+            let rows: Vec<[String; 3]> = files
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|f| {
+                            [
+                                common::plain(&f["filename"]),
+                                common::plain(&f["size"]),
+                                common::plain(&f["crypt-mode"]),
+                            ]
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            write_table(&mut session.out, &["filename", "size", "crypt-mode"], &rows)?;
+            Ok(())
+        }
+        SnapshotCommand::Forget { snapshot, ns } => forget(session, &snapshot, &ns),
+        SnapshotCommand::Protected { action } => match action {
+            ProtectedAction::Show { snapshot, ns } => {
+                let ns = common::namespace(session, &ns)?;
+                let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
+                let info = find_info(session, &ns, &snapshot)?;
+                writeln!(session.out, "{}", info.protected)?;
+                Ok(())
+            }
+            ProtectedAction::Update {
+                snapshot,
+                protected,
+                ns,
+            } => set_protected(session, &snapshot, &ns, protected),
+        },
+        SnapshotCommand::Notes { action } => match action {
+            NotesAction::Show { snapshot, ns } => {
+                let ns = common::namespace(session, &ns)?;
+                let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
+                let info = find_info(session, &ns, &snapshot)?;
+                let notes = info
+                    .manifest
+                    .unprotected
+                    .get("notes")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                writeln!(session.out, "{notes}")?;
+                Ok(())
+            }
+            NotesAction::Update {
+                snapshot,
+                notes,
+                ns,
+            } => {
+                let ns = common::namespace(session, &ns)?;
+                let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
+                let (mut manifest, _) = session.repo.read_manifest(&ns, &snapshot)?;
+                manifest.set_unprotected("notes", json!(notes));
+                let json = manifest.to_json_bytes()?;
+                let blob = crate::format::blob::encode(&json, None, true)?;
+                session.repo.update_manifest(&ns, &snapshot, &blob)?;
+                Ok(())
+            }
+        },
+    }
+}
+
+fn find_info(
+    session: &Session,
+    ns: &crate::repo::types::Namespace,
+    snapshot: &SnapshotRef,
+) -> Result<SnapshotInfo> {
+    session
+        .repo
+        .list_snapshots(ns, Some(&snapshot.group))?
+        .into_iter()
+        .find(|s| &s.snapshot == snapshot)
+        .ok_or_else(|| anyhow!("snapshot {snapshot} not found"))
+}
+
+/// `forget TYPE/ID/TIME` removes a snapshot; `forget TYPE/ID` removes the whole group.
+pub fn forget(session: &mut Session, target: &str, ns: &Option<String>) -> Result<()> {
+    let ns = common::namespace(session, ns)?;
+    if let Ok(snapshot) = SnapshotRef::parse(target) {
+        session
+            .repo
+            .forget_snapshot(&ns, &snapshot)
+            .with_context(|| format!("forget {snapshot}"))?;
+        writeln!(session.out, "removed snapshot {snapshot}")?;
+    } else {
+        let group = BackupGroup::parse(target)
+            .map_err(|e| anyhow!("{e} (expected TYPE/ID/TIME or TYPE/ID)"))?;
+        session
+            .repo
+            .forget_group(&ns, &group)
+            .with_context(|| format!("forget {group}"))?;
+        writeln!(session.out, "removed group {group}")?;
+    }
+    Ok(())
+}
+
+pub fn set_protected(
+    session: &mut Session,
+    target: &str,
+    ns: &Option<String>,
+    protected: bool,
+) -> Result<()> {
+    let ns = common::namespace(session, ns)?;
+    let snapshot = common::resolve_snapshot(session, &ns, target)?;
+    session.repo.set_protected(&ns, &snapshot, protected)?;
+    Ok(())
+}
+
+use std::io::Write as _;

@@ -1,0 +1,277 @@
+//! Garbage collection, verify and the snapshot listings on real datastores.
+
+mod common;
+
+use pbsh::engine::backup::{run_backup, BackupOptions, BackupSource};
+use pbsh::engine::gc::garbage_collect;
+use pbsh::engine::verify::verify_snapshots;
+use pbsh::format::digest::ChunkDigest;
+use pbsh::repo::local::LocalDatastore;
+use pbsh::repo::types::{BackupGroup, Namespace};
+use pbsh::repo::Repository;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn all_chunks(store: &LocalDatastore) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for prefix in std::fs::read_dir(store.chunk_store().base())
+        .unwrap()
+        .flatten()
+    {
+        for chunk in std::fs::read_dir(prefix.path()).unwrap().flatten() {
+            out.insert(chunk.file_name().to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+fn age_all_chunks(store: &LocalDatastore, seconds: i64) {
+    let when = chrono::Utc::now().timestamp() - seconds;
+    for prefix in std::fs::read_dir(store.chunk_store().base())
+        .unwrap()
+        .flatten()
+    {
+        for chunk in std::fs::read_dir(prefix.path()).unwrap().flatten() {
+            let c = std::ffi::CString::new(chunk.path().as_os_str().as_encoded_bytes()).unwrap();
+            let times = [
+                libc::timespec {
+                    tv_sec: when,
+                    tv_nsec: 0,
+                },
+                libc::timespec {
+                    tv_sec: when,
+                    tv_nsec: 0,
+                },
+            ];
+            // SAFETY: valid C string and timespec array.
+            assert_eq!(
+                unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) },
+                0
+            );
+        }
+    }
+}
+
+fn write_tree(root: &Path, seed: u64, files: usize) {
+    std::fs::create_dir_all(root).unwrap();
+    let mut state = seed;
+    for i in 0..files {
+        let data: Vec<u8> = (0..1_500_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        std::fs::write(root.join(format!("f{i}.bin")), data).unwrap();
+    }
+}
+
+fn backup(repo: &dyn Repository, group: &str, time: i64, dir: &Path) {
+    let source = BackupSource::parse(&format!("root.pxar:{}", dir.display())).unwrap();
+    run_backup(
+        repo,
+        &[source],
+        &BackupOptions::new(
+            Namespace::root(),
+            BackupGroup::parse(group).unwrap(),
+            time,
+            "root@pam",
+        ),
+    )
+    .unwrap();
+}
+
+fn referenced(store: &LocalDatastore) -> BTreeSet<String> {
+    pbsh::engine::gc::index_files(store)
+        .unwrap()
+        .iter()
+        .flat_map(|p| pbsh::engine::gc::index_digests(p).unwrap().0)
+        .map(|d: ChunkDigest| d.to_hex())
+        .collect()
+}
+
+#[test]
+fn gc_after_forget_removes_exactly_the_unreferenced_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDatastore::open_or_create(&dir.path().join("store")).unwrap();
+    write_tree(&dir.path().join("a"), 1, 6);
+    write_tree(&dir.path().join("b"), 2, 6);
+    backup(&store, "host/a", 1_800_000_000, &dir.path().join("a"));
+    backup(&store, "host/b", 1_800_000_000, &dir.path().join("b"));
+    let before = all_chunks(&store);
+    store
+        .forget_group(&Namespace::root(), &BackupGroup::parse("host/a").unwrap())
+        .unwrap();
+    let still_needed = referenced(&store);
+    // Young chunks survive any GC (the grace period), even unreferenced ones.
+    let stats = garbage_collect(&store, chrono::Utc::now().timestamp()).unwrap();
+    assert_eq!(stats.removed_chunks, 0);
+    assert!(stats.pending_chunks > 0);
+    age_all_chunks(&store, 2 * 24 * 3600);
+    let stats = garbage_collect(&store, chrono::Utc::now().timestamp()).unwrap();
+    let after = all_chunks(&store);
+    assert_eq!(after, still_needed, "exactly the referenced chunks remain");
+    assert_eq!(stats.removed_chunks as usize, before.len() - after.len());
+    assert!(stats.removed_chunks > 0);
+    let report = verify_snapshots(
+        &store,
+        &Namespace::root(),
+        &[store.list_snapshots(&Namespace::root(), None).unwrap()[0]
+            .snapshot
+            .clone()],
+        None,
+    )
+    .unwrap();
+    assert_eq!(report.failed(), 0);
+    assert!(store.root().join(".gc-status").exists());
+}
+
+#[test]
+fn gc_refuses_while_a_backup_is_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDatastore::open_or_create(&dir.path().join("store")).unwrap();
+    let snapshot = pbsh::repo::types::SnapshotRef::parse("host/x/2026-01-01T00:00:00Z").unwrap();
+    let writer = store
+        .start_backup(&Namespace::root(), &snapshot, "root@pam", None)
+        .unwrap();
+    let err = garbage_collect(&store, chrono::Utc::now().timestamp()).unwrap_err();
+    assert!(err.to_string().contains("running backup"), "{err}");
+    // A second writer into the same group is refused too.
+    let later = pbsh::repo::types::SnapshotRef::parse("host/x/2026-01-02T00:00:00Z").unwrap();
+    let second = store.start_backup(&Namespace::root(), &later, "root@pam", None);
+    assert!(matches!(second, Err(pbsh::repo::RepoError::Locked(_))));
+    drop(writer);
+    garbage_collect(&store, chrono::Utc::now().timestamp()).unwrap();
+    assert!(
+        store
+            .list_snapshots(&Namespace::root(), None)
+            .unwrap()
+            .is_empty(),
+        "the unfinished backup left nothing"
+    );
+}
+
+#[test]
+fn verify_names_a_flipped_bit_and_the_next_backup_heals() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDatastore::open_or_create(&dir.path().join("store")).unwrap();
+    write_tree(&dir.path().join("a"), 3, 3);
+    backup(&store, "host/a", 1_800_000_000, &dir.path().join("a"));
+    let ns = Namespace::root();
+    let snap = store.list_snapshots(&ns, None).unwrap()[0].snapshot.clone();
+    let victim = referenced(&store).into_iter().next().unwrap();
+    let path = store.chunk_store().base().join(&victim[..4]).join(&victim);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x10;
+    std::fs::write(&path, bytes).unwrap();
+
+    let report = verify_snapshots(&store, &ns, std::slice::from_ref(&snap), None).unwrap();
+    assert_eq!(report.failed(), 1);
+    assert!(
+        report.snapshots[0].errors[0].contains(&victim),
+        "{:?}",
+        report.snapshots[0].errors
+    );
+    assert!(
+        path.with_file_name(format!("{victim}.0.bad")).exists(),
+        "corrupt chunk renamed as PBS does"
+    );
+    let manifest = store.read_manifest(&ns, &snap).unwrap().0;
+    assert_eq!(manifest.unprotected["verify_state"]["state"], "failed");
+
+    backup(&store, "host/a", 1_800_000_100, &dir.path().join("a"));
+    assert!(path.exists(), "the next backup re-uploaded the chunk");
+    let latest = store.list_snapshots(&ns, None).unwrap()[1].snapshot.clone();
+    let report = verify_snapshots(&store, &ns, &[latest], None).unwrap();
+    assert_eq!(report.failed(), 0);
+}
+
+#[test]
+fn snapshot_list_and_files_match_what_pbs_printed() {
+    let Some(v) = common::vectors_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::process::Command::new("cp")
+        .arg("-a")
+        .arg(v.join("datastore"))
+        .arg(&store)
+        .status()
+        .unwrap();
+    std::process::Command::new("chmod")
+        .arg("-R")
+        .arg("u+w")
+        .arg(&store)
+        .status()
+        .unwrap();
+    // PBS's owner was bar@pbs.
+    for id in ["vec-plain", "vec-enc"] {
+        std::fs::write(store.join(format!("host/{id}/owner")), "bar@pbs\n").unwrap();
+    }
+    let out = common::pbsh(
+        dir.path(),
+        dir.path(),
+        &[
+            "--repository",
+            store.to_str().unwrap(),
+            "snapshot",
+            "list",
+            "--output-format",
+            "json",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let ours: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let theirs: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(v.join("datastore/snapshot-list.json")).unwrap())
+            .unwrap();
+    for entry in theirs.as_array().unwrap() {
+        if entry["backup-id"] == "smoke27874" {
+            continue; // not part of the vectors' datastore
+        }
+        let mine = ours
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["backup-id"] == entry["backup-id"])
+            .unwrap();
+        assert_eq!(mine, entry);
+    }
+    let out = common::pbsh(
+        dir.path(),
+        dir.path(),
+        &[
+            "--repository",
+            store.to_str().unwrap(),
+            "snapshot",
+            "files",
+            "host/vec-enc/2026-09-21T14:15:00Z",
+            "--output-format",
+            "json",
+        ],
+        &[],
+    );
+    let ours: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let theirs: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(v.join("datastore/snapshot-files.vec-enc.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ours, theirs);
+    let out = common::pbsh(
+        dir.path(),
+        dir.path(),
+        &["--repository", store.to_str().unwrap(), "verify"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        common::stdout(&out),
+        common::stderr(&out)
+    );
+}
