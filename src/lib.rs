@@ -5,6 +5,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod archive;
+pub mod engine;
 pub mod format;
 pub mod repo;
 pub mod shell;

@@ -1,0 +1,3 @@
+//! The transfer engine: the logic behind backup, restore and maintenance operations, starting with prune selection.
+
+pub mod prune;
