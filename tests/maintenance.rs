@@ -275,3 +275,70 @@ fn snapshot_list_and_files_match_what_pbs_printed() {
         common::stderr(&out)
     );
 }
+
+#[test]
+fn prune_removes_what_the_rules_do_not_keep_and_spares_protected() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("store");
+    let store = LocalDatastore::open_or_create(&store_path).unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("f"), b"x").unwrap();
+    for day in 0..10 {
+        backup(&store, "host/p", 1_800_000_000 + day * 86_400, &src);
+    }
+    let repo = store_path.to_str().unwrap();
+    let run = |args: &[&str]| {
+        common::pbsh(
+            dir.path(),
+            dir.path(),
+            &[&["--repository", repo][..], args].concat(),
+            &[],
+        )
+    };
+    assert!(run(&["protect", "host/p/2027-01-15T08:00:00Z"])
+        .status
+        .success());
+    let out = run(&[
+        "prune",
+        "host/p",
+        "--keep-last",
+        "3",
+        "--dry-run",
+        "--output-format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let decisions: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let kept = decisions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["keep"] == true)
+        .count();
+    assert_eq!(
+        kept, 4,
+        "3 kept by keep-last plus the protected one: {decisions}"
+    );
+    assert_eq!(
+        store
+            .list_snapshots(&Namespace::root(), None)
+            .unwrap()
+            .len(),
+        10,
+        "dry run removes nothing"
+    );
+    assert!(run(&["prune", "host/p", "--keep-last", "3"])
+        .status
+        .success());
+    let left = store.list_snapshots(&Namespace::root(), None).unwrap();
+    assert_eq!(left.len(), 4);
+    assert!(left.iter().any(|s| s.protected));
+    let out = run(&["forget", "host/p/2027-01-15T08:00:00Z"]);
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("protected"),
+        "{}",
+        common::stderr(&out)
+    );
+}

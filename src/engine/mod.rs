@@ -7,7 +7,7 @@ pub mod backup;
 pub mod gc;
 pub mod pipeline;
 pub mod progress;
+pub mod prune;
 pub mod reader;
-
 pub mod restore;
 pub mod verify;

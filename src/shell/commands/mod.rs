@@ -7,6 +7,7 @@ pub mod common;
 pub mod key;
 pub mod maintenance;
 pub mod ns;
+pub mod prune;
 pub mod restore;
 pub mod snapshot;
 
@@ -50,6 +51,8 @@ pub enum Command {
     /// Namespaces: list, create, delete
     #[command(subcommand)]
     Ns(ns::NsCommand),
+    /// Remove the snapshots of a group that the --keep-… rules do not keep
+    Prune(prune::PruneArgs),
     /// Remove chunks no snapshot references (older than the 24 h grace period)
     #[command(name = "garbage-collect", alias = "gc")]
     GarbageCollect,
@@ -90,7 +93,6 @@ const PLANNED: &[(&str, &str)] = &[
     ("find", "the shell issue"),
     ("cat", "the shell issue"),
     ("get", "the shell issue"),
-    ("prune", "the datastore and engine issue"),
     ("catalog", "the pxar and catalog issue"),
     ("task", "the remote repository issue"),
     ("login", "the remote repository issue"),
@@ -119,6 +121,7 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
             snapshot::set_protected(session, &s, &ns, false).map(|()| Flow::Continue)
         }
         Command::Ns(cmd) => ns::run(session, cmd).map(|()| Flow::Continue),
+        Command::Prune(args) => prune::run(session, args).map(|()| Flow::Continue),
         Command::GarbageCollect => maintenance::gc(session).map(|()| Flow::Continue),
         Command::Verify(args) => maintenance::verify(session, args).map(|()| Flow::Continue),
         Command::Status(args) => maintenance::status(session, args).map(|()| Flow::Continue),

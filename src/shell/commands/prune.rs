@@ -1,0 +1,92 @@
+//! `prune GROUP --keep-…`: remove the snapshots PBS's retention rules do not keep.
+
+use super::common;
+use crate::engine::prune::{compute_prune_info, KeepOptions, PruneCandidate};
+use crate::repo::types::BackupGroup;
+use crate::shell::output::{write_table, OutputFormat};
+use crate::shell::Session;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde_json::json;
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The backup group (TYPE/ID)
+    pub group: String,
+    #[arg(long)]
+    pub keep_last: Option<u64>,
+    #[arg(long)]
+    pub keep_hourly: Option<u64>,
+    #[arg(long)]
+    pub keep_daily: Option<u64>,
+    #[arg(long)]
+    pub keep_weekly: Option<u64>,
+    #[arg(long)]
+    pub keep_monthly: Option<u64>,
+    #[arg(long)]
+    pub keep_yearly: Option<u64>,
+    /// Show the decisions without removing anything
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub ns: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub output_format: OutputFormat,
+}
+
+pub fn run(session: &mut Session, args: PruneArgs) -> Result<()> {
+    let ns = common::namespace(session, &args.ns)?;
+    let group = BackupGroup::parse(&args.group)?;
+    let options = KeepOptions {
+        keep_last: args.keep_last,
+        keep_hourly: args.keep_hourly,
+        keep_daily: args.keep_daily,
+        keep_weekly: args.keep_weekly,
+        keep_monthly: args.keep_monthly,
+        keep_yearly: args.keep_yearly,
+    };
+    if !options.keeps_something() {
+        bail!("prune needs at least one --keep-… option (without one, PBS keeps everything)");
+    }
+    let snapshots = session.repo.list_snapshots(&ns, Some(&group))?;
+    let candidates: Vec<PruneCandidate> = snapshots
+        .iter()
+        .map(|s| PruneCandidate {
+            backup_time: s.snapshot.time,
+            protected: s.protected,
+        })
+        .collect();
+    let marks = compute_prune_info(&candidates, &options, &chrono::Local);
+    let mut rows = Vec::new();
+    let mut decisions = Vec::new();
+    for (info, mark) in snapshots.iter().zip(&marks).rev() {
+        rows.push([info.snapshot.to_string(), mark.to_string()]);
+        decisions.push(json!({
+            "backup-type": info.snapshot.group.ty.as_str(),
+            "backup-id": info.snapshot.group.id,
+            "backup-time": info.snapshot.time,
+            "keep": mark.keep(),
+            "protected": mark.protected(),
+        }));
+    }
+    if !args.dry_run {
+        for (info, mark) in snapshots.iter().zip(&marks) {
+            if !mark.keep() {
+                session
+                    .repo
+                    .forget_snapshot(&ns, &info.snapshot)
+                    .with_context(|| format!("prune {}", info.snapshot))?;
+            }
+        }
+    }
+    match args.output_format {
+        OutputFormat::Text => write_table(&mut session.out, &["snapshot", "decision"], &rows)?,
+        OutputFormat::Json => writeln!(session.out, "{}", serde_json::Value::Array(decisions))?,
+        OutputFormat::JsonPretty => {
+            writeln!(session.out, "{}", serde_json::to_string_pretty(&decisions)?)?
+        }
+    }
+    Ok(())
+}
+
+use std::io::Write as _;
