@@ -14,6 +14,7 @@ use crate::format::index::{encode_dynamic, encode_fixed};
 use crate::format::limits;
 use crate::format::manifest::{Manifest, MANIFEST_BLOB_NAME};
 use crate::util::atomic;
+use crate::util::failpoint::failpoint;
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{self, Read};
@@ -193,10 +194,12 @@ impl ChunkSink for ChunkStore {
                 .create_new(true)
                 .open(&temp)?;
             io::Write::write_all(&mut file, encoded)?;
+            failpoint("store.chunk.after_temp_write")?;
             // DURABILITY: not fsynced here; the writer syncs the whole file system before the
             // manifest that references this chunk is written, so a crash leaves at worst an
             // unreferenced or zero-length chunk, which the next insert overwrites.
-            std::fs::rename(&temp, &path)
+            std::fs::rename(&temp, &path)?;
+            failpoint("store.chunk.after_rename")
         };
         if let Err(e) = write() {
             let _ = std::fs::remove_file(&temp);
@@ -698,6 +701,7 @@ impl BackupWriter for LocalBackupWriter {
     }
 
     fn upload_index(&mut self, name: &str, index: &IndexData) -> Result<()> {
+        failpoint("backup.before_index").map_err(io_at(&self.temp_dir, "write index"))?;
         let mut uuid = [0u8; 16];
         openssl::rand::rand_bytes(&mut uuid)
             .map_err(|e| RepoError::Refused(format!("random uuid: {e}")))?;
@@ -710,7 +714,8 @@ impl BackupWriter for LocalBackupWriter {
                 digests,
             } => encode_fixed(&uuid, ctime, *size, *chunk_size, digests),
         };
-        self.write_file(name, &bytes)
+        self.write_file(name, &bytes)?;
+        failpoint("backup.after_index").map_err(io_at(&self.temp_dir, "write index"))
     }
 
     fn upload_blob(&mut self, name: &str, raw: &[u8]) -> Result<()> {
@@ -721,8 +726,10 @@ impl BackupWriter for LocalBackupWriter {
         // DURABILITY: every chunk the manifest names is on disk before the manifest is written.
         self.chunks.sync()?;
         let manifest = self.temp_dir.join(MANIFEST_BLOB_NAME);
+        failpoint("backup.before_manifest").map_err(io_at(&manifest, "write manifest"))?;
         atomic::create_new_file(&manifest, manifest_blob, 0o644)
             .map_err(io_at(&manifest, "write manifest"))?;
+        failpoint("backup.after_manifest").map_err(io_at(&manifest, "write manifest"))?;
         // DURABILITY: the snapshot appears in one rename; a crash before it leaves only the
         // hidden temporary directory, removed by the group's next backup.
         if self.final_dir.exists() {
@@ -734,6 +741,7 @@ impl BackupWriter for LocalBackupWriter {
         std::fs::rename(&self.temp_dir, &self.final_dir)
             .map_err(io_at(&self.final_dir, "publish snapshot"))?;
         self.finished = true;
+        failpoint("backup.after_publish").map_err(io_at(&self.final_dir, "publish snapshot"))?;
         if let Some(group) = self.final_dir.parent() {
             File::open(group)
                 .and_then(|d| d.sync_all())

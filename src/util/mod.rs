@@ -1,5 +1,6 @@
 //! Small shared pieces below every layer: atomic file writes, secret input, standard paths.
 
 pub mod atomic;
+pub mod failpoint;
 pub mod paths;
 pub mod secrets;
