@@ -38,6 +38,12 @@ impl Cutter {
             Cutter::Fixed(c) => c.scan(data),
         }
     }
+
+    fn reset(&mut self) {
+        if let Cutter::Dynamic(c) = self {
+            c.reset();
+        }
+    }
 }
 
 struct Job {
@@ -80,6 +86,8 @@ pub struct ChunkUploader {
     done: Receiver<Done>,
     workers: Vec<JoinHandle<()>>,
     shared: Arc<Shared>,
+    /// Chunks of an earlier snapshot placed into this stream without their data.
+    injected: Vec<Done>,
 }
 
 impl ChunkUploader {
@@ -138,7 +146,25 @@ impl ChunkUploader {
             done: done_rx,
             workers: handles,
             shared,
+            injected: Vec::new(),
         })
+    }
+
+    /// Forces a chunk boundary here and appends already-stored chunks (digest, plaintext size)
+    /// to the stream without reading or uploading their data.
+    pub fn inject(&mut self, chunks: &[(ChunkDigest, u64)]) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            let last = std::mem::take(&mut self.pending);
+            self.send(last)?;
+        }
+        self.cutter.reset();
+        for (digest, size) in chunks {
+            self.injected.push(Done { seq: self.next_seq, digest: *digest, size: *size });
+            self.next_seq += 1;
+            Progress::add(&self.shared.progress.chunks, 1);
+            Progress::add(&self.shared.progress.bytes, *size);
+        }
+        Ok(())
     }
 
     fn check_error(&self) -> io::Result<()> {
@@ -180,7 +206,7 @@ impl ChunkUploader {
         if let Some(msg) = self.shared.error.lock().ok().and_then(|e| e.clone()) {
             return Err(RepoError::Refused(msg));
         }
-        let mut results: BTreeMap<u64, Done> = BTreeMap::new();
+        let mut results: BTreeMap<u64, Done> = self.injected.drain(..).map(|d| (d.seq, d)).collect();
         while let Ok(done) = self.done.try_recv() {
             results.insert(done.seq, done);
         }

@@ -229,6 +229,52 @@ impl<W: Write> Encoder<W> {
         Ok(())
     }
 
+    /// The payload stream's current length (split archives only).
+    pub fn payload_position(&self) -> Option<u64> {
+        self.payload.as_ref().map(|p| p.position)
+    }
+
+    /// Accounts for `len` payload bytes the caller put into the payload stream itself (chunks
+    /// of the previous snapshot injected into the payload index, in metadata change detection).
+    pub fn skip_payload(&mut self, len: u64) -> Result<()> {
+        let payload = self
+            .payload
+            .as_mut()
+            .ok_or_else(|| FormatError::invalid(WHAT, "skip_payload needs a split archive"))?;
+        payload.position = payload
+            .position
+            .checked_add(len)
+            .ok_or_else(|| FormatError::invalid(WHAT, "payload position overflows"))?;
+        Ok(())
+    }
+
+    /// Adds a regular file whose contents already sit in the payload stream at
+    /// `payload_header_offset` (its PAYLOAD header), reused from a previous snapshot.
+    pub fn add_file_reused(
+        &mut self,
+        name: &[u8],
+        metadata: &Metadata,
+        size: u64,
+        payload_header_offset: u64,
+    ) -> Result<FileRef> {
+        self.check_entry(name, metadata, &[S_IFREG])?;
+        let Some(payload) = self.payload.as_ref() else {
+            return Err(self.refuse(name, "reused payload needs a split archive".to_string()));
+        };
+        let end = payload_header_offset.checked_add(HEADER_LEN).and_then(|o| o.checked_add(size));
+        if end.is_none_or(|end| end > payload.position) {
+            return Err(self.refuse(name, "reused payload lies beyond the payload stream".to_string()));
+        }
+        let filename_offset = self.position;
+        self.begin_entry(name, metadata);
+        put_u64s(&mut self.scratch, PXAR_PAYLOAD_REF, &[payload_header_offset, size]);
+        self.emit_scratch()?;
+        // Reused files get their exact metadata size in the goodbye table (SPEC 10.5).
+        let entry_size = self.position - filename_offset;
+        self.record_child(name, filename_offset, entry_size);
+        Ok(FileRef { filename_offset })
+    }
+
     /// Adds a symbolic link pointing at `target` (stored verbatim).
     pub fn add_symlink(&mut self, name: &[u8], metadata: &Metadata, target: &[u8]) -> Result<()> {
         self.check_entry(name, metadata, &[S_IFLNK])?;
