@@ -1,6 +1,7 @@
 //! Crash safety: a backup killed with SIGKILL at each commit-path failpoint, and at seeded random
 //! moments, leaves no half snapshot; the store verifies clean and the next backup succeeds.
 
+mod checker;
 mod common;
 
 use std::os::unix::process::ExitStatusExt;
@@ -66,6 +67,9 @@ fn check_store(store: &Path, home: &Path) -> Vec<String> {
         String::from_utf8_lossy(&out.stderr)
     );
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    if let Err(errors) = checker::check_datastore(store) {
+        panic!("independent checker after crash: {errors:#?}");
+    }
     let out = pbsh(store, home, &["verify"], None).output().unwrap();
     assert!(
         out.status.success(),

@@ -1,5 +1,6 @@
 //! The local datastore and the transfer engine end to end on real directories.
 
+mod checker;
 mod common;
 
 use pbsh::archive::restore::RestoreOptions;
@@ -279,6 +280,8 @@ fn backup_list_restore_and_incremental_dedup() {
     )
     .unwrap();
     assert_eq!(conf, b"memory: 2048\n");
+    let report = checker::check_datastore(&dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(report.snapshots, 2);
     // A backup time that is not newer than the last snapshot is refused.
     let err = run_backup(
         &*repo,
