@@ -280,7 +280,8 @@ fn backup_list_restore_and_incremental_dedup() {
     )
     .unwrap();
     assert_eq!(conf, b"memory: 2048\n");
-    let report = checker::check_datastore(&dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
+    let report =
+        checker::check_datastore(&dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
     assert_eq!(report.snapshots, 2);
     // A backup time that is not newer than the last snapshot is refused.
     let err = run_backup(
@@ -363,4 +364,66 @@ fn encrypted_backup_restores_only_with_its_key() {
     )
     .unwrap();
     same_files(&source, &target);
+}
+
+#[test]
+fn metadata_mode_reuses_unchanged_files_without_reading_them() {
+    use pbsh::engine::backup::ChangeDetection;
+    let dir = tempfile::tempdir().unwrap();
+    let repo: Arc<dyn Repository> =
+        Arc::new(LocalDatastore::open_or_create(&dir.path().join("store")).unwrap());
+    let source = dir.path().join("source");
+    make_source(&source);
+    let ns = Namespace::root();
+    let group = BackupGroup::parse("host/meta").unwrap();
+    let sources = vec![BackupSource::parse(&format!("root.pxar:{}", source.display())).unwrap()];
+    let options = |time| {
+        let mut o = BackupOptions::new(ns.clone(), group.clone(), time, "root@pam");
+        o.change_detection = ChangeDetection::Metadata;
+        o
+    };
+    let first = run_backup(&*repo, &sources, &options(1_800_000_000)).unwrap();
+    assert_eq!(first.reused_files, 0);
+    let files: Vec<String> = repo.list_snapshots(&ns, None).unwrap()[0]
+        .manifest
+        .files
+        .iter()
+        .map(|f| f.filename.clone())
+        .collect();
+    assert_eq!(files, vec!["root.mpxar.didx", "root.ppxar.didx"]);
+
+    // Unchanged: every file's payload comes from the previous snapshot.
+    let second = run_backup(&*repo, &sources, &options(1_800_000_100)).unwrap();
+    assert_eq!(second.reused_files, 51, "all regular files reused");
+    // Only the new metadata archive and the payload stream's start and tail markers are new.
+    assert!(
+        second.new_chunks <= 3 && second.new_bytes < 64 * 1024,
+        "{} new chunks, {} new bytes",
+        second.new_chunks,
+        second.new_bytes
+    );
+
+    // One file changed (new size and mtime): only it is read again.
+    std::fs::write(source.join("etc/conf.d/file7.conf"), b"changed\n").unwrap();
+    let third = run_backup(&*repo, &sources, &options(1_800_000_200)).unwrap();
+    assert_eq!(third.reused_files, 50);
+    let snapshots = repo.list_snapshots(&ns, None).unwrap();
+    for (i, snap) in snapshots.iter().enumerate() {
+        let target = dir.path().join(format!("restored{i}"));
+        restore(
+            repo.clone(),
+            &ns,
+            &snap.snapshot,
+            "root.pxar",
+            RestoreTarget::Path(&target),
+            None,
+            b"/",
+            RestoreOptions::default(),
+        )
+        .unwrap();
+        if i == 2 {
+            same_files(&source, &target);
+        }
+    }
+    checker::check_datastore(&dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
 }

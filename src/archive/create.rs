@@ -53,14 +53,40 @@ pub struct CreateStats {
     pub files: u64,
     pub bytes: u64,
     pub other: u64,
+    /// Files whose contents were reused from the previous snapshot without being read.
+    pub reused_files: u64,
     pub warnings: Vec<String>,
+}
+
+/// Where a reused file's contents were placed in the payload stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reused {
+    /// New payload-stream offset of the file's PAYLOAD header.
+    pub header_offset: u64,
+    /// Payload bytes the implementation appended (injected chunks) before this file.
+    pub advance: u64,
+}
+
+/// Decides, for each regular file of a split backup, whether its contents can be taken from a
+/// previous snapshot without reading the file (metadata change detection).
+pub trait PayloadReuse {
+    /// `path` is archive-relative without a leading `/`; `payload_position` is the payload
+    /// stream's current length. Returns where the contents now are, or `None` to read the file.
+    fn try_reuse(
+        &mut self,
+        path: &[u8],
+        metadata: &Metadata,
+        size: u64,
+        payload_position: u64,
+    ) -> Option<Reused>;
 }
 
 /// Name of the virtual file recording the command-line excludes in unified archives.
 pub const EXCLUDE_CLI_FILE: &[u8] = b".pxarexclude-cli";
 
-struct Walker<'a, W: Write, C: Write> {
+struct Walker<'a, 'r, W: Write, C: Write> {
     encoder: &'a mut Encoder<W>,
+    reuse: Option<&'r mut dyn PayloadReuse>,
     catalog: Option<&'a mut CatalogWriter<C>>,
     matches: MatchList,
     allowed_devices: Vec<u64>,
@@ -241,7 +267,7 @@ pub fn create_archive<W: Write, C: Write>(
 ) -> Result<(W, CreateStats)> {
     let cli_text: String = options.patterns.iter().map(|p| format!("{p}\n")).collect();
     let cli_file = (!cli_text.is_empty()).then(|| cli_text.into_bytes());
-    create_with(source, options, catalog, cli_file, |root| {
+    create_with(source, options, catalog, cli_file, None, |root| {
         Ok(Encoder::new(output, root)?)
     })
 }
@@ -254,13 +280,24 @@ pub fn create_split_archive<W: Write>(
     payload: Box<dyn Write + Send>,
     options: &CreateOptions,
 ) -> Result<(W, CreateStats)> {
+    create_split_archive_with_reuse(source, output, payload, options, None)
+}
+
+/// Like `create_split_archive`, asking `reuse` before reading each regular file.
+pub fn create_split_archive_with_reuse<W: Write>(
+    source: &Path,
+    output: W,
+    payload: Box<dyn Write + Send>,
+    options: &CreateOptions,
+    reuse: Option<&mut dyn PayloadReuse>,
+) -> Result<(W, CreateStats)> {
     let cli_text: String = options.patterns.iter().map(|p| format!("{p}\n")).collect();
     let prelude = (!cli_text.is_empty()).then(|| {
         serde_json::json!({ "exclude-patterns": cli_text })
             .to_string()
             .into_bytes()
     });
-    create_with::<W, Vec<u8>>(source, options, None, None, |root| {
+    create_with::<W, Vec<u8>>(source, options, None, None, reuse, |root| {
         Ok(Encoder::new_split(
             output,
             payload,
@@ -275,6 +312,7 @@ fn create_with<W: Write, C: Write>(
     options: &CreateOptions,
     mut catalog: Option<(&mut CatalogWriter<C>, &[u8])>,
     cli_file: Option<Vec<u8>>,
+    reuse: Option<&mut dyn PayloadReuse>,
     make_encoder: impl FnOnce(&Metadata) -> Result<Encoder<W>>,
 ) -> Result<(W, CreateStats)> {
     let shown = source.as_os_str().as_encoded_bytes().to_vec();
@@ -307,6 +345,7 @@ fn create_with<W: Write, C: Write>(
     }
     let mut walker = Walker {
         encoder: &mut encoder,
+        reuse,
         catalog: catalog.map(|(c, _)| c),
         matches,
         allowed_devices,
@@ -325,7 +364,7 @@ fn create_with<W: Write, C: Write>(
     Ok((encoder.finish()?, stats))
 }
 
-impl<W: Write, C: Write> Walker<'_, W, C> {
+impl<W: Write, C: Write> Walker<'_, '_, W, C> {
     fn walk_dir(
         &mut self,
         dir: &OwnedFd,
@@ -590,6 +629,24 @@ impl<W: Write, C: Write> Walker<'_, W, C> {
             ));
         }
         let size = st.st_size as u64;
+        if let (Some(reuse), Some(position)) =
+            (self.reuse.as_mut(), self.encoder.payload_position())
+        {
+            if let Some(reused) = reuse.try_reuse(path, &meta, size, position) {
+                self.encoder.skip_payload(reused.advance)?;
+                let file_ref =
+                    self.encoder
+                        .add_file_reused(name, &meta, size, reused.header_offset)?;
+                if st.st_nlink > 1 {
+                    self.hardlinks
+                        .insert((st.st_dev, st.st_ino), (file_ref, path.to_vec()));
+                }
+                self.stats.files += 1;
+                self.stats.reused_files += 1;
+                self.stats.bytes += size;
+                return Ok(());
+            }
+        }
         let mut reader = ExactSize {
             file: File::from(fd),
             left: size,

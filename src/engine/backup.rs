@@ -4,7 +4,9 @@
 //! Nothing becomes visible until the manifest is written at the end; an error or cancel drops
 //! the writer, which removes what was written so far. Never prints.
 
-use crate::archive::create::{create_archive, create_split_archive, CreateError, CreateOptions};
+use crate::archive::create::{
+    create_archive, create_split_archive_with_reuse, CreateError, CreateOptions,
+};
 use crate::engine::pipeline::{default_workers, ChunkUploader, Chunking, UploadResult};
 use crate::engine::progress::Progress;
 use crate::format::blob;
@@ -185,21 +187,24 @@ pub struct BackupReport {
     pub stored_bytes: u64,
     pub chunks: u64,
     pub new_chunks: u64,
+    /// Files whose contents came from the previous snapshot unread (metadata detection).
+    pub reused_files: u64,
     pub warnings: Vec<String>,
 }
 
 /// Digests of the previous snapshot's archives, usable as "known" when the key matches.
-fn known_chunks(
-    repo: &dyn Repository,
-    options: &BackupOptions,
-) -> Result<(Option<SnapshotRef>, HashSet<ChunkDigest>)> {
+/// The previous snapshot of the group, whether it may lend its chunks (same key, verified, not
+/// failed), and the digests it lends.
+type Previous = (Option<SnapshotRef>, HashSet<ChunkDigest>, Option<Manifest>);
+
+fn known_chunks(repo: &dyn Repository, options: &BackupOptions) -> Result<Previous> {
     let snapshots = match repo.list_snapshots(&options.ns, Some(&options.group)) {
         Ok(s) => s,
-        Err(RepoError::NotFound(_)) => return Ok((None, HashSet::new())),
+        Err(RepoError::NotFound(_)) => return Ok((None, HashSet::new(), None)),
         Err(e) => return Err(e.into()),
     };
     let Some(previous) = snapshots.last() else {
-        return Ok((None, HashSet::new()));
+        return Ok((None, HashSet::new(), None));
     };
     let mut known = HashSet::new();
     // A previous snapshot written with another key (or none) cannot lend its chunks, and one
@@ -212,7 +217,7 @@ fn known_chunks(
         .and_then(|s| s.as_str())
         == Some("failed");
     if failed || previous.manifest.verify(options.crypt.as_deref()).is_err() {
-        return Ok((Some(previous.snapshot.clone()), known));
+        return Ok((Some(previous.snapshot.clone()), known, None));
     }
     for file in &previous.manifest.files {
         let wanted_mode = if options.crypt_mode == CryptMode::Encrypt {
@@ -251,7 +256,11 @@ fn known_chunks(
             known.extend(digests);
         }
     }
-    Ok((Some(previous.snapshot.clone()), known))
+    Ok((
+        Some(previous.snapshot.clone()),
+        known,
+        Some(previous.manifest.clone()),
+    ))
 }
 
 /// Runs a backup of `sources` into a new snapshot.
@@ -285,7 +294,7 @@ pub fn run_backup(
         )));
     }
     let snapshot = SnapshotRef::new(options.group.clone(), options.backup_time);
-    let (base, known) = known_chunks(repo, options)?;
+    let (base, known, usable_previous) = known_chunks(repo, options)?;
     let known = Arc::new(known);
     let mut writer = repo.start_backup(&options.ns, &snapshot, &options.owner, base.as_ref())?;
     let mut manifest = Manifest::new(
@@ -301,6 +310,7 @@ pub fn run_backup(
         stored_bytes: 0,
         chunks: 0,
         new_chunks: 0,
+        reused_files: 0,
         warnings: Vec::new(),
     };
     let file_mode = options.crypt_mode;
@@ -356,13 +366,30 @@ pub fn run_backup(
                     let payload = uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?;
                     let payload_slot = Arc::new(std::sync::Mutex::new(Some(payload)));
                     let payload_writer = SharedUploader(payload_slot.clone());
-                    let (meta, stats) = create_split_archive(
+                    let mut previous = match (options.change_detection, &base, &usable_previous) {
+                        (ChangeDetection::Metadata, Some(base), Some(prev_manifest)) => {
+                            load_previous_payload(
+                                repo,
+                                options,
+                                base,
+                                prev_manifest,
+                                stem,
+                                payload_slot.clone(),
+                            )?
+                        }
+                        _ => None,
+                    };
+                    let (meta, stats) = create_split_archive_with_reuse(
                         dir,
                         uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?,
                         Box::new(payload_writer),
                         &options.create,
+                        previous
+                            .as_mut()
+                            .map(|p| p as &mut dyn crate::archive::create::PayloadReuse),
                     )
                     .map_err(|e| cancelled_or(e, &options.progress))?;
+                    report.reused_files += stats.reused_files;
                     report.warnings.extend(stats.warnings);
                     let meta_result = meta.finish()?;
                     let payload = payload_slot
@@ -508,6 +535,36 @@ pub fn run_backup(
     }
     writer.finish(&manifest_blob)?;
     Ok(report)
+}
+
+/// The previous snapshot's split archive `stem`, ready to lend unchanged files' payload.
+fn load_previous_payload(
+    repo: &dyn Repository,
+    options: &BackupOptions,
+    base: &SnapshotRef,
+    manifest: &Manifest,
+    stem: &str,
+    uploader: Arc<std::sync::Mutex<Option<ChunkUploader>>>,
+) -> Result<Option<crate::engine::reuse::PreviousPayload>> {
+    let (Some(meta_file), Some(payload_file)) = (
+        manifest.file(&format!("{stem}.mpxar.didx")),
+        manifest.file(&format!("{stem}.ppxar.didx")),
+    ) else {
+        return Ok(None);
+    };
+    if meta_file.crypt_mode != options.crypt_mode || payload_file.crypt_mode != options.crypt_mode {
+        return Ok(None);
+    }
+    let meta_index = crate::engine::restore::open_index(repo, &options.ns, base, meta_file)?;
+    let payload_index = crate::engine::restore::open_index(repo, &options.ns, base, payload_file)?;
+    let chunks =
+        crate::engine::restore::chunk_reader(repo.handle(), meta_file, options.chunk_crypt())?;
+    Ok(Some(crate::engine::reuse::PreviousPayload::load(
+        chunks,
+        meta_index,
+        payload_index,
+        uploader,
+    )?))
 }
 
 fn cancelled_or(e: CreateError, progress: &Progress) -> EngineError {

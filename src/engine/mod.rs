@@ -10,4 +10,5 @@ pub mod progress;
 pub mod prune;
 pub mod reader;
 pub mod restore;
+pub mod reuse;
 pub mod verify;

@@ -159,7 +159,11 @@ impl ChunkUploader {
         }
         self.cutter.reset();
         for (digest, size) in chunks {
-            self.injected.push(Done { seq: self.next_seq, digest: *digest, size: *size });
+            self.injected.push(Done {
+                seq: self.next_seq,
+                digest: *digest,
+                size: *size,
+            });
             self.next_seq += 1;
             Progress::add(&self.shared.progress.chunks, 1);
             Progress::add(&self.shared.progress.bytes, *size);
@@ -206,7 +210,8 @@ impl ChunkUploader {
         if let Some(msg) = self.shared.error.lock().ok().and_then(|e| e.clone()) {
             return Err(RepoError::Refused(msg));
         }
-        let mut results: BTreeMap<u64, Done> = self.injected.drain(..).map(|d| (d.seq, d)).collect();
+        let mut results: BTreeMap<u64, Done> =
+            self.injected.drain(..).map(|d| (d.seq, d)).collect();
         while let Ok(done) = self.done.try_recv() {
             results.insert(done.seq, done);
         }

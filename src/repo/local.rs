@@ -346,6 +346,10 @@ impl LocalDatastore {
 }
 
 impl Repository for LocalDatastore {
+    fn handle(&self) -> Arc<dyn Repository> {
+        Arc::new(self.clone())
+    }
+
     fn name(&self) -> String {
         self.root
             .file_name()

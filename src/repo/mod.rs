@@ -101,6 +101,8 @@ pub trait BackupWriter: Send {
 pub trait Repository: Send + Sync {
     /// The datastore's name as shown in paths and prompts.
     fn name(&self) -> String;
+    /// A shareable handle to the same repository (for readers that outlive a borrow).
+    fn handle(&self) -> Arc<dyn Repository>;
     fn list_namespaces(&self, parent: &Namespace) -> Result<Vec<Namespace>>;
     fn create_namespace(&self, ns: &Namespace) -> Result<()>;
     fn delete_namespace(&self, ns: &Namespace, delete_groups: bool) -> Result<()>;

@@ -261,13 +261,22 @@ impl<W: Write> Encoder<W> {
         let Some(payload) = self.payload.as_ref() else {
             return Err(self.refuse(name, "reused payload needs a split archive".to_string()));
         };
-        let end = payload_header_offset.checked_add(HEADER_LEN).and_then(|o| o.checked_add(size));
+        let end = payload_header_offset
+            .checked_add(HEADER_LEN)
+            .and_then(|o| o.checked_add(size));
         if end.is_none_or(|end| end > payload.position) {
-            return Err(self.refuse(name, "reused payload lies beyond the payload stream".to_string()));
+            return Err(self.refuse(
+                name,
+                "reused payload lies beyond the payload stream".to_string(),
+            ));
         }
         let filename_offset = self.position;
         self.begin_entry(name, metadata);
-        put_u64s(&mut self.scratch, PXAR_PAYLOAD_REF, &[payload_header_offset, size]);
+        put_u64s(
+            &mut self.scratch,
+            PXAR_PAYLOAD_REF,
+            &[payload_header_offset, size],
+        );
         self.emit_scratch()?;
         // Reused files get their exact metadata size in the goodbye table (SPEC 10.5).
         let entry_size = self.position - filename_offset;
