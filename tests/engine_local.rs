@@ -281,7 +281,7 @@ fn backup_list_restore_and_incremental_dedup() {
     .unwrap();
     assert_eq!(conf, b"memory: 2048\n");
     let report =
-        checker::check_datastore(&dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
+        checker::check_datastore(dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
     assert_eq!(report.snapshots, 2);
     // A backup time that is not newer than the last snapshot is refused.
     let err = run_backup(
@@ -425,5 +425,5 @@ fn metadata_mode_reuses_unchanged_files_without_reading_them() {
             same_files(&source, &target);
         }
     }
-    checker::check_datastore(&dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
+    checker::check_datastore(dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
 }
