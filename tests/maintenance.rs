@@ -1,5 +1,6 @@
 //! Garbage collection, verify and the snapshot listings on real datastores.
 
+mod checker;
 mod common;
 
 use pbsh::engine::backup::{run_backup, BackupOptions, BackupSource};
@@ -341,4 +342,47 @@ fn prune_removes_what_the_rules_do_not_keep_and_spares_protected() {
         "{}",
         common::stderr(&out)
     );
+}
+
+#[test]
+fn two_processes_back_up_identical_data_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    LocalDatastore::open_or_create(&store).unwrap();
+    write_tree(&dir.path().join("data"), 7, 8);
+    let spawn = |id: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pbsh"))
+            .args(["--repository", store.to_str().unwrap(), "backup"])
+            .arg(format!("root.pxar:{}", dir.path().join("data").display()))
+            .args(["--backup-id", id, "--backup-time", "1800000000"])
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("one"), spawn("two"));
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let store = LocalDatastore::open_or_create(&store).unwrap();
+    assert_eq!(
+        store
+            .list_snapshots(&Namespace::root(), None)
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        all_chunks(&store),
+        referenced(&store),
+        "each chunk stored once, none missing or stray"
+    );
+    checker::check_datastore(store.root()).unwrap_or_else(|e| panic!("{e:#?}"));
 }

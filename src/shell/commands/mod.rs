@@ -60,6 +60,9 @@ pub enum Command {
     Verify(maintenance::VerifyArgs),
     /// Datastore usage and deduplication factor
     Status(maintenance::StatusArgs),
+    /// Create a local datastore directory (`--full` makes all 65,536 chunk directories, as PBS does)
+    #[command(subcommand)]
+    Datastore(DatastoreCommand),
     /// Print the current location
     Pwd,
     /// Leave the shell
@@ -68,6 +71,17 @@ pub enum Command {
     /// Commands that later milestones add; listed so the shell can say so clearly.
     #[command(external_subcommand)]
     Other(Vec<String>),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatastoreCommand {
+    /// Create a datastore in PBS's layout at PATH
+    Create {
+        path: std::path::PathBuf,
+        /// Create every `.chunks/XXXX` directory up front (needed before a PBS server takes it over)
+        #[arg(long)]
+        full: bool,
+    },
 }
 
 /// One shell line's words, parsed without a program name.
@@ -131,6 +145,17 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
             Ok(Flow::Continue)
         }
         Command::Exit => Ok(Flow::Exit),
+        Command::Datastore(DatastoreCommand::Create { path, full }) => {
+            let created = if full {
+                crate::repo::local::LocalDatastore::create_full(&path)
+            } else {
+                crate::repo::local::LocalDatastore::open_or_create(&path)
+            };
+            created
+                .map_err(|e| anyhow::anyhow!("cannot create datastore {}: {e}", path.display()))?;
+            writeln!(session.out, "datastore created at {}", path.display())?;
+            Ok(Flow::Continue)
+        }
         Command::Other(words) => {
             let name = words.first().map(String::as_str).unwrap_or_default();
             match PLANNED.iter().find(|(planned, _)| *planned == name) {
