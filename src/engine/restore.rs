@@ -8,7 +8,7 @@ use crate::archive::restore::{
 };
 use crate::engine::backup::{EngineError, Result};
 use crate::engine::pipeline::default_workers;
-use crate::engine::reader::{AnyIndex, ChunkReader, PrefetchReader, DEFAULT_CACHE_BYTES};
+use crate::engine::reader::{AnyIndex, ChunkReader, PrefetchReader};
 use crate::format::blob;
 use crate::format::crypt::CryptConfig;
 use crate::format::index::{check_against_manifest, DynamicIndex, FixedIndex};
@@ -89,7 +89,8 @@ pub fn open_index(
     Ok(index)
 }
 
-/// A chunk reader for one archive of a snapshot.
+/// A chunk reader for one archive of a snapshot, read front to back: each chunk is read once
+/// (ahead, by the prefetcher), so it keeps no cache.
 pub fn chunk_reader(
     repo: Arc<dyn Repository>,
     file: &FileInfo,
@@ -106,7 +107,7 @@ pub fn chunk_reader(
         repo,
         crypt,
         encrypted,
-        DEFAULT_CACHE_BYTES,
+        0,
     )))
 }
 
