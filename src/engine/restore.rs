@@ -103,12 +103,7 @@ pub fn chunk_reader(
             file.filename
         )));
     }
-    Ok(Arc::new(ChunkReader::new(
-        repo,
-        crypt,
-        encrypted,
-        0,
-    )))
+    Ok(Arc::new(ChunkReader::new(repo, crypt, encrypted, 0)))
 }
 
 /// Where restored bytes go.

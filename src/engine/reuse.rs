@@ -148,6 +148,15 @@ impl PayloadReuse for PreviousPayload {
             }
         }
         let chunk_start = self.index.chunk_range(first)?.0;
+        let chunk_end = self.index.chunk_range(last)?.1;
+        // Starting a new run injects the bytes before this file in its first chunk too. Like
+        // PBS (which gives up above 10 % padding), read the file again instead when those bytes
+        // would be more than a tenth of what is injected: this bounds both the wasted payload
+        // and the files re-read after a change (at most about one chunk's worth).
+        let leading = old_header - chunk_start;
+        if leading.saturating_mul(10) > chunk_end - chunk_start {
+            return None;
+        }
         let advance = self.inject(first, last)?;
         let delta = payload_position as i128 - chunk_start as i128;
         let header_offset = u64::try_from(old_header as i128 + delta).ok()?;
