@@ -177,3 +177,59 @@ fn sub_path_restore_and_existing_files() {
         meta.blocks()
     );
 }
+
+#[test]
+fn patterns_select_entries_and_create_the_directories_on_the_way() {
+    let Some(v) = common::vectors_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let open = || {
+        Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(v.join("pxar/tree.pxar")).unwrap(),
+        ))
+    };
+    let list = |p: &Path| {
+        let mut out: Vec<String> = Vec::new();
+        let mut stack = vec![p.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                out.push(e.path().strip_prefix(p).unwrap().display().to_string());
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                }
+            }
+        }
+        out.sort();
+        out
+    };
+    let target = dir.path().join("bins");
+    let options = RestoreOptions {
+        patterns: vec!["*.bin".into()],
+        ..RestoreOptions::default()
+    };
+    restore_archive(&mut open(), &target, b"/", options).unwrap();
+    assert_eq!(list(&target), vec!["random.bin", "zeros.bin"]);
+    let target = dir.path().join("nested");
+    let options = RestoreOptions {
+        patterns: vec!["docs/nested/".into()],
+        ..RestoreOptions::default()
+    };
+    restore_archive(&mut open(), &target, b"/", options).unwrap();
+    assert_eq!(
+        list(&target),
+        vec!["docs", "docs/nested", "docs/nested/deep.txt"]
+    );
+    let meta = std::fs::symlink_metadata(target.join("docs")).unwrap();
+    assert_eq!(
+        meta.mtime_nsec(),
+        123_456_789,
+        "a directory created on the way keeps its metadata"
+    );
+    let options = RestoreOptions {
+        patterns: vec!["nothing-matches".into()],
+        ..RestoreOptions::default()
+    };
+    let err = restore_archive(&mut open(), &dir.path().join("none"), b"/", options).unwrap_err();
+    assert!(err.to_string().contains("no entry matches"), "{err}");
+}

@@ -44,6 +44,9 @@ pub struct RestoreOptions {
     pub restore_xattrs: bool,
     /// Create device nodes (needs root).
     pub restore_devices: bool,
+    /// Restore only entries matching these patterns (gitignore style; directories on the way
+    /// are created); empty restores everything.
+    pub patterns: Vec<String>,
 }
 
 impl Default for RestoreOptions {
@@ -55,6 +58,7 @@ impl Default for RestoreOptions {
             restore_ownership: is_root,
             restore_xattrs: true,
             restore_devices: is_root,
+            patterns: Vec::new(),
         }
     }
 }
@@ -651,6 +655,16 @@ fn restore_one<R: Read, P: Read>(
     }
 }
 
+/// `--pattern` selection state: which directories wait to be created for a later match.
+struct Selection {
+    patterns: super::exclude::MatchList,
+    /// Unrestored directories enclosing the current entry, outermost first.
+    pending: Vec<Entry>,
+    /// Selected directories whose whole subtree is restored.
+    selected_dirs: Vec<Vec<u8>>,
+    matched: usize,
+}
+
 /// Reads the current file's payload from a decoder.
 pub struct PayloadReader<'a, R: Read>(pub &'a mut Decoder<R>);
 
@@ -749,6 +763,16 @@ pub fn restore_archive_with_payload<R: Read, P: Read>(
     };
     let mut restorer: Option<Restorer> = None;
     let mut found = false;
+    let mut selection = (!options.patterns.is_empty()).then(|| {
+        let mut patterns = super::exclude::MatchList::new();
+        patterns.add_patterns(options.patterns.iter().map(String::as_str));
+        Selection {
+            patterns,
+            pending: Vec::new(),
+            selected_dirs: Vec::new(),
+            matched: 0,
+        }
+    });
     while let Some(entry) = decoder.next_entry()? {
         let inside =
             entry.path == root || strip_root(&entry.path, &root).is_some_and(|r| !r.is_empty());
@@ -770,11 +794,49 @@ pub fn restore_archive_with_payload<R: Read, P: Read>(
             restorer = Some(Restorer::new(target, &root, options.clone())?);
         }
         if let Some(r) = restorer.as_mut() {
-            restore_one(r, &entry, decoder, payload.as_deref_mut())?;
+            match selection.as_mut() {
+                None => restore_one(r, &entry, decoder, payload.as_deref_mut())?,
+                Some(sel) => {
+                    // Directories on the way to a selected entry are restored when it is.
+                    let relative = strip_root(&entry.path, &root).unwrap_or_default();
+                    let relative = relative.strip_prefix(b"/").unwrap_or(&relative).to_vec();
+                    sel.pending.retain(|d: &Entry| {
+                        entry.path.starts_with(&d.path)
+                            && entry.path.get(d.path.len()) == Some(&b'/')
+                    });
+                    let under_selected = sel.selected_dirs.iter().any(|d| {
+                        entry.path.starts_with(d) && entry.path.get(d.len()) == Some(&b'/')
+                    });
+                    sel.selected_dirs.retain(|d| {
+                        entry.path.starts_with(d) && entry.path.get(d.len()) == Some(&b'/')
+                    });
+                    let is_dir = matches!(entry.kind, EntryKind::Directory);
+                    let chosen = entry.path == root
+                        || under_selected
+                        || sel.patterns.matches(&relative, is_dir).is_some();
+                    if chosen {
+                        for dir in std::mem::take(&mut sel.pending) {
+                            restore_one(r, &dir, decoder, payload.as_deref_mut())?;
+                        }
+                        restore_one(r, &entry, decoder, payload.as_deref_mut())?;
+                        if is_dir && entry.path != root {
+                            sel.selected_dirs.push(entry.path.clone());
+                        }
+                        sel.matched += usize::from(entry.path != root);
+                    } else if is_dir {
+                        sel.pending.push(entry.clone());
+                    }
+                }
+            }
         }
     }
     if !found {
         return Err(refused(sub_path, "no such path in the archive"));
+    }
+    if let Some(sel) = &selection {
+        if sel.matched == 0 {
+            return Err(refused(sub_path, "no entry matches the given patterns"));
+        }
     }
     match restorer {
         Some(r) => r.finish(),

@@ -664,6 +664,15 @@ impl Repository for LocalDatastore {
         }
     }
 
+    fn upload_log(&self, ns: &Namespace, snapshot: &SnapshotRef, log_blob: &[u8]) -> Result<()> {
+        let dir = self.snapshot_path(ns, snapshot);
+        if !dir.join(MANIFEST_BLOB_NAME).exists() {
+            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
+        }
+        let path = dir.join("client.log.blob");
+        atomic::create_new_file(&path, log_blob, 0o644).map_err(io_at(&path, "write client log"))
+    }
+
     fn update_manifest(
         &self,
         ns: &Namespace,

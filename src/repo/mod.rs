@@ -128,6 +128,8 @@ pub trait Repository: Send + Sync {
     fn forget_snapshot(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<()>;
     fn forget_group(&self, ns: &Namespace, group: &BackupGroup) -> Result<()>;
     fn set_protected(&self, ns: &Namespace, snapshot: &SnapshotRef, protected: bool) -> Result<()>;
+    /// Stores the client's log of a finished backup as `client.log.blob` (never in the manifest).
+    fn upload_log(&self, ns: &Namespace, snapshot: &SnapshotRef, log_blob: &[u8]) -> Result<()>;
     /// Rewrites a finished snapshot's manifest blob (notes, verify state).
     fn update_manifest(
         &self,

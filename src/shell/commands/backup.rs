@@ -133,18 +133,28 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         eprintln!("warning: {warning}");
     }
     let seconds = started.elapsed().as_secs_f64();
+    let mut log: Vec<String> = report
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {w}"))
+        .collect();
     for archive in &report.archives {
-        writeln!(
-            session.out,
+        let line = format!(
             "{}: {} ({} chunks)",
             archive.name,
             human_size(archive.size),
             archive.chunks
-        )?;
+        );
+        writeln!(session.out, "{line}")?;
+        log.push(line);
     }
-    writeln!(
-        session.out,
-        "Snapshot {} done in {seconds:.2}s: {} read ({}/s), {} new in {} of {} chunks, {} stored",
+    let reused = if report.reused_files > 0 {
+        format!(", {} unchanged files reused", report.reused_files)
+    } else {
+        String::new()
+    };
+    let summary = format!(
+        "Snapshot {} done in {seconds:.2}s: {} read ({}/s), {} new in {} of {} chunks, {} stored{reused}",
         report.snapshot,
         human_size(report.bytes),
         human_size((report.bytes as f64 / seconds.max(1e-3)) as u64),
@@ -152,7 +162,22 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         report.new_chunks,
         report.chunks,
         human_size(report.stored_bytes),
-    )?;
+    );
+    writeln!(session.out, "{summary}")?;
+    log.push(summary);
+    // As proxmox-backup-client: the client's log goes along as client.log.blob, outside the
+    // manifest, encrypted in encrypt mode.
+    let log_crypt = if options.crypt_mode == CryptMode::Encrypt {
+        options.crypt.as_deref()
+    } else {
+        None
+    };
+    let log_blob =
+        crate::format::blob::encode(format!("{}\n", log.join("\n")).as_bytes(), log_crypt, true)?;
+    session
+        .repo
+        .upload_log(&ns, &report.snapshot, &log_blob)
+        .context("upload client log")?;
     Ok(())
 }
 

@@ -23,6 +23,9 @@ pub struct RestoreArgs {
     /// Restore only this path inside the archive
     #[arg(long)]
     pub path: Option<String>,
+    /// Restore only what matches (gitignore style, e.g. 'etc/**' or '*.conf'); repeatable
+    #[arg(long)]
+    pub pattern: Vec<String>,
     /// Replace existing files
     #[arg(long)]
     pub overwrite: bool,
@@ -37,6 +40,7 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
     let key = common::load_crypt(&args.keyfile, args.keyfile.is_some())?.map(|(c, _)| c);
     let mut options = RestoreOptions {
         overwrite: args.overwrite,
+        patterns: args.pattern.clone(),
         ..RestoreOptions::default()
     };
     if args.ignore_ownership {
