@@ -7,6 +7,7 @@
 
 use super::acl;
 use super::exclude::{MatchList, MatchType};
+use super::fs::{fstat, lstat_at, openat};
 use crate::format::catalog::CatalogWriter;
 use crate::format::error::FormatError;
 use crate::format::limits;
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -109,50 +110,6 @@ fn io_at<'a>(path: &'a [u8], action: &'static str) -> impl FnOnce(io::Error) -> 
         action,
         source,
     }
-}
-
-fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret)
-    }
-}
-
-fn openat(dir: &OwnedFd, name: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
-    // SAFETY: valid descriptor and C string; the new descriptor is owned by the OwnedFd.
-    let fd = check(unsafe {
-        libc::openat(
-            dir.as_raw_fd(),
-            name.as_ptr(),
-            flags | libc::O_CLOEXEC | libc::O_NOFOLLOW,
-        )
-    })?;
-    // SAFETY: freshly opened, owned nowhere else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn lstat_at(dir: &OwnedFd, name: &CStr) -> io::Result<libc::stat> {
-    // SAFETY: zeroed stat is a valid out-parameter.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid descriptor, C string and out-pointer.
-    check(unsafe {
-        libc::fstatat(
-            dir.as_raw_fd(),
-            name.as_ptr(),
-            &mut st,
-            libc::AT_SYMLINK_NOFOLLOW,
-        )
-    })?;
-    Ok(st)
-}
-
-fn fstat(fd: &OwnedFd) -> io::Result<libc::stat> {
-    // SAFETY: as above.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid descriptor and out-pointer.
-    check(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
-    Ok(st)
 }
 
 fn stat_metadata(st: &libc::stat) -> Metadata {
@@ -415,7 +372,7 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
     }
 
     fn read_exclude_file(&mut self, dir: &OwnedFd, path: &[u8]) -> Option<String> {
-        let fd = openat(dir, c".pxarexclude", libc::O_RDONLY).ok()?;
+        let fd = openat(dir, c".pxarexclude", libc::O_RDONLY, 0).ok()?;
         let mut content = String::new();
         // LIMIT: exclude files are small; read at most 1 MiB.
         if let Err(e) = File::from(fd)
@@ -463,7 +420,9 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         let Ok(cname) = CString::new(name) else {
             return Ok(());
         };
-        let st = match lstat_at(dir, &cname) {
+        let st = match lstat_at(dir, &cname)
+            .and_then(|st| st.ok_or_else(|| io::Error::from(io::ErrorKind::NotFound)))
+        {
             Ok(st) => st,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 self.stats
@@ -571,7 +530,7 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         st: &libc::stat,
         depth: usize,
     ) -> Result<()> {
-        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_DIRECTORY) {
+        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_DIRECTORY, 0) {
             Ok(fd) => fd,
             Err(e) => {
                 self.stats
@@ -611,8 +570,8 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         mut meta: Metadata,
         st: &libc::stat,
     ) -> Result<()> {
-        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_NOATIME)
-            .or_else(|_| openat(dir, cname, libc::O_RDONLY))
+        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_NOATIME, 0)
+            .or_else(|_| openat(dir, cname, libc::O_RDONLY, 0))
         {
             Ok(fd) => fd,
             Err(e) => {

@@ -6,4 +6,5 @@
 pub mod acl;
 pub mod create;
 pub mod exclude;
+pub mod fs;
 pub mod restore;

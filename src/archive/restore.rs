@@ -5,6 +5,7 @@
 //! created; nothing is ever written through a symlink or outside the target (reliability.md P6).
 
 use super::acl;
+use super::fs::{check, lstat_at, openat};
 use crate::format::error::FormatError;
 use crate::format::pxar::decoder::Decoder;
 use crate::format::pxar::{Entry, EntryKind, Metadata};
@@ -12,7 +13,7 @@ use std::collections::HashSet;
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
 use thiserror::Error;
 
@@ -111,53 +112,6 @@ fn refused(path: &[u8], reason: impl Into<String>) -> RestoreError {
 
 fn cstring(path: &[u8], bytes: &[u8]) -> Result<CString> {
     CString::new(bytes).map_err(|_| refused(path, "name contains a NUL byte"))
-}
-
-fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret)
-    }
-}
-
-fn openat(
-    dir: &OwnedFd,
-    name: &CString,
-    flags: libc::c_int,
-    mode: libc::mode_t,
-) -> io::Result<OwnedFd> {
-    // SAFETY: `name` is a valid C string and `dir` an open descriptor; the returned descriptor
-    // is owned by the OwnedFd.
-    let fd = check(unsafe {
-        libc::openat(
-            dir.as_raw_fd(),
-            name.as_ptr(),
-            flags | libc::O_CLOEXEC,
-            mode as libc::c_uint,
-        )
-    })?;
-    // SAFETY: `fd` was just opened and is not owned elsewhere.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// `fstatat(…, AT_SYMLINK_NOFOLLOW)`; `None` when the name does not exist.
-fn lstat_at(dir: &OwnedFd, name: &CString) -> io::Result<Option<libc::stat>> {
-    // SAFETY: zeroed `stat` is a valid out-parameter.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid descriptor, C string and out-pointer.
-    match check(unsafe {
-        libc::fstatat(
-            dir.as_raw_fd(),
-            name.as_ptr(),
-            &mut st,
-            libc::AT_SYMLINK_NOFOLLOW,
-        )
-    }) {
-        Ok(_) => Ok(Some(st)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 impl Restorer {
