@@ -129,12 +129,14 @@ fn kill_at_each_commit_point_leaves_no_half_snapshot() {
         let first = backup_args(&src, 1_800_000_000);
         let args: Vec<&str> = first.iter().map(String::as_str).collect();
         assert!(pbsh(&store, dir.path(), &args, None)
+            .stdout(std::process::Stdio::null())
             .status()
             .unwrap()
             .success());
         let crashed = backup_args(&src, 1_800_000_100);
         let args: Vec<&str> = crashed.iter().map(String::as_str).collect();
         let status = pbsh(&store, dir.path(), &args, Some(&format!("{point}=kill@1")))
+            .stdout(std::process::Stdio::null())
             .status()
             .unwrap();
         let mut crashed_time = 1_800_000_100i64;
@@ -145,6 +147,7 @@ fn kill_at_each_commit_point_leaves_no_half_snapshot() {
             let again = backup_args(&src, crashed_time);
             let args: Vec<&str> = again.iter().map(String::as_str).collect();
             let status = pbsh(&store, dir.path(), &args, Some(&format!("{point}=kill@1")))
+                .stdout(std::process::Stdio::null())
                 .status()
                 .unwrap();
             assert_eq!(status.signal(), Some(9), "{point}: killed");
@@ -190,6 +193,7 @@ fn kill_at_random_moments_leaves_a_consistent_store() {
     let warm = backup_args(&src, 1_800_000_000);
     let args: Vec<&str> = warm.iter().map(String::as_str).collect();
     assert!(pbsh(&store, dir.path(), &args, None)
+        .stdout(std::process::Stdio::null())
         .status()
         .unwrap()
         .success());

@@ -248,6 +248,17 @@ pub struct PrefetchReader {
 
 impl PrefetchReader {
     pub fn new(chunks: Arc<ChunkReader>, index: Arc<AnyIndex>, workers: usize) -> Self {
+        Self::selective(chunks, index, workers, None)
+    }
+
+    /// Like `new`, but chunks marked `false` in `needed` are neither fetched nor decoded: they
+    /// read as zeros (for stretches of a stream the caller will skip, such as payload padding).
+    pub fn selective(
+        chunks: Arc<ChunkReader>,
+        index: Arc<AnyIndex>,
+        workers: usize,
+        needed: Option<Arc<Vec<bool>>>,
+    ) -> Self {
         let count = index.chunk_count();
         let workers = workers.max(1);
         let ahead = workers * 2;
@@ -264,6 +275,7 @@ impl PrefetchReader {
                 consumed.clone(),
                 stop.clone(),
             );
+            let needed = needed.clone();
             let _ = std::thread::Builder::new()
                 .name(format!("pbsh-read-{i}"))
                 .spawn(move || loop {
@@ -282,9 +294,15 @@ impl PrefetchReader {
                             done = next;
                         }
                     }
-                    let result = match index.digest(n) {
-                        Some(d) => chunks.read_chunk(d).map_err(io::Error::other),
-                        None => Err(io::Error::other("index digest")),
+                    let skip = needed
+                        .as_ref()
+                        .is_some_and(|want| !want.get(n).copied().unwrap_or(true));
+                    let result = match (skip, index.digest(n), index.chunk_range(n)) {
+                        (true, _, Some((start, end))) => {
+                            Ok(Arc::new(vec![0u8; (end - start) as usize]))
+                        }
+                        (_, Some(d), _) => chunks.read_chunk(d).map_err(io::Error::other),
+                        _ => Err(io::Error::other("index digest")),
                     };
                     if tx.send((n, result)).is_err() {
                         return;

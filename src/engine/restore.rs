@@ -199,10 +199,25 @@ pub fn restore(
                     EngineError::Refused(format!("{snapshot}: {payload_name} is missing"))
                 })?;
                 let payload_index = Arc::new(open_index(&*repo, ns, snapshot, &payload_file)?);
-                let payload_chunks = chunk_reader(repo.clone(), &payload_file, crypt)?;
+                let payload_chunks = chunk_reader(repo.clone(), &payload_file, crypt.clone())?;
+                // First pass over the (small) metadata stream: which payload chunks hold file
+                // contents. The rest is padding of reused chunks and is skipped undecoded.
+                let needed = needed_payload_chunks(
+                    PrefetchReader::new(
+                        chunk_reader(repo.clone(), &file, crypt)?,
+                        index.clone(),
+                        default_workers(),
+                    ),
+                    &payload_index,
+                )?;
                 let payload_stream = BufReader::with_capacity(
                     1 << 20,
-                    PrefetchReader::new(payload_chunks, payload_index, default_workers()),
+                    PrefetchReader::selective(
+                        payload_chunks,
+                        payload_index,
+                        default_workers(),
+                        Some(Arc::new(needed)),
+                    ),
                 );
                 let mut payload = SplitPayload::new(payload_stream);
                 Ok(restore_archive_with_payload(
@@ -224,6 +239,35 @@ pub fn restore(
         }
         RestoreTarget::Path(path) => restore_image(stream, path, index.size(), &file.filename),
     }
+}
+
+/// Marks the payload chunks that hold the PAYLOAD items the metadata stream references.
+fn needed_payload_chunks(metadata: PrefetchReader, payload: &AnyIndex) -> Result<Vec<bool>> {
+    let mut needed = vec![false; payload.chunk_count()];
+    if let Some(first) = needed.first_mut() {
+        *first = true; // the start marker
+    }
+    let mut decoder = Decoder::new(BufReader::with_capacity(1 << 20, metadata));
+    while let Some(entry) = decoder.next_entry().map_err(|source| EngineError::Format {
+        what: "metadata archive".into(),
+        source,
+    })? {
+        if let crate::format::pxar::EntryKind::File {
+            size,
+            payload_offset,
+            split: true,
+        } = entry.kind
+        {
+            let start = payload_offset.saturating_sub(crate::format::pxar::HEADER_LEN);
+            let end = payload_offset.saturating_add(size).max(start + 1);
+            if let (Some(a), Some(b)) = (payload.chunk_at(start), payload.chunk_at(end - 1)) {
+                for flag in needed.iter_mut().take(b + 1).skip(a) {
+                    *flag = true;
+                }
+            }
+        }
+    }
+    Ok(needed)
 }
 
 fn write_all_to(target: RestoreTarget<'_>, data: &[u8], what: &str) -> Result<()> {
