@@ -2,6 +2,8 @@
 //! restore writer and comes back identical: contents, types, modes, owners, times, xattrs, ACLs,
 //! hard links, and holes in sparse files.
 
+mod common;
+
 use pbsh::archive::create::{create_archive, CreateOptions};
 use pbsh::archive::restore::{restore_archive, RestoreOptions};
 use pbsh::format::catalog::{CatalogReader, CatalogWriter};
@@ -27,35 +29,7 @@ fn set_xattr(path: &Path, name: &str, value: &[u8]) -> bool {
 }
 
 fn get_xattrs(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let p = CString::new(path.as_os_str().as_bytes()).unwrap();
-    let mut names = vec![0u8; 65536];
-    // SAFETY: valid C string and buffer.
-    let n = unsafe { libc::llistxattr(p.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
-    if n <= 0 {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for name in names[..n as usize]
-        .split(|b| *b == 0)
-        .filter(|n| !n.is_empty())
-    {
-        let cname = CString::new(name).unwrap();
-        let mut value = vec![0u8; 65536];
-        // SAFETY: valid C strings and buffer.
-        let len = unsafe {
-            libc::lgetxattr(
-                p.as_ptr(),
-                cname.as_ptr(),
-                value.as_mut_ptr().cast(),
-                value.len(),
-            )
-        };
-        if len >= 0 {
-            out.push((name.to_vec(), value[..len as usize].to_vec()));
-        }
-    }
-    out.sort();
-    out
+    common::all_xattrs(path)
 }
 
 fn set_mtime(path: &Path, secs: i64, nanos: i64) {

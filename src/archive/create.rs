@@ -530,21 +530,10 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         st: &libc::stat,
         depth: usize,
     ) -> Result<()> {
-        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_DIRECTORY, 0) {
-            Ok(fd) => fd,
-            Err(e) => {
-                self.stats
-                    .warnings
-                    .push(format!("{}: cannot open directory: {e}", lossy(path)));
-                return Ok(());
-            }
+        let opened = openat(dir, cname, libc::O_RDONLY | libc::O_DIRECTORY, 0);
+        let Some(fd) = self.open_with_attributes(opened, path, &mut meta) else {
+            return Ok(());
         };
-        if let Err(e) = read_xattrs(&fd, &mut meta) {
-            self.stats.warnings.push(format!(
-                "{}: cannot read extended attributes: {e}",
-                lossy(path)
-            ));
-        }
         self.encoder.create_directory(name, &meta)?;
         if let Some(cat) = self.catalog.as_mut() {
             cat.start_directory(name)?;
@@ -561,6 +550,32 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         Ok(())
     }
 
+    /// Takes an open result and reads the entry's extended attributes through it; failures
+    /// become warnings and `None` (the entry is then left out).
+    fn open_with_attributes(
+        &mut self,
+        opened: io::Result<OwnedFd>,
+        path: &[u8],
+        meta: &mut Metadata,
+    ) -> Option<OwnedFd> {
+        let fd = match opened {
+            Ok(fd) => fd,
+            Err(e) => {
+                self.stats
+                    .warnings
+                    .push(format!("{}: cannot open: {e}", lossy(path)));
+                return None;
+            }
+        };
+        if let Err(e) = read_xattrs(&fd, meta) {
+            self.stats.warnings.push(format!(
+                "{}: cannot read extended attributes: {e}",
+                lossy(path)
+            ));
+        }
+        Some(fd)
+    }
+
     fn add_file(
         &mut self,
         dir: &OwnedFd,
@@ -570,23 +585,12 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         mut meta: Metadata,
         st: &libc::stat,
     ) -> Result<()> {
-        let fd = match openat(dir, cname, libc::O_RDONLY | libc::O_NOATIME, 0)
-            .or_else(|_| openat(dir, cname, libc::O_RDONLY, 0))
-        {
-            Ok(fd) => fd,
-            Err(e) => {
-                self.stats
-                    .warnings
-                    .push(format!("{}: cannot open: {e}", lossy(path)));
-                return Ok(());
-            }
+        // O_NOATIME keeps backups from touching access times; only the owner (or root) may use it.
+        let opened = openat(dir, cname, libc::O_RDONLY | libc::O_NOATIME, 0)
+            .or_else(|_| openat(dir, cname, libc::O_RDONLY, 0));
+        let Some(fd) = self.open_with_attributes(opened, path, &mut meta) else {
+            return Ok(());
         };
-        if let Err(e) = read_xattrs(&fd, &mut meta) {
-            self.stats.warnings.push(format!(
-                "{}: cannot read extended attributes: {e}",
-                lossy(path)
-            ));
-        }
         let size = st.st_size as u64;
         if let (Some(reuse), Some(position)) =
             (self.reuse.as_mut(), self.encoder.payload_position())

@@ -117,8 +117,16 @@ fn remove_leftovers(store: &LocalDatastore) -> u64 {
 /// Runs a garbage collection at time `now` (epoch seconds).
 pub fn garbage_collect(store: &LocalDatastore, now: i64) -> Result<GcStats> {
     let _lock = store.lock_store(true)?;
-    // Everything marked below gets an atime at or after this instant.
-    let mark_start = chrono::Utc::now().timestamp();
+    // Everything marked below gets an atime at or after this instant. It is read back from a
+    // file touched now, so it comes from the same (coarse) kernel clock as the chunks' atimes.
+    let lock_path = store.root().join(".lock");
+    store
+        .chunk_store()
+        .touch(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    let mark_start = std::fs::metadata(&lock_path)
+        .map(|m| (m.atime(), m.atime_nsec()))
+        .map_err(io_err(&lock_path))?;
     let mut stats = GcStats {
         removed_leftovers: remove_leftovers(store),
         ..GcStats::default()
@@ -184,7 +192,7 @@ pub fn garbage_collect(store: &LocalDatastore, now: i64) -> Result<GcStats> {
             } else if !is_temp {
                 stats.disk_chunks += 1;
                 stats.disk_bytes += meta.len();
-                if atime < mark_start {
+                if (atime, meta.atime_nsec()) < mark_start {
                     // Not referenced now, but inside the grace period: removed by a later run.
                     stats.pending_chunks += 1;
                     stats.pending_bytes += meta.len();

@@ -101,6 +101,14 @@ pub fn assert_same_tree(expected: &std::path::Path, actual: &std::path::Path) {
 }
 
 fn user_xattrs(path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    all_xattrs(path)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with(b"user."))
+        .collect()
+}
+
+/// Every extended attribute of `path` (not following a symlink), sorted by name.
+pub fn all_xattrs(path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
     let p = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     let mut names = vec![0u8; 65536];
     // SAFETY: valid C string and buffer.
@@ -111,7 +119,7 @@ fn user_xattrs(path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
     for name in names[..n as usize]
         .split(|b| *b == 0)
-        .filter(|n| n.starts_with(b"user."))
+        .filter(|n| !n.is_empty())
     {
         let cname = std::ffi::CString::new(name).unwrap();
         let mut value = vec![0u8; 65536];
