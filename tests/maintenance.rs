@@ -388,3 +388,79 @@ fn two_processes_back_up_identical_data_at_once() {
     );
     checker::check_datastore(store.root()).unwrap_or_else(|e| panic!("{e:#?}"));
 }
+
+#[test]
+fn catalog_dump_prints_what_pbs_printed() {
+    let Some(v) = common::vectors_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::process::Command::new("cp")
+        .arg("-a")
+        .arg(v.join("datastore"))
+        .arg(&store)
+        .status()
+        .unwrap();
+    std::process::Command::new("chmod")
+        .arg("-R")
+        .arg("u+w")
+        .arg(&store)
+        .status()
+        .unwrap();
+    let out = common::pbsh(
+        dir.path(),
+        dir.path(),
+        &[
+            "--repository",
+            store.to_str().unwrap(),
+            "catalog",
+            "dump",
+            "host/vec-plain/2026-09-21T14:13:20Z",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let theirs = std::fs::read_to_string(v.join("datastore/catalog-dump.vec-plain.txt")).unwrap();
+    assert_eq!(common::stdout(&out), theirs);
+    // The encrypted snapshot's catalog needs its key.
+    let out = common::pbsh(
+        dir.path(),
+        dir.path(),
+        &[
+            "--repository",
+            store.to_str().unwrap(),
+            "catalog",
+            "dump",
+            "host/vec-enc",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("missing key"),
+        "{}",
+        common::stderr(&out)
+    );
+    let key = v.join("keys/key-none.json");
+    let out = common::pbsh(
+        dir.path(),
+        dir.path(),
+        &[
+            "--repository",
+            store.to_str().unwrap(),
+            "catalog",
+            "dump",
+            "host/vec-enc",
+            "--keyfile",
+            key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(
+        common::stdout(&out),
+        theirs,
+        "same tree in the encrypted snapshot"
+    );
+}

@@ -3,6 +3,7 @@
 //! One file per command family; each parses its arguments with clap and renders through `output`.
 
 pub mod backup;
+pub mod catalog;
 pub mod common;
 pub mod key;
 pub mod maintenance;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Create a local datastore directory (`--full` makes all 65,536 chunk directories, as PBS does)
     #[command(subcommand)]
     Datastore(DatastoreCommand),
+    /// The catalog of a snapshot: `catalog dump SNAPSHOT`
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
     /// Print the current location
     Pwd,
     /// Leave the shell
@@ -107,7 +111,6 @@ const PLANNED: &[(&str, &str)] = &[
     ("find", "the shell issue"),
     ("cat", "the shell issue"),
     ("get", "the shell issue"),
-    ("catalog", "the pxar and catalog issue"),
     ("task", "the remote repository issue"),
     ("login", "the remote repository issue"),
     ("logout", "the remote repository issue"),
@@ -144,6 +147,7 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
             writeln!(session.out, "{location}")?;
             Ok(Flow::Continue)
         }
+        Command::Catalog(cmd) => catalog::run(session, cmd).map(|()| Flow::Continue),
         Command::Exit => Ok(Flow::Exit),
         Command::Datastore(DatastoreCommand::Create { path, full }) => {
             let created = if full {

@@ -1,0 +1,63 @@
+//! `catalog dump SNAPSHOT`: the snapshot's file catalog, one line per entry, as PBS prints it.
+
+use super::common;
+use crate::engine::backup::CATALOG_NAME;
+use crate::engine::pipeline::default_workers;
+use crate::engine::reader::PrefetchReader;
+use crate::engine::restore::{chunk_reader, open_index, open_manifest};
+use crate::format::catalog::CatalogReader;
+use crate::format::limits;
+use crate::shell::Session;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Subcommand;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Print every entry of a snapshot's catalog
+    Dump {
+        /// TYPE/ID/TIME, or TYPE/ID for the newest snapshot
+        snapshot: String,
+        #[arg(long)]
+        ns: Option<String>,
+        #[arg(long)]
+        keyfile: Option<PathBuf>,
+    },
+}
+
+pub fn run(session: &mut Session, cmd: CatalogCommand) -> Result<()> {
+    let CatalogCommand::Dump {
+        snapshot,
+        ns,
+        keyfile,
+    } = cmd;
+    let ns = common::namespace(session, &ns)?;
+    let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
+    let key = common::load_crypt(&keyfile, keyfile.is_some())?.map(|(c, _)| c);
+    let manifest = open_manifest(&*session.repo, &ns, &snapshot, key.as_deref())?;
+    let file = manifest
+        .file(CATALOG_NAME)
+        .cloned()
+        .ok_or_else(|| anyhow!("{snapshot} has no catalog (split-archive backups keep their metadata in the .mpxar instead)"))?;
+    let index = Arc::new(open_index(&*session.repo, &ns, &snapshot, &file)?);
+    // LIMIT: the catalog is read whole; refuse absurd sizes rather than exhaust memory.
+    if index.size() > limits::MAX_BLOB_SIZE as u64 * 8 {
+        bail!(
+            "{snapshot}: catalog of {} bytes is too large to load",
+            index.size()
+        );
+    }
+    let chunks = chunk_reader(session.repo.clone(), &file, key)?;
+    let mut bytes = Vec::with_capacity(index.size() as usize);
+    PrefetchReader::new(chunks, index, default_workers())
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{snapshot}/{CATALOG_NAME}"))?;
+    let reader =
+        CatalogReader::new(&bytes).with_context(|| format!("{snapshot}/{CATALOG_NAME}"))?;
+    reader
+        .dump(&mut session.out)
+        .with_context(|| format!("{snapshot}/{CATALOG_NAME}"))?;
+    Ok(())
+}
