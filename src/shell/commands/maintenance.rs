@@ -41,7 +41,7 @@ pub fn gc(session: &mut Session) -> Result<()> {
     let stats = garbage_collect(&store, chrono::Utc::now().timestamp())?;
     writeln!(
         session.out,
-        "Removed {} chunks ({}), {} pending, {} chunks in use ({}); {} index files referencing {}",
+        "Removed {} chunks ({}); {} unreferenced chunks wait for the 24 h grace period; {} chunks on disk ({}); {} index files referencing {}",
         stats.removed_chunks,
         human_size(stats.removed_bytes),
         stats.pending_chunks,
