@@ -12,14 +12,7 @@ fn write_source(root: &Path, megabytes: usize) {
     std::fs::create_dir_all(root.join("sub")).unwrap();
     let mut state = 99u64;
     for i in 0..megabytes {
-        let data: Vec<u8> = (0..1024 * 1024)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            })
-            .collect();
+        let data = common::pseudo_random(1024 * 1024, &mut state);
         std::fs::write(root.join("sub").join(format!("f{i}")), data).unwrap();
     }
     std::fs::write(root.join("small.txt"), b"hello\n").unwrap();

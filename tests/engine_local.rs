@@ -15,21 +15,6 @@ use pbsh::repo::Repository;
 use std::path::Path;
 use std::sync::Arc;
 
-fn copy_dir(from: &Path, to: &Path) {
-    let status = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let _ = std::process::Command::new("chmod")
-        .arg("-R")
-        .arg("u+w")
-        .arg(to)
-        .status();
-}
-
 fn same_files(a: &Path, b: &Path) {
     common::assert_same_tree(a, b);
 }
@@ -46,7 +31,7 @@ fn restores_what_pbs_wrote() {
     };
     let dir = tempfile::tempdir().unwrap();
     let store_path = dir.path().join("store");
-    copy_dir(&v.join("datastore"), &store_path);
+    common::copy_vector_datastore(&v, &store_path);
     let store: Arc<dyn Repository> = Arc::new(LocalDatastore::open_or_create(&store_path).unwrap());
     let ns = Namespace::root();
     let snapshots = store.list_snapshots(&ns, None).unwrap();

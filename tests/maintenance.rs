@@ -57,14 +57,7 @@ fn write_tree(root: &Path, seed: u64, files: usize) {
     std::fs::create_dir_all(root).unwrap();
     let mut state = seed;
     for i in 0..files {
-        let data: Vec<u8> = (0..1_500_000)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            })
-            .collect();
+        let data = common::pseudo_random(1_500_000, &mut state);
         std::fs::write(root.join(format!("f{i}.bin")), data).unwrap();
     }
 }
@@ -199,18 +192,7 @@ fn snapshot_list_and_files_match_what_pbs_printed() {
     };
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    std::process::Command::new("cp")
-        .arg("-a")
-        .arg(v.join("datastore"))
-        .arg(&store)
-        .status()
-        .unwrap();
-    std::process::Command::new("chmod")
-        .arg("-R")
-        .arg("u+w")
-        .arg(&store)
-        .status()
-        .unwrap();
+    common::copy_vector_datastore(&v, &store);
     // PBS's owner was bar@pbs.
     for id in ["vec-plain", "vec-enc"] {
         std::fs::write(store.join(format!("host/{id}/owner")), "bar@pbs\n").unwrap();
@@ -396,18 +378,7 @@ fn catalog_dump_prints_what_pbs_printed() {
     };
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    std::process::Command::new("cp")
-        .arg("-a")
-        .arg(v.join("datastore"))
-        .arg(&store)
-        .status()
-        .unwrap();
-    std::process::Command::new("chmod")
-        .arg("-R")
-        .arg("u+w")
-        .arg(&store)
-        .status()
-        .unwrap();
+    common::copy_vector_datastore(&v, &store);
     let out = common::pbsh(
         dir.path(),
         dir.path(),

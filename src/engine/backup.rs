@@ -23,7 +23,6 @@ use crate::repo::{BackupWriter, RepoError, Repository};
 use std::collections::HashSet;
 use std::io::{self, Read};
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -640,9 +639,4 @@ impl io::Write for SharedUploader {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-/// Marks the progress cancelled (the shell's Ctrl-C handler calls this).
-pub fn cancel(progress: &Progress) {
-    progress.cancelled.store(true, Ordering::Relaxed);
 }

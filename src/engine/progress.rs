@@ -13,7 +13,6 @@ pub struct Progress {
     pub stored_bytes: AtomicU64,
     pub chunks: AtomicU64,
     pub new_chunks: AtomicU64,
-    pub files: AtomicU64,
     /// Set by the shell on Ctrl-C; long loops check it and stop cleanly.
     pub cancelled: AtomicBool,
 }

@@ -79,12 +79,12 @@ impl ChunkReader {
                 }
             )));
         }
-        let plain = blob::decode_chunk(&raw, self.crypt.as_deref(), digest).map_err(|source| {
-            RepoError::Format {
+        let plain = blob::decode_chunk_of_kind(&raw, kind, self.crypt.as_deref(), digest).map_err(
+            |source| RepoError::Format {
                 what: what(),
                 source,
-            }
-        })?;
+            },
+        )?;
         let data = Arc::new(plain);
         if let Ok(mut cache) = self.cache.lock() {
             let len = data.len();

@@ -89,10 +89,6 @@ impl PreviousPayload {
         })
     }
 
-    pub fn known_files(&self) -> usize {
-        self.files.len()
-    }
-
     fn inject(&self, first: usize, last: usize) -> Option<u64> {
         let chunks: Vec<(ChunkDigest, u64)> = (first..=last)
             .map(|i| {

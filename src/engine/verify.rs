@@ -120,13 +120,17 @@ pub fn verify_snapshots(
                                 "{}: size or checksum does not match the manifest",
                                 file.filename
                             ));
-                        } else if let Err(e) = blob::check_header_and_crc(&raw) {
-                            errors.push(format!("{}: {e}", file.filename));
-                        } else if !blob::check_header_and_crc(&raw)
-                            .map(|k| k.is_encrypted())
-                            .unwrap_or(true)
-                        {
-                            if let Err(e) = blob::decode(&raw, None, limits::MAX_BLOB_SIZE) {
+                        } else {
+                            // Unencrypted blobs must also decode; encrypted ones only carry a CRC
+                            // a keyless check can test.
+                            let checked = blob::check_header_and_crc(&raw).and_then(|kind| {
+                                if kind.is_encrypted() {
+                                    Ok(())
+                                } else {
+                                    blob::decode(&raw, None, limits::MAX_BLOB_SIZE).map(|_| ())
+                                }
+                            });
+                            if let Err(e) = checked {
                                 errors.push(format!("{}: {e}", file.filename));
                             }
                         }

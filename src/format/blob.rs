@@ -105,6 +105,16 @@ pub fn check_header_and_crc(raw: &[u8]) -> Result<BlobKind> {
 /// Encrypted blobs need `crypt`; a failed GCM tag says "wrong key or corrupt data".
 pub fn decode(raw: &[u8], crypt: Option<&CryptConfig>, max_plain_len: usize) -> Result<Vec<u8>> {
     let kind = check_header_and_crc(raw)?;
+    decode_checked(raw, kind, crypt, max_plain_len)
+}
+
+/// `decode` for a blob whose kind and CRC the caller already checked (one CRC pass per read).
+fn decode_checked(
+    raw: &[u8],
+    kind: BlobKind,
+    crypt: Option<&CryptConfig>,
+    max_plain_len: usize,
+) -> Result<Vec<u8>> {
     let payload = raw.get(kind.header_len()..).unwrap_or_default();
     match kind {
         BlobKind::Uncompressed => {
@@ -142,9 +152,20 @@ pub fn decode_chunk(
     crypt: Option<&CryptConfig>,
     expected: &ChunkDigest,
 ) -> Result<Vec<u8>> {
-    // LIMIT: chunks never exceed MAX_CHUNK_SIZE of plaintext (formats.md §2.5).
     let kind = check_header_and_crc(raw)?;
-    let plain = decode(raw, crypt, limits::MAX_CHUNK_SIZE)?;
+    decode_chunk_of_kind(raw, kind, crypt, expected)
+}
+
+/// `decode_chunk` for a chunk whose kind `check_header_and_crc` already returned (callers that
+/// look at the kind first, e.g. to check the crypt mode, avoid a second CRC pass).
+pub fn decode_chunk_of_kind(
+    raw: &[u8],
+    kind: BlobKind,
+    crypt: Option<&CryptConfig>,
+    expected: &ChunkDigest,
+) -> Result<Vec<u8>> {
+    // LIMIT: chunks never exceed MAX_CHUNK_SIZE of plaintext (formats.md §2.5).
+    let plain = decode_checked(raw, kind, crypt, limits::MAX_CHUNK_SIZE)?;
     let computed = match (kind.is_encrypted(), crypt) {
         (true, Some(c)) => c.compute_digest(&plain),
         _ => ChunkDigest::of_plain(&plain),

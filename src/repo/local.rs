@@ -288,7 +288,24 @@ impl LocalDatastore {
     }
 
     /// Takes the datastore-wide lock: shared for writers, exclusive for garbage collection.
+    ///
+    /// Garbage collection retries for a second before giving up: a writer's shared lock can
+    /// outlive it briefly in a child process forked (before its exec) while the backup ran.
     pub fn lock_store(&self, exclusive: bool) -> Result<FileLock> {
+        if exclusive {
+            for _ in 0..20 {
+                match self.try_lock_store(true) {
+                    Err(RepoError::Locked(_)) => {
+                        std::thread::sleep(std::time::Duration::from_millis(50))
+                    }
+                    other => return other,
+                }
+            }
+        }
+        self.try_lock_store(exclusive)
+    }
+
+    fn try_lock_store(&self, exclusive: bool) -> Result<FileLock> {
         try_flock(&self.root.join(".lock"), exclusive, || {
             if exclusive {
                 "datastore is in use by a running backup; try garbage collection again later"

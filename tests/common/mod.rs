@@ -139,3 +139,34 @@ pub fn all_xattrs(path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// Deterministic incompressible bytes (xorshift64) continuing from `state`, so successive calls
+/// give different data.
+pub fn pseudo_random(len: usize, state: &mut u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            *state ^= *state << 13;
+            *state ^= *state >> 7;
+            *state ^= *state << 17;
+            *state as u8
+        })
+        .collect()
+}
+
+/// A writable copy of the vectors' datastore at `to` (the shared one is read-only).
+pub fn copy_vector_datastore(vectors: &std::path::Path, to: &std::path::Path) {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(vectors.join("datastore"))
+        .arg(to)
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    let status = Command::new("chmod")
+        .arg("-R")
+        .arg("u+w")
+        .arg(to)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+}
