@@ -728,6 +728,14 @@ pub fn restore_archive_with_payload<R: Read, P: Read>(
         }
     });
     while let Some(entry) = decoder.next_entry()? {
+        // Ctrl-C stops between entries: every file written so far is whole.
+        if crate::util::cancel::requested() {
+            return Err(RestoreError::Io {
+                path: entry.path_lossy(),
+                action: "restore",
+                source: io::Error::new(io::ErrorKind::Interrupted, "cancelled"),
+            });
+        }
         let inside =
             entry.path == root || strip_root(&entry.path, &root).is_some_and(|r| !r.is_empty());
         if !inside {

@@ -69,3 +69,7 @@ pub const MAX_CATALOG_DEPTH: usize = MAX_PXAR_DEPTH + 1;
 
 /// Longest path a catalog walk builds: a pxar path with the archive name in front.
 pub const MAX_CATALOG_PATH_LEN: usize = MAX_PXAR_PATH_LEN + MAX_CATALOG_NAME_LEN + 1;
+
+/// LIMIT: a catalog the shell loads into memory for `find` and `diff` (PBS's catalogs of a few
+/// million entries stay well below this).
+pub const MAX_CATALOG_SIZE: u64 = 1 << 30;

@@ -1,63 +1,133 @@
 //! The pbsh shell: one session over a repository, run interactively, from a script, or one-shot.
 //!
 //! Reads lines, splits them into commands, dispatches to `commands`, and decides what a failure
-//! means (interactive: report and go on; script: stop with the line number and a non-zero status).
+//! means (interactive: report and go on; script: stop with the line number and a status from
+//! `exit`).
 
+pub mod browse;
+pub mod cli;
 pub mod commands;
+pub mod completion;
+pub mod exit;
 pub mod output;
+pub mod progress;
+pub mod repl;
+pub mod tree;
 
 use crate::repo::local::LocalDatastore;
 use crate::repo::types::Namespace;
 use crate::repo::Repository;
 use anyhow::{anyhow, Result};
+use browse::Browser;
 use clap::Parser;
 use commands::{Command, Flow, ShellLine};
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
+use tree::TreePath;
 
 /// Exit status for a failed command.
-pub const EXIT_FAILURE: i32 = 1;
+pub const EXIT_FAILURE: i32 = exit::FAILURE;
 /// Exit status for a command line that does not parse.
-pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_USAGE: i32 = exit::USAGE;
 
 /// One shell session: the open repository, where we are in its tree, and where output goes.
 pub struct Session {
     pub repo: Arc<dyn Repository>,
     /// The same repository as a local datastore, for maintenance that walks the chunk store.
     pub local: Option<LocalDatastore>,
-    /// The namespace commands act in unless they name one.
-    pub ns: Namespace,
+    /// Listings, manifests, catalogs and open archives of the repository's tree.
+    pub browser: Arc<Browser>,
+    /// Where the session is in the tree.
+    pub cwd: TreePath,
+    /// Where it started (`~`).
+    pub home: TreePath,
+    /// The directory before the last `cd` (`cd -`).
+    pub previous: TreePath,
     pub out: Box<dyn Write>,
-    /// Whether stderr is a terminal (progress display, colour).
+    /// Whether stderr is a terminal (progress display).
     pub interactive: bool,
+    /// Colour on standard output (a terminal, and NO_COLOR unset).
+    pub color: bool,
+    /// Scripts stop at the first failing command unless `set -e off`.
+    pub errexit: bool,
+    /// The selection basket (`select`, `restore-selected`): tree paths, possibly across snapshots.
+    pub selection: Vec<TreePath>,
+    /// Local working directory for `lcd` and relative local paths is the process's own.
+    pub history: Vec<String>,
+}
+
+/// Whether colour may be used on a stream that is (or is not) a terminal.
+pub fn color_allowed(is_terminal: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    is_terminal && !no_color && !dumb
 }
 
 impl Session {
     pub fn new(datastore: LocalDatastore) -> Self {
+        Self::with_namespace(datastore, Namespace::root())
+    }
+
+    /// A session that starts in `ns` of the datastore.
+    pub fn with_namespace(datastore: LocalDatastore, ns: Namespace) -> Self {
+        let repo: Arc<dyn Repository> = Arc::new(datastore.clone());
+        let home = TreePath::namespace(&repo.name(), ns);
         Session {
-            repo: Arc::new(datastore.clone()),
+            browser: Arc::new(Browser::new(repo.clone())),
+            repo,
             local: Some(datastore),
-            ns: Namespace::root(),
+            cwd: home.clone(),
+            previous: home.clone(),
+            home,
             out: Box::new(std::io::stdout()),
             interactive: std::io::stderr().is_terminal(),
+            color: color_allowed(std::io::stdout().is_terminal()),
+            errexit: true,
+            selection: Vec::new(),
+            history: Vec::new(),
         }
+    }
+
+    /// Switches the session to another repository (`open`), starting at its top.
+    pub fn open(&mut self, datastore: LocalDatastore, ns: Namespace) {
+        let keyfile = self.browser.keyfile();
+        let color = self.color;
+        let interactive = self.interactive;
+        let errexit = self.errexit;
+        let history = std::mem::take(&mut self.history);
+        let out = std::mem::replace(&mut self.out, Box::new(std::io::sink()));
+        *self = Session::with_namespace(datastore, ns);
+        self.browser.set_keyfile(keyfile);
+        self.out = out;
+        self.color = color;
+        self.interactive = interactive;
+        self.errexit = errexit;
+        self.history = history;
+    }
+
+    /// The namespace commands act in unless they name one: the current directory's.
+    pub fn ns(&self) -> Namespace {
+        self.cwd.ns.clone()
     }
 
     /// The current location in the virtual tree.
     pub fn location(&self) -> String {
-        if self.ns.is_root() {
-            format!("/{}", self.repo.name())
-        } else {
-            format!("/{}/{}", self.repo.name(), self.ns)
-        }
+        self.cwd.to_string()
     }
 
-    fn prompt(&self) -> String {
-        format!("pbsh {}> ", self.location())
+    /// Resolves a path argument against the current directory.
+    pub fn resolve(&self, text: &str) -> Result<TreePath> {
+        Ok(TreePath::resolve(
+            &self.cwd,
+            text,
+            &self.home,
+            &self.previous,
+        )?)
     }
 
     /// Runs one already-parsed command (one-shot use).
     pub fn run_command(&mut self, command: Command) -> Result<Flow> {
+        crate::util::cancel::reset();
         let flow = commands::run(self, command);
         self.out.flush()?;
         flow
@@ -65,7 +135,13 @@ impl Session {
 
     /// Parses and runs one line, which may hold several commands separated by `;`.
     pub fn run_line(&mut self, line: &str) -> Result<Flow, LineError> {
-        for words in split_line(line).map_err(LineError::Usage)? {
+        if let Some(command) = line.trim_start().strip_prefix('!') {
+            return commands::local::shell_escape(self, command)
+                .map(|()| Flow::Continue)
+                .map_err(LineError::Failed);
+        }
+        for mut words in split_line(line).map_err(LineError::Usage)? {
+            find_style_options(&mut words);
             if words.is_empty() {
                 continue;
             }
@@ -95,6 +171,17 @@ impl Session {
     }
 
     fn help(&mut self, topic: &[String]) -> Result<()> {
+        match topic.first().map(String::as_str) {
+            Some("paths") => {
+                write!(self.out, "{}", commands::nav::PATHS_HELP)?;
+                return Ok(());
+            }
+            Some("exit-codes") => {
+                write!(self.out, "{}", exit::HELP)?;
+                return Ok(());
+            }
+            _ => {}
+        }
         let mut words: Vec<String> = topic.to_vec();
         words.push("--help".into());
         if let Err(e) = ShellLine::try_parse_from(&words) {
@@ -103,25 +190,24 @@ impl Session {
         if topic.is_empty() {
             writeln!(
                 self.out,
-                "\nIn the shell, `help COMMAND` shows a command's options."
+                "\n`help COMMAND` shows a command's options; `help paths` how paths work; \
+                 `help exit-codes` what scripts can test.\nLocal: `!cmd` runs a local shell command."
             )?;
         }
         Ok(())
     }
 
-    /// Runs lines from `input`: interactively (prompt, keep going after errors) or as a script
-    /// (stop at the first failure). Returns the exit status.
-    pub fn run_lines(&mut self, input: &mut dyn BufRead, interactive: bool, source: &str) -> i32 {
+    /// Runs lines from `input` as a script: no prompt; stop at the first failure unless
+    /// `set -e off`. Returns the exit status.
+    pub fn run_lines(&mut self, input: &mut dyn BufRead, _interactive: bool, source: &str) -> i32 {
         let mut line = String::new();
         let mut line_nr = 0usize;
+        let mut status = exit::OK;
+        let mut pending = String::new();
         loop {
-            if interactive {
-                let _ = write!(self.out, "{}", self.prompt());
-                let _ = self.out.flush();
-            }
             line.clear();
             match input.read_line(&mut line) {
-                Ok(0) => return 0,
+                Ok(0) => return status,
                 Ok(_) => {}
                 Err(e) => {
                     eprintln!("pbsh: cannot read {source}: {e}");
@@ -129,31 +215,48 @@ impl Session {
                 }
             }
             line_nr += 1;
-            let text = line.trim();
-            if text.is_empty() || text.starts_with('#') {
+            let text = line.trim_end_matches(['\n', '\r']);
+            // `\` at the end of a line continues the command on the next one.
+            if let Some(head) = text.strip_suffix('\\') {
+                pending.push_str(head);
                 continue;
             }
-            match self.run_line(text) {
-                Ok(Flow::Exit) => return 0,
+            pending.push_str(text);
+            let command = std::mem::take(&mut pending);
+            let command = command.trim();
+            if command.is_empty() || command.starts_with('#') {
+                continue;
+            }
+            // A leading `-` ignores that line's failure (as sftp does).
+            let (ignore, command) = match command.strip_prefix('-') {
+                Some(rest) if rest.starts_with(char::is_alphabetic) => (true, rest),
+                _ => (false, command),
+            };
+            match self.run_line(command) {
+                Ok(Flow::Exit) => return status,
                 Ok(Flow::Continue) => {}
                 Err(e) => {
-                    if interactive {
-                        eprintln!("error: {e}");
-                    } else {
-                        eprintln!("pbsh: {source}:{line_nr}: {e}");
-                        return e.exit_status();
+                    let code = e.exit_status();
+                    eprintln!("pbsh: {source}:{line_nr}: {e}");
+                    if !ignore {
+                        if self.errexit {
+                            return code;
+                        }
+                        status = code;
                     }
                 }
             }
         }
     }
 
-    /// Runs an interactive session or a piped script from standard input.
+    /// Runs an interactive session (a terminal) or a piped script from standard input.
     pub fn run_stdin(&mut self) -> i32 {
         let stdin = std::io::stdin();
-        let interactive = stdin.is_terminal();
+        if stdin.is_terminal() && std::io::stdout().is_terminal() {
+            return repl::run(self);
+        }
         let mut lock = stdin.lock();
-        self.run_lines(&mut lock, interactive, "<stdin>")
+        self.run_lines(&mut lock, false, "<stdin>")
     }
 }
 
@@ -168,7 +271,7 @@ impl LineError {
     pub fn exit_status(&self) -> i32 {
         match self {
             LineError::Usage(_) => EXIT_USAGE,
-            LineError::Failed(_) => EXIT_FAILURE,
+            LineError::Failed(e) => exit::classify(e),
         }
     }
 }
@@ -183,8 +286,8 @@ impl std::fmt::Display for LineError {
     }
 }
 
-/// Splits a line into commands at unquoted `;`, then each into words with shell quoting rules.
-pub fn split_line(line: &str) -> Result<Vec<Vec<String>>, String> {
+/// Splits a line at unquoted `;` into the text of each command (quotes kept).
+pub fn split_commands(line: &str) -> Vec<String> {
     let mut commands = Vec::new();
     let mut current = String::new();
     let mut quote: Option<char> = None;
@@ -212,16 +315,36 @@ pub fn split_line(line: &str) -> Result<Vec<Vec<String>>, String> {
             _ => current.push(c),
         }
     }
-    if quote.is_some() {
-        return Err("unterminated quote".to_string());
-    }
     commands.push(current);
     commands
+}
+
+/// Splits a line into commands at unquoted `;`, then each into words with shell quoting rules.
+pub fn split_line(line: &str) -> Result<Vec<Vec<String>>, String> {
+    split_commands(line)
         .iter()
         .map(|c| {
-            shlex::split(c).ok_or_else(|| anyhow!("cannot split {c:?} into words").to_string())
+            shlex::split(c).ok_or_else(|| {
+                if c.matches(['\'', '"']).count() % 2 == 1 {
+                    "unterminated quote".to_string()
+                } else {
+                    anyhow!("cannot split {c:?} into words").to_string()
+                }
+            })
         })
         .collect()
+}
+
+/// `find -name X` is how find(1) spells it; clap wants `--name`.
+fn find_style_options(words: &mut [String]) {
+    if words.first().map(String::as_str) != Some("find") {
+        return;
+    }
+    for w in words.iter_mut().skip(1) {
+        if matches!(w.as_str(), "-name" | "-path" | "-type") {
+            w.insert(0, '-');
+        }
+    }
 }
 
 #[cfg(test)]

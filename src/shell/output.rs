@@ -99,6 +99,21 @@ pub fn write_table<const N: usize>(
     writeln!(out, "{}", line("└", "┴", "┘", "─"))
 }
 
+/// Writes any serialisable value as JSON (compact or pretty; `Text` means compact here).
+pub fn write_json<T: serde::Serialize + ?Sized>(
+    out: &mut dyn Write,
+    value: &T,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    let text = if format == OutputFormat::JsonPretty {
+        serde_json::to_string_pretty(value)?
+    } else {
+        serde_json::to_string(value)?
+    };
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Small shared pieces below every layer: atomic file writes, secret input, standard paths.
 
 pub mod atomic;
+pub mod cancel;
 pub mod failpoint;
 pub mod paths;
 pub mod secrets;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub fn namespace(session: &Session, ns: &Option<String>) -> Result<Namespace> {
     match ns {
         Some(text) => Ok(Namespace::parse(text)?),
-        None => Ok(session.ns.clone()),
+        None => Ok(session.ns()),
     }
 }
 

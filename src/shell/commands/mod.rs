@@ -5,13 +5,20 @@
 pub mod backup;
 pub mod catalog;
 pub mod common;
+pub mod files;
 pub mod key;
+pub mod local;
 pub mod maintenance;
+pub mod nav;
 pub mod ns;
 pub mod prune;
 pub mod restore;
+pub mod search;
+pub mod select;
+pub mod session;
 pub mod snapshot;
 
+use crate::shell::output::OutputFormat;
 use crate::shell::Session;
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
@@ -67,8 +74,79 @@ pub enum Command {
     /// The catalog of a snapshot: `catalog dump SNAPSHOT`
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
-    /// Print the current location
+    /// Print the current location in the tree
     Pwd,
+    /// Change directory in the tree (`..`, `~`, `-`, globs; see `help paths`)
+    Cd { path: Option<String> },
+    /// List a directory of the tree: datastores, namespaces, groups, snapshots, archives, files
+    Ls(nav::LsArgs),
+    /// Show a subtree
+    Tree(nav::TreeArgs),
+    /// Show everything known about a node
+    Stat(nav::StatArgs),
+    /// Find files inside archives by name or path glob; at a group, across every snapshot
+    Find(search::FindArgs),
+    /// Added, removed and changed files between two snapshots (from their catalogs)
+    Diff(search::DiffArgs),
+    /// Print files from archives (or image, blob and catalog archives) to standard output
+    Cat(files::CatArgs),
+    /// Copy files or directories out of archives to a local path, with their metadata
+    Get(files::GetArgs),
+    /// Show a snapshot's notes, or set them with --set
+    Notes {
+        /// The snapshot (default: the current one)
+        snapshot: Option<String>,
+        #[arg(long)]
+        set: Option<String>,
+    },
+    /// Add paths inside archives to the selection
+    Select {
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Remove paths from the selection
+    Deselect {
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Empty the selection
+    ClearSelected,
+    /// List the selection
+    ListSelected {
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: OutputFormat,
+    },
+    /// Restore everything selected into a local directory
+    RestoreSelected(select::RestoreSelectedArgs),
+    /// Without PATH: the command history. With PATH: every version of a file across its group
+    History {
+        path: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: OutputFormat,
+    },
+    /// Open another repository (a local datastore directory) in this session
+    Open {
+        repository: std::path::PathBuf,
+        /// Start in this namespace
+        #[arg(long)]
+        ns: Option<String>,
+    },
+    /// Close the repository and go back to the default local datastore
+    Close,
+    /// Session settings: `set -e off` (keep going after errors), `set keyfile PATH`, `set color off`
+    #[command(allow_hyphen_values = true)]
+    Set { words: Vec<String> },
+    /// Log in to a remote repository (local datastores need none)
+    Login,
+    /// Forget the remote ticket
+    Logout,
+    /// Change the local working directory
+    Lcd { dir: Option<String> },
+    /// Print the local working directory
+    Lpwd,
+    /// List local files (runs ls)
+    #[command(allow_hyphen_values = true)]
+    Lls { args: Vec<String> },
     /// Leave the shell
     #[command(alias = "quit")]
     Exit,
@@ -105,23 +183,51 @@ pub enum Flow {
 
 /// Commands of proxmox-backup-client and the shell that are not built yet, with where they land.
 const PLANNED: &[(&str, &str)] = &[
-    ("ls", "the shell issue"),
-    ("cd", "the shell issue"),
-    ("stat", "the shell issue"),
-    ("find", "the shell issue"),
-    ("cat", "the shell issue"),
-    ("get", "the shell issue"),
     ("task", "the remote repository issue"),
-    ("login", "the remote repository issue"),
-    ("logout", "the remote repository issue"),
     ("mount", "the mount issue"),
     ("umount", "the mount issue"),
     ("bench", "the benchmark issue"),
     ("serve", "the server issue"),
 ];
 
+/// Fails with "cancelled" once Ctrl-C was pressed (long loops call it).
+pub fn check_cancel() -> Result<()> {
+    if crate::util::cancel::requested() {
+        bail!(crate::shell::exit::ShellError::Cancelled);
+    }
+    Ok(())
+}
+
+/// Whether a command only reads, so cached listings stay valid after it.
+fn reads_only(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Pwd
+            | Command::Cd { .. }
+            | Command::Ls(_)
+            | Command::Tree(_)
+            | Command::Stat(_)
+            | Command::Find(_)
+            | Command::Diff(_)
+            | Command::Cat(_)
+            | Command::Get(_)
+            | Command::History { .. }
+            | Command::ListSelected { .. }
+    )
+}
+
 /// Runs one parsed command against the session.
 pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
+    let changes = !reads_only(&command);
+    let result = dispatch(session, command);
+    if changes {
+        session.browser.invalidate();
+        session::leave_vanished_dirs(session);
+    }
+    result
+}
+
+fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
     match command {
         Command::Key(cmd) => key::run(session, cmd).map(|()| Flow::Continue),
         Command::Backup(args) => backup::run(session, args).map(|()| Flow::Continue),
@@ -147,6 +253,49 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
             writeln!(session.out, "{location}")?;
             Ok(Flow::Continue)
         }
+        Command::Cd { path } => nav::cd(session, path).map(|()| Flow::Continue),
+        Command::Ls(args) => nav::ls(session, args).map(|()| Flow::Continue),
+        Command::Tree(args) => nav::tree(session, args).map(|()| Flow::Continue),
+        Command::Stat(args) => nav::stat(session, args).map(|()| Flow::Continue),
+        Command::Find(args) => search::find(session, args).map(|()| Flow::Continue),
+        Command::Diff(args) => search::diff(session, args).map(|()| Flow::Continue),
+        Command::Cat(args) => files::cat(session, args).map(|()| Flow::Continue),
+        Command::Get(args) => files::get(session, args).map(|()| Flow::Continue),
+        Command::Notes { snapshot, set } => {
+            session::notes(session, snapshot, set).map(|()| Flow::Continue)
+        }
+        Command::Select { paths } => select::select(session, &paths).map(|()| Flow::Continue),
+        Command::Deselect { paths } => select::deselect(session, &paths).map(|()| Flow::Continue),
+        Command::ClearSelected => {
+            session.selection.clear();
+            Ok(Flow::Continue)
+        }
+        Command::ListSelected { output_format } => {
+            select::list_selected(session, output_format).map(|()| Flow::Continue)
+        }
+        Command::RestoreSelected(args) => {
+            select::restore_selected(session, args).map(|()| Flow::Continue)
+        }
+        Command::History {
+            path,
+            output_format,
+        } => session::history(session, path, output_format).map(|()| Flow::Continue),
+        Command::Open { repository, ns } => {
+            session::open(session, &repository, ns).map(|()| Flow::Continue)
+        }
+        Command::Close => session::close(session).map(|()| Flow::Continue),
+        Command::Set { words } => session::set(session, &words).map(|()| Flow::Continue),
+        Command::Login | Command::Logout => {
+            writeln!(
+                session.out,
+                "{} is a local datastore: no login needed",
+                session.repo.name()
+            )?;
+            Ok(Flow::Continue)
+        }
+        Command::Lcd { dir } => local::lcd(session, dir).map(|()| Flow::Continue),
+        Command::Lpwd => local::lpwd(session).map(|()| Flow::Continue),
+        Command::Lls { args } => local::lls(session, &args).map(|()| Flow::Continue),
         Command::Catalog(cmd) => catalog::run(session, cmd).map(|()| Flow::Continue),
         Command::Exit => Ok(Flow::Exit),
         Command::Datastore(DatastoreCommand::Create { path, full }) => {
@@ -178,6 +327,29 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
 /// The closest known command name, if one is close enough to be a typo.
 fn suggest(name: &str) -> Option<&'static str> {
     let known = [
+        "cd",
+        "ls",
+        "tree",
+        "stat",
+        "find",
+        "diff",
+        "cat",
+        "get",
+        "notes",
+        "select",
+        "deselect",
+        "clear-selected",
+        "list-selected",
+        "restore-selected",
+        "history",
+        "open",
+        "close",
+        "set",
+        "login",
+        "logout",
+        "lcd",
+        "lpwd",
+        "lls",
         "key",
         "pwd",
         "exit",
@@ -198,28 +370,10 @@ fn suggest(name: &str) -> Option<&'static str> {
     .into_iter()
     .chain(PLANNED.iter().map(|(n, _)| *n));
     known
-        .map(|k| (edit_distance(name, k), k))
+        .map(|k| (nav::edit_distance(name, k), k))
         .filter(|(d, k)| *d <= 2 && *d < k.len())
         .min()
         .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            current.push(
-                (previous[j] + cost)
-                    .min(previous[j + 1] + 1)
-                    .min(current[j] + 1),
-            );
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 use std::io::Write as _;

@@ -24,7 +24,7 @@ pub fn run(session: &mut Session, cmd: NsCommand) -> Result<()> {
         NsCommand::List { parent } => {
             let parent = match parent {
                 Some(p) => Namespace::parse(&p)?,
-                None => session.ns.clone(),
+                None => session.ns(),
             };
             let mut stack = vec![parent];
             while let Some(ns) = stack.pop() {

@@ -1,0 +1,111 @@
+//! The `pbsh` command line: global options, one-shot commands, `-c`, `-f`, scripts and the
+//! interactive shell, all ending in one `Session`.
+
+use crate::repo::local::LocalDatastore;
+use crate::repo::types::Namespace;
+use crate::shell::commands::Command;
+use crate::shell::{exit, Session};
+use clap::{CommandFactory, Parser};
+use std::io::BufReader;
+use std::path::PathBuf;
+
+/// pbsh: a backup shell for Proxmox Backup Server datastores.
+#[derive(Debug, Parser)]
+#[command(name = "pbsh", version, about)]
+pub struct Cli {
+    /// Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)
+    #[arg(long, global = true, env = "PBS_REPOSITORY")]
+    pub repository: Option<PathBuf>,
+    /// Start in this namespace
+    #[arg(
+        long = "start-ns",
+        global = true,
+        env = "PBS_NAMESPACE",
+        value_name = "NS"
+    )]
+    pub start_ns: Option<String>,
+    /// Key file for encrypted snapshots when browsing (default: the default key, if any)
+    #[arg(long = "session-keyfile", global = true, value_name = "PATH")]
+    pub session_keyfile: Option<PathBuf>,
+    /// Run these commands (separated by `;`) and exit
+    #[arg(short = 'c', value_name = "COMMANDS")]
+    pub commands: Option<String>,
+    /// Run the commands in FILE and exit (`#!/usr/bin/env -S pbsh -f` scripts)
+    #[arg(short = 'f', value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The clap definition, for shell completion scripts.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses the process's arguments and runs; returns the exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    run(cli)
+}
+
+pub fn run(cli: Cli) -> i32 {
+    let root = cli
+        .repository
+        .clone()
+        .unwrap_or_else(crate::util::paths::default_datastore);
+    let datastore = match LocalDatastore::open_or_create(&root) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("pbsh: cannot open datastore {}: {e}", root.display());
+            return exit::FAILURE;
+        }
+    };
+    let ns = match cli.start_ns.as_deref().map(Namespace::parse).transpose() {
+        Ok(ns) => ns.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("pbsh: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut session = Session::with_namespace(datastore, ns);
+    session.browser.set_keyfile(cli.session_keyfile.clone());
+    if let Some(command) = cli.command {
+        return match session.run_command(command) {
+            Ok(_) => exit::OK,
+            Err(e) => {
+                eprintln!("pbsh: {e:#}");
+                exit::classify(&e)
+            }
+        };
+    }
+    if let Some(commands) = cli.commands {
+        // `-c 'a; b'`: each `;`-separated command counts as a line for messages.
+        let lines = crate::shell::split_commands(&commands).join("\n");
+        return session.run_lines(&mut lines.as_bytes(), false, "-c");
+    }
+    if let Some(path) = cli.file {
+        return match std::fs::File::open(&path) {
+            Ok(file) => session.run_lines(
+                &mut BufReader::new(file),
+                false,
+                &path.display().to_string(),
+            ),
+            Err(e) => {
+                eprintln!("pbsh: cannot open script {}: {e}", path.display());
+                exit::NOT_FOUND
+            }
+        };
+    }
+    session.run_stdin()
+}

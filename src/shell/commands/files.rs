@@ -1,0 +1,376 @@
+//! Reading out of the tree: `cat` to standard output and `get` to local files and directories.
+//!
+//! Files inside archives are read through the accessor (only their chunks are fetched) into a
+//! temporary file renamed into place, so a cancelled or failed `get` leaves no partial file.
+
+use crate::archive::restore::RestoreOptions;
+use crate::engine::restore::{restore, RestoreTarget};
+use crate::format::manifest::CryptMode;
+use crate::format::pxar::{EntryKind, Metadata};
+use crate::shell::browse::{display_name, is_tree_archive, NodeKind};
+use crate::shell::commands::check_cancel;
+use crate::shell::commands::nav::{expand_all, stat_node};
+use crate::shell::exit::ShellError;
+use crate::shell::progress::ProgressLine;
+use crate::shell::tree::{Level, TreePath};
+use crate::shell::Session;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+const BLOCK: usize = 1 << 20;
+
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    /// Files to print (globs allowed)
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+}
+
+pub fn cat(session: &mut Session, args: CatArgs) -> Result<()> {
+    let targets = expand_all(session, &args.paths)?;
+    for target in targets {
+        let mut out = std::mem::replace(&mut session.out, Box::new(std::io::sink()));
+        let result = write_content(session, &target, &mut out, None);
+        session.out = out;
+        result?;
+    }
+    Ok(())
+}
+
+/// Writes the content of a file node (inside an archive, or a non-directory archive) to `out`.
+fn write_content(
+    session: &Session,
+    path: &TreePath,
+    out: &mut dyn Write,
+    progress: Option<&ProgressLine>,
+) -> Result<u64> {
+    match path.level() {
+        Level::Inside => {
+            let archive = session.browser.open_archive(path)?;
+            let entry = session.browser.lookup_entry(path, true)?;
+            let EntryKind::File { size, .. } = entry.entry.kind else {
+                bail!("{path}: not a regular file");
+            };
+            let mut buf = vec![0u8; BLOCK.min(size as usize).max(1)];
+            let mut offset = 0u64;
+            while offset < size {
+                check_cancel()?;
+                let n = archive
+                    .accessor
+                    .read_file_at(&entry, &mut buf, offset)
+                    .with_context(|| path.to_string())?;
+                if n == 0 {
+                    bail!("{path}: archive ends inside the file");
+                }
+                out.write_all(&buf[..n])
+                    .with_context(|| format!("{path}: write"))?;
+                offset += n as u64;
+                if let Some(p) = progress {
+                    p.add_bytes(n as u64);
+                }
+            }
+            Ok(size)
+        }
+        Level::Archive => {
+            let file = session.browser.archive_file(path)?;
+            if is_tree_archive(&file.filename) {
+                bail!("{path}: is a directory archive (use `get` or `restore` to extract it)");
+            }
+            let snapshot = path
+                .snapshot()
+                .ok_or_else(|| anyhow!("{path}: no snapshot"))?;
+            if file.filename == "index.json.blob" {
+                let manifest = session.browser.manifest(&path.ns, &snapshot)?;
+                let text = serde_json::to_string_pretty(&manifest.0)?;
+                writeln!(out, "{text}")?;
+                return Ok(text.len() as u64 + 1);
+            }
+            let key = if file.crypt_mode == CryptMode::Encrypt {
+                Some(session.browser.key()?)
+            } else {
+                None
+            };
+            let mut counting = CancelWriter {
+                inner: out,
+                progress,
+                written: 0,
+            };
+            restore(
+                session.repo.clone(),
+                &path.ns,
+                &snapshot,
+                &file.filename,
+                RestoreTarget::Writer(&mut counting),
+                key,
+                b"",
+                RestoreOptions::default(),
+            )
+            .with_context(|| path.to_string())?;
+            Ok(counting.written)
+        }
+        _ => bail!("{path}: is a directory"),
+    }
+}
+
+/// Passes bytes through, counting them and stopping at Ctrl-C.
+struct CancelWriter<'a> {
+    inner: &'a mut dyn Write,
+    progress: Option<&'a ProgressLine>,
+    written: u64,
+}
+
+impl Write for CancelWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if crate::util::cancel::requested() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "cancelled",
+            ));
+        }
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        if let Some(p) = self.progress {
+            p.add_bytes(n as u64);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Remote paths (globs allowed), then the local file or directory to write to
+    #[arg(required = true, num_args = 1..)]
+    pub paths: Vec<String>,
+    /// Replace existing local files
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Do not restore owners and extended attributes
+    #[arg(long)]
+    pub no_metadata: bool,
+}
+
+pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
+    let (remotes, local) = match args.paths.split_last() {
+        Some((local, remotes)) if !remotes.is_empty() => (remotes.to_vec(), PathBuf::from(local)),
+        // One argument: get it into the local current directory.
+        _ => (args.paths.clone(), PathBuf::from(".")),
+    };
+    let sources = expand_all(session, &remotes)?;
+    let into_dir = local.is_dir();
+    if sources.len() > 1 && !into_dir {
+        bail!(
+            "{}: not a directory (several sources need a directory to go into)",
+            local.display()
+        );
+    }
+    let progress = ProgressLine::start(session.interactive, "get");
+    let mut total = 0u64;
+    for source in &sources {
+        let node = stat_node(session, source)?;
+        let name = match node.kind {
+            NodeKind::Archive => display_name(&source.name())
+                .trim_end_matches(".pxar")
+                .trim_end_matches(".mpxar")
+                .to_string(),
+            _ => source.name(),
+        };
+        let dest = if into_dir {
+            local.join(&name)
+        } else {
+            local.clone()
+        };
+        if dest.symlink_metadata().is_ok() && !args.overwrite && !node.kind.is_dir() {
+            bail!(
+                "{}: already exists (use --overwrite to replace it)",
+                dest.display()
+            );
+        }
+        total += match node.kind {
+            NodeKind::File | NodeKind::Hardlink if source.level() == Level::Inside => {
+                get_file(session, source, &dest, !args.no_metadata, &progress)?
+            }
+            NodeKind::File => get_stream(session, source, &dest, &progress)?,
+            NodeKind::Archive | NodeKind::Directory => {
+                get_tree(session, source, &dest, &args)?
+            }
+            NodeKind::Symlink | NodeKind::Device | NodeKind::Fifo | NodeKind::Socket => {
+                get_tree(session, source, &dest, &args)?
+            }
+            _ => bail!(
+                "{source}: get works on archives and paths inside them (use `restore` for a whole snapshot)"
+            ),
+        };
+    }
+    progress.finish();
+    if sources.len() > 1 || session.interactive {
+        eprintln!(
+            "got {} item(s), {}",
+            sources.len(),
+            super::common::human_size(total)
+        );
+    }
+    Ok(())
+}
+
+/// A temporary name next to `dest`, removed on drop unless kept.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn temp_beside(dest: &Path) -> Result<TempFile> {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    Ok(TempFile {
+        path: dir.join(format!(".{name}.pbsh-get-{}", std::process::id())),
+        keep: false,
+    })
+}
+
+/// One file from inside an archive, with its mode, times, and (as root) owner and xattrs.
+fn get_file(
+    session: &Session,
+    source: &TreePath,
+    dest: &Path,
+    metadata: bool,
+    progress: &ProgressLine,
+) -> Result<u64> {
+    let entry = session.browser.lookup_entry(source, true)?;
+    let mut temp = temp_beside(dest)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temp.path)
+        .with_context(|| format!("{}: create", temp.path.display()))?;
+    let size = write_content(session, source, &mut file, Some(progress))?;
+    if metadata {
+        apply_metadata(&file, &entry.entry.metadata);
+    }
+    file.sync_all()
+        .with_context(|| format!("{}: sync", dest.display()))?;
+    drop(file);
+    std::fs::rename(&temp.path, dest).with_context(|| format!("{}: rename", dest.display()))?;
+    temp.keep = true;
+    Ok(size)
+}
+
+/// Mode, times, owner (root only) and xattrs of a restored file; failures to set them are
+/// not fatal (a non-root user cannot chown), as with `cp -p`.
+fn apply_metadata(file: &File, m: &Metadata) {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: plain syscalls on an fd we own, with valid pointers.
+    unsafe {
+        if libc::geteuid() == 0 {
+            libc::fchown(fd, m.uid, m.gid);
+        }
+        libc::fchmod(fd, (m.mode & 0o7777) as libc::mode_t);
+        for (name, value) in &m.xattrs {
+            if let Ok(cname) = std::ffi::CString::new(name.clone()) {
+                libc::fsetxattr(fd, cname.as_ptr(), value.as_ptr().cast(), value.len(), 0);
+            }
+        }
+        let times = [
+            libc::timespec {
+                tv_sec: m.mtime_secs as libc::time_t,
+                tv_nsec: m.mtime_nanos as _,
+            },
+            libc::timespec {
+                tv_sec: m.mtime_secs as libc::time_t,
+                tv_nsec: m.mtime_nanos as _,
+            },
+        ];
+        libc::futimens(fd, times.as_ptr());
+    }
+}
+
+/// An image, blob or catalog archive into one local file.
+fn get_stream(
+    session: &Session,
+    source: &TreePath,
+    dest: &Path,
+    progress: &ProgressLine,
+) -> Result<u64> {
+    let mut temp = temp_beside(dest)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&temp.path)
+        .with_context(|| format!("{}: create", temp.path.display()))?;
+    let size = write_content(session, source, &mut file, Some(progress))?;
+    file.sync_all()
+        .with_context(|| format!("{}: sync", dest.display()))?;
+    drop(file);
+    std::fs::rename(&temp.path, dest).with_context(|| format!("{}: rename", dest.display()))?;
+    temp.keep = true;
+    Ok(size)
+}
+
+/// A directory (or a whole pxar archive) through the restore writer, which refuses to write
+/// outside `dest`.
+fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -> Result<u64> {
+    let file = session.browser.archive_file(source)?;
+    let snapshot = source
+        .snapshot()
+        .ok_or_else(|| anyhow!("{source}: no snapshot"))?;
+    let key = if file.crypt_mode == CryptMode::Encrypt {
+        Some(session.browser.key()?)
+    } else {
+        None
+    };
+    let mut options = RestoreOptions {
+        overwrite: args.overwrite,
+        ..RestoreOptions::default()
+    };
+    if args.no_metadata {
+        options.restore_ownership = false;
+        options.restore_xattrs = false;
+    }
+    let sub_path = source.inner_path();
+    let stats = restore(
+        session.repo.clone(),
+        &source.ns,
+        &snapshot,
+        &file.filename,
+        RestoreTarget::Path(dest),
+        key,
+        sub_path.as_bytes(),
+        options,
+    )
+    .map_err(|e| {
+        if crate::util::cancel::requested() {
+            anyhow!(ShellError::Cancelled)
+        } else {
+            anyhow!(e)
+        }
+    })
+    .with_context(|| source.to_string())?;
+    for warning in &stats.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(stats.bytes)
+}

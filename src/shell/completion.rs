@@ -1,0 +1,365 @@
+//! Tab completion for the interactive shell: commands, options, option values, tree paths at
+//! every level (inside archives too) and local paths.
+//!
+//! Tree listings are cached for the session; a listing that takes longer than ~100 ms finishes
+//! in the background and shows up on the next Tab, so the prompt never hangs on a slow backend.
+
+use crate::shell::browse::Browser;
+use crate::shell::commands::ShellLine;
+use crate::shell::tree::TreePath;
+use clap::CommandFactory;
+use reedline::{Completer, Span, Suggestion};
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long a Tab may wait for a listing before it returns what it has.
+const WAIT: Duration = Duration::from_millis(100);
+
+/// Where the session is, shared with the REPL loop (updated after every command).
+#[derive(Clone)]
+pub struct Place {
+    pub browser: Arc<Browser>,
+    pub cwd: TreePath,
+    pub home: TreePath,
+    pub previous: TreePath,
+}
+
+enum Cached {
+    Ready(Vec<(String, bool)>),
+    Pending(Receiver<Vec<(String, bool)>>),
+}
+
+pub struct ShellCompleter {
+    place: Arc<Mutex<Place>>,
+    cache: HashMap<String, Cached>,
+    generation: u64,
+}
+
+/// What kind of thing the word under the cursor is.
+#[derive(Debug, PartialEq, Eq)]
+enum Want {
+    Command,
+    Option,
+    Values(Vec<&'static str>),
+    Local,
+    Tree,
+    Nothing,
+}
+
+impl ShellCompleter {
+    pub fn new(place: Arc<Mutex<Place>>) -> Self {
+        ShellCompleter {
+            place,
+            cache: HashMap::new(),
+            generation: 0,
+        }
+    }
+
+    /// Children of a tree path as (name, is_directory), from the cache or the browser.
+    fn children(&mut self, place: &Place, path: &TreePath) -> Vec<(String, bool)> {
+        let generation = place.browser.generation();
+        if generation != self.generation {
+            self.cache.clear();
+            self.generation = generation;
+        }
+        let key = path.to_string();
+        if let Some(Cached::Ready(list)) = self.cache.get(&key) {
+            return list.clone();
+        }
+        let rx = match self.cache.remove(&key) {
+            Some(Cached::Pending(rx)) => rx,
+            _ => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let browser = place.browser.clone();
+                let path = path.clone();
+                let _ = std::thread::Builder::new()
+                    .name("pbsh-complete".into())
+                    .spawn(move || {
+                        let list = browser
+                            .list(&path)
+                            .map(|nodes| {
+                                nodes
+                                    .into_iter()
+                                    .map(|n| (n.name, n.kind.is_dir()))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let _ = tx.send(list);
+                    });
+                rx
+            }
+        };
+        match rx.recv_timeout(WAIT) {
+            Ok(list) => {
+                self.cache.insert(key, Cached::Ready(list.clone()));
+                list
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                self.cache.insert(key, Cached::Pending(rx));
+                Vec::new()
+            }
+            Err(RecvTimeoutError::Disconnected) => Vec::new(),
+        }
+    }
+
+    fn tree_suggestions(&mut self, word: &str, span: Span) -> Vec<Suggestion> {
+        let Ok(place) = self.place.lock().map(|p| p.clone()) else {
+            return Vec::new();
+        };
+        let (dir_part, prefix) = match word.rfind('/') {
+            Some(i) => (&word[..=i], &word[i + 1..]),
+            None => ("", word),
+        };
+        let dir_text = if dir_part.is_empty() { "." } else { dir_part };
+        let Ok(dir) = TreePath::resolve(&place.cwd, dir_text, &place.home, &place.previous) else {
+            return Vec::new();
+        };
+        self.children(&place, &dir)
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .map(|(name, is_dir)| Suggestion {
+                value: format!(
+                    "{dir_part}{}{}",
+                    quote(&name),
+                    if is_dir { "/" } else { "" }
+                ),
+                display_override: Some(format!("{name}{}", if is_dir { "/" } else { "" })),
+                span,
+                append_whitespace: !is_dir,
+                ..Suggestion::default()
+            })
+            .collect()
+    }
+}
+
+/// Escapes characters the line splitter would otherwise take apart.
+fn quote(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_whitespace() || matches!(c, '\\' | '\'' | '"' | ';') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn local_suggestions(word: &str, span: Span) -> Vec<Suggestion> {
+    // `NAME.pxar:DIR` backup specs complete the part after the colon.
+    let (spec, path_word) = match word.split_once(':') {
+        Some((head, tail)) if head.contains('.') => (format!("{head}:"), tail),
+        _ => (String::new(), word),
+    };
+    let (dir_part, prefix) = match path_word.rfind('/') {
+        Some(i) => (&path_word[..=i], &path_word[i + 1..]),
+        None => ("", path_word),
+    };
+    let dir = if dir_part.is_empty() {
+        std::path::PathBuf::from(".")
+    } else if let Some(rest) = dir_part.strip_prefix("~/") {
+        dirs::home_dir().unwrap_or_default().join(rest)
+    } else {
+        std::path::PathBuf::from(dir_part)
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Suggestion> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            Some(Suggestion {
+                value: format!(
+                    "{spec}{dir_part}{}{}",
+                    quote(&name),
+                    if is_dir { "/" } else { "" }
+                ),
+                display_override: Some(format!("{name}{}", if is_dir { "/" } else { "" })),
+                span,
+                append_whitespace: !is_dir,
+                ..Suggestion::default()
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.value.cmp(&b.value));
+    out
+}
+
+/// Command names with their one-line help.
+fn command_names() -> Vec<(String, String)> {
+    let cmd = ShellLine::command();
+    let mut out: Vec<(String, String)> = cmd
+        .get_subcommands()
+        .filter(|c| c.get_name() != "other")
+        .flat_map(|c| {
+            let about = c.get_about().map(|a| a.to_string()).unwrap_or_default();
+            std::iter::once((c.get_name().to_string(), about.clone())).chain(
+                c.get_all_aliases()
+                    .map(move |a| (a.to_string(), about.clone())),
+            )
+        })
+        .collect();
+    out.push(("help".into(), "Show help for a command or topic".into()));
+    out.sort();
+    out
+}
+
+/// Long options (and their help) of the command named by `words`.
+fn options_of(words: &[&str]) -> Vec<(String, String)> {
+    let root = ShellLine::command();
+    let mut cmd = &root;
+    for w in words {
+        match cmd.find_subcommand(w) {
+            Some(sub) => cmd = sub,
+            None => break,
+        }
+    }
+    cmd.get_arguments()
+        .filter_map(|a| {
+            let about = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            a.get_long().map(|l| (format!("--{l}"), about))
+        })
+        .chain(std::iter::once((
+            "--help".to_string(),
+            "Show help".to_string(),
+        )))
+        .collect()
+}
+
+/// Decides what the last word is, from the words before it.
+fn classify(before: &[&str], word: &str) -> Want {
+    if before.is_empty() {
+        return Want::Command;
+    }
+    if word.starts_with('-') {
+        return Want::Option;
+    }
+    match before.last().copied() {
+        Some("--output-format") => return Want::Values(vec!["text", "json", "json-pretty"]),
+        Some("--backup-type") => return Want::Values(vec!["host", "vm", "ct"]),
+        Some("--crypt-mode") => return Want::Values(vec!["none", "encrypt", "sign-only"]),
+        Some("--change-detection-mode") => return Want::Values(vec!["legacy", "data", "metadata"]),
+        Some("--kdf") => return Want::Values(vec!["scrypt", "pbkdf2", "none"]),
+        Some("--keyfile" | "--master-pubkey-file" | "--repository" | "--exclude-from") => {
+            return Want::Local
+        }
+        _ => {}
+    }
+    let positional = before
+        .iter()
+        .skip(1)
+        .filter(|w| !w.starts_with('-'))
+        .count();
+    match before[0] {
+        "help" => Want::Command,
+        "lcd" | "lls" | "open" | "restore-selected" | "key" => Want::Local,
+        "backup" => Want::Local,
+        "restore" if positional >= 2 => Want::Local,
+        "get"
+            if positional >= 1 && word.starts_with(['.', '/', '~']) && !word.starts_with("..") =>
+        {
+            Want::Local
+        }
+        "set" => match before.get(1).copied() {
+            None => Want::Values(vec!["-e", "errexit", "color", "keyfile"]),
+            Some("keyfile") => Want::Local,
+            Some(_) => Want::Values(vec!["on", "off"]),
+        },
+        "exit" | "quit" | "pwd" | "lpwd" | "close" | "clear-selected" | "login" | "logout" => {
+            Want::Nothing
+        }
+        _ => Want::Tree,
+    }
+}
+
+impl Completer for ShellCompleter {
+    fn complete(&mut self, line: &str, pos: usize) -> Vec<Suggestion> {
+        let line = line.get(..pos).unwrap_or(line);
+        // The current command is what follows the last `;`.
+        let start_of_command = line.rfind(';').map(|i| i + 1).unwrap_or(0);
+        let command = &line[start_of_command..];
+        if command.trim_start().starts_with('!') {
+            return Vec::new();
+        }
+        let word_start = command
+            .rfind(char::is_whitespace)
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let word = &command[word_start..];
+        let before: Vec<&str> = command[..word_start].split_whitespace().collect();
+        let span = Span::new(start_of_command + word_start, pos);
+        let simple = |items: Vec<(String, String)>| -> Vec<Suggestion> {
+            items
+                .into_iter()
+                .filter(|(v, _)| v.starts_with(word))
+                .map(|(value, description)| Suggestion {
+                    value,
+                    description: (!description.is_empty()).then_some(description),
+                    span,
+                    append_whitespace: true,
+                    ..Suggestion::default()
+                })
+                .collect()
+        };
+        match classify(&before, word) {
+            Want::Command => simple(command_names()),
+            Want::Option => simple(options_of(&before)),
+            Want::Values(values) => simple(
+                values
+                    .into_iter()
+                    .map(|v| (v.to_string(), String::new()))
+                    .collect(),
+            ),
+            Want::Local => local_suggestions(word, span),
+            Want::Tree => {
+                let found = self.tree_suggestions(word, span);
+                if found.is_empty() && before.first() == Some(&"get") {
+                    local_suggestions(word, span)
+                } else {
+                    found
+                }
+            }
+            Want::Nothing => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_classified_by_position_and_command() {
+        assert_eq!(classify(&[], "l"), Want::Command);
+        assert_eq!(classify(&["ls"], "-"), Want::Option);
+        assert_eq!(classify(&["ls"], "ho"), Want::Tree);
+        assert_eq!(classify(&["lcd"], "/tm"), Want::Local);
+        assert_eq!(
+            classify(&["restore", "host/a", "root.pxar"], "/tmp"),
+            Want::Local
+        );
+        assert_eq!(
+            classify(&["ls", "--output-format"], "j"),
+            Want::Values(vec!["text", "json", "json-pretty"])
+        );
+    }
+
+    #[test]
+    fn command_names_include_tree_commands() {
+        let names: Vec<String> = command_names().into_iter().map(|(n, _)| n).collect();
+        for c in ["cd", "ls", "get", "restore-selected", "help", "quit"] {
+            assert!(names.contains(&c.to_string()), "{c} missing");
+        }
+    }
+
+    #[test]
+    fn names_with_spaces_are_escaped() {
+        assert_eq!(quote("a b;c"), "a\\ b\\;c");
+    }
+}

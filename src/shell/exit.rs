@@ -1,0 +1,91 @@
+//! Exit statuses scripts can branch on, and how a failed command's error maps to one.
+//!
+//! The same classes apply to one-shot use, `-c`, `-f` and piped scripts (`help exit-codes`).
+
+use crate::engine::backup::EngineError;
+use crate::format::error::FormatError;
+use crate::repo::RepoError;
+use thiserror::Error;
+
+pub const OK: i32 = 0;
+/// Any other failure.
+pub const FAILURE: i32 = 1;
+/// The command line does not parse (unknown command, bad option).
+pub const USAGE: i32 = 2;
+/// A path, snapshot, archive or file that does not exist, or a pattern that matched nothing.
+pub const NOT_FOUND: i32 = 3;
+/// Wrong passphrase, wrong key, refused credentials.
+pub const AUTH: i32 = 4;
+/// The datastore or group is locked by another operation.
+pub const LOCKED: i32 = 5;
+/// The command did part of its work (some files could not be read or written).
+pub const PARTIAL: i32 = 6;
+/// Cancelled with Ctrl-C (128 + SIGINT).
+pub const INTERRUPTED: i32 = 130;
+
+/// The text of `help exit-codes`.
+pub const HELP: &str = "\
+Exit statuses (the same in one-shot use, -c, -f and piped scripts):
+  0    success
+  1    failure not covered below
+  2    usage: unknown command or option, bad arguments
+  3    not found: path, snapshot, archive or file missing; a pattern that matched nothing
+  4    authentication: wrong passphrase, wrong key, refused login
+  5    locked: the datastore or group is busy with another operation
+  6    partial: some entries could not be processed
+  130  interrupted by Ctrl-C
+";
+
+/// Errors the shell's own commands raise with a class attached.
+#[derive(Debug, Error)]
+pub enum ShellError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Partial(String),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// The exit status for a failed command.
+pub fn classify(error: &anyhow::Error) -> i32 {
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<ShellError>() {
+            return match e {
+                ShellError::NotFound(_) => NOT_FOUND,
+                ShellError::Partial(_) => PARTIAL,
+                ShellError::Cancelled => INTERRUPTED,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<RepoError>() {
+            match e {
+                RepoError::NotFound(_) => return NOT_FOUND,
+                RepoError::Locked(_) => return LOCKED,
+                _ => {}
+            }
+        }
+        if let Some(EngineError::Cancelled) = cause.downcast_ref::<EngineError>() {
+            return INTERRUPTED;
+        }
+        if let Some(FormatError::WrongKeyOrCorrupt | FormatError::MissingKey) =
+            cause.downcast_ref::<FormatError>()
+        {
+            return AUTH;
+        }
+        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+            match e.kind() {
+                std::io::ErrorKind::NotFound => return NOT_FOUND,
+                std::io::ErrorKind::Interrupted => return INTERRUPTED,
+                _ => {}
+            }
+        }
+        let text = cause.to_string();
+        if text.contains("wrong passphrase") || text.contains("wrong key") {
+            return AUTH;
+        }
+    }
+    if crate::util::cancel::requested() {
+        return INTERRUPTED;
+    }
+    FAILURE
+}
