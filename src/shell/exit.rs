@@ -40,6 +40,8 @@ Exit statuses (the same in one-shot use, -c, -f and piped scripts):
 #[derive(Debug, Error)]
 pub enum ShellError {
     #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Partial(String),
@@ -52,6 +54,7 @@ pub fn classify(error: &anyhow::Error) -> i32 {
     for cause in error.chain() {
         if let Some(e) = cause.downcast_ref::<ShellError>() {
             return match e {
+                ShellError::Usage(_) => USAGE,
                 ShellError::NotFound(_) => NOT_FOUND,
                 ShellError::Partial(_) => PARTIAL,
                 ShellError::Cancelled => INTERRUPTED,

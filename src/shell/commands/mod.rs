@@ -316,8 +316,12 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
                     bail!("{name}: not yet available (it lands with {milestone})")
                 }
                 None => match suggest(name) {
-                    Some(s) => bail!("unknown command `{name}` (did you mean `{s}`?)"),
-                    None => bail!("unknown command `{name}` (try `help`)"),
+                    Some(s) => bail!(crate::shell::exit::ShellError::Usage(format!(
+                        "unknown command `{name}` (did you mean `{s}`?)"
+                    ))),
+                    None => bail!(crate::shell::exit::ShellError::Usage(format!(
+                        "unknown command `{name}` (try `help`)"
+                    ))),
                 },
             }
         }
@@ -370,10 +374,17 @@ fn suggest(name: &str) -> Option<&'static str> {
     .into_iter()
     .chain(PLANNED.iter().map(|(n, _)| *n));
     known
-        .map(|k| (nav::edit_distance(name, k), k))
-        .filter(|(d, k)| *d <= 2 && *d < k.len())
+        .map(|k| {
+            let common = name
+                .chars()
+                .zip(k.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            (nav::edit_distance(name, k), std::cmp::Reverse(common), k)
+        })
+        .filter(|(d, _, k)| *d <= 2 && *d < k.len())
         .min()
-        .map(|(_, k)| k)
+        .map(|(_, _, k)| k)
 }
 
 use std::io::Write as _;

@@ -1,0 +1,373 @@
+//! The shell's virtual tree driven through the real binary in script mode: navigation, listings
+//! (text and JSON), find/diff/history across snapshots, cat/get, the selection basket, and the
+//! script rules (stop at the failing line, exit classes, `set -e off`).
+
+mod common;
+
+use common::{pbsh, stderr, stdout};
+use std::path::PathBuf;
+use std::process::Output;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    store: PathBuf,
+    src: PathBuf,
+}
+
+impl Fixture {
+    fn run(&self, args: &[&str]) -> Output {
+        let store = self.store.to_str().unwrap();
+        let mut all = vec!["--repository", store];
+        all.extend_from_slice(args);
+        pbsh(&self.root, &self.root, &all, &[])
+    }
+
+    fn script(&self, commands: &str) -> Output {
+        self.run(&["-c", commands])
+    }
+
+    fn ok(&self, commands: &str) -> String {
+        let out = self.script(commands);
+        assert!(
+            out.status.success(),
+            "`{commands}` failed: {}",
+            stderr(&out)
+        );
+        stdout(&out)
+    }
+}
+
+/// A store with two snapshots of `host/web1` (a file changed, one added, one removed between
+/// them), one of `vm/100` in namespace `prod`, and a namespace named like a type.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let store = root.join("store");
+    let src = root.join("src");
+    std::fs::create_dir_all(src.join("etc/conf.d")).unwrap();
+    std::fs::create_dir_all(src.join("docs")).unwrap();
+    std::fs::write(src.join("etc/hosts"), "127.0.0.1 localhost\n").unwrap();
+    std::fs::write(src.join("etc/conf.d/app.conf"), "a=1\n").unwrap();
+    std::fs::write(src.join("docs/old.txt"), "old\n").unwrap();
+    std::fs::write(src.join("docs/readme.txt"), "read me\n").unwrap();
+    std::os::unix::fs::symlink("etc/hosts", src.join("hosts-link")).unwrap();
+    let f = Fixture {
+        _dir: dir,
+        root,
+        store,
+        src,
+    };
+    let spec = format!("root.pxar:{}", f.src.display());
+    let backup = |extra: &[&str]| {
+        let mut args = vec!["backup", &spec, "--backup-id", "web1"];
+        args.extend_from_slice(extra);
+        let out = f.run(&args);
+        assert!(out.status.success(), "backup: {}", stderr(&out));
+    };
+    backup(&["--backup-time", "1764000000"]);
+    std::fs::write(f.src.join("etc/hosts"), "127.0.0.1 localhost web1\n").unwrap();
+    std::fs::remove_file(f.src.join("docs/old.txt")).unwrap();
+    std::fs::write(f.src.join("docs/new.txt"), "new\n").unwrap();
+    // A different mtime even on fast machines.
+    let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(f.src.join("etc/hosts"))
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+    backup(&["--backup-time", "1764003600"]);
+    f.ok("ns create prod; ns create host");
+    let out = f.run(&[
+        "backup",
+        &spec,
+        "--backup-type",
+        "vm",
+        "--backup-id",
+        "100",
+        "--ns",
+        "prod",
+    ]);
+    assert!(out.status.success(), "vm backup: {}", stderr(&out));
+    f
+}
+
+const S1: &str = "2025-11-24T16:00:00Z";
+const S2: &str = "2025-11-24T17:00:00Z";
+
+#[test]
+fn navigation_listing_and_paths() {
+    let f = fixture();
+    // The session starts inside the datastore: groups and namespaces at once.
+    let top = f.ok("pwd; ls");
+    assert!(top.starts_with("/store\n"), "{top}");
+    for want in ["host/web1/", "prod/", "ns:host/"] {
+        assert!(top.contains(want), "{want} missing in {top}");
+    }
+    assert_eq!(f.ok("ls /"), "store/\n");
+    assert_eq!(f.ok("cd host; ls"), "web1/\n");
+    assert_eq!(f.ok("cd host/web1; ls"), format!("{S1}/\n{S2}/\n"));
+    assert_eq!(f.ok("cd prod/vm; ls"), "100/\n");
+    // A namespace named like a type is written ns:host and is empty.
+    assert_eq!(f.ok("cd ns:host; pwd; ls"), "/store/ns:host\n");
+    // Archives of a snapshot and the tree inside one.
+    let archives = f.ok(&format!("cd host/web1/{S2}; ls"));
+    assert_eq!(archives, "catalog.pcat1\nindex.json\nroot.pxar/\n");
+    let inside = f.ok(&format!("cd host/web1/{S2}/root.pxar; ls; cd etc; pwd"));
+    assert_eq!(
+        inside,
+        format!("docs/\netc/\nhosts-link\n/store/host/web1/{S2}/root.pxar/etc\n")
+    );
+    // .., ~ and - move as documented.
+    let moves = f.ok(&format!(
+        "cd host/web1/{S1}/root.pxar/etc/conf.d; cd ../..; pwd; cd ~; pwd; cd -; pwd"
+    ));
+    assert_eq!(
+        moves,
+        format!("/store/host/web1/{S1}/root.pxar\n/store\n/store/host/web1/{S1}/root.pxar\n")
+    );
+    // Globs expand at any level.
+    let globbed = f.ok("ls -d host/web1/*/root.pxar");
+    assert_eq!(globbed.lines().count(), 2, "{globbed}");
+    // `ls -l` shows types, sizes and times; symlinks point at their target.
+    let long = f.ok(&format!("cd host/web1/{S1}/root.pxar; ls -l"));
+    assert!(long.contains("lrwxrwxrwx"), "{long}");
+    assert!(long.contains("hosts-link -> etc/hosts"), "{long}");
+    assert!(long
+        .lines()
+        .any(|l| l.starts_with("drwx") && l.ends_with("etc/")));
+}
+
+#[test]
+fn listings_as_json() {
+    let f = fixture();
+    let out = f.ok(&format!(
+        "ls --output-format json host/web1; ls -l --output-format json host/web1/{S1}/root.pxar/etc"
+    ));
+    let mut lines = out.lines();
+    let snaps: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let snaps = snaps.as_array().unwrap();
+    assert_eq!(snaps.len(), 2);
+    assert_eq!(snaps[0]["name"], S1);
+    assert_eq!(snaps[0]["kind"], "snapshot");
+    assert_eq!(snaps[0]["protected"], false);
+    assert_eq!(snaps[0]["crypt-mode"], "none");
+    assert!(snaps[0]["size"].as_u64().unwrap() > 0);
+    let files: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let hosts = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "hosts")
+        .expect("hosts listed");
+    assert_eq!(hosts["kind"], "file");
+    assert_eq!(hosts["size"], 20);
+    let meta = std::fs::symlink_metadata(f.src.join("etc/conf.d")).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    let dir = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "conf.d")
+        .unwrap();
+    assert_eq!(dir["mode"].as_u64().unwrap() as u32, meta.mode());
+    let stat = f.ok(&format!(
+        "stat --output-format json-pretty host/web1/{S1}/root.pxar/etc/hosts"
+    ));
+    let stat: serde_json::Value = serde_json::from_str(&stat).unwrap();
+    assert_eq!(stat["size"], 20);
+    assert_eq!(
+        stat["name"],
+        format!("/store/host/web1/{S1}/root.pxar/etc/hosts")
+    );
+}
+
+#[test]
+fn cat_get_and_metadata() {
+    let f = fixture();
+    assert_eq!(
+        f.ok(&format!("cat host/web1/{S1}/root.pxar/etc/hosts")),
+        "127.0.0.1 localhost\n"
+    );
+    // get of a file keeps mode and mtime; of a directory, the whole subtree.
+    let out_dir = f.root.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    f.ok(&format!(
+        "cd host/web1/{S2}/root.pxar; get etc/hosts docs {}",
+        out_dir.display()
+    ));
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("hosts")).unwrap(),
+        "127.0.0.1 localhost web1\n"
+    );
+    let got = std::fs::metadata(out_dir.join("hosts")).unwrap();
+    let src = std::fs::metadata(f.src.join("etc/hosts")).unwrap();
+    assert_eq!(got.modified().unwrap(), src.modified().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("docs/new.txt")).unwrap(),
+        "new\n"
+    );
+    // get refuses to replace a file unless told, and leaves no temporary files.
+    let again = f.script(&format!(
+        "get host/web1/{S2}/root.pxar/etc/hosts {}",
+        out_dir.display()
+    ));
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    let names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("pbsh-get")), "{names:?}");
+    // The manifest reads as JSON.
+    let manifest = f.ok(&format!("cat host/web1/{S1}/index.json"));
+    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(m["backup-id"], "web1");
+}
+
+#[test]
+fn find_diff_and_history_across_snapshots() {
+    let f = fixture();
+    let found = f.ok(&format!("cd host/web1/{S2}; find -name '*.txt'"));
+    assert_eq!(
+        found,
+        format!(
+            "/store/host/web1/{S2}/root.pxar/docs/new.txt\n/store/host/web1/{S2}/root.pxar/docs/readme.txt\n"
+        )
+    );
+    // PBS's `find PATTERN` form, relative to the current directory.
+    let pattern = f.ok(&format!("cd host/web1/{S1}/root.pxar; find 'etc/**'"));
+    assert!(pattern.contains("etc/conf.d/app.conf"), "{pattern}");
+    // At a group: when did files appear, change or vanish?
+    let versions = f.ok("cd host/web1; find --name '*.txt'");
+    let rows: Vec<&str> = versions.lines().collect();
+    assert!(rows
+        .iter()
+        .any(|r| r.starts_with(S1) && r.contains("added") && r.ends_with("docs/old.txt")));
+    assert!(rows
+        .iter()
+        .any(|r| r.starts_with(S2) && r.contains("added") && r.ends_with("docs/new.txt")));
+    assert!(rows
+        .iter()
+        .any(|r| r.starts_with(S2) && r.contains("removed") && r.ends_with("docs/old.txt")));
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.starts_with(S2) && r.ends_with("readme.txt")),
+        "{versions}"
+    );
+    // diff from the catalogs.
+    let diff = f.ok(&format!("cd host/web1; diff {S1} {S2}"));
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('+') && l.ends_with("root.pxar/docs/new.txt")),
+        "{diff}"
+    );
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('-') && l.ends_with("root.pxar/docs/old.txt")),
+        "{diff}"
+    );
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('M') && l.ends_with("root.pxar/etc/hosts")),
+        "{diff}"
+    );
+    assert!(!diff.contains("readme"), "{diff}");
+    let json = f.ok(&format!(
+        "cd host/web1; diff {S1} {S2} root.pxar/etc --output-format json"
+    ));
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(rows[0]["status"], "changed");
+    assert_eq!(rows[0]["path"], "etc/hosts");
+    // history PATH: every version of one file.
+    let history = f.ok(&format!("cd host/web1/{S2}/root.pxar; history etc/hosts"));
+    let lines: Vec<&str> = history.lines().collect();
+    assert_eq!(lines.len(), 2, "{history}");
+    assert!(lines[0].starts_with(S1) && lines[0].contains("added"));
+    assert!(lines[1].starts_with(S2) && lines[1].contains("changed"));
+}
+
+#[test]
+fn selection_spans_folders_and_restores() {
+    let f = fixture();
+    let target = f.root.join("sel");
+    let listed = f.ok(&format!(
+        "cd host/web1/{S1}/root.pxar; select etc/hosts; select docs; list-selected; restore-selected {}",
+        target.display()
+    ));
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert_eq!(
+        std::fs::read_to_string(target.join("etc/hosts")).unwrap(),
+        "127.0.0.1 localhost\n"
+    );
+    assert!(target.join("docs/old.txt").exists());
+    assert!(
+        !target.join("etc/conf.d").exists(),
+        "only the selection is restored"
+    );
+}
+
+fn assert_script_failure(out: &Output, line: &str, status: i32, text: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(status), "{err}");
+    assert!(err.contains(line), "expected {line} in {err}");
+    assert!(err.contains(text), "expected {text} in {err}");
+    assert_eq!(err.lines().count(), 1, "one-line error: {err}");
+}
+
+#[test]
+fn scripts_stop_at_the_failing_line_with_a_class() {
+    let f = fixture();
+    let script = f.root.join("s.pbsh");
+    std::fs::write(
+        &script,
+        "#!/usr/bin/env -S pbsh -f\n# comment\ncd host\nls\ncd web2\npwd\n",
+    )
+    .unwrap();
+    let out = f.run(&["-f", script.to_str().unwrap()]);
+    assert_script_failure(&out, "s.pbsh:5:", 3, "did you mean `web1`?");
+    assert_eq!(stdout(&out), "web1/\n", "pwd after the error must not run");
+    // The same through standard input.
+    let piped = std::process::Command::new(env!("CARGO_BIN_EXE_pbsh"))
+        .args(["--repository", f.store.to_str().unwrap()])
+        .env("HOME", &f.root)
+        .env("XDG_DATA_HOME", f.root.join("data"))
+        .stdin(std::fs::File::open(&script).unwrap())
+        .output()
+        .unwrap();
+    assert_script_failure(&piped, "<stdin>:5:", 3, "no such file or directory");
+    // `-c`: each command counts as a line; a typo'd command suggests the right one.
+    let typo = f.script("pwd; lss");
+    assert_script_failure(&typo, "-c:2:", 2, "did you mean `ls`?");
+    // A glob that matches nothing is an error, not silence.
+    let none = f.script("ls host/*/nothing*");
+    assert_script_failure(&none, "-c:1:", 3, "no match");
+    // set -e off keeps going, but the status remembers the failure.
+    let cont = f.script("set -e off; cd nowhere; pwd");
+    assert_eq!(cont.status.code(), Some(3));
+    assert_eq!(stdout(&cont), "/store\n");
+    // One-shot use has the same classes.
+    let one = f.run(&["ls", "/store/host/web9"]);
+    assert_eq!(one.status.code(), Some(3), "{}", stderr(&one));
+    let usage = f.run(&["ls", "--bogus"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert_eq!(f.run(&["ls", "/store/host"]).status.code(), Some(0));
+}
+
+#[test]
+fn forget_from_inside_moves_up() {
+    let f = fixture();
+    let out = f.ok(&format!(
+        "cd host/web1/{S1}/root.pxar/etc; forget host/web1/{S1}; pwd; ls"
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.contains(&"/store/host/web1"), "{out}");
+    assert!(lines.contains(&format!("{S2}/").as_str()), "{out}");
+}
