@@ -1,5 +1,6 @@
 //! Fault injection for crash tests: `failpoint("name")` can kill the process or fail with EIO at
-//! the Nth time it is reached, as set in `PBSH_FAILPOINTS=name=kill@N,other=eio@M`.
+//! the Nth time it is reached, as set in `PBSH_FAILPOINTS=name=kill@N,other=eio@M`; `sleep@MS`
+//! slows every pass by MS milliseconds (to make a long operation interruptible in tests).
 //!
 //! Compiled to nothing unless the `failpoints` feature is on; never active in normal builds.
 
@@ -15,6 +16,7 @@ mod active {
     pub enum Action {
         Kill,
         Eio,
+        Sleep,
     }
 
     pub struct Point {
@@ -36,6 +38,7 @@ mod active {
                     let action = match action {
                         "kill" => Action::Kill,
                         "eio" => Action::Eio,
+                        "sleep" => Action::Sleep,
                         _ => continue,
                     };
                     let at = at.parse().unwrap_or(1);
@@ -54,6 +57,10 @@ mod active {
     pub fn check(name: &str) -> Option<Action> {
         let point = *table().lock().ok()?.get(name)?;
         let n = point.hits.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Action::Sleep = point.action {
+            std::thread::sleep(std::time::Duration::from_millis(point.at));
+            return None;
+        }
         (n == point.at).then_some(point.action)
     }
 }
@@ -70,6 +77,7 @@ pub fn failpoint(name: &str) -> io::Result<()> {
             }
         }
         Some(active::Action::Eio) => return Err(io::Error::from_raw_os_error(libc::EIO)),
+        Some(active::Action::Sleep) => {}
         None => {}
     }
     let _ = name;

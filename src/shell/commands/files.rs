@@ -59,6 +59,7 @@ fn write_content(
             let mut offset = 0u64;
             while offset < size {
                 check_cancel()?;
+                crate::util::failpoint::failpoint("get.block")?;
                 let n = archive
                     .accessor
                     .read_file_at(&entry, &mut buf, offset)

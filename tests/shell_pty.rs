@@ -1,0 +1,290 @@
+//! The interactive shell through a real pseudo-terminal: the prompt, Tab completion at every
+//! level of the tree, Ctrl-C at the prompt and during a long `get`, Ctrl-D to leave.
+
+mod common;
+
+use common::{pbsh, stderr};
+use rexpect::process::PtyProcess;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const SNAP: &str = "2025-11-24T16:00:00Z";
+
+fn make_store(root: &Path) -> PathBuf {
+    let store = root.join("store");
+    let src = root.join("src");
+    std::fs::create_dir_all(src.join("etc")).unwrap();
+    std::fs::write(src.join("etc/alpha.conf"), "a\n").unwrap();
+    std::fs::write(src.join("etc/beta.conf"), "b\n").unwrap();
+    // Big enough that `get` takes a while with the per-block test delay.
+    let mut state = 7u64;
+    std::fs::write(
+        src.join("big.bin"),
+        common::pseudo_random(24 << 20, &mut state),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--repository", store.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let out = pbsh(root, root, &all, &[]);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    let spec = format!("root.pxar:{}", src.display());
+    run(&[
+        "backup",
+        &spec,
+        "--backup-id",
+        "web1",
+        "--backup-time",
+        "1764000000",
+    ]);
+    run(&["ns", "create", "prod"]);
+    run(&[
+        "backup",
+        &spec,
+        "--backup-type",
+        "vm",
+        "--backup-id",
+        "100",
+        "--ns",
+        "prod",
+    ]);
+    store
+}
+
+/// A pseudo-terminal running pbsh that answers the line editor's cursor-position queries, as
+/// a real terminal does, and collects what it prints (escape sequences removed).
+struct Term {
+    process: PtyProcess,
+    writer: std::fs::File,
+    screen: Arc<Mutex<String>>,
+    /// How much of `screen` earlier expectations consumed.
+    seen: usize,
+}
+
+impl Term {
+    fn send(&mut self, text: &str) {
+        self.writer.write_all(text.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn send_line(&mut self, text: &str) {
+        self.send(&format!("{text}\r"));
+    }
+
+    fn control(&mut self, c: char) {
+        let byte = (c as u8) & 0x1f;
+        self.writer.write_all(&[byte]).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits until `needle` appears after what earlier calls consumed.
+    fn expect(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            {
+                let screen = self.screen.lock().unwrap();
+                if let Some(i) = screen[self.seen..].find(needle) {
+                    self.seen += i + needle.len();
+                    return;
+                }
+                if Instant::now() > deadline {
+                    panic!(
+                        "timed out waiting for {needle:?}; terminal shows:\n{}",
+                        &screen[self.seen..]
+                    );
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn expect_exit(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.process.status() == Some(rexpect::process::WaitStatus::StillAlive) {
+            assert!(Instant::now() < deadline, "pbsh did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Removes escape sequences (CSI and OSC) from terminal output.
+fn strip_escapes(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            if c != '\r' {
+                out.push(c);
+            }
+            continue;
+        }
+        match chars.next() {
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\x07' || (c == '\x1b' && chars.peek() == Some(&'\\')) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn shell(root: &Path, store: &Path, envs: &[(&str, &str)]) -> Term {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
+    cmd.args(["--repository", store.to_str().unwrap()])
+        .current_dir(root)
+        .env("HOME", root)
+        .env("XDG_DATA_HOME", root.join("data"))
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm")
+        .env_remove("PBS_REPOSITORY");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let process = PtyProcess::new(cmd).expect("spawn pbsh on a pty");
+    let reader = process.get_file_handle().unwrap();
+    let writer = process.get_file_handle().unwrap();
+    // A terminal of 120 x 40.
+    let size = libc::winsize {
+        ws_row: 40,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ on the pty master we hold, with a valid winsize.
+    unsafe {
+        libc::ioctl(
+            std::os::fd::AsRawFd::as_raw_fd(&writer),
+            libc::TIOCSWINSZ,
+            &size,
+        );
+    }
+    let screen = Arc::new(Mutex::new(String::new()));
+    let (mut answer, shared) = (writer.try_clone().unwrap(), screen.clone());
+    std::thread::spawn(move || {
+        let mut reader = reader;
+        let mut buf = [0u8; 8192];
+        let mut pending = String::new();
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            pending.push_str(&String::from_utf8_lossy(&buf[..n]));
+            // Answer each "where is the cursor?" query.
+            while let Some(i) = pending.find("\x1b[6n") {
+                let _ = answer.write_all(b"\x1b[1;1R");
+                let _ = answer.flush();
+                pending.replace_range(i..i + 4, "");
+            }
+            // Keep an unfinished escape sequence for the next read.
+            let cut = match pending.rfind('\x1b') {
+                Some(i) if pending.len() - i < 16 => i,
+                _ => pending.len(),
+            };
+            let done: String = pending.drain(..cut).collect();
+            shared.lock().unwrap().push_str(&strip_escapes(&done));
+        }
+    });
+    let mut term = Term {
+        process,
+        writer,
+        screen,
+        seen: 0,
+    };
+    term.expect("local:/store> ");
+    term
+}
+
+/// Types `text`, presses Tab, and expects every name in `want` to show up.
+fn complete(p: &mut Term, text: &str, want: &[&str]) {
+    p.send(text);
+    p.send("\t");
+    let start = p.seen;
+    for w in want {
+        p.seen = start;
+        p.expect(w);
+    }
+    // Ctrl-C at the prompt drops the line and keeps the shell.
+    p.control('c');
+    p.expect("local:/store> ");
+}
+
+#[test]
+fn tab_completes_every_level_of_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = make_store(dir.path());
+    let mut p = shell(dir.path(), &store, &[]);
+    // Commands, then the datastore level: namespaces and group types.
+    complete(&mut p, "rest", &["restore", "restore-selected"]);
+    complete(&mut p, "cd ", &["host/", "prod/"]);
+    complete(&mut p, "cd prod/", &["vm/"]);
+    complete(&mut p, "cd host/", &["web1/"]);
+    complete(&mut p, "cd host/web1/", &[SNAP]);
+    complete(
+        &mut p,
+        &format!("ls host/web1/{SNAP}/"),
+        &["catalog.pcat1", "root.pxar/"],
+    );
+    complete(
+        &mut p,
+        &format!("cat host/web1/{SNAP}/root.pxar/etc/"),
+        &["alpha.conf", "beta.conf"],
+    );
+    complete(&mut p, "ls --output-format ", &["json-pretty"]);
+    // The prompt follows cd, and ls answers.
+    p.send_line(&format!("cd host/web1/{SNAP}/root.pxar"));
+    p.expect("root.pxar> ");
+    p.send_line("ls etc");
+    p.expect("alpha.conf");
+    // A failing command reports and keeps the shell.
+    p.send_line("cd nowhere");
+    p.expect("no such file or directory");
+    p.send_line("pwd");
+    p.expect(&format!("/store/host/web1/{SNAP}/root.pxar"));
+    // Ctrl-D leaves.
+    p.control('d');
+    p.expect_exit();
+}
+
+#[test]
+fn ctrl_c_cancels_a_long_get_and_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = make_store(dir.path());
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // Each 1 MiB block of the get waits 100 ms: the 24 MiB file takes over two seconds.
+    let mut p = shell(
+        dir.path(),
+        &store,
+        &[("PBSH_FAILPOINTS", "get.block=sleep@100")],
+    );
+    p.send_line(&format!(
+        "get host/web1/{SNAP}/root.pxar/big.bin {}",
+        out.display()
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    p.control('c');
+    p.expect("cancelled");
+    p.expect("local:/store");
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert!(left.is_empty(), "partial files left: {left:?}");
+    // The shell still works after the cancel.
+    p.send_line("ls host");
+    p.expect("web1/");
+    p.send_line("exit");
+    p.expect_exit();
+}
