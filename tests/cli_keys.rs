@@ -272,7 +272,8 @@ fn scripts_stop_at_the_first_failing_line_and_name_it() {
     let script = home.join("script.pbsh");
     std::fs::write(&script, "# a comment\npwd\nkey show nope.json\npwd\n").unwrap();
     let out = common::pbsh(home, home, &["-f", script.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(1));
+    // A missing file is the "not found" class.
+    assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         common::stdout(&out).lines().count(),
         1,
@@ -285,13 +286,14 @@ fn scripts_stop_at_the_first_failing_line_and_name_it() {
     );
 
     let out = common::pbsh(home, home, &["-c", "pwd; kye show x"], &[]);
-    assert_eq!(out.status.code(), Some(1));
+    // An unknown command is a usage error.
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         common::stderr(&out).contains("did you mean `key`?"),
         "{}",
         common::stderr(&out)
     );
-    let out = common::pbsh(home, home, &["-c", "ls"], &[]);
+    let out = common::pbsh(home, home, &["-c", "task list"], &[]);
     assert!(!out.status.success());
     assert!(common::stderr(&out).contains("not yet available"));
     let out = common::pbsh(home, home, &["-c", "pwd; pwd"], &[]);
