@@ -109,3 +109,11 @@ pub fn run(cli: Cli) -> i32 {
     }
     session.run_stdin()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -147,6 +147,11 @@ pub enum Command {
     /// List local files (runs ls)
     #[command(allow_hyphen_values = true)]
     Lls { args: Vec<String> },
+    /// Print the completion script of the one-shot command line for bash, zsh or fish
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Leave the shell
     #[command(alias = "quit")]
     Exit,
@@ -213,6 +218,7 @@ fn reads_only(command: &Command) -> bool {
             | Command::Get(_)
             | Command::History { .. }
             | Command::ListSelected { .. }
+            | Command::Completion { .. }
     )
 }
 
@@ -291,6 +297,11 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
                 "{} is a local datastore: no login needed",
                 session.repo.name()
             )?;
+            Ok(Flow::Continue)
+        }
+        Command::Completion { shell } => {
+            let mut cmd = crate::shell::cli::command();
+            clap_complete::generate(shell, &mut cmd, "pbsh", &mut session.out);
             Ok(Flow::Continue)
         }
         Command::Lcd { dir } => local::lcd(session, dir).map(|()| Flow::Continue),

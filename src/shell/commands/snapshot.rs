@@ -64,6 +64,8 @@ pub enum ProtectedAction {
     },
     Update {
         snapshot: String,
+        /// true or false
+        #[arg(action = clap::ArgAction::Set)]
         protected: bool,
         #[arg(long)]
         ns: Option<String>,
