@@ -19,7 +19,7 @@ fn committed_completion_scripts_are_current() {
             "completions/pbsh.{shell} is stale: run scripts/gen-completions.sh"
         );
         let text = String::from_utf8_lossy(&out.stdout);
-        for word in ["restore", "snapshot", "--repository"] {
+        for word in ["restore", "snapshot", "repository"] {
             assert!(text.contains(word), "{shell} completion lacks {word}");
         }
     }
