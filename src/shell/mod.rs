@@ -5,6 +5,7 @@
 //! `exit`).
 
 pub mod browse;
+pub mod catalog_shell;
 pub mod cli;
 pub mod commands;
 pub mod completion;
@@ -54,6 +55,8 @@ pub struct Session {
     pub selection: Vec<TreePath>,
     /// Local working directory for `lcd` and relative local paths is the process's own.
     pub history: Vec<String>,
+    /// Whether the interactive loop is already running (so `catalog shell` only moves there).
+    pub in_repl: bool,
 }
 
 /// Whether colour may be used on a stream that is (or is not) a terminal.
@@ -85,6 +88,7 @@ impl Session {
             errexit: true,
             selection: Vec::new(),
             history: Vec::new(),
+            in_repl: false,
         }
     }
 

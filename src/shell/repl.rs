@@ -95,6 +95,7 @@ fn place_of(session: &Session) -> Place {
 /// Runs the interactive shell until `exit` or Ctrl-D; returns the last command's status.
 pub fn run(session: &mut Session) -> i32 {
     crate::util::cancel::install_handler();
+    session.in_repl = true;
     let place = Arc::new(Mutex::new(place_of(session)));
     let mut keybindings = default_emacs_keybindings();
     keybindings.add_binding(

@@ -25,14 +25,35 @@ pub enum CatalogCommand {
         #[arg(long)]
         keyfile: Option<PathBuf>,
     },
+    /// Browse an archive: SNAPSHOT ARCHIVE (like PBS's catalog shell, in this session's tree),
+    /// or a local catalog file with --file
+    Shell {
+        /// TYPE/ID/TIME, or TYPE/ID for the newest snapshot
+        snapshot: Option<String>,
+        /// root.pxar, …
+        archive: Option<String>,
+        #[arg(long)]
+        ns: Option<String>,
+        /// A local .pcat1 catalog file to browse instead
+        #[arg(long, conflicts_with_all = ["snapshot", "archive"])]
+        file: Option<PathBuf>,
+    },
 }
 
 pub fn run(session: &mut Session, cmd: CatalogCommand) -> Result<()> {
-    let CatalogCommand::Dump {
-        snapshot,
-        ns,
-        keyfile,
-    } = cmd;
+    let (snapshot, ns, keyfile) = match cmd {
+        CatalogCommand::Dump {
+            snapshot,
+            ns,
+            keyfile,
+        } => (snapshot, ns, keyfile),
+        CatalogCommand::Shell {
+            snapshot,
+            archive,
+            ns,
+            file,
+        } => return shell(session, snapshot, archive, ns, file),
+    };
     let ns = common::namespace(session, &ns)?;
     let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
     let key = common::load_crypt(&keyfile, keyfile.is_some())?.map(|(c, _)| c);
@@ -59,5 +80,39 @@ pub fn run(session: &mut Session, cmd: CatalogCommand) -> Result<()> {
     reader
         .dump(&mut session.out)
         .with_context(|| format!("{snapshot}/{CATALOG_NAME}"))?;
+    Ok(())
+}
+
+/// `catalog shell`: a local catalog file in its own small shell, or `cd` into the archive in
+/// this session (and, one-shot on a terminal, the interactive shell from there).
+fn shell(
+    session: &mut Session,
+    snapshot: Option<String>,
+    archive: Option<String>,
+    ns: Option<String>,
+    file: Option<PathBuf>,
+) -> Result<()> {
+    if let Some(file) = file {
+        let status = crate::shell::catalog_shell::run_file(&file)?;
+        if status != 0 {
+            bail!("catalog shell: a command failed");
+        }
+        return Ok(());
+    }
+    let (Some(snapshot), Some(archive)) = (snapshot, archive) else {
+        bail!(crate::shell::exit::ShellError::Usage(
+            "catalog shell SNAPSHOT ARCHIVE, or catalog shell --file CATALOG".into()
+        ));
+    };
+    let ns = common::namespace(session, &ns)?;
+    let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
+    let mut path =
+        crate::shell::tree::TreePath::snapshot_path(&session.repo.name(), &ns, &snapshot);
+    path.archive = Some(archive);
+    crate::shell::commands::nav::cd(session, Some(path.to_string()))?;
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) && !session.in_repl {
+        session.in_repl = true;
+        crate::shell::repl::run(session);
+    }
     Ok(())
 }
