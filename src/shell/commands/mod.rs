@@ -3,6 +3,7 @@
 //! One file per command family; each parses its arguments with clap and renders through `output`.
 
 pub mod backup;
+pub mod bench;
 pub mod catalog;
 pub mod common;
 pub mod key;
@@ -67,6 +68,8 @@ pub enum Command {
     /// The catalog of a snapshot: `catalog dump SNAPSHOT`
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Measure this machine's hashing, compression, encryption, chunking and pipeline speed
+    Bench(bench::BenchArgs),
     /// Print the current location
     Pwd,
     /// Leave the shell
@@ -116,7 +119,6 @@ const PLANNED: &[(&str, &str)] = &[
     ("logout", "the remote repository issue"),
     ("mount", "the mount issue"),
     ("umount", "the mount issue"),
-    ("bench", "the benchmark issue"),
     ("serve", "the server issue"),
 ];
 
@@ -148,6 +150,7 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
             Ok(Flow::Continue)
         }
         Command::Catalog(cmd) => catalog::run(session, cmd).map(|()| Flow::Continue),
+        Command::Bench(args) => bench::run(session, args).map(|()| Flow::Continue),
         Command::Exit => Ok(Flow::Exit),
         Command::Datastore(DatastoreCommand::Create { path, full }) => {
             let created = if full {
@@ -194,6 +197,7 @@ fn suggest(name: &str) -> Option<&'static str> {
         "garbage-collect",
         "verify",
         "status",
+        "bench",
     ]
     .into_iter()
     .chain(PLANNED.iter().map(|(n, _)| *n));
