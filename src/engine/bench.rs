@@ -174,7 +174,10 @@ fn format_err(what: &str) -> impl FnOnce(FormatError) -> EngineError + '_ {
 }
 
 /// Runs every row; `upload` measures the TLS row (the remote backend passes its speed test).
-pub fn run(options: &BenchOptions, upload: Option<&mut dyn UploadSpeedTest>) -> Result<BenchResult> {
+pub fn run(
+    options: &BenchOptions,
+    upload: Option<&mut dyn UploadSpeedTest>,
+) -> Result<BenchResult> {
     let duration = options.duration;
     let workers = options.workers.max(1);
     let data = pbs_buffer();
@@ -263,8 +266,8 @@ pub fn run(options: &BenchOptions, upload: Option<&mut dyn UploadSpeedTest>) -> 
         RowId::Verify,
         "Chunk verification speed".into(),
         measure(duration, || {
-            let plain = blob::decode_chunk(&compressed, None, &digest)
-                .map_err(format_err("verify"))?;
+            let plain =
+                blob::decode_chunk(&compressed, None, &digest).map_err(format_err("verify"))?;
             Ok(plain.len())
         })?,
         1,
