@@ -19,6 +19,9 @@ _pbsh() {
             pbsh,backup)
                 cmd="pbsh__subcmd__backup"
                 ;;
+            pbsh,bench)
+                cmd="pbsh__subcmd__bench"
+                ;;
             pbsh,cat)
                 cmd="pbsh__subcmd__cat"
                 ;;
@@ -148,11 +151,17 @@ _pbsh() {
             pbsh__subcmd__catalog,help)
                 cmd="pbsh__subcmd__catalog__subcmd__help"
                 ;;
+            pbsh__subcmd__catalog,shell)
+                cmd="pbsh__subcmd__catalog__subcmd__shell"
+                ;;
             pbsh__subcmd__catalog__subcmd__help,dump)
                 cmd="pbsh__subcmd__catalog__subcmd__help__subcmd__dump"
                 ;;
             pbsh__subcmd__catalog__subcmd__help,help)
                 cmd="pbsh__subcmd__catalog__subcmd__help__subcmd__help"
+                ;;
+            pbsh__subcmd__catalog__subcmd__help,shell)
+                cmd="pbsh__subcmd__catalog__subcmd__help__subcmd__shell"
                 ;;
             pbsh__subcmd__datastore,create)
                 cmd="pbsh__subcmd__datastore__subcmd__create"
@@ -168,6 +177,9 @@ _pbsh() {
                 ;;
             pbsh__subcmd__help,backup)
                 cmd="pbsh__subcmd__help__subcmd__backup"
+                ;;
+            pbsh__subcmd__help,bench)
+                cmd="pbsh__subcmd__help__subcmd__bench"
                 ;;
             pbsh__subcmd__help,cat)
                 cmd="pbsh__subcmd__help__subcmd__cat"
@@ -294,6 +306,9 @@ _pbsh() {
                 ;;
             pbsh__subcmd__help__subcmd__catalog,dump)
                 cmd="pbsh__subcmd__help__subcmd__catalog__subcmd__dump"
+                ;;
+            pbsh__subcmd__help__subcmd__catalog,shell)
+                cmd="pbsh__subcmd__help__subcmd__catalog__subcmd__shell"
                 ;;
             pbsh__subcmd__help__subcmd__datastore,create)
                 cmd="pbsh__subcmd__help__subcmd__datastore__subcmd__create"
@@ -527,7 +542,7 @@ _pbsh() {
 
     case "${cmd}" in
         pbsh)
-            opts="-c -f -h -V --repository --start-ns --session-keyfile --help --version key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
+            opts="-c -f -h -V --repository --start-ns --session-keyfile --help --version key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -626,6 +641,40 @@ _pbsh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pbsh__subcmd__bench)
+            opts="-h --duration --output-format --repository --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pbsh__subcmd__cat)
             opts="-h --repository --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -653,7 +702,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__catalog)
-            opts="-h --repository --start-ns --session-keyfile --help dump help"
+            opts="-h --repository --start-ns --session-keyfile --help dump shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -713,7 +762,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__catalog__subcmd__help)
-            opts="dump help"
+            opts="dump shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,6 +796,54 @@ _pbsh() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__catalog__subcmd__help__subcmd__shell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__catalog__subcmd__shell)
+            opts="-h --ns --file --repository --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1159,7 +1256,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help)
-            opts="key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
+            opts="key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1173,6 +1270,20 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__bench)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1201,7 +1312,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help__subcmd__catalog)
-            opts="dump"
+            opts="dump shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1215,6 +1326,20 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help__subcmd__catalog__subcmd__dump)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__catalog__subcmd__shell)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

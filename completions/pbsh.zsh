@@ -779,6 +779,19 @@ _arguments "${_arguments_options[@]}" : \
 ':snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot:_default' \
 && ret=0
 ;;
+(shell)
+_arguments "${_arguments_options[@]}" : \
+'--ns=[]:NS:_default' \
+'()--file=[A local .pcat1 catalog file to browse instead]:FILE:_files' \
+'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot:_default' \
+'::archive -- root.pxar, …:_default' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_pbsh__subcmd__catalog__subcmd__help_commands" \
@@ -795,6 +808,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(shell)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -806,6 +823,17 @@ esac
         esac
     ;;
 esac
+;;
+(bench)
+_arguments "${_arguments_options[@]}" : \
+'--duration=[Seconds to measure each row (fractions allowed, e.g. 0.2)]:DURATION:_default' \
+'--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
+'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
 ;;
 (pwd)
 _arguments "${_arguments_options[@]}" : \
@@ -1326,9 +1354,17 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(shell)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
         esac
     ;;
 esac
+;;
+(bench)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
 ;;
 (pwd)
 _arguments "${_arguments_options[@]}" : \
@@ -1465,6 +1501,7 @@ _pbsh_commands() {
 'status:Datastore usage and deduplication factor' \
 'datastore:Create a local datastore directory (\`--full\` makes all 65,536 chunk directories, as PBS does)' \
 'catalog:The catalog of a snapshot\: \`catalog dump SNAPSHOT\`' \
+'bench:Measure this machine'\''s hashing, compression, encryption, chunking and pipeline speed' \
 'pwd:Print the current location in the tree' \
 'cd:Change directory in the tree (\`..\`, \`~\`, \`-\`, globs; see \`help paths\`)' \
 'ls:List a directory of the tree\: datastores, namespaces, groups, snapshots, archives, files' \
@@ -1500,6 +1537,11 @@ _pbsh__subcmd__backup_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh backup commands' commands "$@"
 }
+(( $+functions[_pbsh__subcmd__bench_commands] )) ||
+_pbsh__subcmd__bench_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh bench commands' commands "$@"
+}
 (( $+functions[_pbsh__subcmd__cat_commands] )) ||
 _pbsh__subcmd__cat_commands() {
     local commands; commands=()
@@ -1509,6 +1551,7 @@ _pbsh__subcmd__cat_commands() {
 _pbsh__subcmd__catalog_commands() {
     local commands; commands=(
 'dump:Print every entry of a snapshot'\''s catalog' \
+'shell:Browse an archive\: SNAPSHOT ARCHIVE (like PBS'\''s catalog shell, in this session'\''s tree), or a local catalog file with --file' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'pbsh catalog commands' commands "$@"
@@ -1522,6 +1565,7 @@ _pbsh__subcmd__catalog__subcmd__dump_commands() {
 _pbsh__subcmd__catalog__subcmd__help_commands() {
     local commands; commands=(
 'dump:Print every entry of a snapshot'\''s catalog' \
+'shell:Browse an archive\: SNAPSHOT ARCHIVE (like PBS'\''s catalog shell, in this session'\''s tree), or a local catalog file with --file' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'pbsh catalog help commands' commands "$@"
@@ -1535,6 +1579,16 @@ _pbsh__subcmd__catalog__subcmd__help__subcmd__dump_commands() {
 _pbsh__subcmd__catalog__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh catalog help help commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__catalog__subcmd__help__subcmd__shell_commands] )) ||
+_pbsh__subcmd__catalog__subcmd__help__subcmd__shell_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh catalog help shell commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__catalog__subcmd__shell_commands] )) ||
+_pbsh__subcmd__catalog__subcmd__shell_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh catalog shell commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__cd_commands] )) ||
 _pbsh__subcmd__cd_commands() {
@@ -1640,6 +1694,7 @@ _pbsh__subcmd__help_commands() {
 'status:Datastore usage and deduplication factor' \
 'datastore:Create a local datastore directory (\`--full\` makes all 65,536 chunk directories, as PBS does)' \
 'catalog:The catalog of a snapshot\: \`catalog dump SNAPSHOT\`' \
+'bench:Measure this machine'\''s hashing, compression, encryption, chunking and pipeline speed' \
 'pwd:Print the current location in the tree' \
 'cd:Change directory in the tree (\`..\`, \`~\`, \`-\`, globs; see \`help paths\`)' \
 'ls:List a directory of the tree\: datastores, namespaces, groups, snapshots, archives, files' \
@@ -1675,6 +1730,11 @@ _pbsh__subcmd__help__subcmd__backup_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh help backup commands' commands "$@"
 }
+(( $+functions[_pbsh__subcmd__help__subcmd__bench_commands] )) ||
+_pbsh__subcmd__help__subcmd__bench_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help bench commands' commands "$@"
+}
 (( $+functions[_pbsh__subcmd__help__subcmd__cat_commands] )) ||
 _pbsh__subcmd__help__subcmd__cat_commands() {
     local commands; commands=()
@@ -1684,6 +1744,7 @@ _pbsh__subcmd__help__subcmd__cat_commands() {
 _pbsh__subcmd__help__subcmd__catalog_commands() {
     local commands; commands=(
 'dump:Print every entry of a snapshot'\''s catalog' \
+'shell:Browse an archive\: SNAPSHOT ARCHIVE (like PBS'\''s catalog shell, in this session'\''s tree), or a local catalog file with --file' \
     )
     _describe -t commands 'pbsh help catalog commands' commands "$@"
 }
@@ -1691,6 +1752,11 @@ _pbsh__subcmd__help__subcmd__catalog_commands() {
 _pbsh__subcmd__help__subcmd__catalog__subcmd__dump_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh help catalog dump commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__catalog__subcmd__shell_commands] )) ||
+_pbsh__subcmd__help__subcmd__catalog__subcmd__shell_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help catalog shell commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__help__subcmd__cd_commands] )) ||
 _pbsh__subcmd__help__subcmd__cd_commands() {

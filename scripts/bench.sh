@@ -1,28 +1,41 @@
 #!/usr/bin/env bash
-# End-to-end benchmark of pbsh against a deterministic corpus, with restic and borg as peers.
+# End-to-end benchmark of pbsh against a deterministic corpus, with restic, borg and rustic as peers.
 #
 # Usage:
-#   scripts/bench.sh                 end-to-end run (builds release, makes/reuses the corpus, measures)
+#   scripts/bench.sh                 full run: 1 GiB corpus, every step 3 times, medians
+#   scripts/bench.sh --quick         quick run (< 2 min once built): ~50 MiB corpus, one run each
 #   scripts/bench.sh --micro [FILT]  criterion micro-benchmarks (chunker, blob encode, SHA-256)
 #   scripts/bench.sh --help
 #
 # Environment:
 #   BENCH_DIR=/tmp/pbsh-bench   work dir: corpus, repos, restore targets, logs, results.txt
-#   BENCH_GB=1                  corpus size in GiB (fractions allowed, e.g. 0.05 for a quick run)
+#                               (--quick: /tmp/pbsh-bench-quick, so the full corpus is kept)
+#   BENCH_GB=1                  corpus size in GiB (fractions allowed; --quick: 0.05)
+#   BENCH_RUNS=3                runs of every step; the tables show medians (--quick: 1)
 #   BENCH_SEED=20240601         corpus seed (the corpus is reused while its marker matches)
 #   BENCH_TIMEOUT=900           seconds before one measured step is killed
-#   BENCH_TOOLS="pbsh restic borg"  tools to run; restic and borg only when installed
+#   BENCH_TOOLS="pbsh pbsh-remote restic borg rustic"  tools to run; peers only when installed
 #   BENCH_VERIFY_RESTORE=1      compare each restored tree with the corpus (untimed)
 #   BENCH_KEEP=0                1 keeps the repos after the run
-#   BENCH_SKIP_BUILD=0          1 uses the existing target/release/pbsh
+#   BENCH_SKIP_BUILD=0          1 uses the existing target/release/pbsh (PBSH=path: another binary)
+#   PBSH_BENCH_REMOTE=0         1 also runs "pbsh remote": pbsh backing up over loopback TLS to
+#                               `pbsh serve` (PBSH_BENCH_SERVE and PBSH_BENCH_REMOTE_REPO override
+#                               the server command and the repository; see run_pbsh_remote)
 #
-# Each tool gets its own fresh repository and runs, on the same corpus (page cache warmed first):
-# fresh backup, unchanged backup, ~1 % changed backup, restore into an empty directory, and a
-# full check (pbsh verify, restic check --read-data, borg check --verify-data). pbsh also runs
-# two metadata-mode backups (the second one unchanged) and a metadata-mode backup after the
-# change. Wall time and peak RSS come from /usr/bin/time -v; MiB/s = corpus bytes / wall seconds.
-# The summary table is printed and written to $BENCH_DIR/results.txt; logs are in $BENCH_DIR/logs.
-# No encryption anywhere (pbsh --crypt-mode none, restic without/with a dummy password, borg -e none).
+# First `pbsh bench` measures the machine's primitive limits (SHA-256, zstd-1, AES-256-GCM per
+# core, the chunker, the backup pipeline on 1 and all cores); they head the summary, so the
+# distance between the end-to-end figures and what the CPU allows is visible.
+# Then, BENCH_RUNS times, each tool gets a fresh repository and runs, on the same corpus (page
+# cache warmed first): fresh backup, unchanged backup, ~1 % changed backup, restore into an empty
+# directory, and a full check (pbsh verify, restic/rustic check --read-data, borg check
+# --verify-data). pbsh also runs two metadata-mode backups (the second one unchanged) and a
+# metadata-mode backup after the change. Wall time and peak RSS come from /usr/bin/time -v;
+# MiB/s = corpus bytes / wall seconds; repository sizes are measured after each run.
+# The summary (medians per step, a tool-by-step matrix, ratios pbsh/peer) is printed and written
+# to $BENCH_DIR/results.txt; raw rows are in $BENCH_DIR/rows.tsv, logs in $BENCH_DIR/logs.
+# Disk: repositories and restore targets of every run are removed only at the end (about
+# 3 x corpus per tool and run). No encryption anywhere (pbsh --crypt-mode none, restic/rustic
+# without/with a dummy password, borg -e none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -39,6 +52,9 @@ case "${1:-}" in
     cargo bench --bench engine -- "${@}" 2>&1 | grep -E '^(chunker|blob_encode)/|thrpt:|^Benchmarking [^ ]+$' | grep -v Warming
     exit 0
     ;;
+--quick)
+    QUICK=1
+    ;;
 "") ;;
 *)
     usage >&2
@@ -46,11 +62,22 @@ case "${1:-}" in
     ;;
 esac
 
-BENCH_DIR=${BENCH_DIR:-/tmp/pbsh-bench}
-BENCH_GB=${BENCH_GB:-1}
+QUICK=${QUICK:-0}
+if [[ $QUICK == 1 ]]; then
+    BENCH_DIR=${BENCH_DIR:-/tmp/pbsh-bench-quick}
+    BENCH_GB=${BENCH_GB:-0.05}
+    BENCH_RUNS=${BENCH_RUNS:-1}
+    PRIMITIVE_SECONDS=0.3
+else
+    BENCH_DIR=${BENCH_DIR:-/tmp/pbsh-bench}
+    BENCH_GB=${BENCH_GB:-1}
+    BENCH_RUNS=${BENCH_RUNS:-3}
+    PRIMITIVE_SECONDS=2
+fi
 BENCH_SEED=${BENCH_SEED:-20240601}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
-BENCH_TOOLS=${BENCH_TOOLS:-pbsh restic borg}
+BENCH_TOOLS=${BENCH_TOOLS:-pbsh pbsh-remote restic borg rustic}
+PBSH_BENCH_REMOTE=${PBSH_BENCH_REMOTE:-0}
 BENCH_VERIFY_RESTORE=${BENCH_VERIFY_RESTORE:-1}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
@@ -60,7 +87,10 @@ MARKER=$BENCH_DIR/corpus.marker
 UNDO=$BENCH_DIR/mutation.undo
 LOGS=$BENCH_DIR/logs
 RESULTS=$BENCH_DIR/results.txt
-PBSH=$ROOT/target/release/pbsh
+PBSH=${PBSH:-$ROOT/target/release/pbsh}
+ROWS=$BENCH_DIR/rows.tsv
+FAILURES_FILE=$BENCH_DIR/failures.txt
+PRIMITIVES=$BENCH_DIR/primitives.json
 CORPUS_VERSION=1
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -78,14 +108,15 @@ fi
 command -v python3 >/dev/null || { echo "python3 is needed to generate the corpus" >&2; exit 1; }
 command -v timeout >/dev/null || { echo "timeout (coreutils) is needed" >&2; exit 1; }
 
-if [[ $BENCH_SKIP_BUILD != 1 ]]; then
+if [[ $BENCH_SKIP_BUILD != 1 && $PBSH == "$ROOT/target/release/pbsh" ]]; then
     log "cargo build --release"
     cargo build --release 2>&1 | tail -n 2 >&2
 fi
 [[ -x $PBSH ]] || { echo "$PBSH missing" >&2; exit 1; }
 
-rm -rf "$LOGS"
+rm -rf "$LOGS" "$ROWS" "$FAILURES_FILE" "$PRIMITIVES"
 mkdir -p "$BENCH_DIR" "$LOGS"
+[[ $BENCH_RUNS -ge 3 || $QUICK == 1 ]] || log "note: BENCH_RUNS=$BENCH_RUNS; medians need 3 or more runs"
 
 # ---------------------------------------------------------------------------------------------
 # Corpus: ~50,000 text-like files of 1-16 KiB per GiB in nested dirs (at most ~40 % of the
@@ -248,10 +279,21 @@ log "corpus: $CORPUS_FILES files, $CORPUS_MIB MiB"
 warm_cache() { find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null; }
 
 # ---------------------------------------------------------------------------------------------
-# Measurement
-R_TOOL=() R_OP=() R_WALL=() R_RSS=() R_LOAD=() R_STATUS=() R_REPO=()
-FAILURES=""
+# Primitive limits: what one core does per second, measured by pbsh's own `bench`.
+log "pbsh bench --duration $PRIMITIVE_SECONDS (primitive limits)"
+if ! "$PBSH" --repository "$BENCH_DIR/repo-primitives" bench --duration "$PRIMITIVE_SECONDS" \
+    --output-format json >"$PRIMITIVES" 2>"$LOGS/primitives.log"; then
+    log "  -> pbsh bench failed, see $LOGS/primitives.log"
+    printf '{}\n' >"$PRIMITIVES"
+fi
+rm -rf "$BENCH_DIR/repo-primitives"
+
+# ---------------------------------------------------------------------------------------------
+# Measurement: one TSV row per step (run, tool, operation, wall s, peak RSS KiB, repo bytes, load1, status)
+RUN=1
 LAST_RC=0
+: >"$ROWS"
+: >"$FAILURES_FILE"
 
 # measure TOOL OPERATION REPO COMMAND...: syncs (so that earlier writes are not flushed during
 # the step), runs COMMAND under /usr/bin/time -v and records the row, with the size of REPO
@@ -259,7 +301,7 @@ LAST_RC=0
 measure() {
     local tool=$1 op=$2 repo=$3
     shift 3
-    local slug=${tool}-${op//[^a-zA-Z0-9]/_}
+    local slug=${tool}-${op//[^a-zA-Z0-9]/_}-r$RUN
     local out=$LOGS/$slug.log tf=$LOGS/$slug.time rc=0 load wall rss status
     sync
     load=$(cut -d' ' -f1 /proc/loadavg)
@@ -274,37 +316,38 @@ measure() {
     *) status="FAIL($rc)" ;;
     esac
     if [[ $rc -ne 0 ]]; then
-        FAILURES+="$tool $op: exit $rc: $(tail -n 5 "$out" | tr '\n' ' ')"$'\n'
+        printf 'run %s: %s %s: exit %s: %s\n' "$RUN" "$tool" "$op" "$rc" "$(tail -n 5 "$out" | tr '\n\t' '  ')" >>"$FAILURES_FILE"
         log "  -> $status, see $out"
     fi
-    [[ $repo == - ]] || R_REPO[${#R_TOOL[@]}]=$(du -sb "$repo" | cut -f1)
-    R_TOOL+=("$tool") R_OP+=("$op") R_WALL+=("${wall:-0}") R_RSS+=("${rss:-0}") R_LOAD+=("$load") R_STATUS+=("$status")
+    local size=-
+    [[ $repo == - || ! -e $repo ]] || size=$(du -sb "$repo" | cut -f1)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$RUN" "$tool" "$op" "${wall:-0}" "${rss:-0}" "$size" "$load" "$status" >>"$ROWS"
     LAST_RC=$rc
 }
 
 # check_restore TOOL DIR: untimed comparison of a restored tree with the (changed) corpus.
 check_restore() {
     [[ $BENCH_VERIFY_RESTORE == 1 ]] || return 0
-    if [[ -d $2 ]] && diff -rq "$CORPUS" "$2" >"$LOGS/$1-restore-diff.log" 2>&1; then
+    local diffs=$LOGS/$1-restore-diff-r$RUN.log
+    if [[ -d $2 ]] && diff -rq "$CORPUS" "$2" >"$diffs" 2>&1; then
         log "  restored tree matches the corpus"
     else
-        FAILURES+="$1 restore: restored tree differs from the corpus ($(head -n 3 "$LOGS/$1-restore-diff.log" | tr '\n' ' '))"$'\n'
-        log "  -> restored tree differs, see $LOGS/$1-restore-diff.log"
+        printf 'run %s: %s restore: restored tree differs from the corpus (%s)\n' "$RUN" "$1" "$(head -n 3 "$diffs" | tr '\n' ' ')" >>"$FAILURES_FILE"
+        log "  -> restored tree differs, see $diffs"
     fi
 }
 
+# repo_size TOOL REPO [LABEL]: a row with the repository's size and no time.
 repo_size() {
-    local tool=$1 repo=$2 label=${3:-datastore size}
-    R_SIZE[${#R_TOOL[@]}]=$(du -sb "$repo" | cut -f1)
-    R_TOOL+=("$tool") R_OP+=("$label") R_LOAD+=("-") R_STATUS+=("ok") R_WALL+=("-") R_RSS+=("-")
+    local tool=$1 repo=$2 label=${3:-repository size}
+    printf '%s\t%s\t%s\t-\t-\t%s\t-\tok\n' "$RUN" "$tool" "$label" "$(du -sb "$repo" | cut -f1)" >>"$ROWS"
 }
-R_SIZE=()
 
 T0=1800000000
 # The metadata-mode series has a datastore of its own: its split archive (mpxar/ppxar) cuts
 # other chunks than the legacy pxar, so sharing one datastore would double the size figure.
 run_pbsh() {
-    local repo=$BENCH_DIR/repo-pbsh meta=$BENCH_DIR/repo-pbsh-meta target=$BENCH_DIR/restore-pbsh
+    local repo=$BENCH_DIR/repo-pbsh-r$RUN meta=$BENCH_DIR/repo-pbsh-meta-r$RUN target=$BENCH_DIR/restore-pbsh-r$RUN
     rm -rf "$repo" "$meta" "$target"
     local b=("$PBSH" --repository "$repo" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
     local m=("$PBSH" --repository "$meta" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none
@@ -327,12 +370,12 @@ run_pbsh() {
     measure pbsh verify - "$PBSH" --repository "$repo" verify
     measure pbsh "verify metadata datastore" - "$PBSH" --repository "$meta" verify
     repo_size pbsh "$repo"
-    repo_size pbsh "$meta" "metadata datastore size"
+    repo_size pbsh "$meta" "metadata repository size"
     mutate revert
 }
 
 run_restic() {
-    local repo=$BENCH_DIR/repo-restic target=$BENCH_DIR/restore-restic
+    local repo=$BENCH_DIR/repo-restic-r$RUN target=$BENCH_DIR/restore-restic-r$RUN
     rm -rf "$repo" "$target" "$BENCH_DIR/cache-restic"
     export RESTIC_CACHE_DIR=$BENCH_DIR/cache-restic
     local pw=()
@@ -356,7 +399,7 @@ run_restic() {
 }
 
 run_borg() {
-    local repo=$BENCH_DIR/repo-borg target=$BENCH_DIR/restore-borg
+    local repo=$BENCH_DIR/repo-borg-r$RUN target=$BENCH_DIR/restore-borg-r$RUN
     rm -rf "$repo" "$target" "$BENCH_DIR/borg-home"
     export BORG_BASE_DIR=$BENCH_DIR/borg-home BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
     borg init -e none "$repo" >"$LOGS/borg-init.log" 2>&1
@@ -372,18 +415,82 @@ run_borg() {
     mutate revert
 }
 
+# rustic (restic's repository format, `cargo install rustic-rs`): the same steps as restic.
+run_rustic() {
+    local repo=$BENCH_DIR/repo-rustic-r$RUN target=$BENCH_DIR/restore-rustic-r$RUN
+    rm -rf "$repo" "$target" "$BENCH_DIR/cache-rustic"
+    local r=(env XDG_CACHE_HOME="$BENCH_DIR/cache-rustic" RUSTIC_NO_PROGRESS=true
+        rustic -r "$repo" --password x)
+    "${r[@]}" init >"$LOGS/rustic-init-r$RUN.log" 2>&1
+    measure rustic "backup fresh" "$repo" "${r[@]}" backup --host bench "$CORPUS"
+    measure rustic "backup unchanged" "$repo" "${r[@]}" backup --host bench "$CORPUS"
+    mutate apply >"$LOGS/mutation.log"
+    measure rustic "backup 1% changed" "$repo" "${r[@]}" backup --host bench "$CORPUS"
+    mkdir -p "$target"
+    measure rustic restore - "${r[@]}" restore latest "$target"
+    if [[ $LAST_RC -eq 0 ]]; then
+        # rustic keeps the absolute path below the target, as restic does (or not, by version).
+        if [[ -d $target$CORPUS ]]; then check_restore rustic "$target$CORPUS"; else check_restore rustic "$target"; fi
+    fi
+    measure rustic verify - "${r[@]}" check --read-data
+    repo_size rustic "$repo"
+    mutate revert
+}
+
+# "pbsh remote": pbsh backing up over loopback TLS to `pbsh serve` on the same cores.
+# PLACEHOLDER until the server lands (it is built elsewhere): runs only with PBSH_BENCH_REMOTE=1
+# and skips itself while `pbsh serve` does not exist. PBSH_BENCH_SERVE is the server command
+# (the datastore path is appended), PBSH_BENCH_REMOTE_REPO the repository pbsh connects to;
+# adjust both to the server's final command line.
+run_pbsh_remote() {
+    if ! "$PBSH" serve --help >/dev/null 2>&1; then
+        log "pbsh serve is not available in this build; pbsh-remote skipped"
+        return 0
+    fi
+    local store=$BENCH_DIR/repo-pbsh-remote-r$RUN target=$BENCH_DIR/restore-pbsh-remote-r$RUN
+    local serve=${PBSH_BENCH_SERVE:-$PBSH serve --listen 127.0.0.1:18007}
+    local remote=${PBSH_BENCH_REMOTE_REPO:-bench@pbs@127.0.0.1:18007:bench}
+    rm -rf "$store" "$target"
+    "$PBSH" datastore create "$store" >"$LOGS/pbsh-remote-create-r$RUN.log" 2>&1
+    # shellcheck disable=SC2086 # the server command is split on purpose
+    $serve "$store" >"$LOGS/pbsh-remote-serve-r$RUN.log" 2>&1 &
+    local server=$!
+    sleep 1
+    local b=("$PBSH" --repository "$remote" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
+    measure pbsh-remote "backup fresh" "$store" "${b[@]}" --backup-time $T0
+    measure pbsh-remote "backup unchanged" "$store" "${b[@]}" --backup-time $((T0 + 100))
+    mutate apply >"$LOGS/mutation.log"
+    measure pbsh-remote "backup 1% changed" "$store" "${b[@]}" --backup-time $((T0 + 200))
+    mkdir -p "$target"
+    measure pbsh-remote restore - "$PBSH" --repository "$remote" restore host/bench root.pxar "$target"
+    [[ $LAST_RC -ne 0 ]] || check_restore pbsh-remote "$target"
+    repo_size pbsh-remote "$store"
+    mutate revert
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+}
+
 tool_version() {
     case $1 in
-    pbsh) "$PBSH" --version ;;
+    pbsh | pbsh-remote) "$PBSH" --version ;;
     restic) restic version | cut -d' ' -f1-2 ;;
     borg) borg --version ;;
+    rustic) rustic --version ;;
     esac 2>/dev/null || true
 }
 
+# The tools that run: peers only when installed, pbsh remote only when asked for.
+TOOLS=()
 for tool in $BENCH_TOOLS; do
     case $tool in
     pbsh) ;;
-    restic | borg)
+    pbsh-remote)
+        if [[ $PBSH_BENCH_REMOTE != 1 ]]; then
+            log "pbsh-remote skipped (set PBSH_BENCH_REMOTE=1)"
+            continue
+        fi
+        ;;
+    restic | borg | rustic)
         if ! command -v "$tool" >/dev/null; then
             log "$tool not installed, skipped"
             continue
@@ -394,9 +501,18 @@ for tool in $BENCH_TOOLS; do
         continue
         ;;
     esac
-    log "=== $tool $(tool_version "$tool")"
-    warm_cache
-    "run_$tool"
+    TOOLS+=("$tool")
+done
+for tool in "${TOOLS[@]}"; do log "=== $tool $(tool_version "$tool")"; done
+
+# Runs are interleaved (run 1 of every tool, then run 2, ...) so slow drifts in machine load
+# spread over all tools.
+for ((RUN = 1; RUN <= BENCH_RUNS; RUN++)); do
+    for tool in "${TOOLS[@]}"; do
+        log "--- run $RUN/$BENCH_RUNS: $tool"
+        warm_cache
+        "run_${tool//-/_}"
+    done
 done
 # Cleaned up only now, so no tool's timed steps follow a large deletion (see run_pbsh).
 if [[ $BENCH_KEEP != 1 ]]; then
@@ -404,56 +520,136 @@ if [[ $BENCH_KEEP != 1 ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-# Summary
+# Summary: medians over the runs, a step-by-tool matrix, ratios pbsh/peer, and the primitive limits.
 summary() {
-    local i
     echo "pbsh end-to-end benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -r)"
-    echo "$(tool_version pbsh) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')); $(tool_version restic); $(tool_version borg)"
+    echo "$(tool_version pbsh) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')); $(tool_version restic); $(tool_version borg)$(command -v rustic >/dev/null && echo "; $(tool_version rustic)")"
+    echo "mode: $([[ $QUICK == 1 ]] && echo quick || echo full), $BENCH_RUNS run(s) per step, medians shown"
     echo "corpus: $CORPUS_FILES files, $CORPUS_BYTES bytes ($CORPUS_MIB MiB), seed $BENCH_SEED; page cache warm"
-    echo "MiB/s = corpus bytes / wall seconds; repo MiB = repository size after the backup;"
-    echo "load1 = 1-minute load average when the step started"
-    echo
-    printf '%-7s %-28s %8s %8s %13s %9s %6s  %s\n' tool operation "wall s" "MiB/s" "peak RSS MiB" "repo MiB" load1 status
-    printf '%-7s %-28s %8s %8s %13s %9s %6s  %s\n' ------- ---------------------------- -------- -------- ------------- --------- ------ ------
-    for i in "${!R_TOOL[@]}"; do
-        if [[ ${R_WALL[$i]} == - ]]; then
-            printf '%-7s %-28s %s bytes (%s MiB, %s of corpus)\n' "${R_TOOL[$i]}" "${R_OP[$i]}" "${R_SIZE[$i]}" \
-                "$(awk -v b="${R_SIZE[$i]}" 'BEGIN {printf "%.1f", b / 1048576}')" \
-                "$(awk -v b="${R_SIZE[$i]}" -v c="$CORPUS_BYTES" 'BEGIN {printf "%.1f %%", 100 * b / c}')"
-            continue
-        fi
-        printf '%-7s %-28s %8.2f %8.1f %13.1f %9s %6s  %s\n' "${R_TOOL[$i]}" "${R_OP[$i]}" "${R_WALL[$i]}" \
-            "$(awk -v b="$CORPUS_BYTES" -v s="${R_WALL[$i]}" 'BEGIN {print (s > 0 ? b / 1048576 / s : 0)}')" \
-            "$(awk -v k="${R_RSS[$i]}" 'BEGIN {print k / 1024}')" \
-            "$(if [[ -n ${R_REPO[$i]:-} ]]; then awk -v b="${R_REPO[$i]}" 'BEGIN {printf "%.1f", b / 1048576}'; else echo -; fi)" \
-            "${R_LOAD[$i]}" "${R_STATUS[$i]}"
-    done
-    local peer op p q header=0
-    for peer in restic borg; do
-        for op in "backup fresh" "backup unchanged" "backup 1% changed" restore verify; do
-            p="" q=""
-            for i in "${!R_TOOL[@]}"; do
-                [[ ${R_OP[$i]} == "$op" && ${R_STATUS[$i]} == ok ]] || continue
-                [[ ${R_TOOL[$i]} == pbsh ]] && p=${R_WALL[$i]}
-                [[ ${R_TOOL[$i]} == "$peer" ]] && q=${R_WALL[$i]}
-            done
-            [[ -n $p && -n $q ]] || continue
-            if [[ $header == 0 ]]; then
-                echo
-                echo "pbsh / peer (time < 1 and throughput > 1 mean pbsh is faster)"
-                printf '%-7s %-28s %11s %17s\n' peer operation "time ratio" "throughput ratio"
-                header=1
-            fi
-            printf '%-7s %-28s %11.2f %17.2f\n' "$peer" "$op" \
-                "$(awk -v a="$p" -v b="$q" 'BEGIN {print (b > 0 ? a / b : 0)}')" \
-                "$(awk -v a="$p" -v b="$q" 'BEGIN {print (a > 0 ? b / a : 0)}')"
-        done
-    done
-    if [[ -n $FAILURES ]]; then
-        echo
-        echo "failures:"
-        printf '%s' "$FAILURES"
-    fi
+    python3 - "$ROWS" "$PRIMITIVES" "$CORPUS_BYTES" "$FAILURES_FILE" "$(nproc)" <<'PY'
+import json, statistics, sys
+
+rows_path, prim_path, corpus_bytes, failures_path, nproc = sys.argv[1:6]
+corpus_bytes, nproc = int(corpus_bytes), int(nproc)
+MiB = 1048576.0
+
+# Primitive limits (pbsh bench reports bytes per second).
+try:
+    prim = json.load(open(prim_path))
+except (OSError, ValueError):
+    prim = {}
+def p(key):
+    v = prim.get(key, {}).get("speed")
+    return v / MiB if isinstance(v, (int, float)) else None
+def fmt(v):
+    return "-" if v is None else f"{v:.0f}"
+print()
+if prim:
+    sha, zc, zd, aes, chk = p("sha256"), p("compress"), p("decompress"), p("aes256_gcm"), p("chunker")
+    print("machine limits per core (pbsh bench, MiB/s): "
+          f"SHA-256 {fmt(sha)}, zstd-1 compress {fmt(zc)}, zstd-1 decompress {fmt(zd)}, "
+          f"AES-256-GCM {fmt(aes)}, chunker {fmt(chk)}, chunk verify {fmt(p('verify'))}")
+    cores = prim.get("pipeline_all", {}).get("threads", nproc)
+    print(f"backup pipeline (chunk+SHA-256+zstd-1+AES, in memory): {fmt(p('pipeline_single'))} MiB/s on 1 core, "
+          f"{fmt(p('pipeline_all'))} MiB/s on {cores} cores")
+    if sha and zc:
+        bound = min(sha, zc) * cores
+        print(f"min(SHA-256, zstd-1) x {cores} cores = {bound:.0f} MiB/s (70 % of it: {0.7 * bound:.0f} MiB/s)")
+else:
+    print("machine limits: pbsh bench failed (see logs/primitives.log)")
+
+# Raw rows -> medians per (tool, operation), in first-seen order.
+steps, order = {}, []
+for line in open(rows_path):
+    f = line.rstrip("\n").split("\t")
+    if len(f) != 8:
+        continue
+    run, tool, op, wall, rss, size, load, status = f
+    key = (tool, op)
+    if key not in steps:
+        steps[key] = []
+        order.append(key)
+    steps[key].append(dict(wall=None if wall == "-" else float(wall), rss=None if rss == "-" else int(rss),
+                           size=None if size == "-" else int(size), load=load, status=status))
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+agg = {}
+for key in order:
+    runs = steps[key]
+    ok = [r for r in runs if r["status"] == "ok"]
+    bad = [r["status"] for r in runs if r["status"] != "ok"]
+    agg[key] = dict(
+        wall=med([r["wall"] for r in ok]), rss=med([r["rss"] for r in ok]),
+        size=med([r["size"] for r in ok]), runs=len(runs), ok=len(ok),
+        loads="/".join(r["load"] for r in runs if r["load"] != "-"),
+        status="ok" if not bad else ",".join(sorted(set(bad))) + f" ({len(bad)}/{len(runs)})")
+
+print()
+print("MiB/s = corpus bytes / median wall seconds; repo MiB = repository size after the step;")
+print("load1 = 1-minute load average when each run of the step started")
+print()
+hdr = f"{'tool':<11} {'operation':<28} {'runs':>4} {'wall s':>8} {'MiB/s':>8} {'peak RSS MiB':>13} {'repo MiB':>9}  {'load1':<15} status"
+print(hdr)
+print(" ".join("-" * n for n in (11, 28, 4, 8, 8, 13, 9)) + "  " + "-" * 15 + " ------")
+for key in order:
+    a, (tool, op) = agg[key], key
+    if a["wall"] is None and a["size"] is not None and a["rss"] is None:
+        print(f"{tool:<11} {op:<28} {a['runs']:>4} {a['size']:>10} bytes ({a['size'] / MiB:.1f} MiB, "
+              f"{100.0 * a['size'] / corpus_bytes:.1f} % of corpus)")
+        continue
+    wall = "-" if a["wall"] is None else f"{a['wall']:.2f}"
+    rate = "-" if not a["wall"] else f"{corpus_bytes / MiB / a['wall']:.1f}"
+    rss = "-" if a["rss"] is None else f"{a['rss'] / 1024:.1f}"
+    size = "-" if a["size"] is None else f"{a['size'] / MiB:.1f}"
+    print(f"{tool:<11} {op:<28} {a['runs']:>4} {wall:>8} {rate:>8} {rss:>13} {size:>9}  {a['loads']:<15} {a['status']}")
+
+# Matrix: one column per tool, pbsh remote always shown (a placeholder until the server exists).
+tools = ["pbsh", "pbsh-remote", "restic", "borg", "rustic"]
+present = [t for t in tools if t in ("pbsh", "pbsh-remote") or any(k[0] == t for k in order)]
+ops = ["backup fresh", "backup unchanged", "backup 1% changed", "restore", "verify"]
+def rate(tool, op):
+    a = agg.get((tool, op))
+    return corpus_bytes / MiB / a["wall"] if a and a["wall"] else None
+def size(tool):
+    a = agg.get((tool, "repository size"))
+    return a["size"] / MiB if a and a["size"] is not None else None
+def peak(tool):
+    v = [agg[k]["rss"] for k in order if k[0] == tool and agg[k]["rss"] is not None]
+    return max(v) / 1024 if v else None
+print()
+print("MiB/s by step (medians; '-' = not run)")
+print(f"{'':<24}" + "".join(f"{t.replace('-', ' '):>13}" for t in present))
+for op in ops:
+    print(f"{op:<24}" + "".join(f"{fmt1:>13}" for fmt1 in
+          ("-" if rate(t, op) is None else f"{rate(t, op):.1f}" for t in present)))
+print(f"{'repository size MiB':<24}" + "".join(f"{('-' if size(t) is None else f'{size(t):.1f}'):>13}" for t in present))
+print(f"{'peak RSS MiB (max)':<24}" + "".join(f"{('-' if peak(t) is None else f'{peak(t):.1f}'):>13}" for t in present))
+
+lines = []
+for peer in ["restic", "borg", "rustic"]:
+    for op in ops:
+        a, b = rate("pbsh", op), rate(peer, op)
+        if a and b:
+            lines.append(f"{peer:<7} {op:<28} {a / b:>17.2f}")
+    if size("pbsh") and size(peer):
+        lines.append(f"{peer:<7} {'repository size':<28} {size('pbsh') / size(peer):>17.2f}")
+    if peak("pbsh") and peak(peer):
+        lines.append(f"{peer:<7} {'peak RSS (max over steps)':<28} {peak('pbsh') / peak(peer):>17.2f}")
+if lines:
+    print()
+    print("pbsh / peer (throughput ratio > 1: pbsh is faster; size and RSS ratio < 1: pbsh is smaller)")
+    print(f"{'peer':<7} {'step':<28} {'ratio pbsh/peer':>17}")
+    print("\n".join(lines))
+
+failures = open(failures_path).read().strip() if failures_path else ""
+if failures:
+    print()
+    print("failures:")
+    print(failures)
+PY
 }
 summary | tee "$RESULTS"
 log "results written to $RESULTS, logs in $LOGS"

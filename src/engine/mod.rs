@@ -4,6 +4,7 @@
 //! Talks to storage only through `repo::Repository`; never prints (progress is reported as events).
 
 pub mod backup;
+pub mod bench;
 pub mod gc;
 pub mod pipeline;
 pub mod progress;

@@ -3,6 +3,7 @@
 //! One file per command family; each parses its arguments with clap and renders through `output`.
 
 pub mod backup;
+pub mod bench;
 pub mod catalog;
 pub mod common;
 pub mod files;
@@ -74,6 +75,8 @@ pub enum Command {
     /// The catalog of a snapshot: `catalog dump SNAPSHOT`
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Measure this machine's hashing, compression, encryption, chunking and pipeline speed
+    Bench(bench::BenchArgs),
     /// Print the current location in the tree
     Pwd,
     /// Change directory in the tree (`..`, `~`, `-`, globs; see `help paths`)
@@ -191,7 +194,6 @@ const PLANNED: &[(&str, &str)] = &[
     ("task", "the remote repository issue"),
     ("mount", "the mount issue"),
     ("umount", "the mount issue"),
-    ("bench", "the benchmark issue"),
     ("serve", "the server issue"),
 ];
 
@@ -308,6 +310,7 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
         Command::Lpwd => local::lpwd(session).map(|()| Flow::Continue),
         Command::Lls { args } => local::lls(session, &args).map(|()| Flow::Continue),
         Command::Catalog(cmd) => catalog::run(session, cmd).map(|()| Flow::Continue),
+        Command::Bench(args) => bench::run(session, args).map(|()| Flow::Continue),
         Command::Exit => Ok(Flow::Exit),
         Command::Datastore(DatastoreCommand::Create { path, full }) => {
             let created = if full {
@@ -381,6 +384,7 @@ fn suggest(name: &str) -> Option<&'static str> {
         "garbage-collect",
         "verify",
         "status",
+        "bench",
     ]
     .into_iter()
     .chain(PLANNED.iter().map(|(n, _)| *n));
