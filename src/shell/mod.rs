@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod completion;
 pub mod exit;
+pub mod history;
 pub mod output;
 pub mod progress;
 pub mod repl;

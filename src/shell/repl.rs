@@ -124,7 +124,9 @@ pub fn run(session: &mut Session) -> i32 {
         let _ = std::fs::create_dir_all(dir);
     }
     match FileBackedHistory::with_file(HISTORY_LINES, path.clone()) {
-        Ok(history) => editor = editor.with_history(Box::new(history)),
+        Ok(history) => {
+            editor = editor.with_history(Box::new(crate::shell::history::FilteredHistory(history)))
+        }
         Err(e) => eprintln!("pbsh: history disabled ({}: {e})", path.display()),
     }
     let mut status = exit::OK;
@@ -166,7 +168,7 @@ pub fn run(session: &mut Session) -> i32 {
         if text.is_empty() {
             continue;
         }
-        if !line.starts_with(' ') {
+        if !line.starts_with(' ') && !crate::shell::history::looks_secret(text) {
             session.history.push(text.to_string());
         }
         let started = Instant::now();

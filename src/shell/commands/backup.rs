@@ -4,6 +4,7 @@ use super::common::{self, human_size};
 use crate::engine::backup::{run_backup, BackupOptions, BackupSource, ChangeDetection};
 use crate::format::manifest::CryptMode;
 use crate::repo::types::{BackupGroup, BackupType};
+use crate::shell::progress::ProgressLine;
 use crate::shell::Session;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
@@ -127,8 +128,13 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         common::time_string(time)
     );
     let started = Instant::now();
-    let report = run_backup(&*session.repo, &sources, &options)
-        .with_context(|| format!("backup {group}"))?;
+    // The progress line (on a terminal) also carries Ctrl-C into the engine's cancel flag.
+    let progress =
+        ProgressLine::for_engine(session.interactive, "backup", options.progress.clone());
+    let result = run_backup(&*session.repo, &sources, &options);
+    progress.finish();
+    let report = result.with_context(|| format!("backup {group}"))?;
+    session.browser.invalidate();
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
