@@ -26,7 +26,10 @@ struct Cli {
 
 fn main() {
     let cli = Cli::parse();
-    std::process::exit(run(cli));
+    let status = run(cli);
+    // Mounts made in a script or an interactive session end with it.
+    pbsh::mount::unmount_all();
+    std::process::exit(status);
 }
 
 fn run(cli: Cli) -> i32 {
@@ -43,8 +46,13 @@ fn run(cli: Cli) -> i32 {
     };
     let mut session = Session::new(datastore);
     if let Some(command) = cli.command {
+        pbsh::mount::set_one_shot(true);
         return match session.run_command(command) {
-            Ok(_) => 0,
+            Ok(_) => {
+                // A one-shot `pbsh mount` serves until unmounted or interrupted.
+                pbsh::mount::wait_for_mounts();
+                0
+            }
             Err(e) => {
                 eprintln!("pbsh: {e:#}");
                 EXIT_FAILURE

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod common;
 pub mod key;
 pub mod maintenance;
+pub mod mount;
 pub mod ns;
 pub mod prune;
 pub mod restore;
@@ -67,6 +68,15 @@ pub enum Command {
     /// The catalog of a snapshot: `catalog dump SNAPSHOT`
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Mount an archive read-only: `mount SNAPSHOT ARCHIVE MOUNTPOINT`; alone: list mounts
+    Mount(mount::MountArgs),
+    /// Unmount a mount of this session
+    #[command(alias = "unmount")]
+    Umount { mountpoint: std::path::PathBuf },
+    /// Map an image as a file: `map SNAPSHOT IMAGE.img [MOUNTDIR]`; alone: list maps
+    Map(mount::MapArgs),
+    /// Unmap an image mapped by this session (by its mount directory)
+    Unmap { mountdir: std::path::PathBuf },
     /// Print the current location
     Pwd,
     /// Leave the shell
@@ -114,8 +124,6 @@ const PLANNED: &[(&str, &str)] = &[
     ("task", "the remote repository issue"),
     ("login", "the remote repository issue"),
     ("logout", "the remote repository issue"),
-    ("mount", "the mount issue"),
-    ("umount", "the mount issue"),
     ("bench", "the benchmark issue"),
     ("serve", "the server issue"),
 ];
@@ -148,6 +156,11 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
             Ok(Flow::Continue)
         }
         Command::Catalog(cmd) => catalog::run(session, cmd).map(|()| Flow::Continue),
+        Command::Mount(args) => mount::mount(session, args).map(|()| Flow::Continue),
+        Command::Map(args) => mount::map(session, args).map(|()| Flow::Continue),
+        Command::Umount { mountpoint: m } | Command::Unmap { mountdir: m } => {
+            mount::umount(session, &m).map(|()| Flow::Continue)
+        }
         Command::Exit => Ok(Flow::Exit),
         Command::Datastore(DatastoreCommand::Create { path, full }) => {
             let created = if full {
@@ -194,6 +207,10 @@ fn suggest(name: &str) -> Option<&'static str> {
         "garbage-collect",
         "verify",
         "status",
+        "mount",
+        "umount",
+        "map",
+        "unmap",
     ]
     .into_iter()
     .chain(PLANNED.iter().map(|(n, _)| *n));
