@@ -306,6 +306,7 @@ fn mounted_archive_equals_the_source_tree() {
     }
     let big = big_test_bytes();
     let env = Env::new(big);
+    cat_of_a_small_file_fetches_a_handful_of_chunks(&env);
     let mnt = env.root.join("mnt");
     let mounted = env.mount(&["mount", "host/mt", "root.pxar"], &mnt);
 
@@ -493,17 +494,13 @@ fn corrupt_chunk_fails_only_the_reads_that_touch_it() {
     assert!(log.contains(&digest), "the log names the chunk: {log}");
 }
 
-#[test]
-fn cat_of_a_small_file_fetches_a_handful_of_chunks() {
-    if !fuse_usable() {
-        return;
-    }
-    let env = Env::new(48 << 20);
+/// Through the library API in this process, so the chunk counter can be read.
+fn cat_of_a_small_file_fetches_a_handful_of_chunks(env: &Env) {
     let repo: Arc<dyn Repository> = Arc::new(LocalDatastore::open_or_create(&env.store).unwrap());
     let ns = Namespace::root();
     let snap = repo.list_snapshots(&ns, None).unwrap().remove(0).snapshot;
     let (_, _, index) = locate(&env.store, "big.bin");
-    let mnt = env.root.join("mnt");
+    let mnt = env.root.join("mnt-lib");
     std::fs::create_dir(&mnt).unwrap();
     let handle = pbsh::mount::mount_archive(
         repo,
@@ -526,7 +523,7 @@ fn cat_of_a_small_file_fetches_a_handful_of_chunks() {
         "cat of one small file: {fetched} chunks fetched ({before} at mount) of {} in the archive",
         index.chunk_count()
     );
-    assert!(index.chunk_count() >= 10, "a large archive");
+    assert!(index.chunk_count() >= 20, "a large archive");
     assert!(fetched <= 6, "{fetched} chunks for one small file");
     handle.unmount().unwrap();
     assert!(!is_mounted(&std::fs::canonicalize(&mnt).unwrap()));
