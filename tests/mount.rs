@@ -560,6 +560,23 @@ fn map_exposes_an_image_and_the_shell_lists_mounts() {
     assert_eq!(sha256_file(&mapdir.join("disk.img")), sha256_file(&image));
     mapped.stop();
 
+    // Killed outright (no chance to clean up), the mount still goes away (auto-unmount).
+    let mut killed = env.mount(&["map", "host/vm", "disk.img"], &mapdir);
+    let mut child = killed.child.take().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while is_mounted(&killed.mountpoint) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let auto_unmounted = !is_mounted(&killed.mountpoint);
+    killed.child = None;
+    let _ = Command::new("umount")
+        .arg("-l")
+        .arg(&killed.mountpoint)
+        .status();
+    assert!(auto_unmounted, "mount left behind by a killed pbsh");
+
     // In a script: mount, list, unmount, list.
     let mnt = root.join("mnt");
     std::fs::create_dir(&mnt).unwrap();
