@@ -577,6 +577,34 @@ fn map_exposes_an_image_and_the_shell_lists_mounts() {
         .status();
     assert!(auto_unmounted, "mount left behind by a killed pbsh");
 
+    // --daemon: the command returns once mounted; the background process serves until umount.
+    let m = mapdir.to_str().unwrap();
+    let out = common::pbsh(
+        root,
+        root,
+        &[
+            "--repository",
+            s,
+            "map",
+            "host/vm",
+            "disk.img",
+            m,
+            "--daemon",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(is_mounted(&killed.mountpoint), "{}", common::stderr(&out));
+    assert_eq!(
+        std::fs::metadata(mapdir.join("disk.img")).unwrap().len(),
+        9_449_529
+    );
+    assert!(Command::new("umount")
+        .arg(&killed.mountpoint)
+        .status()
+        .unwrap()
+        .success());
+
     // In a script: mount, list, unmount, list.
     let mnt = root.join("mnt");
     std::fs::create_dir(&mnt).unwrap();

@@ -569,8 +569,9 @@ pub fn wait_for_mounts() {
 /// Must be called before any thread is started.
 pub fn daemonize() -> Result<Daemon> {
     let mut fds = [0 as libc::c_int; 2];
+    // Close-on-exec, so that helpers the child starts (fusermount) do not hold the pipe open.
     // SAFETY: fds has room for two descriptors.
-    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return Err(MountError::Io {
             path: "pipe".into(),
             action: "daemonize",
