@@ -97,6 +97,12 @@ _pbsh() {
             pbsh,ls)
                 cmd="pbsh__subcmd__ls"
                 ;;
+            pbsh,map)
+                cmd="pbsh__subcmd__map"
+                ;;
+            pbsh,mount)
+                cmd="pbsh__subcmd__mount"
+                ;;
             pbsh,notes)
                 cmd="pbsh__subcmd__notes"
                 ;;
@@ -138,6 +144,12 @@ _pbsh() {
                 ;;
             pbsh,tree)
                 cmd="pbsh__subcmd__tree"
+                ;;
+            pbsh,umount)
+                cmd="pbsh__subcmd__umount"
+                ;;
+            pbsh,unmap)
+                cmd="pbsh__subcmd__unmap"
                 ;;
             pbsh,unprotect)
                 cmd="pbsh__subcmd__unprotect"
@@ -256,6 +268,12 @@ _pbsh() {
             pbsh__subcmd__help,ls)
                 cmd="pbsh__subcmd__help__subcmd__ls"
                 ;;
+            pbsh__subcmd__help,map)
+                cmd="pbsh__subcmd__help__subcmd__map"
+                ;;
+            pbsh__subcmd__help,mount)
+                cmd="pbsh__subcmd__help__subcmd__mount"
+                ;;
             pbsh__subcmd__help,notes)
                 cmd="pbsh__subcmd__help__subcmd__notes"
                 ;;
@@ -297,6 +315,12 @@ _pbsh() {
                 ;;
             pbsh__subcmd__help,tree)
                 cmd="pbsh__subcmd__help__subcmd__tree"
+                ;;
+            pbsh__subcmd__help,umount)
+                cmd="pbsh__subcmd__help__subcmd__umount"
+                ;;
+            pbsh__subcmd__help,unmap)
+                cmd="pbsh__subcmd__help__subcmd__unmap"
                 ;;
             pbsh__subcmd__help,unprotect)
                 cmd="pbsh__subcmd__help__subcmd__unprotect"
@@ -542,7 +566,7 @@ _pbsh() {
 
     case "${cmd}" in
         pbsh)
-            opts="-c -f -h -V --repository --start-ns --session-keyfile --help --version key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
+            opts="-c -f -h -V --repository --start-ns --session-keyfile --help --version key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1256,7 +1280,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help)
-            opts="key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
+            opts="key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1801,6 +1825,34 @@ _pbsh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pbsh__subcmd__help__subcmd__map)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__mount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pbsh__subcmd__help__subcmd__notes)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2152,6 +2204,34 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help__subcmd__tree)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__umount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__unmap)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2838,6 +2918,90 @@ _pbsh() {
                 return 0
             fi
             case "${prev}" in
+                --output-format)
+                    COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__map)
+            opts="-h --ns --keyfile --daemon --cache-size --output-format --repository --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__mount)
+            opts="-h --ns --keyfile --daemon --cache-size --output-format --repository --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output-format)
                     COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
                     return 0
@@ -3958,6 +4122,58 @@ _pbsh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__umount)
+            opts="-h --repository --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__unmap)
+            opts="-h --repository --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --repository)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

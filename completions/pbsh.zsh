@@ -835,6 +835,60 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(mount)
+_arguments "${_arguments_options[@]}" : \
+'--ns=[]:NS:_default' \
+'--keyfile=[]:KEYFILE:_files' \
+'--cache-size=[Chunk cache size, e.g. 64M, 1G (default 64M)]:CACHE_SIZE:_default' \
+'--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
+'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot (no arguments\: list this session'\''s mounts); or a tree path to an archive, followed by the mount point:_default' \
+'::archive -- root.pxar (a split archive is named by either half or its plain name):_default' \
+'::mountpoint -- An existing directory:_files' \
+&& ret=0
+;;
+(umount)
+_arguments "${_arguments_options[@]}" : \
+'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+':mountpoint:_files' \
+&& ret=0
+;;
+(map)
+_arguments "${_arguments_options[@]}" : \
+'--ns=[]:NS:_default' \
+'--keyfile=[]:KEYFILE:_files' \
+'--cache-size=[Chunk cache size, e.g. 64M, 1G (default 64M)]:CACHE_SIZE:_default' \
+'--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
+'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot (no arguments\: list this session'\''s maps):_default' \
+'::image -- disk.img:_default' \
+'::mountdir -- Directory to mount on (default\: a new directory under the runtime directory):_files' \
+&& ret=0
+;;
+(unmap)
+_arguments "${_arguments_options[@]}" : \
+'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+':mountdir:_files' \
+&& ret=0
+;;
 (pwd)
 _arguments "${_arguments_options[@]}" : \
 '--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
@@ -1366,6 +1420,22 @@ esac
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(mount)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(umount)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(map)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(unmap)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (pwd)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -1502,6 +1572,10 @@ _pbsh_commands() {
 'datastore:Create a local datastore directory (\`--full\` makes all 65,536 chunk directories, as PBS does)' \
 'catalog:The catalog of a snapshot\: \`catalog dump SNAPSHOT\`' \
 'bench:Measure this machine'\''s hashing, compression, encryption, chunking and pipeline speed' \
+'mount:Mount an archive read-only\: \`mount SNAPSHOT ARCHIVE MOUNTPOINT\`; alone\: list mounts' \
+'umount:Unmount a mount of this session' \
+'map:Map an image as a file\: \`map SNAPSHOT IMAGE.img \[MOUNTDIR\]\`; alone\: list maps' \
+'unmap:Unmap an image mapped by this session (by its mount directory)' \
 'pwd:Print the current location in the tree' \
 'cd:Change directory in the tree (\`..\`, \`~\`, \`-\`, globs; see \`help paths\`)' \
 'ls:List a directory of the tree\: datastores, namespaces, groups, snapshots, archives, files' \
@@ -1695,6 +1769,10 @@ _pbsh__subcmd__help_commands() {
 'datastore:Create a local datastore directory (\`--full\` makes all 65,536 chunk directories, as PBS does)' \
 'catalog:The catalog of a snapshot\: \`catalog dump SNAPSHOT\`' \
 'bench:Measure this machine'\''s hashing, compression, encryption, chunking and pipeline speed' \
+'mount:Mount an archive read-only\: \`mount SNAPSHOT ARCHIVE MOUNTPOINT\`; alone\: list mounts' \
+'umount:Unmount a mount of this session' \
+'map:Map an image as a file\: \`map SNAPSHOT IMAGE.img \[MOUNTDIR\]\`; alone\: list maps' \
+'unmap:Unmap an image mapped by this session (by its mount directory)' \
 'pwd:Print the current location in the tree' \
 'cd:Change directory in the tree (\`..\`, \`~\`, \`-\`, globs; see \`help paths\`)' \
 'ls:List a directory of the tree\: datastores, namespaces, groups, snapshots, archives, files' \
@@ -1929,6 +2007,16 @@ _pbsh__subcmd__help__subcmd__ls_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh help ls commands' commands "$@"
 }
+(( $+functions[_pbsh__subcmd__help__subcmd__map_commands] )) ||
+_pbsh__subcmd__help__subcmd__map_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help map commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__mount_commands] )) ||
+_pbsh__subcmd__help__subcmd__mount_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help mount commands' commands "$@"
+}
 (( $+functions[_pbsh__subcmd__help__subcmd__notes_commands] )) ||
 _pbsh__subcmd__help__subcmd__notes_commands() {
     local commands; commands=()
@@ -2074,6 +2162,16 @@ _pbsh__subcmd__help__subcmd__status_commands() {
 _pbsh__subcmd__help__subcmd__tree_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh help tree commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__umount_commands] )) ||
+_pbsh__subcmd__help__subcmd__umount_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help umount commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__unmap_commands] )) ||
+_pbsh__subcmd__help__subcmd__unmap_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help unmap commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__help__subcmd__unprotect_commands] )) ||
 _pbsh__subcmd__help__subcmd__unprotect_commands() {
@@ -2244,6 +2342,16 @@ _pbsh__subcmd__lpwd_commands() {
 _pbsh__subcmd__ls_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh ls commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__map_commands] )) ||
+_pbsh__subcmd__map_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh map commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__mount_commands] )) ||
+_pbsh__subcmd__mount_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh mount commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__notes_commands] )) ||
 _pbsh__subcmd__notes_commands() {
@@ -2540,6 +2648,16 @@ _pbsh__subcmd__status_commands() {
 _pbsh__subcmd__tree_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh tree commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__umount_commands] )) ||
+_pbsh__subcmd__umount_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh umount commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__unmap_commands] )) ||
+_pbsh__subcmd__unmap_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh unmap commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__unprotect_commands] )) ||
 _pbsh__subcmd__unprotect_commands() {

@@ -7,6 +7,7 @@
 pub mod archive;
 pub mod engine;
 pub mod format;
+pub mod mount;
 pub mod repo;
 pub mod shell;
 pub mod util;

@@ -11,7 +11,8 @@ use crate::format::pxar::accessor::ReadAt;
 use crate::repo::{RepoError, Repository};
 use std::collections::HashMap;
 use std::io::{self, Read};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// Default chunk cache size.
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -30,6 +31,28 @@ pub struct ChunkReader {
     /// Whether the archive's chunks must be encrypted (crypt mode `encrypt`) or must not be.
     encrypted: bool,
     cache: Mutex<Cache>,
+    /// Chunks being fetched right now (only with a cache): a second reader of the same chunk
+    /// waits for the first instead of fetching and decoding it again.
+    in_flight: Mutex<HashMap<ChunkDigest, Arc<InFlight>>>,
+    /// Chunks fetched from the repository (cache misses), and their encoded bytes.
+    fetched: AtomicU64,
+    fetched_bytes: AtomicU64,
+}
+
+/// One chunk fetch that other readers may wait for.
+#[derive(Default)]
+struct InFlight {
+    done: Mutex<bool>,
+    cond: Condvar,
+}
+
+/// Counters of a `ChunkReader`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChunkReaderStats {
+    /// Chunks fetched from the repository (not served from the cache).
+    pub chunks_fetched: u64,
+    /// Their size as stored (encoded).
+    pub bytes_fetched: u64,
 }
 
 impl ChunkReader {
@@ -49,20 +72,100 @@ impl ChunkReader {
                 capacity: cache_bytes,
                 tick: 0,
             }),
+            in_flight: Mutex::new(HashMap::new()),
+            fetched: AtomicU64::new(0),
+            fetched_bytes: AtomicU64::new(0),
         }
+    }
+
+    /// How many chunks were fetched from the repository so far.
+    pub fn stats(&self) -> ChunkReaderStats {
+        ChunkReaderStats {
+            chunks_fetched: self.fetched.load(Ordering::Relaxed),
+            bytes_fetched: self.fetched_bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Whether the chunk is in the cache now (without touching its LRU position).
+    pub fn is_cached(&self, digest: &ChunkDigest) -> bool {
+        self.cache
+            .lock()
+            .map(|c| c.entries.contains_key(digest))
+            .unwrap_or(false)
+    }
+
+    fn cached(&self, digest: &ChunkDigest) -> Option<Arc<Vec<u8>>> {
+        let mut cache = self.cache.lock().ok()?;
+        cache.tick += 1;
+        let tick = cache.tick;
+        let (data, used) = cache.entries.get_mut(digest)?;
+        *used = tick;
+        Some(data.clone())
     }
 
     /// The chunk's plaintext, verified against its digest.
     pub fn read_chunk(&self, digest: &ChunkDigest) -> Result<Arc<Vec<u8>>, RepoError> {
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.tick += 1;
-            let tick = cache.tick;
-            if let Some((data, used)) = cache.entries.get_mut(digest) {
-                *used = tick;
-                return Ok(data.clone());
+        if let Some(data) = self.cached(digest) {
+            return Ok(data);
+        }
+        let caching = self.cache.lock().map(|c| c.capacity > 0).unwrap_or(false);
+        if !caching {
+            return self.fetch(digest);
+        }
+        // Single flight: wait while another thread fetches this chunk, then take it from the
+        // cache (or, if that fetch failed or the chunk did not fit, fetch it ourselves).
+        loop {
+            let (flight, leader) = match self.in_flight.lock() {
+                Ok(mut map) => match map.get(digest) {
+                    Some(f) => (f.clone(), false),
+                    None => {
+                        let f = Arc::new(InFlight::default());
+                        map.insert(*digest, f.clone());
+                        (f, true)
+                    }
+                },
+                Err(_) => return self.fetch(digest),
+            };
+            if leader {
+                let result = self.fetch(digest);
+                if let Ok(mut map) = self.in_flight.lock() {
+                    map.remove(digest);
+                }
+                if let Ok(mut done) = flight.done.lock() {
+                    *done = true;
+                }
+                flight.cond.notify_all();
+                return result;
+            }
+            if let Ok(mut done) = flight.done.lock() {
+                while !*done {
+                    match flight.cond.wait(done) {
+                        Ok(d) => done = d,
+                        Err(_) => break,
+                    }
+                }
+            }
+            if let Some(data) = self.cached(digest) {
+                return Ok(data);
+            }
+            // The leader failed or could not cache: try once more as leader.
+            if self
+                .in_flight
+                .lock()
+                .map(|m| !m.contains_key(digest))
+                .unwrap_or(true)
+            {
+                return self.fetch(digest);
             }
         }
+    }
+
+    /// Fetches, verifies and decodes a chunk, and caches it.
+    fn fetch(&self, digest: &ChunkDigest) -> Result<Arc<Vec<u8>>, RepoError> {
         let raw = self.repo.read_chunk(digest)?;
+        self.fetched.fetch_add(1, Ordering::Relaxed);
+        self.fetched_bytes
+            .fetch_add(raw.len() as u64, Ordering::Relaxed);
         let what = || format!("chunk {digest}");
         let kind = blob::check_header_and_crc(&raw).map_err(|source| RepoError::Format {
             what: what(),
@@ -186,6 +289,16 @@ impl IndexReader {
 
     pub fn size(&self) -> u64 {
         self.index.size()
+    }
+
+    /// The chunk reader this stream reads through (for read-ahead and counters).
+    pub fn chunk_reader(&self) -> &Arc<ChunkReader> {
+        &self.chunks
+    }
+
+    /// The index this stream reassembles.
+    pub fn index(&self) -> &Arc<AnyIndex> {
+        &self.index
     }
 
     fn read_at_inner(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {

@@ -56,7 +56,10 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    run(cli)
+    let status = run(cli);
+    // Mounts made in a script or an interactive session end with it.
+    crate::mount::unmount_all();
+    status
 }
 
 pub fn run(cli: Cli) -> i32 {
@@ -81,8 +84,13 @@ pub fn run(cli: Cli) -> i32 {
     let mut session = Session::with_namespace(datastore, ns);
     session.browser.set_keyfile(cli.session_keyfile.clone());
     if let Some(command) = cli.command {
+        crate::mount::set_one_shot(true);
         return match session.run_command(command) {
-            Ok(_) => exit::OK,
+            Ok(_) => {
+                // A one-shot `pbsh mount` serves until unmounted or interrupted.
+                crate::mount::wait_for_mounts();
+                exit::OK
+            }
             Err(e) => {
                 eprintln!("pbsh: {e:#}");
                 exit::classify(&e)

@@ -10,6 +10,7 @@ pub mod files;
 pub mod key;
 pub mod local;
 pub mod maintenance;
+pub mod mount;
 pub mod nav;
 pub mod ns;
 pub mod prune;
@@ -77,6 +78,15 @@ pub enum Command {
     Catalog(catalog::CatalogCommand),
     /// Measure this machine's hashing, compression, encryption, chunking and pipeline speed
     Bench(bench::BenchArgs),
+    /// Mount an archive read-only: `mount SNAPSHOT ARCHIVE MOUNTPOINT`; alone: list mounts
+    Mount(mount::MountArgs),
+    /// Unmount a mount of this session
+    #[command(alias = "unmount")]
+    Umount { mountpoint: std::path::PathBuf },
+    /// Map an image as a file: `map SNAPSHOT IMAGE.img [MOUNTDIR]`; alone: list maps
+    Map(mount::MapArgs),
+    /// Unmap an image mapped by this session (by its mount directory)
+    Unmap { mountdir: std::path::PathBuf },
     /// Print the current location in the tree
     Pwd,
     /// Change directory in the tree (`..`, `~`, `-`, globs; see `help paths`)
@@ -192,8 +202,6 @@ pub enum Flow {
 /// Commands of proxmox-backup-client and the shell that are not built yet, with where they land.
 const PLANNED: &[(&str, &str)] = &[
     ("task", "the remote repository issue"),
-    ("mount", "the mount issue"),
-    ("umount", "the mount issue"),
     ("serve", "the server issue"),
 ];
 
@@ -311,6 +319,11 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
         Command::Lls { args } => local::lls(session, &args).map(|()| Flow::Continue),
         Command::Catalog(cmd) => catalog::run(session, cmd).map(|()| Flow::Continue),
         Command::Bench(args) => bench::run(session, args).map(|()| Flow::Continue),
+        Command::Mount(args) => mount::mount(session, args).map(|()| Flow::Continue),
+        Command::Map(args) => mount::map(session, args).map(|()| Flow::Continue),
+        Command::Umount { mountpoint: m } | Command::Unmap { mountdir: m } => {
+            mount::umount(session, &m).map(|()| Flow::Continue)
+        }
         Command::Exit => Ok(Flow::Exit),
         Command::Datastore(DatastoreCommand::Create { path, full }) => {
             let created = if full {
@@ -385,6 +398,10 @@ fn suggest(name: &str) -> Option<&'static str> {
         "verify",
         "status",
         "bench",
+        "mount",
+        "umount",
+        "map",
+        "unmap",
     ]
     .into_iter()
     .chain(PLANNED.iter().map(|(n, _)| *n));
