@@ -8,5 +8,6 @@ pub mod archive;
 pub mod engine;
 pub mod format;
 pub mod repo;
+pub mod server;
 pub mod shell;
 pub mod util;
