@@ -27,7 +27,9 @@ struct Cli {
 fn main() {
     // `pbsh serve …` has its own command line and never opens the default datastore.
     if std::env::args_os().nth(1).is_some_and(|a| a == "serve") {
-        std::process::exit(pbsh::server::cli::main(std::env::args_os().skip(1).collect()));
+        std::process::exit(pbsh::server::cli::main(
+            std::env::args_os().skip(1).collect(),
+        ));
     }
     let cli = Cli::parse();
     std::process::exit(run(cli));

@@ -51,17 +51,32 @@ pub fn start_server() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("cfg");
     let cfg_s = cfg.to_str().unwrap();
-    for (user, admin) in [("admin@pbs", true), ("alice@pbs", false), ("bob@pbs", false)] {
+    for (user, admin) in [
+        ("admin@pbs", true),
+        ("alice@pbs", false),
+        ("bob@pbs", false),
+    ] {
         let mut args = vec!["serve", "user", "add", user, "--config-dir", cfg_s];
         if admin {
             args.push("--admin");
         }
         let out = pbsh(&args).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let out = pbsh(&["serve", "token", "add", "alice@pbs!tok", "--config-dir", cfg_s])
-        .output()
-        .unwrap();
+    let out = pbsh(&[
+        "serve",
+        "token",
+        "add",
+        "alice@pbs!tok",
+        "--config-dir",
+        cfg_s,
+    ])
+    .output()
+    .unwrap();
     assert!(out.status.success());
     let token_secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let users = std::fs::read_to_string(cfg.join("users.json")).unwrap();
@@ -274,7 +289,13 @@ pub async fn call(
     (status, body)
 }
 
-pub async fn call_ok(h2: &mut H2, method: Method, path_query: &str, body: Bytes, ctype: &str) -> Value {
+pub async fn call_ok(
+    h2: &mut H2,
+    method: Method,
+    path_query: &str,
+    body: Bytes,
+    ctype: &str,
+) -> Value {
     let (status, body) = call(h2, method, path_query, body, ctype).await;
     assert_eq!(
         status,
