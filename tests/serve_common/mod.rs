@@ -41,8 +41,21 @@ impl Drop for Server {
     }
 }
 
+/// The pbsh binary: cargo's path for tests; for the load example, `PBSH_BIN` or the `pbsh` beside
+/// the examples directory.
+fn pbsh_bin() -> PathBuf {
+    if let Some(p) = option_env!("CARGO_BIN_EXE_pbsh") {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = std::env::var_os("PBSH_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().join("pbsh")
+}
+
 fn pbsh(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pbsh"));
+    let mut c = Command::new(pbsh_bin());
     c.args(args).env("PBS_PASSWORD", PASSWORD);
     c
 }
