@@ -119,6 +119,9 @@ async fn handle_connection(
         async move { Ok::<_, Infallible>(handle(state, req).await) }
     });
     hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        // LIMIT: a client has 30 s to send a request's headers (no slowloris).
+        .header_read_timeout(Duration::from_secs(30))
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades()
         .await
