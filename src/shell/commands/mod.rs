@@ -200,10 +200,7 @@ pub enum Flow {
 }
 
 /// Commands of proxmox-backup-client and the shell that are not built yet, with where they land.
-const PLANNED: &[(&str, &str)] = &[
-    ("task", "the remote repository issue"),
-    ("serve", "the server issue"),
-];
+const PLANNED: &[(&str, &str)] = &[("task", "the remote repository issue")];
 
 /// Fails with "cancelled" once Ctrl-C was pressed (long loops call it).
 pub fn check_cancel() -> Result<()> {
@@ -338,6 +335,11 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
         }
         Command::Other(words) => {
             let name = words.first().map(String::as_str).unwrap_or_default();
+            if name == "serve" {
+                bail!(crate::shell::exit::ShellError::Usage(
+                    "serve runs as its own process: `pbsh serve --datastore NAME=PATH` from your system shell".into()
+                ));
+            }
             match PLANNED.iter().find(|(planned, _)| *planned == name) {
                 Some((_, milestone)) => {
                     bail!("{name}: not yet available (it lands with {milestone})")
