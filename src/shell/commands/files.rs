@@ -198,7 +198,10 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
             NodeKind::File | NodeKind::Hardlink if source.level() == Level::Inside => {
                 get_file(session, source, &dest, !args.no_metadata, &progress)?
             }
-            NodeKind::File => get_stream(session, source, &dest, &progress)?,
+            NodeKind::File => {
+                // An image, blob or catalog archive into one local file.
+                write_atomically(session, source, &dest, 0o644, &progress, |_| {})?
+            }
             NodeKind::Archive | NodeKind::Directory => {
                 get_tree(session, source, &dest, &args)?
             }
@@ -259,17 +262,32 @@ fn get_file(
     progress: &ProgressLine,
 ) -> Result<u64> {
     let entry = session.browser.lookup_entry(source, true)?;
+    write_atomically(session, source, dest, 0o600, progress, |file| {
+        if metadata {
+            apply_metadata(file, &entry.entry.metadata);
+        }
+    })
+}
+
+/// Writes a file node's content to a temporary file beside `dest`, lets `finish` adjust it,
+/// syncs it and renames it into place; on any failure (or Ctrl-C) the temporary file goes.
+fn write_atomically(
+    session: &Session,
+    source: &TreePath,
+    dest: &Path,
+    mode: u32,
+    progress: &ProgressLine,
+    finish: impl FnOnce(&File),
+) -> Result<u64> {
     let mut temp = temp_beside(dest)?;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .mode(0o600)
+        .mode(mode)
         .open(&temp.path)
         .with_context(|| format!("{}: create", temp.path.display()))?;
     let size = write_content(session, source, &mut file, Some(progress))?;
-    if metadata {
-        apply_metadata(&file, &entry.entry.metadata);
-    }
+    finish(&file);
     file.sync_all()
         .with_context(|| format!("{}: sync", dest.display()))?;
     drop(file);
@@ -306,29 +324,6 @@ fn apply_metadata(file: &File, m: &Metadata) {
         ];
         libc::futimens(fd, times.as_ptr());
     }
-}
-
-/// An image, blob or catalog archive into one local file.
-fn get_stream(
-    session: &Session,
-    source: &TreePath,
-    dest: &Path,
-    progress: &ProgressLine,
-) -> Result<u64> {
-    let mut temp = temp_beside(dest)?;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .open(&temp.path)
-        .with_context(|| format!("{}: create", temp.path.display()))?;
-    let size = write_content(session, source, &mut file, Some(progress))?;
-    file.sync_all()
-        .with_context(|| format!("{}: sync", dest.display()))?;
-    drop(file);
-    std::fs::rename(&temp.path, dest).with_context(|| format!("{}: rename", dest.display()))?;
-    temp.keep = true;
-    Ok(size)
 }
 
 /// A directory (or a whole pxar archive) through the restore writer, which refuses to write

@@ -8,7 +8,7 @@ use crate::shell::output::OutputFormat;
 use crate::shell::tree::Level;
 use crate::shell::Session;
 use anyhow::{anyhow, bail, Context, Result};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 
@@ -116,9 +116,9 @@ pub fn notes(session: &mut Session, snapshot: Option<String>, set: Option<String
         .snapshot()
         .ok_or_else(|| anyhow!("{path}: not a snapshot (cd into one or name it)"))?;
     stat_node(session, &path)?;
-    let (mut manifest, _) = session.repo.read_manifest(&path.ns, &snap)?;
     match set {
         None => {
+            let (manifest, _) = session.repo.read_manifest(&path.ns, &snap)?;
             let notes = manifest
                 .unprotected
                 .get("notes")
@@ -127,12 +127,7 @@ pub fn notes(session: &mut Session, snapshot: Option<String>, set: Option<String
                 .to_string();
             writeln!(session.out, "{notes}")?;
         }
-        Some(text) => {
-            manifest.set_unprotected("notes", json!(text));
-            let raw = manifest.to_json_bytes()?;
-            let blob = crate::format::blob::encode(&raw, None, true)?;
-            session.repo.update_manifest(&path.ns, &snap, &blob)?;
-        }
+        Some(text) => super::snapshot::set_notes(session, &path.ns, &snap, &text)?,
     }
     Ok(())
 }
