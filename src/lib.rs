@@ -9,5 +9,6 @@ pub mod engine;
 pub mod format;
 pub mod mount;
 pub mod repo;
+pub mod server;
 pub mod shell;
 pub mod util;

@@ -1,5 +1,11 @@
-//! The `pbsh` binary: hands the command line to the shell library.
+//! The `pbsh` binary: hands the command line to the server or the shell library.
 
 fn main() {
+    // `pbsh serve …` has its own command line and never opens the default datastore.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "serve") {
+        std::process::exit(pbsh::server::cli::main(
+            std::env::args_os().skip(1).collect(),
+        ));
+    }
     std::process::exit(pbsh::shell::cli::main());
 }

@@ -316,6 +316,17 @@ impl LocalDatastore {
         })
     }
 
+    /// Locks a finished snapshot shared (a reader's lock), so it cannot be removed while held.
+    pub fn lock_snapshot_shared(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<FileLock> {
+        let path = self.snapshot_path(ns, snapshot);
+        if !path.join(MANIFEST_BLOB_NAME).exists() {
+            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
+        }
+        try_flock(&path, false, || {
+            format!("snapshot {snapshot} is locked by another operation")
+        })
+    }
+
     fn read_owner(&self, group_path: &Path) -> Option<String> {
         std::fs::read_to_string(group_path.join("owner"))
             .ok()

@@ -1,0 +1,742 @@
+//! `/api2/json/admin/datastore/…`: list, status, namespaces, groups, snapshots, notes,
+//! protection, client log, prune, garbage collection and verify, with PBS's JSON shapes.
+//!
+//! Non-admin callers see and change only groups they own (protocol.md §9). Long operations run
+//! as tasks on blocking threads; the handlers only check, route and encode.
+
+use super::auth::Principal;
+use super::params::Params;
+use super::{blocking, ApiError, ApiResult, GcRecord, Reply, ServerState};
+use crate::engine::prune::{compute_prune_info, KeepOptions, PruneCandidate};
+use crate::format::blob;
+use crate::format::limits;
+use crate::format::manifest::{Manifest, MANIFEST_BLOB_NAME};
+use crate::repo::local::LocalDatastore;
+use crate::repo::types::{BackupGroup, BackupType, Namespace, SnapshotRef, MAX_NAMESPACE_DEPTH};
+use crate::repo::{RepoError, Repository, SnapshotInfo};
+use bytes::Bytes;
+use http::Method;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::Arc;
+
+const NS: &str = "ns";
+const GROUP: [&str; 2] = ["backup-type", "backup-id"];
+
+pub fn read_owner(store: &LocalDatastore, ns: &Namespace, group: &BackupGroup) -> Option<String> {
+    std::fs::read_to_string(store.group_path(ns, group).join("owner"))
+        .ok()
+        .map(|s| s.trim_end().to_string())
+}
+
+/// PBS's owner check for data access: admins pass, others must own the group.
+pub fn check_access(
+    store: &LocalDatastore,
+    ns: &Namespace,
+    group: &BackupGroup,
+    p: &Principal,
+) -> ApiResult<()> {
+    let owner = read_owner(store, ns, group);
+    if !store.group_path(ns, group).is_dir() {
+        return Err(ApiError::bad(format!("backup group {group} does not exist")));
+    }
+    if p.may_access(owner.as_deref()) {
+        Ok(())
+    } else {
+        Err(ApiError::bad(format!(
+            "backup owner check failed ({} != {})",
+            p.authid,
+            owner.unwrap_or_default()
+        )))
+    }
+}
+
+fn with_keys(extra: &[&'static str], base: &[&'static str]) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = base.to_vec();
+    v.extend_from_slice(extra);
+    v.push("store");
+    v
+}
+
+/// Dispatches `…/admin/datastore/{store}/{rest}`; `list` is the bare `/admin/datastore`.
+pub async fn route(
+    state: &Arc<ServerState>,
+    p: &Principal,
+    method: &Method,
+    rest: &[&str],
+    params: Params,
+    list: bool,
+) -> ApiResult<Reply> {
+    if list {
+        if *method != Method::GET {
+            return Err(ApiError::not_found("/admin/datastore"));
+        }
+        params.allow(&[])?;
+        let stores: Vec<Value> = state
+            .datastores
+            .keys()
+            .map(|name| json!({"store": name}))
+            .collect();
+        return Ok(Reply::data(Value::Array(stores)));
+    }
+    let store_name = params.str("store")?.to_string();
+    let store = state.datastore(&store_name)?.clone();
+    let snap_keys = ["backup-type", "backup-id", "backup-time", NS];
+    match (method, rest) {
+        (&Method::GET, []) => Ok(Reply::data(json!([
+            {"subdir": "files"}, {"subdir": "gc"}, {"subdir": "groups"}, {"subdir": "namespace"},
+            {"subdir": "notes"}, {"subdir": "protected"}, {"subdir": "prune"},
+            {"subdir": "snapshots"}, {"subdir": "status"}, {"subdir": "upload-backup-log"},
+            {"subdir": "verify"},
+        ]))),
+        (&Method::GET, ["status"]) => {
+            params.allow(&with_keys(&["verbose"], &[]))?;
+            status(state, &store_name, &store, params.opt_bool("verbose")?.unwrap_or(false)).await
+        }
+        (&Method::GET, ["groups"]) => {
+            params.allow(&with_keys(&[NS], &[]))?;
+            let ns = params.ns(NS)?;
+            let p = p.clone();
+            blocking(move || list_groups(&store, &ns, &p)).await
+        }
+        (&Method::DELETE, ["groups"]) => {
+            params.allow(&with_keys(&[NS], &GROUP))?;
+            let (ns, group) = (params.ns(NS)?, params.group()?);
+            check_access(&store, &ns, &group, p)?;
+            blocking(move || match store.forget_group(&ns, &group) {
+                Ok(()) => Ok(Reply::data(Value::Null)),
+                Err(RepoError::Refused(m)) if m.contains("protected") => Err(ApiError::bad(
+                    "group only partially deleted due to protected snapshots",
+                )),
+                Err(e) => Err(e.into()),
+            })
+            .await
+        }
+        (&Method::GET, ["snapshots"]) => {
+            params.allow(&with_keys(&[NS], &GROUP))?;
+            let ns = params.ns(NS)?;
+            let ty = params
+                .opt_str("backup-type")?
+                .map(BackupType::parse)
+                .transpose()
+                .map_err(|e| ApiError::bad(e.to_string()))?;
+            let id = params.opt_str("backup-id")?.map(str::to_string);
+            let p = p.clone();
+            blocking(move || list_snapshots(&store, &ns, ty, id.as_deref(), &p)).await
+        }
+        (&Method::DELETE, ["snapshots"]) => {
+            params.allow(&with_keys(&snap_keys, &[]))?;
+            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
+            check_access(&store, &ns, &snap.group, p)?;
+            blocking(move || {
+                store.forget_snapshot(&ns, &snap)?;
+                Ok(Reply::data(Value::Null))
+            })
+            .await
+        }
+        (&Method::GET, ["files"]) => {
+            params.allow(&with_keys(&snap_keys, &[]))?;
+            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
+            check_access(&store, &ns, &snap.group, p)?;
+            blocking(move || {
+                let (manifest, size) = store.read_manifest(&ns, &snap)?;
+                let info = SnapshotInfo {
+                    snapshot: snap.clone(),
+                    manifest,
+                    manifest_size: size,
+                    protected: false,
+                    owner: None,
+                };
+                Ok(Reply::data(Value::Array(snapshot_files(&store, &ns, &info).0)))
+            })
+            .await
+        }
+        (&Method::GET, ["notes"]) | (&Method::GET, ["protected"]) => {
+            params.allow(&with_keys(&snap_keys, &[]))?;
+            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
+            check_access(&store, &ns, &snap.group, p)?;
+            let want_notes = rest == ["notes"];
+            blocking(move || {
+                if want_notes {
+                    let (m, _) = store.read_manifest(&ns, &snap)?;
+                    let notes = m.unprotected.get("notes").and_then(Value::as_str).unwrap_or("");
+                    Ok(Reply::data(json!(notes)))
+                } else {
+                    let path = store.snapshot_path(&ns, &snap);
+                    if !path.join(MANIFEST_BLOB_NAME).exists() {
+                        return Err(RepoError::NotFound(format!("snapshot {snap}")).into());
+                    }
+                    Ok(Reply::data(json!(path.join(".protected").exists())))
+                }
+            })
+            .await
+        }
+        (&Method::PUT, ["notes"]) => {
+            params.allow(&with_keys(&["notes"], &snap_keys))?;
+            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
+            let notes = params.str("notes")?.to_string();
+            check_access(&store, &ns, &snap.group, p)?;
+            blocking(move || {
+                let (mut m, _) = store.read_manifest(&ns, &snap)?;
+                m.set_unprotected("notes", json!(notes));
+                write_manifest(&store, &ns, &snap, &m)?;
+                Ok(Reply::data(Value::Null))
+            })
+            .await
+        }
+        (&Method::PUT, ["protected"]) => {
+            params.allow(&with_keys(&["protected"], &snap_keys))?;
+            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
+            let protected = params
+                .opt_bool("protected")?
+                .ok_or_else(|| ApiError::bad("parameter 'protected': is missing"))?;
+            check_access(&store, &ns, &snap.group, p)?;
+            blocking(move || {
+                store.set_protected(&ns, &snap, protected)?;
+                Ok(Reply::data(Value::Null))
+            })
+            .await
+        }
+        (&Method::POST, ["prune"]) => prune(state, p, store_name, store, params).await,
+        (&Method::POST, ["gc"]) => {
+            params.allow(&with_keys(&[], &[]))?;
+            if !p.admin {
+                return Err(ApiError::forbidden());
+            }
+            start_gc(state, p, store_name, store)
+        }
+        (&Method::GET, ["gc"]) => {
+            params.allow(&with_keys(&[], &[]))?;
+            if !p.admin {
+                return Err(ApiError::forbidden());
+            }
+            let rec = state
+                .gc_status
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&store_name)
+                .cloned();
+            let mut v = json!({"store": store_name});
+            if let Some(rec) = rec {
+                if let Value::Object(m) = gc_status_json(&rec) {
+                    if let Value::Object(out) = &mut v {
+                        out.extend(m);
+                    }
+                }
+                v["last-run-endtime"] = json!(rec.endtime);
+                v["last-run-state"] = json!(rec.state);
+            }
+            Ok(Reply::data(v))
+        }
+        (&Method::POST, ["verify"]) => verify(state, p, store_name, store, params),
+        (&Method::GET, ["namespace"]) => {
+            params.allow(&with_keys(&["parent", "max-depth"], &[]))?;
+            let parent = params.ns("parent")?;
+            let depth = params.opt_int("max-depth", 0, MAX_NAMESPACE_DEPTH as i64)?;
+            blocking(move || {
+                if !parent.is_root() && !store.ns_path(&parent).is_dir() {
+                    return Err(ApiError::bad(format!("namespace '{parent}' not found")));
+                }
+                let mut out = vec![json!({"ns": parent.to_string()})];
+                let mut stack = vec![(parent, 0usize)];
+                while let Some((ns, d)) = stack.pop() {
+                    if depth.is_some_and(|m| d as i64 >= m) {
+                        continue;
+                    }
+                    for child in store.list_namespaces(&ns)? {
+                        out.push(json!({"ns": child.to_string()}));
+                        stack.push((child, d + 1));
+                    }
+                }
+                out.sort_by(|a, b| a["ns"].as_str().cmp(&b["ns"].as_str()));
+                Ok(Reply::data(Value::Array(out)))
+            })
+            .await
+        }
+        (&Method::POST, ["namespace"]) => {
+            params.allow(&with_keys(&["name", "parent"], &[]))?;
+            if !p.admin {
+                return Err(ApiError::forbidden());
+            }
+            let parent = params.ns("parent")?;
+            let name = params.str("name")?.to_string();
+            let ns = parent
+                .child(&name)
+                .map_err(|e| ApiError::bad(e.to_string()))?;
+            blocking(move || {
+                if store.ns_path(&ns).is_dir() {
+                    return Err(ApiError::bad(format!("namespace '{ns}' already exists")));
+                }
+                store.create_namespace(&ns)?;
+                Ok(Reply::data(json!(ns.to_string())))
+            })
+            .await
+        }
+        (&Method::DELETE, ["namespace"]) => {
+            params.allow(&with_keys(&[NS, "delete-groups"], &[]))?;
+            if !p.admin {
+                return Err(ApiError::forbidden());
+            }
+            let ns = params.ns(NS)?;
+            let delete_groups = params.opt_bool("delete-groups")?.unwrap_or(false);
+            blocking(move || {
+                store.delete_namespace(&ns, delete_groups)?;
+                Ok(Reply::data(Value::Null))
+            })
+            .await
+        }
+        _ => Err(ApiError::not_found(&format!(
+            "/admin/datastore/{store_name}/{}",
+            rest.join("/")
+        ))),
+    }
+}
+
+fn write_manifest(
+    store: &LocalDatastore,
+    ns: &Namespace,
+    snap: &SnapshotRef,
+    m: &Manifest,
+) -> ApiResult<()> {
+    let json = m.to_json_bytes().map_err(|e| ApiError::internal(e.to_string()))?;
+    let raw = blob::encode(&json, None, true).map_err(|e| ApiError::internal(e.to_string()))?;
+    store.update_manifest(ns, snap, &raw)?;
+    Ok(())
+}
+
+fn dir_files(path: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// BackupContent items of a snapshot and their total size.
+fn snapshot_files(store: &LocalDatastore, ns: &Namespace, info: &SnapshotInfo) -> (Vec<Value>, u64) {
+    let m = &info.manifest;
+    let mut files: Vec<Value> = m
+        .files
+        .iter()
+        .map(|f| json!({"filename": f.filename, "crypt-mode": f.crypt_mode.as_str(), "size": f.size}))
+        .collect();
+    let manifest_mode = if m.signature.is_some() { "sign-only" } else { "none" };
+    files.push(json!({"filename": MANIFEST_BLOB_NAME, "crypt-mode": manifest_mode, "size": info.manifest_size}));
+    for name in dir_files(&store.snapshot_path(ns, &info.snapshot)) {
+        if name != MANIFEST_BLOB_NAME && m.file(&name).is_none() {
+            files.push(json!({"filename": name}));
+        }
+    }
+    (files, info.total_size())
+}
+
+fn snapshot_item(store: &LocalDatastore, ns: &Namespace, info: &SnapshotInfo) -> Value {
+    let (files, size) = snapshot_files(store, ns, info);
+    let m = &info.manifest;
+    let mut v = json!({
+        "backup-type": info.snapshot.group.ty.as_str(),
+        "backup-id": info.snapshot.group.id,
+        "backup-time": info.snapshot.time,
+        "files": files,
+        "size": size,
+        "protected": info.protected,
+    });
+    if let Some(owner) = &info.owner {
+        v["owner"] = json!(owner);
+    }
+    if let Some(notes) = m.unprotected.get("notes").and_then(Value::as_str) {
+        if let Some(first) = notes.lines().next() {
+            v["comment"] = json!(first);
+        }
+    }
+    if let Some(state) = m.unprotected.get("verify_state") {
+        if state.get("state").is_some() {
+            v["verification"] = state.clone();
+        }
+    }
+    if let Some(fp) = m.key_fingerprint() {
+        v["fingerprint"] = json!(fp);
+    }
+    v
+}
+
+fn list_groups(store: &LocalDatastore, ns: &Namespace, p: &Principal) -> ApiResult<Reply> {
+    if !ns.is_root() && !store.ns_path(ns).is_dir() {
+        return Err(ApiError::bad(format!("namespace '{ns}' not found")));
+    }
+    let mut out = Vec::new();
+    for g in store.list_groups(ns)? {
+        let Some(last) = g.last_backup else { continue };
+        if !p.may_access(g.owner.as_deref()) {
+            continue;
+        }
+        let last_snap = SnapshotRef::new(g.group.clone(), last);
+        let mut v = json!({
+            "backup-type": g.group.ty.as_str(),
+            "backup-id": g.group.id,
+            "last-backup": last,
+            "backup-count": g.snapshot_count,
+            "files": dir_files(&store.snapshot_path(ns, &last_snap)),
+        });
+        if let Some(owner) = &g.owner {
+            v["owner"] = json!(owner);
+        }
+        if let Ok(notes) = std::fs::read_to_string(store.group_path(ns, &g.group).join("notes")) {
+            if let Some(first) = notes.lines().next() {
+                v["comment"] = json!(first);
+            }
+        }
+        out.push(v);
+    }
+    Ok(Reply::data(Value::Array(out)))
+}
+
+fn list_snapshots(
+    store: &LocalDatastore,
+    ns: &Namespace,
+    ty: Option<BackupType>,
+    id: Option<&str>,
+    p: &Principal,
+) -> ApiResult<Reply> {
+    if !ns.is_root() && !store.ns_path(ns).is_dir() {
+        return Err(ApiError::bad(format!("namespace '{ns}' not found")));
+    }
+    let group = match (ty, id) {
+        (Some(ty), Some(id)) => {
+            Some(BackupGroup::new(ty, id).map_err(|e| ApiError::bad(e.to_string()))?)
+        }
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for info in store.list_snapshots(ns, group.as_ref())? {
+        let g = &info.snapshot.group;
+        if ty.is_some_and(|t| t != g.ty) || id.is_some_and(|i| i != g.id) {
+            continue;
+        }
+        if !p.may_access(info.owner.as_deref()) {
+            continue;
+        }
+        out.push(snapshot_item(store, ns, &info));
+    }
+    Ok(Reply::data(Value::Array(out)))
+}
+
+async fn status(
+    state: &Arc<ServerState>,
+    name: &str,
+    store: &LocalDatastore,
+    verbose: bool,
+) -> ApiResult<Reply> {
+    let root = store.root().to_path_buf();
+    let c = std::ffi::CString::new(root.as_os_str().as_encoded_bytes())
+        .map_err(|_| ApiError::internal("datastore path contains NUL"))?;
+    // SAFETY: statvfs fills a zeroed struct we own from a valid C string.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers, see above.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(ApiError::internal(format!(
+            "statvfs {}: {}",
+            root.display(),
+            std::io::Error::last_os_error()
+        )));
+    }
+    let frsize = st.f_frsize as u64;
+    let total = st.f_blocks as u64 * frsize;
+    let avail = st.f_bavail as u64 * frsize;
+    let used = total.saturating_sub(st.f_bfree as u64 * frsize);
+    let mut v = json!({"total": total, "used": used, "avail": avail});
+    if verbose {
+        let store = store.clone();
+        let counts = blocking(move || {
+            let mut counts = serde_json::Map::new();
+            for g in store.list_groups(&Namespace::root())? {
+                let entry = counts
+                    .entry(g.group.ty.as_str().to_string())
+                    .or_insert_with(|| json!({"groups": 0, "snapshots": 0}));
+                entry["groups"] = json!(entry["groups"].as_u64().unwrap_or(0) + 1);
+                entry["snapshots"] = json!(entry["snapshots"].as_u64().unwrap_or(0) + g.snapshot_count as u64);
+            }
+            Ok(Value::Object(counts))
+        })
+        .await?;
+        v["counts"] = counts;
+        if let Some(rec) = state
+            .gc_status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            v["gc-status"] = gc_status_json(rec);
+        }
+    }
+    Ok(Reply::data(v))
+}
+
+fn gc_status_json(rec: &GcRecord) -> Value {
+    let mut v = json!({"upid": rec.upid});
+    if let Some(s) = &rec.stats {
+        v["index-file-count"] = json!(s.index_file_count);
+        v["index-data-bytes"] = json!(s.index_data_bytes);
+        v["disk-bytes"] = json!(s.disk_bytes);
+        v["disk-chunks"] = json!(s.disk_chunks);
+        v["removed-bytes"] = json!(s.removed_bytes);
+        v["removed-chunks"] = json!(s.removed_chunks);
+        v["pending-bytes"] = json!(s.pending_bytes);
+        v["pending-chunks"] = json!(s.pending_chunks);
+        v["removed-bad"] = json!(s.removed_bad);
+        v["still-bad"] = json!(s.still_bad);
+    }
+    v
+}
+
+fn start_gc(
+    state: &Arc<ServerState>,
+    p: &Principal,
+    name: String,
+    store: LocalDatastore,
+) -> ApiResult<Reply> {
+    let task = state
+        .tasks
+        .start("garbage_collection", &name, &p.authid)
+        .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
+    let upid = task.upid.clone();
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        task.log(format!("starting garbage collection on store {name}"));
+        let result = crate::engine::gc::garbage_collect(&store, super::now_epoch());
+        let (stats, outcome) = match result {
+            Ok(s) => {
+                task.log(format!(
+                    "Removed garbage: {} bytes ({} chunks)\nPending removals: {} bytes ({} chunks)\nOriginal data usage: {} bytes\nOn-Disk chunks: {} ({} bytes)",
+                    s.removed_bytes, s.removed_chunks, s.pending_bytes, s.pending_chunks,
+                    s.index_data_bytes, s.disk_chunks, s.disk_bytes
+                ));
+                (Some(s), Ok(()))
+            }
+            Err(e) => (None, Err(e.to_string())),
+        };
+        let state_text = if outcome.is_ok() { "ok" } else { "error" }.to_string();
+        st.gc_status.lock().unwrap_or_else(|e| e.into_inner()).insert(
+            name,
+            GcRecord {
+                upid: task.upid.clone(),
+                stats,
+                endtime: super::now_epoch(),
+                state: state_text,
+            },
+        );
+        task.finish(outcome);
+    });
+    Ok(Reply::data(json!(upid)))
+}
+
+fn verify(
+    state: &Arc<ServerState>,
+    p: &Principal,
+    name: String,
+    store: LocalDatastore,
+    params: Params,
+) -> ApiResult<Reply> {
+    params.allow(&with_keys(
+        &[NS, "backup-time", "ignore-verified", "outdated-after", "max-depth"],
+        &GROUP,
+    ))?;
+    let ns = params.ns(NS)?;
+    let group = if params.opt_str("backup-type")?.is_some() || params.opt_str("backup-id")?.is_some() {
+        Some(params.group()?)
+    } else {
+        None
+    };
+    let time = params.opt_int("backup-time", 1, i64::MAX)?;
+    if time.is_some() && group.is_none() {
+        return Err(ApiError::bad("backup-time needs backup-type and backup-id"));
+    }
+    let ignore_verified = params.opt_bool("ignore-verified")?.unwrap_or(true);
+    let outdated_after = params.opt_int("outdated-after", 0, i64::MAX)?;
+    match &group {
+        Some(g) => check_access(&store, &ns, g, p)?,
+        None if !p.admin => return Err(ApiError::forbidden()),
+        None => {}
+    }
+    let worker_id = match (&group, time) {
+        (Some(g), Some(t)) => format!("{name}:{}", SnapshotRef::new(g.clone(), t)),
+        (Some(g), None) => format!("{name}:{g}"),
+        _ => name.clone(),
+    };
+    let task = state
+        .tasks
+        .start("verify", &worker_id, &p.authid)
+        .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
+    let upid = task.upid.clone();
+    tokio::task::spawn_blocking(move || {
+        let run = || -> Result<(), String> {
+            let infos = store
+                .list_snapshots(&ns, group.as_ref())
+                .map_err(|e| e.to_string())?;
+            let now = super::now_epoch();
+            let snaps: Vec<SnapshotRef> = infos
+                .into_iter()
+                .filter(|i| time.is_none_or(|t| i.snapshot.time == t))
+                .filter(|i| {
+                    if time.is_some() || !ignore_verified {
+                        return true;
+                    }
+                    let state = i.manifest.unprotected.get("verify_state");
+                    let ok = state.and_then(|s| s.get("state")).and_then(Value::as_str) == Some("ok");
+                    let fresh = match (outdated_after, state.and_then(|s| s.get("upid")).and_then(Value::as_str)) {
+                        (Some(days), Some(u)) => super::tasks::Upid::parse(u)
+                            .is_some_and(|u| now - u.starttime < days * 86400),
+                        (Some(_), None) => false,
+                        (None, _) => true,
+                    };
+                    !(ok && fresh)
+                })
+                .map(|i| i.snapshot)
+                .collect();
+            task.log(format!("verify datastore {name}: {} snapshot(s)", snaps.len()));
+            let report = crate::engine::verify::verify_snapshots(&store, &ns, &snaps, None)
+                .map_err(|e| e.to_string())?;
+            for verdict in &report.snapshots {
+                // Record this task's UPID as the verification's, as PBS does.
+                if let Ok((mut m, _)) = store.read_manifest(&ns, &verdict.snapshot) {
+                    let st = if verdict.errors.is_empty() { "ok" } else { "failed" };
+                    m.set_unprotected("verify_state", json!({"state": st, "upid": task.upid}));
+                    let _ = write_manifest(&store, &ns, &verdict.snapshot, &m);
+                }
+                if verdict.errors.is_empty() {
+                    task.log(format!("verified {}: ok", verdict.snapshot));
+                } else {
+                    for e in &verdict.errors {
+                        task.log(format!("verify {} failed: {e}", verdict.snapshot));
+                    }
+                }
+            }
+            if report.failed() > 0 {
+                task.log(format!("Failed to verify the following snapshots/groups ({}):", report.failed()));
+                return Err("verification failed - please check the log for details".into());
+            }
+            Ok(())
+        };
+        let result = run();
+        task.finish(result);
+    });
+    Ok(Reply::data(json!(upid)))
+}
+
+async fn prune(
+    state: &Arc<ServerState>,
+    p: &Principal,
+    name: String,
+    store: LocalDatastore,
+    params: Params,
+) -> ApiResult<Reply> {
+    let keep = [
+        "keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly",
+    ];
+    params.allow(&with_keys(&[NS, "dry-run", "use-task", "max-depth"], &[&GROUP[..], &keep[..]].concat()))?;
+    let ns = params.ns(NS)?;
+    let group = params.group()?;
+    check_access(&store, &ns, &group, p)?;
+    let get = |k: &str| -> ApiResult<Option<u64>> { Ok(params.opt_int(k, 1, 1 << 32)?.map(|v| v as u64)) };
+    let options = KeepOptions {
+        keep_last: get("keep-last")?,
+        keep_hourly: get("keep-hourly")?,
+        keep_daily: get("keep-daily")?,
+        keep_weekly: get("keep-weekly")?,
+        keep_monthly: get("keep-monthly")?,
+        keep_yearly: get("keep-yearly")?,
+    };
+    let dry_run = params.opt_bool("dry-run")?.unwrap_or(false);
+    let use_task = params.opt_bool("use-task")?.unwrap_or(false);
+    let run = move |task: Option<&super::tasks::Task>| -> ApiResult<Value> {
+        let infos = store.list_snapshots(&ns, Some(&group))?;
+        let candidates: Vec<PruneCandidate> = infos
+            .iter()
+            .map(|i| PruneCandidate {
+                backup_time: i.snapshot.time,
+                protected: i.protected,
+            })
+            .collect();
+        let marks = compute_prune_info(&candidates, &options, &chrono::Local);
+        let mut items = Vec::new();
+        let mut pairs: Vec<_> = infos.iter().zip(marks.iter()).collect();
+        pairs.sort_by(|a, b| b.0.snapshot.time.cmp(&a.0.snapshot.time));
+        for (info, mark) in &pairs {
+            let mut v = json!({
+                "backup-type": info.snapshot.group.ty.as_str(),
+                "backup-id": info.snapshot.group.id,
+                "backup-time": info.snapshot.time,
+                "keep": mark.keep(),
+                "protected": mark.protected(),
+            });
+            if !ns.is_root() {
+                v["ns"] = json!(ns.to_string());
+            }
+            if let Some(t) = task {
+                t.log(format!("{} {}", info.snapshot, if mark.keep() { "keep" } else { "remove" }));
+            }
+            items.push(v);
+        }
+        if !dry_run {
+            // Deletion goes oldest first.
+            for (info, mark) in pairs.iter().rev() {
+                if !mark.keep() {
+                    store.forget_snapshot(&ns, &info.snapshot)?;
+                }
+            }
+        }
+        Ok(Value::Array(items))
+    };
+    if use_task {
+        let task = state
+            .tasks
+            .start("prune", &format!("{name}:{}", params.group()?), &p.authid)
+            .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
+        let upid = task.upid.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = run(Some(&task)).map(|_| ()).map_err(|e| e.message);
+            task.finish(r);
+        });
+        return Ok(Reply::data(json!(upid)));
+    }
+    blocking(move || run(None).map(Reply::data)).await
+}
+
+/// `POST upload-backup-log`: a DataBlob with a valid CRC stored as `client.log.blob`.
+pub async fn upload_backup_log(
+    state: &Arc<ServerState>,
+    p: &Principal,
+    params: Params,
+    body: Bytes,
+) -> ApiResult<Reply> {
+    params.allow(&with_keys(&["backup-type", "backup-id", "backup-time", NS], &[]))?;
+    let store = state.datastore(params.str("store")?)?.clone();
+    let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
+    let owner = read_owner(&store, &ns, &snap.group);
+    if !owner.as_deref().is_some_and(|o| p.owns(o)) {
+        return Err(ApiError::bad(format!(
+            "backup owner check failed ({} != {})",
+            p.authid,
+            owner.unwrap_or_default()
+        )));
+    }
+    blocking(move || {
+        if body.len() > limits::MAX_ENCODED_BLOB_SIZE {
+            return Err(ApiError::bad("log blob too large"));
+        }
+        blob::check_header_and_crc(&body).map_err(|e| ApiError::bad(format!("client log: {e}")))?;
+        let path = store.snapshot_path(&ns, &snap);
+        if path.join("client.log.blob").exists() {
+            return Err(ApiError::bad("backup already contains a log."));
+        }
+        store.upload_log(&ns, &snap, &body)?;
+        Ok(Reply::data(Value::Null))
+    })
+    .await
+}

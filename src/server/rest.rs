@@ -1,0 +1,452 @@
+//! The HTTPS listener and the REST router for `/api2/json/…`: authentication, CSRF, parameter
+//! collection and dispatch to the access, version, task and datastore handlers.
+//!
+//! Every request is authenticated before any handler runs (reliability.md P8); 401 answers are
+//! delayed to 3 s after the request began and 403 to 0.5 s, as PBS does. Never panics on input.
+
+use super::auth::Principal;
+use super::params::Params;
+use super::{
+    auth, backup_protocol, datastore_api, into_response, read_body, reader_protocol, tasks, tls,
+    ApiError, ApiResult, Body, Reply, ServeOptions, ServerState, MAX_PARAM_BODY, MAX_URI_LEN,
+};
+use crate::repo::local::LocalDatastore;
+use bytes::Bytes;
+use http::{header, Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Delay of an authentication failure, counted from the request's start.
+const UNAUTH_DELAY: Duration = Duration::from_secs(3);
+const FORBIDDEN_DELAY: Duration = Duration::from_millis(500);
+/// LIMIT: time to finish a TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Binds, prints the fingerprint and the address, and serves until SIGINT/SIGTERM.
+pub async fn serve(options: ServeOptions) -> Result<(), String> {
+    let dir = &options.config_dir;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (cert, key) = tls::load_or_create(dir)?;
+    let fingerprint = tls::fingerprint(&cert)?;
+    let acceptor = Arc::new(tls::acceptor(&cert, &key)?);
+    let mut datastores = BTreeMap::new();
+    for (name, path) in &options.datastores {
+        if !super::params::is_safe_id(name) || name.len() < 3 || name.len() > 32 {
+            return Err(format!(
+                "invalid datastore name {name:?} (3-32 letters, digits, '_', '.', '-')"
+            ));
+        }
+        let store = LocalDatastore::open_or_create(path)
+            .map_err(|e| format!("datastore {name} at {}: {e}", path.display()))?;
+        datastores.insert(name.clone(), store);
+    }
+    if datastores.is_empty() {
+        return Err("no datastore given (use --datastore NAME=PATH)".into());
+    }
+    let lifetime = std::env::var("PBSH_SERVE_TICKET_LIFETIME")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(auth::TICKET_LIFETIME);
+    let state = Arc::new(ServerState {
+        datastores,
+        auth: auth::AuthConfig::open(dir, lifetime)?,
+        tasks: tasks::TaskRegistry::open(&dir.join("tasks"))
+            .map_err(|e| format!("{}: {e}", dir.join("tasks").display()))?,
+        sessions: Arc::new(tokio::sync::Semaphore::new(super::MAX_SESSIONS)),
+        gc_status: Default::default(),
+    });
+    let listener = TcpListener::bind(&options.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("fingerprint: {fingerprint}");
+    println!("listening on https://{addr}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| e.to_string())?;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (tcp, _peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        eprintln!("pbsh serve: accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let _ = tcp.set_nodelay(true);
+                let state = state.clone();
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = handle_connection(state, acceptor, tcp).await {
+                        if std::env::var_os("PBSH_SERVE_DEBUG").is_some() {
+                            eprintln!("pbsh serve: connection: {e}");
+                        }
+                    }
+                });
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    println!("shutting down");
+    Ok(())
+}
+
+async fn handle_connection(
+    state: Arc<ServerState>,
+    acceptor: Arc<openssl::ssl::SslAcceptor>,
+    tcp: tokio::net::TcpStream,
+) -> Result<(), String> {
+    let ssl = openssl::ssl::Ssl::new(acceptor.context()).map_err(|e| e.to_string())?;
+    let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| e.to_string())?;
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, Pin::new(&mut stream).accept())
+        .await
+        .map_err(|_| "tls handshake timed out".to_string())?
+        .map_err(|e| format!("tls handshake: {e}"))?;
+    let service = service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(handle(state, req).await) }
+    });
+    hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn handle(state: Arc<ServerState>, req: Request<Incoming>) -> Response<Body> {
+    let start = tokio::time::Instant::now();
+    let resp = match dispatch(&state, req).await {
+        Ok(r) => r,
+        Err(e) => into_response(Err(e)),
+    };
+    match resp.status() {
+        StatusCode::UNAUTHORIZED => tokio::time::sleep_until(start + UNAUTH_DELAY).await,
+        StatusCode::FORBIDDEN => tokio::time::sleep_until(start + FORBIDDEN_DELAY).await,
+        _ => {}
+    }
+    resp
+}
+
+/// Who sent `req`: a ticket cookie (with CSRF on non-GET) or an API token header.
+pub fn authenticate(state: &ServerState, req: &Request<Incoming>) -> ApiResult<Principal> {
+    let now = super::now_epoch();
+    let fail = |why: &str| ApiError::unauthorized(format!("authentication failed - {why}"));
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let text = value.to_str().map_err(|_| fail("invalid authorization header"))?;
+        return state.auth.principal_from_token(text).map_err(|e| fail(&e));
+    }
+    let ticket = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(auth::extract_cookie)
+        .ok_or_else(|| fail("no authentication credentials provided."))?;
+    let principal = state
+        .auth
+        .principal_from_ticket(&ticket, now)
+        .map_err(|e| fail(&e))?;
+    if req.method() != Method::GET {
+        let token = req
+            .headers()
+            .get("CSRFPreventionToken")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| fail("missing CSRF prevention token"))?;
+        if !state.auth.verify_csrf(token, &principal.userid, now) {
+            return Err(fail("invalid CSRF prevention token"));
+        }
+    }
+    Ok(principal)
+}
+
+fn percent_decode(text: &str) -> ApiResult<String> {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| ApiError::bad("invalid percent encoding in path"))
+}
+
+/// Collects normal handler parameters: JSON body, or form body + query string.
+async fn collect_params(req: Request<Incoming>) -> ApiResult<Params> {
+    let ctype = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let query = req.uri().query().unwrap_or("").to_string();
+    let body = read_body(req.into_body(), MAX_PARAM_BODY).await?;
+    match ctype.as_deref() {
+        Some("application/json") => Params::from_json(&body),
+        None | Some("application/x-www-form-urlencoded") => {
+            let mut params = Params::from_query(&body);
+            params.merge(Params::from_query(query.as_bytes()));
+            Ok(params)
+        }
+        Some(other) => Err(ApiError::bad(format!("unsupported content type {other}"))),
+    }
+}
+
+async fn dispatch(state: &Arc<ServerState>, req: Request<Incoming>) -> ApiResult<Response<Body>> {
+    let uri_len = req.uri().path_and_query().map(|p| p.as_str().len()).unwrap_or(0);
+    if uri_len > MAX_URI_LEN {
+        return Err(ApiError::bad("request URI too long"));
+    }
+    let path = req.uri().path().to_string();
+    let Some(rest) = path.strip_prefix("/api2/json") else {
+        return Err(ApiError::not_found(&path));
+    };
+    let parts: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect::<ApiResult<_>>()?;
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let method = req.method().clone();
+
+    if method == Method::POST && parts == ["access", "ticket"] {
+        let params = collect_params(req).await?;
+        return Ok(into_response(login(state, params).await));
+    }
+    let principal = authenticate(state, &req)?;
+    match (&method, parts.as_slice()) {
+        (&Method::GET, ["backup"]) => return backup_protocol::start(state.clone(), principal, req).await,
+        (&Method::GET, ["reader"]) => return reader_protocol::start(state.clone(), principal, req).await,
+        (&Method::POST, ["admin", "datastore", store, "upload-backup-log"]) => {
+            let store = store.to_string();
+            let mut params = Params::from_query(req.uri().query().unwrap_or("").as_bytes());
+            params.insert("store", &store);
+            let body = read_body(req.into_body(), super::MAX_BLOB_UPLOAD).await?;
+            return Ok(into_response(
+                datastore_api::upload_backup_log(state, &principal, params, body).await,
+            ));
+        }
+        _ => {}
+    }
+    let owned: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
+    let mut params = collect_params(req).await?;
+    let parts: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let result = match (&method, parts.as_slice()) {
+        (&Method::GET, ["version"]) => {
+            params.allow(&[])?;
+            Ok(Reply::data(json!({
+                "version": "3.2",
+                "release": "4",
+                "repoid": concat!("pbsh-", env!("CARGO_PKG_VERSION")),
+            })))
+        }
+        (&Method::GET, ["access", "ticket"]) => Ok(Reply::data(Value::Null)),
+        (_, ["admin", "datastore", rest @ ..]) => {
+            if let Some(store) = rest.first() {
+                params.insert("store", store);
+            }
+            datastore_api::route(state, &principal, &method, rest.get(1..).unwrap_or(&[]), params, rest.is_empty())
+                .await
+        }
+        (_, ["nodes", _node, "tasks", rest @ ..]) => task_route(state, &principal, &method, rest, params).await,
+        _ => Err(ApiError::not_found(&path)),
+    };
+    Ok(into_response(result))
+}
+
+async fn login(state: &Arc<ServerState>, params: Params) -> ApiResult<Reply> {
+    params.allow(&["username", "password", "tfa-challenge", "path", "privs", "port"])?;
+    let username = params.str("username")?.to_string();
+    let password = zeroize::Zeroizing::new(params.str("password")?.to_string());
+    let st = state.clone();
+    let user = username.clone();
+    let ok = super::blocking(move || {
+        Ok(st.auth.login(&user, &password, super::now_epoch()).is_ok())
+    })
+    .await?;
+    if !ok {
+        return Err(ApiError::unauthorized("permission check failed."));
+    }
+    let now = super::now_epoch();
+    Ok(Reply::data(json!({
+        "username": username,
+        "ticket": state.auth.make_ticket(&username, now)?,
+        "CSRFPreventionToken": state.auth.make_csrf(&username, now)?,
+    })))
+}
+
+fn task_visible(p: &Principal, entry: &tasks::TaskEntry) -> bool {
+    p.admin || entry.upid.authid == p.authid || (!p.is_token() && entry.upid.authid.split('!').next() == Some(&p.userid))
+}
+
+fn task_item(node: &str, e: &tasks::TaskEntry) -> Value {
+    let mut v = json!({
+        "upid": e.upid_text,
+        "node": node,
+        "pid": e.upid.pid,
+        "pstart": e.upid.pstart,
+        "starttime": e.upid.starttime,
+        "worker_type": e.upid.worker_type,
+        "worker_id": e.upid.worker_id,
+        "user": e.upid.authid,
+    });
+    if let (Some(end), Some(status)) = (e.endtime, &e.status) {
+        v["endtime"] = json!(end);
+        v["status"] = json!(status);
+    }
+    v
+}
+
+fn status_class(status: &str) -> &'static str {
+    if status == "OK" {
+        "ok"
+    } else if status.starts_with("WARNINGS") {
+        "warning"
+    } else if status == "unknown" {
+        "unknown"
+    } else {
+        "error"
+    }
+}
+
+async fn task_route(
+    state: &Arc<ServerState>,
+    p: &Principal,
+    method: &Method,
+    rest: &[&str],
+    params: Params,
+) -> ApiResult<Reply> {
+    let registry = &state.tasks;
+    let find = |upid: &str| -> ApiResult<tasks::TaskEntry> {
+        let entry = registry
+            .get(upid)
+            .ok_or_else(|| ApiError::bad(format!("no such task {upid}")))?;
+        if !task_visible(p, &entry) {
+            return Err(ApiError::forbidden());
+        }
+        Ok(entry)
+    };
+    match (method, rest) {
+        (&Method::GET, []) => {
+            params.allow(&[
+                "start", "limit", "store", "running", "errors", "userfilter", "since", "until",
+                "typefilter", "statusfilter",
+            ])?;
+            let start = params.opt_int("start", 0, i64::MAX)?.unwrap_or(0) as usize;
+            let limit = params.opt_int("limit", 0, i64::MAX)?.unwrap_or(50) as usize;
+            let running = params.opt_bool("running")?.unwrap_or(false);
+            let errors = params.opt_bool("errors")?.unwrap_or(false);
+            let store = params.opt_str("store")?;
+            let user = params.opt_str("userfilter")?;
+            let typefilter = params.opt_str("typefilter")?;
+            let since = params.opt_int("since", 0, i64::MAX)?;
+            let until = params.opt_int("until", 0, i64::MAX)?;
+            let statusfilter: Vec<String> = params
+                .list("statusfilter")?
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            let matching: Vec<Value> = registry
+                .list()
+                .into_iter()
+                .filter(|e| task_visible(p, e))
+                .filter(|e| !running || e.running())
+                .filter(|e| !errors || e.status.as_deref().is_some_and(|s| status_class(s) == "error"))
+                .filter(|e| store.is_none_or(|s| e.upid.worker_id.split(':').next() == Some(s)))
+                .filter(|e| user.is_none_or(|u| e.upid.authid.contains(u)))
+                .filter(|e| typefilter.is_none_or(|t| e.upid.worker_type.contains(t)))
+                .filter(|e| since.is_none_or(|s| e.upid.starttime >= s))
+                .filter(|e| until.is_none_or(|u| e.upid.starttime <= u))
+                .filter(|e| {
+                    statusfilter.is_empty()
+                        || e.status.as_deref().is_some_and(|s| statusfilter.iter().any(|f| f == status_class(s)))
+                })
+                .map(|e| task_item(registry.node(), &e))
+                .collect();
+            let total = matching.len();
+            let page: Vec<Value> = matching.into_iter().skip(start).take(limit).collect();
+            let mut extra = BTreeMap::new();
+            extra.insert("total".to_string(), json!(total));
+            Ok(Reply::Json(Value::Array(page), extra))
+        }
+        (&Method::DELETE, [upid]) => {
+            params.allow(&[])?;
+            find(upid)?;
+            if !p.admin && !task_visible(p, &find(upid)?) {
+                return Err(ApiError::forbidden());
+            }
+            registry.abort(upid);
+            Ok(Reply::data(Value::Null))
+        }
+        (&Method::GET, [upid]) => {
+            find(upid)?;
+            Ok(Reply::data(json!([{"subdir": "log"}, {"subdir": "status"}])))
+        }
+        (&Method::GET, [upid, "status"]) => {
+            params.allow(&[])?;
+            let e = find(upid)?;
+            let (user, token) = match e.upid.authid.split_once('!') {
+                Some((u, _)) => (u.to_string(), Some(e.upid.authid.clone())),
+                None => (e.upid.authid.clone(), None),
+            };
+            let mut v = json!({
+                "upid": e.upid_text,
+                "node": registry.node(),
+                "pid": e.upid.pid,
+                "pstart": e.upid.pstart,
+                "starttime": e.upid.starttime,
+                "type": e.upid.worker_type,
+                "id": e.upid.worker_id,
+                "user": user,
+                "status": if e.running() { "running" } else { "stopped" },
+            });
+            if let Some(t) = token {
+                v["tokenid"] = json!(t);
+            }
+            if let Some(s) = &e.status {
+                v["exitstatus"] = json!(s);
+            }
+            Ok(Reply::data(v))
+        }
+        (&Method::GET, [upid, "log"]) => {
+            params.allow(&["start", "limit", "test-status", "download"])?;
+            let e = find(upid)?;
+            let path = registry.log_path(&e.upid_text);
+            let text = std::fs::read(&path).unwrap_or_default();
+            if params.opt_bool("download")?.unwrap_or(false) {
+                if params.0.len() > 1 {
+                    return Err(ApiError::bad("parameter 'download' cannot be combined with others"));
+                }
+                return Ok(Reply::Raw(Bytes::from(text), "text/plain"));
+            }
+            let start = params.opt_int("start", 0, i64::MAX)?.unwrap_or(0) as usize;
+            let limit = params.opt_int("limit", 0, i64::MAX)?.unwrap_or(50) as usize;
+            let text = String::from_utf8_lossy(&text);
+            let lines: Vec<&str> = text.lines().collect();
+            let total = lines.len();
+            let take = if limit == 0 { usize::MAX } else { limit };
+            let data: Vec<Value> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i + 1, l))
+                .filter(|(n, _)| *n >= start)
+                .take(take)
+                .map(|(n, l)| json!({"n": n, "t": l}))
+                .collect();
+            let mut extra = BTreeMap::new();
+            extra.insert("total".to_string(), json!(total));
+            extra.insert("success".to_string(), json!(1));
+            if params.opt_bool("test-status")?.unwrap_or(false) {
+                extra.insert("active".to_string(), json!(e.running()));
+            }
+            Ok(Reply::Json(Value::Array(data), extra))
+        }
+        _ => Err(ApiError::not_found(&format!("/nodes/localhost/tasks/{}", rest.join("/")))),
+    }
+}

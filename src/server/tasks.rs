@@ -1,0 +1,384 @@
+//! Worker tasks: PBS-style UPIDs, one log file per task, and the task list (protocol.md §7).
+//!
+//! Logs live in `<config-dir>/tasks/<UPID>`; finished tasks are appended to
+//! `tasks/archive` (one `UPID endtime status` line each), so the list survives a restart.
+//! A torn last archive line is skipped. Never decides what a task does, only records it.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The parts of a UPID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upid {
+    pub node: String,
+    pub pid: u32,
+    pub pstart: u64,
+    pub task_id: u64,
+    pub starttime: i64,
+    pub worker_type: String,
+    pub worker_id: String,
+    pub authid: String,
+}
+
+/// Escapes a worker id as PBS does: `/` → `-`, anything but `[A-Za-z0-9_.]` (and a leading
+/// `.`) → `\xNN`.
+pub fn escape_worker_id(id: &str) -> String {
+    let mut out = String::new();
+    for (i, b) in id.bytes().enumerate() {
+        match b {
+            b'/' => out.push('-'),
+            b'.' if i == 0 => out.push_str("\\x2e"),
+            b if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' => out.push(b as char),
+            b => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
+}
+
+/// Reverses `escape_worker_id`.
+pub fn unescape_worker_id(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'x') {
+            if let Some(v) = text
+                .get(i + 2..i + 4)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'-' { b'/' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl Upid {
+    pub fn to_text(&self) -> String {
+        format!(
+            "UPID:{}:{:08X}:{:08X}:{:08X}:{:08X}:{}:{}:{}:",
+            self.node,
+            self.pid,
+            self.pstart,
+            self.task_id,
+            self.starttime,
+            self.worker_type,
+            escape_worker_id(&self.worker_id),
+            self.authid
+        )
+    }
+
+    pub fn parse(text: &str) -> Option<Upid> {
+        let parts: Vec<&str> = text.split(':').collect();
+        let ["UPID", node, pid, pstart, task_id, starttime, wtype, wid, authid, ""] =
+            parts.as_slice()
+        else {
+            return None;
+        };
+        Some(Upid {
+            node: node.to_string(),
+            pid: u32::from_str_radix(pid, 16).ok()?,
+            pstart: u64::from_str_radix(pstart, 16).ok()?,
+            task_id: u64::from_str_radix(task_id, 16).ok()?,
+            starttime: i64::from_str_radix(starttime, 16).ok()?,
+            worker_type: wtype.to_string(),
+            worker_id: unescape_worker_id(wid),
+            authid: authid.to_string(),
+        })
+    }
+}
+
+/// A task as listed.
+#[derive(Debug, Clone)]
+pub struct TaskEntry {
+    pub upid: Upid,
+    pub upid_text: String,
+    pub endtime: Option<i64>,
+    pub status: Option<String>,
+    abort: Arc<AtomicBool>,
+}
+
+impl TaskEntry {
+    pub fn running(&self) -> bool {
+        self.endtime.is_none()
+    }
+}
+
+/// All tasks of this server process (and the archive of earlier ones).
+pub struct TaskRegistry {
+    dir: PathBuf,
+    node: String,
+    pid: u32,
+    pstart: u64,
+    counter: AtomicU64,
+    tasks: Mutex<BTreeMap<String, TaskEntry>>,
+}
+
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let name = if ok {
+        let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    let name: String = name
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let name = name.trim_matches('-').to_string();
+    if name.is_empty() {
+        "localhost".into()
+    } else {
+        name
+    }
+}
+
+/// Process start time in clock ticks (field 22 of `/proc/self/stat`).
+fn process_start() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1;
+            after.split_whitespace().nth(19)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+impl TaskRegistry {
+    pub fn open(dir: &Path) -> std::io::Result<Arc<Self>> {
+        std::fs::create_dir_all(dir)?;
+        let mut tasks = BTreeMap::new();
+        if let Ok(text) = std::fs::read_to_string(dir.join("archive")) {
+            for line in text.lines() {
+                let mut it = line.splitn(3, ' ');
+                let (Some(upid_text), Some(end), Some(status)) = (it.next(), it.next(), it.next())
+                else {
+                    continue;
+                };
+                let (Some(upid), Ok(end)) = (Upid::parse(upid_text), end.parse::<i64>()) else {
+                    continue;
+                };
+                tasks.insert(
+                    upid_text.to_string(),
+                    TaskEntry {
+                        upid,
+                        upid_text: upid_text.to_string(),
+                        endtime: Some(end),
+                        status: Some(status.to_string()),
+                        abort: Arc::new(AtomicBool::new(false)),
+                    },
+                );
+            }
+        }
+        Ok(Arc::new(TaskRegistry {
+            dir: dir.to_path_buf(),
+            node: hostname(),
+            pid: std::process::id(),
+            pstart: process_start(),
+            counter: AtomicU64::new(0),
+            tasks: Mutex::new(tasks),
+        }))
+    }
+
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, TaskEntry>> {
+        self.tasks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts a task: registers it and opens its log.
+    pub fn start(
+        self: &Arc<Self>,
+        worker_type: &str,
+        worker_id: &str,
+        authid: &str,
+    ) -> std::io::Result<Arc<Task>> {
+        let upid = Upid {
+            node: self.node.clone(),
+            pid: self.pid,
+            pstart: self.pstart,
+            task_id: self.counter.fetch_add(1, Ordering::Relaxed),
+            starttime: super::now_epoch(),
+            worker_type: worker_type.to_string(),
+            worker_id: worker_id.to_string(),
+            authid: authid.to_string(),
+        };
+        let text = upid.to_text();
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path(&text))?;
+        let abort = Arc::new(AtomicBool::new(false));
+        self.lock().insert(
+            text.clone(),
+            TaskEntry {
+                upid,
+                upid_text: text.clone(),
+                endtime: None,
+                status: None,
+                abort: abort.clone(),
+            },
+        );
+        Ok(Arc::new(Task {
+            upid: text,
+            log: Mutex::new(Some(log)),
+            registry: self.clone(),
+            abort,
+            warnings: AtomicU64::new(0),
+        }))
+    }
+
+    pub fn log_path(&self, upid: &str) -> PathBuf {
+        self.dir.join(upid.replace('/', "_"))
+    }
+
+    pub fn get(&self, upid: &str) -> Option<TaskEntry> {
+        self.lock().get(upid).cloned()
+    }
+
+    /// Newest first: running tasks, then finished ones by start time.
+    pub fn list(&self) -> Vec<TaskEntry> {
+        let mut all: Vec<TaskEntry> = self.lock().values().cloned().collect();
+        all.sort_by(|a, b| {
+            b.running()
+                .cmp(&a.running())
+                .then(b.upid.starttime.cmp(&a.upid.starttime))
+                .then(b.upid.task_id.cmp(&a.upid.task_id))
+        });
+        all
+    }
+
+    /// Asks a running task to stop.
+    pub fn abort(&self, upid: &str) -> bool {
+        match self.lock().get(upid) {
+            Some(t) if t.running() => {
+                t.abort.store(true, Ordering::Relaxed);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn finished(&self, upid: &str, status: &str) {
+        let end = super::now_epoch();
+        if let Some(t) = self.lock().get_mut(upid) {
+            t.endtime = Some(end);
+            t.status = Some(status.to_string());
+        }
+        // P4: append-only; a torn last line is skipped when loading.
+        if let Ok(mut f) = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("archive"))
+        {
+            let _ = writeln!(f, "{upid} {end} {status}");
+        }
+    }
+}
+
+/// A running task: writes its log, ends with `TASK OK` / `TASK WARNINGS: n` / `TASK ERROR: …`.
+pub struct Task {
+    pub upid: String,
+    log: Mutex<Option<File>>,
+    registry: Arc<TaskRegistry>,
+    abort: Arc<AtomicBool>,
+    warnings: AtomicU64,
+}
+
+impl Task {
+    pub fn log(&self, line: impl AsRef<str>) {
+        let stamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        if let Some(f) = self.log.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            for l in line.as_ref().lines() {
+                let _ = writeln!(f, "{stamp}: {l}");
+            }
+        }
+    }
+
+    pub fn warn(&self, line: impl AsRef<str>) {
+        self.warnings.fetch_add(1, Ordering::Relaxed);
+        self.log(format!("WARN: {}", line.as_ref()));
+    }
+
+    pub fn is_aborted(&self) -> bool {
+        self.abort.load(Ordering::Relaxed)
+    }
+
+    /// Ends the task; the status is what `exitstatus` reports.
+    pub fn finish(&self, result: Result<(), String>) {
+        let mut guard = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(mut f) = guard.take() else {
+            return;
+        };
+        let warnings = self.warnings.load(Ordering::Relaxed);
+        let status = match result {
+            Ok(()) if warnings > 0 => format!("WARNINGS: {warnings}"),
+            Ok(()) => "OK".to_string(),
+            Err(e) => e.lines().next().unwrap_or("error").to_string(),
+        };
+        let stamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        let last = match status.as_str() {
+            "OK" => "TASK OK".to_string(),
+            s if s.starts_with("WARNINGS") => format!("TASK {s}"),
+            s => format!("TASK ERROR: {s}"),
+        };
+        let _ = writeln!(f, "{stamp}: {last}");
+        drop(f);
+        self.registry.finished(&self.upid, &status);
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        let unfinished = self
+            .log
+            .lock()
+            .map(|g| g.is_some())
+            .unwrap_or(false);
+        if unfinished {
+            self.finish(Err("task ended unexpectedly".into()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upid_round_trip_and_escaping() {
+        let u = Upid {
+            node: "pbs1".into(),
+            pid: 1234,
+            pstart: 123456,
+            task_id: 3,
+            starttime: 0x6660A4C0,
+            worker_type: "backup".into(),
+            worker_id: "store1:host/web1".into(),
+            authid: "root@pam".into(),
+        };
+        let t = u.to_text();
+        assert_eq!(
+            t,
+            "UPID:pbs1:000004D2:0001E240:00000003:6660A4C0:backup:store1\\x3ahost-web1:root@pam:"
+        );
+        assert_eq!(Upid::parse(&t).unwrap(), u);
+        assert!(Upid::parse("UPID:x").is_none());
+    }
+}
