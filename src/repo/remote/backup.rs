@@ -100,10 +100,8 @@ impl ChunkSink for RemoteChunkSink {
         {
             return Ok(false);
         }
-        let (wid, fixed) = self
-            .current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        let current = *self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let (wid, fixed) = current
             .ok_or_else(|| RepoError::Refused(format!("chunk {digest}: no index is open")))?;
         let permit = self
             .rt
@@ -249,6 +247,14 @@ impl RemoteBackupWriter {
     }
 }
 
+async fn previous(h2: &H2, name: &str) -> Result<Bytes, RemoteError> {
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("archive-name", name)
+        .finish();
+    let path = format!("previous?{q}");
+    h2_call(h2, Method::GET, &path, Bytes::new(), FORM, super::MAX_FILE_DOWNLOAD).await
+}
+
 /// Downloads the previous snapshot's indexes in this session so the server knows their chunks
 /// (§4.5); any failure only means more uploads.
 async fn register_previous(h2: &H2, what: &str) -> Result<HashSet<ChunkDigest>, RemoteError> {
@@ -257,13 +263,7 @@ async fn register_previous(h2: &H2, what: &str) -> Result<HashSet<ChunkDigest>, 
     if prev.is_null() {
         return Ok(known);
     }
-    let get = |name: &str| {
-        let q = form_urlencoded::Serializer::new(String::new())
-            .append_pair("archive-name", name)
-            .finish();
-        h2_call(h2, Method::GET, &format!("previous?{q}"), Bytes::new(), FORM, super::MAX_FILE_DOWNLOAD)
-    };
-    let Ok(raw) = get(MANIFEST_BLOB_NAME).await else {
+    let Ok(raw) = previous(h2, MANIFEST_BLOB_NAME).await else {
         return Ok(known);
     };
     let Ok(json) = blob::decode(&raw, None, limits::MAX_MANIFEST_SIZE) else {
@@ -277,7 +277,7 @@ async fn register_previous(h2: &H2, what: &str) -> Result<HashSet<ChunkDigest>, 
         if !(name.ends_with(".didx") || name.ends_with(".fidx")) {
             continue;
         }
-        let Ok(raw) = get(name).await else {
+        let Ok(raw) = previous(h2, name).await else {
             continue;
         };
         if name.ends_with(".didx") {

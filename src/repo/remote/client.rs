@@ -375,25 +375,8 @@ impl Client {
         b
     }
 
-    async fn rest_sender(&self) -> Result<http1::SendRequest<Full<Bytes>>, RemoteError> {
-        let mut slot = self.rest_conn.lock().await;
-        if let Some(s) = slot.as_mut() {
-            if !s.is_closed() && s.ready().await.is_ok() {
-                return Ok(s.clone_sender());
-            }
-        }
-        let tls = self.connect_tls().await?;
-        let (sender, conn) = http1::handshake(TokioIo::new(tls))
-            .await
-            .map_err(|e| RemoteError::Protocol(format!("HTTP handshake: {e}")))?;
-        tokio::spawn(conn);
-        *slot = Some(sender);
-        slot.as_mut()
-            .map(|s| s.clone_sender())
-            .ok_or_else(|| RemoteError::Protocol("no connection".into()))
-    }
-
-    /// One raw REST exchange; returns status and body.
+    /// One raw REST exchange on the kept-alive connection (reconnecting when it was closed);
+    /// returns status and body.
     async fn exchange(
         &self,
         method: Method,
@@ -402,8 +385,23 @@ impl Client {
         ctype: &str,
         with_auth: bool,
     ) -> Result<(StatusCode, Bytes), RemoteError> {
+        let mut slot = self.rest_conn.lock().await;
         let fut = async {
-            let mut sender = self.rest_sender().await?;
+            let usable = match slot.as_mut() {
+                Some(s) => !s.is_closed() && s.ready().await.is_ok(),
+                None => false,
+            };
+            if !usable {
+                let tls = self.connect_tls().await?;
+                let (sender, conn) = http1::handshake(TokioIo::new(tls))
+                    .await
+                    .map_err(|e| RemoteError::Protocol(format!("HTTP handshake: {e}")))?;
+                tokio::spawn(conn);
+                *slot = Some(sender);
+            }
+            let sender = slot
+                .as_mut()
+                .ok_or_else(|| RemoteError::Protocol("no connection".into()))?;
             let mut b = Request::builder()
                 .method(method.clone())
                 .uri(path_query)
@@ -416,7 +414,10 @@ impl Client {
             let req = b
                 .body(Full::new(body))
                 .map_err(|e| RemoteError::Protocol(e.to_string()))?;
-            sender.ready().await.map_err(|e| RemoteError::Dropped(e.to_string()))?;
+            sender
+                .ready()
+                .await
+                .map_err(|e| RemoteError::Dropped(e.to_string()))?;
             let resp = sender
                 .send_request(req)
                 .await
@@ -432,10 +433,10 @@ impl Client {
         let what = format!("{method} {}", path_query.split('?').next().unwrap_or(""));
         let res = tokio::time::timeout(REQUEST_TIMEOUT, fut)
             .await
-            .map_err(|_| RemoteError::Timeout(what.clone()))?;
+            .unwrap_or_else(|_| Err(RemoteError::Timeout(what)));
         if res.is_err() {
             // Never reuse a connection that failed mid-request.
-            *self.rest_conn.lock().await = None;
+            *slot = None;
         }
         res
     }

@@ -177,10 +177,11 @@ impl fmt::Display for RemoteRepo {
 }
 
 impl RepoSpec {
-    /// A string containing `/`, starting with `.` or `~`, or naming an existing directory is a
-    /// local datastore; anything else is a PBS repository string.
+    /// A string containing `/` or no `:` (no host), starting with `.` or `~`, or naming an
+    /// existing directory is a local datastore; anything else is a PBS repository string.
     pub fn classify(text: &str) -> Result<Self, RepoStringError> {
         if text.contains('/')
+            || !text.contains(':')
             || text.starts_with('.')
             || text.starts_with('~')
             || std::path::Path::new(text).is_dir()

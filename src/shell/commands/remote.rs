@@ -148,7 +148,7 @@ pub fn task(session: &mut Session, cmd: TaskCommand) -> Result<()> {
 /// task ends, then fails unless it ended OK or with warnings. Ctrl-C stops the task.
 pub fn follow_task(session: &mut Session, r: &RemoteRepository, upid: &str, follow: bool) -> Result<()> {
     let mut start = 1u64;
-    let mut print_new = |session: &mut Session, start: &mut u64| -> Result<usize> {
+    let print_new = |session: &mut Session, start: &mut u64| -> Result<usize> {
         let reply = r.call(
             Method::GET,
             &task_path(upid, "/log"),
