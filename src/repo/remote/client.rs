@@ -469,7 +469,29 @@ impl Client {
             *self.auth.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(Auth::Token(Zeroizing::new(format!("{auth_id}:{enc}"))));
             // Check the token now so a wrong secret is reported at login.
-            return self.get("/api2/json/version", None).await.map(|_| ());
+            let (status, reply) = self
+                .exchange(
+                    Method::GET,
+                    "/api2/json/version",
+                    Bytes::new(),
+                    "application/x-www-form-urlencoded",
+                    true,
+                )
+                .await?;
+            if status == StatusCode::UNAUTHORIZED {
+                return Err(RemoteError::Auth(format!(
+                    "login as {auth_id} at {} failed: wrong token secret",
+                    self.repo.authority()
+                )));
+            }
+            if !status.is_success() {
+                return Err(RemoteError::Http {
+                    status: status.as_u16(),
+                    what: "login".into(),
+                    message: error_text(&reply),
+                });
+            }
+            return Ok(());
         }
         // Renew with the ticket in hand or the cached one, then fall back to the password.
         let held = match self.auth.lock().unwrap_or_else(|e| e.into_inner()).clone() {
