@@ -177,6 +177,14 @@ impl RemoteRepository {
             .unwrap_or_default())
     }
 
+    /// Closes the reader sessions (they hold shared locks that block forget and prune).
+    fn close_readers(&self) {
+        self.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     fn reader(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<Arc<reader::ReaderSession>> {
         {
             let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
@@ -285,6 +293,7 @@ impl Repository for RemoteRepository {
     }
 
     fn delete_namespace(&self, ns: &Namespace, delete_groups: bool) -> Result<()> {
+        self.close_readers();
         let p = json!({"ns": ns.to_string(), "delete-groups": delete_groups});
         self.store_call(Method::DELETE, "namespace", Some(p))?;
         Ok(())
@@ -430,11 +439,13 @@ impl Repository for RemoteRepository {
     }
 
     fn forget_snapshot(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<()> {
+        self.close_readers();
         self.store_call(Method::DELETE, "snapshots", Some(snap_params(ns, snapshot)))?;
         Ok(())
     }
 
     fn forget_group(&self, ns: &Namespace, group: &BackupGroup) -> Result<()> {
+        self.close_readers();
         self.store_call(Method::DELETE, "groups", Some(group_params(ns, group)))?;
         Ok(())
     }
