@@ -32,15 +32,37 @@ fn bin() -> &'static str {
 fn setup_users(dir: &Path) -> String {
     let cfg = dir.join("cfg");
     for (user, admin) in [("admin@pbs", true), ("alice@pbs", false)] {
-        let mut args = vec!["serve", "user", "add", user, "--config-dir", cfg.to_str().unwrap()];
+        let mut args = vec![
+            "serve",
+            "user",
+            "add",
+            user,
+            "--config-dir",
+            cfg.to_str().unwrap(),
+        ];
         if admin {
             args.push("--admin");
         }
-        let out = Command::new(bin()).args(&args).env("PBS_PASSWORD", PASSWORD).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(bin())
+            .args(&args)
+            .env("PBS_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let out = Command::new(bin())
-        .args(["serve", "token", "add", "alice@pbs!tok", "--config-dir", cfg.to_str().unwrap()])
+        .args([
+            "serve",
+            "token",
+            "add",
+            "alice@pbs!tok",
+            "--config-dir",
+            cfg.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -139,7 +161,11 @@ fn make_source(dir: &Path, marker: &str) {
     std::fs::write(dir.join("docs/notes.txt"), format!("hello {marker}\n")).unwrap();
     std::fs::write(dir.join("docs/deep/a.txt"), marker.repeat(1000)).unwrap();
     let mut state = 42u64;
-    std::fs::write(dir.join("big.bin"), common::pseudo_random(9 << 20, &mut state)).unwrap();
+    std::fs::write(
+        dir.join("big.bin"),
+        common::pseudo_random(9 << 20, &mut state),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("docs/notes.txt", dir.join("link")).unwrap();
 }
 
@@ -172,8 +198,13 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
     assert!(ok(&out).contains("logged in as alice@pbs"));
     let tickets = c.home.path().join("run/pbsh/tickets");
     let meta = std::fs::metadata(&tickets).unwrap();
-    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777, 0o600);
-    assert!(!std::fs::read_to_string(&tickets).unwrap().contains(PASSWORD));
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+        0o600
+    );
+    assert!(!std::fs::read_to_string(&tickets)
+        .unwrap()
+        .contains(PASSWORD));
     let out = c.run(&server, "alice@pbs!tok", &token, &fp, &["login"]);
     assert!(ok(&out).contains("logged in as alice@pbs!tok"));
 
@@ -196,66 +227,182 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
     make_source(&src, "PLAINMARKER");
     let src_s = src.to_str().unwrap();
     let spec = format!("root.pxar:{src_s}");
-    let out = c.run(&server, "alice@pbs", PASSWORD, &fp,
-        &["backup", &spec, "--backup-id", "web1", "--backup-time", "1700000000"]);
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &[
+            "backup",
+            &spec,
+            "--backup-id",
+            "web1",
+            "--backup-time",
+            "1700000000",
+        ],
+    );
     ok(&out);
     let before = chunk_files(&server.dir.join("ds"));
     assert!(!before.is_empty());
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["-c", "ls host/web1"]);
-    assert!(ok(&out).contains("2023-11-14T22:13:20Z"), "{}", common::stdout(&out));
+    assert!(
+        ok(&out).contains("2023-11-14T22:13:20Z"),
+        "{}",
+        common::stdout(&out)
+    );
     let got = c.home.path().join("got.txt");
-    let script = format!("cd host/web1/2023-11-14T22:13:20Z/root.pxar; ls; get docs/notes.txt {}", got.display());
+    let script = format!(
+        "cd host/web1/2023-11-14T22:13:20Z/root.pxar; ls; get docs/notes.txt {}",
+        got.display()
+    );
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["-c", &script]);
     let listing = ok(&out);
-    assert!(listing.contains("docs") && listing.contains("big.bin"), "{listing}");
-    assert_eq!(std::fs::read_to_string(&got).unwrap(), "hello PLAINMARKER\n");
+    assert!(
+        listing.contains("docs") && listing.contains("big.bin"),
+        "{listing}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&got).unwrap(),
+        "hello PLAINMARKER\n"
+    );
     let target = c.home.path().join("restored");
-    let out = c.run(&server, "alice@pbs", PASSWORD, &fp,
-        &["restore", "host/web1", "root.pxar", target.to_str().unwrap()]);
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &[
+            "restore",
+            "host/web1",
+            "root.pxar",
+            target.to_str().unwrap(),
+        ],
+    );
     ok(&out);
     common::assert_same_tree(&src, &target);
 
     // Unchanged tree: the second backup uploads no chunk.
-    let out = c.run(&server, "alice@pbs", PASSWORD, &fp,
-        &["backup", &spec, "--backup-id", "web1", "--backup-time", "1700000100"]);
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &[
+            "backup",
+            &spec,
+            "--backup-id",
+            "web1",
+            "--backup-time",
+            "1700000100",
+        ],
+    );
     ok(&out);
     let after = chunk_files(&server.dir.join("ds"));
-    assert_eq!(before, after, "second backup of an unchanged tree stored new chunks");
+    assert_eq!(
+        before, after,
+        "second backup of an unchanged tree stored new chunks"
+    );
 
     // Encrypted: the server never sees the marker.
     let esrc = c.home.path().join("esrc");
     make_source(&esrc, "SECRETMARKER");
     let key = c.home.path().join("k.json");
-    ok(&common::pbsh(c.home.path(), c.home.path(),
-        &["key", "create", key.to_str().unwrap(), "--kdf", "none"], &[]));
+    ok(&common::pbsh(
+        c.home.path(),
+        c.home.path(),
+        &["key", "create", key.to_str().unwrap(), "--kdf", "none"],
+        &[],
+    ));
     let espec = format!("root.pxar:{}", esrc.display());
-    let out = c.run(&server, "alice@pbs", PASSWORD, &fp,
-        &["backup", &espec, "--backup-id", "enc", "--keyfile", key.to_str().unwrap(), "--backup-time", "1700000000"]);
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &[
+            "backup",
+            &espec,
+            "--backup-id",
+            "enc",
+            "--keyfile",
+            key.to_str().unwrap(),
+            "--backup-time",
+            "1700000000",
+        ],
+    );
     ok(&out);
-    assert!(!grep_tree(&server.dir.join("ds"), b"SECRETMARKER"), "plaintext reached the server");
+    assert!(
+        !grep_tree(&server.dir.join("ds"), b"SECRETMARKER"),
+        "plaintext reached the server"
+    );
     let etarget = c.home.path().join("erestored");
-    let out = c.run(&server, "alice@pbs", PASSWORD, &fp,
-        &["restore", "host/enc", "root.pxar", etarget.to_str().unwrap(), "--keyfile", key.to_str().unwrap()]);
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &[
+            "restore",
+            "host/enc",
+            "root.pxar",
+            etarget.to_str().unwrap(),
+            "--keyfile",
+            key.to_str().unwrap(),
+        ],
+    );
     ok(&out);
     common::assert_same_tree(&esrc, &etarget);
 
     // Tasks over the wire: verify, gc (admin), prune, task list/log.
-    let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["verify", "host/web1"]);
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &["verify", "host/web1"],
+    );
     let text = ok(&out);
     assert!(text.contains("task UPID:"), "{text}");
     let out = c.run(&server, "admin@pbs", PASSWORD, &fp, &["gc"]);
     let text = ok(&out);
-    assert!(text.contains("task UPID:") && text.lines().count() > 2, "{text}");
-    let upid = text.lines().next().unwrap().trim_start_matches("task ").to_string();
+    assert!(
+        text.contains("task UPID:") && text.lines().count() > 2,
+        "{text}"
+    );
+    let upid = text
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("task ")
+        .to_string();
     let out = c.run(&server, "admin@pbs", PASSWORD, &fp, &["task", "log", &upid]);
     assert!(ok(&out).lines().count() > 1);
-    let out = c.run(&server, "admin@pbs", PASSWORD, &fp, &["task", "list", "--all"]);
-    assert!(ok(&out).contains("garbage_collection"), "{}", common::stdout(&out));
-    let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["prune", "host/web1", "--keep-last", "1"]);
+    let out = c.run(
+        &server,
+        "admin@pbs",
+        PASSWORD,
+        &fp,
+        &["task", "list", "--all"],
+    );
+    assert!(
+        ok(&out).contains("garbage_collection"),
+        "{}",
+        common::stdout(&out)
+    );
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &["prune", "host/web1", "--keep-last", "1"],
+    );
     ok(&out);
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["-c", "ls host/web1"]);
     let text = ok(&out);
-    assert!(!text.contains("2023-11-14T22:13:20Z") && text.contains("2023-11-14T22:15:00Z"), "{text}");
+    assert!(
+        !text.contains("2023-11-14T22:13:20Z") && text.contains("2023-11-14T22:15:00Z"),
+        "{text}"
+    );
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["logout"]);
     assert!(ok(&out).contains("ticket removed"));
 }
@@ -271,13 +418,28 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
     std::fs::create_dir_all(&src).unwrap();
     let mut state = 7u64;
     for i in 0..12 {
-        std::fs::write(src.join(format!("f{i}.bin")), common::pseudo_random(8 << 20, &mut state)).unwrap();
+        std::fs::write(
+            src.join(format!("f{i}.bin")),
+            common::pseudo_random(8 << 20, &mut state),
+        )
+        .unwrap();
     }
     let spec = format!("root.pxar:{}", src.display());
     let repo = format!("alice@pbs@127.0.0.1:{}:store1", server.port);
     let home = c.home.path();
     let mut child = Command::new(bin())
-        .args(["--repository", &repo, "--fingerprint", &fp, "backup", &spec, "--backup-id", "big", "--backup-time", "1700000000"])
+        .args([
+            "--repository",
+            &repo,
+            "--fingerprint",
+            &fp,
+            "backup",
+            &spec,
+            "--backup-id",
+            "big",
+            "--backup-time",
+            "1700000000",
+        ])
         .current_dir(home)
         .env("HOME", home)
         .env("XDG_DATA_HOME", home.join("data"))
@@ -296,9 +458,15 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
     let _ = server.child.kill();
     let _ = server.child.wait();
     let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success(), "backup succeeded although the server died");
+    assert!(
+        !out.status.success(),
+        "backup succeeded although the server died"
+    );
     let err = common::stderr(&out);
-    assert!(err.contains("connection") || err.contains("connect"), "{err}");
+    assert!(
+        err.contains("connection") || err.contains("connect"),
+        "{err}"
+    );
     let partial = chunk_files(&ds);
     assert!(!partial.is_empty());
 
@@ -309,15 +477,37 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
         "half snapshot listed: {}",
         common::stdout(&out)
     );
-    let out = c.run(&server, "alice@pbs", PASSWORD, &fp,
-        &["backup", &spec, "--backup-id", "big", "--backup-time", "1700000001"]);
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &[
+            "backup",
+            &spec,
+            "--backup-id",
+            "big",
+            "--backup-time",
+            "1700000001",
+        ],
+    );
     ok(&out);
     let all = chunk_files(&ds);
     for p in &partial {
-        assert!(all.contains(p), "chunk {} of the failed backup was not kept", p.display());
+        assert!(
+            all.contains(p),
+            "chunk {} of the failed backup was not kept",
+            p.display()
+        );
     }
     let target = home.join("restored");
-    let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["restore", "host/big", "root.pxar", target.to_str().unwrap()]);
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &["restore", "host/big", "root.pxar", target.to_str().unwrap()],
+    );
     ok(&out);
     common::assert_same_tree(&src, &target);
 }

@@ -117,7 +117,11 @@ impl Session {
     }
 
     /// Switches the session to a remote datastore (`open HOST:STORE`).
-    pub fn open_remote(&mut self, remote: Arc<crate::repo::remote::RemoteRepository>, ns: Namespace) {
+    pub fn open_remote(
+        &mut self,
+        remote: Arc<crate::repo::remote::RemoteRepository>,
+        ns: Namespace,
+    ) {
         self.replace_with(Session::with_remote(remote, ns));
     }
 

@@ -120,7 +120,15 @@ impl ChunkSink for RemoteChunkSink {
         let len = encoded.len() as u64;
         let d = *digest;
         self.rt.spawn(async move {
-            let r = h2_call(&h2, Method::POST, &path, body, "application/octet-stream", 4096).await;
+            let r = h2_call(
+                &h2,
+                Method::POST,
+                &path,
+                body,
+                "application/octet-stream",
+                4096,
+            )
+            .await;
             match r {
                 Ok(_) => {
                     stats.uploaded_chunks.fetch_add(1, Ordering::Relaxed);
@@ -238,11 +246,7 @@ impl RemoteBackupWriter {
             as usize;
         let entry = (wid, fixed_size.is_some());
         self.open.insert(name.to_string(), entry);
-        *self
-            .sink
-            .current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(entry);
+        *self.sink.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
         Ok(entry)
     }
 }
@@ -252,7 +256,15 @@ async fn previous(h2: &H2, name: &str) -> Result<Bytes, RemoteError> {
         .append_pair("archive-name", name)
         .finish();
     let path = format!("previous?{q}");
-    h2_call(h2, Method::GET, &path, Bytes::new(), FORM, super::MAX_FILE_DOWNLOAD).await
+    h2_call(
+        h2,
+        Method::GET,
+        &path,
+        Bytes::new(),
+        FORM,
+        super::MAX_FILE_DOWNLOAD,
+    )
+    .await
 }
 
 /// Downloads the previous snapshot's indexes in this session so the server knows their chunks
@@ -371,11 +383,7 @@ impl BackupWriter for RemoteBackupWriter {
         self.block(json_call(&self.h2, Method::POST, &path, &what))?;
         self.open.remove(name);
         let next = self.open.values().next().copied();
-        *self
-            .sink
-            .current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = next;
+        *self.sink.current.lock().unwrap_or_else(|e| e.into_inner()) = next;
         Ok(())
     }
 
@@ -388,9 +396,16 @@ impl BackupWriter for RemoteBackupWriter {
         let what = format!("{}: {name}", self.what);
         let body = Bytes::copy_from_slice(raw);
         self.block(async {
-            h2_call(&self.h2, Method::POST, &format!("blob?{q}"), body, "application/octet-stream", 1 << 20)
-                .await
-                .map_err(|e| context(e, &what))
+            h2_call(
+                &self.h2,
+                Method::POST,
+                &format!("blob?{q}"),
+                body,
+                "application/octet-stream",
+                1 << 20,
+            )
+            .await
+            .map_err(|e| context(e, &what))
         })?;
         Ok(())
     }

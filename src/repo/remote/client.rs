@@ -260,7 +260,9 @@ impl Client {
     pub async fn connect_tls(&self) -> Result<Tls, RemoteError> {
         match self.try_connect_tls().await {
             Err(RemoteError::Untrusted { actual, .. })
-                if self.interactive && !self.explicit_fp && crate::util::secrets::has_terminal() =>
+                if self.interactive
+                    && !self.explicit_fp
+                    && crate::util::secrets::has_terminal() =>
             {
                 if ask_trust(&self.repo.host, &actual) {
                     if let Err(e) = store_fingerprint(&self.repo.host, &actual) {
@@ -322,15 +324,13 @@ impl Client {
             *seen_cb.lock().unwrap_or_else(|e| e.into_inner()) = Some(fp);
             ok
         });
-        let mut cfg = b
-            .build()
-            .configure()
-            .map_err(|e| tls_err(e.to_string()))?;
+        let mut cfg = b.build().configure().map_err(|e| tls_err(e.to_string()))?;
         if host.parse::<std::net::IpAddr>().is_ok() {
             cfg.set_use_server_name_indication(false);
         }
         let ssl = cfg.into_ssl(&host).map_err(|e| tls_err(e.to_string()))?;
-        let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| tls_err(e.to_string()))?;
+        let mut stream =
+            tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| tls_err(e.to_string()))?;
         let hs = tokio::time::timeout(CONNECT_TIMEOUT, Pin::new(&mut stream).connect()).await;
         let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
         match hs {
@@ -360,8 +360,9 @@ impl Client {
         let auth = self.auth.lock().unwrap_or_else(|e| e.into_inner()).clone();
         match auth {
             Some(Auth::Ticket { ticket, csrf, .. }) => {
-                let enc = percent_encoding::utf8_percent_encode(&ticket, percent_encoding::CONTROLS)
-                    .to_string();
+                let enc =
+                    percent_encoding::utf8_percent_encode(&ticket, percent_encoding::CONTROLS)
+                        .to_string();
                 // The upgrade (a GET) needs the CSRF token too; sending it always is harmless.
                 b = b
                     .header("Cookie", format!("PBSAuthCookie={enc}"))
@@ -461,11 +462,9 @@ impl Client {
                 &format!("API token secret for \"{auth_id}\": "),
             )
             .map_err(|e| RemoteError::Auth(format!("{auth_id}: {e}")))?;
-            let enc = percent_encoding::utf8_percent_encode(
-                &secret,
-                percent_encoding::NON_ALPHANUMERIC,
-            )
-            .to_string();
+            let enc =
+                percent_encoding::utf8_percent_encode(&secret, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
             *self.auth.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(Auth::Token(Zeroizing::new(format!("{auth_id}:{enc}"))));
             // Check the token now so a wrong secret is reported at login.
@@ -510,11 +509,9 @@ impl Client {
                 return Ok(());
             }
         }
-        let password = crate::util::secrets::get(
-            "PBS_PASSWORD",
-            &format!("Password for \"{auth_id}\": "),
-        )
-        .map_err(|e| RemoteError::Auth(format!("{auth_id}: {e}")))?;
+        let password =
+            crate::util::secrets::get("PBS_PASSWORD", &format!("Password for \"{auth_id}\": "))
+                .map_err(|e| RemoteError::Auth(format!("{auth_id}: {e}")))?;
         self.post_ticket(&auth_id, &password).await
     }
 
@@ -588,15 +585,29 @@ impl Client {
     ) -> Result<Value, RemoteError> {
         self.ensure_auth().await?;
         let (pq, body, ctype) = match (&method, params) {
-            (&Method::POST, Some(p)) => (path.to_string(), Bytes::from(p.to_string()), "application/json"),
+            (&Method::POST, Some(p)) => (
+                path.to_string(),
+                Bytes::from(p.to_string()),
+                "application/json",
+            ),
             (_, Some(p)) => {
                 let q = query_string(&p);
-                let pq = if q.is_empty() { path.to_string() } else { format!("{path}?{q}") };
+                let pq = if q.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{path}?{q}")
+                };
                 (pq, Bytes::new(), "application/x-www-form-urlencoded")
             }
-            (_, None) => (path.to_string(), Bytes::new(), "application/x-www-form-urlencoded"),
+            (_, None) => (
+                path.to_string(),
+                Bytes::new(),
+                "application/x-www-form-urlencoded",
+            ),
         };
-        let (status, reply) = self.exchange(method.clone(), &pq, body, ctype, true).await?;
+        let (status, reply) = self
+            .exchange(method.clone(), &pq, body, ctype, true)
+            .await?;
         if !status.is_success() {
             return Err(RemoteError::Http {
                 status: status.as_u16(),
@@ -696,11 +707,18 @@ impl Client {
 
 fn ask_trust(host: &str, fp: &str) -> bool {
     use std::io::{BufRead, Write};
-    let Ok(tty) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty") else {
+    let Ok(tty) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+    else {
         return false;
     };
     let mut out = &tty;
-    let _ = writeln!(out, "certificate of {host} is not trusted; fingerprint: {fp}");
+    let _ = writeln!(
+        out,
+        "certificate of {host} is not trusted; fingerprint: {fp}"
+    );
     let _ = write!(out, "Are you sure you want to continue connecting? (y/n): ");
     let _ = out.flush();
     let mut line = String::new();

@@ -161,7 +161,12 @@ impl RemoteRepository {
     }
 
     /// Any REST call.
-    pub fn call(&self, method: Method, path: &str, params: Option<Value>) -> Result<Value, RemoteError> {
+    pub fn call(
+        &self,
+        method: Method,
+        path: &str,
+        params: Option<Value>,
+    ) -> Result<Value, RemoteError> {
         self.block_on(self.client.call(method, path, params))
     }
 
@@ -189,7 +194,10 @@ impl RemoteRepository {
         {
             let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
             readers.retain(|r| r.is_alive());
-            if let Some(r) = readers.iter().find(|r| r.ns == *ns && r.snapshot == *snapshot) {
+            if let Some(r) = readers
+                .iter()
+                .find(|r| r.ns == *ns && r.snapshot == *snapshot)
+            {
                 return Ok(r.clone());
             }
         }
@@ -215,7 +223,12 @@ fn item_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 fn manifest_from_item(item: &Value, snap: &SnapshotRef) -> (Manifest, u64) {
     let mut m = Manifest::new(snap.group.ty.as_str(), &snap.group.id, snap.time);
     let mut manifest_size = 0;
-    for f in item.get("files").and_then(Value::as_array).into_iter().flatten() {
+    for f in item
+        .get("files")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let Some(name) = item_str(f, "filename") else {
             continue;
         };
@@ -312,8 +325,10 @@ impl Repository for RemoteRepository {
             out.push(GroupInfo {
                 group: BackupGroup::new(BackupType::parse(ty)?, id)?,
                 owner: item_str(item, "owner").map(str::to_string),
-                snapshot_count: item.get("backup-count").and_then(Value::as_u64).unwrap_or(0)
-                    as usize,
+                snapshot_count: item
+                    .get("backup-count")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0) as usize,
                 last_backup: item.get("last-backup").and_then(Value::as_i64),
             });
         }
@@ -351,7 +366,10 @@ impl Repository for RemoteRepository {
                 snapshot,
                 manifest,
                 manifest_size,
-                protected: item.get("protected").and_then(Value::as_bool).unwrap_or(false),
+                protected: item
+                    .get("protected")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 owner: item_str(item, "owner").map(str::to_string),
             });
         }
@@ -471,12 +489,13 @@ impl Repository for RemoteRepository {
         manifest_blob: &[u8],
     ) -> Result<()> {
         // Over the wire only the notes can change (the server owns the rest).
-        let json = blob::decode(manifest_blob, None, limits::MAX_MANIFEST_SIZE).map_err(
-            |source| RepoError::Format {
-                what: format!("{snapshot}/index.json.blob"),
-                source,
-            },
-        )?;
+        let json =
+            blob::decode(manifest_blob, None, limits::MAX_MANIFEST_SIZE).map_err(|source| {
+                RepoError::Format {
+                    what: format!("{snapshot}/index.json.blob"),
+                    source,
+                }
+            })?;
         let m = Manifest::parse(&json).map_err(|source| RepoError::Format {
             what: format!("{snapshot}/index.json.blob"),
             source,

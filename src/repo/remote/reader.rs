@@ -86,7 +86,9 @@ impl ReaderSession {
         .await
         .map_err(|e| name_err(e, &format!("{}/{name}", self.snapshot)))?;
         let digests = if name.ends_with(".didx") {
-            DynamicIndex::decode(&body).ok().map(|i| i.digests().to_vec())
+            DynamicIndex::decode(&body)
+                .ok()
+                .map(|i| i.digests().to_vec())
         } else if name.ends_with(".fidx") {
             FixedIndex::decode(&body).ok().map(|i| i.digests().to_vec())
         } else {

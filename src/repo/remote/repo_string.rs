@@ -237,7 +237,10 @@ fn check_host(text: &str, host: &str) -> Result<(), RepoStringError> {
                 && !label.ends_with('-')
         });
     if !ok {
-        return Err(err(text, format!("{host:?} is not a host name or IP address")));
+        return Err(err(
+            text,
+            format!("{host:?} is not a host name or IP address"),
+        ));
     }
     Ok(())
 }
@@ -280,16 +283,46 @@ mod tests {
         let cases: &[(&str, Option<&str>, &str, u16, &str)] = &[
             ("store1", None, "localhost", 8007, "store1"),
             ("host:store1", None, "host", 8007, "store1"),
-            ("backup.example.com:store1", None, "backup.example.com", 8007, "store1"),
+            (
+                "backup.example.com:store1",
+                None,
+                "backup.example.com",
+                8007,
+                "store1",
+            ),
             ("10.0.0.1:store1", None, "10.0.0.1", 8007, "store1"),
             ("10.0.0.1:8443:store1", None, "10.0.0.1", 8443, "store1"),
             ("8443:store1", None, "localhost", 8443, "store1"),
             ("[fe80::1]:store1", None, "[fe80::1]", 8007, "store1"),
             ("[::1]:9000:store1", None, "[::1]", 9000, "store1"),
-            ("root@pam@host:store1", Some("root@pam"), "host", 8007, "store1"),
-            ("alice@pbs@host:8007:ds_2", Some("alice@pbs"), "host", 8007, "ds_2"),
-            ("alice@pbs!tok@[fe80::1]:store1", Some("alice@pbs!tok"), "[fe80::1]", 8007, "store1"),
-            ("a.b-c@pbs!t-1@h-1.example:65535:st.x", Some("a.b-c@pbs!t-1"), "h-1.example", 65535, "st.x"),
+            (
+                "root@pam@host:store1",
+                Some("root@pam"),
+                "host",
+                8007,
+                "store1",
+            ),
+            (
+                "alice@pbs@host:8007:ds_2",
+                Some("alice@pbs"),
+                "host",
+                8007,
+                "ds_2",
+            ),
+            (
+                "alice@pbs!tok@[fe80::1]:store1",
+                Some("alice@pbs!tok"),
+                "[fe80::1]",
+                8007,
+                "store1",
+            ),
+            (
+                "a.b-c@pbs!t-1@h-1.example:65535:st.x",
+                Some("a.b-c@pbs!t-1"),
+                "h-1.example",
+                65535,
+                "st.x",
+            ),
         ];
         for (s, auth, host, port, store) in cases {
             let r = ok(s);
@@ -355,7 +388,9 @@ mod tests {
         let mut seed: u64 = 7;
         for _ in 0..5000 {
             let mut s = String::new();
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let len = (seed >> 59) as usize;
             let mut x = seed;
             for _ in 0..len {
@@ -370,9 +405,15 @@ mod tests {
 
     #[test]
     fn classifies_local_paths() {
-        assert!(matches!(RepoSpec::classify("/srv/ds"), Ok(RepoSpec::Local(_))));
+        assert!(matches!(
+            RepoSpec::classify("/srv/ds"),
+            Ok(RepoSpec::Local(_))
+        ));
         assert!(matches!(RepoSpec::classify("./ds"), Ok(RepoSpec::Local(_))));
-        assert!(matches!(RepoSpec::classify("host:store1"), Ok(RepoSpec::Remote(_))));
+        assert!(matches!(
+            RepoSpec::classify("host:store1"),
+            Ok(RepoSpec::Remote(_))
+        ));
         assert!(RepoSpec::classify("host::x").is_err());
     }
 }

@@ -204,9 +204,7 @@ pub enum Flow {
 }
 
 /// Commands of proxmox-backup-client and the shell that are not built yet, with where they land.
-const PLANNED: &[(&str, &str)] = &[
-    ("serve", "the server issue"),
-];
+const PLANNED: &[(&str, &str)] = &[("serve", "the server issue")];
 
 /// Fails with "cancelled" once Ctrl-C was pressed (long loops call it).
 pub fn check_cancel() -> Result<()> {

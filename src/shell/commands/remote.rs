@@ -120,10 +120,7 @@ pub fn task(session: &mut Session, cmd: TaskCommand) -> Result<()> {
             for t in items {
                 let start = t.get("starttime").and_then(Value::as_i64).map(epoch_text);
                 let end = t.get("endtime").and_then(Value::as_i64).map(epoch_text);
-                let status = t
-                    .get("status")
-                    .and_then(Value::as_str)
-                    .unwrap_or("running");
+                let status = t.get("status").and_then(Value::as_str).unwrap_or("running");
                 writeln!(
                     session.out,
                     "{:<24}  {:<24}  {:<12}  {}",
@@ -146,7 +143,12 @@ pub fn task(session: &mut Session, cmd: TaskCommand) -> Result<()> {
 
 /// Prints a task's log (SPEC: protocol.md §7.3); with `follow`, polls every second until the
 /// task ends, then fails unless it ended OK or with warnings. Ctrl-C stops the task.
-pub fn follow_task(session: &mut Session, r: &RemoteRepository, upid: &str, follow: bool) -> Result<()> {
+pub fn follow_task(
+    session: &mut Session,
+    r: &RemoteRepository,
+    upid: &str,
+    follow: bool,
+) -> Result<()> {
     let mut start = 1u64;
     let print_new = |session: &mut Session, start: &mut u64| -> Result<usize> {
         let reply = r.call(
@@ -159,7 +161,11 @@ pub fn follow_task(session: &mut Session, r: &RemoteRepository, upid: &str, foll
         for l in &lines {
             let n = l.get("n").and_then(Value::as_u64).unwrap_or(*start);
             if n >= *start {
-                writeln!(session.out, "{}", l.get("t").and_then(Value::as_str).unwrap_or(""))?;
+                writeln!(
+                    session.out,
+                    "{}",
+                    l.get("t").and_then(Value::as_str).unwrap_or("")
+                )?;
                 *start = n + 1;
                 printed += 1;
             }
@@ -256,15 +262,22 @@ pub fn status(session: &mut Session, format: crate::shell::output::OutputFormat)
     )?;
     let gc = v.get("gc-status");
     let dedup = match (
-        gc.and_then(|g| g.get("index-data-bytes")).and_then(Value::as_f64),
+        gc.and_then(|g| g.get("index-data-bytes"))
+            .and_then(Value::as_f64),
         gc.and_then(|g| g.get("disk-bytes")).and_then(Value::as_f64),
     ) {
         (Some(i), Some(d)) if d > 0.0 => Some(i / d),
         _ => None,
     };
     match dedup {
-        Some(d) => writeln!(session.out, "deduplication factor {d:.2} (from the last garbage collection)")?,
-        None => writeln!(session.out, "deduplication factor: run `gc` once to compute it")?,
+        Some(d) => writeln!(
+            session.out,
+            "deduplication factor {d:.2} (from the last garbage collection)"
+        )?,
+        None => writeln!(
+            session.out,
+            "deduplication factor: run `gc` once to compute it"
+        )?,
     }
     Ok(())
 }
