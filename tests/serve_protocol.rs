@@ -42,7 +42,14 @@ async fn upload_dynamic(
     name: &str,
     chunks: &[Vec<u8>],
 ) -> (u64, String, Vec<ChunkDigest>) {
-    let wid = call_ok(h2, Method::POST, &format!("dynamic_index?archive-name={name}"), Bytes::new(), FORM).await;
+    let wid = call_ok(
+        h2,
+        Method::POST,
+        &format!("dynamic_index?archive-name={name}"),
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     let wid = wid.as_u64().unwrap();
     let mut offset = 0u64;
     let mut csum = IndexCsum::new();
@@ -75,12 +82,22 @@ async fn upload_dynamic(
         "digest-list": digests.iter().map(|d| d.to_hex()).collect::<Vec<_>>(),
         "offset-list": offsets,
     });
-    call_ok(h2, Method::PUT, "dynamic_index", Bytes::from(body.to_string()), "application/json").await;
+    call_ok(
+        h2,
+        Method::PUT,
+        "dynamic_index",
+        Bytes::from(body.to_string()),
+        "application/json",
+    )
+    .await;
     let csum = hex::encode(csum.finish());
     call_ok(
         h2,
         Method::POST,
-        &format!("dynamic_close?wid={wid}&chunk-count={}&size={offset}&csum={csum}", chunks.len()),
+        &format!(
+            "dynamic_close?wid={wid}&chunk-count={}&size={offset}&csum={csum}",
+            chunks.len()
+        ),
         Bytes::new(),
         FORM,
     )
@@ -101,10 +118,21 @@ async fn upload_blob(h2: &mut H2, name: &str, raw: Vec<u8>) {
 
 /// A whole backup session of host/`id` at `time` with one didx (3 chunks) and one blob.
 async fn full_backup(server: &Server, auth: &Auth, id: &str, time: i64) -> Vec<Vec<u8>> {
-    let mut h2 = upgrade(server, &backup_path(id, time), BACKUP, auth).await.expect("upgrade");
-    let prev = call_ok(&mut h2, Method::GET, "previous_backup_time", Bytes::new(), FORM).await;
+    let mut h2 = upgrade(server, &backup_path(id, time), BACKUP, auth)
+        .await
+        .expect("upgrade");
+    let prev = call_ok(
+        &mut h2,
+        Method::GET,
+        "previous_backup_time",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     assert_eq!(prev, Value::Null);
-    let chunks: Vec<Vec<u8>> = (0..3).map(|i| chunk_data(i + time as u8, 70_000 + i as usize * 1000)).collect();
+    let chunks: Vec<Vec<u8>> = (0..3)
+        .map(|i| chunk_data(i + time as u8, 70_000 + i as usize * 1000))
+        .collect();
     let (size, csum, _) = upload_dynamic(&mut h2, "data.pxar.didx", &chunks).await;
     let conf = blob::encode(b"hello config\n", None, true).unwrap();
     upload_blob(&mut h2, "conf.blob", conf.clone()).await;
@@ -147,14 +175,30 @@ async fn full_backup_session_then_verify_and_read_back() {
 
     // The independent check: pbsh verify over the datastore the server wrote.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pbsh"))
-        .args(["--repository", server.datastore().to_str().unwrap(), "verify"])
+        .args([
+            "--repository",
+            server.datastore().to_str().unwrap(),
+            "verify",
+        ])
         .env("HOME", server.dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // REST listings see it.
-    let (s, body) = rest(&server, Method::GET, "/api2/json/admin/datastore/store1/snapshots", &auth, None).await;
+    let (s, body) = rest(
+        &server,
+        Method::GET,
+        "/api2/json/admin/datastore/store1/snapshots",
+        &auth,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let snaps = data(&body);
     assert_eq!(snaps.as_array().unwrap().len(), 1);
@@ -163,20 +207,57 @@ async fn full_backup_session_then_verify_and_read_back() {
     assert_eq!(snaps[0]["protected"], json!(false));
 
     // Reader protocol: manifest, index, chunks.
-    let mut r = upgrade(&server, &reader_path("web1", time), READER, &auth).await.expect("reader");
-    let (s, _) = call(&mut r, Method::GET, &format!("chunk?digest={}", ChunkDigest::of_plain(&chunks[0]).to_hex()), Bytes::new(), FORM).await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED, "chunk before its index is downloaded");
-    let (s, raw) = call(&mut r, Method::GET, "download?file-name=index.json.blob", Bytes::new(), FORM).await;
+    let mut r = upgrade(&server, &reader_path("web1", time), READER, &auth)
+        .await
+        .expect("reader");
+    let (s, _) = call(
+        &mut r,
+        Method::GET,
+        &format!(
+            "chunk?digest={}",
+            ChunkDigest::of_plain(&chunks[0]).to_hex()
+        ),
+        Bytes::new(),
+        FORM,
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "chunk before its index is downloaded"
+    );
+    let (s, raw) = call(
+        &mut r,
+        Method::GET,
+        "download?file-name=index.json.blob",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let m = Manifest::parse(&blob::decode(&raw, None, 1 << 20).unwrap()).unwrap();
     assert!(m.unprotected.get("chunk_upload_stats").is_some());
-    let (s, raw) = call(&mut r, Method::GET, "download?file-name=data.pxar.didx", Bytes::new(), FORM).await;
+    let (s, raw) = call(
+        &mut r,
+        Method::GET,
+        "download?file-name=data.pxar.didx",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let idx = pbsh::format::index::DynamicIndex::decode(&raw).unwrap();
     assert_eq!(idx.chunk_count(), 3);
     let mut restored = Vec::new();
     for d in idx.digests() {
-        let (s, raw) = call(&mut r, Method::GET, &format!("chunk?digest={}", d.to_hex()), Bytes::new(), FORM).await;
+        let (s, raw) = call(
+            &mut r,
+            Method::GET,
+            &format!("chunk?digest={}", d.to_hex()),
+            Bytes::new(),
+            FORM,
+        )
+        .await;
         assert_eq!(s, StatusCode::OK);
         restored.extend(blob::decode_chunk(&raw, None, d).unwrap());
     }
@@ -186,18 +267,55 @@ async fn full_backup_session_then_verify_and_read_back() {
     drop(r);
 
     // An incremental session: previous index registers known chunks, so appends work without re-upload.
-    let mut h2 = upgrade(&server, &backup_path("web1", time + 60), BACKUP, &auth).await.expect("upgrade");
-    let prev = call_ok(&mut h2, Method::GET, "previous_backup_time", Bytes::new(), FORM).await;
+    let mut h2 = upgrade(&server, &backup_path("web1", time + 60), BACKUP, &auth)
+        .await
+        .expect("upgrade");
+    let prev = call_ok(
+        &mut h2,
+        Method::GET,
+        "previous_backup_time",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     assert_eq!(prev, json!(time));
-    let (s, _) = call(&mut h2, Method::GET, "previous?archive-name=data.pxar.didx", Bytes::new(), FORM).await;
+    let (s, _) = call(
+        &mut h2,
+        Method::GET,
+        "previous?archive-name=data.pxar.didx",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    let wid = call_ok(&mut h2, Method::POST, "dynamic_index?archive-name=data.pxar.didx", Bytes::new(), FORM).await;
+    let wid = call_ok(
+        &mut h2,
+        Method::POST,
+        "dynamic_index?archive-name=data.pxar.didx",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     let body = json!({"wid": wid, "digest-list": [idx.digests()[0].to_hex()], "offset-list": [0]});
-    call_ok(&mut h2, Method::PUT, "dynamic_index", Bytes::from(body.to_string()), "application/json").await;
+    call_ok(
+        &mut h2,
+        Method::PUT,
+        "dynamic_index",
+        Bytes::from(body.to_string()),
+        "application/json",
+    )
+    .await;
     drop(h2);
 
     // Tasks: the backup and reader tasks are listed with real UPIDs and logs.
-    let (s, body) = rest(&server, Method::GET, "/api2/json/nodes/localhost/tasks?limit=10", &auth, None).await;
+    let (s, body) = rest(
+        &server,
+        Method::GET,
+        "/api2/json/nodes/localhost/tasks?limit=10",
+        &auth,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let tasks = data(&body);
     let backup = tasks
@@ -207,13 +325,31 @@ async fn full_backup_session_then_verify_and_read_back() {
         .find(|t| t["worker_type"] == "backup" && t["status"] == "OK")
         .expect("finished backup task");
     let upid = backup["upid"].as_str().unwrap();
-    assert!(upid.starts_with("UPID:") && upid.ends_with(":admin@pbs:"), "{upid}");
+    assert!(
+        upid.starts_with("UPID:") && upid.ends_with(":admin@pbs:"),
+        "{upid}"
+    );
     assert!(upid.contains(":backup:store1\\x3ahost-web1:"), "{upid}");
-    let enc = percent_encoding::utf8_percent_encode(upid, percent_encoding::NON_ALPHANUMERIC).to_string();
-    let (s, body) = rest(&server, Method::GET, &format!("/api2/json/nodes/localhost/tasks/{enc}/status"), &auth, None).await;
+    let enc =
+        percent_encoding::utf8_percent_encode(upid, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let (s, body) = rest(
+        &server,
+        Method::GET,
+        &format!("/api2/json/nodes/localhost/tasks/{enc}/status"),
+        &auth,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(data(&body)["exitstatus"], json!("OK"));
-    let (s, body) = rest(&server, Method::GET, &format!("/api2/json/nodes/localhost/tasks/{enc}/log?start=1&limit=2&test-status=true"), &auth, None).await;
+    let (s, body) = rest(
+        &server,
+        Method::GET,
+        &format!("/api2/json/nodes/localhost/tasks/{enc}/log?start=1&limit=2&test-status=true"),
+        &auth,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["data"].as_array().unwrap().len(), 2);
@@ -227,17 +363,29 @@ async fn dropped_session_leaves_no_snapshot() {
     let server = start_server();
     let auth = login(&server, "admin@pbs").await;
     let time = 1_700_000_100;
-    let mut h2 = upgrade(&server, &backup_path("gone", time), BACKUP, &auth).await.expect("upgrade");
+    let mut h2 = upgrade(&server, &backup_path("gone", time), BACKUP, &auth)
+        .await
+        .expect("upgrade");
     let chunks = vec![chunk_data(7, 5000)];
     upload_dynamic(&mut h2, "data.pxar.didx", &chunks).await;
-    upload_blob(&mut h2, "conf.blob", blob::encode(b"x", None, false).unwrap()).await;
+    upload_blob(
+        &mut h2,
+        "conf.blob",
+        blob::encode(b"x", None, false).unwrap(),
+    )
+    .await;
     drop(h2);
     // The server notices the closed connection and removes the hidden snapshot directory.
     let group = server.datastore().join("host/gone");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let leftovers: Vec<_> = std::fs::read_dir(&group)
-            .map(|d| d.flatten().map(|e| e.file_name()).filter(|n| n != "owner").collect())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name())
+                    .filter(|n| n != "owner")
+                    .collect()
+            })
             .unwrap_or_default();
         if leftovers.is_empty() {
             break;
@@ -246,47 +394,143 @@ async fn dropped_session_leaves_no_snapshot() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!snapshot_dir(&server, "gone", time).exists());
-    let (_, body) = rest(&server, Method::GET, "/api2/json/admin/datastore/store1/snapshots", &auth, None).await;
+    let (_, body) = rest(
+        &server,
+        Method::GET,
+        "/api2/json/admin/datastore/store1/snapshots",
+        &auth,
+        None,
+    )
+    .await;
     assert_eq!(data(&body), json!([]));
     // The group lock is free again: the same snapshot can be written now.
     full_backup(&server, &auth, "gone", time).await;
-    assert!(snapshot_dir(&server, "gone", time).join("index.json.blob").is_file());
+    assert!(snapshot_dir(&server, "gone", time)
+        .join("index.json.blob")
+        .is_file());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_uploads_and_bad_checksum_at_close_are_refused() {
     let server = start_server();
     let auth = login(&server, "admin@pbs").await;
-    let mut h2 = upgrade(&server, &backup_path("bad", 1_700_000_200), BACKUP, &auth).await.expect("upgrade");
-    let wid = call_ok(&mut h2, Method::POST, "dynamic_index?archive-name=a.pxar.didx", Bytes::new(), FORM).await;
+    let mut h2 = upgrade(&server, &backup_path("bad", 1_700_000_200), BACKUP, &auth)
+        .await
+        .expect("upgrade");
+    let wid = call_ok(
+        &mut h2,
+        Method::POST,
+        "dynamic_index?archive-name=a.pxar.didx",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     let data1 = chunk_data(1, 4000);
     let good = ChunkDigest::of_plain(&data1);
     let encoded = blob::encode(&data1, None, true).unwrap();
     // Content not matching its digest (S6): refused, nothing stored.
     let wrong = ChunkDigest::of_plain(b"something else");
-    let (s, msg) = call(&mut h2, Method::POST, &format!("dynamic_chunk?wid={wid}&digest={}&size=4000&encoded-size={}", wrong.to_hex(), encoded.len()), Bytes::from(encoded.clone()), OCTETS).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&msg));
-    assert!(!server.datastore().join(".chunks").join(&wrong.to_hex()[..4]).join(wrong.to_hex()).exists());
+    let (s, msg) = call(
+        &mut h2,
+        Method::POST,
+        &format!(
+            "dynamic_chunk?wid={wid}&digest={}&size=4000&encoded-size={}",
+            wrong.to_hex(),
+            encoded.len()
+        ),
+        Bytes::from(encoded.clone()),
+        OCTETS,
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&msg)
+    );
+    assert!(!server
+        .datastore()
+        .join(".chunks")
+        .join(&wrong.to_hex()[..4])
+        .join(wrong.to_hex())
+        .exists());
     // Body longer than announced.
-    let (s, msg) = call(&mut h2, Method::POST, &format!("dynamic_chunk?wid={wid}&digest={}&size=4000&encoded-size=20", good.to_hex()), Bytes::from(encoded.clone()), OCTETS).await;
+    let (s, msg) = call(
+        &mut h2,
+        Method::POST,
+        &format!(
+            "dynamic_chunk?wid={wid}&digest={}&size=4000&encoded-size=20",
+            good.to_hex()
+        ),
+        Bytes::from(encoded.clone()),
+        OCTETS,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(String::from_utf8_lossy(&msg).contains("larger than announced"), "{}", String::from_utf8_lossy(&msg));
+    assert!(
+        String::from_utf8_lossy(&msg).contains("larger than announced"),
+        "{}",
+        String::from_utf8_lossy(&msg)
+    );
     // Appending a digest never uploaded in this session.
     let body = json!({"wid": wid, "digest-list": [good.to_hex()], "offset-list": [0]});
-    let (s, msg) = call(&mut h2, Method::PUT, "dynamic_index", Bytes::from(body.to_string()), "application/json").await;
+    let (s, msg) = call(
+        &mut h2,
+        Method::PUT,
+        "dynamic_index",
+        Bytes::from(body.to_string()),
+        "application/json",
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&msg).starts_with("no such chunk"));
     // Upload, append, then close with a wrong checksum and a wrong count.
-    call_ok(&mut h2, Method::POST, &format!("dynamic_chunk?wid={wid}&digest={}&size=4000&encoded-size={}", good.to_hex(), encoded.len()), Bytes::from(encoded), OCTETS).await;
-    call_ok(&mut h2, Method::PUT, "dynamic_index", Bytes::from(body.to_string()), "application/json").await;
+    call_ok(
+        &mut h2,
+        Method::POST,
+        &format!(
+            "dynamic_chunk?wid={wid}&digest={}&size=4000&encoded-size={}",
+            good.to_hex(),
+            encoded.len()
+        ),
+        Bytes::from(encoded),
+        OCTETS,
+    )
+    .await;
+    call_ok(
+        &mut h2,
+        Method::PUT,
+        "dynamic_index",
+        Bytes::from(body.to_string()),
+        "application/json",
+    )
+    .await;
     let bad_csum = "0".repeat(64);
-    let (s, msg) = call(&mut h2, Method::POST, &format!("dynamic_close?wid={wid}&chunk-count=1&size=4000&csum={bad_csum}"), Bytes::new(), FORM).await;
+    let (s, msg) = call(
+        &mut h2,
+        Method::POST,
+        &format!("dynamic_close?wid={wid}&chunk-count=1&size=4000&csum={bad_csum}"),
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(String::from_utf8_lossy(&msg).contains("got unexpected checksum"), "{}", String::from_utf8_lossy(&msg));
+    assert!(
+        String::from_utf8_lossy(&msg).contains("got unexpected checksum"),
+        "{}",
+        String::from_utf8_lossy(&msg)
+    );
     let mut c = IndexCsum::new();
     c.add_dynamic(4000, &good);
     let csum = hex::encode(c.finish());
-    let (s, msg) = call(&mut h2, Method::POST, &format!("dynamic_close?wid={wid}&chunk-count=2&size=4000&csum={csum}"), Bytes::new(), FORM).await;
+    let (s, msg) = call(
+        &mut h2,
+        Method::POST,
+        &format!("dynamic_close?wid={wid}&chunk-count=2&size=4000&csum={csum}"),
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&msg).contains("wrong number of chunk"));
     // finish with the writer still open is refused.
@@ -294,32 +538,87 @@ async fn bad_uploads_and_bad_checksum_at_close_are_refused() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&msg).contains("open index writer"));
     // Correct close works; a fixed index with one short chunk too.
-    call_ok(&mut h2, Method::POST, &format!("dynamic_close?wid={wid}&chunk-count=1&size=4000&csum={csum}"), Bytes::new(), FORM).await;
-    let fwid = call_ok(&mut h2, Method::POST, "fixed_index?archive-name=disk.img.fidx&size=4000", Bytes::new(), FORM).await;
+    call_ok(
+        &mut h2,
+        Method::POST,
+        &format!("dynamic_close?wid={wid}&chunk-count=1&size=4000&csum={csum}"),
+        Bytes::new(),
+        FORM,
+    )
+    .await;
+    let fwid = call_ok(
+        &mut h2,
+        Method::POST,
+        "fixed_index?archive-name=disk.img.fidx&size=4000",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     let body = json!({"wid": fwid, "digest-list": [good.to_hex()], "offset-list": [0]});
-    call_ok(&mut h2, Method::PUT, "fixed_index", Bytes::from(body.to_string()), "application/json").await;
+    call_ok(
+        &mut h2,
+        Method::PUT,
+        "fixed_index",
+        Bytes::from(body.to_string()),
+        "application/json",
+    )
+    .await;
     let fcsum = hex::encode(sha256(&good.0));
-    call_ok(&mut h2, Method::POST, &format!("fixed_close?wid={fwid}&chunk-count=1&size=4000&csum={fcsum}"), Bytes::new(), FORM).await;
+    call_ok(
+        &mut h2,
+        Method::POST,
+        &format!("fixed_close?wid={fwid}&chunk-count=1&size=4000&csum={fcsum}"),
+        Bytes::new(),
+        FORM,
+    )
+    .await;
     // A blob with a broken CRC is refused.
     let mut broken = blob::encode(b"abc", None, false).unwrap();
     broken[8] ^= 0xff;
-    let (s, _) = call(&mut h2, Method::POST, &format!("blob?file-name=x.blob&encoded-size={}", broken.len()), Bytes::from(broken), OCTETS).await;
+    let (s, _) = call(
+        &mut h2,
+        Method::POST,
+        &format!("blob?file-name=x.blob&encoded-size={}", broken.len()),
+        Bytes::from(broken),
+        OCTETS,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     // Unknown call, wrong extension.
     let (s, _) = call(&mut h2, Method::GET, "nonsense", Bytes::new(), FORM).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, msg) = call(&mut h2, Method::POST, "dynamic_index?archive-name=a.txt", Bytes::new(), FORM).await;
-    assert_eq!((s, msg.as_ref()), (StatusCode::BAD_REQUEST, &b"wrong archive extension"[..]));
+    let (s, msg) = call(
+        &mut h2,
+        Method::POST,
+        "dynamic_index?archive-name=a.txt",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
+    assert_eq!(
+        (s, msg.as_ref()),
+        (StatusCode::BAD_REQUEST, &b"wrong archive extension"[..])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn second_writer_on_same_group_is_refused() {
     let server = start_server();
     let auth = login(&server, "admin@pbs").await;
-    let first = upgrade(&server, &backup_path("busy", 1_700_000_300), BACKUP, &auth).await.expect("first");
-    let err = upgrade(&server, &backup_path("busy", 1_700_000_301), BACKUP, &auth).await.err().expect("second refused");
+    let first = upgrade(&server, &backup_path("busy", 1_700_000_300), BACKUP, &auth)
+        .await
+        .expect("first");
+    let err = upgrade(&server, &backup_path("busy", 1_700_000_301), BACKUP, &auth)
+        .await
+        .expect_err("second refused");
     assert_eq!(err.0, StatusCode::BAD_REQUEST);
-    assert!(err.1.contains("unable to acquire lock on backup group directory") && err.1.contains("another backup is already running"), "{}", err.1);
+    assert!(
+        err.1
+            .contains("unable to acquire lock on backup group directory")
+            && err.1.contains("another backup is already running"),
+        "{}",
+        err.1
+    );
     // Another group works at the same time.
     full_backup(&server, &auth, "other", 1_700_000_302).await;
     drop(first);
@@ -330,67 +629,174 @@ async fn auth_wrong_password_tokens_csrf_and_owners() {
     let server = start_server();
     // Wrong password: 401, after PBS's delay.
     let started = Instant::now();
-    let (s, _) = rest(&server, Method::POST, "/api2/json/access/ticket", &Auth::None, Some(json!({"username": "alice@pbs", "password": "wrong-pass"}))).await;
+    let (s, _) = rest(
+        &server,
+        Method::POST,
+        "/api2/json/access/ticket",
+        &Auth::None,
+        Some(json!({"username": "alice@pbs", "password": "wrong-pass"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(started.elapsed() >= Duration::from_millis(2500));
     // No credentials, a tampered ticket, a ticket POST without CSRF token: 401.
-    let (s, _) = rest(&server, Method::GET, "/api2/json/version", &Auth::None, None).await;
+    let (s, _) = rest(
+        &server,
+        Method::GET,
+        "/api2/json/version",
+        &Auth::None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let alice = login(&server, "alice@pbs").await;
-    let Auth::Ticket { ticket, csrf } = alice.clone() else { unreachable!() };
-    let tampered = Auth::Ticket { ticket: ticket.replace("alice", "admin"), csrf: csrf.clone() };
+    let Auth::Ticket { ticket, csrf } = alice.clone() else {
+        unreachable!()
+    };
+    let tampered = Auth::Ticket {
+        ticket: ticket.replace("alice", "admin"),
+        csrf: csrf.clone(),
+    };
     let (s, _) = rest(&server, Method::GET, "/api2/json/version", &tampered, None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let no_csrf = Auth::Ticket { ticket: ticket.clone(), csrf: "00000000:x".into() };
-    let (s, _) = rest(&server, Method::POST, "/api2/json/admin/datastore/store1/namespace", &no_csrf, Some(json!({"name": "x"}))).await;
+    let no_csrf = Auth::Ticket {
+        ticket: ticket.clone(),
+        csrf: "00000000:x".into(),
+    };
+    let (s, _) = rest(
+        &server,
+        Method::POST,
+        "/api2/json/admin/datastore/store1/namespace",
+        &no_csrf,
+        Some(json!({"name": "x"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // An expired ticket, minted with the server's own key (H7).
     let key_pem = std::fs::read(server.config().join("authkey.key")).unwrap();
     let key = openssl::pkey::PKey::private_key_from_pem(&key_pem).unwrap();
-    let old = format!("PBS:alice@pbs:{:08X}", chrono::Utc::now().timestamp() - 7201);
-    let sig = openssl::sign::Signer::new_without_digest(&key).unwrap().sign_oneshot_to_vec(old.as_bytes()).unwrap();
+    let old = format!(
+        "PBS:alice@pbs:{:08X}",
+        chrono::Utc::now().timestamp() - 7201
+    );
+    let sig = openssl::sign::Signer::new_without_digest(&key)
+        .unwrap()
+        .sign_oneshot_to_vec(old.as_bytes())
+        .unwrap();
     use base64::Engine;
-    let expired = Auth::Ticket { ticket: format!("{old}::{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(sig)), csrf };
+    let expired = Auth::Ticket {
+        ticket: format!(
+            "{old}::{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(sig)
+        ),
+        csrf,
+    };
     let (s, msg) = rest(&server, Method::GET, "/api2/json/version", &expired, None).await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED, "{}", String::from_utf8_lossy(&msg));
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        String::from_utf8_lossy(&msg)
+    );
     // The version call with a good ticket; ticket renewal with the ticket as password.
     let (s, body) = rest(&server, Method::GET, "/api2/json/version", &alice, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(data(&body)["version"], json!("3.2"));
-    let (s, _) = rest(&server, Method::POST, "/api2/json/access/ticket", &Auth::None, Some(json!({"username": "alice@pbs", "password": ticket}))).await;
+    let (s, _) = rest(
+        &server,
+        Method::POST,
+        "/api2/json/access/ticket",
+        &Auth::None,
+        Some(json!({"username": "alice@pbs", "password": ticket})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
 
     // alice backs up with her token; the token's group is listed for alice, not for bob.
     let token = Auth::Token(format!("alice@pbs!tok:{}", server.token_secret));
     full_backup(&server, &token, "alice1", 1_700_000_400).await;
     let bad_token = Auth::Token("alice@pbs!tok:00000000-0000-4000-8000-000000000000".into());
-    let (s, _) = rest(&server, Method::GET, "/api2/json/admin/datastore/store1/groups", &bad_token, None).await;
+    let (s, _) = rest(
+        &server,
+        Method::GET,
+        "/api2/json/admin/datastore/store1/groups",
+        &bad_token,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let groups = |auth: Auth| {
         let server = &server;
         async move {
-            let (s, body) = rest(server, Method::GET, "/api2/json/admin/datastore/store1/groups", &auth, None).await;
+            let (s, body) = rest(
+                server,
+                Method::GET,
+                "/api2/json/admin/datastore/store1/groups",
+                &auth,
+                None,
+            )
+            .await;
             assert_eq!(s, StatusCode::OK);
-            data(&body).as_array().unwrap().iter().map(|g| g["backup-id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            data(&body)
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["backup-id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(groups(token.clone()).await, vec!["alice1"]);
     assert_eq!(groups(alice.clone()).await, vec!["alice1"]);
     let bob = login(&server, "bob@pbs").await;
     assert!(groups(bob.clone()).await.is_empty());
-    assert_eq!(groups(login(&server, "admin@pbs").await).await, vec!["alice1"]);
+    assert_eq!(
+        groups(login(&server, "admin@pbs").await).await,
+        vec!["alice1"]
+    );
     // bob can neither write into, read, nor delete alice's group.
-    let err = upgrade(&server, &backup_path("alice1", 1_700_000_500), BACKUP, &bob).await.err().expect("refused");
+    let err = upgrade(&server, &backup_path("alice1", 1_700_000_500), BACKUP, &bob)
+        .await
+        .expect_err("refused");
     assert!(err.1.contains("backup owner check failed"), "{}", err.1);
-    let err = upgrade(&server, &reader_path("alice1", 1_700_000_400), READER, &bob).await.err().expect("refused");
+    let err = upgrade(&server, &reader_path("alice1", 1_700_000_400), READER, &bob)
+        .await
+        .expect_err("refused");
     assert!(err.1.contains("backup owner check failed"), "{}", err.1);
-    let (s, _) = rest(&server, Method::DELETE, "/api2/json/admin/datastore/store1/groups?backup-type=host&backup-id=alice1", &bob, None).await;
+    let (s, _) = rest(
+        &server,
+        Method::DELETE,
+        "/api2/json/admin/datastore/store1/groups?backup-type=host&backup-id=alice1",
+        &bob,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, body) = rest(&server, Method::GET, "/api2/json/admin/datastore/store1/snapshots?backup-type=host&backup-id=alice1", &bob, None).await;
+    let (s, body) = rest(
+        &server,
+        Method::GET,
+        "/api2/json/admin/datastore/store1/snapshots?backup-type=host&backup-id=alice1",
+        &bob,
+        None,
+    )
+    .await;
     assert_eq!((s, data(&body)), (StatusCode::OK, json!([])));
     // alice (the token's user) may read her token's group; gc is admin-only.
-    upgrade(&server, &reader_path("alice1", 1_700_000_400), READER, &alice).await.expect("alice reads");
-    let (s, _) = rest(&server, Method::POST, "/api2/json/admin/datastore/store1/gc", &alice, None).await;
+    upgrade(
+        &server,
+        &reader_path("alice1", 1_700_000_400),
+        READER,
+        &alice,
+    )
+    .await
+    .expect("alice reads");
+    let (s, _) = rest(
+        &server,
+        Method::POST,
+        "/api2/json/admin/datastore/store1/gc",
+        &alice,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
@@ -405,41 +811,185 @@ async fn rest_endpoints_and_malformed_requests() {
         assert_eq!(r.0, StatusCode::OK, "{}", String::from_utf8_lossy(&r.1));
         data(&r.1)
     };
-    let ds = ok(rest(&server, Method::GET, "/api2/json/admin/datastore", &admin, None).await);
+    let ds = ok(rest(
+        &server,
+        Method::GET,
+        "/api2/json/admin/datastore",
+        &admin,
+        None,
+    )
+    .await);
     assert_eq!(ds, json!([{"store": "store1"}]));
-    let st = ok(rest(&server, Method::GET, &format!("{base}/status?verbose=true"), &admin, None).await);
+    let st = ok(rest(
+        &server,
+        Method::GET,
+        &format!("{base}/status?verbose=true"),
+        &admin,
+        None,
+    )
+    .await);
     assert_eq!(st["counts"]["host"], json!({"groups": 1, "snapshots": 1}));
-    let files = ok(rest(&server, Method::GET, &format!("{base}/files?{q}"), &admin, None).await);
-    assert!(files.as_array().unwrap().iter().any(|f| f["filename"] == "data.pxar.didx" && f["crypt-mode"] == "none"));
-    ok(rest(&server, Method::PUT, &format!("{base}/notes?{q}&notes=first%20line%0Asecond"), &admin, None).await);
-    assert_eq!(ok(rest(&server, Method::GET, &format!("{base}/notes?{q}"), &admin, None).await), json!("first line\nsecond"));
-    ok(rest(&server, Method::PUT, &format!("{base}/protected?{q}&protected=true"), &admin, None).await);
-    assert_eq!(ok(rest(&server, Method::GET, &format!("{base}/protected?{q}"), &admin, None).await), json!(true));
-    let snaps = ok(rest(&server, Method::GET, &format!("{base}/snapshots"), &admin, None).await);
+    let files = ok(rest(
+        &server,
+        Method::GET,
+        &format!("{base}/files?{q}"),
+        &admin,
+        None,
+    )
+    .await);
+    assert!(files
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["filename"] == "data.pxar.didx" && f["crypt-mode"] == "none"));
+    ok(rest(
+        &server,
+        Method::PUT,
+        &format!("{base}/notes?{q}&notes=first%20line%0Asecond"),
+        &admin,
+        None,
+    )
+    .await);
+    assert_eq!(
+        ok(rest(
+            &server,
+            Method::GET,
+            &format!("{base}/notes?{q}"),
+            &admin,
+            None
+        )
+        .await),
+        json!("first line\nsecond")
+    );
+    ok(rest(
+        &server,
+        Method::PUT,
+        &format!("{base}/protected?{q}&protected=true"),
+        &admin,
+        None,
+    )
+    .await);
+    assert_eq!(
+        ok(rest(
+            &server,
+            Method::GET,
+            &format!("{base}/protected?{q}"),
+            &admin,
+            None
+        )
+        .await),
+        json!(true)
+    );
+    let snaps = ok(rest(
+        &server,
+        Method::GET,
+        &format!("{base}/snapshots"),
+        &admin,
+        None,
+    )
+    .await);
     assert_eq!(snaps[0]["comment"], json!("first line"));
     assert_eq!(snaps[0]["protected"], json!(true));
-    let (s, _) = rest(&server, Method::DELETE, &format!("{base}/snapshots?{q}"), &admin, None).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "protected snapshot cannot be deleted");
+    let (s, _) = rest(
+        &server,
+        Method::DELETE,
+        &format!("{base}/snapshots?{q}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "protected snapshot cannot be deleted"
+    );
     // Client log upload (raw body) and a second one refused.
     let log = blob::encode(b"client log", None, true).unwrap();
-    ok(rest_raw(&server, Method::POST, &format!("{base}/upload-backup-log?{q}"), &admin, Bytes::from(log.clone()), OCTETS).await);
-    let (s, msg) = rest_raw(&server, Method::POST, &format!("{base}/upload-backup-log?{q}"), &admin, Bytes::from(log), OCTETS).await;
-    assert_eq!((s, msg.as_ref()), (StatusCode::BAD_REQUEST, &b"backup already contains a log."[..]));
+    ok(rest_raw(
+        &server,
+        Method::POST,
+        &format!("{base}/upload-backup-log?{q}"),
+        &admin,
+        Bytes::from(log.clone()),
+        OCTETS,
+    )
+    .await);
+    let (s, msg) = rest_raw(
+        &server,
+        Method::POST,
+        &format!("{base}/upload-backup-log?{q}"),
+        &admin,
+        Bytes::from(log),
+        OCTETS,
+    )
+    .await;
+    assert_eq!(
+        (s, msg.as_ref()),
+        (
+            StatusCode::BAD_REQUEST,
+            &b"backup already contains a log."[..]
+        )
+    );
     // Prune dry-run keeps the protected snapshot.
-    let pr = ok(rest(&server, Method::POST, &format!("{base}/prune"), &admin, Some(json!({"backup-type": "host", "backup-id": "r1", "keep-last": 1, "dry-run": true}))).await);
+    let pr = ok(rest(
+        &server,
+        Method::POST,
+        &format!("{base}/prune"),
+        &admin,
+        Some(json!({"backup-type": "host", "backup-id": "r1", "keep-last": 1, "dry-run": true})),
+    )
+    .await);
     assert_eq!(pr[0]["keep"], json!(true));
     // Namespaces.
-    assert_eq!(ok(rest(&server, Method::POST, &format!("{base}/namespace"), &admin, Some(json!({"name": "team"}))).await), json!("team"));
-    let nss = ok(rest(&server, Method::GET, &format!("{base}/namespace"), &admin, None).await);
+    assert_eq!(
+        ok(rest(
+            &server,
+            Method::POST,
+            &format!("{base}/namespace"),
+            &admin,
+            Some(json!({"name": "team"}))
+        )
+        .await),
+        json!("team")
+    );
+    let nss = ok(rest(
+        &server,
+        Method::GET,
+        &format!("{base}/namespace"),
+        &admin,
+        None,
+    )
+    .await);
     assert_eq!(nss, json!([{"ns": ""}, {"ns": "team"}]));
-    ok(rest(&server, Method::DELETE, &format!("{base}/namespace?ns=team"), &admin, None).await);
+    ok(rest(
+        &server,
+        Method::DELETE,
+        &format!("{base}/namespace?ns=team"),
+        &admin,
+        None,
+    )
+    .await);
     // GC and verify run as tasks that finish OK.
-    for (path, body) in [(format!("{base}/gc"), None), (format!("{base}/verify"), Some(json!({})))] {
+    for (path, body) in [
+        (format!("{base}/gc"), None),
+        (format!("{base}/verify"), Some(json!({}))),
+    ] {
         let upid = ok(rest(&server, Method::POST, &path, &admin, body).await);
-        let enc = percent_encoding::utf8_percent_encode(upid.as_str().unwrap(), percent_encoding::NON_ALPHANUMERIC).to_string();
+        let enc = percent_encoding::utf8_percent_encode(
+            upid.as_str().unwrap(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let st = ok(rest(&server, Method::GET, &format!("/api2/json/nodes/localhost/tasks/{enc}/status"), &admin, None).await);
+            let st = ok(rest(
+                &server,
+                Method::GET,
+                &format!("/api2/json/nodes/localhost/tasks/{enc}/status"),
+                &admin,
+                None,
+            )
+            .await);
             if st["status"] == "stopped" {
                 assert_eq!(st["exitstatus"], json!("OK"), "{path}");
                 break;
@@ -454,27 +1004,96 @@ async fn rest_endpoints_and_malformed_requests() {
     // Malformed requests: 400 with a message, and the server keeps serving.
     for (method, path, body) in [
         (Method::GET, format!("{base}/groups?bogus=1"), None),
-        (Method::GET, format!("{base}/files?backup-type=disk&backup-id=x&backup-time=1"), None),
-        (Method::GET, format!("{base}/files?backup-type=host&backup-id=..&backup-time=1"), None),
-        (Method::GET, format!("{base}/files?backup-type=host&backup-id=r1&backup-time=abc"), None),
-        (Method::GET, format!("/api2/json/admin/datastore/nostore/groups"), None),
-        (Method::POST, format!("{base}/prune"), Some(json!({"backup-type": "host", "backup-id": "r1", "keep-last": "many"}))),
-        (Method::POST, format!("{base}/namespace"), Some(json!({"name": {"a": [[[[[[[[[[1]]]]]]]]]]}}))),
+        (
+            Method::GET,
+            format!("{base}/files?backup-type=disk&backup-id=x&backup-time=1"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("{base}/files?backup-type=host&backup-id=..&backup-time=1"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("{base}/files?backup-type=host&backup-id=r1&backup-time=abc"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api2/json/admin/datastore/nostore/groups".to_string(),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("{base}/prune"),
+            Some(json!({"backup-type": "host", "backup-id": "r1", "keep-last": "many"})),
+        ),
+        (
+            Method::POST,
+            format!("{base}/namespace"),
+            Some(json!({"name": {"a": [[[[[[[[[[1]]]]]]]]]]}})),
+        ),
     ] {
         let (s, msg) = rest(&server, method, &path, &admin, body).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {}", String::from_utf8_lossy(&msg));
+        assert_eq!(
+            s,
+            StatusCode::BAD_REQUEST,
+            "{path}: {}",
+            String::from_utf8_lossy(&msg)
+        );
         assert!(!msg.is_empty());
     }
-    let (s, _) = rest_raw(&server, Method::POST, &format!("{base}/namespace"), &admin, Bytes::from_static(b"{not json"), "application/json").await;
+    let (s, _) = rest_raw(
+        &server,
+        Method::POST,
+        &format!("{base}/namespace"),
+        &admin,
+        Bytes::from_static(b"{not json"),
+        "application/json",
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = rest_raw(&server, Method::POST, &format!("{base}/namespace"), &admin, Bytes::from(vec![b' '; 100_000]), "application/json").await;
+    let (s, _) = rest_raw(
+        &server,
+        Method::POST,
+        &format!("{base}/namespace"),
+        &admin,
+        Bytes::from(vec![b' '; 100_000]),
+        "application/json",
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = rest(&server, Method::GET, &format!("{base}/nothing-here"), &admin, None).await;
+    let (s, _) = rest(
+        &server,
+        Method::GET,
+        &format!("{base}/nothing-here"),
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let err = upgrade(&server, "/api2/json/backup?store=store1&backup-type=host&backup-id=x", BACKUP, &admin).await.err().expect("missing time");
+    let err = upgrade(
+        &server,
+        "/api2/json/backup?store=store1&backup-type=host&backup-id=x",
+        BACKUP,
+        &admin,
+    )
+    .await
+    .expect_err("missing time");
     assert_eq!(err.0, StatusCode::BAD_REQUEST);
-    let err = upgrade(&server, &backup_path("x", 1_700_000_700), "wrong-protocol", &admin).await.err().expect("bad protocol");
-    assert_eq!((err.0, err.1.as_str()), (StatusCode::BAD_REQUEST, "invalid protocol name"));
+    let err = upgrade(
+        &server,
+        &backup_path("x", 1_700_000_700),
+        "wrong-protocol",
+        &admin,
+    )
+    .await
+    .expect_err("bad protocol");
+    assert_eq!(
+        (err.0, err.1.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid protocol name")
+    );
     let (s, _) = rest(&server, Method::GET, "/api2/json/version", &admin, None).await;
     assert_eq!(s, StatusCode::OK);
 }

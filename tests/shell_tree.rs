@@ -371,3 +371,46 @@ fn forget_from_inside_moves_up() {
     assert!(lines.contains(&"/store/host/web1"), "{out}");
     assert!(lines.contains(&format!("{S2}/").as_str()), "{out}");
 }
+
+#[test]
+fn catalog_shell_on_a_local_catalog_file() {
+    let f = fixture();
+    let catalog = f.root.join("catalog.pcat1");
+    f.ok(&format!(
+        "get host/web1/{S1}/catalog.pcat1 {}",
+        catalog.display()
+    ));
+    let run = |input: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pbsh"))
+            .args(["--repository", f.store.to_str().unwrap()])
+            .args(["catalog", "shell", "--file", catalog.to_str().unwrap()])
+            .env("HOME", &f.root)
+            .env("XDG_DATA_HOME", f.root.join("data"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run("ls\ncd root.pxar.didx/etc\npwd\nls\nstat hosts\nfind **/*.txt\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("root.pxar.didx/\n"), "{text}");
+    assert!(
+        text.contains("/root.pxar.didx/etc\nconf.d/\nhosts\n"),
+        "{text}"
+    );
+    assert!(text.contains("type f, 20 bytes"), "{text}");
+    assert!(text.contains("/root.pxar.didx/docs/old.txt"), "{text}");
+    let bad = run("ls\ncd nowhere\npwd\n");
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("<stdin>:2:"), "{}", stderr(&bad));
+}

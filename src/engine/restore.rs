@@ -8,6 +8,7 @@ use crate::archive::restore::{
 };
 use crate::engine::backup::{EngineError, Result};
 use crate::engine::pipeline::default_workers;
+use crate::engine::progress::Progress;
 use crate::engine::reader::{AnyIndex, ChunkReader, PrefetchReader};
 use crate::format::blob;
 use crate::format::crypt::CryptConfig;
@@ -106,6 +107,22 @@ pub fn chunk_reader(
     Ok(Arc::new(ChunkReader::new(repo, crypt, encrypted, 0)))
 }
 
+/// Passes an archive stream through, adding what is read to a progress counter.
+struct CountingReader<R> {
+    inner: R,
+    progress: Option<Arc<Progress>>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = &self.progress {
+            Progress::add(&p.bytes, n as u64);
+        }
+        Ok(n)
+    }
+}
+
 /// Where restored bytes go.
 pub enum RestoreTarget<'a> {
     /// A directory (pxar archives) or a file (images and blobs).
@@ -125,6 +142,24 @@ pub fn restore(
     crypt: Option<Arc<CryptConfig>>,
     sub_path: &[u8],
     options: RestoreOptions,
+) -> Result<RestoreStats> {
+    restore_with_progress(
+        repo, ns, snapshot, archive, target, crypt, sub_path, options, None,
+    )
+}
+
+/// `restore`, counting the archive bytes read into `progress.bytes` as it goes.
+#[allow(clippy::too_many_arguments)]
+pub fn restore_with_progress(
+    repo: Arc<dyn Repository>,
+    ns: &Namespace,
+    snapshot: &SnapshotRef,
+    archive: &str,
+    target: RestoreTarget<'_>,
+    crypt: Option<Arc<CryptConfig>>,
+    sub_path: &[u8],
+    options: RestoreOptions,
+    progress: Option<Arc<Progress>>,
 ) -> Result<RestoreStats> {
     let manifest = open_manifest(&*repo, ns, snapshot, crypt.as_deref())?;
     let mut name = server_archive_name(archive);
@@ -175,7 +210,10 @@ pub fn restore(
     let chunks = chunk_reader(repo.clone(), &file, crypt.clone())?;
     let stream = BufReader::with_capacity(
         1 << 20,
-        PrefetchReader::new(chunks, index.clone(), default_workers()),
+        CountingReader {
+            inner: PrefetchReader::new(chunks, index.clone(), default_workers()),
+            progress,
+        },
     );
     let is_pxar = file.filename.ends_with(".pxar.didx") || file.filename.ends_with(".mpxar.didx");
     match target {

@@ -229,12 +229,16 @@ pub fn add_token(dir: &Path, tokenid: &str) -> Result<String, String> {
     Ok(secret)
 }
 
-fn load_or_create_secret(path: &Path, create: impl FnOnce() -> Result<Vec<u8>, String>) -> Result<Vec<u8>, String> {
+fn load_or_create_secret(
+    path: &Path,
+    create: impl FnOnce() -> Result<Vec<u8>, String>,
+) -> Result<Vec<u8>, String> {
     match std::fs::read(path) {
         Ok(b) => Ok(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let bytes = create()?;
-            atomic::replace_file(path, &bytes, 0o600).map_err(|e| format!("{}: {e}", path.display()))?;
+            atomic::replace_file(path, &bytes, 0o600)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(bytes)
         }
         Err(e) => Err(format!("{}: {e}", path.display())),
@@ -288,9 +292,7 @@ impl AuthConfig {
 
     /// Checks a ticket's signature and age; returns the user id.
     pub fn verify_ticket(&self, ticket: &str, now: i64) -> Result<String, String> {
-        let (data, sig) = ticket
-            .rsplit_once("::")
-            .ok_or("ticket without signature")?;
+        let (data, sig) = ticket.rsplit_once("::").ok_or("ticket without signature")?;
         let mut parts = data.splitn(3, ':');
         let (Some("PBS"), Some(userid), Some(time)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -299,8 +301,7 @@ impl AuthConfig {
         let sig = STANDARD_NO_PAD
             .decode(sig)
             .map_err(|_| "invalid ticket signature encoding")?;
-        let mut verifier =
-            Verifier::new_without_digest(&self.public).map_err(|e| e.to_string())?;
+        let mut verifier = Verifier::new_without_digest(&self.public).map_err(|e| e.to_string())?;
         if !verifier
             .verify_oneshot(&sig, data.as_bytes())
             .unwrap_or(false)
@@ -347,8 +348,10 @@ impl AuthConfig {
             return false;
         }
         match self.csrf_hmac(t, userid) {
-            Ok(expected) => openssl::memcmp::eq(expected.as_bytes(), mac.as_bytes())
-                && expected.len() == mac.len(),
+            Ok(expected) => {
+                openssl::memcmp::eq(expected.as_bytes(), mac.as_bytes())
+                    && expected.len() == mac.len()
+            }
             Err(_) => false,
         }
     }

@@ -94,7 +94,13 @@ pub async fn start(
 ) -> ApiResult<Response<Body>> {
     let params = Params::from_query(req.uri().query().unwrap_or("").as_bytes());
     params.allow(&[
-        "store", "ns", "backup-type", "backup-id", "backup-time", "debug", "benchmark",
+        "store",
+        "ns",
+        "backup-type",
+        "backup-id",
+        "backup-time",
+        "debug",
+        "benchmark",
     ])?;
     let store_name = params.str("store")?.to_string();
     let store = state.datastore(&store_name)?.clone();
@@ -113,11 +119,12 @@ pub async fn start(
     if !ns.is_root() && !store.ns_path(&ns).is_dir() {
         return Err(ApiError::not_found("namespace not found"));
     }
-    let permit = state
-        .sessions
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| ApiError::new(http::StatusCode::SERVICE_UNAVAILABLE, "too many open sessions"))?;
+    let permit = state.sessions.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "too many open sessions",
+        )
+    })?;
     // Owner check (§4.7): the owner itself, or a user writing into its token's group.
     let owner = match read_owner(&store, &ns, &snapshot.group) {
         Some(owner) if !p.owns(&owner) => {
@@ -180,7 +187,11 @@ pub async fn start(
         .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
     task.log(format!(
         "starting new backup on datastore '{store_name}'{}: \"{}\"",
-        if ns.is_root() { String::new() } else { format!(" namespace '{ns}'") },
+        if ns.is_root() {
+            String::new()
+        } else {
+            format!(" namespace '{ns}'")
+        },
         snapshot
     ));
     if let Some(b) = &base {
@@ -288,10 +299,21 @@ impl BackupSession {
         }
         match (method, path) {
             (&Method::GET, "") => Ok(Reply::data(json!([
-                "blob", "dynamic_chunk", "dynamic_close", "dynamic_index", "finish",
-                "fixed_chunk", "fixed_close", "fixed_index", "previous",
-                "previous_backup_time", "speedtest",
-            ].iter().map(|s| json!({"subdir": s})).collect::<Vec<_>>()))),
+                "blob",
+                "dynamic_chunk",
+                "dynamic_close",
+                "dynamic_index",
+                "finish",
+                "fixed_chunk",
+                "fixed_close",
+                "fixed_index",
+                "previous",
+                "previous_backup_time",
+                "speedtest",
+            ]
+            .iter()
+            .map(|s| json!({"subdir": s}))
+            .collect::<Vec<_>>()))),
             (&Method::GET, "previous_backup_time") => {
                 call_params(req).await?.allow(&[])?;
                 Ok(Reply::data(json!(self.base.as_ref().map(|b| b.time))))
@@ -357,7 +379,9 @@ impl BackupSession {
             IndexWriter::Dynamic { name: n, .. } | IndexWriter::Fixed { name: n, .. } => *n == name,
         });
         if open_same {
-            return Err(ApiError::bad(format!("archive '{name}' is already being written")));
+            return Err(ApiError::bad(format!(
+                "archive '{name}' is already being written"
+            )));
         }
         if st.next_wid > MAX_WRITERS {
             return Err(ApiError::bad("too many index writers in this session"));
@@ -365,7 +389,8 @@ impl BackupSession {
         let wid = st.next_wid;
         st.next_wid += 1;
         st.writers.insert(wid, writer);
-        self.task.log(format!("created new index writer {wid} for '{name}'"));
+        self.task
+            .log(format!("created new index writer {wid} for '{name}'"));
         Ok(Reply::data(json!(wid)))
     }
 
@@ -378,16 +403,24 @@ impl BackupSession {
             .clone()
             .ok_or_else(|| ApiError::bad("no valid previous backup"))?;
         let s = self.clone();
-        let raw = blocking(move || s.store.read_file(&s.ns, &base, &name).map(|raw| (raw, name)).map_err(ApiError::from)).await?;
+        let raw = blocking(move || {
+            s.store
+                .read_file(&s.ns, &base, &name)
+                .map(|raw| (raw, name))
+                .map_err(ApiError::from)
+        })
+        .await?;
         let (raw, name) = raw;
         let sizes = if name.ends_with(".didx") {
-            let idx = DynamicIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
+            let idx =
+                DynamicIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
             (0..idx.chunk_count())
                 .filter_map(|i| Some((*idx.digest(i)?, idx.chunk_range(i)?)))
                 .map(|(d, (a, b))| (d, b - a))
                 .collect::<Vec<_>>()
         } else if name.ends_with(".fidx") {
-            let idx = FixedIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
+            let idx =
+                FixedIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
             (0..idx.chunk_count())
                 .filter_map(|i| Some((*idx.digest(i)?, idx.chunk_range(i)?)))
                 .map(|(d, (a, b))| (d, b - a))
@@ -400,12 +433,18 @@ impl BackupSession {
             for (d, size) in sizes {
                 st.known.insert(d, size);
             }
-            self.task.log(format!("register chunks of previous '{name}' as known"));
+            self.task
+                .log(format!("register chunks of previous '{name}' as known"));
         }
         Ok(Reply::Raw(Bytes::from(raw), "application/octet-stream"))
     }
 
-    async fn create_fixed(self: Arc<Self>, name: String, size: u64, reuse: Option<String>) -> ApiResult<Reply> {
+    async fn create_fixed(
+        self: Arc<Self>,
+        name: String,
+        size: u64,
+        reuse: Option<String>,
+    ) -> ApiResult<Reply> {
         let mut entries = BTreeMap::new();
         if let Some(csum) = &reuse {
             let base = self.base.clone().ok_or_else(|| {
@@ -419,7 +458,8 @@ impl BackupSession {
                 })
             })
             .await?;
-            let idx = FixedIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
+            let idx =
+                FixedIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
             let (last_csum, _) = idx.compute_csum();
             let last_csum = hex::encode(last_csum);
             if &last_csum != csum {
@@ -450,7 +490,11 @@ impl BackupSession {
         })
     }
 
-    async fn upload_chunk(self: Arc<Self>, fixed: bool, req: Request<Incoming>) -> ApiResult<Reply> {
+    async fn upload_chunk(
+        self: Arc<Self>,
+        fixed: bool,
+        req: Request<Incoming>,
+    ) -> ApiResult<Reply> {
         let p = Params::from_query(req.uri().query().unwrap_or("").as_bytes());
         p.allow(&["wid", "digest", "size", "encoded-size"])?;
         let wid = wid_param(&p)?;
@@ -460,10 +504,12 @@ impl BackupSession {
         self.check_writer(wid, fixed)?;
         let body = read_body(req.into_body(), encoded_size)
             .await
-            .map_err(|e| if e.message.starts_with("Request body too large") {
-                ApiError::bad("uploaded chunk is larger than announced.")
-            } else {
-                e
+            .map_err(|e| {
+                if e.message.starts_with("Request body too large") {
+                    ApiError::bad("uploaded chunk is larger than announced.")
+                } else {
+                    e
+                }
             })?;
         if body.len() != encoded_size {
             return Err(ApiError::bad("uploaded chunk has unexpected size."));
@@ -482,8 +528,9 @@ impl BackupSession {
             let crc = crc32fast::hash(&raw[kind.header_len()..]);
             raw[8..12].copy_from_slice(&crc.to_le_bytes());
             if !kind.is_encrypted() {
-                let plain = blob::decode_chunk_of_kind(&raw, kind, None, &digest)
-                    .map_err(|e| ApiError::bad(format!("detected chunk with wrong digest or data - {e}")))?;
+                let plain = blob::decode_chunk_of_kind(&raw, kind, None, &digest).map_err(|e| {
+                    ApiError::bad(format!("detected chunk with wrong digest or data - {e}"))
+                })?;
                 if plain.len() as u64 != size {
                     return Err(ApiError::bad(format!(
                         "detected chunk with wrong length ({size} != {})",
@@ -541,7 +588,9 @@ impl BackupSession {
         let mut guard = self.lock();
         let SessionState { writers, known, .. } = &mut *guard;
         let kind = if fixed { "fixed" } else { "dynamic" };
-        let writer = writers.get_mut(&wid).ok_or_else(|| not_registered(fixed, wid))?;
+        let writer = writers
+            .get_mut(&wid)
+            .ok_or_else(|| not_registered(fixed, wid))?;
         for (digest, offset) in parsed {
             let size = *known
                 .get(&digest)
@@ -560,8 +609,16 @@ impl BackupSession {
                     entries.push((end + size, digest));
                     *count += 1;
                 }
-                (IndexWriter::Fixed { size: total, entries, count, .. }, true) => {
-                    let end = offset.checked_add(size).unwrap_or(u64::MAX);
+                (
+                    IndexWriter::Fixed {
+                        size: total,
+                        entries,
+                        count,
+                        ..
+                    },
+                    true,
+                ) => {
+                    let end = offset.saturating_add(size);
                     if offset % FIXED_CHUNK_SIZE != 0 || end > *total {
                         return Err(ApiError::bad(format!(
                             "{kind} writer '{wid}' append chunk failed - write chunk out of range ({offset} + {size} > {total})"
@@ -587,14 +644,27 @@ impl BackupSession {
         let size = p.int("size", if fixed { 0 } else { 1 }, i64::MAX)? as u64;
         let csum = p.str("csum")?.to_ascii_lowercase();
         let kind = if fixed { "fixed" } else { "dynamic" };
-        let fail = |what: String| ApiError::bad(format!("{kind} writer '{wid}' close failed - {what}"));
+        let fail =
+            |what: String| ApiError::bad(format!("{kind} writer '{wid}' close failed - {what}"));
         let (name, data) = {
             let st = self.lock();
-            let writer = st.writers.get(&wid).ok_or_else(|| not_registered(fixed, wid))?;
+            let writer = st
+                .writers
+                .get(&wid)
+                .ok_or_else(|| not_registered(fixed, wid))?;
             match (writer, fixed) {
-                (IndexWriter::Dynamic { name, entries, count }, false) => {
+                (
+                    IndexWriter::Dynamic {
+                        name,
+                        entries,
+                        count,
+                    },
+                    false,
+                ) => {
                     if *count != chunk_count {
-                        return Err(fail(format!("received wrong number of chunk ({count} != {chunk_count})")));
+                        return Err(fail(format!(
+                            "received wrong number of chunk ({count} != {chunk_count})"
+                        )));
                     }
                     let end = entries.last().map(|e| e.0).unwrap_or(0);
                     if end != size {
@@ -606,20 +676,41 @@ impl BackupSession {
                     }
                     let computed = hex::encode(c.finish());
                     if computed != csum {
-                        return Err(fail(format!("got unexpected checksum ({computed} != {csum})")));
+                        return Err(fail(format!(
+                            "got unexpected checksum ({computed} != {csum})"
+                        )));
                     }
-                    (name.clone(), IndexData::Dynamic { entries: entries.clone() })
+                    (
+                        name.clone(),
+                        IndexData::Dynamic {
+                            entries: entries.clone(),
+                        },
+                    )
                 }
-                (IndexWriter::Fixed { name, size: total, entries, count, reuse }, true) => {
+                (
+                    IndexWriter::Fixed {
+                        name,
+                        size: total,
+                        entries,
+                        count,
+                        reuse,
+                    },
+                    true,
+                ) => {
                     if *count != chunk_count {
-                        return Err(fail(format!("received wrong number of chunk ({count} != {chunk_count})")));
+                        return Err(fail(format!(
+                            "received wrong number of chunk ({count} != {chunk_count})"
+                        )));
                     }
                     if !reuse && *total != size {
                         return Err(fail(format!("unexpected file size ({total} != {size})")));
                     }
                     let needed = total.div_ceil(FIXED_CHUNK_SIZE);
                     if entries.len() as u64 != needed {
-                        return Err(fail(format!("index incomplete ({} of {needed} chunks)", entries.len())));
+                        return Err(fail(format!(
+                            "index incomplete ({} of {needed} chunks)",
+                            entries.len()
+                        )));
                     }
                     let mut c = IndexCsum::new();
                     let digests: Vec<ChunkDigest> = entries.values().copied().collect();
@@ -628,9 +719,18 @@ impl BackupSession {
                     }
                     let computed = hex::encode(c.finish());
                     if computed != csum {
-                        return Err(fail(format!("got unexpected checksum ({computed} != {csum})")));
+                        return Err(fail(format!(
+                            "got unexpected checksum ({computed} != {csum})"
+                        )));
                     }
-                    (name.clone(), IndexData::Fixed { size: *total, chunk_size: FIXED_CHUNK_SIZE, digests })
+                    (
+                        name.clone(),
+                        IndexData::Fixed {
+                            size: *total,
+                            chunk_size: FIXED_CHUNK_SIZE,
+                            digests,
+                        },
+                    )
                 }
                 _ => return Err(not_registered(fixed, wid)),
             }
@@ -639,14 +739,18 @@ impl BackupSession {
         let n = name.clone();
         blocking(move || {
             let mut w = s.writer.lock().unwrap_or_else(|e| e.into_inner());
-            let writer = w.as_mut().ok_or_else(|| ApiError::bad("backup session is over"))?;
+            let writer = w
+                .as_mut()
+                .ok_or_else(|| ApiError::bad("backup session is over"))?;
             writer.upload_index(&n, &data).map_err(backup_err)
         })
         .await?;
         let mut st = self.lock();
         st.writers.remove(&wid);
         st.file_count += 1;
-        self.task.log(format!("{kind} writer '{wid}' ({name}) closed: {size} bytes"));
+        self.task.log(format!(
+            "{kind} writer '{wid}' ({name}) closed: {size} bytes"
+        ));
         Ok(Reply::data(Value::Null))
     }
 
@@ -655,7 +759,9 @@ impl BackupSession {
         p.allow(&["file-name", "encoded-size"])?;
         let name = p.str("file-name")?.to_string();
         if !name.ends_with(".blob") {
-            return Err(ApiError::bad(format!("wrong blob file extension: '{name}'")));
+            return Err(ApiError::bad(format!(
+                "wrong blob file extension: '{name}'"
+            )));
         }
         if !crate::server::params::is_safe_id(&name) {
             return Err(ApiError::bad(format!("invalid blob name '{name}'")));
@@ -685,13 +791,16 @@ impl BackupSession {
             let n = name.clone();
             blocking(move || {
                 let mut w = s.writer.lock().unwrap_or_else(|e| e.into_inner());
-                let writer = w.as_mut().ok_or_else(|| ApiError::bad("backup session is over"))?;
+                let writer = w
+                    .as_mut()
+                    .ok_or_else(|| ApiError::bad("backup session is over"))?;
                 writer.upload_blob(&n, &body).map_err(backup_err)
             })
             .await?;
             self.lock().file_count += 1;
         }
-        self.task.log(format!("add blob '{name}' ({encoded_size} bytes)"));
+        self.task
+            .log(format!("add blob '{name}' ({encoded_size} bytes)"));
         Ok(Reply::data(Value::Null))
     }
 
@@ -699,10 +808,14 @@ impl BackupSession {
         let manifest = {
             let st = self.lock();
             if !st.writers.is_empty() {
-                return Err(ApiError::bad("found open index writer - unable to finish backup"));
+                return Err(ApiError::bad(
+                    "found open index writer - unable to finish backup",
+                ));
             }
             if st.file_count == 0 {
-                return Err(ApiError::bad("backup does not contain valid files (file count == 0)"));
+                return Err(ApiError::bad(
+                    "backup does not contain valid files (file count == 0)",
+                ));
             }
             let raw = st.manifest.clone().ok_or_else(|| {
                 ApiError::bad("unable to update manifest blob - unable to load blob 'index.json.blob' - missing")
@@ -751,7 +864,8 @@ impl BackupSession {
         })
         .await?;
         self.lock().finished = true;
-        self.task.log(format!("snapshot {} finished", self.snapshot));
+        self.task
+            .log(format!("snapshot {} finished", self.snapshot));
         Ok(Reply::data(Value::Null))
     }
 }

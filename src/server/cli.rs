@@ -65,10 +65,8 @@ fn default_config_dir() -> PathBuf {
 }
 
 fn config_dir(dir: Option<PathBuf>) -> PathBuf {
-    dir.or_else(|| {
-        std::env::var_os("XDG_CONFIG_HOME").map(|c| PathBuf::from(c).join("pbsh/serve"))
-    })
-    .unwrap_or_else(default_config_dir)
+    dir.or_else(|| std::env::var_os("XDG_CONFIG_HOME").map(|c| PathBuf::from(c).join("pbsh/serve")))
+        .unwrap_or_else(default_config_dir)
 }
 
 fn read_password(userid: &str) -> Result<zeroize::Zeroizing<String>, String> {

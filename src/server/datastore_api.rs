@@ -38,7 +38,9 @@ pub fn check_access(
 ) -> ApiResult<()> {
     let owner = read_owner(store, ns, group);
     if !store.group_path(ns, group).is_dir() {
-        return Err(ApiError::bad(format!("backup group {group} does not exist")));
+        return Err(ApiError::bad(format!(
+            "backup group {group} does not exist"
+        )));
     }
     if p.may_access(owner.as_deref()) {
         Ok(())
@@ -91,7 +93,13 @@ pub async fn route(
         ]))),
         (&Method::GET, ["status"]) => {
             params.allow(&with_keys(&["verbose"], &[]))?;
-            status(state, &store_name, &store, params.opt_bool("verbose")?.unwrap_or(false)).await
+            status(
+                state,
+                &store_name,
+                &store,
+                params.opt_bool("verbose")?.unwrap_or(false),
+            )
+            .await
         }
         (&Method::GET, ["groups"]) => {
             params.allow(&with_keys(&[NS], &[]))?;
@@ -147,7 +155,9 @@ pub async fn route(
                     protected: false,
                     owner: None,
                 };
-                Ok(Reply::data(Value::Array(snapshot_files(&store, &ns, &info).0)))
+                Ok(Reply::data(Value::Array(
+                    snapshot_files(&store, &ns, &info).0,
+                )))
             })
             .await
         }
@@ -159,7 +169,11 @@ pub async fn route(
             blocking(move || {
                 if want_notes {
                     let (m, _) = store.read_manifest(&ns, &snap)?;
-                    let notes = m.unprotected.get("notes").and_then(Value::as_str).unwrap_or("");
+                    let notes = m
+                        .unprotected
+                        .get("notes")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
                     Ok(Reply::data(json!(notes)))
                 } else {
                     let path = store.snapshot_path(&ns, &snap);
@@ -298,7 +312,9 @@ fn write_manifest(
     snap: &SnapshotRef,
     m: &Manifest,
 ) -> ApiResult<()> {
-    let json = m.to_json_bytes().map_err(|e| ApiError::internal(e.to_string()))?;
+    let json = m
+        .to_json_bytes()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let raw = blob::encode(&json, None, true).map_err(|e| ApiError::internal(e.to_string()))?;
     store.update_manifest(ns, snap, &raw)?;
     Ok(())
@@ -319,14 +335,22 @@ fn dir_files(path: &Path) -> Vec<String> {
 }
 
 /// BackupContent items of a snapshot and their total size.
-fn snapshot_files(store: &LocalDatastore, ns: &Namespace, info: &SnapshotInfo) -> (Vec<Value>, u64) {
+fn snapshot_files(
+    store: &LocalDatastore,
+    ns: &Namespace,
+    info: &SnapshotInfo,
+) -> (Vec<Value>, u64) {
     let m = &info.manifest;
     let mut files: Vec<Value> = m
         .files
         .iter()
         .map(|f| json!({"filename": f.filename, "crypt-mode": f.crypt_mode.as_str(), "size": f.size}))
         .collect();
-    let manifest_mode = if m.signature.is_some() { "sign-only" } else { "none" };
+    let manifest_mode = if m.signature.is_some() {
+        "sign-only"
+    } else {
+        "none"
+    };
     files.push(json!({"filename": MANIFEST_BLOB_NAME, "crypt-mode": manifest_mode, "size": info.manifest_size}));
     for name in dir_files(&store.snapshot_path(ns, &info.snapshot)) {
         if name != MANIFEST_BLOB_NAME && m.file(&name).is_none() {
@@ -460,7 +484,8 @@ async fn status(
                     .entry(g.group.ty.as_str().to_string())
                     .or_insert_with(|| json!({"groups": 0, "snapshots": 0}));
                 entry["groups"] = json!(entry["groups"].as_u64().unwrap_or(0) + 1);
-                entry["snapshots"] = json!(entry["snapshots"].as_u64().unwrap_or(0) + g.snapshot_count as u64);
+                entry["snapshots"] =
+                    json!(entry["snapshots"].as_u64().unwrap_or(0) + g.snapshot_count as u64);
             }
             Ok(Value::Object(counts))
         })
@@ -522,15 +547,18 @@ fn start_gc(
             Err(e) => (None, Err(e.to_string())),
         };
         let state_text = if outcome.is_ok() { "ok" } else { "error" }.to_string();
-        st.gc_status.lock().unwrap_or_else(|e| e.into_inner()).insert(
-            name,
-            GcRecord {
-                upid: task.upid.clone(),
-                stats,
-                endtime: super::now_epoch(),
-                state: state_text,
-            },
-        );
+        st.gc_status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                name,
+                GcRecord {
+                    upid: task.upid.clone(),
+                    stats,
+                    endtime: super::now_epoch(),
+                    state: state_text,
+                },
+            );
         task.finish(outcome);
     });
     Ok(Reply::data(json!(upid)))
@@ -544,15 +572,22 @@ fn verify(
     params: Params,
 ) -> ApiResult<Reply> {
     params.allow(&with_keys(
-        &[NS, "backup-time", "ignore-verified", "outdated-after", "max-depth"],
+        &[
+            NS,
+            "backup-time",
+            "ignore-verified",
+            "outdated-after",
+            "max-depth",
+        ],
         &GROUP,
     ))?;
     let ns = params.ns(NS)?;
-    let group = if params.opt_str("backup-type")?.is_some() || params.opt_str("backup-id")?.is_some() {
-        Some(params.group()?)
-    } else {
-        None
-    };
+    let group =
+        if params.opt_str("backup-type")?.is_some() || params.opt_str("backup-id")?.is_some() {
+            Some(params.group()?)
+        } else {
+            None
+        };
     let time = params.opt_int("backup-time", 1, i64::MAX)?;
     if time.is_some() && group.is_none() {
         return Err(ApiError::bad("backup-time needs backup-type and backup-id"));
@@ -588,8 +623,12 @@ fn verify(
                         return true;
                     }
                     let state = i.manifest.unprotected.get("verify_state");
-                    let ok = state.and_then(|s| s.get("state")).and_then(Value::as_str) == Some("ok");
-                    let fresh = match (outdated_after, state.and_then(|s| s.get("upid")).and_then(Value::as_str)) {
+                    let ok =
+                        state.and_then(|s| s.get("state")).and_then(Value::as_str) == Some("ok");
+                    let fresh = match (
+                        outdated_after,
+                        state.and_then(|s| s.get("upid")).and_then(Value::as_str),
+                    ) {
                         (Some(days), Some(u)) => super::tasks::Upid::parse(u)
                             .is_some_and(|u| now - u.starttime < days * 86400),
                         (Some(_), None) => false,
@@ -599,13 +638,20 @@ fn verify(
                 })
                 .map(|i| i.snapshot)
                 .collect();
-            task.log(format!("verify datastore {name}: {} snapshot(s)", snaps.len()));
+            task.log(format!(
+                "verify datastore {name}: {} snapshot(s)",
+                snaps.len()
+            ));
             let report = crate::engine::verify::verify_snapshots(&store, &ns, &snaps, None)
                 .map_err(|e| e.to_string())?;
             for verdict in &report.snapshots {
                 // Record this task's UPID as the verification's, as PBS does.
                 if let Ok((mut m, _)) = store.read_manifest(&ns, &verdict.snapshot) {
-                    let st = if verdict.errors.is_empty() { "ok" } else { "failed" };
+                    let st = if verdict.errors.is_empty() {
+                        "ok"
+                    } else {
+                        "failed"
+                    };
                     m.set_unprotected("verify_state", json!({"state": st, "upid": task.upid}));
                     let _ = write_manifest(&store, &ns, &verdict.snapshot, &m);
                 }
@@ -618,7 +664,10 @@ fn verify(
                 }
             }
             if report.failed() > 0 {
-                task.log(format!("Failed to verify the following snapshots/groups ({}):", report.failed()));
+                task.log(format!(
+                    "Failed to verify the following snapshots/groups ({}):",
+                    report.failed()
+                ));
                 return Err("verification failed - please check the log for details".into());
             }
             Ok(())
@@ -637,13 +686,23 @@ async fn prune(
     params: Params,
 ) -> ApiResult<Reply> {
     let keep = [
-        "keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly",
+        "keep-last",
+        "keep-hourly",
+        "keep-daily",
+        "keep-weekly",
+        "keep-monthly",
+        "keep-yearly",
     ];
-    params.allow(&with_keys(&[NS, "dry-run", "use-task", "max-depth"], &[&GROUP[..], &keep[..]].concat()))?;
+    params.allow(&with_keys(
+        &[NS, "dry-run", "use-task", "max-depth"],
+        &[&GROUP[..], &keep[..]].concat(),
+    ))?;
     let ns = params.ns(NS)?;
     let group = params.group()?;
     check_access(&store, &ns, &group, p)?;
-    let get = |k: &str| -> ApiResult<Option<u64>> { Ok(params.opt_int(k, 1, 1 << 32)?.map(|v| v as u64)) };
+    let get = |k: &str| -> ApiResult<Option<u64>> {
+        Ok(params.opt_int(k, 1, 1 << 32)?.map(|v| v as u64))
+    };
     let options = KeepOptions {
         keep_last: get("keep-last")?,
         keep_hourly: get("keep-hourly")?,
@@ -666,7 +725,7 @@ async fn prune(
         let marks = compute_prune_info(&candidates, &options, &chrono::Local);
         let mut items = Vec::new();
         let mut pairs: Vec<_> = infos.iter().zip(marks.iter()).collect();
-        pairs.sort_by(|a, b| b.0.snapshot.time.cmp(&a.0.snapshot.time));
+        pairs.sort_by_key(|p| std::cmp::Reverse(p.0.snapshot.time));
         for (info, mark) in &pairs {
             let mut v = json!({
                 "backup-type": info.snapshot.group.ty.as_str(),
@@ -679,7 +738,11 @@ async fn prune(
                 v["ns"] = json!(ns.to_string());
             }
             if let Some(t) = task {
-                t.log(format!("{} {}", info.snapshot, if mark.keep() { "keep" } else { "remove" }));
+                t.log(format!(
+                    "{} {}",
+                    info.snapshot,
+                    if mark.keep() { "keep" } else { "remove" }
+                ));
             }
             items.push(v);
         }
@@ -715,7 +778,10 @@ pub async fn upload_backup_log(
     params: Params,
     body: Bytes,
 ) -> ApiResult<Reply> {
-    params.allow(&with_keys(&["backup-type", "backup-id", "backup-time", NS], &[]))?;
+    params.allow(&with_keys(
+        &["backup-type", "backup-id", "backup-time", NS],
+        &[],
+    ))?;
     let store = state.datastore(params.str("store")?)?.clone();
     let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
     let owner = read_owner(&store, &ns, &snap.group);

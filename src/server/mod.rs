@@ -182,13 +182,16 @@ where
 pub async fn read_body<B>(body: B, limit: usize) -> ApiResult<Bytes>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: std::fmt::Display + Send + Sync + 'static + Into<Box<dyn std::error::Error + Send + Sync>>,
+    B::Error:
+        std::fmt::Display + Send + Sync + 'static + Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     use http_body_util::BodyExt;
     match http_body_util::Limited::new(body, limit).collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
                 Err(ApiError::bad(format!(
                     "Request body too large (more than {limit} bytes)"
                 )))
@@ -241,8 +244,10 @@ where
 pub fn switching_protocols(protocol: &'static str) -> Response<Body> {
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    resp.headers_mut()
-        .insert(header::CONNECTION, header::HeaderValue::from_static("upgrade"));
+    resp.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("upgrade"),
+    );
     resp.headers_mut()
         .insert(header::UPGRADE, header::HeaderValue::from_static(protocol));
     resp

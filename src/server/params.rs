@@ -69,7 +69,8 @@ impl Params {
     }
 
     pub fn insert(&mut self, key: &str, value: &str) {
-        self.0.insert(key.to_string(), Value::String(value.to_string()));
+        self.0
+            .insert(key.to_string(), Value::String(value.to_string()));
     }
 
     /// Refuses parameters that are not in `allowed` (schema: no additional properties).
@@ -88,7 +89,9 @@ impl Params {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(ApiError::bad(format!("parameter '{key}': expected a string"))),
+            Some(_) => Err(ApiError::bad(format!(
+                "parameter '{key}': expected a string"
+            ))),
         }
     }
 
@@ -104,8 +107,8 @@ impl Params {
             Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
             Some(_) => None,
         };
-        let value =
-            value.ok_or_else(|| ApiError::bad(format!("parameter '{key}': expected an integer")))?;
+        let value = value
+            .ok_or_else(|| ApiError::bad(format!("parameter '{key}': expected an integer")))?;
         if value < min || value > max {
             return Err(ApiError::bad(format!(
                 "parameter '{key}': value {value} out of range ({min} - {max})"
@@ -168,14 +171,20 @@ impl Params {
     }
 
     pub fn digest(&self, key: &str) -> ApiResult<ChunkDigest> {
-        parse_digest(self.str(key)?)
-            .ok_or_else(|| ApiError::bad(format!("parameter '{key}': value does not match the regex pattern")))
+        parse_digest(self.str(key)?).ok_or_else(|| {
+            ApiError::bad(format!(
+                "parameter '{key}': value does not match the regex pattern"
+            ))
+        })
     }
 }
 
 /// A chunk digest: exactly 64 lowercase hex digits (PBS's schema refuses uppercase).
 pub fn parse_digest(text: &str) -> Option<ChunkDigest> {
-    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    if text.len() != 64
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
         return None;
     }

@@ -44,7 +44,14 @@ pub async fn start(
     mut req: Request<Incoming>,
 ) -> ApiResult<Response<Body>> {
     let params = Params::from_query(req.uri().query().unwrap_or("").as_bytes());
-    params.allow(&["store", "ns", "backup-type", "backup-id", "backup-time", "debug"])?;
+    params.allow(&[
+        "store",
+        "ns",
+        "backup-type",
+        "backup-id",
+        "backup-time",
+        "debug",
+    ])?;
     let store_name = params.str("store")?.to_string();
     let store = state.datastore(&store_name)?.clone();
     check_upgrade(&req, PROTOCOL)?;
@@ -56,15 +63,18 @@ pub async fn start(
             return Err(ApiError::bad("backup owner check failed!"));
         }
     }
-    let permit = state.sessions.clone().try_acquire_owned().map_err(|_| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many open sessions")
-    })?;
+    let permit =
+        state.sessions.clone().try_acquire_owned().map_err(|_| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many open sessions")
+        })?;
     let (store2, ns2, snap2) = (store.clone(), ns.clone(), snapshot.clone());
     let lock = blocking(move || {
         store2
             .lock_snapshot_shared(&ns2, &snap2)
             .map_err(|e| match e {
-                RepoError::NotFound(_) => ApiError::bad(format!("snapshot {snap2} does not exist.")),
+                RepoError::NotFound(_) => {
+                    ApiError::bad(format!("snapshot {snap2} does not exist."))
+                }
                 other => ApiError::bad(other.to_string()),
             })
     })
@@ -77,7 +87,9 @@ pub async fn start(
             &p.authid,
         )
         .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
-    task.log(format!("starting new reader session for snapshot \"{snapshot}\""));
+    task.log(format!(
+        "starting new reader session for snapshot \"{snapshot}\""
+    ));
     let session = Arc::new(ReaderSession {
         store,
         ns,
@@ -161,7 +173,8 @@ impl ReaderSession {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .extend(digests);
-            self.task.log(format!("register chunks in '{name}' as downloadable."));
+            self.task
+                .log(format!("register chunks in '{name}' as downloadable."));
         }
         self.task.log(format!("download {name}"));
         Ok(Reply::Raw(Bytes::from(raw), "application/octet-stream"))
@@ -184,7 +197,10 @@ impl ReaderSession {
         let s = self.clone();
         let raw = blocking(move || {
             s.store.read_chunk(&digest).map_err(|e| {
-                ApiError::bad(format!("reading file {:?} failed: {e}", s.store.chunk_store().chunk_path(&digest)))
+                ApiError::bad(format!(
+                    "reading file {:?} failed: {e}",
+                    s.store.chunk_store().chunk_path(&digest)
+                ))
             })
         })
         .await?;

@@ -119,6 +119,9 @@ async fn handle_connection(
         async move { Ok::<_, Infallible>(handle(state, req).await) }
     });
     hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        // LIMIT: a client has 30 s to send a request's headers (no slowloris).
+        .header_read_timeout(Duration::from_secs(30))
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades()
         .await
@@ -144,7 +147,9 @@ pub fn authenticate(state: &ServerState, req: &Request<Incoming>) -> ApiResult<P
     let now = super::now_epoch();
     let fail = |why: &str| ApiError::unauthorized(format!("authentication failed - {why}"));
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let text = value.to_str().map_err(|_| fail("invalid authorization header"))?;
+        let text = value
+            .to_str()
+            .map_err(|_| fail("invalid authorization header"))?;
         return state.auth.principal_from_token(text).map_err(|e| fail(&e));
     }
     let ticket = req
@@ -184,7 +189,13 @@ async fn collect_params(req: Request<Incoming>) -> ApiResult<Params> {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|s| s.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|s| {
+            s.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     let query = req.uri().query().unwrap_or("").to_string();
     let body = read_body(req.into_body(), MAX_PARAM_BODY).await?;
     match ctype.as_deref() {
@@ -199,7 +210,11 @@ async fn collect_params(req: Request<Incoming>) -> ApiResult<Params> {
 }
 
 async fn dispatch(state: &Arc<ServerState>, req: Request<Incoming>) -> ApiResult<Response<Body>> {
-    let uri_len = req.uri().path_and_query().map(|p| p.as_str().len()).unwrap_or(0);
+    let uri_len = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().len())
+        .unwrap_or(0);
     if uri_len > MAX_URI_LEN {
         return Err(ApiError::bad("request URI too long"));
     }
@@ -221,8 +236,12 @@ async fn dispatch(state: &Arc<ServerState>, req: Request<Incoming>) -> ApiResult
     }
     let principal = authenticate(state, &req)?;
     match (&method, parts.as_slice()) {
-        (&Method::GET, ["backup"]) => return backup_protocol::start(state.clone(), principal, req).await,
-        (&Method::GET, ["reader"]) => return reader_protocol::start(state.clone(), principal, req).await,
+        (&Method::GET, ["backup"]) => {
+            return backup_protocol::start(state.clone(), principal, req).await
+        }
+        (&Method::GET, ["reader"]) => {
+            return reader_protocol::start(state.clone(), principal, req).await
+        }
         (&Method::POST, ["admin", "datastore", store, "upload-backup-log"]) => {
             let store = store.to_string();
             let mut params = Params::from_query(req.uri().query().unwrap_or("").as_bytes());
@@ -251,25 +270,40 @@ async fn dispatch(state: &Arc<ServerState>, req: Request<Incoming>) -> ApiResult
             if let Some(store) = rest.first() {
                 params.insert("store", store);
             }
-            datastore_api::route(state, &principal, &method, rest.get(1..).unwrap_or(&[]), params, rest.is_empty())
-                .await
+            datastore_api::route(
+                state,
+                &principal,
+                &method,
+                rest.get(1..).unwrap_or(&[]),
+                params,
+                rest.is_empty(),
+            )
+            .await
         }
-        (_, ["nodes", _node, "tasks", rest @ ..]) => task_route(state, &principal, &method, rest, params).await,
+        (_, ["nodes", _node, "tasks", rest @ ..]) => {
+            task_route(state, &principal, &method, rest, params).await
+        }
         _ => Err(ApiError::not_found(&path)),
     };
     Ok(into_response(result))
 }
 
 async fn login(state: &Arc<ServerState>, params: Params) -> ApiResult<Reply> {
-    params.allow(&["username", "password", "tfa-challenge", "path", "privs", "port"])?;
+    params.allow(&[
+        "username",
+        "password",
+        "tfa-challenge",
+        "path",
+        "privs",
+        "port",
+    ])?;
     let username = params.str("username")?.to_string();
     let password = zeroize::Zeroizing::new(params.str("password")?.to_string());
     let st = state.clone();
     let user = username.clone();
-    let ok = super::blocking(move || {
-        Ok(st.auth.login(&user, &password, super::now_epoch()).is_ok())
-    })
-    .await?;
+    let ok =
+        super::blocking(move || Ok(st.auth.login(&user, &password, super::now_epoch()).is_ok()))
+            .await?;
     if !ok {
         return Err(ApiError::unauthorized("permission check failed."));
     }
@@ -282,7 +316,9 @@ async fn login(state: &Arc<ServerState>, params: Params) -> ApiResult<Reply> {
 }
 
 fn task_visible(p: &Principal, entry: &tasks::TaskEntry) -> bool {
-    p.admin || entry.upid.authid == p.authid || (!p.is_token() && entry.upid.authid.split('!').next() == Some(&p.userid))
+    p.admin
+        || entry.upid.authid == p.authid
+        || (!p.is_token() && entry.upid.authid.split('!').next() == Some(&p.userid))
 }
 
 fn task_item(node: &str, e: &tasks::TaskEntry) -> Value {
@@ -335,8 +371,16 @@ async fn task_route(
     match (method, rest) {
         (&Method::GET, []) => {
             params.allow(&[
-                "start", "limit", "store", "running", "errors", "userfilter", "since", "until",
-                "typefilter", "statusfilter",
+                "start",
+                "limit",
+                "store",
+                "running",
+                "errors",
+                "userfilter",
+                "since",
+                "until",
+                "typefilter",
+                "statusfilter",
             ])?;
             let start = params.opt_int("start", 0, i64::MAX)?.unwrap_or(0) as usize;
             let limit = params.opt_int("limit", 0, i64::MAX)?.unwrap_or(50) as usize;
@@ -357,7 +401,12 @@ async fn task_route(
                 .into_iter()
                 .filter(|e| task_visible(p, e))
                 .filter(|e| !running || e.running())
-                .filter(|e| !errors || e.status.as_deref().is_some_and(|s| status_class(s) == "error"))
+                .filter(|e| {
+                    !errors
+                        || e.status
+                            .as_deref()
+                            .is_some_and(|s| status_class(s) == "error")
+                })
                 .filter(|e| store.is_none_or(|s| e.upid.worker_id.split(':').next() == Some(s)))
                 .filter(|e| user.is_none_or(|u| e.upid.authid.contains(u)))
                 .filter(|e| typefilter.is_none_or(|t| e.upid.worker_type.contains(t)))
@@ -365,7 +414,9 @@ async fn task_route(
                 .filter(|e| until.is_none_or(|u| e.upid.starttime <= u))
                 .filter(|e| {
                     statusfilter.is_empty()
-                        || e.status.as_deref().is_some_and(|s| statusfilter.iter().any(|f| f == status_class(s)))
+                        || e.status
+                            .as_deref()
+                            .is_some_and(|s| statusfilter.iter().any(|f| f == status_class(s)))
                 })
                 .map(|e| task_item(registry.node(), &e))
                 .collect();
@@ -386,7 +437,9 @@ async fn task_route(
         }
         (&Method::GET, [upid]) => {
             find(upid)?;
-            Ok(Reply::data(json!([{"subdir": "log"}, {"subdir": "status"}])))
+            Ok(Reply::data(
+                json!([{"subdir": "log"}, {"subdir": "status"}]),
+            ))
         }
         (&Method::GET, [upid, "status"]) => {
             params.allow(&[])?;
@@ -421,7 +474,9 @@ async fn task_route(
             let text = std::fs::read(&path).unwrap_or_default();
             if params.opt_bool("download")?.unwrap_or(false) {
                 if params.0.len() > 1 {
-                    return Err(ApiError::bad("parameter 'download' cannot be combined with others"));
+                    return Err(ApiError::bad(
+                        "parameter 'download' cannot be combined with others",
+                    ));
                 }
                 return Ok(Reply::Raw(Bytes::from(text), "text/plain"));
             }
@@ -447,6 +502,9 @@ async fn task_route(
             }
             Ok(Reply::Json(Value::Array(data), extra))
         }
-        _ => Err(ApiError::not_found(&format!("/nodes/localhost/tasks/{}", rest.join("/")))),
+        _ => Err(ApiError::not_found(&format!(
+            "/nodes/localhost/tasks/{}",
+            rest.join("/")
+        ))),
     }
 }

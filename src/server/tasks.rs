@@ -346,11 +346,7 @@ impl Task {
 
 impl Drop for Task {
     fn drop(&mut self) {
-        let unfinished = self
-            .log
-            .lock()
-            .map(|g| g.is_some())
-            .unwrap_or(false);
+        let unfinished = self.log.lock().map(|g| g.is_some()).unwrap_or(false);
         if unfinished {
             self.finish(Err("task ended unexpectedly".into()));
         }

@@ -26,7 +26,8 @@ pub fn load_or_create(dir: &Path) -> Result<(X509, PKey<Private>), String> {
     let cert_path = dir.join(CERT_FILE);
     let key_path = dir.join(KEY_FILE);
     if cert_path.exists() && key_path.exists() {
-        let cert = std::fs::read(&cert_path).map_err(|e| format!("{}: {e}", cert_path.display()))?;
+        let cert =
+            std::fs::read(&cert_path).map_err(|e| format!("{}: {e}", cert_path.display()))?;
         let key = std::fs::read(&key_path).map_err(|e| format!("{}: {e}", key_path.display()))?;
         let cert = X509::from_pem(&cert).map_err(err("certificate"))?;
         let key = PKey::private_key_from_pem(&key).map_err(err("certificate key"))?;
@@ -46,7 +47,9 @@ pub fn load_or_create(dir: &Path) -> Result<(X509, PKey<Private>), String> {
         .map_err(err("serial"))?;
     let serial = serial.to_asn1_integer().map_err(err("serial"))?;
     builder.set_serial_number(&serial).map_err(err("serial"))?;
-    builder.set_subject_name(&name).map_err(err("certificate"))?;
+    builder
+        .set_subject_name(&name)
+        .map_err(err("certificate"))?;
     builder.set_issuer_name(&name).map_err(err("certificate"))?;
     builder.set_pubkey(&key).map_err(err("certificate"))?;
     let not_before = Asn1Time::days_from_now(0).map_err(err("certificate time"))?;

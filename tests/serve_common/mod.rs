@@ -41,8 +41,21 @@ impl Drop for Server {
     }
 }
 
+/// The pbsh binary: cargo's path for tests; for the load example, `PBSH_BIN` or the `pbsh` beside
+/// the examples directory.
+fn pbsh_bin() -> PathBuf {
+    if let Some(p) = option_env!("CARGO_BIN_EXE_pbsh") {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = std::env::var_os("PBSH_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().join("pbsh")
+}
+
 fn pbsh(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pbsh"));
+    let mut c = Command::new(pbsh_bin());
     c.args(args).env("PBS_PASSWORD", PASSWORD);
     c
 }
@@ -51,17 +64,32 @@ pub fn start_server() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("cfg");
     let cfg_s = cfg.to_str().unwrap();
-    for (user, admin) in [("admin@pbs", true), ("alice@pbs", false), ("bob@pbs", false)] {
+    for (user, admin) in [
+        ("admin@pbs", true),
+        ("alice@pbs", false),
+        ("bob@pbs", false),
+    ] {
         let mut args = vec!["serve", "user", "add", user, "--config-dir", cfg_s];
         if admin {
             args.push("--admin");
         }
         let out = pbsh(&args).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let out = pbsh(&["serve", "token", "add", "alice@pbs!tok", "--config-dir", cfg_s])
-        .output()
-        .unwrap();
+    let out = pbsh(&[
+        "serve",
+        "token",
+        "add",
+        "alice@pbs!tok",
+        "--config-dir",
+        cfg_s,
+    ])
+    .output()
+    .unwrap();
     assert!(out.status.success());
     let token_secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let users = std::fs::read_to_string(cfg.join("users.json")).unwrap();
@@ -274,7 +302,13 @@ pub async fn call(
     (status, body)
 }
 
-pub async fn call_ok(h2: &mut H2, method: Method, path_query: &str, body: Bytes, ctype: &str) -> Value {
+pub async fn call_ok(
+    h2: &mut H2,
+    method: Method,
+    path_query: &str,
+    body: Bytes,
+    ctype: &str,
+) -> Value {
     let (status, body) = call(h2, method, path_query, body, ctype).await;
     assert_eq!(
         status,

@@ -204,7 +204,7 @@ pub enum Flow {
 }
 
 /// Commands of proxmox-backup-client and the shell that are not built yet, with where they land.
-const PLANNED: &[(&str, &str)] = &[("serve", "the server issue")];
+const PLANNED: &[(&str, &str)] = &[];
 
 /// Fails with "cancelled" once Ctrl-C was pressed (long loops call it).
 pub fn check_cancel() -> Result<()> {
@@ -334,6 +334,11 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
         }
         Command::Other(words) => {
             let name = words.first().map(String::as_str).unwrap_or_default();
+            if name == "serve" {
+                bail!(crate::shell::exit::ShellError::Usage(
+                    "serve runs as its own process: `pbsh serve --datastore NAME=PATH` from your system shell".into()
+                ));
+            }
             match PLANNED.iter().find(|(planned, _)| *planned == name) {
                 Some((_, milestone)) => {
                     bail!("{name}: not yet available (it lands with {milestone})")

@@ -2,11 +2,14 @@
 
 use super::common;
 use crate::archive::restore::RestoreOptions;
-use crate::engine::restore::{restore, RestoreTarget};
+use crate::engine::progress::Progress;
+use crate::engine::restore::{restore_with_progress, RestoreTarget};
+use crate::shell::progress::ProgressLine;
 use crate::shell::Session;
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
@@ -48,10 +51,17 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
     }
     let sub_path = args.path.clone().unwrap_or_default();
     let what = format!("restore {snapshot} {}", args.archive);
+    let counters = Arc::new(Progress::default());
+    // No progress line when the archive itself goes to standard output.
+    let progress = ProgressLine::for_engine(
+        session.interactive && args.target != "-",
+        "restore",
+        counters.clone(),
+    );
     let stats = if args.target == "-" {
         session.out.flush()?;
         let mut stdout = std::io::stdout().lock();
-        restore(
+        restore_with_progress(
             session.repo.clone(),
             &ns,
             &snapshot,
@@ -60,10 +70,11 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
             key,
             sub_path.as_bytes(),
             options,
+            Some(counters.clone()),
         )
     } else {
         let target = PathBuf::from(&args.target);
-        restore(
+        restore_with_progress(
             session.repo.clone(),
             &ns,
             &snapshot,
@@ -72,9 +83,11 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
             key,
             sub_path.as_bytes(),
             options,
+            Some(counters.clone()),
         )
-    }
-    .context(what)?;
+    };
+    progress.finish();
+    let stats = stats.context(what)?;
     for warning in &stats.warnings {
         eprintln!("warning: {warning}");
     }
