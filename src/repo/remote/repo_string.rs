@@ -147,7 +147,9 @@ impl RemoteRepo {
                         store: store.to_string(),
                     });
                 }
-                check_host(text, &h)?;
+                if !h.starts_with('[') {
+                    check_host(text, &h)?;
+                }
                 h
             }
             None => {
