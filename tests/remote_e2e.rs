@@ -156,6 +156,17 @@ fn chunk_files(ds: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The server-side upload counter of a snapshot: `unprotected.chunk_upload_stats.count` that the
+/// server writes into the manifest at `finish`.
+fn uploaded_chunks(ds: &Path, snapshot: &str) -> u64 {
+    let raw = std::fs::read(ds.join(snapshot).join("index.json.blob")).unwrap();
+    let json = pbsh::format::blob::decode(&raw, None, 1 << 24).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    v["unprotected"]["chunk_upload_stats"]["count"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no upload stats in {v}"))
+}
+
 fn make_source(dir: &Path, marker: &str) {
     std::fs::create_dir_all(dir.join("docs/deep")).unwrap();
     std::fs::write(dir.join("docs/notes.txt"), format!("hello {marker}\n")).unwrap();
@@ -243,7 +254,9 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
     );
     ok(&out);
     let before = chunk_files(&server.dir.join("ds"));
-    assert!(!before.is_empty());
+    assert!(before.len() >= 3, "{} chunks", before.len());
+    let first = uploaded_chunks(&server.dir.join("ds"), "host/web1/2023-11-14T22:13:20Z");
+    assert_eq!(first as usize, before.len(), "first backup uploads every chunk");
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["-c", "ls host/web1"]);
     assert!(
         ok(&out).contains("2023-11-14T22:13:20Z"),
@@ -301,6 +314,11 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
     assert_eq!(
         before, after,
         "second backup of an unchanged tree stored new chunks"
+    );
+    assert_eq!(
+        uploaded_chunks(&server.dir.join("ds"), "host/web1/2023-11-14T22:15:00Z"),
+        0,
+        "second backup of an unchanged tree uploaded chunks"
     );
 
     // Encrypted: the server never sees the marker.
@@ -446,6 +464,8 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_RUNTIME_DIR", home.join("run"))
         .env("PBS_PASSWORD", PASSWORD)
+        // Every chunk upload takes 150 ms: the backup runs for seconds, so the kill lands in it.
+        .env("PBSH_FAILPOINTS", "remote.chunk_upload=sleep@150")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -455,6 +475,11 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
     while chunk_files(&ds).len() < 3 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    assert!(chunk_files(&ds).len() >= 3, "no upload reached the server");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the backup was over before the server was killed"
+    );
     let _ = server.child.kill();
     let _ = server.child.wait();
     let out = child.wait_with_output().unwrap();
@@ -463,12 +488,22 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
         "backup succeeded although the server died"
     );
     let err = common::stderr(&out);
+    eprintln!("backup error after the kill: {err}");
     assert!(
         err.contains("connection") || err.contains("connect"),
         "{err}"
     );
     let partial = chunk_files(&ds);
     assert!(!partial.is_empty());
+    let group = ds.join("host/big");
+    let leftovers: Vec<_> = std::fs::read_dir(&group)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    eprintln!("group dir after the kill: {leftovers:?}");
+    assert!(
+        leftovers.iter().all(|n| n == "owner" || n.to_string_lossy().starts_with('.')),
+        "snapshot left behind: {leftovers:?}"
+    );
 
     server = start_server(sdir.path());
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["-c", "ls host/big"]);

@@ -100,6 +100,9 @@ impl ChunkSink for RemoteChunkSink {
         {
             return Ok(false);
         }
+        // Tests slow uploads down with `remote.chunk_upload=sleep@MS` to interrupt a backup.
+        crate::util::failpoint::failpoint("remote.chunk_upload")
+            .map_err(|e| RepoError::Refused(format!("chunk {digest}: {e}")))?;
         let current = *self.current.lock().unwrap_or_else(|e| e.into_inner());
         let (wid, fixed) = current
             .ok_or_else(|| RepoError::Refused(format!("chunk {digest}: no index is open")))?;
