@@ -256,7 +256,11 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
     let before = chunk_files(&server.dir.join("ds"));
     assert!(before.len() >= 3, "{} chunks", before.len());
     let first = uploaded_chunks(&server.dir.join("ds"), "host/web1/2023-11-14T22:13:20Z");
-    assert_eq!(first as usize, before.len(), "first backup uploads every chunk");
+    assert_eq!(
+        first as usize,
+        before.len(),
+        "first backup uploads every chunk"
+    );
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["-c", "ls host/web1"]);
     assert!(
         ok(&out).contains("2023-11-14T22:13:20Z"),
@@ -501,7 +505,9 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
         .unwrap_or_default();
     eprintln!("group dir after the kill: {leftovers:?}");
     assert!(
-        leftovers.iter().all(|n| n == "owner" || n.to_string_lossy().starts_with('.')),
+        leftovers
+            .iter()
+            .all(|n| n == "owner" || n.to_string_lossy().starts_with('.')),
         "snapshot left behind: {leftovers:?}"
     );
 
