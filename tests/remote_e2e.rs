@@ -425,6 +425,25 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
         !text.contains("2023-11-14T22:13:20Z") && text.contains("2023-11-14T22:15:00Z"),
         "{text}"
     );
+    // bench: the TLS row is the backup protocol's speed test against the server.
+    let out = c.run(
+        &server,
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &["bench", "--duration", "0.2", "--output-format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let tls = v["tls"]["speed"].as_f64().unwrap_or(0.0);
+    assert!(tls > 0.0, "no TLS upload speed: {v}");
+    assert!(
+        !server.dir.join("ds/host/benchmark").exists()
+            || std::fs::read_dir(server.dir.join("ds/host/benchmark"))
+                .unwrap()
+                .flatten()
+                .all(|e| !e.file_name().to_string_lossy().starts_with("20")),
+        "the benchmark snapshot was kept"
+    );
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["logout"]);
     assert!(ok(&out).contains("ticket removed"));
 }

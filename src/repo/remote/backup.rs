@@ -29,6 +29,65 @@ pub const UPLOADS_IN_FLIGHT: usize = 64;
 const APPEND_BATCH: usize = 64;
 const FORM: &str = "application/x-www-form-urlencoded";
 
+/// Speed-test uploads in flight (PBS's `upload_speedtest` pipelines its 4 MiB posts the same way).
+const SPEEDTEST_IN_FLIGHT: usize = 8;
+
+/// PBS's `upload_speedtest`: a benchmark session (`host/benchmark`, deleted by the server) that
+/// posts 4 MiB of a little-endian u32 counter to `speedtest` for about `duration`; bytes/s.
+pub async fn upload_speedtest(
+    client: Arc<Client>,
+    duration: std::time::Duration,
+) -> Result<f64, RemoteError> {
+    let p = json!({
+        "backup-type": "host",
+        "backup-id": "benchmark",
+        "backup-time": chrono::Utc::now().timestamp(),
+        "store": client.repo.store,
+        "debug": false,
+        "benchmark": true,
+    });
+    let what = format!("upload speed test on {}", client.repo.authority());
+    let path = format!("/api2/json/backup?{}", query_string(&p));
+    let h2 = client
+        .upgrade(&path, BACKUP_PROTOCOL)
+        .await
+        .map_err(|e| context(e, &what))?;
+    let data: Bytes = (0u32..1 << 20)
+        .flat_map(u32::to_le_bytes)
+        .collect::<Vec<u8>>()
+        .into();
+    let join = |r: Option<Result<Result<Bytes, RemoteError>, tokio::task::JoinError>>| match r {
+        Some(Ok(Err(e))) => Err(context(e, &what)),
+        Some(Err(e)) => Err(RemoteError::Protocol(format!("{what}: {e}"))),
+        _ => Ok(()),
+    };
+    let start = std::time::Instant::now();
+    let mut uploads = tokio::task::JoinSet::new();
+    let mut sent = 0u64;
+    while start.elapsed() < duration {
+        while uploads.len() >= SPEEDTEST_IN_FLIGHT {
+            join(uploads.join_next().await)?;
+        }
+        let (h2, body) = (h2.clone(), data.clone());
+        uploads.spawn(async move {
+            h2_call(
+                &h2,
+                Method::POST,
+                "speedtest",
+                body,
+                "application/octet-stream",
+                4096,
+            )
+            .await
+        });
+        sent += data.len() as u64;
+    }
+    while !uploads.is_empty() {
+        join(uploads.join_next().await)?;
+    }
+    Ok(sent as f64 / start.elapsed().as_secs_f64().max(1e-9))
+}
+
 /// Upload counters for the report and tests.
 #[derive(Debug, Default)]
 pub struct UploadStats {

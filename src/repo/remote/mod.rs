@@ -170,6 +170,11 @@ impl RemoteRepository {
         self.block_on(self.client.call(method, path, params))
     }
 
+    /// The backup protocol's upload speed test (`bench`'s TLS row): bytes/s.
+    pub fn upload_speedtest(&self, duration: std::time::Duration) -> Result<f64, RemoteError> {
+        self.block_on(backup::upload_speedtest(self.client.clone(), duration))
+    }
+
     /// The server's datastores.
     pub fn list_stores(&self) -> Result<Vec<String>, RemoteError> {
         let v = self.call(Method::GET, "/api2/json/admin/datastore", None)?;
