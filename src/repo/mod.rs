@@ -134,6 +134,12 @@ pub trait Repository: Send + Sync {
     fn read_file(&self, ns: &Namespace, snapshot: &SnapshotRef, name: &str) -> Result<Vec<u8>>;
     /// An encoded chunk.
     fn read_chunk(&self, digest: &ChunkDigest) -> Result<Vec<u8>>;
+    /// How many `read_chunk` calls a front-to-back reader should keep in flight at least (a
+    /// remote repository hides its round trips behind more; local reads need no more than
+    /// one per core).
+    fn read_parallelism(&self) -> usize {
+        1
+    }
     fn start_backup(
         &self,
         ns: &Namespace,

@@ -98,6 +98,9 @@ fn group_params(ns: &Namespace, g: &BackupGroup) -> Value {
     v
 }
 
+/// Chunk downloads in flight while an archive is read front to back (restore).
+const READ_AHEAD: usize = 8;
+
 fn bad_reply(what: &str) -> RepoError {
     RepoError::Refused(format!("protocol: unexpected reply to {what}"))
 }
@@ -412,6 +415,10 @@ impl Repository for RemoteRepository {
             }
             other => Ok(other?),
         }
+    }
+
+    fn read_parallelism(&self) -> usize {
+        READ_AHEAD
     }
 
     fn read_chunk(&self, digest: &ChunkDigest) -> Result<Vec<u8>> {
