@@ -384,7 +384,10 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
         &["verify", "host/web1"],
     );
     let text = ok(&out);
-    assert!(text.contains("task UPID:"), "{text}");
+    assert!(
+        text.starts_with("task UPID:") && text.lines().count() > 1,
+        "{text}"
+    );
     let out = c.run(&server, "admin@pbs", PASSWORD, &fp, &["gc"]);
     let text = ok(&out);
     assert!(
@@ -418,7 +421,13 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
         &fp,
         &["prune", "host/web1", "--keep-last", "1"],
     );
-    ok(&out);
+    let text = ok(&out);
+    assert!(
+        text.starts_with("task UPID:")
+            && text.contains("host/web1/2023-11-14T22:13:20Z remove")
+            && text.contains("host/web1/2023-11-14T22:15:00Z keep"),
+        "{text}"
+    );
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["-c", "ls host/web1"]);
     let text = ok(&out);
     assert!(

@@ -178,6 +178,28 @@ impl RemoteRepository {
         self.block_on(backup::upload_speedtest(self.client.clone(), duration))
     }
 
+    /// Server-side prune of a group (`POST …/prune`): `use_task` returns the UPID string,
+    /// otherwise the prune items. Reader sessions are closed first (their locks block it).
+    pub fn prune_group(
+        &self,
+        ns: &Namespace,
+        group: &BackupGroup,
+        keep: &[(&str, Option<u64>)],
+        dry_run: bool,
+        use_task: bool,
+    ) -> Result<Value, RemoteError> {
+        self.close_readers();
+        let mut p = group_params(ns, group);
+        for (k, v) in keep {
+            if let Some(v) = v {
+                p[*k] = json!(v);
+            }
+        }
+        p["dry-run"] = json!(dry_run);
+        p["use-task"] = json!(use_task);
+        self.store_call(Method::POST, "prune", Some(p))
+    }
+
     /// The server's datastores.
     pub fn list_stores(&self) -> Result<Vec<String>, RemoteError> {
         let v = self.call(Method::GET, "/api2/json/admin/datastore", None)?;
