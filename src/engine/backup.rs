@@ -342,6 +342,7 @@ pub fn run_backup(
                             .insert(CatalogWriter::new(Vec::new()).map_err(format_err("catalog"))?),
                     };
                     let didx_name = format!("{name}.didx");
+                    writer.begin_index(&didx_name, None)?;
                     let (upload, stats) = create_archive(
                         dir,
                         uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?,
@@ -362,6 +363,8 @@ pub fn run_backup(
                 } else {
                     // Split archive: `root.pxar` becomes `root.mpxar.didx` + `root.ppxar.didx`.
                     let stem = name.trim_end_matches(".pxar");
+                    writer.begin_index(&format!("{stem}.mpxar.didx"), None)?;
+                    writer.begin_index(&format!("{stem}.ppxar.didx"), None)?;
                     let payload = uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?;
                     let payload_slot = Arc::new(std::sync::Mutex::new(Some(payload)));
                     let payload_writer = SharedUploader(payload_slot.clone());
@@ -420,6 +423,13 @@ pub fn run_backup(
                     what: path.display().to_string(),
                     source,
                 })?;
+                let image_size = io::Seek::seek(&mut file, io::SeekFrom::End(0))
+                    .and_then(|n| io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map(|_| n))
+                    .map_err(|source| EngineError::Io {
+                        what: path.display().to_string(),
+                        source,
+                    })?;
+                writer.begin_index(&format!("{name}.fidx"), Some(image_size))?;
                 let mut upload = uploader(Chunking::Fixed)?;
                 io::copy(&mut file, &mut upload).map_err(|source| {
                     if options.progress.is_cancelled() {
@@ -469,6 +479,7 @@ pub fn run_backup(
     }
     if let Some(cat) = catalog {
         let bytes = cat.finish().map_err(format_err("catalog"))?;
+        writer.begin_index(CATALOG_NAME, None)?;
         let mut upload = uploader(Chunking::Dynamic(CATALOG_CHUNK_SIZE))?;
         io::Write::write_all(&mut upload, &bytes).map_err(|source| EngineError::Io {
             what: "catalog".into(),

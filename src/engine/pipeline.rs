@@ -348,7 +348,7 @@ fn process(encoder: &mut BlobEncoder, shared: &Shared, data: &[u8]) -> Result<Ch
         .map_err(|e| format!("chunk {digest}: {e}"))?;
     if shared
         .sink
-        .insert_chunk(&digest, &encoded)
+        .insert_chunk_sized(&digest, &encoded, data.len() as u64)
         .map_err(|e| e.to_string())?
     {
         Progress::add(&progress.new_chunks, 1);

@@ -208,10 +208,11 @@ pub fn restore_with_progress(
     }
     let index = Arc::new(open_index(&*repo, ns, snapshot, &file)?);
     let chunks = chunk_reader(repo.clone(), &file, crypt.clone())?;
+    let workers = default_workers().max(repo.read_parallelism());
     let stream = BufReader::with_capacity(
         1 << 20,
         CountingReader {
-            inner: PrefetchReader::new(chunks, index.clone(), default_workers()),
+            inner: PrefetchReader::new(chunks, index.clone(), workers),
             progress,
         },
     );
@@ -244,7 +245,7 @@ pub fn restore_with_progress(
                     PrefetchReader::new(
                         chunk_reader(repo.clone(), &file, crypt)?,
                         index.clone(),
-                        default_workers(),
+                        workers,
                     ),
                     &payload_index,
                 )?;
@@ -253,7 +254,7 @@ pub fn restore_with_progress(
                     PrefetchReader::selective(
                         payload_chunks,
                         payload_index,
-                        default_workers(),
+                        workers,
                         Some(Arc::new(needed)),
                     ),
                 );

@@ -4,6 +4,7 @@
 //! Knows where bytes are stored and how they are named, not what they mean.
 
 pub mod local;
+pub mod remote;
 pub mod types;
 
 use crate::format::digest::ChunkDigest;
@@ -83,12 +84,27 @@ pub trait ChunkSink: Send + Sync {
     fn has_chunk(&self, digest: &ChunkDigest) -> Result<bool>;
     /// Stores an encoded chunk; returns true when it was new.
     fn insert_chunk(&self, digest: &ChunkDigest, encoded: &[u8]) -> Result<bool>;
+    /// Like `insert_chunk`, with the plaintext length (a remote server needs it); a sink may
+    /// return before the chunk is stored and report a failure at `finish`.
+    fn insert_chunk_sized(
+        &self,
+        digest: &ChunkDigest,
+        encoded: &[u8],
+        _plain_size: u64,
+    ) -> Result<bool> {
+        self.insert_chunk(digest, encoded)
+    }
 }
 
 /// One running backup. Nothing is visible to readers until `finish`; dropping it unfinished
 /// removes what it wrote.
 pub trait BackupWriter: Send {
     fn chunk_sink(&self) -> Arc<dyn ChunkSink>;
+    /// Announces the index whose chunks come next (`fixed_size` for a `.fidx`): a remote writer
+    /// opens it on the server, since PBS accepts chunks only for an open index. Default: nothing.
+    fn begin_index(&mut self, _name: &str, _fixed_size: Option<u64>) -> Result<()> {
+        Ok(())
+    }
     /// Stores a finished index file (`*.didx` / `*.fidx`).
     fn upload_index(&mut self, name: &str, index: &IndexData) -> Result<()>;
     /// Stores a blob file (`*.blob`) as encoded bytes.
@@ -118,6 +134,12 @@ pub trait Repository: Send + Sync {
     fn read_file(&self, ns: &Namespace, snapshot: &SnapshotRef, name: &str) -> Result<Vec<u8>>;
     /// An encoded chunk.
     fn read_chunk(&self, digest: &ChunkDigest) -> Result<Vec<u8>>;
+    /// How many `read_chunk` calls a front-to-back reader should keep in flight at least (a
+    /// remote repository hides its round trips behind more; local reads need no more than
+    /// one per core).
+    fn read_parallelism(&self) -> usize {
+        1
+    }
     fn start_backup(
         &self,
         ns: &Namespace,

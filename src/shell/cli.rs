@@ -2,6 +2,7 @@
 //! interactive shell, all ending in one `Session`.
 
 use crate::repo::local::LocalDatastore;
+use crate::repo::remote::repo_string::RepoSpec;
 use crate::repo::types::Namespace;
 use crate::shell::commands::Command;
 use crate::shell::{exit, Session};
@@ -13,9 +14,13 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "pbsh", version, about)]
 pub struct Cli {
-    /// Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)
+    /// Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory
+    /// (default: $XDG_DATA_HOME/pbsh/datastore)
     #[arg(long, global = true, env = "PBS_REPOSITORY")]
     pub repository: Option<PathBuf>,
+    /// Expected SHA-256 fingerprint of the server's certificate (or PBS_FINGERPRINT)
+    #[arg(long, global = true, value_name = "FP")]
+    pub fingerprint: Option<String>,
     /// Start in this namespace
     #[arg(
         long = "start-ns",
@@ -63,17 +68,6 @@ pub fn main() -> i32 {
 }
 
 pub fn run(cli: Cli) -> i32 {
-    let root = cli
-        .repository
-        .clone()
-        .unwrap_or_else(crate::util::paths::default_datastore);
-    let datastore = match LocalDatastore::open_or_create(&root) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("pbsh: cannot open datastore {}: {e}", root.display());
-            return exit::FAILURE;
-        }
-    };
     let ns = match cli.start_ns.as_deref().map(Namespace::parse).transpose() {
         Ok(ns) => ns.unwrap_or_default(),
         Err(e) => {
@@ -81,7 +75,34 @@ pub fn run(cli: Cli) -> i32 {
             return exit::USAGE;
         }
     };
-    let mut session = Session::with_namespace(datastore, ns);
+    let spec = match cli.repository.as_deref() {
+        None => RepoSpec::Local(crate::util::paths::default_datastore()),
+        Some(text) => match RepoSpec::classify(&text.to_string_lossy()) {
+            Ok(spec) => spec,
+            Err(e) => {
+                eprintln!("pbsh: {e}");
+                return exit::USAGE;
+            }
+        },
+    };
+    let mut session = match spec {
+        RepoSpec::Local(root) => match LocalDatastore::open_or_create(&root) {
+            Ok(d) => Session::with_namespace(d, ns),
+            Err(e) => {
+                eprintln!("pbsh: cannot open datastore {}: {e}", root.display());
+                return exit::FAILURE;
+            }
+        },
+        RepoSpec::Remote(remote) => {
+            match crate::shell::commands::remote::connect(remote, cli.fingerprint.clone()) {
+                Ok(r) => Session::with_remote(r, ns),
+                Err(e) => {
+                    eprintln!("pbsh: {e:#}");
+                    return exit::FAILURE;
+                }
+            }
+        }
+    };
     session.browser.set_keyfile(cli.session_keyfile.clone());
     if let Some(command) = cli.command {
         crate::mount::set_one_shot(true);

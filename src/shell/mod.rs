@@ -37,6 +37,8 @@ pub struct Session {
     pub repo: Arc<dyn Repository>,
     /// The same repository as a local datastore, for maintenance that walks the chunk store.
     pub local: Option<LocalDatastore>,
+    /// The same repository as a server connection, for login, tasks and server-side maintenance.
+    pub remote: Option<Arc<crate::repo::remote::RemoteRepository>>,
     /// Listings, manifests, catalogs and open archives of the repository's tree.
     pub browser: Arc<Browser>,
     /// Where the session is in the tree.
@@ -75,11 +77,27 @@ impl Session {
     /// A session that starts in `ns` of the datastore.
     pub fn with_namespace(datastore: LocalDatastore, ns: Namespace) -> Self {
         let repo: Arc<dyn Repository> = Arc::new(datastore.clone());
+        Self::with_repository(repo, Some(datastore), None, ns)
+    }
+
+    /// A session on a remote datastore, starting in `ns`.
+    pub fn with_remote(remote: Arc<crate::repo::remote::RemoteRepository>, ns: Namespace) -> Self {
+        let repo: Arc<dyn Repository> = remote.clone();
+        Self::with_repository(repo, None, Some(remote), ns)
+    }
+
+    fn with_repository(
+        repo: Arc<dyn Repository>,
+        local: Option<LocalDatastore>,
+        remote: Option<Arc<crate::repo::remote::RemoteRepository>>,
+        ns: Namespace,
+    ) -> Self {
         let home = TreePath::namespace(&repo.name(), ns);
         Session {
             browser: Arc::new(Browser::new(repo.clone())),
             repo,
-            local: Some(datastore),
+            local,
+            remote,
             cwd: home.clone(),
             previous: home.clone(),
             home,
@@ -95,13 +113,26 @@ impl Session {
 
     /// Switches the session to another repository (`open`), starting at its top.
     pub fn open(&mut self, datastore: LocalDatastore, ns: Namespace) {
+        self.replace_with(Session::with_namespace(datastore, ns));
+    }
+
+    /// Switches the session to a remote datastore (`open HOST:STORE`).
+    pub fn open_remote(
+        &mut self,
+        remote: Arc<crate::repo::remote::RemoteRepository>,
+        ns: Namespace,
+    ) {
+        self.replace_with(Session::with_remote(remote, ns));
+    }
+
+    fn replace_with(&mut self, fresh: Session) {
         let keyfile = self.browser.keyfile();
         let color = self.color;
         let interactive = self.interactive;
         let errexit = self.errexit;
         let history = std::mem::take(&mut self.history);
         let out = std::mem::replace(&mut self.out, Box::new(std::io::sink()));
-        *self = Session::with_namespace(datastore, ns);
+        *self = fresh;
         self.browser.set_keyfile(keyfile);
         self.out = out;
         self.color = color;

@@ -67,7 +67,10 @@ impl Prompt for ShellPrompt {
 /// The prompt for the session's place: `local:/store/host/web1>`, shortened when long.
 pub fn prompt_text(session: &Session, color: bool) -> String {
     let location = short_location(&session.cwd, 60);
-    let origin = "local";
+    let origin = match &session.remote {
+        Some(r) => r.prompt(),
+        None => "local".to_string(),
+    };
     if color {
         format!(
             "{}:{}",

@@ -36,16 +36,25 @@ pub fn run(session: &mut Session, args: BenchArgs) -> Result<()> {
         workers: default_workers(),
         tls_skip_note: "repository is local".into(),
     };
-    let result = bench::run(&options, upload_test(session))?;
+    let mut upload = upload_test(session);
+    let result = bench::run(
+        &options,
+        upload.as_mut().map(|t| t as &mut dyn UploadSpeedTest),
+    )?;
     render(&mut session.out, args.output_format, &result)
 }
 
-/// The TLS upload speed test of the session's repository; none for a local datastore.
-///
-/// Hook for the remote backend: return its speed test here (any
-/// `FnMut(Duration) -> engine::backup::Result<f64>` works) when the repository is remote.
-fn upload_test(_session: &mut Session) -> Option<&mut dyn UploadSpeedTest> {
-    None
+/// The TLS upload speed test of the session's repository (the backup protocol's `speedtest`
+/// in a benchmark session); none for a local datastore.
+fn upload_test(
+    session: &mut Session,
+) -> Option<impl FnMut(Duration) -> crate::engine::backup::Result<f64>> {
+    let remote = session.remote.clone()?;
+    Some(move |duration: Duration| {
+        remote
+            .upload_speedtest(duration)
+            .map_err(|e| crate::engine::backup::EngineError::Repo(e.into()))
+    })
 }
 
 /// `{"sha256": {"name": …, "speed": bytes/s, "top": PBS reference, "threads": n}, …}`: PBS's

@@ -37,6 +37,9 @@ fn local(session: &Session) -> Result<&LocalDatastore> {
 }
 
 pub fn gc(session: &mut Session) -> Result<()> {
+    if session.remote.is_some() {
+        return super::remote::gc(session);
+    }
     let store = local(session)?.clone();
     let stats = garbage_collect(&store, chrono::Utc::now().timestamp())?;
     writeln!(
@@ -61,6 +64,9 @@ pub fn gc(session: &mut Session) -> Result<()> {
 }
 
 pub fn verify(session: &mut Session, args: VerifyArgs) -> Result<()> {
+    if session.remote.is_some() {
+        return super::remote::verify(session, args.target.as_deref(), &args.ns);
+    }
     let ns = common::namespace(session, &args.ns)?;
     let store = local(session)?.clone();
     let snapshots: Vec<SnapshotRef> = match &args.target {
@@ -109,6 +115,9 @@ pub fn verify(session: &mut Session, args: VerifyArgs) -> Result<()> {
 }
 
 pub fn status(session: &mut Session, args: StatusArgs) -> Result<()> {
+    if session.remote.is_some() {
+        return super::remote::status(session, args.output_format);
+    }
     let store = local(session)?.clone();
     let path = std::ffi::CString::new(store.root().as_os_str().as_encoded_bytes())?;
     // SAFETY: zeroed statvfs is a valid out-parameter; the path is a valid C string.

@@ -14,6 +14,7 @@ pub mod mount;
 pub mod nav;
 pub mod ns;
 pub mod prune;
+pub mod remote;
 pub mod restore;
 pub mod search;
 pub mod select;
@@ -153,6 +154,9 @@ pub enum Command {
     Login,
     /// Forget the remote ticket
     Logout,
+    /// Server tasks: `task list`, `task log UPID [--follow]`, `task stop UPID`
+    #[command(subcommand)]
+    Task(remote::TaskCommand),
     /// Change the local working directory
     Lcd { dir: Option<String> },
     /// Print the local working directory
@@ -200,7 +204,7 @@ pub enum Flow {
 }
 
 /// Commands of proxmox-backup-client and the shell that are not built yet, with where they land.
-const PLANNED: &[(&str, &str)] = &[("task", "the remote repository issue")];
+const PLANNED: &[(&str, &str)] = &[];
 
 /// Fails with "cancelled" once Ctrl-C was pressed (long loops call it).
 pub fn check_cancel() -> Result<()> {
@@ -298,14 +302,9 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
         }
         Command::Close => session::close(session).map(|()| Flow::Continue),
         Command::Set { words } => session::set(session, &words).map(|()| Flow::Continue),
-        Command::Login | Command::Logout => {
-            writeln!(
-                session.out,
-                "{} is a local datastore: no login needed",
-                session.repo.name()
-            )?;
-            Ok(Flow::Continue)
-        }
+        Command::Login => remote::login(session).map(|()| Flow::Continue),
+        Command::Logout => remote::logout(session).map(|()| Flow::Continue),
+        Command::Task(cmd) => remote::task(session, cmd).map(|()| Flow::Continue),
         Command::Completion { shell } => {
             let mut cmd = crate::shell::cli::command();
             clap_complete::generate(shell, &mut cmd, "pbsh", &mut session.out);
@@ -380,6 +379,7 @@ fn suggest(name: &str) -> Option<&'static str> {
         "set",
         "login",
         "logout",
+        "task",
         "lcd",
         "lpwd",
         "lls",

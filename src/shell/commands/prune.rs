@@ -48,6 +48,9 @@ pub fn run(session: &mut Session, args: PruneArgs) -> Result<()> {
     if !options.keeps_something() {
         bail!("prune needs at least one --keep-… option (without one, PBS keeps everything)");
     }
+    if let Some(remote) = session.remote.clone() {
+        return run_remote(session, &remote, &ns, &group, &args);
+    }
     let snapshots = session.repo.list_snapshots(&ns, Some(&group))?;
     let candidates: Vec<PruneCandidate> = snapshots
         .iter()
@@ -87,6 +90,45 @@ pub fn run(session: &mut Session, args: PruneArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Prune on a server: the server decides and removes. The text form runs it as a server task and
+/// shows its log live; JSON asks for the decisions directly.
+fn run_remote(
+    session: &mut Session,
+    remote: &crate::repo::remote::RemoteRepository,
+    ns: &crate::repo::types::Namespace,
+    group: &BackupGroup,
+    args: &PruneArgs,
+) -> Result<()> {
+    let keep = [
+        ("keep-last", args.keep_last),
+        ("keep-hourly", args.keep_hourly),
+        ("keep-daily", args.keep_daily),
+        ("keep-weekly", args.keep_weekly),
+        ("keep-monthly", args.keep_monthly),
+        ("keep-yearly", args.keep_yearly),
+    ];
+    let text = args.output_format == OutputFormat::Text;
+    let reply = remote
+        .prune_group(ns, group, &keep, args.dry_run, text)
+        .with_context(|| format!("prune {group}"))?;
+    match args.output_format {
+        OutputFormat::Text => {
+            let upid = reply
+                .as_str()
+                .context("prune: the server returned no task id")?
+                .to_string();
+            writeln!(session.out, "task {upid}")?;
+            super::remote::follow_task(session, remote, &upid, true)
+        }
+        OutputFormat::Json => Ok(writeln!(session.out, "{reply}")?),
+        OutputFormat::JsonPretty => Ok(writeln!(
+            session.out,
+            "{}",
+            serde_json::to_string_pretty(&reply)?
+        )?),
+    }
 }
 
 use std::io::Write as _;

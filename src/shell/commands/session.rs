@@ -13,6 +13,16 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn open(session: &mut Session, repository: &Path, ns: Option<String>) -> Result<()> {
+    use crate::repo::remote::repo_string::RepoSpec;
+    if let RepoSpec::Remote(remote) = RepoSpec::classify(&repository.to_string_lossy())? {
+        let ns = ns
+            .map(|n| Namespace::parse(&n))
+            .transpose()?
+            .unwrap_or_default();
+        let r = super::remote::connect(remote, None)?;
+        session.open_remote(r, ns);
+        return Ok(());
+    }
     if !repository.join(".chunks").is_dir() {
         bail!(
             "{}: not a datastore (no .chunks directory; create one with `datastore create {}`)",

@@ -1,0 +1,547 @@
+//! The remote repository: a Proxmox Backup Server (or `pbsh serve`) behind the `Repository`
+//! trait — REST for listings and admin calls, the backup protocol for writers, the reader
+//! protocol for files and chunks.
+//!
+//! Runs its own tokio runtime and blocks per call; never prints, never keeps a password.
+
+pub mod backup;
+pub mod client;
+pub mod reader;
+pub mod repo_string;
+
+use crate::format::blob;
+use crate::format::digest::ChunkDigest;
+use crate::format::limits;
+use crate::format::manifest::{CryptMode, FileInfo, Manifest};
+use crate::repo::types::{BackupGroup, BackupType, Namespace, SnapshotRef};
+use crate::repo::{BackupWriter, GroupInfo, RepoError, Repository, Result, SnapshotInfo};
+use client::{Client, ClientOptions};
+use http::Method;
+use repo_string::RemoteRepo;
+use serde_json::{json, Map, Value};
+use std::sync::{Arc, Mutex, Weak};
+use thiserror::Error;
+
+/// A failure talking to the server, naming the server or call.
+#[derive(Debug, Error)]
+pub enum RemoteError {
+    #[error("cannot connect to {server}: {source}")]
+    Connect {
+        server: String,
+        source: std::io::Error,
+    },
+    #[error("TLS with {server}: {detail}")]
+    Tls { server: String, detail: String },
+    #[error("certificate fingerprint of {server} does not match: expected {expected}, server has {actual}")]
+    FingerprintMismatch {
+        server: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("certificate of {server} is not trusted and no fingerprint is pinned (server has {actual}); pass --fingerprint or set PBS_FINGERPRINT")]
+    Untrusted { server: String, actual: String },
+    #[error("{0}")]
+    Auth(String),
+    #[error("{what}: {message} (HTTP {status})")]
+    Http {
+        status: u16,
+        what: String,
+        message: String,
+    },
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("connection lost: {0}")]
+    Dropped(String),
+    #[error("protocol: {0}")]
+    Protocol(String),
+}
+
+impl From<RemoteError> for RepoError {
+    fn from(e: RemoteError) -> Self {
+        match &e {
+            RemoteError::Http { status: 404, .. } => RepoError::NotFound(e.to_string()),
+            _ => RepoError::Refused(e.to_string()),
+        }
+    }
+}
+
+/// LIMIT: a downloaded index or blob file is at most 256 MiB (a 1 TiB image's fidx is 8 MiB).
+const MAX_FILE_DOWNLOAD: usize = 256 << 20;
+
+/// A datastore on a server.
+pub struct RemoteRepository {
+    pub(crate) rt: Arc<tokio::runtime::Runtime>,
+    pub(crate) client: Arc<Client>,
+    readers: Mutex<Vec<Arc<reader::ReaderSession>>>,
+    me: Weak<RemoteRepository>,
+}
+
+fn ns_param(ns: &Namespace, v: &mut Value) {
+    if !ns.is_root() {
+        v["ns"] = json!(ns.to_string());
+    }
+}
+
+fn snap_params(ns: &Namespace, s: &SnapshotRef) -> Value {
+    let mut v = json!({
+        "backup-type": s.group.ty.as_str(),
+        "backup-id": s.group.id,
+        "backup-time": s.time,
+    });
+    ns_param(ns, &mut v);
+    v
+}
+
+fn group_params(ns: &Namespace, g: &BackupGroup) -> Value {
+    let mut v = json!({"backup-type": g.ty.as_str(), "backup-id": g.id});
+    ns_param(ns, &mut v);
+    v
+}
+
+/// Chunk downloads in flight while an archive is read front to back (restore).
+const READ_AHEAD: usize = 8;
+
+fn bad_reply(what: &str) -> RepoError {
+    RepoError::Refused(format!("protocol: unexpected reply to {what}"))
+}
+
+impl RemoteRepository {
+    /// Connects lazily: nothing is sent until the first call (or `login`).
+    pub fn new(repo: RemoteRepo, opts: ClientOptions) -> std::io::Result<Arc<Self>> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("pbsh-remote")
+            .enable_all()
+            .build()?;
+        Ok(Arc::new_cyclic(|me| RemoteRepository {
+            rt: Arc::new(rt),
+            client: Arc::new(Client::new(repo, opts)),
+            readers: Mutex::new(Vec::new()),
+            me: me.clone(),
+        }))
+    }
+
+    pub fn repo(&self) -> &RemoteRepo {
+        &self.client.repo
+    }
+
+    /// `user@realm@host:store`, for the prompt.
+    pub fn prompt(&self) -> String {
+        self.client.repo.prompt()
+    }
+
+    pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Logs in now (asking for the password when needed); `force` ignores a cached ticket.
+    pub fn login(&self, force: bool) -> Result<(), RemoteError> {
+        self.block_on(self.client.login(force))
+    }
+
+    /// Forgets the cached ticket; true when one was stored.
+    pub fn logout(&self) -> bool {
+        self.client.logout()
+    }
+
+    fn store_path(&self, tail: &str) -> String {
+        let store = percent_encoding::utf8_percent_encode(
+            &self.client.repo.store,
+            percent_encoding::NON_ALPHANUMERIC,
+        );
+        format!("/api2/json/admin/datastore/{store}/{tail}")
+    }
+
+    /// A REST call under `/admin/datastore/{store}/`.
+    pub fn store_call(
+        &self,
+        method: Method,
+        tail: &str,
+        params: Option<Value>,
+    ) -> Result<Value, RemoteError> {
+        let path = self.store_path(tail);
+        self.block_on(self.client.call(method, &path, params))
+    }
+
+    /// Any REST call.
+    pub fn call(
+        &self,
+        method: Method,
+        path: &str,
+        params: Option<Value>,
+    ) -> Result<Value, RemoteError> {
+        self.block_on(self.client.call(method, path, params))
+    }
+
+    /// The backup protocol's upload speed test (`bench`'s TLS row): bytes/s.
+    pub fn upload_speedtest(&self, duration: std::time::Duration) -> Result<f64, RemoteError> {
+        self.block_on(backup::upload_speedtest(self.client.clone(), duration))
+    }
+
+    /// Server-side prune of a group (`POST …/prune`): `use_task` returns the UPID string,
+    /// otherwise the prune items. Reader sessions are closed first (their locks block it).
+    pub fn prune_group(
+        &self,
+        ns: &Namespace,
+        group: &BackupGroup,
+        keep: &[(&str, Option<u64>)],
+        dry_run: bool,
+        use_task: bool,
+    ) -> Result<Value, RemoteError> {
+        self.close_readers();
+        let mut p = group_params(ns, group);
+        for (k, v) in keep {
+            if let Some(v) = v {
+                p[*k] = json!(v);
+            }
+        }
+        p["dry-run"] = json!(dry_run);
+        p["use-task"] = json!(use_task);
+        self.store_call(Method::POST, "prune", Some(p))
+    }
+
+    /// The server's datastores.
+    pub fn list_stores(&self) -> Result<Vec<String>, RemoteError> {
+        let v = self.call(Method::GET, "/api2/json/admin/datastore", None)?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.get("store").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Closes the reader sessions (they hold shared locks that block forget and prune).
+    fn close_readers(&self) {
+        self.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    fn reader(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<Arc<reader::ReaderSession>> {
+        {
+            let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+            readers.retain(|r| r.is_alive());
+            if let Some(r) = readers
+                .iter()
+                .find(|r| r.ns == *ns && r.snapshot == *snapshot)
+            {
+                return Ok(r.clone());
+            }
+        }
+        let session = Arc::new(self.block_on(reader::ReaderSession::open(
+            self.client.clone(),
+            ns.clone(),
+            snapshot.clone(),
+        ))?);
+        let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        readers.insert(0, session.clone());
+        // LIMIT: at most 4 reader sessions stay open.
+        readers.truncate(4);
+        Ok(session)
+    }
+}
+
+fn item_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// A manifest rebuilt from a snapshot list item (sizes, crypt modes, notes, verify state,
+/// key fingerprint; no checksums or signature — read the real one with `read_manifest`).
+fn manifest_from_item(item: &Value, snap: &SnapshotRef) -> (Manifest, u64) {
+    let mut m = Manifest::new(snap.group.ty.as_str(), &snap.group.id, snap.time);
+    let mut manifest_size = 0;
+    for f in item
+        .get("files")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(name) = item_str(f, "filename") else {
+            continue;
+        };
+        let size = f.get("size").and_then(Value::as_u64);
+        if name == crate::format::manifest::MANIFEST_BLOB_NAME {
+            manifest_size = size.unwrap_or(0);
+            continue;
+        }
+        let (Some(size), Some(mode)) = (size, item_str(f, "crypt-mode")) else {
+            continue;
+        };
+        m.files.push(FileInfo {
+            filename: name.to_string(),
+            crypt_mode: CryptMode::parse(mode).unwrap_or_default(),
+            size,
+            csum: String::new(),
+        });
+    }
+    let mut unprotected = Map::new();
+    if let Some(c) = item_str(item, "comment") {
+        unprotected.insert("notes".into(), json!(c));
+    }
+    if let Some(v) = item.get("verification") {
+        unprotected.insert("verify_state".into(), v.clone());
+    }
+    if let Some(fp) = item_str(item, "fingerprint") {
+        unprotected.insert("key-fingerprint".into(), json!(fp));
+    }
+    m.unprotected = Value::Object(unprotected);
+    (m, manifest_size)
+}
+
+impl Repository for RemoteRepository {
+    fn name(&self) -> String {
+        self.client.repo.store.clone()
+    }
+
+    fn handle(&self) -> Arc<dyn Repository> {
+        self.me
+            .upgrade()
+            .expect("invariant: a RemoteRepository lives in an Arc")
+    }
+
+    fn list_namespaces(&self, parent: &Namespace) -> Result<Vec<Namespace>> {
+        let mut p = json!({"max-depth": 1});
+        if !parent.is_root() {
+            p["parent"] = json!(parent.to_string());
+        }
+        let v = self.store_call(Method::GET, "namespace", Some(p))?;
+        let mut out = Vec::new();
+        for item in v.as_array().ok_or_else(|| bad_reply("namespace"))? {
+            let Some(name) = item_str(item, "ns") else {
+                continue;
+            };
+            let ns = Namespace::parse(name)?;
+            if ns.depth() == parent.depth() + 1 {
+                out.push(ns);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn create_namespace(&self, ns: &Namespace) -> Result<()> {
+        let name = ns
+            .components()
+            .last()
+            .ok_or_else(|| RepoError::Refused("cannot create the root namespace".into()))?;
+        let mut p = json!({"name": name});
+        if let Some(parent) = ns.parent().filter(|p| !p.is_root()) {
+            p["parent"] = json!(parent.to_string());
+        }
+        self.store_call(Method::POST, "namespace", Some(p))?;
+        Ok(())
+    }
+
+    fn delete_namespace(&self, ns: &Namespace, delete_groups: bool) -> Result<()> {
+        self.close_readers();
+        let p = json!({"ns": ns.to_string(), "delete-groups": delete_groups});
+        self.store_call(Method::DELETE, "namespace", Some(p))?;
+        Ok(())
+    }
+
+    fn list_groups(&self, ns: &Namespace) -> Result<Vec<GroupInfo>> {
+        let mut p = json!({});
+        ns_param(ns, &mut p);
+        let v = self.store_call(Method::GET, "groups", Some(p))?;
+        let mut out = Vec::new();
+        for item in v.as_array().ok_or_else(|| bad_reply("groups"))? {
+            let (Some(ty), Some(id)) = (item_str(item, "backup-type"), item_str(item, "backup-id"))
+            else {
+                continue;
+            };
+            out.push(GroupInfo {
+                group: BackupGroup::new(BackupType::parse(ty)?, id)?,
+                owner: item_str(item, "owner").map(str::to_string),
+                snapshot_count: item
+                    .get("backup-count")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0) as usize,
+                last_backup: item.get("last-backup").and_then(Value::as_i64),
+            });
+        }
+        out.sort_by(|a, b| a.group.cmp(&b.group));
+        Ok(out)
+    }
+
+    fn list_snapshots(
+        &self,
+        ns: &Namespace,
+        group: Option<&BackupGroup>,
+    ) -> Result<Vec<SnapshotInfo>> {
+        let mut p = match group {
+            Some(g) => json!({"backup-type": g.ty.as_str(), "backup-id": g.id}),
+            None => json!({}),
+        };
+        ns_param(ns, &mut p);
+        let v = self.store_call(Method::GET, "snapshots", Some(p))?;
+        let mut out = Vec::new();
+        for item in v.as_array().ok_or_else(|| bad_reply("snapshots"))? {
+            let (Some(ty), Some(id), Some(time)) = (
+                item_str(item, "backup-type"),
+                item_str(item, "backup-id"),
+                item.get("backup-time").and_then(Value::as_i64),
+            ) else {
+                continue;
+            };
+            // Unfinished snapshots are listed without a size: not ours to show.
+            if item.get("size").is_none() {
+                continue;
+            }
+            let snapshot = SnapshotRef::new(BackupGroup::new(BackupType::parse(ty)?, id)?, time);
+            let (manifest, manifest_size) = manifest_from_item(item, &snapshot);
+            out.push(SnapshotInfo {
+                snapshot,
+                manifest,
+                manifest_size,
+                protected: item
+                    .get("protected")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                owner: item_str(item, "owner").map(str::to_string),
+            });
+        }
+        out.sort_by(|a, b| {
+            (a.snapshot.time, &a.snapshot.group).cmp(&(b.snapshot.time, &b.snapshot.group))
+        });
+        Ok(out)
+    }
+
+    fn read_manifest(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<(Manifest, u64)> {
+        let name = crate::format::manifest::MANIFEST_BLOB_NAME;
+        let raw = self.read_file(ns, snapshot, name)?;
+        let what = format!("{snapshot}/{name}");
+        let json = blob::decode(&raw, None, limits::MAX_MANIFEST_SIZE).map_err(|source| {
+            RepoError::Format {
+                what: what.clone(),
+                source,
+            }
+        })?;
+        let m = Manifest::parse(&json).map_err(|source| RepoError::Format { what, source })?;
+        Ok((m, raw.len() as u64))
+    }
+
+    fn read_file(&self, ns: &Namespace, snapshot: &SnapshotRef, name: &str) -> Result<Vec<u8>> {
+        let session = self.reader(ns, snapshot)?;
+        match self.block_on(session.download(name)) {
+            Err(RemoteError::Dropped(_)) | Err(RemoteError::Timeout(_)) => {
+                // One retry on a fresh session: the shell reconnects on the next command.
+                self.readers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .retain(|r| !Arc::ptr_eq(r, &session));
+                let session = self.reader(ns, snapshot)?;
+                Ok(self.block_on(session.download(name))?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    fn read_parallelism(&self) -> usize {
+        READ_AHEAD
+    }
+
+    fn read_chunk(&self, digest: &ChunkDigest) -> Result<Vec<u8>> {
+        let sessions: Vec<_> = self
+            .readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|r| r.allows(digest))
+            .cloned()
+            .collect();
+        let Some(session) = sessions.into_iter().next() else {
+            return Err(RepoError::NotFound(format!(
+                "chunk {digest}: no open reader session has an index naming it"
+            )));
+        };
+        match self.block_on(session.chunk(digest)) {
+            Err(RemoteError::Dropped(_)) | Err(RemoteError::Timeout(_)) => {
+                // Reopen the session, re-register its indexes, retry once.
+                self.readers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .retain(|r| !Arc::ptr_eq(r, &session));
+                let fresh = self.reader(&session.ns, &session.snapshot)?;
+                for name in session.index_names() {
+                    self.block_on(fresh.download(&name))?;
+                }
+                Ok(self.block_on(fresh.chunk(digest))?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    fn start_backup(
+        &self,
+        ns: &Namespace,
+        snapshot: &SnapshotRef,
+        _owner: &str,
+        _base: Option<&SnapshotRef>,
+    ) -> Result<Box<dyn BackupWriter>> {
+        let w = self.block_on(backup::RemoteBackupWriter::start(
+            self.rt.clone(),
+            self.client.clone(),
+            ns.clone(),
+            snapshot.clone(),
+        ))?;
+        Ok(Box::new(w))
+    }
+
+    fn forget_snapshot(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<()> {
+        self.close_readers();
+        self.store_call(Method::DELETE, "snapshots", Some(snap_params(ns, snapshot)))?;
+        Ok(())
+    }
+
+    fn forget_group(&self, ns: &Namespace, group: &BackupGroup) -> Result<()> {
+        self.close_readers();
+        self.store_call(Method::DELETE, "groups", Some(group_params(ns, group)))?;
+        Ok(())
+    }
+
+    fn set_protected(&self, ns: &Namespace, snapshot: &SnapshotRef, protected: bool) -> Result<()> {
+        let mut p = snap_params(ns, snapshot);
+        p["protected"] = json!(protected);
+        self.store_call(Method::PUT, "protected", Some(p))?;
+        Ok(())
+    }
+
+    fn upload_log(&self, ns: &Namespace, snapshot: &SnapshotRef, log_blob: &[u8]) -> Result<()> {
+        let q = client::query_string(&snap_params(ns, snapshot));
+        let path = format!("{}?{q}", self.store_path("upload-backup-log"));
+        self.block_on(self.client.post_raw(&path, log_blob.to_vec()))?;
+        Ok(())
+    }
+
+    fn update_manifest(
+        &self,
+        ns: &Namespace,
+        snapshot: &SnapshotRef,
+        manifest_blob: &[u8],
+    ) -> Result<()> {
+        // Over the wire only the notes can change (the server owns the rest).
+        let json =
+            blob::decode(manifest_blob, None, limits::MAX_MANIFEST_SIZE).map_err(|source| {
+                RepoError::Format {
+                    what: format!("{snapshot}/index.json.blob"),
+                    source,
+                }
+            })?;
+        let m = Manifest::parse(&json).map_err(|source| RepoError::Format {
+            what: format!("{snapshot}/index.json.blob"),
+            source,
+        })?;
+        let notes = m
+            .unprotected
+            .get("notes")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let mut p = snap_params(ns, snapshot);
+        p["notes"] = json!(notes);
+        self.store_call(Method::PUT, "notes", Some(p))?;
+        Ok(())
+    }
+}
