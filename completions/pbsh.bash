@@ -142,6 +142,9 @@ _pbsh() {
             pbsh,status)
                 cmd="pbsh__subcmd__status"
                 ;;
+            pbsh,task)
+                cmd="pbsh__subcmd__task"
+                ;;
             pbsh,tree)
                 cmd="pbsh__subcmd__tree"
                 ;;
@@ -313,6 +316,9 @@ _pbsh() {
             pbsh__subcmd__help,status)
                 cmd="pbsh__subcmd__help__subcmd__status"
                 ;;
+            pbsh__subcmd__help,task)
+                cmd="pbsh__subcmd__help__subcmd__task"
+                ;;
             pbsh__subcmd__help,tree)
                 cmd="pbsh__subcmd__help__subcmd__tree"
                 ;;
@@ -396,6 +402,15 @@ _pbsh() {
                 ;;
             pbsh__subcmd__help__subcmd__snapshot__subcmd__protected,update)
                 cmd="pbsh__subcmd__help__subcmd__snapshot__subcmd__protected__subcmd__update"
+                ;;
+            pbsh__subcmd__help__subcmd__task,list)
+                cmd="pbsh__subcmd__help__subcmd__task__subcmd__list"
+                ;;
+            pbsh__subcmd__help__subcmd__task,log)
+                cmd="pbsh__subcmd__help__subcmd__task__subcmd__log"
+                ;;
+            pbsh__subcmd__help__subcmd__task,stop)
+                cmd="pbsh__subcmd__help__subcmd__task__subcmd__stop"
                 ;;
             pbsh__subcmd__key,change-passphrase)
                 cmd="pbsh__subcmd__key__subcmd__change__subcmd__passphrase"
@@ -559,6 +574,30 @@ _pbsh() {
             pbsh__subcmd__snapshot__subcmd__protected__subcmd__help,update)
                 cmd="pbsh__subcmd__snapshot__subcmd__protected__subcmd__help__subcmd__update"
                 ;;
+            pbsh__subcmd__task,help)
+                cmd="pbsh__subcmd__task__subcmd__help"
+                ;;
+            pbsh__subcmd__task,list)
+                cmd="pbsh__subcmd__task__subcmd__list"
+                ;;
+            pbsh__subcmd__task,log)
+                cmd="pbsh__subcmd__task__subcmd__log"
+                ;;
+            pbsh__subcmd__task,stop)
+                cmd="pbsh__subcmd__task__subcmd__stop"
+                ;;
+            pbsh__subcmd__task__subcmd__help,help)
+                cmd="pbsh__subcmd__task__subcmd__help__subcmd__help"
+                ;;
+            pbsh__subcmd__task__subcmd__help,list)
+                cmd="pbsh__subcmd__task__subcmd__help__subcmd__list"
+                ;;
+            pbsh__subcmd__task__subcmd__help,log)
+                cmd="pbsh__subcmd__task__subcmd__help__subcmd__log"
+                ;;
+            pbsh__subcmd__task__subcmd__help,stop)
+                cmd="pbsh__subcmd__task__subcmd__help__subcmd__stop"
+                ;;
             *)
                 ;;
         esac
@@ -566,13 +605,17 @@ _pbsh() {
 
     case "${cmd}" in
         pbsh)
-            opts="-c -f -h -V --repository --start-ns --session-keyfile --help --version key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
+            opts="-c -f -h -V --repository --fingerprint --start-ns --session-keyfile --help --version key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -600,7 +643,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__backup)
-            opts="-h --backup-type --backup-id --backup-time --ns --crypt-mode --keyfile --master-pubkey-file --change-detection-mode --exclude --include-dev --all-file-systems --repository --start-ns --session-keyfile --help"
+            opts="-h --backup-type --backup-id --backup-time --ns --crypt-mode --keyfile --master-pubkey-file --change-detection-mode --exclude --include-dev --all-file-systems --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -650,6 +693,10 @@ _pbsh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --start-ns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -666,7 +713,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__bench)
-            opts="-h --duration --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --duration --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -681,6 +728,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -700,13 +751,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__cat)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -726,13 +781,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__catalog)
-            opts="-h --repository --start-ns --session-keyfile --help dump shell help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help dump shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -752,7 +811,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__catalog__subcmd__dump)
-            opts="-h --ns --keyfile --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --keyfile --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -767,6 +826,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -842,7 +905,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__catalog__subcmd__shell)
-            opts="-h --ns --file --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --file --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -857,6 +920,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -876,13 +943,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__cd)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -902,13 +973,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__clear__subcmd__selected)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -928,13 +1003,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__close)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -954,13 +1033,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__completion)
-            opts="-h --repository --start-ns --session-keyfile --help bash elvish fish powershell zsh"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -980,13 +1063,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__datastore)
-            opts="-h --repository --start-ns --session-keyfile --help create help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help create help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1006,13 +1093,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__datastore__subcmd__create)
-            opts="-h --full --repository --start-ns --session-keyfile --help"
+            opts="-h --full --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1074,13 +1165,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__deselect)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1100,7 +1195,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__diff)
-            opts="-h --content --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --content --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1111,6 +1206,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1130,13 +1229,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__exit)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1156,7 +1259,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__find)
-            opts="-h --name --path --type --select --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --name --path --type --select --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1182,6 +1285,10 @@ _pbsh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --start-ns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1198,7 +1305,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__forget)
-            opts="-h --ns --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1209,6 +1316,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1228,13 +1339,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__garbage__subcmd__collect)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1254,13 +1369,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__get)
-            opts="-h --overwrite --no-metadata --repository --start-ns --session-keyfile --help"
+            opts="-h --overwrite --no-metadata --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1280,7 +1399,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help)
-            opts="key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help"
+            opts="key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2203,6 +2322,62 @@ _pbsh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pbsh__subcmd__help__subcmd__task)
+            opts="list log stop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__task__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__task__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__task__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pbsh__subcmd__help__subcmd__tree)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2274,7 +2449,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__history)
-            opts="-h --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2285,6 +2460,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2304,13 +2483,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key)
-            opts="-h --repository --start-ns --session-keyfile --help create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2330,7 +2513,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key__subcmd__change__subcmd__passphrase)
-            opts="-h --kdf --hint --repository --start-ns --session-keyfile --help"
+            opts="-h --kdf --hint --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2345,6 +2528,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2364,7 +2551,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key__subcmd__create)
-            opts="-h --kdf --hint --repository --start-ns --session-keyfile --help"
+            opts="-h --kdf --hint --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2379,6 +2566,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2398,13 +2589,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key__subcmd__create__subcmd__master__subcmd__key)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2564,13 +2759,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key__subcmd__import__subcmd__master__subcmd__pubkey)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2590,7 +2789,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key__subcmd__import__subcmd__with__subcmd__master__subcmd__key)
-            opts="-h --kdf --hint --repository --start-ns --session-keyfile --help"
+            opts="-h --kdf --hint --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2605,6 +2804,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2624,7 +2827,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key__subcmd__paperkey)
-            opts="-h --subject --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --subject --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2639,6 +2842,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2658,7 +2865,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key__subcmd__show)
-            opts="-h --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2669,6 +2876,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2688,7 +2899,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key__subcmd__show__subcmd__master__subcmd__pubkey)
-            opts="-h --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2699,6 +2910,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2718,13 +2933,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__lcd)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2744,7 +2963,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__list)
-            opts="-h --ns --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2759,6 +2978,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2778,7 +3001,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__list__subcmd__selected)
-            opts="-h --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2789,6 +3012,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2808,13 +3035,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__lls)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2834,13 +3065,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__login)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2860,13 +3095,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__logout)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2886,13 +3125,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__lpwd)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2912,7 +3155,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__ls)
-            opts="-l -a -H -t -S -r -d -h --human-readable --output-format --repository --start-ns --session-keyfile --help"
+            opts="-l -a -H -t -S -r -d -h --human-readable --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2923,6 +3166,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2942,7 +3189,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__map)
-            opts="-h --ns --keyfile --daemon --cache-size --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --keyfile --daemon --cache-size --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2965,6 +3212,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2984,7 +3235,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__mount)
-            opts="-h --ns --keyfile --daemon --cache-size --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --keyfile --daemon --cache-size --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3010,6 +3261,10 @@ _pbsh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --start-ns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3026,7 +3281,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__notes)
-            opts="-h --set --repository --start-ns --session-keyfile --help"
+            opts="-h --set --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3037,6 +3292,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3056,13 +3315,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__ns)
-            opts="-h --repository --start-ns --session-keyfile --help list create delete help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help list create delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3082,13 +3345,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__ns__subcmd__create)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3108,13 +3375,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__ns__subcmd__delete)
-            opts="-h --delete-groups --repository --start-ns --session-keyfile --help"
+            opts="-h --delete-groups --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3204,13 +3475,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__ns__subcmd__list)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3230,13 +3505,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__open)
-            opts="-h --ns --start-ns --session-keyfile --help"
+            opts="-h --ns --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3256,7 +3535,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__protect)
-            opts="-h --ns --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3267,6 +3546,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3286,7 +3569,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__prune)
-            opts="-h --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --dry-run --ns --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --dry-run --ns --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3328,6 +3611,10 @@ _pbsh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --start-ns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3344,13 +3631,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__pwd)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3370,7 +3661,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__restore)
-            opts="-h --keyfile --ns --path --pattern --overwrite --ignore-ownership --repository --start-ns --session-keyfile --help"
+            opts="-h --keyfile --ns --path --pattern --overwrite --ignore-ownership --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3396,6 +3687,10 @@ _pbsh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --start-ns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3412,13 +3707,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__restore__subcmd__selected)
-            opts="-h --overwrite --repository --start-ns --session-keyfile --help"
+            opts="-h --overwrite --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3438,13 +3737,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__select)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3464,13 +3767,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__set)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3490,13 +3797,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot)
-            opts="-h --repository --start-ns --session-keyfile --help list files forget protected notes help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help list files forget protected notes help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3516,7 +3827,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__files)
-            opts="-h --ns --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3531,6 +3842,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3550,7 +3865,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__forget)
-            opts="-h --ns --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3561,6 +3876,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3734,7 +4053,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__list)
-            opts="-h --ns --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3749,6 +4068,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3768,13 +4091,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__notes)
-            opts="-h --repository --start-ns --session-keyfile --help show update help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help show update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3850,7 +4177,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__notes__subcmd__show)
-            opts="-h --ns --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3861,6 +4188,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3880,7 +4211,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__notes__subcmd__update)
-            opts="-h --ns --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3891,6 +4222,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3910,13 +4245,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__protected)
-            opts="-h --repository --start-ns --session-keyfile --help show update help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help show update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3992,7 +4331,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__protected__subcmd__show)
-            opts="-h --ns --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4003,6 +4342,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4022,7 +4365,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__protected__subcmd__update)
-            opts="-h --ns --repository --start-ns --session-keyfile --help true false"
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help true false"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4033,6 +4376,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4052,7 +4399,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__stat)
-            opts="-h --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4063,6 +4410,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4082,7 +4433,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__status)
-            opts="-h --output-format --repository --start-ns --session-keyfile --help"
+            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4093,6 +4444,204 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__task)
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help list log stop help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__task__subcmd__help)
+            opts="list log stop help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__task__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__task__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__task__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__task__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__task__subcmd__list)
+            opts="-h --all --limit --repository --fingerprint --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__task__subcmd__log)
+            opts="-h --follow --repository --fingerprint --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__task__subcmd__stop)
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4112,7 +4661,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__tree)
-            opts="-L -a -h --repository --start-ns --session-keyfile --help"
+            opts="-L -a -h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4123,6 +4672,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4142,13 +4695,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__umount)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4168,13 +4725,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__unmap)
-            opts="-h --repository --start-ns --session-keyfile --help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4194,7 +4755,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__unprotect)
-            opts="-h --ns --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4205,6 +4766,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4224,7 +4789,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__verify)
-            opts="-h --ns --keyfile --repository --start-ns --session-keyfile --help"
+            opts="-h --ns --keyfile --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4239,6 +4804,10 @@ _pbsh() {
                     return 0
                     ;;
                 --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pbsh_global_optspecs
-    string join \n repository= start-ns= session-keyfile= c= f= h/help V/version
+    string join \n repository= fingerprint= start-ns= session-keyfile= c= f= h/help V/version
 end
 
 function __fish_pbsh_needs_command
@@ -24,7 +24,8 @@ function __fish_pbsh_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c pbsh -n "__fish_pbsh_needs_command" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_needs_command" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_needs_command" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_needs_command" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_needs_command" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_needs_command" -s c -d 'Run these commands (separated by `;`) and exit' -r
@@ -72,13 +73,15 @@ complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "close" -d 'Close the repo
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "set" -d 'Session settings: `set -e off` (keep going after errors), `set keyfile PATH`, `set color off`'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "login" -d 'Log in to a remote repository (local datastores need none)'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "logout" -d 'Forget the remote ticket'
+complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "task" -d 'Server tasks: `task list`, `task log UPID [--follow]`, `task stop UPID`'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "lcd" -d 'Change the local working directory'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "lpwd" -d 'Print the local working directory'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "lls" -d 'List local files (runs ls)'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "completion" -d 'Print the completion script of the one-shot command line for bash, zsh or fish'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "exit" -d 'Leave the shell'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -s h -l help -d 'Print help'
@@ -95,11 +98,13 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcomman
 scrypt\t''
 pbkdf2\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l hint -d 'Password hint stored in the key file' -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -s h -l help -d 'Print help'
@@ -107,7 +112,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcomman
 scrypt\t''
 pbkdf2\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l hint -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -s h -l help -d 'Print help'
@@ -115,32 +121,37 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcomman
 scrypt\t''
 pbkdf2\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l hint -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l subject -d 'Subject line printed above the key' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l output-format -r -f -a "html\t''
 text\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -s h -l help -d 'Print help'
@@ -167,7 +178,8 @@ data\t''
 metadata\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l exclude -d 'Exclude pattern (gitignore style; repeatable; `!` re-includes)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l include-dev -d 'Include the file system mounted at this path (repeatable)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l all-file-systems -d 'Descend into all file systems'
@@ -176,7 +188,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l keyfile -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l path -d 'Restore only this path inside the archive' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l pattern -d 'Restore only what matches (gitignore style, e.g. \'etc/**\' or \'*.conf\'); repeatable' -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l overwrite -d 'Replace existing files'
@@ -186,11 +199,13 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -s h -l help -d 'Print help'
@@ -204,7 +219,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
@@ -212,23 +228,27 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -f -a "show"
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -f -a "update"
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -s h -l help -d 'Print help'
@@ -242,21 +262,25 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "notes" -d 'Show or change a snapshot\'s notes'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -s h -l help -d 'Print help'
@@ -264,15 +288,18 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcom
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "create" -d 'Create a namespace (its parent must exist)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "delete" -d 'Delete an empty namespace (or everything in it with --delete-groups)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l delete-groups
@@ -291,42 +318,49 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l dry-run -d 'Show the decisions without removing anything'
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l keyfile -d 'Also decrypt encrypted chunks with this key (otherwise only their CRC is checked)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand status" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l full -d 'Create every `.chunks/XXXX` directory up front (needed before a PBS server takes it over)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -s h -l help -d 'Print help'
@@ -335,13 +369,15 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_s
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l keyfile -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l file -d 'A local .pcat1 catalog file to browse instead' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -s h -l help -d 'Print help'
@@ -352,7 +388,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l duration -d 'Seconds
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -s h -l help -d 'Print help'
@@ -362,12 +399,14 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l cache-size -d 'Chunk
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l daemon -d 'Detach a one-shot `pbsh mount` into the background once mounted'
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -s h -l help -d 'Print help'
@@ -377,27 +416,32 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l cache-size -d 'Chunk c
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l daemon -d 'Detach a one-shot `pbsh mount` into the background once mounted'
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -s l -d 'Long format: type, mode, owner, size, time, flags'
@@ -409,7 +453,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -s r -d 'Reverse the order
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -s d -d 'List the directory itself, not its contents'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -s L -d 'Descend at most this many levels (default: 3 above archives, unlimited inside one)' -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -s a
@@ -417,7 +462,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -s h -l help -d 'Print h
 complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -s h -l help -d 'Print help'
@@ -427,7 +473,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l type -d 'Only this ty
 complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l select -d 'Add the matches to the selection (`list-selected`, `restore-selected`)'
@@ -435,46 +482,55 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand find" -s h -l help -d 'Print h
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l content -d 'Also compare the contents of files whose size is equal'
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l overwrite -d 'Replace existing local files'
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l no-metadata -d 'Do not restore owners and extended attributes'
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l set -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand select" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l overwrite -d 'Replace existing files'
@@ -482,97 +538,140 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -s h -l help
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l ns -d 'Start in this namespace' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand close" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand set" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand login" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -l start-ns -d 'Start in this namespace' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -s h -l help -d 'Print help'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -f -a "list" -d 'List recent tasks of the server'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -f -a "log" -d 'Print a task\'s log'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -f -a "stop" -d 'Ask the server to abort a running task'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l limit -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l start-ns -d 'Start in this namespace' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l all -d 'Include tasks of all users (needs Sys.Audit)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l start-ns -d 'Start in this namespace' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l follow -d 'Keep printing until the task ends'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -l start-ns -d 'Start in this namespace' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "list" -d 'List recent tasks of the server'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "log" -d 'Print a task\'s log'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Ask the server to abort a running task'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l repository -d 'Repository: a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "key" -d 'Manage encryption keys (passphrase keys, RSA master keys, paperkeys)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "backup" -d 'Back up directories (NAME.pxar:DIR), images (NAME.img:FILE) and files into a new snapshot'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "restore" -d 'Restore an archive of a snapshot to a directory, a file, or `-` for standard output'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "list" -d 'List backup groups'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "snapshot" -d 'Snapshot management: list, files, forget, protected, notes'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "forget" -d 'Remove a snapshot (TYPE/ID/TIME) or a whole group (TYPE/ID)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "protect" -d 'Protect a snapshot from forget and prune'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "unprotect" -d 'Remove a snapshot\'s protection'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "ns" -d 'Namespaces: list, create, delete'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "prune" -d 'Remove the snapshots of a group that the --keep-… rules do not keep'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "garbage-collect" -d 'Remove chunks no snapshot references (older than the 24 h grace period)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "verify" -d 'Check snapshots: manifests, indexes and every chunk'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "status" -d 'Datastore usage and deduplication factor'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "datastore" -d 'Create a local datastore directory (`--full` makes all 65,536 chunk directories, as PBS does)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "catalog" -d 'The catalog of a snapshot: `catalog dump SNAPSHOT`'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "bench" -d 'Measure this machine\'s hashing, compression, encryption, chunking and pipeline speed'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "mount" -d 'Mount an archive read-only: `mount SNAPSHOT ARCHIVE MOUNTPOINT`; alone: list mounts'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "umount" -d 'Unmount a mount of this session'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "map" -d 'Map an image as a file: `map SNAPSHOT IMAGE.img [MOUNTDIR]`; alone: list maps'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "unmap" -d 'Unmap an image mapped by this session (by its mount directory)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "pwd" -d 'Print the current location in the tree'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "cd" -d 'Change directory in the tree (`..`, `~`, `-`, globs; see `help paths`)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "ls" -d 'List a directory of the tree: datastores, namespaces, groups, snapshots, archives, files'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "tree" -d 'Show a subtree'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "stat" -d 'Show everything known about a node'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "find" -d 'Find files inside archives by name or path glob; at a group, across every snapshot'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "diff" -d 'Added, removed and changed files between two snapshots (from their catalogs)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "cat" -d 'Print files from archives (or image, blob and catalog archives) to standard output'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "get" -d 'Copy files or directories out of archives to a local path, with their metadata'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "notes" -d 'Show a snapshot\'s notes, or set them with --set'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "select" -d 'Add paths inside archives to the selection'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "deselect" -d 'Remove paths from the selection'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "clear-selected" -d 'Empty the selection'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "list-selected" -d 'List the selection'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "restore-selected" -d 'Restore everything selected into a local directory'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "history" -d 'Without PATH: the command history. With PATH: every version of a file across its group'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "open" -d 'Open another repository (a local datastore directory) in this session'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "close" -d 'Close the repository and go back to the default local datastore'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "set" -d 'Session settings: `set -e off` (keep going after errors), `set keyfile PATH`, `set color off`'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "login" -d 'Log in to a remote repository (local datastores need none)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "logout" -d 'Forget the remote ticket'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "lcd" -d 'Change the local working directory'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "lpwd" -d 'Print the local working directory'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "lls" -d 'List local files (runs ls)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "completion" -d 'Print the completion script of the one-shot command line for bash, zsh or fish'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "exit" -d 'Leave the shell'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout lcd lpwd lls completion exit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "key" -d 'Manage encryption keys (passphrase keys, RSA master keys, paperkeys)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "backup" -d 'Back up directories (NAME.pxar:DIR), images (NAME.img:FILE) and files into a new snapshot'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "restore" -d 'Restore an archive of a snapshot to a directory, a file, or `-` for standard output'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "list" -d 'List backup groups'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "snapshot" -d 'Snapshot management: list, files, forget, protected, notes'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "forget" -d 'Remove a snapshot (TYPE/ID/TIME) or a whole group (TYPE/ID)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "protect" -d 'Protect a snapshot from forget and prune'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "unprotect" -d 'Remove a snapshot\'s protection'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "ns" -d 'Namespaces: list, create, delete'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "prune" -d 'Remove the snapshots of a group that the --keep-… rules do not keep'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "garbage-collect" -d 'Remove chunks no snapshot references (older than the 24 h grace period)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "verify" -d 'Check snapshots: manifests, indexes and every chunk'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "status" -d 'Datastore usage and deduplication factor'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "datastore" -d 'Create a local datastore directory (`--full` makes all 65,536 chunk directories, as PBS does)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "catalog" -d 'The catalog of a snapshot: `catalog dump SNAPSHOT`'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "bench" -d 'Measure this machine\'s hashing, compression, encryption, chunking and pipeline speed'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "mount" -d 'Mount an archive read-only: `mount SNAPSHOT ARCHIVE MOUNTPOINT`; alone: list mounts'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "umount" -d 'Unmount a mount of this session'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "map" -d 'Map an image as a file: `map SNAPSHOT IMAGE.img [MOUNTDIR]`; alone: list maps'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "unmap" -d 'Unmap an image mapped by this session (by its mount directory)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "pwd" -d 'Print the current location in the tree'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "cd" -d 'Change directory in the tree (`..`, `~`, `-`, globs; see `help paths`)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "ls" -d 'List a directory of the tree: datastores, namespaces, groups, snapshots, archives, files'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "tree" -d 'Show a subtree'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "stat" -d 'Show everything known about a node'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "find" -d 'Find files inside archives by name or path glob; at a group, across every snapshot'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "diff" -d 'Added, removed and changed files between two snapshots (from their catalogs)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "cat" -d 'Print files from archives (or image, blob and catalog archives) to standard output'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "get" -d 'Copy files or directories out of archives to a local path, with their metadata'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "notes" -d 'Show a snapshot\'s notes, or set them with --set'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "select" -d 'Add paths inside archives to the selection'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "deselect" -d 'Remove paths from the selection'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "clear-selected" -d 'Empty the selection'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "list-selected" -d 'List the selection'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "restore-selected" -d 'Restore everything selected into a local directory'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "history" -d 'Without PATH: the command history. With PATH: every version of a file across its group'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "open" -d 'Open another repository (a local datastore directory) in this session'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "close" -d 'Close the repository and go back to the default local datastore'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "set" -d 'Session settings: `set -e off` (keep going after errors), `set keyfile PATH`, `set color off`'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "login" -d 'Log in to a remote repository (local datastores need none)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "logout" -d 'Forget the remote ticket'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "task" -d 'Server tasks: `task list`, `task log UPID [--follow]`, `task stop UPID`'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "lcd" -d 'Change the local working directory'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "lpwd" -d 'Print the local working directory'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "lls" -d 'List local files (runs ls)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "completion" -d 'Print the completion script of the one-shot command line for bash, zsh or fish'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "exit" -d 'Leave the shell'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "create" -d 'Create a new encryption key (default: ~/.config/proxmox-backup/encryption-key.json)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "create-master-key" -d 'Create an RSA master key pair (master-public.pem, master-private.pem) in the current directory'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import-with-master-key" -d 'Import an encryption key recovered with the RSA master private key'
@@ -592,3 +691,6 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcomma
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from datastore" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from catalog" -f -a "dump" -d 'Print every entry of a snapshot\'s catalog'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from catalog" -f -a "shell" -d 'Browse an archive: SNAPSHOT ARCHIVE (like PBS\'s catalog shell, in this session\'s tree), or a local catalog file with --file'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List recent tasks of the server'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "log" -d 'Print a task\'s log'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "stop" -d 'Ask the server to abort a running task'

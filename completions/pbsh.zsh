@@ -15,7 +15,8 @@ _pbsh() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-c+[Run these commands (separated by \`;\`) and exit]:COMMANDS:_default' \
@@ -35,7 +36,8 @@ _pbsh() {
         case $line[1] in
             (key)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -54,7 +56,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--kdf=[]:KDF:(none scrypt pbkdf2)' \
 '--hint=[Password hint stored in the key file]:HINT:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -64,7 +67,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (create-master-key)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -75,7 +79,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--kdf=[]:KDF:(none scrypt pbkdf2)' \
 '--hint=[]:HINT:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -89,7 +94,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--kdf=[]:KDF:(none scrypt pbkdf2)' \
 '--hint=[]:HINT:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -100,7 +106,8 @@ _arguments "${_arguments_options[@]}" : \
 (show)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -112,7 +119,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--subject=[Subject line printed above the key]:SUBJECT:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(html text)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -123,7 +131,8 @@ _arguments "${_arguments_options[@]}" : \
 (show-master-pubkey)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -133,7 +142,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (import-master-pubkey)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -209,7 +219,8 @@ _arguments "${_arguments_options[@]}" : \
 '--change-detection-mode=[]:CHANGE_DETECTION_MODE:(legacy data metadata)' \
 '*--exclude=[Exclude pattern (gitignore style; repeatable; \`!\` re-includes)]:EXCLUDE:_default' \
 '*--include-dev=[Include the file system mounted at this path (repeatable)]:INCLUDE_DEV:_files' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--all-file-systems[Descend into all file systems]' \
@@ -224,7 +235,8 @@ _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--path=[Restore only this path inside the archive]:PATH:_default' \
 '*--pattern=[Restore only what matches (gitignore style, e.g. '\''etc/**'\'' or '\''*.conf'\''); repeatable]:PATTERN:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--overwrite[Replace existing files]' \
@@ -240,7 +252,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -249,7 +262,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (snapshot)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -268,7 +282,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -280,7 +295,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -291,7 +307,8 @@ _arguments "${_arguments_options[@]}" : \
 (forget)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -301,7 +318,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (protected)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -319,7 +337,8 @@ _arguments "${_arguments_options[@]}" : \
             (show)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -330,7 +349,8 @@ _arguments "${_arguments_options[@]}" : \
 (update)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -373,7 +393,8 @@ esac
 ;;
 (notes)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -391,7 +412,8 @@ _arguments "${_arguments_options[@]}" : \
             (show)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -402,7 +424,8 @@ _arguments "${_arguments_options[@]}" : \
 (update)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -530,7 +553,8 @@ esac
 (forget)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -541,7 +565,8 @@ _arguments "${_arguments_options[@]}" : \
 (protect)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -552,7 +577,8 @@ _arguments "${_arguments_options[@]}" : \
 (unprotect)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -562,7 +588,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (ns)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -579,7 +606,8 @@ _arguments "${_arguments_options[@]}" : \
         case $line[1] in
             (list)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -589,7 +617,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (create)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -599,7 +628,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (delete)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--delete-groups[]' \
@@ -654,7 +684,8 @@ _arguments "${_arguments_options[@]}" : \
 '--keep-yearly=[]:KEEP_YEARLY:_default' \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--dry-run[Show the decisions without removing anything]' \
@@ -665,7 +696,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (garbage-collect)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -676,7 +708,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--keyfile=[Also decrypt encrypted chunks with this key (otherwise only their CRC is checked)]:KEYFILE:_files' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -687,7 +720,8 @@ _arguments "${_arguments_options[@]}" : \
 (status)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -696,7 +730,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (datastore)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -713,7 +748,8 @@ _arguments "${_arguments_options[@]}" : \
         case $line[1] in
             (create)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--full[Create every \`.chunks/XXXX\` directory up front (needed before a PBS server takes it over)]' \
@@ -752,7 +788,8 @@ esac
 ;;
 (catalog)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -771,7 +808,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--keyfile=[]:KEYFILE:_files' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -783,7 +821,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '()--file=[A local .pcat1 catalog file to browse instead]:FILE:_files' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -828,7 +867,8 @@ esac
 _arguments "${_arguments_options[@]}" : \
 '--duration=[Seconds to measure each row (fractions allowed, e.g. 0.2)]:DURATION:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -841,7 +881,8 @@ _arguments "${_arguments_options[@]}" : \
 '--keyfile=[]:KEYFILE:_files' \
 '--cache-size=[Chunk cache size, e.g. 64M, 1G (default 64M)]:CACHE_SIZE:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted]' \
@@ -854,7 +895,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (umount)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -868,7 +910,8 @@ _arguments "${_arguments_options[@]}" : \
 '--keyfile=[]:KEYFILE:_files' \
 '--cache-size=[Chunk cache size, e.g. 64M, 1G (default 64M)]:CACHE_SIZE:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted]' \
@@ -881,7 +924,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (unmap)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -891,7 +935,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (pwd)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -900,7 +945,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (cd)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -911,7 +957,8 @@ _arguments "${_arguments_options[@]}" : \
 (ls)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-l[Long format\: type, mode, owner, size, time, flags]' \
@@ -930,7 +977,8 @@ _arguments "${_arguments_options[@]}" : \
 (tree)
 _arguments "${_arguments_options[@]}" : \
 '-L+[Descend at most this many levels (default\: 3 above archives, unlimited inside one)]:DEPTH:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-a[]' \
@@ -942,7 +990,8 @@ _arguments "${_arguments_options[@]}" : \
 (stat)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -956,7 +1005,8 @@ _arguments "${_arguments_options[@]}" : \
 '--path=[Match the path below the search start against this glob (\`**\` crosses directories)]:PATH:_default' \
 '--type=[Only this type\: f (file), d (directory), l (symlink), h (hardlink)]:TYPE:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--select[Add the matches to the selection (\`list-selected\`, \`restore-selected\`)]' \
@@ -968,7 +1018,8 @@ _arguments "${_arguments_options[@]}" : \
 (diff)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--content[Also compare the contents of files whose size is equal]' \
@@ -981,7 +1032,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (cat)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -991,7 +1043,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (get)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--overwrite[Replace existing local files]' \
@@ -1004,7 +1057,8 @@ _arguments "${_arguments_options[@]}" : \
 (notes)
 _arguments "${_arguments_options[@]}" : \
 '--set=[]:SET:_default' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1014,7 +1068,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (select)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1024,7 +1079,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (deselect)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1034,7 +1090,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (clear-selected)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1044,7 +1101,8 @@ _arguments "${_arguments_options[@]}" : \
 (list-selected)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1053,7 +1111,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (restore-selected)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--overwrite[Replace existing files]' \
@@ -1065,7 +1124,8 @@ _arguments "${_arguments_options[@]}" : \
 (history)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1076,6 +1136,7 @@ _arguments "${_arguments_options[@]}" : \
 (open)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[Start in this namespace]:NS:_default' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1085,7 +1146,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (close)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1094,7 +1156,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (set)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1104,7 +1167,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (login)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1113,16 +1177,107 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (logout)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
 ;;
+(task)
+_arguments "${_arguments_options[@]}" : \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_pbsh__subcmd__task_commands" \
+"*::: :->task" \
+&& ret=0
+
+    case $state in
+    (task)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:pbsh-task-command-$line[1]:"
+        case $line[1] in
+            (list)
+_arguments "${_arguments_options[@]}" : \
+'--limit=[]:LIMIT:_default' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'--all[Include tasks of all users (needs Sys.Audit)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(log)
+_arguments "${_arguments_options[@]}" : \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'--follow[Keep printing until the task ends]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':upid:_default' \
+&& ret=0
+;;
+(stop)
+_arguments "${_arguments_options[@]}" : \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+':upid:_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_pbsh__subcmd__task__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:pbsh-task-help-command-$line[1]:"
+        case $line[1] in
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(log)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(stop)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (lcd)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1132,7 +1287,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (lpwd)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1141,7 +1297,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (lls)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1151,7 +1308,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (completion)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1161,7 +1319,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (exit)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
@@ -1520,6 +1679,34 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(task)
+_arguments "${_arguments_options[@]}" : \
+":: :_pbsh__subcmd__help__subcmd__task_commands" \
+"*::: :->task" \
+&& ret=0
+
+    case $state in
+    (task)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:pbsh-help-task-command-$line[1]:"
+        case $line[1] in
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(log)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(stop)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (lcd)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -1597,6 +1784,7 @@ _pbsh_commands() {
 'set:Session settings\: \`set -e off\` (keep going after errors), \`set keyfile PATH\`, \`set color off\`' \
 'login:Log in to a remote repository (local datastores need none)' \
 'logout:Forget the remote ticket' \
+'task:Server tasks\: \`task list\`, \`task log UPID \[--follow\]\`, \`task stop UPID\`' \
 'lcd:Change the local working directory' \
 'lpwd:Print the local working directory' \
 'lls:List local files (runs ls)' \
@@ -1794,6 +1982,7 @@ _pbsh__subcmd__help_commands() {
 'set:Session settings\: \`set -e off\` (keep going after errors), \`set keyfile PATH\`, \`set color off\`' \
 'login:Log in to a remote repository (local datastores need none)' \
 'logout:Forget the remote ticket' \
+'task:Server tasks\: \`task list\`, \`task log UPID \[--follow\]\`, \`task stop UPID\`' \
 'lcd:Change the local working directory' \
 'lpwd:Print the local working directory' \
 'lls:List local files (runs ls)' \
@@ -2157,6 +2346,30 @@ _pbsh__subcmd__help__subcmd__stat_commands() {
 _pbsh__subcmd__help__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh help status commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__task_commands] )) ||
+_pbsh__subcmd__help__subcmd__task_commands() {
+    local commands; commands=(
+'list:List recent tasks of the server' \
+'log:Print a task'\''s log' \
+'stop:Ask the server to abort a running task' \
+    )
+    _describe -t commands 'pbsh help task commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__task__subcmd__list_commands] )) ||
+_pbsh__subcmd__help__subcmd__task__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help task list commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__task__subcmd__log_commands] )) ||
+_pbsh__subcmd__help__subcmd__task__subcmd__log_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help task log commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__task__subcmd__stop_commands] )) ||
+_pbsh__subcmd__help__subcmd__task__subcmd__stop_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help task stop commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__help__subcmd__tree_commands] )) ||
 _pbsh__subcmd__help__subcmd__tree_commands() {
@@ -2643,6 +2856,61 @@ _pbsh__subcmd__stat_commands() {
 _pbsh__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh status commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__task_commands] )) ||
+_pbsh__subcmd__task_commands() {
+    local commands; commands=(
+'list:List recent tasks of the server' \
+'log:Print a task'\''s log' \
+'stop:Ask the server to abort a running task' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'pbsh task commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__task__subcmd__help_commands] )) ||
+_pbsh__subcmd__task__subcmd__help_commands() {
+    local commands; commands=(
+'list:List recent tasks of the server' \
+'log:Print a task'\''s log' \
+'stop:Ask the server to abort a running task' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'pbsh task help commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__task__subcmd__help__subcmd__help_commands] )) ||
+_pbsh__subcmd__task__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh task help help commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__task__subcmd__help__subcmd__list_commands] )) ||
+_pbsh__subcmd__task__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh task help list commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__task__subcmd__help__subcmd__log_commands] )) ||
+_pbsh__subcmd__task__subcmd__help__subcmd__log_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh task help log commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__task__subcmd__help__subcmd__stop_commands] )) ||
+_pbsh__subcmd__task__subcmd__help__subcmd__stop_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh task help stop commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__task__subcmd__list_commands] )) ||
+_pbsh__subcmd__task__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh task list commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__task__subcmd__log_commands] )) ||
+_pbsh__subcmd__task__subcmd__log_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh task log commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__task__subcmd__stop_commands] )) ||
+_pbsh__subcmd__task__subcmd__stop_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh task stop commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__tree_commands] )) ||
 _pbsh__subcmd__tree_commands() {
