@@ -107,6 +107,37 @@ pub fn chunk_reader(
     Ok(Arc::new(ChunkReader::new(repo, crypt, encrypted, 0)))
 }
 
+/// A snapshot's whole catalog stream (`catalog.pcat1`), read ahead in parallel, bounded by
+/// `MAX_CATALOG_SIZE` and checked to open as a catalog.
+pub fn read_catalog(
+    repo: Arc<dyn Repository>,
+    ns: &Namespace,
+    snapshot: &SnapshotRef,
+    file: &FileInfo,
+    crypt: Option<Arc<CryptConfig>>,
+) -> Result<Vec<u8>> {
+    let what = format!("{snapshot}/{}", file.filename);
+    let index = Arc::new(open_index(&*repo, ns, snapshot, file)?);
+    // LIMIT: the catalog is read whole; refuse absurd sizes rather than exhaust memory.
+    if index.size() > limits::MAX_CATALOG_SIZE {
+        return Err(EngineError::Refused(format!(
+            "{what}: catalog of {} bytes is too large to load",
+            index.size()
+        )));
+    }
+    let chunks = chunk_reader(repo, file, crypt)?;
+    let mut bytes = Vec::with_capacity(index.size() as usize);
+    PrefetchReader::new(chunks, index, default_workers())
+        .read_to_end(&mut bytes)
+        .map_err(|source| EngineError::Io {
+            what: what.clone(),
+            source,
+        })?;
+    crate::format::catalog::CatalogReader::new(&bytes)
+        .map_err(|source| EngineError::Format { what, source })?;
+    Ok(bytes)
+}
+
 /// Passes an archive stream through, adding what is read to a progress counter.
 struct CountingReader<R> {
     inner: R,

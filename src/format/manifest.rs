@@ -173,6 +173,14 @@ impl Manifest {
         Ok(())
     }
 
+    /// The snapshot's notes (kept in the unprotected section), empty when there are none.
+    pub fn notes(&self) -> &str {
+        self.unprotected
+            .get("notes")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
     /// Sets one member of the unprotected section.
     pub fn set_unprotected(&mut self, key: &str, value: Value) {
         if !self.unprotected.is_object() {

@@ -5,10 +5,8 @@
 //! completion do not ask the repository twice for the same thing.
 
 use crate::engine::reader::{ChunkReader, IndexReader};
-use crate::engine::restore::{open_index, open_manifest};
-use crate::format::catalog::CatalogReader;
+use crate::engine::restore::{open_index, open_manifest, read_catalog};
 use crate::format::crypt::CryptConfig;
-use crate::format::limits;
 use crate::format::manifest::{CryptMode, FileInfo, Manifest};
 use crate::format::pxar::accessor::{Accessor, FileEntry};
 use crate::format::pxar::{EntryKind, Metadata};
@@ -17,7 +15,6 @@ use crate::repo::{RepoError, Repository};
 use crate::shell::tree::{Level, TreePath};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -443,16 +440,7 @@ impl Browser {
         if encrypted {
             open_manifest(&*self.repo, ns, snapshot, key_cfg.as_deref())?;
         }
-        let index = open_index(&*self.repo, ns, snapshot, &file)?;
-        if index.size() > limits::MAX_CATALOG_SIZE {
-            bail!("{snapshot}: catalog of {} bytes is too large", index.size());
-        }
-        let chunks = Arc::new(ChunkReader::new(self.repo.clone(), key_cfg, encrypted, 0));
-        let mut data = Vec::with_capacity(index.size() as usize);
-        IndexReader::new(chunks, Arc::new(index))
-            .read_to_end(&mut data)
-            .with_context(|| format!("{snapshot}: read catalog"))?;
-        CatalogReader::new(&data).with_context(|| format!("{snapshot}: catalog"))?;
+        let data = read_catalog(self.repo.clone(), ns, snapshot, &file, key_cfg)?;
         let data = Arc::new(data);
         if let Ok(mut cache) = self.catalogs.lock() {
             if cache.len() >= OPEN_LIMIT * 2 {
@@ -685,10 +673,9 @@ impl Browser {
 
 fn notes_summary(manifest: &Manifest) -> Option<String> {
     manifest
-        .unprotected
-        .get("notes")
-        .and_then(|n| n.as_str())
-        .and_then(|n| n.lines().next())
+        .notes()
+        .lines()
+        .next()
         .filter(|l| !l.is_empty())
         .map(String::from)
 }

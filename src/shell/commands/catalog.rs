@@ -2,17 +2,12 @@
 
 use super::common;
 use crate::engine::backup::CATALOG_NAME;
-use crate::engine::pipeline::default_workers;
-use crate::engine::reader::PrefetchReader;
-use crate::engine::restore::{chunk_reader, open_index, open_manifest};
+use crate::engine::restore::{open_manifest, read_catalog};
 use crate::format::catalog::CatalogReader;
-use crate::format::limits;
 use crate::shell::Session;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
-use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
@@ -62,19 +57,7 @@ pub fn run(session: &mut Session, cmd: CatalogCommand) -> Result<()> {
         .file(CATALOG_NAME)
         .cloned()
         .ok_or_else(|| anyhow!("{snapshot} has no catalog (split-archive backups keep their metadata in the .mpxar instead)"))?;
-    let index = Arc::new(open_index(&*session.repo, &ns, &snapshot, &file)?);
-    // LIMIT: the catalog is read whole; refuse absurd sizes rather than exhaust memory.
-    if index.size() > limits::MAX_BLOB_SIZE as u64 * 8 {
-        bail!(
-            "{snapshot}: catalog of {} bytes is too large to load",
-            index.size()
-        );
-    }
-    let chunks = chunk_reader(session.repo.clone(), &file, key)?;
-    let mut bytes = Vec::with_capacity(index.size() as usize);
-    PrefetchReader::new(chunks, index, default_workers())
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("{snapshot}/{CATALOG_NAME}"))?;
+    let bytes = read_catalog(session.repo.clone(), &ns, &snapshot, &file, key)?;
     let reader =
         CatalogReader::new(&bytes).with_context(|| format!("{snapshot}/{CATALOG_NAME}"))?;
     reader

@@ -202,12 +202,12 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
                 // An image, blob or catalog archive into one local file.
                 write_atomically(session, source, &dest, 0o644, &progress, |_| {})?
             }
-            NodeKind::Archive | NodeKind::Directory => {
-                get_tree(session, source, &dest, &args)?
-            }
-            NodeKind::Symlink | NodeKind::Device | NodeKind::Fifo | NodeKind::Socket => {
-                get_tree(session, source, &dest, &args)?
-            }
+            NodeKind::Archive
+            | NodeKind::Directory
+            | NodeKind::Symlink
+            | NodeKind::Device
+            | NodeKind::Fifo
+            | NodeKind::Socket => get_tree(session, source, &dest, &args)?,
             _ => bail!(
                 "{source}: get works on archives and paths inside them (use `restore` for a whole snapshot)"
             ),

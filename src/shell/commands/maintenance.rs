@@ -163,6 +163,11 @@ pub fn status(session: &mut Session, args: StatusArgs) -> Result<()> {
         used as f64 * 100.0 / total.max(1) as f64,
         human_size(avail)
     )?;
+    write_dedup(session, dedup)
+}
+
+/// The status line about deduplication (local and remote `status` share it).
+pub fn write_dedup(session: &mut Session, dedup: Option<f64>) -> Result<()> {
     match dedup {
         Some(d) => writeln!(
             session.out,

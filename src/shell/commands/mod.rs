@@ -236,9 +236,16 @@ fn reads_only(command: &Command) -> bool {
 /// Runs one parsed command against the session.
 pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
     let changes = !reads_only(&command);
+    // Only these can remove the directory the session stands in.
+    let removes = matches!(
+        command,
+        Command::Forget { .. } | Command::Prune(_) | Command::Ns(_) | Command::Snapshot(_)
+    );
     let result = dispatch(session, command);
     if changes {
         session.browser.invalidate();
+    }
+    if removes {
         session::leave_vanished_dirs(session);
     }
     result

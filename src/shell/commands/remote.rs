@@ -269,15 +269,5 @@ pub fn status(session: &mut Session, format: crate::shell::output::OutputFormat)
         (Some(i), Some(d)) if d > 0.0 => Some(i / d),
         _ => None,
     };
-    match dedup {
-        Some(d) => writeln!(
-            session.out,
-            "deduplication factor {d:.2} (from the last garbage collection)"
-        )?,
-        None => writeln!(
-            session.out,
-            "deduplication factor: run `gc` once to compute it"
-        )?,
-    }
-    Ok(())
+    super::maintenance::write_dedup(session, dedup)
 }

@@ -8,7 +8,6 @@ use crate::shell::output::OutputFormat;
 use crate::shell::tree::Level;
 use crate::shell::Session;
 use anyhow::{anyhow, bail, Context, Result};
-use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 
@@ -129,13 +128,7 @@ pub fn notes(session: &mut Session, snapshot: Option<String>, set: Option<String
     match set {
         None => {
             let (manifest, _) = session.repo.read_manifest(&path.ns, &snap)?;
-            let notes = manifest
-                .unprotected
-                .get("notes")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            writeln!(session.out, "{notes}")?;
+            writeln!(session.out, "{}", manifest.notes())?;
         }
         Some(text) => super::snapshot::set_notes(session, &path.ns, &snap, &text)?,
     }

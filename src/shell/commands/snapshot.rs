@@ -267,14 +267,7 @@ pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
                 let ns = common::namespace(session, &ns)?;
                 let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
                 let info = find_info(session, &ns, &snapshot)?;
-                let notes = info
-                    .manifest
-                    .unprotected
-                    .get("notes")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                writeln!(session.out, "{notes}")?;
+                writeln!(session.out, "{}", info.manifest.notes())?;
                 Ok(())
             }
             NotesAction::Update {
