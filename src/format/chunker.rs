@@ -92,12 +92,11 @@ impl Chunker {
     /// Scans `data`, the continuation of the stream; returns `Some(n)` when the current chunk
     /// ends after `data[..n]` (the chunker is then reset), `None` when all of `data` belongs
     /// to the current chunk.
-    #[allow(clippy::indexing_slicing)] // `pos < data.len()`, `slot < 64`, the table is indexed by a u8
     pub fn scan(&mut self, data: &[u8]) -> Option<usize> {
-        let mut pos = 0;
         // No cut can happen before `min_size`, and once the window is full the hash depends
         // only on the window's bytes, so the bytes before `min_size - WINDOW_SIZE` are skipped.
         let skip_until = self.min_size - WINDOW_SIZE;
+        let mut pos = 0;
         if self.chunk_len < skip_until {
             let skip = (skip_until - self.chunk_len).min(data.len());
             self.chunk_len += skip;
@@ -106,33 +105,77 @@ impl Chunker {
                 return None;
             }
         }
-        while pos < data.len() {
-            let byte = data[pos];
+        // Byte by byte through the ring while the window fills, or while the byte leaving the
+        // window lies before `data`.
+        while pos < data.len() && (self.chunk_len < self.min_size || pos < WINDOW_SIZE) {
+            let byte = data.get(pos).copied().unwrap_or_default();
             pos += 1;
-            let slot = self.chunk_len % WINDOW_SIZE;
-            let hashed_before = self.chunk_len - skip_until;
-            let leaving = self.window[slot];
-            self.window[slot] = byte;
-            self.chunk_len += 1;
-            self.hash = if hashed_before < WINDOW_SIZE {
-                // Window still filling: no byte leaves (risk item 7).
-                self.hash.rotate_left(1) ^ BUZHASH_TABLE[byte as usize]
-            } else {
-                // The leaving byte was rotated 64 times, which is 0 mod 32: no rotation needed.
-                self.hash.rotate_left(1)
-                    ^ BUZHASH_TABLE[leaving as usize]
-                    ^ BUZHASH_TABLE[byte as usize]
-            };
-            // While filling, `chunk_len < min_size`, so no cut test passes (none during the
-            // first 64 bytes, as upstream).
-            if self.chunk_len >= self.max_size
-                || (self.chunk_len >= self.min_size && (self.hash & self.mask) >= self.threshold)
-            {
+            if self.push_through_ring(byte, skip_until) {
                 self.reset();
                 return Some(pos);
             }
         }
+        if pos >= data.len() {
+            return None;
+        }
+        // Fast path: the window is full and the leaving byte is `data[pos - 64]`, so the ring
+        // is not touched per byte; one dependency chain of rotate and xor per byte.
+        let limit = data.len().min(pos + (self.max_size - self.chunk_len));
+        let (mask, threshold) = (self.mask, self.threshold);
+        let mut hash = self.hash;
+        let leaving = data
+            .get(pos - WINDOW_SIZE..limit - WINDOW_SIZE)
+            .unwrap_or_default();
+        let entering = data.get(pos..limit).unwrap_or_default();
+        let mut cut = None;
+        for (i, (&out, &inp)) in leaving.iter().zip(entering).enumerate() {
+            hash = hash.rotate_left(1)
+                ^ BUZHASH_TABLE[usize::from(out)]
+                ^ BUZHASH_TABLE[usize::from(inp)];
+            if (hash & mask) >= threshold {
+                cut = Some(pos + i + 1);
+                break;
+            }
+        }
+        let end = cut.unwrap_or(limit);
+        self.chunk_len += end - pos;
+        if cut.is_some() || self.chunk_len >= self.max_size {
+            self.reset();
+            return Some(end);
+        }
+        self.hash = hash;
+        // Keep the last 64 bytes in the ring for the next call (`end >= 64` here).
+        let first = end - WINDOW_SIZE;
+        for (k, &byte) in data.get(first..end).unwrap_or_default().iter().enumerate() {
+            let stream_pos = self.chunk_len - WINDOW_SIZE + k;
+            if let Some(slot) = self.window.get_mut(stream_pos % WINDOW_SIZE) {
+                *slot = byte;
+            }
+        }
         None
+    }
+
+    /// One byte through the ring-buffer window; true when the chunk ends after it.
+    #[allow(clippy::indexing_slicing)] // `slot < 64`, the table is indexed by a u8
+    fn push_through_ring(&mut self, byte: u8, skip_until: usize) -> bool {
+        let slot = self.chunk_len % WINDOW_SIZE;
+        let hashed_before = self.chunk_len - skip_until;
+        let leaving = self.window[slot];
+        self.window[slot] = byte;
+        self.chunk_len += 1;
+        self.hash = if hashed_before < WINDOW_SIZE {
+            // Window still filling: no byte leaves (risk item 7).
+            self.hash.rotate_left(1) ^ BUZHASH_TABLE[byte as usize]
+        } else {
+            // The leaving byte was rotated 64 times, which is 0 mod 32: no rotation needed.
+            self.hash.rotate_left(1)
+                ^ BUZHASH_TABLE[leaving as usize]
+                ^ BUZHASH_TABLE[byte as usize]
+        };
+        // While filling, `chunk_len < min_size`, so no cut test passes (none during the
+        // first 64 bytes, as upstream).
+        self.chunk_len >= self.max_size
+            || (self.chunk_len >= self.min_size && (self.hash & self.mask) >= self.threshold)
     }
 
     /// Forgets the current chunk (after a cut, or when a caller forces a boundary).
@@ -257,6 +300,63 @@ mod tests {
                 vec![143377, 405521, 667665, 929809],
                 "piece size {piece}"
             );
+        }
+    }
+
+    /// The plain byte-at-a-time chunker the fast path must agree with.
+    fn reference_cuts(avg: usize, data: &[u8]) -> Vec<usize> {
+        let mut c = Chunker::new(avg).unwrap();
+        let skip_until = c.min_size - WINDOW_SIZE;
+        let mut cuts = Vec::new();
+        for (i, &b) in data.iter().enumerate() {
+            if c.chunk_len < skip_until {
+                c.chunk_len += 1;
+                continue;
+            }
+            if c.push_through_ring(b, skip_until) {
+                c.reset();
+                cuts.push(i + 1);
+            }
+        }
+        cuts
+    }
+
+    #[test]
+    fn fast_path_matches_reference_for_any_feed() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        // Random bytes with long zero runs, so cuts at max size happen too.
+        let mut data = vec![0u8; 3 * 1024 * 1024];
+        for (i, b) in data.iter_mut().enumerate() {
+            if (i / 300_000) % 3 != 2 {
+                *b = next() as u8;
+            }
+        }
+        let expected = reference_cuts(64 * 1024, &data);
+        assert!(expected.len() > 10, "{expected:?}");
+        for round in 0..20 {
+            let mut c = Chunker::new(64 * 1024).unwrap();
+            let (mut cuts, mut consumed) = (Vec::new(), 0);
+            while consumed < data.len() {
+                let piece = match round {
+                    0 => data.len(),
+                    1 => 1,
+                    _ => 1 + (next() % 200_000) as usize,
+                };
+                let block = &data[consumed..data.len().min(consumed + piece)];
+                let mut at = 0;
+                while let Some(n) = c.scan(&block[at..]) {
+                    at += n;
+                    cuts.push(consumed + at);
+                }
+                consumed += block.len();
+            }
+            assert_eq!(cuts, expected, "round {round}");
         }
     }
 
