@@ -14,13 +14,14 @@
 #   BENCH_RUNS=3                runs of every step; the tables show medians (--quick: 1)
 #   BENCH_SEED=20240601         corpus seed (the corpus is reused while its marker matches)
 #   BENCH_TIMEOUT=900           seconds before one measured step is killed
-#   BENCH_TOOLS="pbsh pbsh-remote restic borg rustic"  tools to run; peers only when installed
+#   BENCH_TOOLS="pbsh pbsh-remote restic borg rustic"  tools to run; peers only when installed;
+#                               pbsh-remote is pbsh over loopback TLS to `pbsh serve` on the same cores
 #   BENCH_VERIFY_RESTORE=1      compare each restored tree with the corpus (untimed)
 #   BENCH_KEEP=0                1 keeps the repos after the run
 #   BENCH_SKIP_BUILD=0          1 uses the existing target/release/pbsh (PBSH=path: another binary)
-#   PBSH_BENCH_REMOTE=0         1 also runs "pbsh remote": pbsh backing up over loopback TLS to
-#                               `pbsh serve` (PBSH_BENCH_SERVE and PBSH_BENCH_REMOTE_REPO override
-#                               the server command and the repository; see run_pbsh_remote)
+#   BENCH_SOURCE=               a directory to copy as the corpus instead of generating one (e.g.
+#                               a Rust toolchain: ~/.rustup/toolchains/stable-x86_64-unknown-linux-gnu,
+#                               ~1.2 GiB in ~52,000 files); the copy lives in $BENCH_DIR/corpus
 #
 # First `pbsh bench` measures the machine's primitive limits (SHA-256, zstd-1, AES-256-GCM per
 # core, the chunker, the backup pipeline on 1 and all cores); they head the summary, so the
@@ -77,7 +78,7 @@ fi
 BENCH_SEED=${BENCH_SEED:-20240601}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 BENCH_TOOLS=${BENCH_TOOLS:-pbsh pbsh-remote restic borg rustic}
-PBSH_BENCH_REMOTE=${PBSH_BENCH_REMOTE:-0}
+BENCH_SOURCE=${BENCH_SOURCE:-}
 BENCH_VERIFY_RESTORE=${BENCH_VERIFY_RESTORE:-1}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
@@ -228,8 +229,9 @@ files = []
 for dp, dns, fns in os.walk(root):
     dns.sort()
     files += [os.path.join(dp, fn) for fn in sorted(fns)]
-small = [p for p in files if "/tree/" in p]
-large = [p for p in files if "/large/" in p]
+# Small files (the generated tree/, or any file under 1 MiB) are rewritten; large ones patched.
+small = [p for p in files if os.path.getsize(p) < (1 << 20)]
+large = [p for p in files if os.path.getsize(p) >= (1 << 20)]
 plan = []  # (path, offset, new bytes)
 for p in rng.sample(small, max(1, len(small) // 100)):
     size = os.path.getsize(p)
@@ -262,13 +264,23 @@ PY
 mutate revert # a previous run may have been interrupted after the change
 trap 'mutate revert || true' EXIT
 
-marker_want="version=$CORPUS_VERSION gb=$BENCH_GB seed=$BENCH_SEED"
+if [[ -n $BENCH_SOURCE ]]; then
+    marker_want="version=$CORPUS_VERSION source=$BENCH_SOURCE"
+else
+    marker_want="version=$CORPUS_VERSION gb=$BENCH_GB seed=$BENCH_SEED"
+fi
 if [[ -d $CORPUS && -f $MARKER ]] && [[ $(head -n 1 "$MARKER") == "$marker_want" ]]; then
     log "reusing corpus $CORPUS ($marker_want)"
 else
-    log "generating corpus $CORPUS ($marker_want)"
     rm -rf "$CORPUS" "$MARKER"
-    gen_corpus >/dev/null
+    if [[ -n $BENCH_SOURCE ]]; then
+        log "copying $BENCH_SOURCE to $CORPUS"
+        [[ -d $BENCH_SOURCE ]] || { echo "BENCH_SOURCE $BENCH_SOURCE is not a directory" >&2; exit 1; }
+        cp -a "$BENCH_SOURCE" "$CORPUS"
+    else
+        log "generating corpus $CORPUS ($marker_want)"
+        gen_corpus >/dev/null
+    fi
     printf '%s\nbytes=%s\n' "$marker_want" "$(find "$CORPUS" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')" >"$MARKER"
 fi
 CORPUS_BYTES=$(sed -n 's/^bytes=//p' "$MARKER")
@@ -276,7 +288,16 @@ CORPUS_FILES=$(find "$CORPUS" -type f | wc -l)
 CORPUS_MIB=$(awk -v b="$CORPUS_BYTES" 'BEGIN {printf "%.1f", b / 1048576}')
 log "corpus: $CORPUS_FILES files, $CORPUS_MIB MiB"
 
-warm_cache() { find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null; }
+# The image for the image-backup step: every corpus file concatenated in path order, so it
+# has the corpus's size and mix (as a filesystem image would); rebuilt with the corpus.
+IMAGE=$BENCH_DIR/disk.img
+if [[ ! -f $IMAGE || $IMAGE -ot $MARKER ]]; then
+    log "building $IMAGE from the corpus"
+    (cd "$CORPUS" && find . -type f -print0 | sort -z | xargs -0 cat) >"$IMAGE.tmp"
+    mv "$IMAGE.tmp" "$IMAGE"
+fi
+
+warm_cache() { find "$CORPUS" "$IMAGE" -type f -print0 | xargs -0 cat >/dev/null; }
 
 # ---------------------------------------------------------------------------------------------
 # Primitive limits: what one core does per second, measured by pbsh's own `bench`.
@@ -372,6 +393,11 @@ run_pbsh() {
     repo_size pbsh "$repo"
     repo_size pbsh "$meta" "metadata repository size"
     mutate revert
+    # An image (fixed 4 MiB chunks, no chunker): bound by SHA-256 and zstd-1 on every core.
+    local img=$BENCH_DIR/repo-pbsh-image-r$RUN
+    rm -rf "$img"
+    measure pbsh "image backup fresh" "$img" "$PBSH" --repository "$img" backup "disk.img:$IMAGE" \
+        --backup-id image --crypt-mode none --backup-time $T0
 }
 
 run_restic() {
@@ -437,35 +463,41 @@ run_rustic() {
     mutate revert
 }
 
-# "pbsh remote": pbsh backing up over loopback TLS to `pbsh serve` on the same cores.
-# PLACEHOLDER until the server lands (it is built elsewhere): runs only with PBSH_BENCH_REMOTE=1
-# and skips itself while `pbsh serve` does not exist. PBSH_BENCH_SERVE is the server command
-# (the datastore path is appended), PBSH_BENCH_REMOTE_REPO the repository pbsh connects to;
-# adjust both to the server's final command line.
+# "pbsh remote": pbsh backing up over loopback TLS to `pbsh serve` on the same cores (a fresh
+# server, config dir and datastore per run; started untimed, as the peers' `init` is).
 run_pbsh_remote() {
-    if ! "$PBSH" serve --help >/dev/null 2>&1; then
-        log "pbsh serve is not available in this build; pbsh-remote skipped"
+    local store=$BENCH_DIR/repo-pbsh-remote-r$RUN target=$BENCH_DIR/restore-pbsh-remote-r$RUN
+    local cfg=$BENCH_DIR/serve-config-r$RUN serve_log=$LOGS/pbsh-remote-serve-r$RUN.log
+    rm -rf "$store" "$target" "$cfg"
+    export PBS_PASSWORD=bench-password
+    "$PBSH" serve user add bench@pbs --admin --config-dir "$cfg" >"$LOGS/pbsh-remote-user-r$RUN.log" 2>&1
+    "$PBSH" serve --datastore "bench=$store" --listen 127.0.0.1:0 --config-dir "$cfg" >"$serve_log" 2>&1 &
+    local server=$! port fp
+    for _ in $(seq 100); do
+        grep -q "listening on" "$serve_log" && break
+        sleep 0.1
+    done
+    port=$(sed -n 's/.*listening on https:\/\/.*:\([0-9]*\).*/\1/p' "$serve_log" | head -n 1)
+    fp=$(sed -n 's/^fingerprint: //p' "$serve_log" | head -n 1)
+    if [[ -z $port || -z $fp ]]; then
+        log "pbsh serve did not start, see $serve_log; pbsh-remote skipped"
+        kill "$server" 2>/dev/null || true
         return 0
     fi
-    local store=$BENCH_DIR/repo-pbsh-remote-r$RUN target=$BENCH_DIR/restore-pbsh-remote-r$RUN
-    local serve=${PBSH_BENCH_SERVE:-$PBSH serve --listen 127.0.0.1:18007}
-    local remote=${PBSH_BENCH_REMOTE_REPO:-bench@pbs@127.0.0.1:18007:bench}
-    rm -rf "$store" "$target"
-    "$PBSH" datastore create "$store" >"$LOGS/pbsh-remote-create-r$RUN.log" 2>&1
-    # shellcheck disable=SC2086 # the server command is split on purpose
-    $serve "$store" >"$LOGS/pbsh-remote-serve-r$RUN.log" 2>&1 &
-    local server=$!
-    sleep 1
-    local b=("$PBSH" --repository "$remote" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
+    local p=("$PBSH" --repository "bench@pbs@127.0.0.1:$port:bench" --fingerprint "$fp")
+    local b=("${p[@]}" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
     measure pbsh-remote "backup fresh" "$store" "${b[@]}" --backup-time $T0
     measure pbsh-remote "backup unchanged" "$store" "${b[@]}" --backup-time $((T0 + 100))
     mutate apply >"$LOGS/mutation.log"
     measure pbsh-remote "backup 1% changed" "$store" "${b[@]}" --backup-time $((T0 + 200))
     mkdir -p "$target"
-    measure pbsh-remote restore - "$PBSH" --repository "$remote" restore host/bench root.pxar "$target"
+    measure pbsh-remote restore - "${p[@]}" restore host/bench root.pxar "$target"
     [[ $LAST_RC -ne 0 ]] || check_restore pbsh-remote "$target"
+    measure pbsh-remote verify - "${p[@]}" verify
     repo_size pbsh-remote "$store"
     mutate revert
+    measure pbsh-remote "image backup fresh" - "${p[@]}" backup "disk.img:$IMAGE" --backup-id image \
+        --crypt-mode none --backup-time $T0
     kill "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
 }
@@ -484,12 +516,7 @@ TOOLS=()
 for tool in $BENCH_TOOLS; do
     case $tool in
     pbsh) ;;
-    pbsh-remote)
-        if [[ $PBSH_BENCH_REMOTE != 1 ]]; then
-            log "pbsh-remote skipped (set PBSH_BENCH_REMOTE=1)"
-            continue
-        fi
-        ;;
+    pbsh-remote) ;;
     restic | borg | rustic)
         if ! command -v "$tool" >/dev/null; then
             log "$tool not installed, skipped"
@@ -525,7 +552,7 @@ summary() {
     echo "pbsh end-to-end benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -r)"
     echo "$(tool_version pbsh) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')); $(tool_version restic); $(tool_version borg)$(command -v rustic >/dev/null && echo "; $(tool_version rustic)")"
     echo "mode: $([[ $QUICK == 1 ]] && echo quick || echo full), $BENCH_RUNS run(s) per step, medians shown"
-    echo "corpus: $CORPUS_FILES files, $CORPUS_BYTES bytes ($CORPUS_MIB MiB), seed $BENCH_SEED; page cache warm"
+    echo "corpus: $CORPUS_FILES files, $CORPUS_BYTES bytes ($CORPUS_MIB MiB), ${BENCH_SOURCE:+copy of $BENCH_SOURCE}${BENCH_SOURCE:-seed $BENCH_SEED}; page cache warm"
     python3 - "$ROWS" "$PRIMITIVES" "$CORPUS_BYTES" "$FAILURES_FILE" "$(nproc)" <<'PY'
 import json, statistics, sys
 
@@ -606,10 +633,10 @@ for key in order:
     size = "-" if a["size"] is None else f"{a['size'] / MiB:.1f}"
     print(f"{tool:<11} {op:<28} {a['runs']:>4} {wall:>8} {rate:>8} {rss:>13} {size:>9}  {a['loads']:<15} {a['status']}")
 
-# Matrix: one column per tool, pbsh remote always shown (a placeholder until the server exists).
+# Matrix: one column per tool (pbsh remote always shown).
 tools = ["pbsh", "pbsh-remote", "restic", "borg", "rustic"]
 present = [t for t in tools if t in ("pbsh", "pbsh-remote") or any(k[0] == t for k in order)]
-ops = ["backup fresh", "backup unchanged", "backup 1% changed", "restore", "verify"]
+ops = ["backup fresh", "backup unchanged", "backup 1% changed", "restore", "verify", "image backup fresh"]
 def rate(tool, op):
     a = agg.get((tool, op))
     return corpus_bytes / MiB / a["wall"] if a and a["wall"] else None
@@ -643,6 +670,21 @@ if lines:
     print("pbsh / peer (throughput ratio > 1: pbsh is faster; size and RSS ratio < 1: pbsh is smaller)")
     print(f"{'peer':<7} {'step':<28} {'ratio pbsh/peer':>17}")
     print("\n".join(lines))
+
+remote = [(op, rate("pbsh", op), rate("pbsh-remote", op)) for op in ops]
+remote = [(op, a, b) for op, a, b in remote if a and b]
+if remote:
+    print()
+    print("pbsh remote (loopback TLS to pbsh serve, same cores) / pbsh local")
+    for op, a, b in remote:
+        print(f"{op:<28} {b:>8.1f} / {a:>8.1f} MiB/s = {b / a:.2f}")
+image = rate("pbsh", "image backup fresh")
+if prim and image and p("sha256") and p("compress"):
+    cores = prim.get("pipeline_all", {}).get("threads", nproc)
+    bound = min(p("sha256"), p("compress")) * cores
+    print()
+    print(f"image backup: {image:.1f} MiB/s = {100.0 * image / bound:.0f} % of min(SHA-256, zstd-1) x {cores} cores "
+          f"({bound:.0f} MiB/s; target 70 %)")
 
 failures = open(failures_path).read().strip() if failures_path else ""
 if failures:
