@@ -7,7 +7,7 @@ use crate::format::crypt::{CryptConfig, IV_LEN, TAG_LEN};
 use crate::format::digest::ChunkDigest;
 use crate::format::error::{FormatError, Result};
 use crate::format::limits;
-use std::io::Read;
+use zstd::stream::raw::{DParameter, Decoder as ZstdDecoder, InBuffer, Operation, OutBuffer};
 
 /// `sha256("Proxmox Backup uncompressed blob v1.0")[0..8]`.
 pub const UNCOMPRESSED_BLOB_MAGIC: [u8; 8] = [66, 171, 56, 7, 190, 131, 112, 161];
@@ -257,46 +257,127 @@ pub fn encode_uncompressed(data: &[u8]) -> Result<Vec<u8>> {
     encode(data, None, false)
 }
 
-/// Decompresses one or more zstd frames, never holding more than `limit` bytes of output.
-#[allow(clippy::indexing_slicing)] // `start..start + room` lies within the length set just before
+/// Decompresses a zstd payload, refusing output past `limit` (a zstd bomb fails at `limit`
+/// without reserving more). Writes into spare capacity: no zero-filling, and one exact
+/// allocation when the frame states its size (as PBS's and pbsh's encoders write it).
 pub fn decompress_capped(input: &[u8], limit: usize) -> Result<Vec<u8>> {
-    let mut decoder = zstd::stream::read::Decoder::with_buffer(input)
-        .map_err(|e| FormatError::Decompress(e.to_string()))?;
-    decoder
-        .window_log_max(ZSTD_WINDOW_LOG_MAX)
-        .map_err(|e| FormatError::Decompress(e.to_string()))?;
-    // Start small and double, but never reserve past the limit: a bomb fails at `limit`.
-    let mut out: Vec<u8> = Vec::new();
-    let mut capacity = input.len().saturating_mul(4).clamp(4096, limit.max(1));
+    let mut decoder = zstd_decoder()?;
+    let mut src = InBuffer::around(input);
+    let stated = zstd::zstd_safe::get_frame_content_size(input)
+        .ok()
+        .flatten()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n <= limit);
+    // One byte more than stated, so the call that ends the frame finds room and no regrowth.
+    let mut out: Vec<u8> = Vec::with_capacity(match stated {
+        Some(n) => n + 1,
+        None => input.len().saturating_mul(4).clamp(4096, limit.max(1)),
+    });
     loop {
-        if out.len() == out.capacity() {
+        if out.len() >= out.capacity() {
             if out.len() >= limit {
+                // Full at the limit: the data must end here.
                 let mut probe = [0u8; 1];
-                let extra = decoder
-                    .read(&mut probe)
-                    .map_err(|e| FormatError::Decompress(e.to_string()))?;
-                if extra == 0 {
+                let mut dst = OutBuffer::around(&mut probe[..]);
+                let left = decoder.run(&mut src, &mut dst).map_err(decompress_error)?;
+                if dst.pos() > 0 {
+                    return Err(too_large(out.len() + 1, limit));
+                }
+                if left == 0 && src.pos() == input.len() {
                     return Ok(out);
                 }
-                return Err(FormatError::TooLarge {
-                    what: "decompressed data",
-                    size: out.len() as u64 + 1,
-                    limit: limit as u64,
-                });
+                return Err(FormatError::Decompress("truncated zstd frame".into()));
             }
-            out.reserve_exact(capacity.min(limit) - out.len());
-            capacity = capacity.saturating_mul(2);
+            let grow = out.capacity().max(4096).min(limit - out.len());
+            out.reserve_exact(grow);
         }
-        let start = out.len();
-        let room = out.capacity().min(limit) - start;
-        out.resize(start + room, 0);
-        let got = decoder
-            .read(&mut out[start..])
-            .map_err(|e| FormatError::Decompress(e.to_string()))?;
-        out.truncate(start + got);
-        if got == 0 {
+        let before = (src.pos(), out.len());
+        let left = {
+            let at = out.len();
+            let mut dst = OutBuffer::around_pos(&mut out, at);
+            decoder.run(&mut src, &mut dst).map_err(decompress_error)?
+        };
+        if out.len() > limit {
+            return Err(too_large(out.len(), limit));
+        }
+        if left == 0 && src.pos() == input.len() {
             return Ok(out);
         }
+        if (src.pos(), out.len()) == before && out.len() < out.capacity() {
+            return Err(FormatError::Decompress("truncated zstd frame".into()));
+        }
+    }
+}
+
+/// Checks an unencrypted chunk against its digest and returns its plaintext length, decoding
+/// in 256 KiB pieces that are hashed while still in cache and never kept whole: what a server
+/// does with every uploaded chunk.
+pub fn verify_plain_chunk(raw: &[u8], kind: BlobKind, expected: &ChunkDigest) -> Result<u64> {
+    use sha2::{Digest, Sha256};
+    const PIECE: usize = 256 * 1024;
+    let payload = raw.get(kind.header_len()..).unwrap_or_default();
+    let mut hasher = Sha256::new();
+    let mut total = 0usize;
+    match kind {
+        BlobKind::Uncompressed => {
+            check_size("chunk", payload.len(), limits::MAX_CHUNK_SIZE)?;
+            hasher.update(payload);
+            total = payload.len();
+        }
+        BlobKind::Compressed => {
+            let mut decoder = zstd_decoder()?;
+            let mut src = InBuffer::around(payload);
+            let mut piece: Vec<u8> = Vec::with_capacity(PIECE);
+            loop {
+                let before = src.pos();
+                let left = {
+                    let mut dst = OutBuffer::around_pos(&mut piece, 0);
+                    decoder.run(&mut src, &mut dst).map_err(decompress_error)?
+                };
+                total += piece.len();
+                // LIMIT: chunks never exceed MAX_CHUNK_SIZE of plaintext.
+                check_size("chunk", total, limits::MAX_CHUNK_SIZE)?;
+                hasher.update(&piece);
+                if left == 0 && src.pos() == payload.len() {
+                    break;
+                }
+                if src.pos() == before && piece.len() < piece.capacity() {
+                    return Err(FormatError::Decompress("truncated zstd frame".into()));
+                }
+            }
+        }
+        BlobKind::Encrypted | BlobKind::EncryptedCompressed => {
+            return Err(FormatError::MissingKey);
+        }
+    }
+    let computed = ChunkDigest(hasher.finalize().into());
+    if &computed != expected {
+        return Err(FormatError::DigestMismatch {
+            expected: expected.to_hex(),
+            computed: computed.to_hex(),
+        });
+    }
+    Ok(total as u64)
+}
+
+/// A zstd stream decoder with PBS's window limit.
+fn zstd_decoder() -> Result<ZstdDecoder<'static>> {
+    let mut decoder = ZstdDecoder::new().map_err(decompress_error)?;
+    decoder
+        .set_parameter(DParameter::WindowLogMax(ZSTD_WINDOW_LOG_MAX))
+        .map_err(decompress_error)?;
+    Ok(decoder)
+}
+
+fn decompress_error(e: std::io::Error) -> FormatError {
+    FormatError::Decompress(e.to_string())
+}
+
+fn too_large(size: usize, limit: usize) -> FormatError {
+    FormatError::TooLarge {
+        what: "decompressed data",
+        size: size as u64,
+        limit: limit as u64,
     }
 }
 
@@ -440,6 +521,54 @@ mod tests {
         let err = decode(&raw, None, 1024 * 1024).unwrap_err();
         assert!(matches!(err, FormatError::TooLarge { .. }), "{err}");
         assert_eq!(decode(&raw, None, zeros.len()).unwrap().len(), zeros.len());
+    }
+
+    #[test]
+    fn decompress_exact_limit_and_streams_without_stated_size() {
+        let data: Vec<u8> = (0..300_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        let framed = zstd::bulk::compress(&data, 1).unwrap();
+        assert_eq!(decompress_capped(&framed, data.len()).unwrap(), data);
+        assert!(matches!(
+            decompress_capped(&framed, data.len() - 1),
+            Err(FormatError::TooLarge { .. })
+        ));
+        // A streamed frame states no size: the output grows by doubling.
+        let mut streamed = Vec::new();
+        zstd::stream::copy_encode(&data[..], &mut streamed, 1).unwrap();
+        assert_eq!(decompress_capped(&streamed, 1 << 24).unwrap(), data);
+        let cut = &framed[..framed.len() / 2];
+        assert!(matches!(
+            decompress_capped(cut, 1 << 24),
+            Err(FormatError::Decompress(_))
+        ));
+    }
+
+    #[test]
+    fn verify_plain_chunk_checks_digest_length_and_truncation() {
+        let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 97) as u8).collect();
+        let digest = ChunkDigest::of_plain(&data);
+        for compress in [true, false] {
+            let raw = encode(&data, None, compress).unwrap();
+            let kind = check_header_and_crc(&raw).unwrap();
+            assert_eq!(kind == BlobKind::Compressed, compress);
+            assert_eq!(verify_plain_chunk(&raw, kind, &digest).unwrap(), 1_000_000);
+            let other = ChunkDigest::of_plain(b"other");
+            assert!(matches!(
+                verify_plain_chunk(&raw, kind, &other),
+                Err(FormatError::DigestMismatch { .. })
+            ));
+        }
+        let raw = encode(&data, None, true).unwrap();
+        let cut = &raw[..raw.len() - 10];
+        assert!(verify_plain_chunk(cut, BlobKind::Compressed, &digest).is_err());
+        let zeros = vec![0u8; limits::MAX_CHUNK_SIZE + 1];
+        let bomb = encode(&zeros, None, true).unwrap();
+        assert!(matches!(
+            verify_plain_chunk(&bomb, BlobKind::Compressed, &digest),
+            Err(FormatError::TooLarge { .. })
+        ));
     }
 
     #[test]

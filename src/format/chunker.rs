@@ -128,13 +128,36 @@ impl Chunker {
             .unwrap_or_default();
         let entering = data.get(pos..limit).unwrap_or_default();
         let mut cut = None;
-        for (i, (&out, &inp)) in leaving.iter().zip(entering).enumerate() {
-            hash = hash.rotate_left(1)
-                ^ BUZHASH_TABLE[usize::from(out)]
-                ^ BUZHASH_TABLE[usize::from(inp)];
-            if (hash & mask) >= threshold {
-                cut = Some(pos + i + 1);
+        // Two bytes per step: h2 = rotl(h, 2) ^ rotl(x1, 1) ^ x2 keeps the loop-carried chain
+        // at one rotate and one xor per two bytes; h1 is checked off the chain.
+        let x =
+            |out: u8, inp: u8| BUZHASH_TABLE[usize::from(out)] ^ BUZHASH_TABLE[usize::from(inp)];
+        let pairs = leaving.len() / 2;
+        let (lead_out, tail_out) = leaving.split_at(pairs * 2);
+        let (lead_in, tail_in) = entering.split_at(pairs * 2);
+        for (i, (o, n)) in lead_out
+            .chunks_exact(2)
+            .zip(lead_in.chunks_exact(2))
+            .enumerate()
+        {
+            let (x1, x2) = (x(o[0], n[0]), x(o[1], n[1]));
+            let h1 = hash.rotate_left(1) ^ x1;
+            hash = hash.rotate_left(2) ^ (x1.rotate_left(1) ^ x2);
+            if (h1 & mask) >= threshold {
+                cut = Some(pos + 2 * i + 1);
                 break;
+            }
+            if (hash & mask) >= threshold {
+                cut = Some(pos + 2 * i + 2);
+                break;
+            }
+        }
+        if cut.is_none() {
+            if let (Some(&o), Some(&n)) = (tail_out.first(), tail_in.first()) {
+                hash = hash.rotate_left(1) ^ x(o, n);
+                if (hash & mask) >= threshold {
+                    cut = Some(pos + pairs * 2 + 1);
+                }
             }
         }
         let end = cut.unwrap_or(limit);

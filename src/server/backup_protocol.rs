@@ -516,30 +516,37 @@ impl BackupSession {
         }
         let chunks = self.chunks.clone();
         let (is_new, compressed) = blocking(move || {
-            let mut raw = body.to_vec();
-            let kind = raw
+            let kind = body
                 .get(..8)
                 .and_then(BlobKind::from_magic)
                 .ok_or_else(|| ApiError::bad("wrong magic"))?;
-            if raw.len() < kind.header_len() {
-                return Err(ApiError::bad("blob too small"));
-            }
-            // The client's CRC is not trusted: it is recomputed and stored (PBS does the same).
-            let crc = crc32fast::hash(&raw[kind.header_len()..]);
-            raw[8..12].copy_from_slice(&crc.to_le_bytes());
+            let payload = body
+                .get(kind.header_len()..)
+                .ok_or_else(|| ApiError::bad("blob too small"))?;
+            // The client's CRC is not trusted: it is recomputed and stored (PBS does the same);
+            // the body is copied only when the two differ.
+            let crc = crc32fast::hash(payload).to_le_bytes();
+            let stored: std::borrow::Cow<'_, [u8]> = if body.get(8..12) == Some(&crc[..]) {
+                std::borrow::Cow::Borrowed(&body)
+            } else {
+                let mut raw = body.to_vec();
+                if let Some(field) = raw.get_mut(8..12) {
+                    field.copy_from_slice(&crc);
+                }
+                std::borrow::Cow::Owned(raw)
+            };
             if !kind.is_encrypted() {
-                let plain = blob::decode_chunk_of_kind(&raw, kind, None, &digest).map_err(|e| {
+                let plain_len = blob::verify_plain_chunk(&stored, kind, &digest).map_err(|e| {
                     ApiError::bad(format!("detected chunk with wrong digest or data - {e}"))
                 })?;
-                if plain.len() as u64 != size {
+                if plain_len != size {
                     return Err(ApiError::bad(format!(
-                        "detected chunk with wrong length ({size} != {})",
-                        plain.len()
+                        "detected chunk with wrong length ({size} != {plain_len})"
                     )));
                 }
             }
-            let is_new = chunks.insert_chunk(&digest, &raw)?;
-            Ok((is_new, raw.len() as u64))
+            let is_new = chunks.insert_chunk(&digest, &stored)?;
+            Ok((is_new, stored.len() as u64))
         })
         .await?;
         {
