@@ -89,6 +89,8 @@ pub struct Restorer {
     created_files: HashSet<Vec<u8>>,
     options: RestoreOptions,
     stats: RestoreStats,
+    /// File contents pass through here (allocated once, not per file).
+    copy_buf: Vec<u8>,
 }
 
 fn lossy(path: &[u8]) -> String {
@@ -138,6 +140,7 @@ impl Restorer {
             created_files: HashSet::new(),
             options,
             stats: RestoreStats::default(),
+            copy_buf: Vec::new(),
         })
     }
 
@@ -291,7 +294,8 @@ impl Restorer {
         )
         .map_err(io_at(path, "create file"))?;
         let mut file = File::from(fd);
-        write_sparse(&mut file, size, content).map_err(io_at(path, "write file"))?;
+        write_sparse(&mut file, size, content, &mut self.copy_buf)
+            .map_err(io_at(path, "write file"))?;
         self.apply_fd_metadata(path, &file, &entry.metadata)?;
         self.created_files.insert(path.to_vec());
         self.stats.files += 1;
@@ -548,10 +552,20 @@ fn strip_root(path: &[u8], root: &[u8]) -> Option<Vec<u8>> {
     (rest.is_empty() || rest.first() == Some(&b'/')).then(|| rest.to_vec())
 }
 
-/// Copies exactly `size` bytes, leaving holes for all-zero 4 KiB blocks.
-fn write_sparse(file: &mut File, size: u64, content: &mut dyn Read) -> io::Result<()> {
+/// Copies exactly `size` bytes, leaving holes for all-zero 4 KiB blocks; data between holes
+/// goes out in one write per buffer, not one per block.
+#[allow(clippy::indexing_slicing)] // `want <= buf.len()`, `n <= want`, `start <= at <= n`
+fn write_sparse(
+    file: &mut File,
+    size: u64,
+    content: &mut dyn Read,
+    buf: &mut Vec<u8>,
+) -> io::Result<()> {
     const BLOCK: usize = 4096;
-    let mut buf = vec![0u8; 256 * 1024];
+    const BUF: usize = 1024 * 1024;
+    if buf.len() < BUF {
+        buf.resize(BUF, 0);
+    }
     let mut left = size;
     let mut pending_hole = 0u64;
     while left > 0 {
@@ -563,16 +577,25 @@ fn write_sparse(file: &mut File, size: u64, content: &mut dyn Read) -> io::Resul
                 "archive ended inside the file",
             ));
         }
-        for piece in buf[..n].chunks(BLOCK) {
-            if piece.len() == BLOCK && piece.iter().all(|b| *b == 0) {
+        let filled = &buf[..n];
+        let mut data_start: Option<usize> = None;
+        for (i, piece) in filled.chunks(BLOCK).enumerate() {
+            let at = i * BLOCK;
+            if piece.len() == BLOCK && is_zero(piece) {
+                if let Some(start) = data_start.take() {
+                    file.write_all(&filled[start..at])?;
+                }
                 pending_hole += BLOCK as u64;
-            } else {
+            } else if data_start.is_none() {
                 if pending_hole > 0 {
                     file.seek(SeekFrom::Current(pending_hole as i64))?;
                     pending_hole = 0;
                 }
-                file.write_all(piece)?;
+                data_start = Some(at);
             }
+        }
+        if let Some(start) = data_start {
+            file.write_all(&filled[start..])?;
         }
         left -= n as u64;
     }
@@ -580,6 +603,16 @@ fn write_sparse(file: &mut File, size: u64, content: &mut dyn Read) -> io::Resul
         file.set_len(size)?;
     }
     Ok(())
+}
+
+/// Whether a block is all zero bytes (eight at a time; most data blocks fail on the first word).
+#[allow(clippy::indexing_slicing)] // `chunks_exact(8)` pieces
+fn is_zero(block: &[u8]) -> bool {
+    let (words, rest) = block.split_at(block.len() - block.len() % 8);
+    words
+        .chunks_exact(8)
+        .all(|w| u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) == 0)
+        && rest.iter().all(|b| *b == 0)
 }
 
 fn restore_one<R: Read, P: Read>(

@@ -92,6 +92,7 @@ impl Chunker {
     /// Scans `data`, the continuation of the stream; returns `Some(n)` when the current chunk
     /// ends after `data[..n]` (the chunker is then reset), `None` when all of `data` belongs
     /// to the current chunk.
+    #[allow(clippy::indexing_slicing)] // the table is indexed by a u8; `chunks_exact(2)` pieces
     pub fn scan(&mut self, data: &[u8]) -> Option<usize> {
         // No cut can happen before `min_size`, and once the window is full the hash depends
         // only on the window's bytes, so the bytes before `min_size - WINDOW_SIZE` are skipped.

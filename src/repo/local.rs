@@ -194,6 +194,7 @@ impl ChunkSink for ChunkStore {
                 .create_new(true)
                 .open(&temp)?;
             io::Write::write_all(&mut file, encoded)?;
+            start_writeback(&file);
             failpoint("store.chunk.after_temp_write")?;
             // DURABILITY: not fsynced here; the writer syncs the whole file system before the
             // manifest that references this chunk is written, so a crash leaves at worst an
@@ -211,6 +212,21 @@ impl ChunkSink for ChunkStore {
         }
         Ok(true)
     }
+}
+
+/// Starts writing the file's dirty pages to disk without waiting, so the one `syncfs` at the
+/// end of a backup finds little left to flush (the disk works while the CPU chunks).
+fn start_writeback(file: &File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a plain syscall on a descriptor we own; a failure only loses the head start.
+        unsafe {
+            libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
 }
 
 fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
