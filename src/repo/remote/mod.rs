@@ -440,7 +440,7 @@ impl Repository for RemoteRepository {
     }
 
     fn read_parallelism(&self) -> usize {
-        READ_AHEAD
+        tuning("PBSH_READ_AHEAD", READ_AHEAD, 256)
     }
 
     fn read_chunk(&self, digest: &ChunkDigest) -> Result<Vec<u8>> {
@@ -544,4 +544,14 @@ impl Repository for RemoteRepository {
         self.store_call(Method::PUT, "notes", Some(p))?;
         Ok(())
     }
+}
+
+/// A tuning knob from the environment (for measuring): `default` unless the variable holds a
+/// number from 1 to `max`.
+pub(crate) fn tuning(var: &str, default: usize, max: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=max).contains(n))
+        .unwrap_or(default)
 }
