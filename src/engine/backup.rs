@@ -431,7 +431,7 @@ pub fn run_backup(
                     })?;
                 writer.begin_index(&format!("{name}.fidx"), Some(image_size))?;
                 let mut upload = uploader(Chunking::Fixed)?;
-                io::copy(&mut file, &mut upload).map_err(|source| {
+                upload.copy_from(&mut file).map_err(|source| {
                     if options.progress.is_cancelled() {
                         EngineError::Cancelled
                     } else {

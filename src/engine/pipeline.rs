@@ -171,6 +171,33 @@ impl ChunkUploader {
         Ok(())
     }
 
+    /// Copies `input` to its end into the stream. With fixed chunking, whole chunks are read
+    /// straight into their own buffers (no intermediate copy, one read call per chunk).
+    pub fn copy_from(&mut self, input: &mut dyn io::Read) -> io::Result<u64> {
+        if !matches!(self.chunking, Chunking::Fixed) || !self.pending.is_empty() {
+            return io::copy(input, self);
+        }
+        let mut total = 0u64;
+        loop {
+            if self.shared.progress.is_cancelled() {
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+            }
+            let mut chunk = Vec::with_capacity(self.max_chunk);
+            let n = io::Read::read_to_end(
+                &mut io::Read::take(&mut *input, self.max_chunk as u64),
+                &mut chunk,
+            )?;
+            total += n as u64;
+            if n < self.max_chunk {
+                // The end: a short last piece goes the ordinary way (it stays pending).
+                self.write_all(&chunk)?;
+                return Ok(total);
+            }
+            Progress::add(&self.shared.progress.bytes, n as u64);
+            self.send(chunk)?;
+        }
+    }
+
     fn check_error(&self) -> io::Result<()> {
         match self.shared.error.lock().ok().and_then(|e| e.clone()) {
             Some(msg) => Err(io::Error::other(msg)),
