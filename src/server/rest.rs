@@ -51,9 +51,12 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     if datastores.is_empty() {
         return Err("no datastore given (use --datastore NAME=PATH)".into());
     }
-    let lifetime = std::env::var("PBSH_SERVE_TICKET_LIFETIME")
+    // Test/ops knob: PBSH_TICKET_LIFETIME_SECS shortens the lifetime of the tickets issued (the
+    // client reads the same variable for the lifetime it assumes); default 7200 s, as PBS.
+    let lifetime = std::env::var("PBSH_TICKET_LIFETIME_SECS")
         .ok()
-        .and_then(|v| v.parse().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| *v > 0)
         .unwrap_or(auth::TICKET_LIFETIME);
     let state = Arc::new(ServerState {
         datastores,

@@ -121,6 +121,22 @@ impl RemoteRepository {
         }))
     }
 
+    /// Another datastore of the same server, sharing this one's runtime, certificate pin,
+    /// login and connection: no second login.
+    pub fn for_store(&self, store: &str) -> Arc<Self> {
+        Arc::new_cyclic(|me| RemoteRepository {
+            rt: self.rt.clone(),
+            client: Arc::new(self.client.for_store(store)),
+            readers: Mutex::new(Vec::new()),
+            me: me.clone(),
+        })
+    }
+
+    /// Whether `other` talks to the server over this repository's login and connection.
+    pub fn shares_login(&self, other: &RemoteRepository) -> bool {
+        self.client.shares_link(&other.client)
+    }
+
     pub fn repo(&self) -> &RemoteRepo {
         &self.client.repo
     }
