@@ -208,7 +208,7 @@ fn ls_children(session: &Session, path: &TreePath) -> Result<Vec<Node>> {
     nodes.extend(
         session
             .browser
-            .list_groups(&path.ns, None)?
+            .list_groups(path, None)?
             .into_iter()
             .map(|(_, n)| n),
     );
