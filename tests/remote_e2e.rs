@@ -69,21 +69,45 @@ fn setup_users(dir: &Path) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// How to start a server: its datastores (name, directory under the test dir), a fixed port
+/// (0 = any free one) and extra environment (failpoints, ticket lifetime).
+struct ServeOpts<'a> {
+    stores: &'a [(&'a str, &'a str)],
+    port: u16,
+    env: &'a [(&'a str, &'a str)],
+}
+
+const DEFAULT_STORES: &[(&str, &str)] = &[("store1", "ds")];
+
 fn start_server(dir: &Path) -> Server {
-    let ds = dir.join("ds");
-    let mut child = Command::new(bin())
-        .args([
-            "serve",
-            "--datastore",
-            &format!("store1={}", ds.display()),
-            "--listen",
-            "127.0.0.1:0",
-            "--config-dir",
-            dir.join("cfg").to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    start_server_with(
+        dir,
+        &ServeOpts {
+            stores: DEFAULT_STORES,
+            port: 0,
+            env: &[],
+        },
+    )
+}
+
+fn start_server_with(dir: &Path, opts: &ServeOpts) -> Server {
+    let mut args: Vec<String> = vec!["serve".into()];
+    for (name, sub) in opts.stores {
+        args.push("--datastore".into());
+        args.push(format!("{name}={}", dir.join(sub).display()));
+    }
+    args.extend([
+        "--listen".to_string(),
+        format!("127.0.0.1:{}", opts.port),
+        "--config-dir".to_string(),
+        dir.join("cfg").to_str().unwrap().to_string(),
+    ]);
+    let mut cmd = Command::new(bin());
+    cmd.args(&args).stdout(Stdio::piped());
+    for (k, v) in opts.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut fingerprint = String::new();
     let port = loop {
@@ -104,6 +128,122 @@ fn start_server(dir: &Path) -> Server {
     }
 }
 
+/// A port that was free a moment ago (bound to 127.0.0.1:0, then released), for a server that
+/// must come back on the same address.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Longest wait for a reply of the shell before the test gives up (a hang guard, not a
+/// timing assertion: every step normally answers in well under a second).
+const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// One long-lived `pbsh` shell reading commands from a pipe, as a script would, with
+/// `set -e off` so a failing command does not end it.
+struct Shell {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    out: std::sync::mpsc::Receiver<String>,
+    err: std::sync::mpsc::Receiver<String>,
+    marks: usize,
+}
+
+impl Drop for Shell {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn lines_of(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+impl Shell {
+    /// `pbsh --repository USER@127.0.0.1:PORT:STORE` in `home`, with `envs`.
+    fn open(
+        port: u16,
+        store: &str,
+        user: &str,
+        fp: &str,
+        home: &Path,
+        envs: &[(&str, &str)],
+    ) -> Shell {
+        let repo = format!("{user}@127.0.0.1:{port}:{store}");
+        let mut cmd = Command::new(bin());
+        cmd.args(["--repository", &repo, "--fingerprint", fp])
+            .current_dir(home)
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_RUNTIME_DIR", home.join("run"))
+            .env("TZ", "UTC")
+            .env_remove("PBS_PASSWORD")
+            .env_remove("PBS_REPOSITORY")
+            .env_remove("PBSH_FAILPOINTS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let out = lines_of(child.stdout.take().unwrap());
+        let err = lines_of(child.stderr.take().unwrap());
+        let mut shell = Shell {
+            child,
+            stdin,
+            out,
+            err,
+            marks: 0,
+        };
+        let (out, err) = shell.run("set -e off");
+        assert!(out.is_empty() && err.is_empty(), "{out:?} {err:?}");
+        shell
+    }
+
+    /// Runs one command line; returns what it printed on stdout and on stderr. A local
+    /// `!echo` after it marks the end of its output on both streams.
+    fn run(&mut self, line: &str) -> (Vec<String>, Vec<String>) {
+        use std::io::Write;
+        self.marks += 1;
+        let mark = format!("@@done {}", self.marks);
+        writeln!(self.stdin, "{line}\n!echo '{mark}'; echo '{mark}' >&2").unwrap();
+        self.stdin.flush().unwrap();
+        let collect = |rx: &std::sync::mpsc::Receiver<String>, what: &str| {
+            let mut got = Vec::new();
+            loop {
+                match rx.recv_timeout(HANG_GUARD) {
+                    Ok(l) if l == mark => return got,
+                    Ok(l) => got.push(l),
+                    Err(e) => panic!("{line:?}: no end mark on {what} ({e}); so far: {got:?}"),
+                }
+            }
+        };
+        let out = collect(&self.out, "stdout");
+        let err = collect(&self.err, "stderr");
+        (out, err)
+    }
+
+    /// Runs a command that must succeed silently on stderr; returns its stdout.
+    fn ok(&mut self, line: &str) -> Vec<String> {
+        let (out, err) = self.run(line);
+        assert!(err.is_empty(), "{line:?} failed: {err:?} (stdout {out:?})");
+        out
+    }
+}
+
 struct Client {
     home: tempfile::TempDir,
 }
@@ -116,7 +256,19 @@ impl Client {
     }
 
     fn run(&self, server: &Server, user: &str, secret: &str, fp: &str, args: &[&str]) -> Output {
-        let repo = format!("{user}@127.0.0.1:{}:store1", server.port);
+        self.run_on(server, "store1", user, secret, fp, args)
+    }
+
+    fn run_on(
+        &self,
+        server: &Server,
+        store: &str,
+        user: &str,
+        secret: &str,
+        fp: &str,
+        args: &[&str],
+    ) -> Output {
+        let repo = format!("{user}@127.0.0.1:{}:{store}", server.port);
         let mut all = vec!["--repository", repo.as_str(), "--fingerprint", fp];
         all.extend_from_slice(args);
         let home = self.home.path();
@@ -584,4 +736,111 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
     );
     ok(&out);
     common::assert_same_tree(&src, &target);
+}
+
+/// Rewrites alice's password on the server (the server reads its users file at every login).
+fn change_password(sdir: &Path, user: &str, password: &str) {
+    let out = Command::new(bin())
+        .args([
+            "serve",
+            "user",
+            "add",
+            user,
+            "--config-dir",
+            sdir.join("cfg").to_str().unwrap(),
+        ])
+        .env("PBS_PASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
+
+#[test]
+fn remote_root_lists_every_datastore_and_browses_another_over_the_same_login() {
+    let sdir = tempfile::tempdir().unwrap();
+    setup_users(sdir.path());
+    let server = start_server_with(
+        sdir.path(),
+        &ServeOpts {
+            stores: &[("store1", "ds"), ("store2", "ds2")],
+            port: 0,
+            env: &[],
+        },
+    );
+    let fp = server.fingerprint.clone();
+    let c = Client::new();
+    let src = c.home.path().join("src");
+    make_source(&src, "SECONDSTORE");
+    let spec = format!("root.pxar:{}", src.display());
+    ok(&c.run_on(
+        &server,
+        "store2",
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &[
+            "backup",
+            &spec,
+            "--backup-id",
+            "web2",
+            "--backup-time",
+            "1700000000",
+        ],
+    ));
+
+    // A shell on store1 that logs in once with the password.
+    let home = c.home.path();
+    let mut sh = Shell::open(
+        server.port,
+        "store1",
+        "alice@pbs",
+        &fp,
+        home,
+        &[("PBS_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(sh.ok("ls /"), ["store1/", "store2/"]);
+    assert_eq!(sh.ok("pwd"), ["/store1"]);
+    assert!(
+        sh.ok("ls").is_empty(),
+        "store1 has no backups, its listing must be empty"
+    );
+
+    // From here on, a second login could not succeed: the password the shell knows is no
+    // longer alice's and no ticket is cached on disk. Only the session's own ticket works.
+    change_password(sdir.path(), "alice@pbs", "another-pass");
+    std::fs::remove_file(home.join("run/pbsh/tickets")).unwrap();
+
+    let snaps = sh.ok("ls /store2/host/web2");
+    assert_eq!(snaps, ["2023-11-14T22:13:20Z/"], "{snaps:?}");
+    let files = sh.ok("ls /store2/host/web2/2023-11-14T22:13:20Z/root.pxar/docs");
+    assert!(files.contains(&"notes.txt".to_string()), "{files:?}");
+    assert_eq!(
+        sh.ok("cat /store2/host/web2/2023-11-14T22:13:20Z/root.pxar/docs/notes.txt"),
+        ["hello SECONDSTORE"]
+    );
+    // cd into the other datastore: the session's datastore follows (relative paths, and
+    // commands that name no path, act on store2).
+    sh.ok("cd /store2/host/web2");
+    assert_eq!(sh.ok("pwd"), ["/store2/host/web2"]);
+    assert_eq!(sh.ok("ls"), ["2023-11-14T22:13:20Z/"]);
+    let groups = sh.ok("list");
+    assert!(
+        groups.iter().any(|l| l.contains("host/web2")),
+        "`list` in store2 shows its groups: {groups:?}"
+    );
+    sh.ok("cd /store1");
+    assert!(sh.ok("list").iter().all(|l| !l.contains("host/web2")));
+    // A datastore the server does not have is named as such, with the ones it has.
+    let (out, err) = sh.run("ls /nosuchstore");
+    assert!(out.is_empty(), "{out:?}");
+    assert!(
+        err.len() == 1
+            && err[0].contains("/nosuchstore: no such datastore")
+            && err[0].contains("store1, store2"),
+        "{err:?}"
+    );
+    assert!(
+        !home.join("run/pbsh/tickets").exists(),
+        "the session logged in again"
+    );
 }
