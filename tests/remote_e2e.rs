@@ -844,3 +844,58 @@ fn remote_root_lists_every_datastore_and_browses_another_over_the_same_login() {
         "the session logged in again"
     );
 }
+
+#[test]
+fn remote_shell_reports_a_dead_server_and_reconnects_when_it_is_back() {
+    let sdir = tempfile::tempdir().unwrap();
+    setup_users(sdir.path());
+    // A fixed port, so the restarted server is at the same address; the config dir keeps the
+    // certificate, so the pinned fingerprint stays right.
+    let port = free_port();
+    let opts = ServeOpts {
+        stores: DEFAULT_STORES,
+        port,
+        env: &[],
+    };
+    let mut server = start_server_with(sdir.path(), &opts);
+    let fp = server.fingerprint.clone();
+    let home = tempfile::tempdir().unwrap();
+    let mut sh = Shell::open(
+        port,
+        "store1",
+        "alice@pbs",
+        &fp,
+        home.path(),
+        &[("PBS_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let (out, err) = sh.run("ls /");
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(err.len(), 1, "one line: {err:?}");
+    assert!(
+        err[0].starts_with("pbsh: <stdin>:")
+            && err[0].contains(&format!("127.0.0.1:{port}"))
+            && err[0].contains("connect"),
+        "the error names the connection: {err:?}"
+    );
+    // The shell is still there.
+    assert_eq!(sh.ok("pwd"), ["/store1"]);
+
+    server = start_server_with(sdir.path(), &opts);
+    assert_eq!(server.fingerprint, fp);
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+    assert!(sh.ok("ls /store1").is_empty());
+
+    // A server that lost its ticket key refuses the session's ticket: the shell logs in again
+    // (the password is at hand) and the command goes through.
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    std::fs::remove_file(sdir.path().join("cfg/authkey.key")).unwrap();
+    server = start_server_with(sdir.path(), &opts);
+    assert_eq!(server.fingerprint, fp);
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+    drop(server);
+}
