@@ -216,24 +216,43 @@ impl Shell {
     /// Runs one command line; returns what it printed on stdout and on stderr. A local
     /// `!echo` after it marks the end of its output on both streams.
     fn run(&mut self, line: &str) -> (Vec<String>, Vec<String>) {
+        self.start(line);
+        self.finish(Vec::new())
+    }
+
+    /// Sends one command line (and the end mark) without waiting for it.
+    fn start(&mut self, line: &str) {
         use std::io::Write;
         self.marks += 1;
         let mark = format!("@@done {}", self.marks);
         writeln!(self.stdin, "{line}\n!echo '{mark}'; echo '{mark}' >&2").unwrap();
         self.stdin.flush().unwrap();
-        let collect = |rx: &std::sync::mpsc::Receiver<String>, what: &str| {
-            let mut got = Vec::new();
-            loop {
-                match rx.recv_timeout(HANG_GUARD) {
-                    Ok(l) if l == mark => return got,
-                    Ok(l) => got.push(l),
-                    Err(e) => panic!("{line:?}: no end mark on {what} ({e}); so far: {got:?}"),
-                }
+    }
+
+    /// The next line the running command prints on stdout.
+    fn next_line(&mut self) -> String {
+        let line = self
+            .out
+            .recv_timeout(HANG_GUARD)
+            .unwrap_or_else(|e| panic!("no output ({e})"));
+        assert!(!line.starts_with("@@done"), "the command ended early");
+        line
+    }
+
+    /// Waits for the end mark of the last command; `seen` are stdout lines already read.
+    fn finish(&mut self, mut seen: Vec<String>) -> (Vec<String>, Vec<String>) {
+        let mark = format!("@@done {}", self.marks);
+        let collect = |rx: &std::sync::mpsc::Receiver<String>, got: &mut Vec<String>| loop {
+            match rx.recv_timeout(HANG_GUARD) {
+                Ok(l) if l == mark => return,
+                Ok(l) => got.push(l),
+                Err(e) => panic!("no end mark {mark:?} ({e}); so far: {got:?}"),
             }
         };
-        let out = collect(&self.out, "stdout");
-        let err = collect(&self.err, "stderr");
-        (out, err)
+        collect(&self.out, &mut seen);
+        let mut err = Vec::new();
+        collect(&self.err, &mut err);
+        (seen, err)
     }
 
     /// Runs a command that must succeed silently on stderr; returns its stdout.
@@ -898,4 +917,255 @@ fn remote_shell_reports_a_dead_server_and_reconnects_when_it_is_back() {
     assert_eq!(server.fingerprint, fp);
     assert_eq!(sh.ok("ls /"), ["store1/"]);
     drop(server);
+}
+
+/// A small source tree (one text file), quick to back up.
+fn small_source(dir: &Path, marker: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("a.txt"), format!("{marker}\n")).unwrap();
+}
+
+/// The `verify_state` a snapshot's manifest carries on the server, if any.
+fn verify_state(ds: &Path, snapshot: &str) -> Option<serde_json::Value> {
+    let raw = std::fs::read(ds.join(snapshot).join("index.json.blob")).unwrap();
+    let json = pbsh::format::blob::decode(&raw, None, 1 << 24).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    v["unprotected"].get("verify_state").cloned()
+}
+
+/// Starts `pbsh ARGS` against `server` in the background; returns it and the UPID it prints
+/// first (`task UPID:…`).
+fn spawn_task_command(server: &Server, home: &Path, user: &str, args: &[&str]) -> (Child, String) {
+    let repo = format!("{user}@127.0.0.1:{}:store1", server.port);
+    let mut child = Command::new(bin())
+        .args(["--repository", &repo, "--fingerprint", &server.fingerprint])
+        .args(args)
+        .current_dir(home)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("PBS_PASSWORD", PASSWORD)
+        .env_remove("PBSH_FAILPOINTS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    let upid = first
+        .trim()
+        .strip_prefix("task ")
+        .unwrap_or_else(|| panic!("no task line: {first:?}"))
+        .to_string();
+    assert!(upid.starts_with("UPID:"), "{upid}");
+    // Keep draining its output so it never blocks on a full pipe.
+    let rest = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut out, &mut s);
+        s
+    });
+    drop(rest);
+    (child, upid)
+}
+
+/// The `task list` row of `upid`.
+fn task_row(sh: &mut Shell, upid: &str) -> String {
+    let rows = sh.ok("task list");
+    rows.into_iter()
+        .find(|r| r.ends_with(upid))
+        .unwrap_or_else(|| panic!("{upid} is not in the task list"))
+}
+
+#[test]
+fn remote_task_list_stop_and_follow() {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("notice: built without the `failpoints` feature; run `cargo test --features failpoints`");
+        return;
+    }
+    let sdir = tempfile::tempdir().unwrap();
+    setup_users(sdir.path());
+    // Verify tasks wait before each group while this file exists.
+    let verify_gate = sdir.path().join("verify.gate");
+    std::fs::write(&verify_gate, "").unwrap();
+    let failpoints = format!("serve.verify.group=gate@{}", verify_gate.display());
+    let server = start_server_with(
+        sdir.path(),
+        &ServeOpts {
+            stores: DEFAULT_STORES,
+            port: 0,
+            env: &[("PBSH_FAILPOINTS", &failpoints)],
+        },
+    );
+    let fp = server.fingerprint.clone();
+    let ds = server.dir.join("ds");
+    let c = Client::new();
+    let home = c.home.path();
+    for (id, time) in [
+        ("a", "1700000000"),
+        ("b", "1700000100"),
+        ("c", "1700000200"),
+    ] {
+        let src = home.join(format!("src-{id}"));
+        small_source(&src, id);
+        let spec = format!("root.pxar:{}", src.display());
+        ok(&c.run(
+            &server,
+            "admin@pbs",
+            PASSWORD,
+            &fp,
+            &["backup", &spec, "--backup-id", id, "--backup-time", time],
+        ));
+    }
+    let mut sh = Shell::open(
+        server.port,
+        "store1",
+        "admin@pbs",
+        &fp,
+        home,
+        &[("PBS_PASSWORD", PASSWORD)],
+    );
+
+    // 1. `task stop` on a verify held before its first group.
+    let (verify, upid) = spawn_task_command(&server, home, "admin@pbs", &["verify"]);
+    let row = task_row(&mut sh, &upid);
+    assert!(row.contains("running"), "{row}");
+    assert_eq!(
+        sh.ok(&format!("task stop {upid}")),
+        [format!("stop requested for {upid}")]
+    );
+    let (log, err) = sh.run(&format!("task log --follow {upid}"));
+    assert!(
+        log.last()
+            .is_some_and(|l| l.ends_with("TASK ERROR: task aborted")),
+        "{log:?}"
+    );
+    assert!(
+        err.len() == 1 && err[0].contains(&format!("task {upid} failed: task aborted")),
+        "{err:?}"
+    );
+    let row = task_row(&mut sh, &upid);
+    assert!(
+        row.contains("task aborted") && !row.contains("running"),
+        "{row}"
+    );
+    let out = verify.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the stopped verify reported success");
+    assert!(
+        common::stderr(&out).contains("task aborted"),
+        "{}",
+        common::stderr(&out)
+    );
+    for snap in [
+        "host/a/2023-11-14T22:13:20Z",
+        "host/b/2023-11-14T22:15:00Z",
+        "host/c/2023-11-14T22:16:40Z",
+    ] {
+        assert_eq!(
+            verify_state(&ds, snap),
+            None,
+            "{snap} was verified by a stopped task"
+        );
+    }
+
+    // 2. `task stop` on a backup session: the server drops it and removes what it wrote.
+    let upload_gate = home.join("upload.gate");
+    std::fs::write(&upload_gate, "").unwrap();
+    let src = home.join("src-d");
+    small_source(&src, "d");
+    let spec = format!("root.pxar:{}", src.display());
+    let repo = format!("admin@pbs@127.0.0.1:{}:store1", server.port);
+    let backup = Command::new(bin())
+        .args(["--repository", &repo, "--fingerprint", &fp])
+        .args(["backup", &spec, "--backup-id", "d"])
+        .current_dir(home)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("PBS_PASSWORD", PASSWORD)
+        // The client holds its first chunk upload while the gate file exists.
+        .env(
+            "PBSH_FAILPOINTS",
+            format!("remote.chunk_upload=gate@{}", upload_gate.display()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    let backup_upid = loop {
+        let running = sh
+            .ok("task list")
+            .into_iter()
+            .find(|r| r.contains(":backup:") && r.contains("running"));
+        if let Some(row) = running {
+            break row.rsplit(' ').next().unwrap().to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no backup task showed up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    sh.ok(&format!("task stop {backup_upid}"));
+    let (log, _) = sh.run(&format!("task log --follow {backup_upid}"));
+    assert!(
+        log.last()
+            .is_some_and(|l| l.ends_with("TASK ERROR: task aborted")),
+        "{log:?}"
+    );
+    std::fs::remove_file(&upload_gate).unwrap();
+    let out = backup.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the stopped backup reported success");
+    let err = common::stderr(&out);
+    assert!(err.contains("connection lost"), "{err}");
+    let group: Vec<_> = std::fs::read_dir(ds.join("host/d"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        group.iter().all(|n| n == "owner"),
+        "the stopped backup left {group:?}"
+    );
+
+    // 3. `task log --follow` streams a running verify until it ends, and succeeds.
+    let (verify, upid) = spawn_task_command(&server, home, "admin@pbs", &["verify"]);
+    assert!(task_row(&mut sh, &upid).contains("running"));
+    sh.start(&format!("task log --follow {upid}"));
+    let first = sh.next_line();
+    assert!(
+        first.contains("verify datastore store1: 3 snapshot(s)"),
+        "{first}"
+    );
+    // Only now does the task go on: what follows was written after the follow began.
+    std::fs::remove_file(&verify_gate).unwrap();
+    let (log, err) = sh.finish(vec![first]);
+    assert!(
+        err.is_empty(),
+        "follow of a successful task failed: {err:?}"
+    );
+    for snap in [
+        "host/a/2023-11-14T22:13:20Z",
+        "host/b/2023-11-14T22:15:00Z",
+        "host/c/2023-11-14T22:16:40Z",
+    ] {
+        assert!(
+            log.iter()
+                .any(|l| l.ends_with(&format!("verified {snap}: ok"))),
+            "{snap} missing from {log:?}"
+        );
+        assert_eq!(
+            verify_state(&ds, snap).and_then(|v| v["state"].as_str().map(String::from)),
+            Some("ok".to_string())
+        );
+    }
+    assert!(
+        log.last().is_some_and(|l| l.ends_with("TASK OK")),
+        "{log:?}"
+    );
+    let row = task_row(&mut sh, &upid);
+    assert!(row.contains(" OK ") && !row.contains("running"), "{row}");
+    let out = verify.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
 }
