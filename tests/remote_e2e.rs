@@ -1169,3 +1169,79 @@ fn remote_task_list_stop_and_follow() {
     let out = verify.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", common::stderr(&out));
 }
+
+#[test]
+fn remote_session_renews_its_ticket_and_says_so_when_it_expired() {
+    // Tickets live 6 s on the server (and the client assumes the same); the session renews
+    // its ticket once it is a second old.
+    const LIFETIME: &str = "6";
+    let lifetime = std::time::Duration::from_secs(6);
+    let sdir = tempfile::tempdir().unwrap();
+    setup_users(sdir.path());
+    let server = start_server_with(
+        sdir.path(),
+        &ServeOpts {
+            stores: DEFAULT_STORES,
+            port: 0,
+            env: &[("PBSH_TICKET_LIFETIME_SECS", LIFETIME)],
+        },
+    );
+    let fp = server.fingerprint.clone();
+    let c = Client::new();
+    let home = c.home.path();
+    // The password is used once, here; the shells below never see it.
+    assert!(ok(&c.run(&server, "alice@pbs", PASSWORD, &fp, &["login"])).contains("logged in"));
+    let first_login = std::time::Instant::now();
+
+    let mut sh = Shell::open(
+        server.port,
+        "store1",
+        "alice@pbs",
+        &fp,
+        home,
+        &[
+            ("PBSH_TICKET_LIFETIME_SECS", LIFETIME),
+            ("PBSH_TICKET_RENEW_SECS", "1"),
+        ],
+    );
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+    while first_login.elapsed() < lifetime * 3 / 2 {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert_eq!(
+            sh.ok("ls /"),
+            ["store1/"],
+            "the renewed session stopped working"
+        );
+    }
+    // Every ticket the password bought has expired by now: only renewal kept it going.
+    assert!(first_login.elapsed() > lifetime);
+    drop(sh);
+
+    // A session that does not renew (the renewal age is beyond the lifetime) and has no
+    // password: once its ticket expired, it says to log in again.
+    let mut sh = Shell::open(
+        server.port,
+        "store1",
+        "alice@pbs",
+        &fp,
+        home,
+        &[
+            ("PBSH_TICKET_LIFETIME_SECS", LIFETIME),
+            ("PBSH_TICKET_RENEW_SECS", "100000"),
+        ],
+    );
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+    std::thread::sleep(lifetime + std::time::Duration::from_secs(1));
+    let (out, err) = sh.run("ls /");
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(err.len(), 1, "{err:?}");
+    assert!(
+        err[0].contains("alice@pbs")
+            && err[0].contains("expired")
+            && err[0].contains("log in again")
+            && err[0].contains("PBS_PASSWORD"),
+        "{err:?}"
+    );
+    // The shell is still usable for what needs no server.
+    assert_eq!(sh.ok("pwd"), ["/store1"]);
+}

@@ -652,17 +652,15 @@ impl Client {
         }
         let password =
             crate::util::secrets::get("PBS_PASSWORD", &format!("Password for \"{auth_id}\": "))
-                .map_err(|e| {
-                    if stale {
+                .map_err(|e| match e {
+                    crate::util::secrets::SecretError::NoSource { .. } if stale => {
                         RemoteError::Auth(format!(
-                            "the login of {auth_id} at {} has expired and cannot be renewed \
-                             without a password ({e}); log in again: run `login` on a terminal \
-                             or set PBS_PASSWORD",
+                            "the login of {auth_id} at {} has expired: log in again (`login` on \
+                             a terminal, or set PBS_PASSWORD)",
                             self.repo.authority()
                         ))
-                    } else {
-                        RemoteError::Auth(format!("{auth_id}: {e}"))
                     }
+                    e => RemoteError::Auth(format!("{auth_id}: {e}")),
                 })?;
         self.post_ticket(&auth_id, &password).await
     }
