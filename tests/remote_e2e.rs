@@ -714,8 +714,24 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
             .all(|n| n == "owner" || n.to_string_lossy().starts_with('.')),
         "snapshot left behind: {leftovers:?}"
     );
+    let unfinished = |group: &Path| -> Vec<String> {
+        std::fs::read_dir(group)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(".tmp-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        !unfinished(&group).is_empty(),
+        "the killed session left no hidden snapshot directory: {leftovers:?}"
+    );
 
+    // The restarted server removes it before it serves anything.
     server = start_server(sdir.path());
+    assert_eq!(unfinished(&group), Vec::<String>::new());
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["-c", "ls host/big"]);
     assert!(
         !common::stdout(&out).contains("2023-11-14T22:13:20Z"),
@@ -737,6 +753,7 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
         ],
     );
     ok(&out);
+    assert_eq!(unfinished(&group), Vec::<String>::new());
     let all = chunk_files(&ds);
     for p in &partial {
         assert!(

@@ -46,6 +46,20 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         }
         let store = LocalDatastore::open_or_create(path)
             .map_err(|e| format!("datastore {name} at {}: {e}", path.display()))?;
+        // Backups interrupted by a crash or kill of an earlier server (or client) left hidden
+        // snapshot directories: no session of ours owns them yet, so they go now (groups a
+        // running local backup holds are left to its next backup).
+        match store.remove_unfinished_backups() {
+            Ok(removed) => {
+                for dir in removed {
+                    eprintln!(
+                        "pbsh serve: {name}: removed unfinished backup {}",
+                        dir.strip_prefix(path).unwrap_or(&dir).display()
+                    );
+                }
+            }
+            Err(e) => eprintln!("pbsh serve: {name}: unfinished backups not checked: {e}"),
+        }
         datastores.insert(name.clone(), store);
     }
     if datastores.is_empty() {
