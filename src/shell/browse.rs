@@ -268,11 +268,6 @@ impl Browser {
         }
     }
 
-    /// The datastore the session was opened on.
-    pub fn home(&self) -> &StoreHandle {
-        &self.home
-    }
-
     /// Forgets cached listings (after a command changed the repository).
     pub fn invalidate(&self) {
         if let Ok(mut m) = self.manifests.lock() {
@@ -368,7 +363,7 @@ impl Browser {
     }
 
     /// The datastore a path is in (the home one for `/`).
-    pub fn store_at(&self, path: &TreePath) -> Result<StoreHandle> {
+    fn store_at(&self, path: &TreePath) -> Result<StoreHandle> {
         match &path.store {
             Some(name) => self.store(name),
             None => Ok(self.home.clone()),

@@ -561,3 +561,21 @@ impl Repository for RemoteRepository {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_store_shares_the_login_and_names_its_own_store() {
+        let repo = RemoteRepo::parse("alice@pbs@127.0.0.1:1:store1").unwrap();
+        let home = RemoteRepository::new(repo.clone(), ClientOptions::default()).unwrap();
+        let other = home.for_store("store2");
+        assert_eq!(other.name(), "store2");
+        assert_eq!(home.name(), "store1");
+        assert_eq!(other.repo().authority(), home.repo().authority());
+        assert!(home.shares_login(&other) && other.shares_login(&home));
+        let separate = RemoteRepository::new(repo, ClientOptions::default()).unwrap();
+        assert!(!home.shares_login(&separate));
+    }
+}
