@@ -69,21 +69,45 @@ fn setup_users(dir: &Path) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// How to start a server: its datastores (name, directory under the test dir), a fixed port
+/// (0 = any free one) and extra environment (failpoints, ticket lifetime).
+struct ServeOpts<'a> {
+    stores: &'a [(&'a str, &'a str)],
+    port: u16,
+    env: &'a [(&'a str, &'a str)],
+}
+
+const DEFAULT_STORES: &[(&str, &str)] = &[("store1", "ds")];
+
 fn start_server(dir: &Path) -> Server {
-    let ds = dir.join("ds");
-    let mut child = Command::new(bin())
-        .args([
-            "serve",
-            "--datastore",
-            &format!("store1={}", ds.display()),
-            "--listen",
-            "127.0.0.1:0",
-            "--config-dir",
-            dir.join("cfg").to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    start_server_with(
+        dir,
+        &ServeOpts {
+            stores: DEFAULT_STORES,
+            port: 0,
+            env: &[],
+        },
+    )
+}
+
+fn start_server_with(dir: &Path, opts: &ServeOpts) -> Server {
+    let mut args: Vec<String> = vec!["serve".into()];
+    for (name, sub) in opts.stores {
+        args.push("--datastore".into());
+        args.push(format!("{name}={}", dir.join(sub).display()));
+    }
+    args.extend([
+        "--listen".to_string(),
+        format!("127.0.0.1:{}", opts.port),
+        "--config-dir".to_string(),
+        dir.join("cfg").to_str().unwrap().to_string(),
+    ]);
+    let mut cmd = Command::new(bin());
+    cmd.args(&args).stdout(Stdio::piped());
+    for (k, v) in opts.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut fingerprint = String::new();
     let port = loop {
@@ -104,6 +128,141 @@ fn start_server(dir: &Path) -> Server {
     }
 }
 
+/// A port that was free a moment ago (bound to 127.0.0.1:0, then released), for a server that
+/// must come back on the same address.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Longest wait for a reply of the shell before the test gives up (a hang guard, not a
+/// timing assertion: every step normally answers in well under a second).
+const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// One long-lived `pbsh` shell reading commands from a pipe, as a script would, with
+/// `set -e off` so a failing command does not end it.
+struct Shell {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    out: std::sync::mpsc::Receiver<String>,
+    err: std::sync::mpsc::Receiver<String>,
+    marks: usize,
+}
+
+impl Drop for Shell {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn lines_of(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+impl Shell {
+    /// `pbsh --repository USER@127.0.0.1:PORT:STORE` in `home`, with `envs`.
+    fn open(
+        port: u16,
+        store: &str,
+        user: &str,
+        fp: &str,
+        home: &Path,
+        envs: &[(&str, &str)],
+    ) -> Shell {
+        let repo = format!("{user}@127.0.0.1:{port}:{store}");
+        let mut cmd = Command::new(bin());
+        cmd.args(["--repository", &repo, "--fingerprint", fp])
+            .current_dir(home)
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_RUNTIME_DIR", home.join("run"))
+            .env("TZ", "UTC")
+            .env_remove("PBS_PASSWORD")
+            .env_remove("PBS_REPOSITORY")
+            .env_remove("PBSH_FAILPOINTS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let out = lines_of(child.stdout.take().unwrap());
+        let err = lines_of(child.stderr.take().unwrap());
+        let mut shell = Shell {
+            child,
+            stdin,
+            out,
+            err,
+            marks: 0,
+        };
+        let (out, err) = shell.run("set -e off");
+        assert!(out.is_empty() && err.is_empty(), "{out:?} {err:?}");
+        shell
+    }
+
+    /// Runs one command line; returns what it printed on stdout and on stderr. A local
+    /// `!echo` after it marks the end of its output on both streams.
+    fn run(&mut self, line: &str) -> (Vec<String>, Vec<String>) {
+        self.start(line);
+        self.finish(Vec::new())
+    }
+
+    /// Sends one command line (and the end mark) without waiting for it.
+    fn start(&mut self, line: &str) {
+        use std::io::Write;
+        self.marks += 1;
+        let mark = format!("@@done {}", self.marks);
+        writeln!(self.stdin, "{line}\n!echo '{mark}'; echo '{mark}' >&2").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// The next line the running command prints on stdout.
+    fn next_line(&mut self) -> String {
+        let line = self
+            .out
+            .recv_timeout(HANG_GUARD)
+            .unwrap_or_else(|e| panic!("no output ({e})"));
+        assert!(!line.starts_with("@@done"), "the command ended early");
+        line
+    }
+
+    /// Waits for the end mark of the last command; `seen` are stdout lines already read.
+    fn finish(&mut self, mut seen: Vec<String>) -> (Vec<String>, Vec<String>) {
+        let mark = format!("@@done {}", self.marks);
+        let collect = |rx: &std::sync::mpsc::Receiver<String>, got: &mut Vec<String>| loop {
+            match rx.recv_timeout(HANG_GUARD) {
+                Ok(l) if l == mark => return,
+                Ok(l) => got.push(l),
+                Err(e) => panic!("no end mark {mark:?} ({e}); so far: {got:?}"),
+            }
+        };
+        collect(&self.out, &mut seen);
+        let mut err = Vec::new();
+        collect(&self.err, &mut err);
+        (seen, err)
+    }
+
+    /// Runs a command that must succeed silently on stderr; returns its stdout.
+    fn ok(&mut self, line: &str) -> Vec<String> {
+        let (out, err) = self.run(line);
+        assert!(err.is_empty(), "{line:?} failed: {err:?} (stdout {out:?})");
+        out
+    }
+}
+
 struct Client {
     home: tempfile::TempDir,
 }
@@ -116,7 +275,19 @@ impl Client {
     }
 
     fn run(&self, server: &Server, user: &str, secret: &str, fp: &str, args: &[&str]) -> Output {
-        let repo = format!("{user}@127.0.0.1:{}:store1", server.port);
+        self.run_on(server, "store1", user, secret, fp, args)
+    }
+
+    fn run_on(
+        &self,
+        server: &Server,
+        store: &str,
+        user: &str,
+        secret: &str,
+        fp: &str,
+        args: &[&str],
+    ) -> Output {
+        let repo = format!("{user}@127.0.0.1:{}:{store}", server.port);
         let mut all = vec!["--repository", repo.as_str(), "--fingerprint", fp];
         all.extend_from_slice(args);
         let home = self.home.path();
@@ -543,8 +714,24 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
             .all(|n| n == "owner" || n.to_string_lossy().starts_with('.')),
         "snapshot left behind: {leftovers:?}"
     );
+    let unfinished = |group: &Path| -> Vec<String> {
+        std::fs::read_dir(group)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(".tmp-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        !unfinished(&group).is_empty(),
+        "the killed session left no hidden snapshot directory: {leftovers:?}"
+    );
 
+    // The restarted server removes it before it serves anything.
     server = start_server(sdir.path());
+    assert_eq!(unfinished(&group), Vec::<String>::new());
     let out = c.run(&server, "alice@pbs", PASSWORD, &fp, &["-c", "ls host/big"]);
     assert!(
         !common::stdout(&out).contains("2023-11-14T22:13:20Z"),
@@ -566,6 +753,7 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
         ],
     );
     ok(&out);
+    assert_eq!(unfinished(&group), Vec::<String>::new());
     let all = chunk_files(&ds);
     for p in &partial {
         assert!(
@@ -584,4 +772,493 @@ fn remote_server_killed_mid_backup_leaves_nothing_and_retry_succeeds() {
     );
     ok(&out);
     common::assert_same_tree(&src, &target);
+}
+
+/// Rewrites alice's password on the server (the server reads its users file at every login).
+fn change_password(sdir: &Path, user: &str, password: &str) {
+    let out = Command::new(bin())
+        .args([
+            "serve",
+            "user",
+            "add",
+            user,
+            "--config-dir",
+            sdir.join("cfg").to_str().unwrap(),
+        ])
+        .env("PBS_PASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
+
+#[test]
+fn remote_root_lists_every_datastore_and_browses_another_over_the_same_login() {
+    let sdir = tempfile::tempdir().unwrap();
+    setup_users(sdir.path());
+    let server = start_server_with(
+        sdir.path(),
+        &ServeOpts {
+            stores: &[("store1", "ds"), ("store2", "ds2")],
+            port: 0,
+            env: &[],
+        },
+    );
+    let fp = server.fingerprint.clone();
+    let c = Client::new();
+    let src = c.home.path().join("src");
+    make_source(&src, "SECONDSTORE");
+    let spec = format!("root.pxar:{}", src.display());
+    ok(&c.run_on(
+        &server,
+        "store2",
+        "alice@pbs",
+        PASSWORD,
+        &fp,
+        &[
+            "backup",
+            &spec,
+            "--backup-id",
+            "web2",
+            "--backup-time",
+            "1700000000",
+        ],
+    ));
+
+    // A shell on store1 that logs in once with the password.
+    let home = c.home.path();
+    let mut sh = Shell::open(
+        server.port,
+        "store1",
+        "alice@pbs",
+        &fp,
+        home,
+        &[("PBS_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(sh.ok("ls /"), ["store1/", "store2/"]);
+    assert_eq!(sh.ok("pwd"), ["/store1"]);
+    assert!(
+        sh.ok("ls").is_empty(),
+        "store1 has no backups, its listing must be empty"
+    );
+
+    // From here on, a second login could not succeed: the password the shell knows is no
+    // longer alice's and no ticket is cached on disk. Only the session's own ticket works.
+    change_password(sdir.path(), "alice@pbs", "another-pass");
+    std::fs::remove_file(home.join("run/pbsh/tickets")).unwrap();
+
+    let snaps = sh.ok("ls /store2/host/web2");
+    assert_eq!(snaps, ["2023-11-14T22:13:20Z/"], "{snaps:?}");
+    let files = sh.ok("ls /store2/host/web2/2023-11-14T22:13:20Z/root.pxar/docs");
+    assert!(files.contains(&"notes.txt".to_string()), "{files:?}");
+    assert_eq!(
+        sh.ok("cat /store2/host/web2/2023-11-14T22:13:20Z/root.pxar/docs/notes.txt"),
+        ["hello SECONDSTORE"]
+    );
+    // cd into the other datastore: the session's datastore follows (relative paths, and
+    // commands that name no path, act on store2).
+    sh.ok("cd /store2/host/web2");
+    assert_eq!(sh.ok("pwd"), ["/store2/host/web2"]);
+    assert_eq!(sh.ok("ls"), ["2023-11-14T22:13:20Z/"]);
+    let groups = sh.ok("list");
+    assert!(
+        groups.iter().any(|l| l.contains("host/web2")),
+        "`list` in store2 shows its groups: {groups:?}"
+    );
+    sh.ok("cd /store1");
+    assert!(sh.ok("list").iter().all(|l| !l.contains("host/web2")));
+    // A datastore the server does not have is named as such, with the ones it has.
+    let (out, err) = sh.run("ls /nosuchstore");
+    assert!(out.is_empty(), "{out:?}");
+    assert!(
+        err.len() == 1
+            && err[0].contains("/nosuchstore: no such datastore")
+            && err[0].contains("store1, store2"),
+        "{err:?}"
+    );
+    assert!(
+        !home.join("run/pbsh/tickets").exists(),
+        "the session logged in again"
+    );
+}
+
+#[test]
+fn remote_shell_reports_a_dead_server_and_reconnects_when_it_is_back() {
+    let sdir = tempfile::tempdir().unwrap();
+    setup_users(sdir.path());
+    // A fixed port, so the restarted server is at the same address; the config dir keeps the
+    // certificate, so the pinned fingerprint stays right.
+    let port = free_port();
+    let opts = ServeOpts {
+        stores: DEFAULT_STORES,
+        port,
+        env: &[],
+    };
+    let mut server = start_server_with(sdir.path(), &opts);
+    let fp = server.fingerprint.clone();
+    let home = tempfile::tempdir().unwrap();
+    let mut sh = Shell::open(
+        port,
+        "store1",
+        "alice@pbs",
+        &fp,
+        home.path(),
+        &[("PBS_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let (out, err) = sh.run("ls /");
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(err.len(), 1, "one line: {err:?}");
+    assert!(
+        err[0].starts_with("pbsh: <stdin>:")
+            && err[0].contains(&format!("127.0.0.1:{port}"))
+            && err[0].contains("connect"),
+        "the error names the connection: {err:?}"
+    );
+    // The shell is still there.
+    assert_eq!(sh.ok("pwd"), ["/store1"]);
+
+    server = start_server_with(sdir.path(), &opts);
+    assert_eq!(server.fingerprint, fp);
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+    assert!(sh.ok("ls /store1").is_empty());
+
+    // A server that lost its ticket key refuses the session's ticket: the shell logs in again
+    // (the password is at hand) and the command goes through.
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    std::fs::remove_file(sdir.path().join("cfg/authkey.key")).unwrap();
+    server = start_server_with(sdir.path(), &opts);
+    assert_eq!(server.fingerprint, fp);
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+    drop(server);
+}
+
+/// A small source tree (one text file), quick to back up.
+fn small_source(dir: &Path, marker: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("a.txt"), format!("{marker}\n")).unwrap();
+}
+
+/// The `verify_state` a snapshot's manifest carries on the server, if any.
+fn verify_state(ds: &Path, snapshot: &str) -> Option<serde_json::Value> {
+    let raw = std::fs::read(ds.join(snapshot).join("index.json.blob")).unwrap();
+    let json = pbsh::format::blob::decode(&raw, None, 1 << 24).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    v["unprotected"].get("verify_state").cloned()
+}
+
+/// Starts `pbsh ARGS` against `server` in the background; returns it and the UPID it prints
+/// first (`task UPID:…`).
+fn spawn_task_command(server: &Server, home: &Path, user: &str, args: &[&str]) -> (Child, String) {
+    let repo = format!("{user}@127.0.0.1:{}:store1", server.port);
+    let mut child = Command::new(bin())
+        .args(["--repository", &repo, "--fingerprint", &server.fingerprint])
+        .args(args)
+        .current_dir(home)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("PBS_PASSWORD", PASSWORD)
+        .env_remove("PBSH_FAILPOINTS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    let upid = first
+        .trim()
+        .strip_prefix("task ")
+        .unwrap_or_else(|| panic!("no task line: {first:?}"))
+        .to_string();
+    assert!(upid.starts_with("UPID:"), "{upid}");
+    // Keep draining its output so it never blocks on a full pipe.
+    let rest = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut out, &mut s);
+        s
+    });
+    drop(rest);
+    (child, upid)
+}
+
+/// The `task list` row of `upid`.
+fn task_row(sh: &mut Shell, upid: &str) -> String {
+    let rows = sh.ok("task list");
+    rows.into_iter()
+        .find(|r| r.ends_with(upid))
+        .unwrap_or_else(|| panic!("{upid} is not in the task list"))
+}
+
+#[test]
+fn remote_task_list_stop_and_follow() {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("notice: built without the `failpoints` feature; run `cargo test --features failpoints`");
+        return;
+    }
+    let sdir = tempfile::tempdir().unwrap();
+    setup_users(sdir.path());
+    // Verify tasks wait before each group while this file exists.
+    let verify_gate = sdir.path().join("verify.gate");
+    std::fs::write(&verify_gate, "").unwrap();
+    let failpoints = format!("serve.verify.group=gate@{}", verify_gate.display());
+    let server = start_server_with(
+        sdir.path(),
+        &ServeOpts {
+            stores: DEFAULT_STORES,
+            port: 0,
+            env: &[("PBSH_FAILPOINTS", &failpoints)],
+        },
+    );
+    let fp = server.fingerprint.clone();
+    let ds = server.dir.join("ds");
+    let c = Client::new();
+    let home = c.home.path();
+    for (id, time) in [
+        ("a", "1700000000"),
+        ("b", "1700000100"),
+        ("c", "1700000200"),
+    ] {
+        let src = home.join(format!("src-{id}"));
+        small_source(&src, id);
+        let spec = format!("root.pxar:{}", src.display());
+        ok(&c.run(
+            &server,
+            "admin@pbs",
+            PASSWORD,
+            &fp,
+            &["backup", &spec, "--backup-id", id, "--backup-time", time],
+        ));
+    }
+    let mut sh = Shell::open(
+        server.port,
+        "store1",
+        "admin@pbs",
+        &fp,
+        home,
+        &[("PBS_PASSWORD", PASSWORD)],
+    );
+
+    // 1. `task stop` on a verify held before its first group.
+    let (verify, upid) = spawn_task_command(&server, home, "admin@pbs", &["verify"]);
+    let row = task_row(&mut sh, &upid);
+    assert!(row.contains("running"), "{row}");
+    assert_eq!(
+        sh.ok(&format!("task stop {upid}")),
+        [format!("stop requested for {upid}")]
+    );
+    let (log, err) = sh.run(&format!("task log --follow {upid}"));
+    assert!(
+        log.last()
+            .is_some_and(|l| l.ends_with("TASK ERROR: task aborted")),
+        "{log:?}"
+    );
+    assert!(
+        err.len() == 1 && err[0].contains(&format!("task {upid} failed: task aborted")),
+        "{err:?}"
+    );
+    let row = task_row(&mut sh, &upid);
+    assert!(
+        row.contains("task aborted") && !row.contains("running"),
+        "{row}"
+    );
+    let out = verify.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the stopped verify reported success");
+    assert!(
+        common::stderr(&out).contains("task aborted"),
+        "{}",
+        common::stderr(&out)
+    );
+    for snap in [
+        "host/a/2023-11-14T22:13:20Z",
+        "host/b/2023-11-14T22:15:00Z",
+        "host/c/2023-11-14T22:16:40Z",
+    ] {
+        assert_eq!(
+            verify_state(&ds, snap),
+            None,
+            "{snap} was verified by a stopped task"
+        );
+    }
+
+    // 2. `task stop` on a backup session: the server drops it and removes what it wrote.
+    let upload_gate = home.join("upload.gate");
+    std::fs::write(&upload_gate, "").unwrap();
+    let src = home.join("src-d");
+    small_source(&src, "d");
+    let spec = format!("root.pxar:{}", src.display());
+    let repo = format!("admin@pbs@127.0.0.1:{}:store1", server.port);
+    let backup = Command::new(bin())
+        .args(["--repository", &repo, "--fingerprint", &fp])
+        .args(["backup", &spec, "--backup-id", "d"])
+        .current_dir(home)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("PBS_PASSWORD", PASSWORD)
+        // The client holds its first chunk upload while the gate file exists.
+        .env(
+            "PBSH_FAILPOINTS",
+            format!("remote.chunk_upload=gate@{}", upload_gate.display()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    let backup_upid = loop {
+        let running = sh
+            .ok("task list")
+            .into_iter()
+            .find(|r| r.contains(":backup:") && r.contains("running"));
+        if let Some(row) = running {
+            break row.rsplit(' ').next().unwrap().to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no backup task showed up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    sh.ok(&format!("task stop {backup_upid}"));
+    let (log, _) = sh.run(&format!("task log --follow {backup_upid}"));
+    assert!(
+        log.last()
+            .is_some_and(|l| l.ends_with("TASK ERROR: task aborted")),
+        "{log:?}"
+    );
+    std::fs::remove_file(&upload_gate).unwrap();
+    let out = backup.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the stopped backup reported success");
+    let err = common::stderr(&out);
+    assert!(err.contains("connection lost"), "{err}");
+    let group: Vec<_> = std::fs::read_dir(ds.join("host/d"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        group.iter().all(|n| n == "owner"),
+        "the stopped backup left {group:?}"
+    );
+
+    // 3. `task log --follow` streams a running verify until it ends, and succeeds.
+    let (verify, upid) = spawn_task_command(&server, home, "admin@pbs", &["verify"]);
+    assert!(task_row(&mut sh, &upid).contains("running"));
+    sh.start(&format!("task log --follow {upid}"));
+    let first = sh.next_line();
+    assert!(
+        first.contains("verify datastore store1: 3 snapshot(s)"),
+        "{first}"
+    );
+    // Only now does the task go on: what follows was written after the follow began.
+    std::fs::remove_file(&verify_gate).unwrap();
+    let (log, err) = sh.finish(vec![first]);
+    assert!(
+        err.is_empty(),
+        "follow of a successful task failed: {err:?}"
+    );
+    for snap in [
+        "host/a/2023-11-14T22:13:20Z",
+        "host/b/2023-11-14T22:15:00Z",
+        "host/c/2023-11-14T22:16:40Z",
+    ] {
+        assert!(
+            log.iter()
+                .any(|l| l.ends_with(&format!("verified {snap}: ok"))),
+            "{snap} missing from {log:?}"
+        );
+        assert_eq!(
+            verify_state(&ds, snap).and_then(|v| v["state"].as_str().map(String::from)),
+            Some("ok".to_string())
+        );
+    }
+    assert!(
+        log.last().is_some_and(|l| l.ends_with("TASK OK")),
+        "{log:?}"
+    );
+    let row = task_row(&mut sh, &upid);
+    assert!(row.contains(" OK ") && !row.contains("running"), "{row}");
+    let out = verify.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
+
+#[test]
+fn remote_session_renews_its_ticket_and_says_so_when_it_expired() {
+    // Tickets live 6 s on the server (and the client assumes the same); the session renews
+    // its ticket once it is a second old.
+    const LIFETIME: &str = "6";
+    let lifetime = std::time::Duration::from_secs(6);
+    let sdir = tempfile::tempdir().unwrap();
+    setup_users(sdir.path());
+    let server = start_server_with(
+        sdir.path(),
+        &ServeOpts {
+            stores: DEFAULT_STORES,
+            port: 0,
+            env: &[("PBSH_TICKET_LIFETIME_SECS", LIFETIME)],
+        },
+    );
+    let fp = server.fingerprint.clone();
+    let c = Client::new();
+    let home = c.home.path();
+    // The password is used once, here; the shells below never see it.
+    assert!(ok(&c.run(&server, "alice@pbs", PASSWORD, &fp, &["login"])).contains("logged in"));
+    let first_login = std::time::Instant::now();
+
+    let mut sh = Shell::open(
+        server.port,
+        "store1",
+        "alice@pbs",
+        &fp,
+        home,
+        &[
+            ("PBSH_TICKET_LIFETIME_SECS", LIFETIME),
+            ("PBSH_TICKET_RENEW_SECS", "1"),
+        ],
+    );
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+    while first_login.elapsed() < lifetime * 3 / 2 {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert_eq!(
+            sh.ok("ls /"),
+            ["store1/"],
+            "the renewed session stopped working"
+        );
+    }
+    // Every ticket the password bought has expired by now: only renewal kept it going.
+    assert!(first_login.elapsed() > lifetime);
+    drop(sh);
+
+    // A session that does not renew (the renewal age is beyond the lifetime) and has no
+    // password: once its ticket expired, it says to log in again.
+    let mut sh = Shell::open(
+        server.port,
+        "store1",
+        "alice@pbs",
+        &fp,
+        home,
+        &[
+            ("PBSH_TICKET_LIFETIME_SECS", LIFETIME),
+            ("PBSH_TICKET_RENEW_SECS", "100000"),
+        ],
+    );
+    assert_eq!(sh.ok("ls /"), ["store1/"]);
+    std::thread::sleep(lifetime + std::time::Duration::from_secs(1));
+    let (out, err) = sh.run("ls /");
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(err.len(), 1, "{err:?}");
+    assert!(
+        err[0].contains("alice@pbs")
+            && err[0].contains("expired")
+            && err[0].contains("log in again")
+            && err[0].contains("PBS_PASSWORD"),
+        "{err:?}"
+    );
+    // The shell is still usable for what needs no server.
+    assert_eq!(sh.ok("pwd"), ["/store1"]);
 }

@@ -2,6 +2,7 @@
 //! level of the tree, Ctrl-C at the prompt and during a long `get`, Ctrl-D to leave.
 
 mod common;
+mod serve_common;
 
 use common::{pbsh, stderr};
 use rexpect::process::PtyProcess;
@@ -144,8 +145,15 @@ fn strip_escapes(raw: &str) -> String {
 }
 
 fn shell(root: &Path, store: &Path, envs: &[(&str, &str)]) -> Term {
+    let mut term = shell_with(root, &["--repository", store.to_str().unwrap()], envs);
+    term.expect("local:/store> ");
+    term
+}
+
+/// pbsh with `args` on a pseudo-terminal in `root`.
+fn shell_with(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> Term {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
-    cmd.args(["--repository", store.to_str().unwrap()])
+    cmd.args(args)
         .current_dir(root)
         .env("HOME", root)
         .env("XDG_DATA_HOME", root.join("data"))
@@ -199,14 +207,12 @@ fn shell(root: &Path, store: &Path, envs: &[(&str, &str)]) -> Term {
             shared.lock().unwrap().push_str(&strip_escapes(&done));
         }
     });
-    let mut term = Term {
+    Term {
         process,
         writer,
         screen,
         seen: 0,
-    };
-    term.expect("local:/store> ");
-    term
+    }
 }
 
 /// Types `text`, presses Tab, and expects every name in `want` to show up.
@@ -286,5 +292,38 @@ fn ctrl_c_cancels_a_long_get_and_leaves_no_partial_file() {
     p.send_line("ls host");
     p.expect("web1/");
     p.send_line("exit");
+    p.expect_exit();
+}
+
+#[test]
+fn remote_prompt_shows_the_datastore_the_shell_is_in() {
+    let server = serve_common::start_server_with_stores(&["store1", "store2"]);
+    let root = tempfile::tempdir().unwrap();
+    let repo = format!("alice@pbs@127.0.0.1:{}:store1", server.port);
+    let run = root.path().join("run");
+    let mut p = shell_with(
+        root.path(),
+        &["--repository", &repo, "--fingerprint", &server.fingerprint],
+        &[
+            ("PBS_PASSWORD", serve_common::PASSWORD),
+            ("XDG_RUNTIME_DIR", run.to_str().unwrap()),
+            (
+                "XDG_CONFIG_HOME",
+                root.path().join("config").to_str().unwrap(),
+            ),
+        ],
+    );
+    let origin = "alice@pbs@127.0.0.1";
+    p.expect(&format!("{origin}:store1:/store1> "));
+    p.send_line("ls /");
+    p.expect("store2/");
+    p.send_line("cd /store2");
+    p.expect(&format!("{origin}:store2:/store2> "));
+    // At `/` the datastore last entered stays the session's.
+    p.send_line("cd ..");
+    p.expect(&format!("{origin}:store2:/> "));
+    p.send_line("cd");
+    p.expect(&format!("{origin}:store1:/store1> "));
+    p.control('d');
     p.expect_exit();
 }

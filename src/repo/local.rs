@@ -65,6 +65,25 @@ fn try_flock(path: &Path, exclusive: bool, busy: impl FnOnce() -> String) -> Res
     Ok(FileLock(file))
 }
 
+/// Whether a group directory entry is the hidden directory of a backup that is not finished.
+fn is_unfinished_backup(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with(".tmp-")
+}
+
+/// Removes the unfinished backup directories of a group whose exclusive lock the caller holds;
+/// returns the ones removed.
+fn remove_unfinished(group_path: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(group_path) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| is_unfinished_backup(&e.file_name()))
+        .map(|e| e.path())
+        .filter(|p| std::fs::remove_dir_all(p).is_ok())
+        .collect()
+}
+
 /// The chunk store below `.chunks/`.
 #[derive(Debug)]
 pub struct ChunkStore {
@@ -330,6 +349,39 @@ impl LocalDatastore {
                 "garbage collection is running on this datastore; try again later".to_string()
             }
         })
+    }
+
+    /// Removes the hidden directories interrupted backups left in every group of every
+    /// namespace (a server or client killed mid-backup). A group locked by a running backup is
+    /// skipped, and the whole store while garbage collection holds it (`Locked`). Returns the
+    /// directories removed.
+    pub fn remove_unfinished_backups(&self) -> Result<Vec<PathBuf>> {
+        let _store = self.lock_store(false)?;
+        let mut removed = Vec::new();
+        let mut namespaces = vec![Namespace::root()];
+        while let Some(ns) = namespaces.pop() {
+            namespaces.extend(self.list_namespaces(&ns)?);
+            for ty in BackupType::ALL {
+                let Ok(groups) = std::fs::read_dir(self.ns_path(&ns).join(ty.as_str())) else {
+                    continue;
+                };
+                for group in groups.flatten() {
+                    let path = group.path();
+                    let has_unfinished = std::fs::read_dir(&path)
+                        .map(|d| d.flatten().any(|e| is_unfinished_backup(&e.file_name())))
+                        .unwrap_or(false);
+                    if !has_unfinished {
+                        continue;
+                    }
+                    // A backup holds its group's lock for as long as it runs.
+                    let Ok(_group) = try_flock(&path, true, String::new) else {
+                        continue;
+                    };
+                    removed.extend(remove_unfinished(&path));
+                }
+            }
+        }
+        Ok(removed)
     }
 
     /// Locks a finished snapshot shared (a reader's lock), so it cannot be removed while held.
@@ -617,14 +669,9 @@ impl Repository for LocalDatastore {
             })?),
             None => None,
         };
-        // Leftovers of interrupted backups of this group: never visible, removed now.
-        if let Ok(entries) = std::fs::read_dir(&group_path) {
-            for entry in entries.flatten() {
-                if entry.file_name().to_string_lossy().starts_with(".tmp-") {
-                    let _ = std::fs::remove_dir_all(entry.path());
-                }
-            }
-        }
+        // Leftovers of interrupted backups of this group: never visible, removed now (the
+        // group lock says no backup owns them).
+        remove_unfinished(&group_path);
         let temp_dir = group_path.join(format!(
             ".tmp-{}-{}",
             snapshot.time_string(),
@@ -813,5 +860,53 @@ impl Drop for LocalBackupWriter {
         if !self.finished {
             let _ = std::fs::remove_dir_all(&self.temp_dir);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unfinished_backups_are_removed_unless_a_backup_holds_the_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalDatastore::open_or_create(dir.path()).unwrap();
+        let ns = Namespace::root();
+        // host/live: a backup in progress (it holds the group lock); host/dead: the hidden
+        // directory of a backup killed long ago, next to a finished snapshot.
+        let live = SnapshotRef::new(BackupGroup::new(BackupType::Host, "live").unwrap(), 1000);
+        let writer = store.start_backup(&ns, &live, "a@pbs", None).unwrap();
+        let dead_group = BackupGroup::new(BackupType::Host, "dead").unwrap();
+        let dead = store.group_path(&ns, &dead_group);
+        let stale = dead.join(".tmp-1970-01-01T00:16:40Z-1");
+        std::fs::create_dir_all(&stale).unwrap();
+        std::fs::write(stale.join("x.didx"), b"x").unwrap();
+        std::fs::create_dir_all(dead.join("1970-01-01T00:00:10Z")).unwrap();
+        let live_tmp = |store: &LocalDatastore| -> usize {
+            std::fs::read_dir(store.group_path(&ns, &live.group))
+                .unwrap()
+                .flatten()
+                .filter(|e| is_unfinished_backup(&e.file_name()))
+                .count()
+        };
+        assert_eq!(live_tmp(&store), 1);
+
+        let removed = store.remove_unfinished_backups().unwrap();
+        assert_eq!(removed, vec![stale]);
+        assert!(
+            dead.join("1970-01-01T00:00:10Z").is_dir(),
+            "a snapshot was removed"
+        );
+        assert_eq!(live_tmp(&store), 1, "the running backup lost its directory");
+        drop(writer);
+        assert_eq!(live_tmp(&store), 0);
+
+        // The next backup of a group clears what an earlier one left.
+        let stale = dead.join(".tmp-1970-01-01T00:20:00Z-2");
+        std::fs::create_dir_all(&stale).unwrap();
+        let next = SnapshotRef::new(dead_group, 2000);
+        let writer = store.start_backup(&ns, &next, "a@pbs", None).unwrap();
+        assert!(!stale.exists());
+        drop(writer);
     }
 }

@@ -218,7 +218,7 @@ pub async fn start(
         let result = match on_upgrade.await {
             Ok(upgraded) => {
                 let s = session.clone();
-                super::serve_h2(upgraded, move |req| {
+                super::serve_h2(upgraded, session.task.clone(), move |req| {
                     let s = s.clone();
                     async move { s.handle(req).await }
                 })

@@ -217,8 +217,12 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
 }
 
 /// Serves HTTP/2 on an upgraded connection with PBS's window and frame settings (protocol.md
-/// §4.2); returns when the client closes it or it fails.
-pub async fn serve_h2<F, Fut>(upgraded: hyper::upgrade::Upgraded, handler: F) -> Result<(), String>
+/// §4.2); returns when the client closes it or it fails, or drops it when `task` is stopped.
+pub async fn serve_h2<F, Fut>(
+    upgraded: hyper::upgrade::Upgraded,
+    task: Arc<tasks::Task>,
+    handler: F,
+) -> Result<(), String>
 where
     F: Fn(http::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
@@ -227,7 +231,7 @@ where
         let handler = handler.clone();
         async move { Ok::<_, std::convert::Infallible>(handler(req).await) }
     });
-    hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+    let connection = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
         .timer(hyper_util::rt::TokioTimer::new())
         .initial_stream_window_size(32 * 1024 * 1024)
         .initial_connection_window_size(32 * 1024 * 1024)
@@ -235,9 +239,12 @@ where
         // A peer that vanishes without a reset is noticed and its session dropped.
         .keep_alive_interval(Some(std::time::Duration::from_secs(60)))
         .keep_alive_timeout(std::time::Duration::from_secs(60))
-        .serve_connection(upgraded, service)
-        .await
-        .map_err(|e| e.to_string())
+        .serve_connection(upgraded, service);
+    tokio::select! {
+        served = connection => served.map_err(|e| e.to_string()),
+        // `task stop`: the connection is dropped, so the client sees its session end.
+        () = task.aborted() => Err(tasks::ABORTED.to_string()),
+    }
 }
 
 /// The `101 Switching Protocols` answer for `protocol`.

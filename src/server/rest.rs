@@ -46,14 +46,31 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         }
         let store = LocalDatastore::open_or_create(path)
             .map_err(|e| format!("datastore {name} at {}: {e}", path.display()))?;
+        // Backups interrupted by a crash or kill of an earlier server (or client) left hidden
+        // snapshot directories: no session of ours owns them yet, so they go now (groups a
+        // running local backup holds are left to its next backup).
+        match store.remove_unfinished_backups() {
+            Ok(removed) => {
+                for dir in removed {
+                    eprintln!(
+                        "pbsh serve: {name}: removed unfinished backup {}",
+                        dir.strip_prefix(path).unwrap_or(&dir).display()
+                    );
+                }
+            }
+            Err(e) => eprintln!("pbsh serve: {name}: unfinished backups not checked: {e}"),
+        }
         datastores.insert(name.clone(), store);
     }
     if datastores.is_empty() {
         return Err("no datastore given (use --datastore NAME=PATH)".into());
     }
-    let lifetime = std::env::var("PBSH_SERVE_TICKET_LIFETIME")
+    // Test/ops knob: PBSH_TICKET_LIFETIME_SECS shortens the lifetime of the tickets issued (the
+    // client reads the same variable for the lifetime it assumes); default 7200 s, as PBS.
+    let lifetime = std::env::var("PBSH_TICKET_LIFETIME_SECS")
         .ok()
-        .and_then(|v| v.parse().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| *v > 0)
         .unwrap_or(auth::TICKET_LIFETIME);
     let state = Arc::new(ServerState {
         datastores,

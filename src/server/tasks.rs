@@ -96,6 +96,13 @@ impl Upid {
     }
 }
 
+/// A task's stop request: a flag the task's loops poll, and a wake-up for the ones that wait.
+#[derive(Debug, Default)]
+struct StopSignal {
+    requested: AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
 /// A task as listed.
 #[derive(Debug, Clone)]
 pub struct TaskEntry {
@@ -103,7 +110,7 @@ pub struct TaskEntry {
     pub upid_text: String,
     pub endtime: Option<i64>,
     pub status: Option<String>,
-    abort: Arc<AtomicBool>,
+    abort: Arc<StopSignal>,
 }
 
 impl TaskEntry {
@@ -179,7 +186,7 @@ impl TaskRegistry {
                         upid_text: upid_text.to_string(),
                         endtime: Some(end),
                         status: Some(status.to_string()),
-                        abort: Arc::new(AtomicBool::new(false)),
+                        abort: Arc::new(StopSignal::default()),
                     },
                 );
             }
@@ -224,7 +231,7 @@ impl TaskRegistry {
             .create(true)
             .append(true)
             .open(self.log_path(&text))?;
-        let abort = Arc::new(AtomicBool::new(false));
+        let abort = Arc::new(StopSignal::default());
         self.lock().insert(
             text.clone(),
             TaskEntry {
@@ -264,11 +271,12 @@ impl TaskRegistry {
         all
     }
 
-    /// Asks a running task to stop.
+    /// Asks a running task to stop; it ends with `TASK ERROR: task aborted` when it sees it.
     pub fn abort(&self, upid: &str) -> bool {
         match self.lock().get(upid) {
             Some(t) if t.running() => {
-                t.abort.store(true, Ordering::Relaxed);
+                t.abort.requested.store(true, Ordering::SeqCst);
+                t.abort.wake.notify_waiters();
                 true
             }
             _ => false,
@@ -297,9 +305,12 @@ pub struct Task {
     pub upid: String,
     log: Mutex<Option<File>>,
     registry: Arc<TaskRegistry>,
-    abort: Arc<AtomicBool>,
+    abort: Arc<StopSignal>,
     warnings: AtomicU64,
 }
+
+/// The status a task that was stopped ends with (PBS's words).
+pub const ABORTED: &str = "task aborted";
 
 impl Task {
     pub fn log(&self, line: impl AsRef<str>) {
@@ -317,7 +328,29 @@ impl Task {
     }
 
     pub fn is_aborted(&self) -> bool {
-        self.abort.load(Ordering::Relaxed)
+        self.abort.requested.load(Ordering::SeqCst)
+    }
+
+    /// `Err("task aborted")` once a stop was requested: for the task's loops, between steps.
+    pub fn check_abort(&self) -> Result<(), String> {
+        if self.is_aborted() {
+            Err(ABORTED.to_string())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Resolves when a stop is requested (for sessions that wait on the network).
+    pub async fn aborted(&self) {
+        loop {
+            let woken = self.abort.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if self.is_aborted() {
+                return;
+            }
+            woken.await;
+        }
     }
 
     /// Ends the task; the status is what `exitstatus` reports.

@@ -10,6 +10,7 @@ use crate::format::crypt::CryptConfig;
 use crate::format::manifest::{CryptMode, FileInfo, Manifest};
 use crate::format::pxar::accessor::{Accessor, FileEntry};
 use crate::format::pxar::{EntryKind, Metadata};
+use crate::repo::remote::RemoteRepository;
 use crate::repo::types::{BackupGroup, BackupType, Namespace, SnapshotRef};
 use crate::repo::{RepoError, Repository};
 use crate::shell::tree::{Level, TreePath};
@@ -200,13 +201,28 @@ pub struct OpenArchive {
     pub what: String,
 }
 
-type SnapshotKey = (Namespace, SnapshotRef);
+/// A snapshot in one datastore: store name, namespace, snapshot.
+type SnapshotKey = (String, Namespace, SnapshotRef);
 /// An open archive, keyed by snapshot and stored file name.
 type OpenArchives = Vec<((SnapshotKey, String), Arc<OpenArchive>)>;
 
-/// The session's view of one repository's tree, with its caches.
-pub struct Browser {
+/// One datastore of the tree: its repository and, when it lives on a server, the connection
+/// (for tasks and server-side maintenance).
+#[derive(Clone)]
+pub struct StoreHandle {
     pub repo: Arc<dyn Repository>,
+    pub remote: Option<Arc<RemoteRepository>>,
+}
+
+/// The session's view of the tree under `/`: the datastore it was opened on and, for a remote
+/// session, every other datastore of the same server, with the caches of all of them.
+pub struct Browser {
+    /// The datastore the session was opened on.
+    home: StoreHandle,
+    /// Other datastores of the same server, opened on first use over the home's login.
+    others: Mutex<HashMap<String, StoreHandle>>,
+    /// The server's datastore names as last listed (to check a path without a round trip).
+    known_stores: Mutex<Vec<String>>,
     /// Key file for encrypted snapshots (`--keyfile`, `set keyfile`), else the default key.
     keyfile: Mutex<Option<PathBuf>>,
     key: Mutex<Option<Arc<CryptConfig>>>,
@@ -217,10 +233,32 @@ pub struct Browser {
     generation: std::sync::atomic::AtomicU64,
 }
 
+fn no_such_store(store: &str, stores: &[String]) -> anyhow::Error {
+    anyhow!(RepoError::NotFound(format!(
+        "/{store}: no such datastore (datastores: {})",
+        stores.join(", ")
+    )))
+}
+
 impl Browser {
+    /// The tree of a local datastore: `/` holds only it.
     pub fn new(repo: Arc<dyn Repository>) -> Self {
+        Self::with_home(StoreHandle { repo, remote: None })
+    }
+
+    /// The tree of a server: `/` holds every datastore it offers.
+    pub fn new_remote(remote: Arc<RemoteRepository>) -> Self {
+        Self::with_home(StoreHandle {
+            repo: remote.clone(),
+            remote: Some(remote),
+        })
+    }
+
+    fn with_home(home: StoreHandle) -> Self {
         Browser {
-            repo,
+            home,
+            others: Mutex::new(HashMap::new()),
+            known_stores: Mutex::new(Vec::new()),
             keyfile: Mutex::new(None),
             key: Mutex::new(None),
             manifests: Mutex::new(HashMap::new()),
@@ -234,6 +272,9 @@ impl Browser {
     pub fn invalidate(&self) {
         if let Ok(mut m) = self.manifests.lock() {
             m.clear();
+        }
+        if let Ok(mut k) = self.known_stores.lock() {
+            k.clear();
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -272,31 +313,92 @@ impl Browser {
         Ok(loaded)
     }
 
-    /// The datastores under `/`.
-    pub fn stores(&self) -> Vec<String> {
-        vec![self.repo.name()]
+    /// The datastores under `/`: a local datastore only itself; a server every datastore it
+    /// offers, asked each time (so `ls /` shows the server's state, or why it cannot).
+    pub fn stores(&self) -> Result<Vec<String>> {
+        let Some(remote) = &self.home.remote else {
+            return Ok(vec![self.home.repo.name()]);
+        };
+        let mut stores = remote.list_stores().map_err(RepoError::from)?;
+        stores.sort();
+        if let Ok(mut known) = self.known_stores.lock() {
+            known.clone_from(&stores);
+        }
+        Ok(stores)
     }
 
-    fn check_store(&self, path: &TreePath) -> Result<()> {
-        if let Some(store) = &path.store {
-            let stores = self.stores();
-            if !stores.contains(store) {
-                bail!(RepoError::NotFound(format!(
-                    "/{store}: no such datastore (datastores: {})",
-                    stores.join(", ")
-                )));
+    /// The datastore called `name`: the home one, or another of the same server (opened once,
+    /// over the home's login).
+    pub fn store(&self, name: &str) -> Result<StoreHandle> {
+        let home_name = self.home.repo.name();
+        if name == home_name {
+            return Ok(self.home.clone());
+        }
+        let Some(remote) = &self.home.remote else {
+            return Err(no_such_store(name, &[home_name]));
+        };
+        if let Some(h) = self.others.lock().ok().and_then(|o| o.get(name).cloned()) {
+            return Ok(h);
+        }
+        let known = self
+            .known_stores
+            .lock()
+            .map(|k| k.contains(&name.to_string()))
+            .unwrap_or(false);
+        if !known {
+            let stores = self.stores()?;
+            if !stores.iter().any(|s| s == name) {
+                return Err(no_such_store(name, &stores));
             }
         }
-        Ok(())
+        let other = remote.for_store(name);
+        let handle = StoreHandle {
+            repo: other.clone(),
+            remote: Some(other),
+        };
+        if let Ok(mut o) = self.others.lock() {
+            o.insert(name.to_string(), handle.clone());
+        }
+        Ok(handle)
     }
 
-    /// A snapshot's manifest (not yet checked against a key), cached.
-    pub fn manifest(
+    /// The datastore a path is in (the home one for `/`).
+    fn store_at(&self, path: &TreePath) -> Result<StoreHandle> {
+        match &path.store {
+            Some(name) => self.store(name),
+            None => Ok(self.home.clone()),
+        }
+    }
+
+    /// The repository a path is in.
+    pub fn repo_at(&self, path: &TreePath) -> Result<Arc<dyn Repository>> {
+        Ok(self.store_at(path)?.repo)
+    }
+
+    fn snapshot_key(path: &TreePath, snapshot: &SnapshotRef) -> SnapshotKey {
+        (
+            path.store.clone().unwrap_or_default(),
+            path.ns.clone(),
+            snapshot.clone(),
+        )
+    }
+
+    /// The manifest (not yet checked against a key) of the snapshot a path is in, cached.
+    pub fn manifest(&self, path: &TreePath) -> Result<Arc<(Manifest, u64)>> {
+        let snapshot = path
+            .snapshot()
+            .ok_or_else(|| anyhow!("{path}: not inside a snapshot"))?;
+        let repo = self.repo_at(path)?;
+        Ok(self.manifest_in(&*repo, path, &snapshot)?)
+    }
+
+    fn manifest_in(
         &self,
-        ns: &Namespace,
+        repo: &dyn Repository,
+        path: &TreePath,
         snapshot: &SnapshotRef,
     ) -> crate::repo::Result<Arc<(Manifest, u64)>> {
-        let key = (ns.clone(), snapshot.clone());
+        let key = Self::snapshot_key(path, snapshot);
         if let Some(m) = self
             .manifests
             .lock()
@@ -305,7 +407,7 @@ impl Browser {
         {
             return Ok(m);
         }
-        let m = Arc::new(self.repo.read_manifest(ns, snapshot)?);
+        let m = Arc::new(repo.read_manifest(&path.ns, snapshot)?);
         if let Ok(mut cache) = self.manifests.lock() {
             cache.insert(key, m.clone());
         }
@@ -314,10 +416,10 @@ impl Browser {
 
     /// The manifest entry an archive-level path names.
     pub fn archive_file(&self, path: &TreePath) -> Result<FileInfo> {
-        let (Some(snapshot), Some(archive)) = (path.snapshot(), &path.archive) else {
+        let Some(archive) = &path.archive else {
             bail!("{path}: not an archive");
         };
-        let m = self.manifest(&path.ns, &snapshot)?;
+        let m = self.manifest(path)?;
         if archive == "index.json" || archive == "index.json.blob" {
             return Ok(FileInfo {
                 filename: "index.json.blob".into(),
@@ -352,24 +454,25 @@ impl Browser {
         if !is_tree_archive(&file.filename) {
             bail!("{path}: not a directory archive");
         }
-        let cache_key = ((path.ns.clone(), snapshot.clone()), file.filename.clone());
+        let cache_key = (Self::snapshot_key(path, &snapshot), file.filename.clone());
         if let Ok(open) = self.archives.lock() {
             if let Some((_, a)) = open.iter().find(|(k, _)| *k == cache_key) {
                 return Ok(a.clone());
             }
         }
+        let repo = self.repo_at(path)?;
         let encrypted = file.crypt_mode == CryptMode::Encrypt;
         let key = if encrypted { Some(self.key()?) } else { None };
-        let manifest = open_manifest(&*self.repo, &path.ns, &snapshot, key.as_deref())
+        let manifest = open_manifest(&*repo, &path.ns, &snapshot, key.as_deref())
             .with_context(|| format!("{snapshot}"))?;
         let chunks = Arc::new(ChunkReader::new(
-            self.repo.clone(),
+            repo.clone(),
             key,
             encrypted,
             ARCHIVE_CACHE_BYTES,
         ));
         let reader = |info: &FileInfo| -> Result<IndexReader> {
-            let index = open_index(&*self.repo, &path.ns, &snapshot, info)?;
+            let index = open_index(&*repo, &path.ns, &snapshot, info)?;
             Ok(IndexReader::new(chunks.clone(), Arc::new(index)))
         };
         let archive_root = TreePath {
@@ -423,24 +526,30 @@ impl Browser {
         Ok(entry)
     }
 
-    /// A snapshot's catalog stream (the `catalog.pcat1` archive), if it has one.
-    pub fn catalog(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<Option<Arc<Vec<u8>>>> {
-        let key = (ns.clone(), snapshot.clone());
+    /// The catalog stream (the `catalog.pcat1` archive) of the snapshot a path is in, if it
+    /// has one.
+    pub fn catalog(&self, path: &TreePath) -> Result<Option<Arc<Vec<u8>>>> {
+        let snapshot = path
+            .snapshot()
+            .ok_or_else(|| anyhow!("{path}: not inside a snapshot"))?;
+        let (ns, snapshot) = (&path.ns, &snapshot);
+        let key = Self::snapshot_key(path, snapshot);
         if let Ok(cache) = self.catalogs.lock() {
             if let Some((_, c)) = cache.iter().find(|(k, _)| *k == key) {
                 return Ok(Some(c.clone()));
             }
         }
-        let manifest = self.manifest(ns, snapshot)?;
+        let repo = self.repo_at(path)?;
+        let manifest = self.manifest_in(&*repo, path, snapshot)?;
         let Some(file) = manifest.0.file("catalog.pcat1.didx").cloned() else {
             return Ok(None);
         };
         let encrypted = file.crypt_mode == CryptMode::Encrypt;
         let key_cfg = if encrypted { Some(self.key()?) } else { None };
         if encrypted {
-            open_manifest(&*self.repo, ns, snapshot, key_cfg.as_deref())?;
+            open_manifest(&*repo, ns, snapshot, key_cfg.as_deref())?;
         }
-        let data = read_catalog(self.repo.clone(), ns, snapshot, &file, key_cfg)?;
+        let data = read_catalog(repo.clone(), ns, snapshot, &file, key_cfg)?;
         let data = Arc::new(data);
         if let Ok(mut cache) = self.catalogs.lock() {
             if cache.len() >= OPEN_LIMIT * 2 {
@@ -453,16 +562,18 @@ impl Browser {
 
     /// The children of a directory-like node, sorted by name.
     pub fn list(&self, path: &TreePath) -> Result<Vec<Node>> {
-        self.check_store(path)?;
-        let mut nodes = match path.level() {
-            Level::Root => self
-                .stores()
+        if path.level() == Level::Root {
+            return Ok(self
+                .stores()?
                 .into_iter()
                 .map(|s| Node::new(s, NodeKind::Datastore))
-                .collect(),
+                .collect());
+        }
+        let repo = self.repo_at(path)?;
+        let mut nodes = match path.level() {
+            Level::Root => Vec::new(),
             Level::Namespace => {
-                let mut nodes: Vec<Node> = self
-                    .repo
+                let mut nodes: Vec<Node> = repo
                     .list_namespaces(&path.ns)?
                     .into_iter()
                     .filter_map(|ns| ns.components().last().cloned())
@@ -475,7 +586,7 @@ impl Browser {
                         Node::new(shown, NodeKind::Namespace)
                     })
                     .collect();
-                let groups = self.repo.list_groups(&path.ns)?;
+                let groups = repo.list_groups(&path.ns)?;
                 for ty in [BackupType::Ct, BackupType::Host, BackupType::Vm] {
                     let of_type: Vec<_> = groups.iter().filter(|g| g.group.ty == ty).collect();
                     if !of_type.is_empty() {
@@ -487,7 +598,7 @@ impl Browser {
                 nodes
             }
             Level::GroupType => self
-                .list_groups(&path.ns, path.btype)?
+                .list_groups(path, path.btype)?
                 .into_iter()
                 .map(|(group, node)| Node {
                     name: group.id,
@@ -496,8 +607,10 @@ impl Browser {
                 .collect(),
             Level::Group => {
                 let group = path.group().ok_or_else(|| anyhow!("{path}: not a group"))?;
-                let snapshots = self.repo.list_snapshots(&path.ns, Some(&group))?;
-                if snapshots.is_empty() && !self.group_exists(&path.ns, &group)? {
+                let snapshots = repo.list_snapshots(&path.ns, Some(&group))?;
+                if snapshots.is_empty()
+                    && !repo.list_groups(&path.ns)?.iter().any(|g| g.group == group)
+                {
                     bail!(RepoError::NotFound(format!("{path}: no such backup group")));
                 }
                 snapshots
@@ -519,7 +632,7 @@ impl Browser {
                     .snapshot()
                     .ok_or_else(|| anyhow!("{path}: not a snapshot"))?;
                 let manifest = self
-                    .manifest(&path.ns, &snapshot)
+                    .manifest_in(&*repo, path, &snapshot)
                     .map_err(|e| not_found(e, path))?;
                 let mut nodes: Vec<Node> = manifest
                     .0
@@ -573,19 +686,15 @@ impl Browser {
         Ok(nodes)
     }
 
-    fn group_exists(&self, ns: &Namespace, group: &BackupGroup) -> Result<bool> {
-        Ok(self.repo.list_groups(ns)?.iter().any(|g| &g.group == group))
-    }
-
-    /// Groups of a namespace (of one type, or all), each with its node.
+    /// Groups of the namespace a path is in (of one type, or all), each with its node.
     pub fn list_groups(
         &self,
-        ns: &Namespace,
+        at: &TreePath,
         ty: Option<BackupType>,
     ) -> Result<Vec<(BackupGroup, Node)>> {
         let mut out: Vec<(BackupGroup, Node)> = self
-            .repo
-            .list_groups(ns)?
+            .repo_at(at)?
+            .list_groups(&at.ns)?
             .into_iter()
             .filter(|g| ty.is_none_or(|t| g.group.ty == t))
             .map(|g| {
@@ -602,17 +711,20 @@ impl Browser {
 
     /// The node at `path` itself.
     pub fn stat(&self, path: &TreePath) -> Result<Node> {
-        self.check_store(path)?;
+        if path.level() == Level::Root {
+            return Ok(Node::new("/", NodeKind::Directory));
+        }
+        let repo = self.repo_at(path)?;
         match path.level() {
             Level::Root => Ok(Node::new("/", NodeKind::Directory)),
             Level::Namespace if path.ns.is_root() => {
                 let mut node = Node::new(path.name(), NodeKind::Datastore);
-                node.count = Some(self.repo.list_groups(&path.ns)?.len());
+                node.count = Some(repo.list_groups(&path.ns)?.len());
                 Ok(node)
             }
             Level::Namespace => {
                 let parent = path.ns.parent().unwrap_or_default();
-                let exists = self.repo.list_namespaces(&parent)?.contains(&path.ns);
+                let exists = repo.list_namespaces(&parent)?.contains(&path.ns);
                 if !exists {
                     bail!(RepoError::NotFound(format!("{path}: no such namespace")));
                 }
@@ -620,12 +732,12 @@ impl Browser {
             }
             Level::GroupType => {
                 let mut node = Node::new(path.name(), NodeKind::GroupType);
-                node.count = Some(self.list_groups(&path.ns, path.btype)?.len());
+                node.count = Some(self.list_groups(path, path.btype)?.len());
                 Ok(node)
             }
             Level::Group => {
                 let group = path.group().ok_or_else(|| anyhow!("{path}: not a group"))?;
-                self.list_groups(&path.ns, Some(group.ty))?
+                self.list_groups(path, Some(group.ty))?
                     .into_iter()
                     .find(|(g, _)| *g == group)
                     .map(|(_, node)| node)

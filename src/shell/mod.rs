@@ -34,12 +34,14 @@ pub const EXIT_USAGE: i32 = exit::USAGE;
 
 /// One shell session: the open repository, where we are in its tree, and where output goes.
 pub struct Session {
+    /// The datastore the current directory is in (a remote session moves between the
+    /// datastores of its server with `cd /STORE`); commands that name no path act on it.
     pub repo: Arc<dyn Repository>,
     /// The same repository as a local datastore, for maintenance that walks the chunk store.
     pub local: Option<LocalDatastore>,
     /// The same repository as a server connection, for login, tasks and server-side maintenance.
     pub remote: Option<Arc<crate::repo::remote::RemoteRepository>>,
-    /// Listings, manifests, catalogs and open archives of the repository's tree.
+    /// Listings, manifests, catalogs and open archives of the tree (every datastore under `/`).
     pub browser: Arc<Browser>,
     /// Where the session is in the tree.
     pub cwd: TreePath,
@@ -77,24 +79,28 @@ impl Session {
     /// A session that starts in `ns` of the datastore.
     pub fn with_namespace(datastore: LocalDatastore, ns: Namespace) -> Self {
         let repo: Arc<dyn Repository> = Arc::new(datastore.clone());
-        Self::with_repository(repo, Some(datastore), None, ns)
+        let browser = Browser::new(repo.clone());
+        Self::with_repository(repo, Some(datastore), None, browser, ns)
     }
 
-    /// A session on a remote datastore, starting in `ns`.
+    /// A session on a remote datastore, starting in `ns`; `/` shows every datastore of the
+    /// server.
     pub fn with_remote(remote: Arc<crate::repo::remote::RemoteRepository>, ns: Namespace) -> Self {
         let repo: Arc<dyn Repository> = remote.clone();
-        Self::with_repository(repo, None, Some(remote), ns)
+        let browser = Browser::new_remote(remote.clone());
+        Self::with_repository(repo, None, Some(remote), browser, ns)
     }
 
     fn with_repository(
         repo: Arc<dyn Repository>,
         local: Option<LocalDatastore>,
         remote: Option<Arc<crate::repo::remote::RemoteRepository>>,
+        browser: Browser,
         ns: Namespace,
     ) -> Self {
         let home = TreePath::namespace(&repo.name(), ns);
         Session {
-            browser: Arc::new(Browser::new(repo.clone())),
+            browser: Arc::new(browser),
             repo,
             local,
             remote,
@@ -139,6 +145,22 @@ impl Session {
         self.interactive = interactive;
         self.errexit = errexit;
         self.history = history;
+    }
+
+    /// Points `repo` and `remote` at the datastore the current directory is in, after a `cd`
+    /// to another datastore of the same server (opened over the same login). At `/` the last
+    /// datastore stays current.
+    pub fn follow_cwd_store(&mut self) {
+        let Some(store) = &self.cwd.store else {
+            return;
+        };
+        if *store == self.repo.name() {
+            return;
+        }
+        if let Ok(handle) = self.browser.store(store) {
+            self.repo = handle.repo;
+            self.remote = handle.remote;
+        }
     }
 
     /// The namespace commands act in unless they name one: the current directory's.

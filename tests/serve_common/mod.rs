@@ -61,6 +61,12 @@ fn pbsh(args: &[&str]) -> Command {
 }
 
 pub fn start_server() -> Server {
+    start_server_with_stores(&["store1"])
+}
+
+/// A server with the named datastores: the first in `ds`, the others in directories of their
+/// own names.
+pub fn start_server_with_stores(stores: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("cfg");
     let cfg_s = cfg.to_str().unwrap();
@@ -94,20 +100,19 @@ pub fn start_server() -> Server {
     let token_secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let users = std::fs::read_to_string(cfg.join("users.json")).unwrap();
     assert!(!users.contains(PASSWORD) && !users.contains(&token_secret));
-    let ds = dir.path().join("ds");
-    let mut child = pbsh(&[
-        "serve",
-        "--datastore",
-        &format!("store1={}", ds.display()),
-        "--listen",
-        "127.0.0.1:0",
-        "--config-dir",
-        cfg_s,
-    ])
-    .env_remove("PBS_PASSWORD")
-    .stdout(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut args: Vec<String> = vec!["serve".into()];
+    for (i, name) in stores.iter().enumerate() {
+        let ds = dir.path().join(if i == 0 { "ds" } else { name });
+        args.push("--datastore".into());
+        args.push(format!("{name}={}", ds.display()));
+    }
+    args.extend(["--listen", "127.0.0.1:0", "--config-dir", cfg_s].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = pbsh(&args)
+        .env_remove("PBS_PASSWORD")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut fingerprint = String::new();
     let port = loop {

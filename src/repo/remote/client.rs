@@ -32,6 +32,11 @@ const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
 /// SPEC: §2.2 ticket lifetime 7200 s; renewed every 15 min; cache entries older than 7140 s ignored.
 const TICKET_LIFETIME: i64 = 7200;
 const TICKET_RENEW_AFTER: i64 = 15 * 60;
+/// Test/ops knob: the ticket lifetime this client assumes, in seconds. `pbsh serve` reads the
+/// same variable for the lifetime of the tickets it issues, so one setting shortens both ends.
+pub const TICKET_LIFETIME_ENV: &str = "PBSH_TICKET_LIFETIME_SECS";
+/// Test/ops knob: renew the ticket once it is this many seconds old (default 15 min).
+pub const TICKET_RENEW_ENV: &str = "PBSH_TICKET_RENEW_SECS";
 /// LIMIT: REST response bodies (listings) are read up to 64 MiB.
 const MAX_REST_BODY: usize = 64 << 20;
 
@@ -54,15 +59,54 @@ enum Auth {
     Token(Zeroizing<String>),
 }
 
-/// One server: TLS settings, credentials, and a kept-alive HTTP/1.1 connection for REST.
-pub struct Client {
-    pub repo: RemoteRepo,
+/// What every datastore of one server shares: the pinned fingerprint, the login (ticket or
+/// token) and the kept-alive HTTP/1.1 connection for REST.
+struct ServerLink {
     expected_fp: Mutex<Option<String>>,
     /// True when the pin came from the option/env (never written to the cache).
     explicit_fp: bool,
     interactive: bool,
     auth: Mutex<Option<Auth>>,
     rest_conn: tokio::sync::Mutex<Option<http1::SendRequest<Full<Bytes>>>>,
+    /// One login at a time: concurrent calls that find the ticket stale renew it once.
+    login_lock: tokio::sync::Mutex<()>,
+}
+
+/// One datastore on a server: its repository string and the server's shared link.
+pub struct Client {
+    pub repo: RemoteRepo,
+    link: Arc<ServerLink>,
+}
+
+/// A positive number of seconds from the environment variable `var`, else `default`.
+fn env_secs(var: &str, default: i64) -> i64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(default)
+}
+
+/// The ticket lifetime the server is assumed to grant (`PBSH_TICKET_LIFETIME_SECS`, else 7200 s).
+fn ticket_lifetime() -> i64 {
+    env_secs(TICKET_LIFETIME_ENV, TICKET_LIFETIME)
+}
+
+/// A ticket this close to its end is not used any more: 60 s of a 7200 s lifetime, scaled down
+/// for the short lifetimes tests set.
+fn ticket_margin(lifetime: i64) -> i64 {
+    (lifetime / 120).clamp(1, 60)
+}
+
+/// Whether a ticket issued at `issued` can still be presented (renewed or used) at `at`.
+fn ticket_usable(issued: i64, at: i64) -> bool {
+    let lifetime = ticket_lifetime();
+    at - issued < lifetime - ticket_margin(lifetime)
+}
+
+/// Age at which a ticket is renewed (`PBSH_TICKET_RENEW_SECS`, else 15 min).
+fn ticket_renew_after() -> i64 {
+    env_secs(TICKET_RENEW_ENV, TICKET_RENEW_AFTER)
 }
 
 fn now() -> i64 {
@@ -146,7 +190,7 @@ fn write_ticket_cache(mut cache: TicketCache) {
         entries.retain(|_, v| {
             v.get("timestamp")
                 .and_then(Value::as_i64)
-                .is_some_and(|ts| t - ts < TICKET_LIFETIME - 60)
+                .is_some_and(|ts| ticket_usable(ts, t))
         });
     }
     cache.retain(|_, v| !v.is_empty());
@@ -164,7 +208,7 @@ fn cached_ticket(server: &str, auth_id: &str) -> Option<(Zeroizing<String>, i64)
     let cache = read_ticket_cache();
     let e = cache.get(server)?.get(auth_id)?;
     let ts = e.get("timestamp")?.as_i64()?;
-    if now() - ts >= TICKET_LIFETIME - 60 {
+    if !ticket_usable(ts, now()) {
         return None;
     }
     Some((Zeroizing::new(e.get("ticket")?.as_str()?.to_string()), ts))
@@ -243,12 +287,32 @@ impl Client {
             .or_else(|| stored_fingerprint(&repo.host));
         Client {
             repo,
-            expected_fp: Mutex::new(expected),
-            explicit_fp,
-            interactive: opts.interactive,
-            auth: Mutex::new(None),
-            rest_conn: tokio::sync::Mutex::new(None),
+            link: Arc::new(ServerLink {
+                expected_fp: Mutex::new(expected),
+                explicit_fp,
+                interactive: opts.interactive,
+                auth: Mutex::new(None),
+                rest_conn: tokio::sync::Mutex::new(None),
+                login_lock: tokio::sync::Mutex::new(()),
+            }),
         }
+    }
+
+    /// The client of another datastore on the same server: same pin, same login, same
+    /// connection (no second login).
+    pub fn for_store(&self, store: &str) -> Client {
+        Client {
+            repo: RemoteRepo {
+                store: store.to_string(),
+                ..self.repo.clone()
+            },
+            link: self.link.clone(),
+        }
+    }
+
+    /// Whether `other` shares this client's login and connection.
+    pub fn shares_link(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.link, &other.link)
     }
 
     /// `host:port`, the key of the ticket cache.
@@ -260,8 +324,8 @@ impl Client {
     pub async fn connect_tls(&self) -> Result<Tls, RemoteError> {
         match self.try_connect_tls().await {
             Err(RemoteError::Untrusted { actual, .. })
-                if self.interactive
-                    && !self.explicit_fp
+                if self.link.interactive
+                    && !self.link.explicit_fp
                     && crate::util::secrets::has_terminal() =>
             {
                 if ask_trust(&self.repo.host, &actual) {
@@ -270,7 +334,11 @@ impl Client {
                             "cannot store fingerprint: {e}"
                         )));
                     }
-                    *self.expected_fp.lock().unwrap_or_else(|e| e.into_inner()) = Some(actual);
+                    *self
+                        .link
+                        .expected_fp
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner()) = Some(actual);
                     self.try_connect_tls().await
                 } else {
                     Err(RemoteError::Protocol(
@@ -296,6 +364,7 @@ impl Client {
         })?;
         let _ = tcp.set_nodelay(true);
         let expected = self
+            .link
             .expected_fp
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -357,7 +426,12 @@ impl Client {
     }
 
     fn auth_headers(&self, mut b: http::request::Builder) -> http::request::Builder {
-        let auth = self.auth.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let auth = self
+            .link
+            .auth
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         match auth {
             Some(Auth::Ticket { ticket, csrf, .. }) => {
                 let enc =
@@ -376,8 +450,8 @@ impl Client {
         b
     }
 
-    /// One raw REST exchange on the kept-alive connection (reconnecting when it was closed);
-    /// returns status and body.
+    /// One raw REST exchange on the kept-alive connection (reconnecting when it was closed or
+    /// went stale, e.g. because the server restarted); returns status and body.
     async fn exchange(
         &self,
         method: Method,
@@ -386,23 +460,8 @@ impl Client {
         ctype: &str,
         with_auth: bool,
     ) -> Result<(StatusCode, Bytes), RemoteError> {
-        let mut slot = self.rest_conn.lock().await;
-        let fut = async {
-            let usable = match slot.as_mut() {
-                Some(s) => !s.is_closed() && s.ready().await.is_ok(),
-                None => false,
-            };
-            if !usable {
-                let tls = self.connect_tls().await?;
-                let (sender, conn) = http1::handshake(TokioIo::new(tls))
-                    .await
-                    .map_err(|e| RemoteError::Protocol(format!("HTTP handshake: {e}")))?;
-                tokio::spawn(conn);
-                *slot = Some(sender);
-            }
-            let sender = slot
-                .as_mut()
-                .ok_or_else(|| RemoteError::Protocol("no connection".into()))?;
+        let mut slot = self.link.rest_conn.lock().await;
+        let build = || {
             let mut b = Request::builder()
                 .method(method.clone())
                 .uri(path_query)
@@ -412,24 +471,53 @@ impl Client {
             if with_auth {
                 b = self.auth_headers(b);
             }
-            let req = b
-                .body(Full::new(body))
-                .map_err(|e| RemoteError::Protocol(e.to_string()))?;
-            sender
-                .ready()
-                .await
-                .map_err(|e| RemoteError::Dropped(e.to_string()))?;
-            let resp = sender
-                .send_request(req)
-                .await
-                .map_err(|e| RemoteError::Dropped(e.to_string()))?;
-            let status = resp.status();
-            let body = http_body_util::Limited::new(resp.into_body(), MAX_REST_BODY)
-                .collect()
-                .await
-                .map_err(|e| RemoteError::Dropped(e.to_string()))?
-                .to_bytes();
-            Ok((status, body))
+            b.body(Full::new(body.clone()))
+                .map_err(|e| RemoteError::Protocol(e.to_string()))
+        };
+        let fut = async {
+            // A kept connection may have died since its last use without us noticing yet: a
+            // request it never sent is sent again on a fresh one, once.
+            let mut reused = match slot.as_mut() {
+                Some(s) => !s.is_closed() && s.ready().await.is_ok(),
+                None => false,
+            };
+            loop {
+                if !reused {
+                    *slot = None;
+                    let tls = self.connect_tls().await?;
+                    let (sender, conn) = http1::handshake(TokioIo::new(tls))
+                        .await
+                        .map_err(|e| RemoteError::Protocol(format!("HTTP handshake: {e}")))?;
+                    tokio::spawn(conn);
+                    *slot = Some(sender);
+                }
+                let sender = slot
+                    .as_mut()
+                    .ok_or_else(|| RemoteError::Protocol("no connection".into()))?;
+                let sent = match sender.ready().await {
+                    Ok(()) => sender.try_send_request(build()?).await,
+                    Err(_) if reused => {
+                        reused = false;
+                        continue;
+                    }
+                    Err(e) => return Err(RemoteError::Dropped(e.to_string())),
+                };
+                let resp = match sent {
+                    Ok(resp) => resp,
+                    Err(e) if reused && e.message().is_some() => {
+                        reused = false;
+                        continue;
+                    }
+                    Err(e) => return Err(RemoteError::Dropped(e.into_error().to_string())),
+                };
+                let status = resp.status();
+                let body = http_body_util::Limited::new(resp.into_body(), MAX_REST_BODY)
+                    .collect()
+                    .await
+                    .map_err(|e| RemoteError::Dropped(e.to_string()))?
+                    .to_bytes();
+                return Ok((status, body));
+            }
         };
         let what = format!("{method} {}", path_query.split('?').next().unwrap_or(""));
         let res = tokio::time::timeout(REQUEST_TIMEOUT, fut)
@@ -444,17 +532,57 @@ impl Client {
 
     /// Logs in (or renews) unless a fresh ticket or a token is in use.
     pub async fn ensure_auth(&self) -> Result<(), RemoteError> {
-        let current = self.auth.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        match current {
-            Some(Auth::Token(_)) => Ok(()),
-            Some(Auth::Ticket { issued, .. }) if now() - issued < TICKET_RENEW_AFTER => Ok(()),
-            _ => self.login(false).await,
+        if self.auth_current() {
+            return Ok(());
         }
+        let _one = self.link.login_lock.lock().await;
+        // Another call may have renewed it while this one waited.
+        if self.auth_current() {
+            return Ok(());
+        }
+        self.login_inner(false, false).await
+    }
+
+    /// A token, or a ticket younger than the renewal age.
+    fn auth_current(&self) -> bool {
+        match &*self.link.auth.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(Auth::Token(_)) => true,
+            Some(Auth::Ticket { issued, .. }) => now() - issued < ticket_renew_after(),
+            None => false,
+        }
+    }
+
+    /// The server refused our ticket (expired, or its key changed): drop it and log in again.
+    /// False when a token is in use (nothing to renew).
+    async fn relogin_after_refusal(&self) -> Result<bool, RemoteError> {
+        let _one = self.link.login_lock.lock().await;
+        let refused = {
+            let mut auth = self.link.auth.lock().unwrap_or_else(|e| e.into_inner());
+            match auth.as_ref() {
+                Some(Auth::Ticket { .. }) => {
+                    *auth = None;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if !refused {
+            return Ok(false);
+        }
+        let _ = forget_ticket(&self.server_key(), self.repo.auth_id());
+        self.login_inner(false, true).await?;
+        Ok(true)
     }
 
     /// Ticket login (`POST /access/ticket`) or token setup. With `force_password`, a cached
     /// ticket is not used.
     pub async fn login(&self, force_password: bool) -> Result<(), RemoteError> {
+        let _one = self.link.login_lock.lock().await;
+        self.login_inner(force_password, false).await
+    }
+
+    /// `login` under the login lock; `refused` says the server just refused our ticket.
+    async fn login_inner(&self, force_password: bool, refused: bool) -> Result<(), RemoteError> {
         let auth_id = self.repo.auth_id().to_string();
         if self.repo.is_token() {
             let secret = crate::util::secrets::get(
@@ -465,7 +593,7 @@ impl Client {
             let enc =
                 percent_encoding::utf8_percent_encode(&secret, percent_encoding::NON_ALPHANUMERIC)
                     .to_string();
-            *self.auth.lock().unwrap_or_else(|e| e.into_inner()) =
+            *self.link.auth.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(Auth::Token(Zeroizing::new(format!("{auth_id}:{enc}"))));
             // Check the token now so a wrong secret is reported at login.
             let (status, reply) = self
@@ -493,25 +621,47 @@ impl Client {
             return Ok(());
         }
         // Renew with the ticket in hand or the cached one, then fall back to the password.
-        let held = match self.auth.lock().unwrap_or_else(|e| e.into_inner()).clone() {
-            Some(Auth::Ticket { ticket, issued, .. }) if now() - issued < TICKET_LIFETIME - 60 => {
-                Some(ticket)
+        let at = now();
+        let (held, mut stale) = match self
+            .link
+            .auth
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            Some(Auth::Ticket { ticket, issued, .. }) if ticket_usable(issued, at) => {
+                (Some(ticket), false)
             }
-            _ => None,
+            Some(Auth::Ticket { .. }) => (None, true),
+            _ => (None, refused),
         };
-        let candidate = if force_password {
-            None
-        } else {
-            held.or_else(|| cached_ticket(&self.server_key(), &auth_id).map(|(t, _)| t))
-        };
-        if let Some(ticket) = candidate {
-            if self.post_ticket(&auth_id, &ticket).await.is_ok() {
-                return Ok(());
+        if !force_password {
+            let cached = cached_ticket(&self.server_key(), &auth_id)
+                .map(|(t, _)| t)
+                .filter(|c| held.as_ref() != Some(c));
+            let candidates: Vec<Zeroizing<String>> = held.into_iter().chain(cached).collect();
+            for ticket in candidates {
+                match self.post_ticket(&auth_id, &ticket).await {
+                    Ok(()) => return Ok(()),
+                    // Refused (expired, or signed with a key the server no longer has).
+                    Err(RemoteError::Auth(_)) => stale = true,
+                    // The server is unreachable: say so, do not ask for a password.
+                    Err(e) => return Err(e),
+                }
             }
         }
         let password =
             crate::util::secrets::get("PBS_PASSWORD", &format!("Password for \"{auth_id}\": "))
-                .map_err(|e| RemoteError::Auth(format!("{auth_id}: {e}")))?;
+                .map_err(|e| match e {
+                    crate::util::secrets::SecretError::NoSource { .. } if stale => {
+                        RemoteError::Auth(format!(
+                            "the login of {auth_id} at {} has expired: log in again (`login` on \
+                             a terminal, or set PBS_PASSWORD)",
+                            self.repo.authority()
+                        ))
+                    }
+                    e => RemoteError::Auth(format!("{auth_id}: {e}")),
+                })?;
         self.post_ticket(&auth_id, &password).await
     }
 
@@ -562,7 +712,7 @@ impl Client {
             json!({"timestamp": issued, "ticket": ticket, "token": csrf}),
         );
         write_ticket_cache(cache);
-        *self.auth.lock().unwrap_or_else(|e| e.into_inner()) = Some(Auth::Ticket {
+        *self.link.auth.lock().unwrap_or_else(|e| e.into_inner()) = Some(Auth::Ticket {
             ticket: Zeroizing::new(ticket),
             csrf,
             issued,
@@ -572,7 +722,7 @@ impl Client {
 
     /// Forgets the ticket (memory and cache).
     pub fn logout(&self) -> bool {
-        *self.auth.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.link.auth.lock().unwrap_or_else(|e| e.into_inner()) = None;
         forget_ticket(&self.server_key(), self.repo.auth_id())
     }
 
@@ -606,7 +756,7 @@ impl Client {
             ),
         };
         let (status, reply) = self
-            .exchange(method.clone(), &pq, body, ctype, true)
+            .authed_exchange(method.clone(), &pq, body, ctype)
             .await?;
         if !status.is_success() {
             return Err(RemoteError::Http {
@@ -618,6 +768,24 @@ impl Client {
         unwrap_data(&reply)
     }
 
+    /// An authenticated exchange; a ticket the server refuses (expired, or the server lost its
+    /// key) is renewed once by logging in again, then the request is repeated.
+    async fn authed_exchange(
+        &self,
+        method: Method,
+        path_query: &str,
+        body: Bytes,
+        ctype: &str,
+    ) -> Result<(StatusCode, Bytes), RemoteError> {
+        let (status, reply) = self
+            .exchange(method.clone(), path_query, body.clone(), ctype, true)
+            .await?;
+        if status == StatusCode::UNAUTHORIZED && self.relogin_after_refusal().await? {
+            return self.exchange(method, path_query, body, ctype, true).await;
+        }
+        Ok((status, reply))
+    }
+
     pub async fn get(&self, path: &str, params: Option<Value>) -> Result<Value, RemoteError> {
         self.call(Method::GET, path, params).await
     }
@@ -626,12 +794,11 @@ impl Client {
     pub async fn post_raw(&self, path_query: &str, body: Vec<u8>) -> Result<Value, RemoteError> {
         self.ensure_auth().await?;
         let (status, reply) = self
-            .exchange(
+            .authed_exchange(
                 Method::POST,
                 path_query,
                 Bytes::from(body),
                 "application/octet-stream",
-                true,
             )
             .await?;
         if !status.is_success() {
@@ -647,6 +814,15 @@ impl Client {
     /// Upgrades a fresh connection to `protocol` and starts HTTP/2 on it (§4.1, §4.2).
     pub async fn upgrade(&self, path_query: &str, protocol: &str) -> Result<H2, RemoteError> {
         self.ensure_auth().await?;
+        match self.upgrade_once(path_query, protocol).await {
+            Err(RemoteError::Http { status: 401, .. }) if self.relogin_after_refusal().await? => {
+                self.upgrade_once(path_query, protocol).await
+            }
+            other => other,
+        }
+    }
+
+    async fn upgrade_once(&self, path_query: &str, protocol: &str) -> Result<H2, RemoteError> {
         let fut = async {
             let tls = self.connect_tls().await?;
             let (mut sender, conn) = http1::handshake(TokioIo::new(tls))

@@ -121,6 +121,22 @@ impl RemoteRepository {
         }))
     }
 
+    /// Another datastore of the same server, sharing this one's runtime, certificate pin,
+    /// login and connection: no second login.
+    pub fn for_store(&self, store: &str) -> Arc<Self> {
+        Arc::new_cyclic(|me| RemoteRepository {
+            rt: self.rt.clone(),
+            client: Arc::new(self.client.for_store(store)),
+            readers: Mutex::new(Vec::new()),
+            me: me.clone(),
+        })
+    }
+
+    /// Whether `other` talks to the server over this repository's login and connection.
+    pub fn shares_login(&self, other: &RemoteRepository) -> bool {
+        self.client.shares_link(&other.client)
+    }
+
     pub fn repo(&self) -> &RemoteRepo {
         &self.client.repo
     }
@@ -554,4 +570,22 @@ pub(crate) fn tuning(var: &str, default: usize, max: usize) -> usize {
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|n| (1..=max).contains(n))
         .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_store_shares_the_login_and_names_its_own_store() {
+        let repo = RemoteRepo::parse("alice@pbs@127.0.0.1:1:store1").unwrap();
+        let home = RemoteRepository::new(repo.clone(), ClientOptions::default()).unwrap();
+        let other = home.for_store("store2");
+        assert_eq!(other.name(), "store2");
+        assert_eq!(home.name(), "store1");
+        assert_eq!(other.repo().authority(), home.repo().authority());
+        assert!(home.shares_login(&other) && other.shares_login(&home));
+        let separate = RemoteRepository::new(repo, ClientOptions::default()).unwrap();
+        assert!(!home.shares_login(&separate));
+    }
 }

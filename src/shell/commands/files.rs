@@ -85,7 +85,7 @@ fn write_content(
                 .snapshot()
                 .ok_or_else(|| anyhow!("{path}: no snapshot"))?;
             if file.filename == "index.json.blob" {
-                let manifest = session.browser.manifest(&path.ns, &snapshot)?;
+                let manifest = session.browser.manifest(path)?;
                 let text = serde_json::to_string_pretty(&manifest.0)?;
                 writeln!(out, "{text}")?;
                 return Ok(text.len() as u64 + 1);
@@ -101,7 +101,7 @@ fn write_content(
                 written: 0,
             };
             restore(
-                session.repo.clone(),
+                session.browser.repo_at(path)?,
                 &path.ns,
                 &snapshot,
                 &file.filename,
@@ -348,7 +348,7 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
     }
     let sub_path = source.inner_path();
     let stats = restore(
-        session.repo.clone(),
+        session.browser.repo_at(source)?,
         &source.ns,
         &snapshot,
         &file.filename,

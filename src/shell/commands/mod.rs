@@ -248,6 +248,7 @@ pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
     if removes {
         session::leave_vanished_dirs(session);
     }
+    session.follow_cwd_store();
     result
 }
 

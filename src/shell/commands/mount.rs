@@ -14,6 +14,7 @@ use clap::Args;
 use serde_json::json;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct MountArgs {
@@ -107,8 +108,10 @@ pub fn mount(session: &mut Session, args: MountArgs) -> Result<()> {
             cache_size: args.common.cache_size,
             output_format: args.common.output_format,
         };
+        let repo = session.browser.repo_at(&place)?;
         return run_mount(
             session,
+            repo,
             &common,
             &snapshot.to_string(),
             &archive,
@@ -124,8 +127,10 @@ pub fn mount(session: &mut Session, args: MountArgs) -> Result<()> {
         }
         return list(session, None, args.common.output_format);
     };
+    let repo = session.repo.clone();
     run_mount(
         session,
+        repo,
         &args.common,
         snapshot,
         archive,
@@ -145,8 +150,10 @@ pub fn map(session: &mut Session, args: MapArgs) -> Result<()> {
         Some(dir) => dir.clone(),
         None => default_map_dir(snapshot, image)?,
     };
+    let repo = session.repo.clone();
     run_mount(
         session,
+        repo,
         &args.common,
         snapshot,
         image,
@@ -179,6 +186,7 @@ fn default_map_dir(snapshot: &str, image: &str) -> Result<PathBuf> {
 
 fn run_mount(
     session: &mut Session,
+    repo: Arc<dyn crate::repo::Repository>,
     common_args: &MountCommon,
     snapshot: &str,
     archive: &str,
@@ -199,7 +207,7 @@ fn run_mount(
     let do_mount = || -> mount::Result<MountHandle> {
         match kind {
             MountKind::Archive => mount::mount_archive(
-                session.repo.clone(),
+                repo.clone(),
                 &ns,
                 &snapshot,
                 archive,
@@ -208,7 +216,7 @@ fn run_mount(
                 &options,
             ),
             MountKind::Image => mount::map_image(
-                session.repo.clone(),
+                repo.clone(),
                 &ns,
                 &snapshot,
                 archive,

@@ -130,10 +130,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// The node at `path`, with a "did you mean" when it does not exist.
 pub fn stat_node(session: &Session, path: &TreePath) -> Result<Node> {
     session.browser.stat(path).map_err(|e| {
-        let missing = e
-            .chain()
-            .any(|c| matches!(c.downcast_ref::<RepoError>(), Some(RepoError::NotFound(_))));
-        if missing {
+        let missing = e.chain().find_map(|c| match c.downcast_ref::<RepoError>() {
+            Some(RepoError::NotFound(what)) => Some(what.clone()),
+            _ => None,
+        });
+        let is_store = path.level() == Level::Namespace && path.ns.is_root();
+        if let (Some(what), true) = (&missing, is_store) {
+            // The browser's message names the datastores there are.
+            anyhow!(ShellError::NotFound(what.clone()))
+        } else if missing.is_some() {
             anyhow!(ShellError::NotFound(format!(
                 "{path}: no such file or directory{}",
                 did_you_mean(session, path)
@@ -208,7 +213,7 @@ fn ls_children(session: &Session, path: &TreePath) -> Result<Vec<Node>> {
     nodes.extend(
         session
             .browser
-            .list_groups(&path.ns, None)?
+            .list_groups(path, None)?
             .into_iter()
             .map(|(_, n)| n),
     );

@@ -132,13 +132,47 @@ pub fn task(session: &mut Session, cmd: TaskCommand) -> Result<()> {
             }
             Ok(())
         }
-        TaskCommand::Log { upid, follow } => follow_task(session, &r, &upid, follow),
+        TaskCommand::Log { upid, follow } => {
+            let upid = resolve_upid(&r, &upid)?;
+            follow_task(session, &r, &upid, follow)
+        }
         TaskCommand::Stop { upid } => {
+            let upid = resolve_upid(&r, &upid)?;
             r.call(Method::DELETE, &task_path(&upid, ""), None)?;
             writeln!(session.out, "stop requested for {upid}")?;
             Ok(())
         }
     }
+}
+
+/// LIMIT: tasks looked at when a typed UPID has to be matched against the list.
+const UPID_LOOKUP: u64 = 1000;
+
+/// A UPID as typed. Worker ids escape `:` and `/` as `\x3a`, `\x2f`, and an unquoted shell word
+/// loses those backslashes (`store1x3ahost-web1`): such a UPID is matched against the
+/// server's task list with the backslashes dropped. Anything else is taken as it is.
+fn resolve_upid(r: &RemoteRepository, typed: &str) -> Result<String> {
+    if typed.contains('\\') || !typed.starts_with("UPID:") {
+        return Ok(typed.to_string());
+    }
+    let p = json!({"start": 0, "limit": UPID_LOOKUP});
+    let Ok(v) = r.call(Method::GET, "/api2/json/nodes/localhost/tasks", Some(p)) else {
+        return Ok(typed.to_string());
+    };
+    let upids: Vec<&str> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.get("upid").and_then(Value::as_str))
+        .collect();
+    if upids.contains(&typed) {
+        return Ok(typed.to_string());
+    }
+    Ok(upids
+        .into_iter()
+        .find(|u| u.replace('\\', "") == typed)
+        .unwrap_or(typed)
+        .to_string())
 }
 
 /// Prints a task's log (SPEC: protocol.md §7.3); with `follow`, polls every second until the

@@ -47,10 +47,7 @@ fn walk_snapshot(
     start: &TreePath,
     visit: &mut dyn FnMut(&Found) -> Result<()>,
 ) -> Result<()> {
-    let snapshot = start
-        .snapshot()
-        .ok_or_else(|| anyhow!("{start}: not inside a snapshot"))?;
-    let manifest = session.browser.manifest(&start.ns, &snapshot)?;
+    let manifest = session.browser.manifest(start)?;
     let archives: Vec<String> = match &start.archive {
         Some(_) => vec![session.browser.archive_file(start)?.filename],
         None => manifest
@@ -61,7 +58,7 @@ fn walk_snapshot(
             .map(|f| f.filename.clone())
             .collect(),
     };
-    let catalog = session.browser.catalog(&start.ns, &snapshot)?;
+    let catalog = session.browser.catalog(start)?;
     for server_name in archives {
         let shown = display_name(&server_name).to_string();
         let inner: Vec<String> = start.inner.clone();
@@ -266,8 +263,11 @@ pub fn find(session: &mut Session, mut args: FindArgs) -> Result<()> {
             // Above groups: the newest snapshot of every group below.
             let mut hits = Vec::new();
             let mut rows = Vec::new();
-            for (group, _) in session.browser.list_groups(&start.ns, start.btype)? {
-                let snaps = session.repo.list_snapshots(&start.ns, Some(&group))?;
+            for (group, _) in session.browser.list_groups(&start, start.btype)? {
+                let snaps = session
+                    .browser
+                    .repo_at(&start)?
+                    .list_snapshots(&start.ns, Some(&group))?;
                 let Some(newest) = snaps.last() else { continue };
                 let snap_path = TreePath::snapshot_path(
                     start.store.as_deref().unwrap_or_default(),
@@ -352,7 +352,10 @@ fn find_in_group(
     let group = group_path
         .group()
         .ok_or_else(|| anyhow!("{group_path}: not a group"))?;
-    let snapshots = session.repo.list_snapshots(&group_path.ns, Some(&group))?;
+    let snapshots = session
+        .browser
+        .repo_at(group_path)?
+        .list_snapshots(&group_path.ns, Some(&group))?;
     let mut previous: BTreeMap<String, Found> = BTreeMap::new();
     let mut rows: Vec<(String, &'static str, Found)> = Vec::new();
     for snap in &snapshots {
@@ -422,7 +425,10 @@ pub fn file_history(session: &mut Session, text: &str, format: OutputFormat) -> 
         bail!("{path}: history needs a path inside an archive (e.g. root.pxar/etc/hosts)");
     }
     let group = path.group().ok_or_else(|| anyhow!("{path}: no group"))?;
-    let snapshots = session.repo.list_snapshots(&path.ns, Some(&group))?;
+    let snapshots = session
+        .browser
+        .repo_at(&path)?
+        .list_snapshots(&path.ns, Some(&group))?;
     let mut rows = Vec::new();
     let mut last: Option<Found> = None;
     for snap in &snapshots {

@@ -112,7 +112,7 @@ pub fn restore_selected(session: &mut Session, args: RestoreSelectedArgs) -> Res
             ..RestoreOptions::default()
         };
         let stats = restore(
-            session.repo.clone(),
+            session.browser.repo_at(archive)?,
             &archive.ns,
             &snapshot,
             &file.filename,

@@ -127,10 +127,16 @@ pub fn notes(session: &mut Session, snapshot: Option<String>, set: Option<String
     stat_node(session, &path)?;
     match set {
         None => {
-            let (manifest, _) = session.repo.read_manifest(&path.ns, &snap)?;
+            let (manifest, _) = session
+                .browser
+                .repo_at(&path)?
+                .read_manifest(&path.ns, &snap)?;
             writeln!(session.out, "{}", manifest.notes())?;
         }
-        Some(text) => super::snapshot::set_notes(session, &path.ns, &snap, &text)?,
+        Some(text) => {
+            let repo = session.browser.repo_at(&path)?;
+            super::snapshot::set_notes(&*repo, &path.ns, &snap, &text)?
+        }
     }
     Ok(())
 }

@@ -277,7 +277,7 @@ pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
             } => {
                 let ns = common::namespace(session, &ns)?;
                 let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
-                set_notes(session, &ns, &snapshot, &notes)
+                set_notes(&*session.repo, &ns, &snapshot, &notes)
             }
         },
     }
@@ -285,16 +285,16 @@ pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
 
 /// Replaces a snapshot's notes (kept in the manifest's unsigned part).
 pub fn set_notes(
-    session: &Session,
+    repo: &dyn crate::repo::Repository,
     ns: &crate::repo::types::Namespace,
     snapshot: &SnapshotRef,
     notes: &str,
 ) -> Result<()> {
-    let (mut manifest, _) = session.repo.read_manifest(ns, snapshot)?;
+    let (mut manifest, _) = repo.read_manifest(ns, snapshot)?;
     manifest.set_unprotected("notes", json!(notes));
     let json = manifest.to_json_bytes()?;
     let blob = crate::format::blob::encode(&json, None, true)?;
-    session.repo.update_manifest(ns, snapshot, &blob)?;
+    repo.update_manifest(ns, snapshot, &blob)?;
     Ok(())
 }
 
