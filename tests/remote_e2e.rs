@@ -393,13 +393,13 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
     // Wrong password (fresh client: no cached ticket) and wrong fingerprint: one line, non-zero.
     let c2 = Client::new();
     let out = c2.run(&server, "alice@pbs", "nope", &fp, &["login"]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(4), "refused login is exit class 4 (auth)");
     let err = common::stderr(&out);
     assert!(err.contains("wrong user name or password"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     let bad_fp = fp.replace(|c: char| c.is_ascii_hexdigit(), "0");
     let out = c2.run(&server, "alice@pbs", PASSWORD, &bad_fp, &["login"]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(4), "fingerprint mismatch is exit class 4");
     let err = common::stderr(&out);
     assert!(err.contains(&fp) && err.contains(&bad_fp), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");

@@ -30,6 +30,9 @@ pub enum RepoError {
     Locked(String),
     #[error("{0}")]
     Refused(String),
+    /// Credentials or the server's certificate were refused.
+    #[error("{0}")]
+    Auth(String),
     #[error("{what}: {source}")]
     Format { what: String, source: FormatError },
     #[error(transparent)]

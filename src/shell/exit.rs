@@ -4,6 +4,7 @@
 
 use crate::engine::backup::EngineError;
 use crate::format::error::FormatError;
+use crate::repo::remote::RemoteError;
 use crate::repo::RepoError;
 use thiserror::Error;
 
@@ -30,7 +31,8 @@ Exit statuses (the same in one-shot use, -c, -f and piped scripts):
   1    failure not covered below
   2    usage: unknown command or option, bad arguments
   3    not found: path, snapshot, archive or file missing; a pattern that matched nothing
-  4    authentication: wrong passphrase, wrong key, refused login
+  4    authentication: wrong passphrase, wrong key, refused or expired login, certificate
+       fingerprint mismatch
   5    locked: the datastore or group is busy with another operation
   6    partial: some entries could not be processed
   130  interrupted by Ctrl-C
@@ -64,8 +66,20 @@ pub fn classify(error: &anyhow::Error) -> i32 {
             match e {
                 RepoError::NotFound(_) => return NOT_FOUND,
                 RepoError::Locked(_) => return LOCKED,
+                RepoError::Auth(_) => return AUTH,
                 _ => {}
             }
+        }
+        if let Some(
+            RemoteError::Auth(_)
+            | RemoteError::FingerprintMismatch { .. }
+            | RemoteError::Untrusted { .. }
+            | RemoteError::Http {
+                status: 401 | 403, ..
+            },
+        ) = cause.downcast_ref::<RemoteError>()
+        {
+            return AUTH;
         }
         if let Some(EngineError::Cancelled) = cause.downcast_ref::<EngineError>() {
             return INTERRUPTED;

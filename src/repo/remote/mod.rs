@@ -60,6 +60,12 @@ impl From<RemoteError> for RepoError {
     fn from(e: RemoteError) -> Self {
         match &e {
             RemoteError::Http { status: 404, .. } => RepoError::NotFound(e.to_string()),
+            RemoteError::Auth(_)
+            | RemoteError::FingerprintMismatch { .. }
+            | RemoteError::Untrusted { .. }
+            | RemoteError::Http {
+                status: 401 | 403, ..
+            } => RepoError::Auth(e.to_string()),
             _ => RepoError::Refused(e.to_string()),
         }
     }
