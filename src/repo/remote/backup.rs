@@ -22,9 +22,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
 pub const BACKUP_PROTOCOL: &str = "proxmox-backup-protocol-v1";
-/// Chunk uploads in flight per session (PBS's client queues 64 per archive); PBSH_UPLOAD_DEPTH
-/// overrides it, for measuring (see the issue notes for the figures).
-pub const UPLOADS_IN_FLIGHT: usize = 64;
+/// Chunk uploads in flight per session. On loopback TLS (CPU-bound, 2 cores) depths 2, 8 and 64
+/// back up the 1 GiB corpus in the same time (within 4 %); 16 covers a 100 ms x 300 MB/s link
+/// while holding at most ~32 MiB in flight (PBS's client queues 64). PBSH_UPLOAD_DEPTH overrides.
+pub const UPLOADS_IN_FLIGHT: usize = 16;
 
 /// The upload depth in use: PBSH_UPLOAD_DEPTH (1 to 256) or `UPLOADS_IN_FLIGHT`.
 pub fn upload_depth() -> usize {
