@@ -393,13 +393,21 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
     // Wrong password (fresh client: no cached ticket) and wrong fingerprint: one line, non-zero.
     let c2 = Client::new();
     let out = c2.run(&server, "alice@pbs", "nope", &fp, &["login"]);
-    assert_eq!(out.status.code(), Some(4), "refused login is exit class 4 (auth)");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "refused login is exit class 4 (auth)"
+    );
     let err = common::stderr(&out);
     assert!(err.contains("wrong user name or password"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     let bad_fp = fp.replace(|c: char| c.is_ascii_hexdigit(), "0");
     let out = c2.run(&server, "alice@pbs", PASSWORD, &bad_fp, &["login"]);
-    assert_eq!(out.status.code(), Some(4), "fingerprint mismatch is exit class 4");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "fingerprint mismatch is exit class 4"
+    );
     let err = common::stderr(&out);
     assert!(err.contains(&fp) && err.contains(&bad_fp), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
@@ -1003,10 +1011,16 @@ fn remote_task_list_stop_and_follow() {
     }
     let sdir = tempfile::tempdir().unwrap();
     setup_users(sdir.path());
-    // Verify tasks wait before each group while this file exists.
+    // Verify tasks wait before each group, collections before each step, while these exist.
     let verify_gate = sdir.path().join("verify.gate");
     std::fs::write(&verify_gate, "").unwrap();
-    let failpoints = format!("serve.verify.group=gate@{}", verify_gate.display());
+    let gc_gate = sdir.path().join("gc.gate");
+    std::fs::write(&gc_gate, "").unwrap();
+    let failpoints = format!(
+        "serve.verify.group=gate@{},gc.step=gate@{}",
+        verify_gate.display(),
+        gc_gate.display()
+    );
     let server = start_server_with(
         sdir.path(),
         &ServeOpts {
@@ -1085,6 +1099,20 @@ fn remote_task_list_stop_and_follow() {
             "{snap} was verified by a stopped task"
         );
     }
+
+    // 1b. `task stop` on a garbage collection held at its first step.
+    let (gc, upid) = spawn_task_command(&server, home, "admin@pbs", &["garbage-collect"]);
+    let row = task_row(&mut sh, &upid);
+    assert!(row.contains("running"), "{row}");
+    sh.ok(&format!("task stop {upid}"));
+    let (log, _) = sh.run(&format!("task log --follow {upid}"));
+    assert!(
+        log.last()
+            .is_some_and(|l| l.ends_with("TASK ERROR: task aborted")),
+        "{log:?}"
+    );
+    assert!(!gc.wait_with_output().unwrap().status.success());
+    assert!(chunk_files(&ds).len() >= 3, "a stopped gc removed chunks");
 
     // 2. `task stop` on a backup session: the server drops it and removes what it wrote.
     let upload_gate = home.join("upload.gate");

@@ -116,6 +116,26 @@ fn remove_leftovers(store: &LocalDatastore) -> u64 {
 
 /// Runs a garbage collection at time `now` (epoch seconds).
 pub fn garbage_collect(store: &LocalDatastore, now: i64) -> Result<GcStats> {
+    garbage_collect_unless(store, now, &|| false)
+}
+
+/// `garbage_collect` that gives up with `EngineError::Cancelled` once `stop()` says so (looked
+/// at between index files and between chunk directories). Stopping is safe at any point: the
+/// sweep only removes chunks whose atime is older than the grace period.
+pub fn garbage_collect_unless(
+    store: &LocalDatastore,
+    now: i64,
+    stop: &dyn Fn() -> bool,
+) -> Result<GcStats> {
+    let check = || {
+        // Tests hold a collection here (`gc.step=gate@FILE`) to stop it from outside.
+        crate::util::failpoint::failpoint_unless("gc.step", stop).map_err(io_err(store.root()))?;
+        if stop() {
+            Err(EngineError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
     let _lock = store.lock_store(true)?;
     // Everything marked below gets an atime at or after this instant. It is read back from a
     // file touched now, so it comes from the same (coarse) kernel clock as the chunks' atimes.
@@ -134,6 +154,7 @@ pub fn garbage_collect(store: &LocalDatastore, now: i64) -> Result<GcStats> {
     let chunks = store.chunk_store();
     // Phase 1: mark.
     for index in index_files(store)? {
+        check()?;
         let (digests, size) = index_digests(&index)?;
         stats.index_file_count += 1;
         stats.index_data_bytes += size;
@@ -159,6 +180,7 @@ pub fn garbage_collect(store: &LocalDatastore, now: i64) -> Result<GcStats> {
         return Ok(stats);
     };
     for prefix in prefixes.flatten() {
+        check()?;
         let Ok(entries) = std::fs::read_dir(prefix.path()) else {
             continue;
         };

@@ -84,6 +84,10 @@ fn quarantine(store: &LocalDatastore, digest: &ChunkDigest) {
     let _ = std::fs::rename(&path, target);
 }
 
+/// Verdicts of chunks already checked in one verify job (shared across snapshots and groups, as
+/// PBS does: a chunk many snapshots use is read once).
+pub type ChunkVerdicts = HashMap<ChunkDigest, std::result::Result<(), String>>;
+
 /// Verifies `snapshots` of namespace `ns`.
 pub fn verify_snapshots(
     store: &LocalDatastore,
@@ -91,9 +95,19 @@ pub fn verify_snapshots(
     snapshots: &[SnapshotRef],
     crypt: Option<&CryptConfig>,
 ) -> Result<VerifyReport> {
+    verify_snapshots_sharing(store, ns, snapshots, crypt, &mut ChunkVerdicts::new())
+}
+
+/// `verify_snapshots` as one step of a longer job: chunks in `checked` are not read again, and
+/// the verdicts of this step are added to it.
+pub fn verify_snapshots_sharing(
+    store: &LocalDatastore,
+    ns: &Namespace,
+    snapshots: &[SnapshotRef],
+    crypt: Option<&CryptConfig>,
+    checked: &mut ChunkVerdicts,
+) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
-    // Verdicts of chunks already checked in this job (shared across snapshots, as PBS does).
-    let mut checked: HashMap<ChunkDigest, std::result::Result<(), String>> = HashMap::new();
     for snapshot in snapshots {
         let mut errors = Vec::new();
         let manifest = match store.read_manifest(ns, snapshot) {

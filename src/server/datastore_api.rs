@@ -534,7 +534,9 @@ fn start_gc(
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
         task.log(format!("starting garbage collection on store {name}"));
-        let result = crate::engine::gc::garbage_collect(&store, super::now_epoch());
+        let result = crate::engine::gc::garbage_collect_unless(&store, super::now_epoch(), &|| {
+            task.is_aborted()
+        });
         let (stats, outcome) = match result {
             Ok(s) => {
                 task.log(format!(
@@ -544,7 +546,10 @@ fn start_gc(
                 ));
                 (Some(s), Ok(()))
             }
-            Err(e) => (None, Err(e.to_string())),
+            Err(e) => (
+                None,
+                Err(task.check_abort().err().unwrap_or_else(|| e.to_string())),
+            ),
         };
         let state_text = if outcome.is_ok() { "ok" } else { "error" }.to_string();
         st.gc_status
@@ -642,8 +647,9 @@ fn verify(
                 "verify datastore {name}: {} snapshot(s)",
                 snaps.len()
             ));
-            // One engine pass per group (chunks shared inside a group are read once), with a
-            // look at `task stop` between groups.
+            // One engine pass per group, with a look at `task stop` between groups; the chunk
+            // verdicts are shared by the whole job, so a chunk is read once however many groups
+            // use it.
             let mut batches: Vec<Vec<SnapshotRef>> = Vec::new();
             for snap in snaps {
                 match batches.last_mut() {
@@ -652,6 +658,7 @@ fn verify(
                 }
             }
             let mut failed = 0;
+            let mut checked = crate::engine::verify::ChunkVerdicts::new();
             for batch in &batches {
                 // Tests hold the task here (`serve.verify.group=gate@FILE`) to stop or follow it.
                 crate::util::failpoint::failpoint_unless("serve.verify.group", &|| {
@@ -659,8 +666,14 @@ fn verify(
                 })
                 .map_err(|e| e.to_string())?;
                 task.check_abort()?;
-                let report = crate::engine::verify::verify_snapshots(&store, &ns, batch, None)
-                    .map_err(|e| e.to_string())?;
+                let report = crate::engine::verify::verify_snapshots_sharing(
+                    &store,
+                    &ns,
+                    batch,
+                    None,
+                    &mut checked,
+                )
+                .map_err(|e| e.to_string())?;
                 failed += report.failed();
                 for verdict in &report.snapshots {
                     // Record this task's UPID as the verification's, as PBS does.
