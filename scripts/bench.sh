@@ -552,7 +552,9 @@ summary() {
     echo "pbsh end-to-end benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -r)"
     echo "$(tool_version pbsh) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')); $(tool_version restic); $(tool_version borg)$(command -v rustic >/dev/null && echo "; $(tool_version rustic)")"
     echo "mode: $([[ $QUICK == 1 ]] && echo quick || echo full), $BENCH_RUNS run(s) per step, medians shown"
-    echo "corpus: $CORPUS_FILES files, $CORPUS_BYTES bytes ($CORPUS_MIB MiB), ${BENCH_SOURCE:+copy of $BENCH_SOURCE}${BENCH_SOURCE:-seed $BENCH_SEED}; page cache warm"
+    local origin="seed $BENCH_SEED"
+    [[ -z $BENCH_SOURCE ]] || origin="copy of $BENCH_SOURCE"
+    echo "corpus: $CORPUS_FILES files, $CORPUS_BYTES bytes ($CORPUS_MIB MiB), $origin; page cache warm"
     python3 - "$ROWS" "$PRIMITIVES" "$CORPUS_BYTES" "$FAILURES_FILE" "$(nproc)" <<'PY'
 import json, statistics, sys
 
