@@ -417,3 +417,70 @@ fn metadata_mode_reuses_unchanged_files_without_reading_them() {
     }
     checker::check_datastore(dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
 }
+
+#[test]
+fn image_zero_runs_share_one_chunk_and_restore_exactly() {
+    const MIB: usize = 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalDatastore::open_or_create(&dir.path().join("store")).unwrap());
+    let repo: Arc<dyn Repository> = store.clone();
+    // random 4 MiB, five 4 MiB zero chunks, random 4 MiB, a 1 MiB zero tail (a shorter chunk).
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut random = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect()
+    };
+    let mut image = random(4 * MIB);
+    image.extend(vec![0u8; 20 * MIB]);
+    image.extend(random(4 * MIB));
+    image.extend(vec![0u8; MIB]);
+    let path = dir.path().join("vm.raw");
+    std::fs::write(&path, &image).unwrap();
+    let ns = Namespace::root();
+    let group = BackupGroup::parse("vm/100").unwrap();
+    let sources = vec![BackupSource::parse(&format!("disk.img:{}", path.display())).unwrap()];
+    run_backup(
+        &*repo,
+        &sources,
+        &BackupOptions::new(ns.clone(), group.clone(), 1_800_000_000, "root@pam"),
+    )
+    .unwrap();
+    // Distinct chunks on disk: two random, one 4 MiB zero chunk, one 1 MiB zero chunk.
+    let chunk_files = walkdir(&dir.path().join("store/.chunks"));
+    assert_eq!(chunk_files, 4, "chunks stored");
+    let snap = &repo.list_snapshots(&ns, Some(&group)).unwrap()[0].snapshot;
+    let restored = dir.path().join("restored.img");
+    restore(
+        repo.clone(),
+        &ns,
+        snap,
+        "disk.img",
+        RestoreTarget::Path(&restored),
+        None,
+        b"/",
+        RestoreOptions::default(),
+    )
+    .unwrap();
+    assert!(std::fs::read(&restored).unwrap() == image, "image differs");
+}
+
+/// Regular files below `dir`, counted.
+fn walkdir(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            if e.file_type().unwrap().is_dir() {
+                walkdir(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}

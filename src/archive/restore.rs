@@ -581,7 +581,7 @@ fn write_sparse(
         let mut data_start: Option<usize> = None;
         for (i, piece) in filled.chunks(BLOCK).enumerate() {
             let at = i * BLOCK;
-            if piece.len() == BLOCK && is_zero(piece) {
+            if piece.len() == BLOCK && crate::util::zeros::is_zero(piece) {
                 if let Some(start) = data_start.take() {
                     file.write_all(&filled[start..at])?;
                 }
@@ -603,16 +603,6 @@ fn write_sparse(
         file.set_len(size)?;
     }
     Ok(())
-}
-
-/// Whether a block is all zero bytes (eight at a time; most data blocks fail on the first word).
-#[allow(clippy::indexing_slicing)] // `chunks_exact(8)` pieces
-fn is_zero(block: &[u8]) -> bool {
-    let (words, rest) = block.split_at(block.len() - block.len() % 8);
-    words
-        .chunks_exact(8)
-        .all(|w| u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) == 0)
-        && rest.iter().all(|b| *b == 0)
 }
 
 fn restore_one<R: Read, P: Read>(

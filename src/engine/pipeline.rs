@@ -64,6 +64,9 @@ struct Shared {
     known: Arc<HashSet<ChunkDigest>>,
     progress: Arc<Progress>,
     error: Mutex<Option<String>>,
+    /// The digest of an all-zero chunk of the given size, once computed: zero runs in images
+    /// are common, and a known digest skips hashing (and, once stored, compressing) them.
+    zero_chunk: Mutex<Option<(usize, ChunkDigest)>>,
 }
 
 /// What one archive upload produced.
@@ -125,6 +128,7 @@ impl ChunkUploader {
             known,
             progress,
             error: Mutex::new(None),
+            zero_chunk: Mutex::new(None),
         });
         let handles = (0..workers)
             .map(|i| {
@@ -359,10 +363,7 @@ fn worker(jobs: Arc<Mutex<Receiver<Job>>>, done: mpsc::Sender<Done>, shared: Arc
 }
 
 fn process(encoder: &mut BlobEncoder, shared: &Shared, data: &[u8]) -> Result<ChunkDigest, String> {
-    let digest = match &shared.crypt {
-        Some(c) => c.compute_digest(data),
-        None => ChunkDigest::of_plain(data),
-    };
+    let digest = chunk_digest(shared, data);
     let progress = &shared.progress;
     Progress::add(&progress.chunks, 1);
     if shared.known.contains(&digest)
@@ -383,6 +384,28 @@ fn process(encoder: &mut BlobEncoder, shared: &Shared, data: &[u8]) -> Result<Ch
         Progress::add(&progress.stored_bytes, encoded.len() as u64);
     }
     Ok(digest)
+}
+
+/// The chunk's digest (keyed when encrypting); all-zero chunks hashed once per size.
+fn chunk_digest(shared: &Shared, data: &[u8]) -> ChunkDigest {
+    let compute = |data: &[u8]| match &shared.crypt {
+        Some(c) => c.compute_digest(data),
+        None => ChunkDigest::of_plain(data),
+    };
+    if !crate::util::zeros::is_zero(data) {
+        return compute(data);
+    }
+    let cached = shared.zero_chunk.lock().ok().and_then(|z| *z);
+    match cached {
+        Some((len, digest)) if len == data.len() => digest,
+        _ => {
+            let digest = compute(data);
+            if let Ok(mut slot) = shared.zero_chunk.lock() {
+                *slot = Some((data.len(), digest));
+            }
+            digest
+        }
+    }
 }
 
 fn record_error(shared: &Shared, msg: String) {

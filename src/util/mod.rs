@@ -5,3 +5,4 @@ pub mod cancel;
 pub mod failpoint;
 pub mod paths;
 pub mod secrets;
+pub mod zeros;
