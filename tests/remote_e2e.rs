@@ -3,6 +3,7 @@
 //! killed mid-backup, and gc/verify tasks whose logs the shell shows.
 
 mod common;
+mod serve_common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -108,18 +109,7 @@ fn start_server_with(dir: &Path, opts: &ServeOpts) -> Server {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut fingerprint = String::new();
-    let port = loop {
-        let line = lines.next().expect("server exited").unwrap();
-        if let Some(fp) = line.strip_prefix("fingerprint: ") {
-            fingerprint = fp.to_string();
-        }
-        if let Some(addr) = line.strip_prefix("listening on https://") {
-            break addr.rsplit(':').next().unwrap().parse().unwrap();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (port, fingerprint) = serve_common::wait_listening(&mut child);
     Server {
         child,
         port,

@@ -66,9 +66,13 @@ fn check_chunk(
         // Without the key only the CRC can be checked, as on a PBS server.
         return Ok(());
     }
-    blob::decode_chunk(&raw, crypt, digest)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    // The CRC was checked above; plain chunks are hashed while they stream out of zstd.
+    let checked = if kind.is_encrypted() {
+        blob::decode_chunk_of_kind(&raw, kind, crypt, digest).map(|_| ())
+    } else {
+        blob::verify_plain_chunk(&raw, kind, digest).map(|_| ())
+    };
+    checked.map_err(|e| e.to_string())
 }
 
 /// Renames a corrupt chunk out of the way (first free `.N.bad`, `.9.bad` reused).

@@ -2,7 +2,7 @@
 //!
 //! Never writes; reads go through the index reader on a thread pool, like the pxar mount's.
 
-use super::pool::{Pool, ReadAhead, SeqState};
+use super::pool::{read_range, Pool, ReadAhead, SeqState};
 use crate::engine::reader::IndexReader;
 use crate::format::pxar::accessor::ReadAt;
 use fuser::{
@@ -141,23 +141,13 @@ impl Filesystem for ImageFs {
         let image = self.image.clone();
         self.reads.spawn(move || {
             let want = end.saturating_sub(offset) as usize;
-            let mut buf = vec![0u8; want];
-            let mut done = 0usize;
-            while done < want {
-                let at = offset + done as u64;
-                match image
-                    .reader
-                    .read_at(buf.get_mut(done..).unwrap_or_default(), at)
-                {
-                    Ok(0) => break,
-                    Ok(n) => done += n,
-                    Err(e) => {
-                        eprintln!("pbsh map {}: read at offset {at}: {e}", image.name);
-                        return reply.error(libc::EIO);
-                    }
+            match read_range(want, offset, |buf, at| image.reader.read_at(buf, at)) {
+                Ok(data) => reply.data(&data),
+                Err((at, e)) => {
+                    eprintln!("pbsh map {}: read at offset {at}: {e}", image.name);
+                    reply.error(libc::EIO)
                 }
             }
-            reply.data(buf.get(..done).unwrap_or_default());
         });
     }
 

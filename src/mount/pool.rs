@@ -11,6 +11,27 @@ use std::thread::JoinHandle;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
+/// Reads `want` bytes from `offset` through `read_at`, stopping early at the end of the data; a
+/// failure gives the offset it happened at (a FUSE read answers EIO and the mount logs that).
+pub fn read_range<E>(
+    want: usize,
+    offset: u64,
+    mut read_at: impl FnMut(&mut [u8], u64) -> Result<usize, E>,
+) -> Result<Vec<u8>, (u64, E)> {
+    let mut buf = vec![0u8; want];
+    let mut done = 0usize;
+    while done < want {
+        let at = offset + done as u64;
+        match read_at(buf.get_mut(done..).unwrap_or_default(), at) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) => return Err((at, e)),
+        }
+    }
+    buf.truncate(done);
+    Ok(buf)
+}
+
 /// A fixed number of threads taking jobs from one queue.
 pub struct Pool {
     tx: Option<mpsc::Sender<Job>>,

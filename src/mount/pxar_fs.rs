@@ -5,7 +5,7 @@
 //! they are stable for the life of the mount. File reads run on a thread pool and each reply
 //! is sent from there; a failed chunk fails only the read that needed it (EIO, logged).
 
-use super::pool::{Pool, ReadAhead, SeqState};
+use super::pool::{read_range, Pool, ReadAhead, SeqState};
 use crate::engine::reader::IndexReader;
 use crate::format::pxar::accessor::{Accessor, Directory, FileEntry};
 use crate::format::pxar::{self, EntryKind, Metadata};
@@ -340,28 +340,18 @@ impl Filesystem for PxarFs {
         let archive = self.archive.clone();
         self.reads.spawn(move || {
             let want = end.saturating_sub(offset) as usize;
-            let mut buf = vec![0u8; want];
-            let mut done = 0usize;
-            while done < want {
-                let at = offset + done as u64;
-                match archive.accessor.read_file_at(
-                    &entry,
-                    buf.get_mut(done..).unwrap_or_default(),
-                    at,
-                ) {
-                    Ok(0) => break,
-                    Ok(n) => done += n,
-                    Err(e) => {
-                        eprintln!(
-                            "pbsh mount {}: read {} at offset {at}: {e}",
-                            archive.name,
-                            entry.entry.path_lossy()
-                        );
-                        return reply.error(libc::EIO);
-                    }
+            let read = |buf: &mut [u8], at| archive.accessor.read_file_at(&entry, buf, at);
+            match read_range(want, offset, read) {
+                Ok(data) => reply.data(&data),
+                Err((at, e)) => {
+                    eprintln!(
+                        "pbsh mount {}: read {} at offset {at}: {e}",
+                        archive.name,
+                        entry.entry.path_lossy()
+                    );
+                    reply.error(libc::EIO)
                 }
             }
-            reply.data(buf.get(..done).unwrap_or_default());
         });
     }
 

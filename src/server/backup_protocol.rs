@@ -10,8 +10,8 @@ use super::datastore_api::read_owner;
 use super::params::Params;
 use super::tasks::Task;
 use super::{
-    blocking, check_upgrade, into_response, read_body, switching_protocols, ApiError, ApiResult,
-    Body, Reply, ServerState, MAX_BLOB_UPLOAD, MAX_CHUNK_UPLOAD, MAX_PARAM_BODY,
+    blocking, into_response, read_body, switching_protocols, ApiError, ApiResult, Body, Reply,
+    ServerState, MAX_BLOB_UPLOAD, MAX_CHUNK_UPLOAD, MAX_PARAM_BODY,
 };
 use crate::format::blob::{self, BlobKind};
 use crate::format::digest::ChunkDigest;
@@ -92,21 +92,14 @@ pub async fn start(
     p: Principal,
     mut req: Request<Incoming>,
 ) -> ApiResult<Response<Body>> {
-    let params = Params::from_query(req.uri().query().unwrap_or("").as_bytes());
-    params.allow(&[
-        "store",
-        "ns",
-        "backup-type",
-        "backup-id",
-        "backup-time",
-        "debug",
-        "benchmark",
-    ])?;
-    let store_name = params.str("store")?.to_string();
-    let store = state.datastore(&store_name)?.clone();
-    check_upgrade(&req, PROTOCOL)?;
-    let ns = params.ns("ns")?;
-    let snapshot = params.snapshot()?;
+    let super::ProtocolStart {
+        params,
+        store_name,
+        store,
+        ns,
+        snapshot,
+        permit,
+    } = super::start_protocol(&state, &req, PROTOCOL, &["benchmark"])?;
     let benchmark = params.opt_bool("benchmark")?.unwrap_or(false);
     let is_bench_group = snapshot.group.ty.as_str() == "host" && snapshot.group.id == "benchmark";
     if benchmark != is_bench_group {
@@ -119,12 +112,6 @@ pub async fn start(
     if !ns.is_root() && !store.ns_path(&ns).is_dir() {
         return Err(ApiError::not_found("namespace not found"));
     }
-    let permit = state.sessions.clone().try_acquire_owned().map_err(|_| {
-        ApiError::new(
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            "too many open sessions",
-        )
-    })?;
     // Owner check (§4.7): the owner itself, or a user writing into its token's group.
     let owner = match read_owner(&store, &ns, &snapshot.group) {
         Some(owner) if !p.owns(&owner) => {

@@ -261,6 +261,55 @@ pub fn switching_protocols(protocol: &'static str) -> Response<Body> {
 }
 
 /// Checks the upgrade request's protocol name and HTTP version.
+/// What both upgrade protocols (backup, reader) start from: the checked query, the datastore,
+/// the namespace and the snapshot, and a session slot.
+pub struct ProtocolStart {
+    pub params: params::Params,
+    pub store_name: String,
+    pub store: LocalDatastore,
+    pub ns: crate::repo::types::Namespace,
+    pub snapshot: crate::repo::types::SnapshotRef,
+    pub permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// Checks an upgrade request for `protocol`: the query (the common parameters and `extra`), the
+/// store, the Upgrade header, the namespace and snapshot, then takes a session slot.
+pub fn start_protocol<B>(
+    state: &ServerState,
+    req: &http::Request<B>,
+    protocol: &str,
+    extra: &[&str],
+) -> ApiResult<ProtocolStart> {
+    let params = params::Params::from_query(req.uri().query().unwrap_or("").as_bytes());
+    let mut allowed = vec![
+        "store",
+        "ns",
+        "backup-type",
+        "backup-id",
+        "backup-time",
+        "debug",
+    ];
+    allowed.extend_from_slice(extra);
+    params.allow(&allowed)?;
+    let store_name = params.str("store")?.to_string();
+    let store = state.datastore(&store_name)?.clone();
+    check_upgrade(req, protocol)?;
+    let ns = params.ns("ns")?;
+    let snapshot = params.snapshot()?;
+    let permit =
+        state.sessions.clone().try_acquire_owned().map_err(|_| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many open sessions")
+        })?;
+    Ok(ProtocolStart {
+        params,
+        store_name,
+        store,
+        ns,
+        snapshot,
+        permit,
+    })
+}
+
 pub fn check_upgrade<B>(req: &http::Request<B>, protocol: &str) -> ApiResult<()> {
     let upgrade = req
         .headers()

@@ -9,8 +9,7 @@ use super::datastore_api::read_owner;
 use super::params::Params;
 use super::tasks::Task;
 use super::{
-    blocking, check_upgrade, into_response, switching_protocols, ApiError, ApiResult, Body, Reply,
-    ServerState,
+    blocking, into_response, switching_protocols, ApiError, ApiResult, Body, Reply, ServerState,
 };
 use crate::format::digest::ChunkDigest;
 use crate::format::index::{DynamicIndex, FixedIndex};
@@ -18,7 +17,7 @@ use crate::repo::local::{FileLock, LocalDatastore};
 use crate::repo::types::{Namespace, SnapshotRef};
 use crate::repo::{RepoError, Repository};
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Request, Response};
 use hyper::body::Incoming;
 use serde_json::json;
 use std::collections::HashSet;
@@ -43,30 +42,20 @@ pub async fn start(
     p: Principal,
     mut req: Request<Incoming>,
 ) -> ApiResult<Response<Body>> {
-    let params = Params::from_query(req.uri().query().unwrap_or("").as_bytes());
-    params.allow(&[
-        "store",
-        "ns",
-        "backup-type",
-        "backup-id",
-        "backup-time",
-        "debug",
-    ])?;
-    let store_name = params.str("store")?.to_string();
-    let store = state.datastore(&store_name)?.clone();
-    check_upgrade(&req, PROTOCOL)?;
-    let ns = params.ns("ns")?;
-    let snapshot = params.snapshot()?;
+    let super::ProtocolStart {
+        store_name,
+        store,
+        ns,
+        snapshot,
+        permit,
+        ..
+    } = super::start_protocol(&state, &req, PROTOCOL, &[])?;
     if !p.admin {
         let owner = read_owner(&store, &ns, &snapshot.group);
         if !owner.as_deref().is_some_and(|o| p.owns(o)) {
             return Err(ApiError::bad("backup owner check failed!"));
         }
     }
-    let permit =
-        state.sessions.clone().try_acquire_owned().map_err(|_| {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many open sessions")
-        })?;
     let (store2, ns2, snap2) = (store.clone(), ns.clone(), snapshot.clone());
     let lock = blocking(move || {
         store2

@@ -67,11 +67,11 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     }
     // Test/ops knob: PBSH_TICKET_LIFETIME_SECS shortens the lifetime of the tickets issued (the
     // client reads the same variable for the lifetime it assumes); default 7200 s, as PBS.
-    let lifetime = std::env::var("PBSH_TICKET_LIFETIME_SECS")
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(auth::TICKET_LIFETIME);
+    let lifetime = crate::util::knobs::positive(
+        crate::repo::remote::client::TICKET_LIFETIME_ENV,
+        auth::TICKET_LIFETIME,
+        i64::MAX,
+    );
     let state = Arc::new(ServerState {
         datastores,
         auth: auth::AuthConfig::open(dir, lifetime)?,

@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod cancel;
 pub mod failpoint;
+pub mod knobs;
 pub mod paths;
 pub mod secrets;
 pub mod zeros;

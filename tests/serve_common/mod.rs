@@ -60,6 +60,24 @@ fn pbsh(args: &[&str]) -> Command {
     c
 }
 
+/// Waits until a `pbsh serve` started with piped stdout says where it listens; returns its port
+/// and certificate fingerprint, and keeps draining its output so it never blocks.
+pub fn wait_listening(child: &mut Child) -> (u16, String) {
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let mut fingerprint = String::new();
+    let port = loop {
+        let line = lines.next().expect("server exited").unwrap();
+        if let Some(fp) = line.strip_prefix("fingerprint: ") {
+            fingerprint = fp.to_string();
+        }
+        if let Some(addr) = line.strip_prefix("listening on https://") {
+            break addr.rsplit(':').next().unwrap().parse().unwrap();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (port, fingerprint)
+}
+
 pub fn start_server() -> Server {
     start_server_with_stores(&["store1"])
 }
@@ -113,18 +131,7 @@ pub fn start_server_with_stores(stores: &[&str]) -> Server {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut fingerprint = String::new();
-    let port = loop {
-        let line = lines.next().expect("server exited").unwrap();
-        if let Some(fp) = line.strip_prefix("fingerprint: ") {
-            fingerprint = fp.to_string();
-        }
-        if let Some(addr) = line.strip_prefix("listening on https://") {
-            break addr.rsplit(':').next().unwrap().parse().unwrap();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (port, fingerprint) = wait_listening(&mut child);
     Server {
         child,
         port,

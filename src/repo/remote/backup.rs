@@ -274,14 +274,15 @@ impl RemoteBackupWriter {
             .await
             .map_err(|e| context(e, &what))?;
         let known = register_previous(&h2, &what).await?;
+        let depth = upload_depth();
         let sink = Arc::new(RemoteChunkSink {
             rt: rt.clone(),
             h2: h2.clone(),
             what: what.clone(),
             current: Mutex::new(None),
             known: Mutex::new(known),
-            in_flight: Arc::new(Semaphore::new(upload_depth())),
-            depth: upload_depth(),
+            in_flight: Arc::new(Semaphore::new(depth)),
+            depth,
             error: Arc::new(Mutex::new(None)),
             stats: Arc::new(UploadStats::default()),
         });

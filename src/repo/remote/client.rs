@@ -78,18 +78,9 @@ pub struct Client {
     link: Arc<ServerLink>,
 }
 
-/// A positive number of seconds from the environment variable `var`, else `default`.
-fn env_secs(var: &str, default: i64) -> i64 {
-    std::env::var(var)
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(default)
-}
-
 /// The ticket lifetime the server is assumed to grant (`PBSH_TICKET_LIFETIME_SECS`, else 7200 s).
 fn ticket_lifetime() -> i64 {
-    env_secs(TICKET_LIFETIME_ENV, TICKET_LIFETIME)
+    crate::util::knobs::positive(TICKET_LIFETIME_ENV, TICKET_LIFETIME, i64::MAX)
 }
 
 /// A ticket this close to its end is not used any more: 60 s of a 7200 s lifetime, scaled down
@@ -106,7 +97,7 @@ fn ticket_usable(issued: i64, at: i64) -> bool {
 
 /// Age at which a ticket is renewed (`PBSH_TICKET_RENEW_SECS`, else 15 min).
 fn ticket_renew_after() -> i64 {
-    env_secs(TICKET_RENEW_ENV, TICKET_RENEW_AFTER)
+    crate::util::knobs::positive(TICKET_RENEW_ENV, TICKET_RENEW_AFTER, i64::MAX)
 }
 
 fn now() -> i64 {

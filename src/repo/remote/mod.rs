@@ -574,11 +574,13 @@ impl Repository for RemoteRepository {
 /// A tuning knob from the environment (for measuring): `default` unless the variable holds a
 /// number from 1 to `max`.
 pub(crate) fn tuning(var: &str, default: usize, max: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| (1..=max).contains(n))
-        .unwrap_or(default)
+    let clamp = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    usize::try_from(crate::util::knobs::positive(
+        var,
+        clamp(default),
+        clamp(max),
+    ))
+    .unwrap_or(default)
 }
 
 #[cfg(test)]
