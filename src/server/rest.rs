@@ -236,12 +236,12 @@ async fn dispatch(state: &Arc<ServerState>, req: Request<Incoming>) -> ApiResult
         return Err(ApiError::bad("request URI too long"));
     }
     let path = req.uri().path().to_string();
-    let Some(rest) = path.strip_prefix("/api2/json") else {
+    // Empty segments are ignored, as PBS does: its own client asks for `//api2/json/…`.
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    if segments.next() != Some("api2") || segments.next() != Some("json") {
         return Err(ApiError::not_found(&path));
-    };
-    let parts: Vec<String> = rest
-        .split('/')
-        .filter(|s| !s.is_empty())
+    }
+    let parts: Vec<String> = segments
         .map(percent_decode)
         .collect::<ApiResult<_>>()?;
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();

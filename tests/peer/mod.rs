@@ -1,0 +1,234 @@
+//! The real Proxmox Backup 3.2.4 programs as test peers: where they are, the real server started
+//! in its own loopback-only network namespace, and commands run beside it.
+//!
+//! `../shared/peers/pbs-3.2.4` (or `$PBSH_PEERS`) holds the real client, the `pxar` tool and the
+//! real server. Where it is absent the interop tests print a notice and skip; under CI (`CI` set)
+//! its absence is a failure, so CI always runs them.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+/// The folder of the real PBS 3.2.4 programs, or `None` (with a notice) when it is absent.
+/// Panics under CI: the interop suite must run there.
+pub fn pbs_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("PBSH_PEERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/peers/pbs-3.2.4")
+        });
+    if dir.join("bin/proxmox-backup-client").exists() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "the real PBS peers are not at {} (set PBSH_PEERS); CI must run the interop suite",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "notice: real PBS peers not found at {} (set PBSH_PEERS); skipping",
+        dir.display()
+    );
+    None
+}
+
+/// Whether this process may start the real server (root: network namespace, /etc/proxmox-backup).
+pub fn can_start_real_server() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        if std::env::var_os("CI").is_some() {
+            panic!("the real PBS server needs root; CI runs as root");
+        }
+        eprintln!("notice: the real PBS server needs root; skipping");
+    }
+    root
+}
+
+pub fn client_bin(pbs: &Path) -> PathBuf {
+    pbs.join("bin/proxmox-backup-client")
+}
+
+pub fn pxar_bin(pbs: &Path) -> PathBuf {
+    pbs.join("bin/pxar")
+}
+
+/// A private HOME and runtime dir for a client (ticket cache, default key), as a user has.
+pub struct ClientHome {
+    pub dir: tempfile::TempDir,
+}
+
+impl ClientHome {
+    pub fn new() -> ClientHome {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::set_permissions(
+            &run,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        ClientHome { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Sets HOME, XDG dirs and TZ on a command, and clears any repository or key settings it
+    /// inherited.
+    pub fn apply(&self, cmd: &mut Command) {
+        let home = self.dir.path();
+        cmd.env("HOME", home)
+            .env("XDG_RUNTIME_DIR", home.join("run"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("TZ", "UTC")
+            .env_remove("PBS_REPOSITORY")
+            .env_remove("PBS_PASSWORD")
+            .env_remove("PBS_FINGERPRINT")
+            .env_remove("PBS_ENCRYPTION_PASSWORD");
+    }
+}
+
+impl Default for ClientHome {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The real PBS 3.2.4 server, running under `with-pbs-server.sh` in a private network namespace.
+/// Commands reach it through `nsenter --net`; the holder script stops it when its stdin closes
+/// (when the test process ends, at the latest).
+pub struct RealServer {
+    holder: Mutex<(Child, Option<ChildStdin>)>,
+    /// A process inside the namespace (the holder's inner shell).
+    ns_pid: u32,
+    /// `PBS_REPOSITORY`, `PBS_PASSWORD`, `PBS_FINGERPRINT`, `PBS_PEER_*` as the script set them.
+    pub env: HashMap<String, String>,
+}
+
+impl RealServer {
+    /// The one real server of this test binary, started on first use (about 30 s: the datastore's
+    /// 65,536 chunk directories), or `None` where the peers are absent or this is not root.
+    pub fn shared() -> Option<&'static RealServer> {
+        static SERVER: OnceLock<Option<RealServer>> = OnceLock::new();
+        SERVER
+            .get_or_init(|| {
+                let pbs = pbs_dir()?;
+                if !can_start_real_server() {
+                    return None;
+                }
+                Some(RealServer::start(&pbs))
+            })
+            .as_ref()
+    }
+
+    fn start(pbs: &Path) -> RealServer {
+        let script = pbs.join("with-pbs-server.sh");
+        // The inner command reports its PID and the environment, then waits for EOF on stdin.
+        let inner = r#"echo "NSPID=$$"; env | grep -E '^PBS_(REPOSITORY|PASSWORD|FINGERPRINT|PEER_[A-Z_]+)='; echo READY; read -r _"#;
+        let mut child = Command::new(script)
+            .args(["bash", "-c", inner])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start with-pbs-server.sh");
+        let stdin = child.stdin.take();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut env = HashMap::new();
+        let mut ns_pid = 0;
+        loop {
+            let Some(Ok(line)) = lines.next() else {
+                panic!("with-pbs-server.sh ended before the server was ready");
+            };
+            if line == "READY" {
+                break;
+            }
+            if let Some(pid) = line.strip_prefix("NSPID=") {
+                ns_pid = pid.parse().unwrap();
+            } else if let Some((k, v)) = line.split_once('=') {
+                env.insert(k.to_string(), v.to_string());
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        assert!(ns_pid > 0 && env.contains_key("PBS_REPOSITORY"), "{env:?}");
+        RealServer {
+            holder: Mutex::new((child, stdin)),
+            ns_pid,
+            env,
+        }
+    }
+
+    /// `program` run inside the server's network namespace, with the repository, password and
+    /// fingerprint of the server's user `peer@pbs` set.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new("nsenter");
+        cmd.arg(format!("--net=/proc/{}/ns/net", self.ns_pid))
+            .arg("--")
+            .arg(program);
+        cmd
+    }
+
+    pub fn repository(&self) -> &str {
+        &self.env["PBS_REPOSITORY"]
+    }
+    pub fn password(&self) -> &str {
+        &self.env["PBS_PASSWORD"]
+    }
+    pub fn fingerprint(&self) -> &str {
+        &self.env["PBS_FINGERPRINT"]
+    }
+    pub fn store(&self) -> &str {
+        &self.env["PBS_PEER_STORE"]
+    }
+    pub fn store_dir(&self) -> PathBuf {
+        PathBuf::from(&self.env["PBS_PEER_STORE_DIR"])
+    }
+
+    /// Runs `proxmox-backup-manager ARGS` inside the namespace (users, tokens, ACLs).
+    pub fn manager(&self, args: &[&str]) -> Output {
+        self.command(&self.env["PBS_PEER_MANAGER"])
+            .args(args)
+            .output()
+            .expect("run proxmox-backup-manager")
+    }
+
+    /// Stops the server now (it also stops when the test process ends).
+    pub fn stop(&self) {
+        let mut holder = self.holder.lock().unwrap();
+        if let Some(mut stdin) = holder.1.take() {
+            let _ = stdin.write_all(b"\n");
+        }
+        let _ = holder.0.wait();
+    }
+}
+
+/// The text of an output, stdout and stderr, for assertion messages.
+pub fn both(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Asserts success and returns stdout.
+#[track_caller]
+pub fn ok(out: Output) -> String {
+    assert!(out.status.success(), "{}", both(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Parses stdout as JSON, after asserting success.
+#[track_caller]
+pub fn ok_json(out: Output) -> serde_json::Value {
+    let text = ok(out);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
