@@ -455,5 +455,18 @@ fn plain_chunks_re_encode_to_the_same_digest_and_kind() {
             blob::check_header_and_crc(&raw).unwrap()
         );
         assert_eq!(blob::decode_chunk(&ours, None, d).unwrap(), plain);
+        // Byte for byte: the same zstd frame PBS writes (stream of unknown size, level 1).
+        assert!(
+            ours == raw,
+            "chunk {} re-encodes to other bytes",
+            d.to_hex()
+        );
     }
+    // The manifest blob the server stored (compressed pretty JSON) re-encodes identically.
+    let raw = std::fs::read(dir.join("index.json.blob")).unwrap();
+    let json = blob::decode(&raw, None, 1 << 20).unwrap();
+    assert!(
+        blob::encode(&json, None, true).unwrap() == raw,
+        "index.json.blob"
+    );
 }

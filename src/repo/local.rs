@@ -395,6 +395,25 @@ impl LocalDatastore {
         })
     }
 
+    /// The owner of a group (`user@realm` or a token id), if it has one.
+    pub fn owner(&self, ns: &Namespace, group: &BackupGroup) -> Option<String> {
+        self.read_owner(&self.group_path(ns, group))
+    }
+
+    /// Gives an existing group a new owner (atomically replaces its `owner` file).
+    pub fn set_owner(&self, ns: &Namespace, group: &BackupGroup, owner: &str) -> Result<()> {
+        let group_path = self.group_path(ns, group);
+        if !group_path.is_dir() {
+            return Err(RepoError::NotFound(format!("backup group {group}")));
+        }
+        atomic::replace_file(
+            &group_path.join("owner"),
+            format!("{owner}\n").as_bytes(),
+            0o644,
+        )
+        .map_err(io_at(&group_path, "write owner"))
+    }
+
     fn read_owner(&self, group_path: &Path) -> Option<String> {
         std::fs::read_to_string(group_path.join("owner"))
             .ok()

@@ -356,6 +356,19 @@ impl AuthConfig {
         }
     }
 
+    /// Whether `authid` names an existing user or API token (a possible group owner).
+    pub fn authid_exists(&self, authid: &str) -> bool {
+        let Ok(users) = load_users(&self.dir) else {
+            return false;
+        };
+        match authid.split_once('!') {
+            Some((userid, _)) => {
+                users.users.contains_key(userid) && users.tokens.contains_key(authid)
+            }
+            None => users.users.contains_key(authid),
+        }
+    }
+
     fn user(&self, userid: &str) -> Option<UserEntry> {
         load_users(&self.dir).ok()?.users.get(userid).cloned()
     }

@@ -86,7 +86,7 @@ pub async fn route(
     let snap_keys = ["backup-type", "backup-id", "backup-time", NS];
     match (method, rest) {
         (&Method::GET, []) => Ok(Reply::data(json!([
-            {"subdir": "files"}, {"subdir": "gc"}, {"subdir": "groups"}, {"subdir": "namespace"},
+            {"subdir": "change-owner"}, {"subdir": "files"}, {"subdir": "gc"}, {"subdir": "groups"}, {"subdir": "namespace"},
             {"subdir": "notes"}, {"subdir": "protected"}, {"subdir": "prune"},
             {"subdir": "snapshots"}, {"subdir": "status"}, {"subdir": "upload-backup-log"},
             {"subdir": "verify"},
@@ -212,6 +212,7 @@ pub async fn route(
             .await
         }
         (&Method::POST, ["prune"]) => prune(state, p, store_name, store, params).await,
+        (&Method::POST, ["change-owner"]) => change_owner(state, p, store, params).await,
         (&Method::POST, ["gc"]) => {
             params.allow(&with_keys(&[], &[]))?;
             if !p.admin {
@@ -294,8 +295,14 @@ pub async fn route(
             let ns = params.ns(NS)?;
             let delete_groups = params.opt_bool("delete-groups")?.unwrap_or(false);
             blocking(move || {
-                store.delete_namespace(&ns, delete_groups)?;
-                Ok(Reply::data(Value::Null))
+                match store.delete_namespace(&ns, delete_groups) {
+                Ok(()) => Ok(Reply::data(Value::Null)),
+                // PBS's words for a namespace that still holds groups.
+                Err(RepoError::Refused(_)) if !delete_groups && !ns.is_root() => Err(ApiError::bad(
+                    "only partially deleted due to existing groups but `delete-groups` not true ",
+                )),
+                Err(e) => Err(e.into()),
+            }
             })
             .await
         }
@@ -790,7 +797,8 @@ async fn prune(
         }
         Ok(Value::Array(items))
     };
-    if use_task {
+    // A dry run answers at once, task or not, as PBS does.
+    if use_task && !dry_run {
         let task = state
             .tasks
             .start("prune", &format!("{name}:{}", params.group()?), &p.authid)
@@ -802,7 +810,66 @@ async fn prune(
         });
         return Ok(Reply::data(json!(upid)));
     }
-    blocking(move || run(None).map(Reply::data)).await
+    if dry_run {
+        return blocking(move || run(None).map(Reply::data)).await;
+    }
+    // A prune without `use-task` still leaves a task in the list, with the log of what it did.
+    let task = state
+        .tasks
+        .start("prune", &format!("{name}:{}", params.group()?), &p.authid)
+        .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
+    blocking(move || {
+        let result = run(Some(&task));
+        task.finish(result.as_ref().map(|_| ()).map_err(|e| e.message.clone()));
+        result.map(Reply::data)
+    })
+    .await
+}
+
+/// `POST change-owner`: PBS's rules. Admins may give a group to anyone; others only move a group
+/// between themselves and their own API tokens.
+async fn change_owner(
+    state: &Arc<ServerState>,
+    p: &Principal,
+    store: LocalDatastore,
+    params: Params,
+) -> ApiResult<Reply> {
+    params.allow(&with_keys(&[NS, "new-owner"], &GROUP))?;
+    let (ns, group) = (params.ns(NS)?, params.group()?);
+    let new_owner = params.str("new-owner")?.to_string();
+    let state = state.clone();
+    let p = p.clone();
+    blocking(move || {
+        let owner = store.owner(&ns, &group);
+        if owner.is_none() && !store.group_path(&ns, &group).is_dir() {
+            return Err(ApiError::bad(format!("backup group {group} does not exist")));
+        }
+        if !p.admin {
+            let owner = owner.unwrap_or_default();
+            let user_of = |id: &str| id.split_once('!').map_or(id, |(u, _)| u).to_string();
+            let allowed = match (owner.contains('!'), new_owner.contains('!')) {
+                (true, true) => user_of(&owner) == user_of(&new_owner) && user_of(&owner) == p.authid,
+                (true, false) => user_of(&owner) == p.authid && new_owner == p.authid,
+                (false, true) => owner == p.authid && user_of(&new_owner) == p.authid,
+                (false, false) => false,
+            };
+            if !allowed {
+                return Err(ApiError::unauthorized(format!(
+                    "{} does not have permission to change owner of backup group '{group}' to {new_owner}",
+                    p.authid
+                )));
+            }
+        }
+        if !state.auth.authid_exists(&new_owner) {
+            let kind = if new_owner.contains('!') { "API token" } else { "user" };
+            return Err(ApiError::bad(format!(
+                "{kind} '{new_owner}' is inactive or non-existent"
+            )));
+        }
+        store.set_owner(&ns, &group, &new_owner)?;
+        Ok(Reply::data(Value::Null))
+    })
+    .await
 }
 
 /// `POST upload-backup-log`: a DataBlob with a valid CRC stored as `client.log.blob`.

@@ -241,9 +241,7 @@ async fn dispatch(state: &Arc<ServerState>, req: Request<Incoming>) -> ApiResult
     if segments.next() != Some("api2") || segments.next() != Some("json") {
         return Err(ApiError::not_found(&path));
     }
-    let parts: Vec<String> = segments
-        .map(percent_decode)
-        .collect::<ApiResult<_>>()?;
+    let parts: Vec<String> = segments.map(percent_decode).collect::<ApiResult<_>>()?;
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let method = req.method().clone();
 
@@ -330,6 +328,19 @@ async fn login(state: &Arc<ServerState>, params: Params) -> ApiResult<Reply> {
         "ticket": state.auth.make_ticket(&username, now)?,
         "CSRFPreventionToken": state.auth.make_csrf(&username, now)?,
     })))
+}
+
+/// PBS's store filter of the task list: only backup, prune, garbage collection and verify tasks
+/// belong to a datastore (reader sessions and benchmarks do not show under one).
+fn task_of_store(upid: &tasks::Upid, store: &str) -> bool {
+    let id = &upid.worker_id;
+    let on_store = id == store || id.strip_prefix(store).is_some_and(|r| r.starts_with(':'));
+    on_store
+        && (upid.worker_type.starts_with("verif")
+            || matches!(
+                upid.worker_type.as_str(),
+                "backup" | "prune" | "prunejob" | "garbage_collection"
+            ))
 }
 
 fn task_visible(p: &Principal, entry: &tasks::TaskEntry) -> bool {
@@ -424,7 +435,7 @@ async fn task_route(
                             .as_deref()
                             .is_some_and(|s| status_class(s) == "error")
                 })
-                .filter(|e| store.is_none_or(|s| e.upid.worker_id.split(':').next() == Some(s)))
+                .filter(|e| store.is_none_or(|s| task_of_store(&e.upid, s)))
                 .filter(|e| user.is_none_or(|u| e.upid.authid.contains(u)))
                 .filter(|e| typefilter.is_none_or(|t| e.upid.worker_type.contains(t)))
                 .filter(|e| since.is_none_or(|s| e.upid.starttime >= s))

@@ -67,11 +67,8 @@ impl ClientHome {
         let dir = tempfile::tempdir().unwrap();
         let run = dir.path().join("run");
         std::fs::create_dir_all(&run).unwrap();
-        std::fs::set_permissions(
-            &run,
-            std::os::unix::fs::PermissionsExt::from_mode(0o700),
-        )
-        .unwrap();
+        std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
         ClientHome { dir }
     }
 
@@ -191,9 +188,15 @@ impl RealServer {
         PathBuf::from(&self.env["PBS_PEER_STORE_DIR"])
     }
 
-    /// Runs `proxmox-backup-manager ARGS` inside the namespace (users, tokens, ACLs).
+    /// Runs `proxmox-backup-manager ARGS` inside the namespace (users, tokens, ACLs). It also
+    /// enters the server's mount namespace, where its shared memory lives (clients stay in the
+    /// test's, so their FUSE mounts are visible to the test).
     pub fn manager(&self, args: &[&str]) -> Output {
-        self.command(&self.env["PBS_PEER_MANAGER"])
+        Command::new("nsenter")
+            .arg(format!("--net=/proc/{}/ns/net", self.ns_pid))
+            .arg(format!("--mount=/proc/{}/ns/mnt", self.ns_pid))
+            .arg("--")
+            .arg(&self.env["PBS_PEER_MANAGER"])
             .args(args)
             .output()
             .expect("run proxmox-backup-manager")

@@ -16,13 +16,15 @@ use std::process::{Child, Command, Stdio};
 pub const PASSWORD: &str = "s3cret-pass";
 
 /// A running `pbsh serve` with a temp datastore `store1` and users admin@pbs (admin),
-/// alice@pbs, bob@pbs, and token alice@pbs!tok.
+/// alice@pbs, bob@pbs, and tokens alice@pbs!tok and admin@pbs!tok.
 pub struct Server {
     pub child: Child,
     pub port: u16,
     pub fingerprint: String,
     pub dir: tempfile::TempDir,
     pub token_secret: String,
+    /// The secret of `admin@pbs!tok`.
+    pub admin_token_secret: String,
 }
 
 impl Server {
@@ -116,6 +118,18 @@ pub fn start_server_with_stores(stores: &[&str]) -> Server {
     .unwrap();
     assert!(out.status.success());
     let token_secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let out = pbsh(&[
+        "serve",
+        "token",
+        "add",
+        "admin@pbs!tok",
+        "--config-dir",
+        cfg_s,
+    ])
+    .output()
+    .unwrap();
+    assert!(out.status.success());
+    let admin_token_secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let users = std::fs::read_to_string(cfg.join("users.json")).unwrap();
     assert!(!users.contains(PASSWORD) && !users.contains(&token_secret));
     let mut args: Vec<String> = vec!["serve".into()];
@@ -138,6 +152,7 @@ pub fn start_server_with_stores(stores: &[&str]) -> Server {
         fingerprint,
         dir,
         token_secret,
+        admin_token_secret,
     }
 }
 

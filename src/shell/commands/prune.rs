@@ -109,11 +109,22 @@ fn run_remote(
         ("keep-monthly", args.keep_monthly),
         ("keep-yearly", args.keep_yearly),
     ];
-    let text = args.output_format == OutputFormat::Text;
+    // A real prune in text form runs as a task whose log is shown live; a dry run (PBS answers
+    // it at once, task or not) and JSON want the decisions themselves.
+    let as_task = args.output_format == OutputFormat::Text && !args.dry_run;
     let reply = remote
-        .prune_group(ns, group, &keep, args.dry_run, text)
+        .prune_group(ns, group, &keep, args.dry_run, as_task)
         .with_context(|| format!("prune {group}"))?;
     match args.output_format {
+        OutputFormat::Text if !as_task => {
+            let rows = remote_decision_rows(&reply)
+                .context("prune: the server's answer is not a list of decisions")?;
+            Ok(write_table(
+                &mut session.out,
+                &["snapshot", "decision"],
+                &rows,
+            )?)
+        }
         OutputFormat::Text => {
             let upid = reply
                 .as_str()
@@ -129,6 +140,29 @@ fn run_remote(
             serde_json::to_string_pretty(&reply)?
         )?),
     }
+}
+
+/// The server's prune decisions as the rows the local prune prints.
+fn remote_decision_rows(reply: &serde_json::Value) -> Option<Vec<[String; 2]>> {
+    reply
+        .as_array()?
+        .iter()
+        .map(|item| {
+            let ty = item.get("backup-type")?.as_str()?;
+            let id = item.get("backup-id")?.as_str()?;
+            let time = item.get("backup-time")?.as_i64()?;
+            let snapshot = crate::repo::types::SnapshotRef::new(
+                BackupGroup::parse(&format!("{ty}/{id}")).ok()?,
+                time,
+            );
+            let decision = match (item.get("keep")?.as_bool()?, item["protected"].as_bool()) {
+                (_, Some(true)) => "protected",
+                (true, _) => "keep",
+                (false, _) => "remove",
+            };
+            Some([snapshot.to_string(), decision.to_string()])
+        })
+        .collect()
 }
 
 use std::io::Write as _;
