@@ -26,6 +26,9 @@ pub enum RepoError {
     },
     #[error("{0}: not found")]
     NotFound(String),
+    /// A server said the thing does not exist, in its own words (kept as they are).
+    #[error("{0}")]
+    Absent(String),
     #[error("{0}")]
     Locked(String),
     #[error("{0}")]

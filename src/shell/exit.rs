@@ -51,6 +51,23 @@ pub enum ShellError {
     Cancelled,
 }
 
+/// A failed command's error as one line: each cause of the chain once, joined by ": ". A layer
+/// whose message already shows its source (`"{what}: {source}"`) does not repeat it.
+pub fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 /// The exit status for a failed command.
 pub fn classify(error: &anyhow::Error) -> i32 {
     for cause in error.chain() {
@@ -62,13 +79,26 @@ pub fn classify(error: &anyhow::Error) -> i32 {
                 ShellError::Cancelled => INTERRUPTED,
             };
         }
-        if let Some(e) = cause.downcast_ref::<RepoError>() {
+        // `EngineError::Repo` is transparent: the chain skips the repository error inside it.
+        let repo = cause.downcast_ref::<RepoError>().or_else(|| {
+            match cause.downcast_ref::<EngineError>() {
+                Some(EngineError::Repo(inner)) => Some(inner),
+                _ => None,
+            }
+        });
+        if let Some(e) = repo {
             match e {
-                RepoError::NotFound(_) => return NOT_FOUND,
+                RepoError::NotFound(_) | RepoError::Absent(_) => return NOT_FOUND,
                 RepoError::Locked(_) => return LOCKED,
                 RepoError::Auth(_) => return AUTH,
                 _ => {}
             }
+        }
+        if cause
+            .downcast_ref::<RemoteError>()
+            .is_some_and(RemoteError::is_not_found)
+        {
+            return NOT_FOUND;
         }
         if let Some(
             RemoteError::Auth(_)

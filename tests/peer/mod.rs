@@ -172,6 +172,12 @@ impl RealServer {
         cmd
     }
 
+    /// Serializes the tests that use this server (its task list and gc are shared state).
+    pub fn exclusive(&self) -> std::sync::MutexGuard<'static, ()> {
+        static TURN: Mutex<()> = Mutex::new(());
+        TURN.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn repository(&self) -> &str {
         &self.env["PBS_REPOSITORY"]
     }

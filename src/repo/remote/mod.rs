@@ -56,10 +56,30 @@ pub enum RemoteError {
     Protocol(String),
 }
 
+impl RemoteError {
+    /// Whether the server said the thing asked for does not exist. PBS answers most of these
+    /// with HTTP 400 and its own words ("snapshot … does not exist.", "… not found"), so this is
+    /// where its wording is known.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            RemoteError::Http { status: 404, .. } => true,
+            RemoteError::Http {
+                status: 400,
+                message,
+                ..
+            } => {
+                let m = message.trim_end_matches('.');
+                m.ends_with("does not exist") || m.ends_with("not found") || m.contains("ENOENT")
+            }
+            _ => false,
+        }
+    }
+}
+
 impl From<RemoteError> for RepoError {
     fn from(e: RemoteError) -> Self {
         match &e {
-            RemoteError::Http { status: 404, .. } => RepoError::NotFound(e.to_string()),
+            _ if e.is_not_found() => RepoError::Absent(e.to_string()),
             RemoteError::Auth(_)
             | RemoteError::FingerprintMismatch { .. }
             | RemoteError::Untrusted { .. }
