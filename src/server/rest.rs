@@ -241,9 +241,7 @@ async fn dispatch(state: &Arc<ServerState>, req: Request<Incoming>) -> ApiResult
     if segments.next() != Some("api2") || segments.next() != Some("json") {
         return Err(ApiError::not_found(&path));
     }
-    let parts: Vec<String> = segments
-        .map(percent_decode)
-        .collect::<ApiResult<_>>()?;
+    let parts: Vec<String> = segments.map(percent_decode).collect::<ApiResult<_>>()?;
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let method = req.method().clone();
 

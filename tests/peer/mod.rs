@@ -67,11 +67,8 @@ impl ClientHome {
         let dir = tempfile::tempdir().unwrap();
         let run = dir.path().join("run");
         std::fs::create_dir_all(&run).unwrap();
-        std::fs::set_permissions(
-            &run,
-            std::os::unix::fs::PermissionsExt::from_mode(0o700),
-        )
-        .unwrap();
+        std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
         ClientHome { dir }
     }
 
