@@ -6,7 +6,7 @@
 use crate::archive::restore::{
     restore_archive_with_payload, RestoreOptions, RestoreStats, SplitPayload,
 };
-use crate::engine::backup::{EngineError, Result};
+use crate::engine::backup::{EngineError, Result, ENCRYPTED_KEY_BLOB_NAME};
 use crate::engine::pipeline::default_workers;
 use crate::engine::progress::Progress;
 use crate::engine::reader::{AnyIndex, ChunkReader, PrefetchReader};
@@ -192,8 +192,14 @@ pub fn restore_with_progress(
     options: RestoreOptions,
     progress: Option<Arc<Progress>>,
 ) -> Result<RestoreStats> {
-    let manifest = open_manifest(&*repo, ns, snapshot, crypt.as_deref())?;
     let mut name = server_archive_name(archive);
+    let manifest = if crypt.is_none() && name == ENCRYPTED_KEY_BLOB_NAME {
+        // The master-key copy of the key is for when the key is lost: as PBS does, it is read
+        // without one (the manifest's key fingerprint is not checked; the blob's checksum is).
+        repo.read_manifest(ns, snapshot)?.0
+    } else {
+        open_manifest(&*repo, ns, snapshot, crypt.as_deref())?
+    };
     // A split archive is named by its metadata half.
     if manifest.file(&name).is_none() && name.ends_with(".pxar.didx") {
         let split = name.replace(".pxar.didx", ".mpxar.didx");
