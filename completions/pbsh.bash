@@ -2789,12 +2789,20 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__key__subcmd__import__subcmd__with__subcmd__master__subcmd__key)
-            opts="-h --kdf --hint --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --encrypted-keyfile --master-keyfile --kdf --hint --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --encrypted-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --master-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kdf)
                     COMPREPLY=($(compgen -W "none scrypt pbkdf2" -- "${cur}"))
                     return 0

@@ -77,6 +77,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (import-with-master-key)
 _arguments "${_arguments_options[@]}" : \
+'--encrypted-keyfile=[rsa-encrypted.key.blob (or its raw RSA ciphertext)]:ENCRYPTED_KEYFILE:_files' \
+'--master-keyfile=[The master private key (PEM)]:MASTER_KEYFILE:_files' \
 '--kdf=[]:KDF:(none scrypt pbkdf2)' \
 '--hint=[]:HINT:_default' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
@@ -85,9 +87,7 @@ _arguments "${_arguments_options[@]}" : \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
 '--help[Print help]' \
-':master_keyfile -- The master private key (PEM):_files' \
-':encrypted_keyfile -- rsa-encrypted.key.blob (or its raw RSA ciphertext):_files' \
-'::path:_files' \
+'*::args -- \[PATH\], or MASTER_KEYFILE ENCRYPTED_KEYFILE \[PATH\]:_files' \
 && ret=0
 ;;
 (change-passphrase)
@@ -2107,7 +2107,7 @@ _pbsh__subcmd__help__subcmd__key_commands() {
     local commands; commands=(
 'create:Create a new encryption key (default\: ~/.config/proxmox-backup/encryption-key.json)' \
 'create-master-key:Create an RSA master key pair (master-public.pem, master-private.pem) in the current directory' \
-'import-with-master-key:Import an encryption key recovered with the RSA master private key' \
+'import-with-master-key:Import an encryption key recovered with the RSA master private key\: \`\[PATH\] --encrypted-keyfile FILE --master-keyfile PEM\` (as PBS), or \`MASTER_KEYFILE ENCRYPTED_KEYFILE \[PATH\]\`' \
 'change-passphrase:Change the passphrase (and KDF) of a key file' \
 'show:Show a key file'\''s metadata (no passphrase needed)' \
 'paperkey:Print a key file or master private key for paper backup' \
@@ -2406,7 +2406,7 @@ _pbsh__subcmd__key_commands() {
     local commands; commands=(
 'create:Create a new encryption key (default\: ~/.config/proxmox-backup/encryption-key.json)' \
 'create-master-key:Create an RSA master key pair (master-public.pem, master-private.pem) in the current directory' \
-'import-with-master-key:Import an encryption key recovered with the RSA master private key' \
+'import-with-master-key:Import an encryption key recovered with the RSA master private key\: \`\[PATH\] --encrypted-keyfile FILE --master-keyfile PEM\` (as PBS), or \`MASTER_KEYFILE ENCRYPTED_KEYFILE \[PATH\]\`' \
 'change-passphrase:Change the passphrase (and KDF) of a key file' \
 'show:Show a key file'\''s metadata (no passphrase needed)' \
 'paperkey:Print a key file or master private key for paper backup' \
@@ -2436,7 +2436,7 @@ _pbsh__subcmd__key__subcmd__help_commands() {
     local commands; commands=(
 'create:Create a new encryption key (default\: ~/.config/proxmox-backup/encryption-key.json)' \
 'create-master-key:Create an RSA master key pair (master-public.pem, master-private.pem) in the current directory' \
-'import-with-master-key:Import an encryption key recovered with the RSA master private key' \
+'import-with-master-key:Import an encryption key recovered with the RSA master private key\: \`\[PATH\] --encrypted-keyfile FILE --master-keyfile PEM\` (as PBS), or \`MASTER_KEYFILE ENCRYPTED_KEYFILE \[PATH\]\`' \
 'change-passphrase:Change the passphrase (and KDF) of a key file' \
 'show:Show a key file'\''s metadata (no passphrase needed)' \
 'paperkey:Print a key file or master private key for paper backup' \

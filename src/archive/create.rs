@@ -123,6 +123,18 @@ fn stat_metadata(st: &libc::stat) -> Metadata {
     }
 }
 
+/// Whether an extended attribute is one PBS archives as an XATTR item (and restores): the
+/// `user.*` and `trusted.*` namespaces and Samba's `security.NTACL`. Other `security.*` names
+/// (SELinux labels, IMA, ...) are left out, as PBS leaves them out; ACLs and file capabilities
+/// have items of their own.
+pub fn is_archived_xattr(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && (name.starts_with(b"user.")
+            || name.starts_with(b"trusted.")
+            || name == b"security.NTACL")
+}
+
 /// Reads extended attributes, ACLs and file capabilities through an open descriptor.
 fn read_xattrs(fd: &OwnedFd, metadata: &mut Metadata) -> io::Result<()> {
     let mut names = vec![0u8; 4096];
@@ -140,14 +152,17 @@ fn read_xattrs(fd: &OwnedFd, metadata: &mut Metadata) -> io::Result<()> {
             _ => return Err(err),
         }
     };
-    let mut list: Vec<&[u8]> = names
+    // In the order the file system lists them, as PBS writes them (not sorted).
+    let list = names
         .get(..len)
         .unwrap_or_default()
         .split(|b| *b == 0)
-        .filter(|n| !n.is_empty())
-        .collect();
-    list.sort();
+        .filter(|n| !n.is_empty());
     for name in list {
+        let is_acl = name == b"system.posix_acl_access" || name == b"system.posix_acl_default";
+        if !is_acl && name != b"security.capability" && !is_archived_xattr(name) {
+            continue;
+        }
         let Ok(cname) = CString::new(name) else {
             continue;
         };
@@ -196,14 +211,7 @@ fn read_xattrs(fd: &OwnedFd, metadata: &mut Metadata) -> io::Result<()> {
                 }
             }
             b"security.capability" => metadata.fcaps = Some(value),
-            // Only the namespaces PBS keeps: user.* and security.* (trusted.* needs root to read back).
-            n if n.starts_with(b"user.")
-                || n.starts_with(b"security.")
-                || n.starts_with(b"trusted.") =>
-            {
-                metadata.xattrs.push((name.to_vec(), value))
-            }
-            _ => {}
+            _ => metadata.xattrs.push((name.to_vec(), value)),
         }
     }
     metadata.acl.users.sort();

@@ -5,6 +5,7 @@
 //! created; nothing is ever written through a symlink or outside the target (reliability.md P6).
 
 use super::acl;
+use super::create::is_archived_xattr;
 use super::fs::{check, lstat_at, openat};
 use crate::format::error::FormatError;
 use crate::format::pxar::decoder::Decoder;
@@ -435,7 +436,19 @@ impl Restorer {
             }
         }
         if self.options.restore_xattrs {
-            let mut attrs: Vec<(Vec<u8>, Vec<u8>)> = m.xattrs.clone();
+            // Only the names PBS archives and restores (`pxar extract` skips the others too).
+            let mut attrs: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(m.xattrs.len() + 3);
+            for (name, value) in &m.xattrs {
+                if is_archived_xattr(name) {
+                    attrs.push((name.clone(), value.clone()));
+                } else {
+                    self.stats.warnings.push(format!(
+                        "{}: skipped extended attribute {}",
+                        lossy(path),
+                        lossy(name)
+                    ));
+                }
+            }
             if let Some(value) = acl::access_xattr(&m.acl, m.mode) {
                 attrs.push((acl::ACCESS_XATTR.as_bytes().to_vec(), value));
             }

@@ -6,7 +6,7 @@
 use crate::archive::restore::{
     restore_archive_with_payload, RestoreOptions, RestoreStats, SplitPayload,
 };
-use crate::engine::backup::{EngineError, Result};
+use crate::engine::backup::{EngineError, Result, ENCRYPTED_KEY_BLOB_NAME};
 use crate::engine::pipeline::default_workers;
 use crate::engine::progress::Progress;
 use crate::engine::reader::{AnyIndex, ChunkReader, PrefetchReader};
@@ -193,10 +193,9 @@ pub fn restore_with_progress(
     progress: Option<Arc<Progress>>,
 ) -> Result<RestoreStats> {
     let mut name = server_archive_name(archive);
-    let manifest = if crypt.is_none() && name == super::backup::ENCRYPTED_KEY_BLOB_NAME {
-        // The master-key copy of the key restores without the key it exists to recover (as
-        // PBS's client allows); without that key the manifest's signature cannot be checked,
-        // but the blob is still checked against the manifest's checksum below.
+    let manifest = if crypt.is_none() && name == ENCRYPTED_KEY_BLOB_NAME {
+        // The master-key copy of the key is for when the key is lost: as PBS does, it is read
+        // without one (the manifest's key fingerprint is not checked; the blob's checksum is).
         repo.read_manifest(ns, snapshot)?.0
     } else {
         open_manifest(&*repo, ns, snapshot, crypt.as_deref())?

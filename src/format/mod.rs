@@ -19,5 +19,6 @@ pub mod manifest;
 pub mod master_key;
 pub mod paperkey;
 pub mod pxar;
+pub mod qr;
 
 pub use error::FormatError;

@@ -1,11 +1,12 @@
 //! Paperkey: the printable text of a key file or master private key, with QR codes.
 //!
-//! Builds the text PBS's `key paperkey --output-format text` prints (SPEC: formats.md §8.4); the QR
-//! codes are drawn by pbsh itself in qrencode's `utf8i` style, so no external program runs.
+//! Builds the text and HTML PBS's `key paperkey` prints (SPEC: formats.md §8.4). The QR codes are
+//! drawn by pbsh itself (`format::qr`), module for module as the `qrencode` program PBS runs
+//! draws them, so no external program runs.
 
 use crate::format::error::{FormatError, Result};
 use crate::format::keyfile::KeyConfig;
-use qrcode::{Color, EcLevel, QrCode};
+use crate::format::qr;
 use std::fmt::Write;
 
 /// Lines per block (and per QR code) for a PEM private key.
@@ -47,24 +48,43 @@ pub fn paperkey_text(input: &str, subject: Option<&str>) -> Result<String> {
 /// Lines per page for a PEM private key in the HTML paperkey.
 const HTML_PEM_BLOCK_LINES: usize = 20;
 
-/// Renders the HTML paperkey (one page per block, QR codes as inline SVG).
+/// The HTML page's head, as PBS writes it.
+const HTML_HEAD: &str = "<!DOCTYPE html>
+<html lang=\"en\">
+<head>
+<meta charset=\"utf-8\">
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\">
+<title>Proxmox Backup Paperkey</title>
+<style type=\"text/css\">
+  p {
+    font-size: 12pt;
+    font-family: monospace;
+    white-space: pre-wrap;
+    line-break: anywhere;
+  }
+</style>
+</head>
+<body>
+";
+
+/// Renders the HTML paperkey as PBS does (one page per block, QR codes as inline SVG). The one
+/// deliberate difference: `&`, `<` and `>` in the subject and the key text (a hint) are
+/// escaped, where PBS writes them raw into the page.
 pub fn paperkey_html(input: &str, subject: Option<&str>) -> Result<String> {
-    let mut out = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>Proxmox Backup Paperkey</title>\n<style>\np { font-family: monospace; font-size: 12pt; }\n\
-         .page { page-break-after: always; }\n</style>\n</head>\n<body>\n",
-    );
+    let mut out = String::from(HTML_HEAD);
     if let Some(subject) = subject {
         let _ = writeln!(out, "<p>Subject: {}</p>", html_escape(subject));
     }
     if is_private_key_pem(input) {
         let lines = pem_lines(input)?;
         for (block_nr, block) in lines.chunks(HTML_PEM_BLOCK_LINES).enumerate() {
-            out.push_str("<div class=\"page\">\n<p>\n");
+            out.push_str(
+                "<div style=\"page-break-inside: avoid;page-break-after: always\">\n<p>\n",
+            );
             for (i, line) in block.iter().enumerate() {
                 let _ = writeln!(
                     out,
-                    "{:02}: {}<br/>",
+                    "{:02}: {}",
                     i + block_nr * HTML_PEM_BLOCK_LINES,
                     html_escape(line)
                 );
@@ -81,11 +101,13 @@ pub fn paperkey_html(input: &str, subject: Option<&str>) -> Result<String> {
             )
         })?;
         let pretty = key.to_json_pretty()?;
-        out.push_str("<div>\n<p>\n-----BEGIN PROXMOX BACKUP KEY-----<br/>\n");
+        out.push_str(
+            "<div style=\"page-break-inside: avoid\">\n<p>\n-----BEGIN PROXMOX BACKUP KEY-----\n",
+        );
         for line in pretty.lines() {
-            let _ = writeln!(out, "{}<br/>", html_escape(line).replace(' ', "&nbsp;"));
+            let _ = writeln!(out, "{}", html_escape(line));
         }
-        out.push_str("-----END PROXMOX BACKUP KEY-----<br/>\n</p>\n");
+        out.push_str("-----END PROXMOX BACKUP KEY-----\n</p>\n");
         out.push_str(&qr_svg_img(&pretty)?);
         out.push_str("</div>\n");
     }
@@ -95,16 +117,10 @@ pub fn paperkey_html(input: &str, subject: Option<&str>) -> Result<String> {
 
 fn qr_svg_img(text: &str) -> Result<String> {
     use base64::Engine;
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| FormatError::invalid("paperkey", format!("QR code: {e}")))?;
-    let svg = code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .quiet_zone(false)
-        .module_dimensions(1, 1)
-        .build();
+    let svg = qr::encode(text.as_bytes())?.to_svg();
     let encoded = base64::engine::general_purpose::STANDARD_NO_PAD.encode(svg.as_bytes());
     Ok(format!(
-        "<img src=\"data:image/svg+xml;base64,{encoded}\" style=\"width:500pt;height:500pt;\"/>\n"
+        "<center>\n<img\nwidth=\"500pt\" height=\"500pt\"\nsrc=\"data:image/svg+xml;base64,{encoded}\"/>\n</center>\n"
     ))
 }
 
@@ -112,7 +128,6 @@ fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn is_private_key_pem(input: &str) -> bool {
@@ -138,27 +153,9 @@ fn pem_lines(input: &str) -> Result<Vec<&str>> {
     Ok(lines)
 }
 
-/// Draws `text` as a QR code (error correction M, no margin) with half-block characters, dark
-/// modules drawn, two module rows per text line, every line ending in a newline.
+/// Draws `text` as the QR code qrencode draws for PBS (`-t utf8i -m 0`, error correction M).
 pub fn qr_utf8i(text: &str) -> Result<String> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| FormatError::invalid("paperkey", format!("QR code: {e}")))?;
-    let width = code.width();
-    let colors = code.to_colors();
-    let dark = |x: usize, y: usize| y < width && colors.get(y * width + x) == Some(&Color::Dark);
-    let mut out = String::with_capacity(width * width);
-    for y in (0..width).step_by(2) {
-        for x in 0..width {
-            out.push(match (dark(x, y), dark(x, y + 1)) {
-                (true, true) => '\u{2588}',
-                (true, false) => '\u{2580}',
-                (false, true) => '\u{2584}',
-                (false, false) => ' ',
-            });
-        }
-        out.push('\n');
-    }
-    Ok(out)
+    Ok(qr::encode(text.as_bytes())?.to_utf8i())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::format::keyfile::{KdfKind, KeyConfig};
 use crate::format::limits;
 use crate::format::master_key;
 use crate::format::paperkey;
+use crate::shell::exit::ShellError;
 use crate::shell::output::{self, Field, OutputFormat};
 use crate::shell::Session;
 use crate::util::{atomic, paths, secrets};
@@ -60,13 +61,19 @@ pub enum KeyCommand {
     },
     /// Create an RSA master key pair (master-public.pem, master-private.pem) in the current directory
     CreateMasterKey,
-    /// Import an encryption key recovered with the RSA master private key
+    /// Import an encryption key recovered with the RSA master private key:
+    /// `[PATH] --encrypted-keyfile FILE --master-keyfile PEM` (as PBS), or
+    /// `MASTER_KEYFILE ENCRYPTED_KEYFILE [PATH]`
     ImportWithMasterKey {
-        /// The master private key (PEM)
-        master_keyfile: PathBuf,
+        /// [PATH], or MASTER_KEYFILE ENCRYPTED_KEYFILE [PATH]
+        #[arg(num_args = 0..=3, value_name = "PATHS")]
+        args: Vec<PathBuf>,
         /// rsa-encrypted.key.blob (or its raw RSA ciphertext)
-        encrypted_keyfile: PathBuf,
-        path: Option<PathBuf>,
+        #[arg(long)]
+        encrypted_keyfile: Option<PathBuf>,
+        /// The master private key (PEM)
+        #[arg(long)]
+        master_keyfile: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "scrypt")]
         kdf: Kdf,
         #[arg(long)]
@@ -110,12 +117,15 @@ pub fn run(session: &mut Session, cmd: KeyCommand) -> Result<()> {
         KeyCommand::Create { path, kdf, hint } => create(path, kdf.into(), hint),
         KeyCommand::CreateMasterKey => create_master_key(),
         KeyCommand::ImportWithMasterKey {
-            master_keyfile,
+            args,
             encrypted_keyfile,
-            path,
+            master_keyfile,
             kdf,
             hint,
-        } => import_with_master_key(&master_keyfile, &encrypted_keyfile, path, kdf.into(), hint),
+        } => {
+            let (master, encrypted, path) = import_paths(args, encrypted_keyfile, master_keyfile)?;
+            import_with_master_key(&master, &encrypted, path, kdf.into(), hint)
+        }
         KeyCommand::ChangePassphrase { path, kdf, hint } => {
             change_passphrase(path, kdf.into(), hint)
         }
@@ -272,6 +282,29 @@ pub fn recover_with_master_key(master_keyfile: &Path, encrypted: &[u8]) -> Resul
         .with_context(|| format!("master key {}", master_keyfile.display()))
 }
 
+/// The master key, the encrypted key and the output of `import-with-master-key`, from PBS's
+/// form (`[PATH] --encrypted-keyfile E --master-keyfile M`) or pbsh's (`M E [PATH]`).
+fn import_paths(
+    mut args: Vec<PathBuf>,
+    encrypted: Option<PathBuf>,
+    master: Option<PathBuf>,
+) -> Result<(PathBuf, PathBuf, Option<PathBuf>)> {
+    match (master, encrypted) {
+        (Some(master), Some(encrypted)) if args.len() <= 1 => Ok((master, encrypted, args.pop())),
+        (None, None) if (2..=3).contains(&args.len()) => {
+            let path = (args.len() == 3).then(|| args.remove(2));
+            let encrypted = args.remove(1);
+            Ok((args.remove(0), encrypted, path))
+        }
+        _ => Err(ShellError::Usage(
+            "import-with-master-key: give [PATH] --encrypted-keyfile FILE --master-keyfile PEM, \
+             or MASTER_KEYFILE ENCRYPTED_KEYFILE [PATH]"
+                .to_string(),
+        )
+        .into()),
+    }
+}
+
 fn import_with_master_key(
     master_keyfile: &Path,
     encrypted_keyfile: &Path,
@@ -389,6 +422,9 @@ fn show_master_pubkey(
     };
     let pem = read_capped(&path)?;
     let info = master_key::public_key_info(&pem).with_context(|| format!("{}", path.display()))?;
+    // PBS shows the key's canonical path (absolute, symlinks resolved).
+    let path = std::fs::canonicalize(&path)
+        .with_context(|| format!("cannot resolve {}", path.display()))?;
     let value = json!({
         "path": path.display().to_string(),
         "exponent": info.exponent_dec,
