@@ -1,7 +1,7 @@
 //! Interop with the real Proxmox Backup 3.2.4 programs (`../shared/peers/pbs-3.2.4`): the real
 //! client against `pbsh serve` and the real server alike, pbsh against the real server, and what
-//! each side wrote read by the other. One real server serves the whole binary; the tests that use
-//! it take turns.
+//! each side wrote read by the other; the real `pxar` tool and key commands (no server). One real
+//! server serves the whole binary; the tests that use it take turns.
 
 mod common;
 mod peer;
@@ -11,6 +11,8 @@ mod serve_common;
 mod client_both;
 #[path = "interop/pbsh_real.rs"]
 mod pbsh_real;
+#[path = "interop/tools.rs"]
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -354,7 +354,16 @@ fn scenario(side: &Side, pbs: &Path, work: &Path, key: &Path) -> BTreeMap<String
             key.to_str().unwrap(),
         ]));
         common::assert_same_tree(&src, &back);
-        let files = ok_json(c(&["snapshot", "files", &s, "--output-format", "json"]));
+        let mut files = ok_json(c(&["snapshot", "files", &s, "--output-format", "json"]));
+        if id == "master" {
+            // RSA encryption is randomized: the key blob's checksum, so the compressed
+            // manifest's size, differs from run to run by a byte or two.
+            for f in files.as_array_mut().unwrap() {
+                if f["filename"] == "index.json.blob" {
+                    f["size"] = Value::Null;
+                }
+            }
+        }
         record(&format!("{id}: files"), sorted(files).to_string());
     }
     if side.label == "pbsh serve" {

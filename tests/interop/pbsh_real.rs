@@ -594,9 +594,12 @@ fn assert_one_line(out: &Output, class: i32, mentions: &str) {
     );
 }
 
+/// Runs pbsh against one server with extra environment (an empty value removes a variable).
+type RunPbsh<'a> = &'a dyn Fn(&[&str], &[(&str, &str)], &ClientHome) -> Output;
+
 /// The bad cases against one server: `repo` as `user@realm@host[:port]:store`.
 fn bad_cases(
-    run: &dyn Fn(&[&str], &[(&str, &str)], &ClientHome) -> Output,
+    run: RunPbsh,
     fingerprint: &str,
     other: (&str, &str),
     repo_as: &dyn Fn(&str) -> String,

@@ -7,11 +7,8 @@
 //! Paperkeys need the `qrencode` program PBS runs, QR decoding `zbarimg` (Debian `qrencode`,
 //! `zbar-tools`; `.ci/run` installs both).
 
-mod common;
-mod peer;
-
-use common::{pbsh, stderr, stdout};
-use peer::{ok, ok_json, ClientHome};
+use crate::common::{self, pbsh, stderr, stdout};
+use crate::peer::{self, ok, ok_json, ClientHome};
 use std::collections::BTreeMap;
 use std::ffi::{CString, OsStr};
 use std::io::{Read, Write};
