@@ -340,6 +340,8 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
     };
     let mut options = RestoreOptions {
         overwrite: args.overwrite,
+        // `dest` is LOCAL/NAME or a name the user gave for get to create: never a link to follow.
+        no_follow_target: true,
         ..RestoreOptions::default()
     };
     if args.no_metadata {
