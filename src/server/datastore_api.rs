@@ -544,6 +544,9 @@ fn start_gc(
                     s.removed_bytes, s.removed_chunks, s.pending_bytes, s.pending_chunks,
                     s.index_data_bytes, s.disk_chunks, s.disk_bytes
                 ));
+                for line in crate::engine::gc::skipped_lines(&s) {
+                    task.log(format!("WARN: {line}"));
+                }
                 (Some(s), Ok(()))
             }
             Err(e) => (
