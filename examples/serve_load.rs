@@ -124,7 +124,8 @@ async fn main() {
     let sessions = arg(1, 8, 32);
     let chunks = arg(2, 64, 4096);
     let chunk_kib = arg(3, 1024, 16 * 1024);
-    let server = start_server();
+    // One user runs every session: allow it more than the default per-user share.
+    let server = start_server_with_env(&[("PBSH_MAX_SESSIONS_PER_USER", "32")], None);
     let auth = login(&server, "admin@pbs").await;
     let start = Instant::now();
     let mut set = tokio::task::JoinSet::new();

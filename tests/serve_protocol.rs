@@ -1097,3 +1097,97 @@ async fn rest_endpoints_and_malformed_requests() {
     let (s, _) = rest(&server, Method::GET, "/api2/json/version", &admin, None).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// Issue 18: one user holding upgraded sessions that never speak HTTP/2 cannot take every
+/// session slot: the user's own attempts are refused with a reason once its quota is full, and
+/// another user still backs up and reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_18_one_user_cannot_hold_every_session_slot() {
+    // Held sessions must not time out while the test runs.
+    let server = start_server_with_env(&[("PBSH_SESSION_START_TIMEOUT_SECS", "3600")], None);
+    let alice = login(&server, "alice@pbs").await;
+    let mut held = Vec::new();
+    let mut refused = None;
+    for i in 0..64 {
+        match upgrade_raw(
+            &server,
+            &backup_path(&format!("hold{i}"), 1_700_000_000),
+            BACKUP,
+            &alice,
+        )
+        .await
+        {
+            Ok(upgraded) => held.push(upgraded),
+            Err(e) => {
+                refused = Some(e);
+                break;
+            }
+        }
+    }
+    let (status, message) = refused.expect("one user took all 64 session slots");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{message}");
+    assert!(message.contains("alice@pbs"), "{message}");
+    assert!(!held.is_empty());
+    // Another user is not locked out, for backup nor for reading.
+    let bob = login(&server, "bob@pbs").await;
+    full_backup(&server, &bob, "bobs", 1_700_000_000).await;
+    let mut reader = upgrade(&server, &reader_path("bobs", 1_700_000_000), READER, &bob)
+        .await
+        .expect("reader session for another user");
+    call_ok(
+        &mut reader,
+        Method::GET,
+        "download?file-name=index.json.blob",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
+    drop(held);
+}
+
+/// Issue 18: an upgraded session that never sends its first HTTP/2 frame is dropped after the
+/// start timeout, frees its slot and leaves no empty group (owner file only) behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_18_a_session_that_never_starts_is_dropped_and_leaves_no_group() {
+    use tokio::io::AsyncReadExt;
+    let server = start_server_with_env(&[("PBSH_SESSION_START_TIMEOUT_SECS", "1")], None);
+    let alice = login(&server, "alice@pbs").await;
+    let time = 1_700_000_000;
+    let upgraded = upgrade_raw(&server, &backup_path("idle", time), BACKUP, &alice)
+        .await
+        .expect("upgrade");
+    let mut io = hyper_util::rt::TokioIo::new(upgraded);
+    // Hang guard only: the server must end the connection by itself.
+    let ended = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match io.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the server keeps a session that never started"
+    );
+    let group = server.datastore().join("host/idle");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while group.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "left behind: {:?}",
+            std::fs::read_dir(&group)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The group can be written afresh by another user: nobody owns it any more.
+    let bob = login(&server, "bob@pbs").await;
+    full_backup(&server, &bob, "idle", time).await;
+    assert_eq!(
+        std::fs::read_to_string(group.join("owner")).unwrap().trim(),
+        "bob@pbs"
+    );
+}

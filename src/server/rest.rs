@@ -77,7 +77,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         auth: auth::AuthConfig::open(dir, lifetime)?,
         tasks: tasks::TaskRegistry::open(&dir.join("tasks"))
             .map_err(|e| format!("{}: {e}", dir.join("tasks").display()))?,
-        sessions: Arc::new(tokio::sync::Semaphore::new(super::MAX_SESSIONS)),
+        sessions: super::limits::SessionSlots::new(super::limits::current()),
         gc_status: Default::default(),
     });
     let listener = TcpListener::bind(&options.listen)

@@ -85,6 +85,20 @@ pub fn start_server() -> Server {
 /// A server with the named datastores: the first in `ds`, the others in directories of their
 /// own names.
 pub fn start_server_with_stores(stores: &[&str]) -> Server {
+    start_server_custom(stores, &[], None)
+}
+
+/// A server with datastore `store1`, the environment variables `envs` (test knobs) and, when
+/// given, at most `max_open_files` descriptors (its RLIMIT_NOFILE).
+pub fn start_server_with_env(envs: &[(&str, &str)], max_open_files: Option<u64>) -> Server {
+    start_server_custom(&["store1"], envs, max_open_files)
+}
+
+fn start_server_custom(
+    stores: &[&str],
+    envs: &[(&str, &str)],
+    max_open_files: Option<u64>,
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("cfg");
     let cfg_s = cfg.to_str().unwrap();
@@ -126,11 +140,28 @@ pub fn start_server_with_stores(stores: &[&str]) -> Server {
     }
     args.extend(["--listen", "127.0.0.1:0", "--config-dir", cfg_s].map(String::from));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut child = pbsh(&args)
-        .env_remove("PBS_PASSWORD")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = pbsh(&args);
+    command.env_remove("PBS_PASSWORD").stdout(Stdio::piped());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    if let Some(limit) = max_open_files {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                let rl = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &rl) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = command.spawn().unwrap();
     let (port, fingerprint) = wait_listening(&mut child);
     Server {
         child,
@@ -256,13 +287,14 @@ pub async fn login(server: &Server, user: &str) -> Auth {
 
 pub type H2 = hyper::client::conn::http2::SendRequest<Full<Bytes>>;
 
-/// Upgrades to `protocol` at `path_query`; Err carries the refusal's status and message.
-pub async fn upgrade(
+/// The HTTP/1.1 upgrade to `protocol` alone: the raw upgraded connection, on which nothing
+/// has been sent yet; Err carries the refusal's status and message.
+pub async fn upgrade_raw(
     server: &Server,
     path_query: &str,
     protocol: &str,
     auth: &Auth,
-) -> Result<H2, (StatusCode, String)> {
+) -> Result<hyper::upgrade::Upgraded, (StatusCode, String)> {
     let tls = connect(server).await;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
         .await
@@ -281,7 +313,17 @@ pub async fn upgrade(
         let body = resp.into_body().collect().await.unwrap().to_bytes();
         return Err((status, String::from_utf8_lossy(&body).into_owned()));
     }
-    let upgraded = hyper::upgrade::on(resp).await.unwrap();
+    Ok(hyper::upgrade::on(resp).await.unwrap())
+}
+
+/// Upgrades to `protocol` at `path_query`; Err carries the refusal's status and message.
+pub async fn upgrade(
+    server: &Server,
+    path_query: &str,
+    protocol: &str,
+    auth: &Auth,
+) -> Result<H2, (StatusCode, String)> {
+    let upgraded = upgrade_raw(server, path_query, protocol, auth).await?;
     let (h2, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
         .initial_stream_window_size((1u32 << 31) - 2)
         .initial_connection_window_size((1u32 << 31) - 2)
