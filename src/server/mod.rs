@@ -179,7 +179,9 @@ where
     }
 }
 
-/// Reads a request body, refusing more than `limit` bytes.
+/// Reads a request body, refusing more than `limit` bytes, and one that comes too slowly: a
+/// pause longer than the body timeout, or less than `limits::BODY_MIN_RATE` on average after
+/// it (408), so no client holds a connection by trickling a body in.
 pub async fn read_body<B>(body: B, limit: usize) -> ApiResult<Bytes>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
@@ -187,20 +189,57 @@ where
         std::fmt::Display + Send + Sync + 'static + Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     use http_body_util::BodyExt;
-    match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                Err(ApiError::bad(format!(
+    let timeout = limits::current().body_timeout;
+    let mut body = std::pin::pin!(body);
+    let start = tokio::time::Instant::now();
+    let mut last = start;
+    let mut received = 0usize;
+    let mut pieces: Vec<Bytes> = Vec::new();
+    loop {
+        let deadline = limits::body_deadline(start, last, received as u64, timeout);
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "request body too slow ({received} bytes in {} s; pauses of at most {} s and {} bytes/s are needed)",
+                        start.elapsed().as_secs(),
+                        timeout.as_secs(),
+                        limits::BODY_MIN_RATE
+                    ),
+                ))
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                return Err(ApiError::bad(format!("reading request body failed - {e}")))
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            received = received.saturating_add(data.len());
+            // LIMIT: the caller's bound, checked before the piece is kept.
+            if received > limit {
+                return Err(ApiError::bad(format!(
                     "Request body too large (more than {limit} bytes)"
-                )))
-            } else {
-                Err(ApiError::bad(format!("reading request body failed - {e}")))
+                )));
+            }
+            if !data.is_empty() {
+                last = tokio::time::Instant::now();
+                pieces.push(data);
             }
         }
     }
+    Ok(match pieces.len() {
+        0 => Bytes::new(),
+        1 => pieces.pop().unwrap_or_default(),
+        _ => {
+            let mut all = bytes::BytesMut::with_capacity(received);
+            for piece in pieces {
+                all.extend_from_slice(&piece);
+            }
+            all.freeze()
+        }
+    })
 }
 
 /// Now, in epoch seconds.
@@ -277,8 +316,15 @@ pub struct ProtocolStart {
     pub store: LocalDatastore,
     pub ns: crate::repo::types::Namespace,
     pub snapshot: crate::repo::types::SnapshotRef,
-    /// The session's slot, held until the session ends.
-    pub slots: limits::SessionSlot,
+    /// The session's slot and its connection's: both held until the session ends.
+    pub slots: SessionHold,
+}
+
+/// What a running session holds: its session slot and the slot of the connection it runs on.
+#[derive(Debug)]
+pub struct SessionHold {
+    _session: limits::SessionSlot,
+    _connection: Option<Arc<limits::ConnectionSlot>>,
 }
 
 /// Checks an upgrade request for `protocol`: the query (the common parameters and `extra`), the
@@ -306,7 +352,13 @@ pub fn start_protocol<B>(
     check_upgrade(req, protocol)?;
     let ns = params.ns("ns")?;
     let snapshot = params.snapshot()?;
-    let slots = state.sessions.take(user)?;
+    let slots = SessionHold {
+        _session: state.sessions.take(user)?,
+        _connection: req
+            .extensions()
+            .get::<Arc<limits::ConnectionSlot>>()
+            .cloned(),
+    };
     Ok(ProtocolStart {
         params,
         store_name,

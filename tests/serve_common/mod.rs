@@ -176,9 +176,27 @@ pub type Tls = tokio_openssl::SslStream<tokio::net::TcpStream>;
 
 /// A TLS connection; the server certificate is pinned by its fingerprint.
 pub async fn connect(server: &Server) -> Tls {
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
-        .await
-        .unwrap();
+    connect_from(
+        server.port,
+        &server.fingerprint,
+        std::net::Ipv4Addr::LOCALHOST,
+    )
+    .await
+    .unwrap()
+}
+
+/// A TLS connection to the server at `port` (certificate `fingerprint`) from the local address
+/// `source` (another loopback address plays another client machine).
+pub async fn connect_from(
+    port: u16,
+    fingerprint: &str,
+    source: std::net::Ipv4Addr,
+) -> std::io::Result<Tls> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((source, 0).into())?;
+    let tcp = socket
+        .connect((std::net::Ipv4Addr::LOCALHOST, port).into())
+        .await?;
     let mut b = SslConnector::builder(SslMethod::tls()).unwrap();
     b.set_verify(SslVerifyMode::NONE);
     let ssl = b
@@ -188,7 +206,10 @@ pub async fn connect(server: &Server) -> Tls {
         .into_ssl("localhost")
         .unwrap();
     let mut s = tokio_openssl::SslStream::new(ssl, tcp).unwrap();
-    Pin::new(&mut s).connect().await.unwrap();
+    Pin::new(&mut s)
+        .connect()
+        .await
+        .map_err(std::io::Error::other)?;
     let cert = s.ssl().peer_certificate().unwrap();
     let fp: Vec<String> = cert
         .digest(openssl::hash::MessageDigest::sha256())
@@ -196,8 +217,8 @@ pub async fn connect(server: &Server) -> Tls {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert_eq!(fp.join(":"), server.fingerprint);
-    s
+    assert_eq!(fp.join(":"), fingerprint);
+    Ok(s)
 }
 
 #[derive(Clone, Debug)]
