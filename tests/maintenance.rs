@@ -545,3 +545,110 @@ fn issue_18_gc_names_are_parsed_by_bytes_without_panicking() {
         stats.skipped
     );
 }
+
+/// Issue 18: one snapshot with a corrupt manifest spoils nothing else: listings show the good
+/// ones and mark it (one warning line naming it), verify fails it and goes on, prune keeps it
+/// and says so; the error text appears once.
+#[test]
+fn issue_18_one_corrupt_manifest_does_not_hide_the_good_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("store");
+    let store = LocalDatastore::open_or_create(&store_path).unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("f"), b"x").unwrap();
+    for day in 0..3 {
+        backup(&store, "host/p", 1_800_000_000 + day * 86_400, &src);
+    }
+    let broken = "host/p/2027-01-16T08:00:00Z";
+    std::fs::write(store_path.join(broken).join("index.json.blob"), b"garbage").unwrap();
+    let repo = store_path.to_str().unwrap();
+    let run = |args: &[&str]| {
+        common::pbsh(
+            dir.path(),
+            dir.path(),
+            &[&["--repository", repo][..], args].concat(),
+            &[],
+        )
+    };
+    let good = ["2027-01-15T08:00:00Z", "2027-01-17T08:00:00Z"];
+    // One warning line that names the snapshot and gives the reason once.
+    let one_warning = |what: &str, err: &str| {
+        assert_eq!(err.lines().count(), 1, "{what}: {err}");
+        assert!(err.contains(broken), "{what}: {err}");
+        assert_eq!(err.matches("too short").count(), 1, "{what}: {err}");
+    };
+
+    let out = run(&["snapshot", "list"]);
+    let (text, err) = (common::stdout(&out), common::stderr(&out));
+    assert!(out.status.success(), "snapshot list: {err}");
+    for g in good {
+        assert!(text.contains(g), "{text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.contains("2027-01-16T08:00:00Z") && l.contains("unreadable")),
+        "the broken one is listed and marked: {text}"
+    );
+    one_warning("snapshot list", &err);
+
+    let out = run(&["ls", "host/p"]);
+    let (text, err) = (common::stdout(&out), common::stderr(&out));
+    assert!(out.status.success(), "ls: {err}");
+    for g in good {
+        assert!(text.contains(g), "{text}");
+    }
+    assert!(text.contains("2027-01-16T08:00:00Z"), "{text}");
+    one_warning("ls", &err);
+
+    let out = run(&["verify"]);
+    let (text, err) = (common::stdout(&out), common::stderr(&out));
+    assert!(!out.status.success(), "verify must fail: {text}");
+    for g in good {
+        assert!(text.contains(&format!("host/p/{g}: ok")), "{text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(broken) && l.contains("FAILED")),
+        "{text}"
+    );
+    assert_eq!(text.matches("too short").count(), 1, "{text}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("too short: blob"), "{err}");
+
+    let out = run(&[
+        "prune",
+        "host/p",
+        "--keep-last",
+        "1",
+        "--dry-run",
+        "--output-format",
+        "json",
+    ]);
+    let err = common::stderr(&out);
+    assert!(out.status.success(), "prune: {err}");
+    let decisions: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let decision = |time: i64| {
+        decisions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["backup-time"] == time)
+            .unwrap_or_else(|| panic!("{time} missing in {decisions}"))
+            .clone()
+    };
+    assert_eq!(decision(1_800_086_400)["keep"], true, "{decisions}");
+    assert_eq!(decision(1_800_172_800)["keep"], true, "{decisions}");
+    assert_eq!(decision(1_800_000_000)["keep"], false, "{decisions}");
+    one_warning("prune", &err);
+    let out = run(&["prune", "host/p", "--keep-last", "1"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stdout(&out).contains("unreadable"),
+        "prune says why it kept the broken one: {}",
+        common::stdout(&out)
+    );
+    assert!(store_path.join(broken).exists(), "the broken one is kept");
+    assert!(!store_path.join("host/p/2027-01-15T08:00:00Z").exists());
+    assert!(store_path.join("host/p/2027-01-17T08:00:00Z").exists());
+}

@@ -437,7 +437,32 @@ impl LocalDatastore {
             manifest_size,
             protected: path.join(PROTECTED_MARKER).exists(),
             owner: self.read_owner(&self.group_path(ns, &snapshot.group)),
+            manifest_error: None,
         })
+    }
+
+    /// A snapshot whose manifest exists but cannot be read, as listed (`error` says why).
+    fn unreadable_snapshot_info(
+        &self,
+        ns: &Namespace,
+        snapshot: &SnapshotRef,
+        error: &RepoError,
+    ) -> SnapshotInfo {
+        let path = self.snapshot_path(ns, snapshot);
+        SnapshotInfo {
+            snapshot: snapshot.clone(),
+            manifest: Manifest::new(
+                snapshot.group.ty.as_str(),
+                &snapshot.group.id,
+                snapshot.time,
+            ),
+            manifest_size: std::fs::metadata(path.join(MANIFEST_BLOB_NAME))
+                .map(|m| m.len())
+                .unwrap_or(0),
+            protected: path.join(PROTECTED_MARKER).exists(),
+            owner: self.read_owner(&self.group_path(ns, &snapshot.group)),
+            manifest_error: Some(error.to_string()),
+        }
     }
 }
 
@@ -566,7 +591,8 @@ impl Repository for LocalDatastore {
                     Ok(info) => out.push(info),
                     // A snapshot removed while listing is simply gone (prune running).
                     Err(RepoError::NotFound(_)) => {}
-                    Err(e) => return Err(e),
+                    // A damaged manifest spoils that snapshot only: it is listed as unreadable.
+                    Err(e) => out.push(self.unreadable_snapshot_info(ns, &snapshot, &e)),
                 }
             }
         }

@@ -143,8 +143,9 @@ pub async fn start(
             .iter()
             .rev()
             .find(|i| {
-                i.manifest
-                    .unprotected
+                i.is_readable()
+                    && i.manifest
+                        .unprotected
                     .get("verify_state")
                     .and_then(|v| v.get("state"))
                     .and_then(Value::as_str)

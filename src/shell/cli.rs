@@ -97,7 +97,7 @@ pub fn run(cli: Cli) -> i32 {
             match crate::shell::commands::remote::connect(remote, cli.fingerprint.clone()) {
                 Ok(r) => Session::with_remote(r, ns),
                 Err(e) => {
-                    eprintln!("pbsh: {e:#}");
+                    eprintln!("pbsh: {}", exit::one_line(&e));
                     return exit::FAILURE;
                 }
             }
@@ -113,7 +113,7 @@ pub fn run(cli: Cli) -> i32 {
                 exit::OK
             }
             Err(e) => {
-                eprintln!("pbsh: {e:#}");
+                eprintln!("pbsh: {}", exit::one_line(&e));
                 exit::classify(&e)
             }
         };

@@ -51,6 +51,24 @@ pub enum ShellError {
     Cancelled,
 }
 
+/// An error and its causes on one line, each text once: a cause whose text the line already
+/// holds (errors that print their source, like "x: open: No such file…", and also expose it
+/// as their `source()`) is not repeated.
+pub fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 /// The exit status for a failed command.
 pub fn classify(error: &anyhow::Error) -> i32 {
     for cause in error.chain() {
@@ -105,4 +123,25 @@ pub fn classify(error: &anyhow::Error) -> i32 {
         return INTERRUPTED;
     }
     FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_says_each_cause_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let repo = RepoError::Io {
+            path: "/x".into(),
+            action: "open",
+            source: io,
+        };
+        let e = anyhow::Error::new(repo).context("restore host/a");
+        let line = one_line(&e);
+        assert_eq!(line.matches("not found").count(), 1, "{line}");
+        assert!(line.starts_with("restore host/a: /x: open: "), "{line}");
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&plain), "outer: inner");
+    }
 }

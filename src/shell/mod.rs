@@ -338,8 +338,8 @@ impl std::fmt::Display for LineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LineError::Usage(msg) => f.write_str(msg.trim_start_matches("error: ")),
-            // `{:#}` joins the context chain on one line: "key file x: wrong passphrase".
-            LineError::Failed(e) => write!(f, "{e:#}"),
+            // The context chain on one line, each text once: "key file x: wrong passphrase".
+            LineError::Failed(e) => f.write_str(&exit::one_line(e)),
         }
     }
 }

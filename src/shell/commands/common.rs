@@ -17,6 +17,14 @@ pub fn namespace(session: &Session, ns: &Option<String>) -> Result<Namespace> {
     }
 }
 
+/// One warning line per snapshot whose manifest cannot be read, naming it, the reason and
+/// what the command does with it (`what`).
+pub fn warn_unreadable(snapshots: &[crate::repo::SnapshotInfo], what: &str) {
+    for error in snapshots.iter().filter_map(|s| s.manifest_error.as_ref()) {
+        eprintln!("warning: {error}; {what}");
+    }
+}
+
 /// `type/id/time`, or `type/id` for the group's newest snapshot.
 pub fn resolve_snapshot(session: &Session, ns: &Namespace, text: &str) -> Result<SnapshotRef> {
     if let Ok(snapshot) = SnapshotRef::parse(text) {
