@@ -2,6 +2,7 @@
 //! over the real TLS + HTTP/2 protocol, bounded in count and time. Run via scripts/load-serve.sh.
 //!
 //! Usage: serve_load [SESSIONS] [CHUNKS_PER_SESSION] [CHUNK_KIB]
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 #[path = "../tests/serve_common/mod.rs"]
 mod serve_common;

@@ -473,3 +473,40 @@ fn issue_18_get_never_writes_through_a_symlink_in_the_destination() {
         0o700
     );
 }
+
+/// Issue 18: with standard error a pipe nobody reads, failing commands still exit with their
+/// class (no panic, no 101).
+#[test]
+fn issue_18_closed_stderr_pipe_does_not_panic() {
+    let f = fixture();
+    let run = |args: &[&str]| {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let store = f.store.to_str().unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_pbsh"))
+            .args(["--repository", store])
+            .args(args)
+            .current_dir(&f.root)
+            .env("HOME", &f.root)
+            .env("XDG_DATA_HOME", f.root.join("data"))
+            .env("XDG_CONFIG_HOME", f.root.join("config"))
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap()
+    };
+    // One-shot, -c script, a warning on the way, and a usage error.
+    assert_eq!(run(&["ls", "/store/host/nothing"]).code(), Some(3));
+    assert_eq!(run(&["-c", "pwd; cd nowhere"]).code(), Some(3));
+    let out = f.root.join("gotten");
+    std::fs::create_dir(&out).unwrap();
+    let got = run(&[
+        "-c",
+        &format!(
+            "get host/web1/{S1}/root.pxar/etc/hosts host/web1/{S1}/root.pxar/docs {}",
+            out.display()
+        ),
+    ]);
+    assert_eq!(got.code(), Some(0));
+    assert_eq!(run(&["--bogus-option"]).code(), Some(2));
+}

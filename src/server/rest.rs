@@ -52,13 +52,13 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         match store.remove_unfinished_backups() {
             Ok(removed) => {
                 for dir in removed {
-                    eprintln!(
+                    crate::errln!(
                         "pbsh serve: {name}: removed unfinished backup {}",
                         dir.strip_prefix(path).unwrap_or(&dir).display()
                     );
                 }
             }
-            Err(e) => eprintln!("pbsh serve: {name}: unfinished backups not checked: {e}"),
+            Err(e) => crate::errln!("pbsh serve: {name}: unfinished backups not checked: {e}"),
         }
         datastores.insert(name.clone(), store);
     }
@@ -84,8 +84,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("fingerprint: {fingerprint}");
-    println!("listening on https://{addr}");
+    crate::outln!("fingerprint: {fingerprint}");
+    crate::outln!("listening on https://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -108,7 +108,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
                 // the queue and closed at once, so it never waits in front of others.
                 let Some(slot) = connections.take(peer.ip()) else {
                     if !refusing {
-                        eprintln!(
+                        crate::errln!(
                             "pbsh serve: connection limit reached; refusing connections from {} (and others over their share)",
                             peer.ip()
                         );
@@ -124,7 +124,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
                 tokio::spawn(async move {
                     if let Err(e) = handle_connection(state, acceptor, tcp, slot).await {
                         if std::env::var_os("PBSH_SERVE_DEBUG").is_some() {
-                            eprintln!("pbsh serve: connection: {e}");
+                            crate::errln!("pbsh serve: connection: {e}");
                         }
                     }
                 });
@@ -133,7 +133,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
             _ = term.recv() => break,
         }
     }
-    println!("shutting down");
+    crate::outln!("shutting down");
     Ok(())
 }
 
@@ -156,7 +156,7 @@ impl AcceptBackoff {
         }
         let delay = match self.delay {
             None => {
-                eprintln!("pbsh serve: accept failed: {e}; backing off until it works again");
+                crate::errln!("pbsh serve: accept failed: {e}; backing off until it works again");
                 Duration::from_millis(10)
             }
             Some(d) => (d * 2).min(Duration::from_secs(1)),
@@ -167,7 +167,7 @@ impl AcceptBackoff {
 
     fn reset(&mut self) {
         if self.delay.take().is_some() {
-            eprintln!("pbsh serve: accepting connections again");
+            crate::errln!("pbsh serve: accepting connections again");
         }
     }
 }

@@ -150,10 +150,10 @@ pub fn run_file(path: &Path) -> Result<i32> {
             Ok(true) => {}
             Ok(false) => return Ok(status),
             Err(e) if interactive => {
-                eprintln!("error: {}", crate::shell::exit::one_line(&e))
+                crate::errln!("error: {}", crate::shell::exit::one_line(&e))
             }
             Err(e) => {
-                eprintln!(
+                crate::errln!(
                     "pbsh: <stdin>:{line_nr}: {}",
                     crate::shell::exit::one_line(&e)
                 );

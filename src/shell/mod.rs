@@ -268,7 +268,7 @@ impl Session {
                 Ok(0) => return status,
                 Ok(_) => {}
                 Err(e) => {
-                    eprintln!("pbsh: cannot read {source}: {e}");
+                    crate::errln!("pbsh: cannot read {source}: {e}");
                     return EXIT_FAILURE;
                 }
             }
@@ -295,7 +295,7 @@ impl Session {
                 Ok(Flow::Continue) => {}
                 Err(e) => {
                     let code = e.exit_status();
-                    eprintln!("pbsh: {source}:{line_nr}: {e}");
+                    crate::errln!("pbsh: {source}:{line_nr}: {e}");
                     if !ignore {
                         if self.errexit {
                             return code;

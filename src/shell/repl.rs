@@ -130,10 +130,10 @@ pub fn run(session: &mut Session) -> i32 {
         Ok(history) => {
             editor = editor.with_history(Box::new(crate::shell::history::FilteredHistory(history)))
         }
-        Err(e) => eprintln!("pbsh: history disabled ({}: {e})", path.display()),
+        Err(e) => crate::errln!("pbsh: history disabled ({}: {e})", path.display()),
     }
     let mut status = exit::OK;
-    eprintln!(
+    crate::errln!(
         "pbsh {}: datastore {} ({}). `help` lists commands, Tab completes, Ctrl-D leaves.",
         env!("CARGO_PKG_VERSION"),
         session.repo.name(),
@@ -157,7 +157,7 @@ pub fn run(session: &mut Session) -> i32 {
         let signal = match editor.read_line(&prompt) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("pbsh: terminal: {e}");
+                crate::errln!("pbsh: terminal: {e}");
                 return exit::FAILURE;
             }
         };
@@ -184,13 +184,13 @@ pub fn run(session: &mut Session) -> i32 {
             Err(e) => {
                 let code = e.exit_status();
                 if code == exit::INTERRUPTED {
-                    eprintln!("cancelled");
+                    crate::errln!("cancelled");
                 } else {
                     let message = e.to_string();
                     if session.color {
-                        eprintln!("{} {message}", Color::Red.bold().paint("error:"));
+                        crate::errln!("{} {message}", Color::Red.bold().paint("error:"));
                     } else {
-                        eprintln!("error: {message}");
+                        crate::errln!("error: {message}");
                     }
                 }
                 code

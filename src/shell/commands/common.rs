@@ -21,7 +21,7 @@ pub fn namespace(session: &Session, ns: &Option<String>) -> Result<Namespace> {
 /// what the command does with it (`what`).
 pub fn warn_unreadable(snapshots: &[crate::repo::SnapshotInfo], what: &str) {
     for error in snapshots.iter().filter_map(|s| s.manifest_error.as_ref()) {
-        eprintln!("warning: {error}; {what}");
+        crate::errln!("warning: {error}; {what}");
     }
 }
 
@@ -69,13 +69,13 @@ pub fn load_crypt(
             if !use_default || !default.exists() {
                 return Ok(None);
             }
-            eprintln!("Using default encryption key at {}", default.display());
+            crate::errln!("Using default encryption key at {}", default.display());
             default
         }
     };
     let (config, raw) = key::load_and_decrypt(&path)?;
     let crypt = CryptConfig::new(*raw).with_context(|| format!("key file {}", path.display()))?;
-    eprintln!(
+    crate::errln!(
         "Encryption key fingerprint: {}",
         crypt.fingerprint().to_short_string()
     );

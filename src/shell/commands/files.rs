@@ -215,7 +215,7 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
     }
     progress.finish();
     if sources.len() > 1 || session.interactive {
-        eprintln!(
+        crate::errln!(
             "got {} item(s), {}",
             sources.len(),
             super::common::human_size(total)
@@ -368,7 +368,7 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
     })
     .with_context(|| source.to_string())?;
     for warning in &stats.warnings {
-        eprintln!("warning: {warning}");
+        crate::errln!("warning: {warning}");
     }
     Ok(stats.bytes)
 }

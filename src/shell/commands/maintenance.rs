@@ -54,7 +54,7 @@ pub fn gc(session: &mut Session) -> Result<()> {
         human_size(stats.index_data_bytes),
     )?;
     for line in crate::engine::gc::skipped_lines(&stats) {
-        eprintln!("warning: {line}");
+        crate::errln!("warning: {line}");
     }
     if !stats.missing_chunks.is_empty() {
         bail!(

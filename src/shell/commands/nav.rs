@@ -234,7 +234,7 @@ pub fn ls(session: &mut Session, args: LsArgs) -> Result<()> {
             let mut children = ls_children(session, target)?;
             // Listed anyway (marked in the long form); said once here.
             for problem in children.iter().filter_map(|n| n.problem.as_ref()) {
-                eprintln!("warning: {problem}; listed as unreadable");
+                crate::errln!("warning: {problem}; listed as unreadable");
             }
             if !args.all {
                 children.retain(|n| !n.name.starts_with('.'));

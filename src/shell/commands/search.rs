@@ -340,7 +340,7 @@ fn report_hits(
         writeln!(session.out, "{h}")?;
     }
     if args.select {
-        eprintln!("{} path(s) selected", hits.len());
+        crate::errln!("{} path(s) selected", hits.len());
     }
     Ok(())
 }
@@ -593,7 +593,7 @@ pub fn diff(session: &mut Session, args: DiffArgs) -> Result<()> {
         }
     }
     let count = |s: &str| rows.iter().filter(|(x, _)| *x == s).count();
-    eprintln!(
+    crate::errln!(
         "{} added, {} removed, {} changed",
         count("added"),
         count("removed"),
