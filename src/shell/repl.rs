@@ -126,6 +126,13 @@ pub fn run(session: &mut Session) -> i32 {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
+    // reliability.md P7: the history file is 0600 regardless of umask.
+    if let Err(e) = crate::shell::history::make_private(&path) {
+        crate::errln!(
+            "pbsh: warning: {}: cannot make it private: {e}",
+            path.display()
+        );
+    }
     match FileBackedHistory::with_file(HISTORY_LINES, path.clone()) {
         Ok(history) => {
             editor = editor.with_history(Box::new(crate::shell::history::FilteredHistory(history)))
