@@ -2,6 +2,7 @@
 //! over the real TLS + HTTP/2 protocol, bounded in count and time. Run via scripts/load-serve.sh.
 //!
 //! Usage: serve_load [SESSIONS] [CHUNKS_PER_SESSION] [CHUNK_KIB]
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 #[path = "../tests/serve_common/mod.rs"]
 mod serve_common;
@@ -124,7 +125,8 @@ async fn main() {
     let sessions = arg(1, 8, 32);
     let chunks = arg(2, 64, 4096);
     let chunk_kib = arg(3, 1024, 16 * 1024);
-    let server = start_server();
+    // One user runs every session: allow it more than the default per-user share.
+    let server = start_server_with_env(&[("PBSH_MAX_SESSIONS_PER_USER", "32")], None);
     let auth = login(&server, "admin@pbs").await;
     let start = Instant::now();
     let mut set = tokio::task::JoinSet::new();

@@ -3,6 +3,7 @@
 //!
 //! The stream S is the concatenation of `sha256(u64_le(i))` for i = 0, 1, 2, … (32 bytes each),
 //! the generator formats.md's vector T9 uses; its 16 MiB prefix has published cut points.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 use pbsh::format::chunker::{cut_points, Chunker, BUZHASH_TABLE};
 use sha2::{Digest, Sha256};

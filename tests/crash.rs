@@ -1,5 +1,6 @@
 //! Crash safety: a backup killed with SIGKILL at each commit-path failpoint, and at seeded random
 //! moments, leaves no half snapshot; the store verifies clean and the next backup succeeds.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 mod checker;
 mod common;

@@ -2,6 +2,7 @@
 //! checksum covers, exactly the original content), never a panic, never an allocation past its limit.
 //!
 //! A counting global allocator records the largest single allocation of the decoding thread.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 use pbsh::format::blob;
 use pbsh::format::crypt::CryptConfig;

@@ -2,6 +2,7 @@
 //! client against `pbsh serve` and the real server alike, pbsh against the real server, and what
 //! each side wrote read by the other; the real `pxar` tool and key commands (no server). One real
 //! server serves the whole binary; the tests that use it take turns.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 mod common;
 mod peer;

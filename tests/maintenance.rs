@@ -435,3 +435,220 @@ fn catalog_dump_prints_what_pbs_printed() {
         "same tree in the encrypted snapshot"
     );
 }
+
+/// Sets a path's atime and mtime `seconds` into the past without following a symlink.
+fn age_path(path: &Path, seconds: i64) {
+    let when = chrono::Utc::now().timestamp() - seconds;
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    let times = [libc::timespec {
+        tv_sec: when,
+        tv_nsec: 0,
+    }; 2];
+    // SAFETY: valid C string and timespec array.
+    assert_eq!(
+        unsafe {
+            libc::utimensat(
+                libc::AT_FDCWD,
+                c.as_ptr(),
+                times.as_ptr(),
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        },
+        0
+    );
+}
+
+/// Issue 18: GC never follows a symlinked chunk directory or a symlinked chunk out of the
+/// datastore, and skips (and reports) every entry that is not a plain chunk file.
+#[test]
+fn issue_18_gc_never_follows_symlinks_out_of_the_chunk_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDatastore::open_or_create(&dir.path().join("store")).unwrap();
+    write_tree(&dir.path().join("a"), 11, 1);
+    backup(&store, "host/a", 1_800_000_000, &dir.path().join("a"));
+    let chunk_name = "ab".repeat(32);
+    // Files outside the datastore, named like chunks and old enough to be swept.
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join(&chunk_name), b"precious").unwrap();
+    age_path(&outside.join(&chunk_name), 3 * 24 * 3600);
+    let lone = dir.path().join("lone");
+    std::fs::write(&lone, b"also precious").unwrap();
+    age_path(&lone, 3 * 24 * 3600);
+    let base = store.chunk_store().base().to_path_buf();
+    // A whole prefix directory that is a symlink to the outside directory...
+    let prefix = (0..=0xffffu32)
+        .map(|p| format!("{p:04x}"))
+        .find(|p| !base.join(p).exists())
+        .unwrap();
+    std::os::unix::fs::symlink(&outside, base.join(&prefix)).unwrap();
+    // ...and, in a real prefix directory, a chunk name that is a symlink to an outside file.
+    let real_prefix = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_type().unwrap().is_dir())
+        .unwrap()
+        .path();
+    let linked_chunk = real_prefix.join("cd".repeat(32));
+    std::os::unix::fs::symlink(&lone, &linked_chunk).unwrap();
+    age_path(&linked_chunk, 3 * 24 * 3600);
+
+    let stats = garbage_collect(&store, chrono::Utc::now().timestamp()).unwrap();
+    assert_eq!(
+        std::fs::read(outside.join(&chunk_name)).unwrap(),
+        b"precious",
+        "GC removed a file outside the datastore"
+    );
+    assert_eq!(std::fs::read(&lone).unwrap(), b"also precious");
+    assert!(
+        std::fs::symlink_metadata(&linked_chunk).is_ok(),
+        "a symlink among the chunks is left alone, not swept"
+    );
+    assert_eq!(stats.removed_chunks, 0);
+    let skipped = stats.skipped.join("\n");
+    assert!(skipped.contains(&prefix), "{skipped}");
+    assert!(skipped.contains(&"cd".repeat(32)), "{skipped}");
+    // The datastore itself is still whole.
+    let snap = store.list_snapshots(&Namespace::root(), None).unwrap()[0]
+        .snapshot
+        .clone();
+    let report = verify_snapshots(&store, &Namespace::root(), &[snap], None).unwrap();
+    assert_eq!(report.failed(), 0);
+}
+
+/// Issue 18: a chunk-directory entry whose 64th byte falls inside a multi-byte character is
+/// skipped and reported, not a panic.
+#[test]
+fn issue_18_gc_names_are_parsed_by_bytes_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDatastore::open_or_create(&dir.path().join("store")).unwrap();
+    write_tree(&dir.path().join("a"), 12, 1);
+    backup(&store, "host/a", 1_800_000_000, &dir.path().join("a"));
+    let base = store.chunk_store().base().to_path_buf();
+    let prefix = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_type().unwrap().is_dir())
+        .unwrap()
+        .path();
+    let odd = prefix.join(format!("{}é{}", "a".repeat(63), "tail"));
+    std::fs::write(&odd, b"x").unwrap();
+    let short = prefix.join("é");
+    std::fs::write(&short, b"x").unwrap();
+    age_all_chunks(&store, 3 * 24 * 3600);
+    let stats = garbage_collect(&store, chrono::Utc::now().timestamp()).unwrap();
+    assert!(odd.exists() && short.exists(), "odd names are not swept");
+    assert_eq!(stats.skipped.len(), 2, "{:?}", stats.skipped);
+    assert!(
+        stats.skipped.iter().any(|s| s.contains("tail")),
+        "{:?}",
+        stats.skipped
+    );
+}
+
+/// Issue 18: one snapshot with a corrupt manifest spoils nothing else: listings show the good
+/// ones and mark it (one warning line naming it), verify fails it and goes on, prune keeps it
+/// and says so; the error text appears once.
+#[test]
+fn issue_18_one_corrupt_manifest_does_not_hide_the_good_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("store");
+    let store = LocalDatastore::open_or_create(&store_path).unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("f"), b"x").unwrap();
+    for day in 0..3 {
+        backup(&store, "host/p", 1_800_000_000 + day * 86_400, &src);
+    }
+    let broken = "host/p/2027-01-16T08:00:00Z";
+    std::fs::write(store_path.join(broken).join("index.json.blob"), b"garbage").unwrap();
+    let repo = store_path.to_str().unwrap();
+    let run = |args: &[&str]| {
+        common::pbsh(
+            dir.path(),
+            dir.path(),
+            &[&["--repository", repo][..], args].concat(),
+            &[],
+        )
+    };
+    let good = ["2027-01-15T08:00:00Z", "2027-01-17T08:00:00Z"];
+    // One warning line that names the snapshot and gives the reason once.
+    let one_warning = |what: &str, err: &str| {
+        assert_eq!(err.lines().count(), 1, "{what}: {err}");
+        assert!(err.contains(broken), "{what}: {err}");
+        assert_eq!(err.matches("too short").count(), 1, "{what}: {err}");
+    };
+
+    let out = run(&["snapshot", "list"]);
+    let (text, err) = (common::stdout(&out), common::stderr(&out));
+    assert!(out.status.success(), "snapshot list: {err}");
+    for g in good {
+        assert!(text.contains(g), "{text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.contains("2027-01-16T08:00:00Z") && l.contains("unreadable")),
+        "the broken one is listed and marked: {text}"
+    );
+    one_warning("snapshot list", &err);
+
+    let out = run(&["ls", "host/p"]);
+    let (text, err) = (common::stdout(&out), common::stderr(&out));
+    assert!(out.status.success(), "ls: {err}");
+    for g in good {
+        assert!(text.contains(g), "{text}");
+    }
+    assert!(text.contains("2027-01-16T08:00:00Z"), "{text}");
+    one_warning("ls", &err);
+
+    let out = run(&["verify"]);
+    let (text, err) = (common::stdout(&out), common::stderr(&out));
+    assert!(!out.status.success(), "verify must fail: {text}");
+    for g in good {
+        assert!(text.contains(&format!("host/p/{g}: ok")), "{text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(broken) && l.contains("FAILED")),
+        "{text}"
+    );
+    assert_eq!(text.matches("too short").count(), 1, "{text}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("too short: blob"), "{err}");
+
+    let out = run(&[
+        "prune",
+        "host/p",
+        "--keep-last",
+        "1",
+        "--dry-run",
+        "--output-format",
+        "json",
+    ]);
+    let err = common::stderr(&out);
+    assert!(out.status.success(), "prune: {err}");
+    let decisions: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let decision = |time: i64| {
+        decisions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["backup-time"] == time)
+            .unwrap_or_else(|| panic!("{time} missing in {decisions}"))
+            .clone()
+    };
+    assert_eq!(decision(1_800_086_400)["keep"], true, "{decisions}");
+    assert_eq!(decision(1_800_172_800)["keep"], true, "{decisions}");
+    assert_eq!(decision(1_800_000_000)["keep"], false, "{decisions}");
+    one_warning("prune", &err);
+    let out = run(&["prune", "host/p", "--keep-last", "1"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stdout(&out).contains("unreadable"),
+        "prune says why it kept the broken one: {}",
+        common::stdout(&out)
+    );
+    assert!(store_path.join(broken).exists(), "the broken one is kept");
+    assert!(!store_path.join("host/p/2027-01-15T08:00:00Z").exists());
+    assert!(store_path.join("host/p/2027-01-17T08:00:00Z").exists());
+}

@@ -3,6 +3,7 @@
 //! `map` of an image; the shell's mount list.
 //!
 //! Skipped with a printed notice when /dev/fuse cannot be opened.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 mod common;
 

@@ -265,3 +265,100 @@ fn random_corruptions_never_escape_or_panic() {
         sandbox.assert_victim_untouched();
     }
 }
+
+/// Offsets of the GOODBYE headers in `bytes`, innermost directory first (the root's last).
+fn goodbye_offsets(bytes: &[u8]) -> Vec<usize> {
+    let magic = pbsh::format::pxar::PXAR_GOODBYE.to_le_bytes();
+    bytes
+        .windows(8)
+        .enumerate()
+        .filter(|(_, w)| *w == magic)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn decode_all(bytes: &[u8]) -> Result<usize, String> {
+    let mut decoder = Decoder::new(bytes);
+    let mut n = 0;
+    while decoder.next_entry().map_err(|e| e.to_string())?.is_some() {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Issue 18: a goodbye table that does not list exactly the directory's entries (hash, offset,
+/// size, order, tail) fails the sequential decode and the restore, naming the directory.
+#[test]
+fn issue_18_goodbye_table_must_match_the_directory() {
+    let mut enc = Encoder::new(Vec::new(), &dir_meta()).unwrap();
+    enc.add_file(b"a", &file_meta(), 1, &mut &b"a"[..]).unwrap();
+    enc.create_directory(b"d", &dir_meta()).unwrap();
+    enc.add_file(b"x", &file_meta(), 1, &mut &b"x"[..]).unwrap();
+    enc.add_file(b"y", &file_meta(), 1, &mut &b"y"[..]).unwrap();
+    enc.finish_directory().unwrap();
+    enc.add_symlink(b"s", &link_meta(), b"a").unwrap();
+    let bytes = enc.finish().unwrap();
+    assert_eq!(decode_all(&bytes), Ok(6), "the untouched archive decodes");
+    let sandbox = Sandbox::new();
+    restore(&bytes, &sandbox.target(), false).unwrap();
+    std::fs::remove_dir_all(sandbox.target()).unwrap();
+
+    let tables = goodbye_offsets(&bytes);
+    assert_eq!(tables.len(), 2, "{tables:?}");
+    let (inner, root) = (tables[0], tables[1]);
+    let item = |table: usize, i: usize, field: usize| table + 16 + 24 * i + 8 * field;
+    let set = |bytes: &mut Vec<u8>, at: usize, value: u64| {
+        bytes[at..at + 8].copy_from_slice(&value.to_le_bytes())
+    };
+    let get = |bytes: &[u8], at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    let mut cases: Vec<(&str, Vec<u8>, &str)> = Vec::new();
+    // /d lists a name it does not hold (hash of "z" instead of "x" or "y").
+    let mut bad = bytes.clone();
+    set(
+        &mut bad,
+        item(inner, 0, 0),
+        pbsh::format::pxar::hash_filename(b"z"),
+    );
+    cases.push(("hash", bad, "/d"));
+    // /d: an item's offset points at the other child.
+    let mut bad = bytes.clone();
+    let other = get(&bad, item(inner, 1, 1));
+    set(&mut bad, item(inner, 0, 1), other);
+    cases.push(("offset", bad, "/d"));
+    // /d: a size that is one byte off.
+    let mut bad = bytes.clone();
+    let size = get(&bad, item(inner, 0, 2));
+    set(&mut bad, item(inner, 0, 2), size + 1);
+    cases.push(("size", bad, "/d"));
+    // /d: both items swapped, so the search tree is out of order.
+    let mut bad = bytes.clone();
+    let (first, second) = (item(inner, 0, 0), item(inner, 1, 0));
+    let a: Vec<u8> = bad[first..first + 24].to_vec();
+    let b: Vec<u8> = bad[second..second + 24].to_vec();
+    bad[first..first + 24].copy_from_slice(&b);
+    bad[second..second + 24].copy_from_slice(&a);
+    cases.push(("order", bad, "/d"));
+    // /d: the tail's offset does not lead back to the directory's entry.
+    let mut bad = bytes.clone();
+    let tail = get(&bad, item(inner, 2, 1));
+    set(&mut bad, item(inner, 2, 1), tail + 8);
+    cases.push(("tail", bad, "/d"));
+    // The root: one of its three items names a missing child.
+    let mut bad = bytes.clone();
+    set(&mut bad, item(root, 2, 0), 42);
+    cases.push(("root hash", bad, "directory /:"));
+    for (what, bad, dir) in cases {
+        let err = decode_all(&bad).unwrap_err();
+        assert!(
+            err.contains("goodbye") && err.contains(dir),
+            "{what}: {err}"
+        );
+        let sandbox = Sandbox::new();
+        let err = restore(&bad, &sandbox.target(), false).unwrap_err();
+        assert!(
+            err.contains("goodbye") && err.contains(dir),
+            "{what}: {err}"
+        );
+        sandbox.assert_victim_untouched();
+    }
+}

@@ -1,6 +1,7 @@
 //! A generated tree with every entry kind and attribute goes through `create_archive` and the
 //! restore writer and comes back identical: contents, types, modes, owners, times, xattrs, ACLs,
 //! hard links, and holes in sparse files.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Random access at scale: 10,000 lookups in a 100,000-entry archive read only a small part of it.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 use pbsh::format::pxar::accessor::{Accessor, ReadAt};
 use pbsh::format::pxar::encoder::Encoder;

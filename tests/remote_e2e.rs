@@ -1,6 +1,7 @@
 //! End to end against a real `pbsh serve` over TLS on 127.0.0.1: login (password, token), wrong
 //! password and fingerprint, backup → ls → cd → get → restore, encryption, dedup, a server
 //! killed mid-backup, and gc/verify tasks whose logs the shell shows.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 mod common;
 mod serve_common;

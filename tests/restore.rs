@@ -1,4 +1,5 @@
 //! The restore writer on real directories: PBS's own archive restores to make_tree.py's tree.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 mod common;
 

@@ -1097,3 +1097,262 @@ async fn rest_endpoints_and_malformed_requests() {
     let (s, _) = rest(&server, Method::GET, "/api2/json/version", &admin, None).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// Issue 18: one user holding upgraded sessions that never speak HTTP/2 cannot take every
+/// session slot: the user's own attempts are refused with a reason once its quota is full, and
+/// another user still backs up and reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_18_one_user_cannot_hold_every_session_slot() {
+    // Held sessions must not time out while the test runs.
+    let server = start_server_with_env(&[("PBSH_SESSION_START_TIMEOUT_SECS", "3600")], None);
+    let alice = login(&server, "alice@pbs").await;
+    let mut held = Vec::new();
+    let mut refused = None;
+    for i in 0..64 {
+        match upgrade_raw(
+            &server,
+            &backup_path(&format!("hold{i}"), 1_700_000_000),
+            BACKUP,
+            &alice,
+        )
+        .await
+        {
+            Ok(upgraded) => held.push(upgraded),
+            Err(e) => {
+                refused = Some(e);
+                break;
+            }
+        }
+    }
+    let (status, message) = refused.expect("one user took all 64 session slots");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{message}");
+    assert!(message.contains("alice@pbs"), "{message}");
+    assert!(!held.is_empty());
+    // Another user is not locked out, for backup nor for reading.
+    let bob = login(&server, "bob@pbs").await;
+    full_backup(&server, &bob, "bobs", 1_700_000_000).await;
+    let mut reader = upgrade(&server, &reader_path("bobs", 1_700_000_000), READER, &bob)
+        .await
+        .expect("reader session for another user");
+    call_ok(
+        &mut reader,
+        Method::GET,
+        "download?file-name=index.json.blob",
+        Bytes::new(),
+        FORM,
+    )
+    .await;
+    drop(held);
+}
+
+/// Issue 18: an upgraded session that never sends its first HTTP/2 frame is dropped after the
+/// start timeout, frees its slot and leaves no empty group (owner file only) behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_18_a_session_that_never_starts_is_dropped_and_leaves_no_group() {
+    use tokio::io::AsyncReadExt;
+    let server = start_server_with_env(&[("PBSH_SESSION_START_TIMEOUT_SECS", "1")], None);
+    let alice = login(&server, "alice@pbs").await;
+    let time = 1_700_000_000;
+    let upgraded = upgrade_raw(&server, &backup_path("idle", time), BACKUP, &alice)
+        .await
+        .expect("upgrade");
+    let mut io = hyper_util::rt::TokioIo::new(upgraded);
+    // Hang guard only: the server must end the connection by itself.
+    let ended = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match io.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the server keeps a session that never started"
+    );
+    let group = server.datastore().join("host/idle");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while group.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "left behind: {:?}",
+            std::fs::read_dir(&group)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The group can be written afresh by another user: nobody owns it any more.
+    let bob = login(&server, "bob@pbs").await;
+    full_backup(&server, &bob, "idle", time).await;
+    assert_eq!(
+        std::fs::read_to_string(group.join("owner")).unwrap().trim(),
+        "bob@pbs"
+    );
+}
+
+/// A TLS connection from `source` that sends a request's headers promising a body of
+/// `declared` bytes, then only `sent` of them; returns it still open.
+async fn stalled_body(
+    port: u16,
+    fingerprint: String,
+    source: std::net::Ipv4Addr,
+    declared: usize,
+    sent: usize,
+) -> std::io::Result<Tls> {
+    use tokio::io::AsyncWriteExt;
+    let mut tls = connect_from(port, &fingerprint, source).await?;
+    let head = format!(
+        "POST /api2/json/access/ticket HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    tls.write_all(head.as_bytes()).await?;
+    tls.write_all(&vec![b' '; sent]).await?;
+    tls.flush().await?;
+    Ok(tls)
+}
+
+/// Issue 18: a request body that trickles in is cut off by the body timeout, on plain REST
+/// requests and on uploads inside a backup session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_18_slow_request_bodies_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start_server_with_env(&[("PBSH_BODY_TIMEOUT_SECS", "1")], None);
+    // REST: one byte now and then, far below any sensible rate.
+    let mut tls = stalled_body(
+        server.port,
+        server.fingerprint.clone(),
+        std::net::Ipv4Addr::LOCALHOST,
+        100_000,
+        1,
+    )
+    .await
+    .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            tokio::select! {
+                read = tls.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                },
+                () = tokio::time::sleep(Duration::from_millis(300)) => {
+                    let _ = tls.write_all(b" ").await;
+                    let _ = tls.flush().await;
+                }
+            }
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    })
+    .await
+    .expect("a trickling request body was never cut off");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // Inside a backup session: a chunk upload whose body stops half-way.
+    let auth = login(&server, "admin@pbs").await;
+    let upgraded = upgrade_raw(&server, &backup_path("slow", 1_700_000_000), BACKUP, &auth)
+        .await
+        .expect("upgrade");
+    type Frames = http_body_util::StreamBody<
+        futures_util::stream::BoxStream<'static, Result<hyper::body::Frame<Bytes>, std::io::Error>>,
+    >;
+    let (mut h2, conn) =
+        hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .handshake::<_, Frames>(upgraded)
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let open = |uri: &str| {
+        let frames: futures_util::stream::BoxStream<'static, _> =
+            Box::pin(futures_util::stream::empty());
+        http::Request::builder()
+            .method(Method::POST)
+            .uri(format!("https://localhost:8007/{uri}"))
+            .header("Content-Type", FORM)
+            .body(http_body_util::StreamBody::new(frames))
+            .unwrap()
+    };
+    let resp = h2
+        .send_request(open("dynamic_index?archive-name=data.pxar.didx"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let data = chunk_data(9, 50_000);
+    let digest = ChunkDigest::of_plain(&data);
+    let encoded = blob::encode(&data, None, true).unwrap();
+    let half = Bytes::copy_from_slice(&encoded[..encoded.len() / 2]);
+    // Half of the body, then nothing (the stream never ends).
+    let frames: futures_util::stream::BoxStream<'static, _> =
+        Box::pin(futures_util::StreamExt::chain(
+            futures_util::stream::iter([Ok(hyper::body::Frame::data(half))]),
+            futures_util::stream::pending(),
+        ));
+    let req = http::Request::builder()
+        .method(Method::POST)
+        .uri(format!(
+            "https://localhost:8007/dynamic_chunk?wid=1&digest={}&size={}&encoded-size={}",
+            digest.to_hex(),
+            data.len(),
+            encoded.len()
+        ))
+        .header("Content-Type", OCTETS)
+        .body(http_body_util::StreamBody::new(frames))
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(60), async {
+        match h2.send_request(req).await {
+            Ok(resp) => Some(resp.status()),
+            Err(_) => None,
+        }
+    })
+    .await
+    .expect("a stalled chunk upload was never cut off");
+    assert_eq!(status, Some(StatusCode::REQUEST_TIMEOUT));
+}
+
+/// Issue 18: one peer holding many slow connections (here from 127.0.0.2) cannot exhaust the
+/// server's descriptors or connection slots: another client still gets answers and the
+/// server keeps accepting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_18_one_peer_cannot_exhaust_the_connections() {
+    let server = start_server_with_env(&[("PBSH_BODY_TIMEOUT_SECS", "3600")], Some(128));
+    let attacker = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let attempts: Vec<_> = (0..200)
+        .map(|_| {
+            let port = server.port;
+            let fingerprint = server.fingerprint.clone();
+            tokio::spawn(async move {
+                // Each attempt gives up after a while: one the server never accepts just hangs.
+                let hold = stalled_body(port, fingerprint, attacker, 100_000, 10);
+                tokio::time::timeout(Duration::from_secs(5), hold)
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            })
+        })
+        .collect();
+    let mut held = Vec::new();
+    for a in attempts {
+        if let Some(conn) = a.await.unwrap() {
+            held.push(conn);
+        }
+    }
+    assert!(!held.is_empty(), "the attack itself failed");
+    let version = tokio::time::timeout(Duration::from_secs(60), async {
+        rest(
+            &server,
+            Method::GET,
+            "/api2/json/version",
+            &Auth::None,
+            None,
+        )
+        .await
+    })
+    .await
+    .expect("another client was locked out");
+    // Unauthenticated: refused, but answered.
+    assert_eq!(version.0, StatusCode::UNAUTHORIZED);
+    let admin = login(&server, "admin@pbs").await;
+    full_backup(&server, &admin, "after", 1_700_000_000).await;
+    drop(held);
+}

@@ -153,8 +153,13 @@ fn shell(root: &Path, store: &Path, envs: &[(&str, &str)]) -> Term {
 /// pbsh with `args` on a pseudo-terminal in `root`.
 fn shell_with(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> Term {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
-    cmd.args(args)
-        .current_dir(root)
+    cmd.args(args);
+    shell_cmd(root, cmd, envs)
+}
+
+/// `cmd` (pbsh, or a wrapper that execs it) on a pseudo-terminal in `root`.
+fn shell_cmd(root: &Path, mut cmd: Command, envs: &[(&str, &str)]) -> Term {
+    cmd.current_dir(root)
         .env("HOME", root)
         .env("XDG_DATA_HOME", root.join("data"))
         .env_remove("NO_COLOR")
@@ -260,8 +265,10 @@ fn tab_completes_every_level_of_the_tree() {
     p.send_line("cd nowhere");
     p.expect("no such file or directory");
     p.send_line("pwd");
-    p.expect(&format!("/store/host/web1/{SNAP}/root.pxar"));
-    // Ctrl-D leaves.
+    p.expect(&format!("/store/host/web1/{SNAP}/root.pxar\n"));
+    // Ctrl-D leaves (sent at the prompt: before it, the line editor is not reading raw keys
+    // and the terminal would swallow it).
+    p.expect("root.pxar> ");
     p.control('d');
     p.expect_exit();
 }
@@ -326,4 +333,40 @@ fn remote_prompt_shows_the_datastore_the_shell_is_in() {
     p.expect(&format!("{origin}:store1:/store1> "));
     p.control('d');
     p.expect_exit();
+}
+
+/// Issue 18: the history file is private: an existing world-readable one is made 0600, a new
+/// one is created 0600 even under `umask 000`.
+#[test]
+fn issue_18_history_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = make_store(dir.path());
+    let history = dir.path().join("data/pbsh/history");
+    std::fs::create_dir_all(history.parent().unwrap()).unwrap();
+    std::fs::write(&history, "ls host\n").unwrap();
+    std::fs::set_permissions(&history, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut p = shell(dir.path(), &store, &[]);
+    p.send_line("pwd");
+    p.expect("/store\n");
+    p.expect("local:/store> ");
+    p.control('d');
+    p.expect_exit();
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&history), 0o600, "existing history file made private");
+    assert!(std::fs::read_to_string(&history).unwrap().contains("pwd"));
+
+    std::fs::remove_file(&history).unwrap();
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "umask 000; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_pbsh"))
+        .args(["--repository", store.to_str().unwrap()]);
+    let mut p = shell_cmd(dir.path(), cmd, &[]);
+    p.expect("local:/store> ");
+    p.send_line("pwd");
+    p.expect("/store\n");
+    p.expect("local:/store> ");
+    p.control('d');
+    p.expect_exit();
+    assert_eq!(mode(&history), 0o600, "new history file created private");
 }

@@ -414,3 +414,99 @@ fn catalog_shell_on_a_local_catalog_file() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("<stdin>:2:"), "{}", stderr(&bad));
 }
+
+/// Issue 18: a symlink already standing where `get` would create a directory is never followed:
+/// without `--overwrite` get refuses naming it and nothing outside changes; with `--overwrite`
+/// the link itself is replaced by the directory.
+#[test]
+fn issue_18_get_never_writes_through_a_symlink_in_the_destination() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = fixture();
+    let outside = f.root.join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(outside.join("keep.txt"), "mine\n").unwrap();
+    let before = std::fs::metadata(&outside).unwrap().modified().unwrap();
+    let t = f.root.join("t");
+    std::fs::create_dir(&t).unwrap();
+    std::os::unix::fs::symlink("../outside", t.join("docs")).unwrap();
+    let inside = format!("cd host/web1/{S2}/root.pxar");
+
+    let out = f.script(&format!("{inside}; get docs {}", t.display()));
+    let err = stderr(&out);
+    assert!(!out.status.success(), "get wrote through the link: {err}");
+    assert_eq!(err.lines().count(), 1, "one-line error: {err}");
+    assert!(err.contains("t/docs") && err.contains("symlink"), "{err}");
+    let names: Vec<_> = std::fs::read_dir(&outside)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["keep.txt"], "nothing written outside");
+    let meta = std::fs::metadata(&outside).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o700, "mode untouched");
+    assert_eq!(meta.modified().unwrap(), before, "mtime untouched");
+    assert!(std::fs::symlink_metadata(t.join("docs"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+
+    // A dangling link named as the destination itself is not followed either.
+    std::os::unix::fs::symlink("../outside/made", t.join("dangling")).unwrap();
+    let out = f.script(&format!(
+        "{inside}; get docs {}",
+        t.join("dangling").display()
+    ));
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(!outside.join("made").exists());
+
+    // --overwrite replaces the link, as restore does, and still leaves `outside` alone.
+    f.ok(&format!("{inside}; get --overwrite docs {}", t.display()));
+    let docs = std::fs::symlink_metadata(t.join("docs")).unwrap();
+    assert!(docs.is_dir(), "the link was replaced by a directory");
+    assert_eq!(
+        std::fs::read_to_string(t.join("docs/new.txt")).unwrap(),
+        "new\n"
+    );
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::metadata(&outside).unwrap().permissions().mode() & 0o7777,
+        0o700
+    );
+}
+
+/// Issue 18: with standard error a pipe nobody reads, failing commands still exit with their
+/// class (no panic, no 101).
+#[test]
+fn issue_18_closed_stderr_pipe_does_not_panic() {
+    let f = fixture();
+    let run = |args: &[&str]| {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let store = f.store.to_str().unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_pbsh"))
+            .args(["--repository", store])
+            .args(args)
+            .current_dir(&f.root)
+            .env("HOME", &f.root)
+            .env("XDG_DATA_HOME", f.root.join("data"))
+            .env("XDG_CONFIG_HOME", f.root.join("config"))
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap()
+    };
+    // One-shot, -c script, a warning on the way, and a usage error.
+    assert_eq!(run(&["ls", "/store/host/nothing"]).code(), Some(3));
+    assert_eq!(run(&["-c", "pwd; cd nowhere"]).code(), Some(3));
+    let out = f.root.join("gotten");
+    std::fs::create_dir(&out).unwrap();
+    let got = run(&[
+        "-c",
+        &format!(
+            "get host/web1/{S1}/root.pxar/etc/hosts host/web1/{S1}/root.pxar/docs {}",
+            out.display()
+        ),
+    ]);
+    assert_eq!(got.code(), Some(0));
+    assert_eq!(run(&["--bogus-option"]).code(), Some(2));
+}

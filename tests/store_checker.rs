@@ -1,5 +1,6 @@
 //! The independent datastore checker (tests/checker) against the golden datastore written by
 //! real PBS, and against corrupted copies of it.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 mod checker;
 mod common;

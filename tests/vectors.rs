@@ -1,4 +1,5 @@
 //! Golden vectors written by PBS 3.2.4's own tools: pbsh must read every one of them.
+#![allow(clippy::disallowed_macros)] // tests print freely
 
 mod common;
 

@@ -49,6 +49,10 @@ pub struct RestoreOptions {
     /// Restore only entries matching these patterns (gitignore style; directories on the way
     /// are created); empty restores everything.
     pub patterns: Vec<String>,
+    /// The target's last component is a name this restore creates (as `get DIR LOCAL/` does),
+    /// not one the user named: a symlink standing there is never followed; it is refused, or
+    /// replaced with `overwrite`. The components above it are the user's and are followed.
+    pub no_follow_target: bool,
 }
 
 impl Default for RestoreOptions {
@@ -61,6 +65,7 @@ impl Default for RestoreOptions {
             restore_xattrs: true,
             restore_devices: is_root,
             patterns: Vec::new(),
+            no_follow_target: false,
         }
     }
 }
@@ -117,24 +122,82 @@ fn cstring(path: &[u8], bytes: &[u8]) -> Result<CString> {
     CString::new(bytes).map_err(|_| refused(path, "name contains a NUL byte"))
 }
 
+/// Opens (creating it if missing) the target directory whose last component this restore
+/// creates: the parent is the user's and is followed; the last component is resolved from the
+/// parent's fd with `O_NOFOLLOW`, so a symlink standing there is refused, or replaced when
+/// `overwrite` is set (as the restore writer treats every other name).
+fn open_target_nofollow(target: &Path, shown: &[u8], overwrite: bool) -> Result<OwnedFd> {
+    let name = target
+        .file_name()
+        .ok_or_else(|| refused(shown, "restore target has no final name"))?;
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).map_err(io_at(shown, "create parent directory"))?;
+    let parent = File::open(parent).map_err(io_at(shown, "open parent directory"))?;
+    let parent = OwnedFd::from(parent);
+    let cname = cstring(shown, name.as_encoded_bytes())?;
+    let mkdir = || {
+        // SAFETY: valid descriptor and C string.
+        check(unsafe { libc::mkdirat(parent.as_raw_fd(), cname.as_ptr(), 0o700) })
+            .map_err(io_at(shown, "create directory"))
+    };
+    match lstat_at(&parent, &cname).map_err(io_at(shown, "stat"))? {
+        None => {
+            mkdir()?;
+        }
+        Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {}
+        Some(st) => {
+            let what = if st.st_mode & libc::S_IFMT == libc::S_IFLNK {
+                "a symlink"
+            } else {
+                "a non-directory"
+            };
+            if !overwrite {
+                return Err(refused(
+                    shown,
+                    format!("{what} is in the way (never followed; use --overwrite to replace it)"),
+                ));
+            }
+            // SAFETY: valid descriptor and C string; unlinkat never follows the final symlink.
+            check(unsafe { libc::unlinkat(parent.as_raw_fd(), cname.as_ptr(), 0) })
+                .map_err(io_at(shown, "remove existing file"))?;
+            mkdir()?;
+        }
+    }
+    openat(
+        &parent,
+        &cname,
+        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+        0,
+    )
+    .map_err(io_at(shown, "open directory (not following symlinks)"))
+}
+
 impl Restorer {
     /// Restores into `target`, creating it if needed. The target itself may be a symlink the
-    /// user named; nothing below it is followed.
+    /// user named (unless `options.no_follow_target`); nothing below it is followed.
     pub fn new(target: &Path, root_path: &[u8], options: RestoreOptions) -> Result<Self> {
         let shown = target.as_os_str().as_encoded_bytes().to_vec();
-        std::fs::create_dir_all(target).map_err(io_at(&shown, "create target directory"))?;
-        let file = File::open(target).map_err(io_at(&shown, "open target directory"))?;
-        if !file
-            .metadata()
-            .map_err(io_at(&shown, "stat target"))?
-            .is_dir()
-        {
-            return Err(refused(&shown, "restore target is not a directory"));
-        }
+        let fd = if options.no_follow_target {
+            open_target_nofollow(target, &shown, options.overwrite)?
+        } else {
+            std::fs::create_dir_all(target).map_err(io_at(&shown, "create target directory"))?;
+            let file = File::open(target).map_err(io_at(&shown, "open target directory"))?;
+            if !file
+                .metadata()
+                .map_err(io_at(&shown, "stat target"))?
+                .is_dir()
+            {
+                return Err(refused(&shown, "restore target is not a directory"));
+            }
+            OwnedFd::from(file)
+        };
         Ok(Restorer {
             stack: vec![OpenDir {
                 path: root_path.to_vec(),
-                fd: OwnedFd::from(file),
+                fd,
                 metadata: Metadata::default(),
                 names: HashSet::new(),
             }],

@@ -202,7 +202,8 @@ fn known_chunks(repo: &dyn Repository, options: &BackupOptions) -> Result<Previo
         Err(RepoError::NotFound(_)) => return Ok((None, HashSet::new(), None)),
         Err(e) => return Err(e.into()),
     };
-    let Some(previous) = snapshots.last() else {
+    // The newest snapshot whose manifest can be read (a damaged one lends nothing).
+    let Some(previous) = snapshots.iter().rev().find(|s| s.is_readable()) else {
         return Ok((None, HashSet::new(), None));
     };
     let mut known = HashSet::new();

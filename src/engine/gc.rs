@@ -2,19 +2,28 @@
 //! touching its atime, then sweep chunks whose atime is older than the grace period.
 //!
 //! Runs only with the datastore's exclusive lock (no backup may run at the same time), so no
-//! chunk a running backup needs can go; removes leftovers of interrupted backups first.
+//! chunk a running backup needs can go; removes leftovers of interrupted backups first. The
+//! sweep never follows a symlink: it walks `.chunks/` through directory descriptors opened with
+//! `O_NOFOLLOW` and removes only regular files with a chunk name, so nothing outside the
+//! datastore can be removed; anything else is left alone and reported.
 
+use crate::archive::fs::{list_dir, lstat_at, open_dir, openat, unlink_at};
 use crate::engine::backup::{EngineError, Result};
 use crate::format::digest::ChunkDigest;
 use crate::format::index::{DynamicIndex, FixedIndex};
 use crate::repo::local::LocalDatastore;
 use crate::util::atomic;
 use serde_json::json;
+use std::ffi::CStr;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// PBS's grace period: relatime may delay atime updates by up to a day, plus five minutes.
 pub const GC_GRACE_SECS: i64 = 24 * 3600 + 300;
+
+/// LIMIT: at most this many skipped entries are described in `GcStats::skipped`.
+const MAX_REPORTED_SKIPPED: usize = 100;
 
 /// What a garbage collection found and did (PBS's `.gc-status` fields).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,6 +40,89 @@ pub struct GcStats {
     pub still_bad: u64,
     pub missing_chunks: Vec<String>,
     pub removed_leftovers: u64,
+    /// Entries of the chunk store that are not plain chunk files (symlinks, odd names, other
+    /// file types), left alone: the first `MAX_REPORTED_SKIPPED`, described.
+    pub skipped: Vec<String>,
+    /// How many entries were skipped in all.
+    pub skipped_count: u64,
+}
+
+impl GcStats {
+    fn skip(&mut self, what: String) {
+        self.skipped_count += 1;
+        if self.skipped.len() < MAX_REPORTED_SKIPPED {
+            self.skipped.push(what);
+        }
+    }
+}
+
+/// The warnings about skipped entries a report shows: a few named, then how many more.
+pub fn skipped_lines(stats: &GcStats) -> Vec<String> {
+    const SHOWN: usize = 10;
+    let mut lines: Vec<String> = stats
+        .skipped
+        .iter()
+        .take(SHOWN)
+        .map(|s| format!("gc skipped {s}"))
+        .collect();
+    let more = stats.skipped_count.saturating_sub(lines.len() as u64);
+    if more > 0 {
+        lines.push(format!(
+            "gc skipped {more} more entries of the chunk store that are not chunk files"
+        ));
+    }
+    lines
+}
+
+/// What a file in a chunk directory is, from its name alone (bytes, so any name is total).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkFile {
+    Chunk,
+    /// `<digest>.<n>.bad`: a chunk verify found corrupt.
+    Bad,
+    /// `<digest>.tmp_…`: a chunk being written, or left by a crash.
+    Temp,
+}
+
+fn is_lower_hex(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+}
+
+fn chunk_file_kind(name: &[u8]) -> Option<ChunkFile> {
+    let (hex, rest) = name.split_at_checked(64)?;
+    if !is_lower_hex(hex) {
+        return None;
+    }
+    if rest.is_empty() {
+        Some(ChunkFile::Chunk)
+    } else if rest.starts_with(b".tmp_") {
+        Some(ChunkFile::Temp)
+    } else if rest.len() > 5
+        && rest.starts_with(b".")
+        && rest.ends_with(b".bad")
+        && rest
+            .get(1..rest.len() - 4)
+            .is_some_and(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
+    {
+        Some(ChunkFile::Bad)
+    } else {
+        None
+    }
+}
+
+fn is_prefix_name(name: &[u8]) -> bool {
+    name.len() == 4 && is_lower_hex(name)
+}
+
+fn file_type_name(mode: libc::mode_t) -> &'static str {
+    match mode & libc::S_IFMT {
+        libc::S_IFLNK => "a symlink (never followed)",
+        libc::S_IFDIR => "a directory",
+        libc::S_IFREG => "a regular file",
+        _ => "a special file",
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EngineError + '_ {
@@ -175,53 +267,13 @@ pub fn garbage_collect_unless(
         }
     }
     // Phase 2: sweep.
-    let cutoff = now - GC_GRACE_SECS;
-    let Ok(prefixes) = std::fs::read_dir(chunks.base()) else {
-        return Ok(stats);
-    };
-    for prefix in prefixes.flatten() {
-        check()?;
-        let Ok(entries) = std::fs::read_dir(prefix.path()) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Ok(meta) = entry.metadata() else { continue };
-            let hex = name.get(..64).unwrap_or_default();
-            let is_chunk_name = name.len() >= 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
-            if !is_chunk_name {
-                continue;
-            }
-            let rest = &name[64..];
-            let is_bad = rest.ends_with(".bad");
-            let is_temp = rest.starts_with(".tmp_");
-            if !(rest.is_empty() || is_bad || is_temp) {
-                continue;
-            }
-            let atime = meta.atime();
-            if atime < cutoff || (is_temp && meta.mtime() < cutoff) {
-                std::fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
-                if is_bad {
-                    stats.removed_bad += 1;
-                } else if !is_temp {
-                    stats.removed_chunks += 1;
-                    stats.removed_bytes += meta.len();
-                }
-                continue;
-            }
-            if is_bad {
-                stats.still_bad += 1;
-            } else if !is_temp {
-                stats.disk_chunks += 1;
-                stats.disk_bytes += meta.len();
-                if (atime, meta.atime_nsec()) < mark_start {
-                    // Not referenced now, but inside the grace period: removed by a later run.
-                    stats.pending_chunks += 1;
-                    stats.pending_bytes += meta.len();
-                }
-            }
-        }
-    }
+    sweep(
+        chunks.base(),
+        now - GC_GRACE_SECS,
+        mark_start,
+        &mut stats,
+        &check,
+    )?;
     let status = json!({
         "index-file-count": stats.index_file_count,
         "index-data-bytes": stats.index_data_bytes,
@@ -237,4 +289,158 @@ pub fn garbage_collect_unless(
     let path = store.root().join(".gc-status");
     atomic::replace_file(&path, status.to_string().as_bytes(), 0o644).map_err(io_err(&path))?;
     Ok(stats)
+}
+
+/// Phase 2: removes chunks (and `.bad` and stale temp files) whose atime is before `cutoff`.
+/// Prefix directories are opened from the chunk store's descriptor with `O_NOFOLLOW`; every
+/// entry is `lstat`ed there and only a regular file with a chunk name is unlinked, from that
+/// descriptor, so a symlink anywhere below `.chunks/` never leads the sweep outside.
+fn sweep(
+    base: &Path,
+    cutoff: i64,
+    mark_start: (i64, i64),
+    stats: &mut GcStats,
+    check: &dyn Fn() -> Result<()>,
+) -> Result<()> {
+    let base_fd = match open_dir(base) {
+        Ok(fd) => fd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err(base)(e)),
+    };
+    let mut prefixes = list_dir(&base_fd).map_err(io_err(base))?;
+    prefixes.sort();
+    for prefix in prefixes {
+        check()?;
+        let shown = base.join(String::from_utf8_lossy(prefix.to_bytes()).as_ref());
+        let st = match lstat_at(&base_fd, &prefix) {
+            Ok(Some(st)) => st,
+            Ok(None) => continue, // removed meanwhile
+            Err(e) => {
+                stats.skip(format!("{}: {e}", shown.display()));
+                continue;
+            }
+        };
+        let is_dir = st.st_mode & libc::S_IFMT == libc::S_IFDIR;
+        if !is_dir || !is_prefix_name(prefix.to_bytes()) {
+            stats.skip(format!(
+                "{}: {}, not a chunk directory",
+                shown.display(),
+                file_type_name(st.st_mode)
+            ));
+            continue;
+        }
+        let dir = match openat(
+            &base_fd,
+            &prefix,
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+            0,
+        ) {
+            Ok(fd) => fd,
+            Err(e) => {
+                stats.skip(format!("{}: {e}", shown.display()));
+                continue;
+            }
+        };
+        sweep_prefix(&dir, &shown, cutoff, mark_start, stats)?;
+    }
+    Ok(())
+}
+
+fn sweep_prefix(
+    dir: &OwnedFd,
+    shown: &Path,
+    cutoff: i64,
+    mark_start: (i64, i64),
+    stats: &mut GcStats,
+) -> Result<()> {
+    let names = list_dir(dir).map_err(io_err(shown))?;
+    for name in names {
+        let path = || shown.join(String::from_utf8_lossy(name.to_bytes()).as_ref());
+        let Some(kind) = chunk_file_kind(name.to_bytes()) else {
+            stats.skip(format!("{}: not a chunk file name", path().display()));
+            continue;
+        };
+        let st = match lstat_at(dir, &name) {
+            Ok(Some(st)) => st,
+            Ok(None) => continue,
+            Err(e) => {
+                stats.skip(format!("{}: {e}", path().display()));
+                continue;
+            }
+        };
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            stats.skip(format!(
+                "{}: {}, not a chunk file",
+                path().display(),
+                file_type_name(st.st_mode)
+            ));
+            continue;
+        }
+        let atime = st.st_atime;
+        let size = u64::try_from(st.st_size).unwrap_or(0);
+        let is_temp = kind == ChunkFile::Temp;
+        if atime < cutoff || (is_temp && st.st_mtime < cutoff) {
+            remove_chunk_file(dir, &name, &path())?;
+            match kind {
+                ChunkFile::Bad => stats.removed_bad += 1,
+                ChunkFile::Chunk => {
+                    stats.removed_chunks += 1;
+                    stats.removed_bytes += size;
+                }
+                ChunkFile::Temp => {}
+            }
+            continue;
+        }
+        match kind {
+            ChunkFile::Bad => stats.still_bad += 1,
+            ChunkFile::Chunk => {
+                stats.disk_chunks += 1;
+                stats.disk_bytes += size;
+                if (atime, st.st_atime_nsec) < mark_start {
+                    // Not referenced now, but inside the grace period: removed by a later run.
+                    stats.pending_chunks += 1;
+                    stats.pending_bytes += size;
+                }
+            }
+            ChunkFile::Temp => {}
+        }
+    }
+    Ok(())
+}
+
+fn remove_chunk_file(dir: &OwnedFd, name: &CStr, path: &Path) -> Result<()> {
+    match unlink_at(dir, name) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_names_are_parsed_by_bytes() {
+        let hex = "0123456789abcdef".repeat(4);
+        assert_eq!(chunk_file_kind(hex.as_bytes()), Some(ChunkFile::Chunk));
+        let bad = format!("{hex}.0.bad");
+        assert_eq!(chunk_file_kind(bad.as_bytes()), Some(ChunkFile::Bad));
+        let temp = format!("{hex}.tmp_12_3");
+        assert_eq!(chunk_file_kind(temp.as_bytes()), Some(ChunkFile::Temp));
+        let multibyte = format!("{}é", &hex[..63]);
+        for odd in [
+            &b""[..],
+            b"\xff",
+            multibyte.as_bytes(),
+            &hex.as_bytes()[..63],
+            hex.to_uppercase().as_bytes(),
+            format!("{hex}.bad").as_bytes(),
+            format!("{hex}.x.bad").as_bytes(),
+            format!("{hex}x").as_bytes(),
+        ] {
+            assert_eq!(chunk_file_kind(odd), None, "{odd:?}");
+        }
+        assert!(is_prefix_name(b"0a9f") && !is_prefix_name(b"0A9F") && !is_prefix_name(b"abc"));
+    }
 }

@@ -85,6 +85,10 @@ pub enum PruneMark {
     KeepPartial,
     /// Protected: kept regardless of the options.
     Protected,
+    /// Its manifest cannot be read: kept regardless of the options, and counted for none of
+    /// them (pbsh's rule; a damaged snapshot is for a person to look at, not for retention).
+    /// Never produced by [`compute_prune_info`]; see [`compute_prune_info_keeping_unreadable`].
+    KeepUnreadable,
     /// To be removed.
     Remove,
 }
@@ -107,6 +111,7 @@ impl fmt::Display for PruneMark {
             PruneMark::Keep => "keep",
             PruneMark::KeepPartial => "keep-partial",
             PruneMark::Protected => "protected",
+            PruneMark::KeepUnreadable => "keep (unreadable manifest)",
             PruneMark::Remove => "remove",
         })
     }
@@ -202,6 +207,36 @@ pub fn compute_prune_info<Tz: TimeZone>(
                 PruneMark::Protected
             } else {
                 mark.unwrap_or(PruneMark::Remove)
+            }
+        })
+        .collect()
+}
+
+/// `compute_prune_info` for a group in which the snapshots with `unreadable[i]` have a
+/// manifest that cannot be read: those are left out of every option and always kept
+/// ([`PruneMark::KeepUnreadable`]); the others are decided among themselves.
+pub fn compute_prune_info_keeping_unreadable<Tz: TimeZone>(
+    candidates: &[PruneCandidate],
+    unreadable: &[bool],
+    options: &KeepOptions,
+    tz: &Tz,
+) -> Vec<PruneMark> {
+    let readable: Vec<PruneCandidate> = candidates
+        .iter()
+        .zip(unreadable.iter().chain(std::iter::repeat(&false)))
+        .filter(|(_, u)| !**u)
+        .map(|(c, _)| c.clone())
+        .collect();
+    let mut marks = compute_prune_info(&readable, options, tz).into_iter();
+    candidates
+        .iter()
+        .zip(unreadable.iter().chain(std::iter::repeat(&false)))
+        .map(|(_, u)| {
+            if *u {
+                PruneMark::KeepUnreadable
+            } else {
+                // Same count by construction; keeping is the safe answer regardless.
+                marks.next().unwrap_or(PruneMark::Keep)
             }
         })
         .collect()
@@ -760,5 +795,28 @@ mod tests {
         assert_eq!(PruneMark::Remove.to_string(), "remove");
         assert!(PruneMark::KeepPartial.keep() && PruneMark::Protected.keep());
         assert!(!PruneMark::Remove.keep() && PruneMark::Protected.protected());
+    }
+
+    #[test]
+    fn unreadable_snapshots_are_kept_and_count_for_no_option() {
+        let list = [
+            snap("2024-01-01T00:00:00Z"),
+            snap("2024-01-02T00:00:00Z"),
+            snap("2024-01-03T00:00:00Z"),
+        ];
+        let options = KeepOptions {
+            keep_last: Some(1),
+            ..Default::default()
+        };
+        // The newest is unreadable: keep-last 1 keeps the newest readable one besides it.
+        assert_eq!(
+            compute_prune_info_keeping_unreadable(&list, &[false, false, true], &options, &Utc),
+            [
+                PruneMark::Remove,
+                PruneMark::Keep,
+                PruneMark::KeepUnreadable
+            ]
+        );
+        assert!(PruneMark::KeepUnreadable.keep());
     }
 }

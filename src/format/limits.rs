@@ -58,7 +58,8 @@ pub const MAX_PXAR_DEPTH: usize = 2048;
 /// Most ACL entries of one kind on one pxar entry.
 pub const MAX_PXAR_ACL_ENTRIES: usize = 65536;
 
-/// Most entries of one directory the pxar accessor lists (a goodbye table of 2^22 items is 96 MiB).
+/// Most entries of one directory the pxar accessor lists and the decoder reads (a goodbye table
+/// of 2^22 items is 96 MiB; the decoder keeps 32 bytes per entry to check it).
 pub const MAX_PXAR_DIR_ENTRIES: u64 = 1 << 22;
 
 /// Longest name in a catalog entry (PBS's catalog reader refuses 4096 bytes and more).

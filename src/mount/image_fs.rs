@@ -144,7 +144,7 @@ impl Filesystem for ImageFs {
             match read_range(want, offset, |buf, at| image.reader.read_at(buf, at)) {
                 Ok(data) => reply.data(&data),
                 Err((at, e)) => {
-                    eprintln!("pbsh map {}: read at offset {at}: {e}", image.name);
+                    crate::errln!("pbsh map {}: read at offset {at}: {e}", image.name);
                     reply.error(libc::EIO)
                 }
             }

@@ -174,7 +174,7 @@ impl MountHandle {
 impl Drop for MountHandle {
     fn drop(&mut self) {
         if let Err(e) = self.unmount_inner() {
-            eprintln!("pbsh: unmount {}: {e}", self.mountpoint.display());
+            crate::errln!("pbsh: unmount {}: {e}", self.mountpoint.display());
         }
     }
 }

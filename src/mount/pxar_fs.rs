@@ -88,7 +88,7 @@ impl PxarFs {
     }
 
     fn log(&self, what: &str, err: impl std::fmt::Display) {
-        eprintln!("pbsh mount {}: {what}: {err}", self.archive.name);
+        crate::errln!("pbsh mount {}: {what}: {err}", self.archive.name);
     }
 
     /// The inode of an entry: its archive offset, shifted so the root is `FUSE_ROOT_ID`.
@@ -344,7 +344,7 @@ impl Filesystem for PxarFs {
             match read_range(want, offset, read) {
                 Ok(data) => reply.data(&data),
                 Err((at, e)) => {
-                    eprintln!(
+                    crate::errln!(
                         "pbsh mount {}: read {} at offset {at}: {e}",
                         archive.name,
                         entry.entry.path_lossy()

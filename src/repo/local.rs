@@ -456,7 +456,32 @@ impl LocalDatastore {
             manifest_size,
             protected: path.join(PROTECTED_MARKER).exists(),
             owner: self.read_owner(&self.group_path(ns, &snapshot.group)),
+            manifest_error: None,
         })
+    }
+
+    /// A snapshot whose manifest exists but cannot be read, as listed (`error` says why).
+    fn unreadable_snapshot_info(
+        &self,
+        ns: &Namespace,
+        snapshot: &SnapshotRef,
+        error: &RepoError,
+    ) -> SnapshotInfo {
+        let path = self.snapshot_path(ns, snapshot);
+        SnapshotInfo {
+            snapshot: snapshot.clone(),
+            manifest: Manifest::new(
+                snapshot.group.ty.as_str(),
+                &snapshot.group.id,
+                snapshot.time,
+            ),
+            manifest_size: std::fs::metadata(path.join(MANIFEST_BLOB_NAME))
+                .map(|m| m.len())
+                .unwrap_or(0),
+            protected: path.join(PROTECTED_MARKER).exists(),
+            owner: self.read_owner(&self.group_path(ns, &snapshot.group)),
+            manifest_error: Some(error.to_string()),
+        }
     }
 }
 
@@ -585,7 +610,8 @@ impl Repository for LocalDatastore {
                     Ok(info) => out.push(info),
                     // A snapshot removed while listing is simply gone (prune running).
                     Err(RepoError::NotFound(_)) => {}
-                    Err(e) => return Err(e),
+                    // A damaged manifest spoils that snapshot only: it is listed as unreadable.
+                    Err(e) => out.push(self.unreadable_snapshot_info(ns, &snapshot, &e)),
                 }
             }
         }
@@ -642,13 +668,19 @@ impl Repository for LocalDatastore {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         std::fs::create_dir_all(&type_dir).map_err(io_at(&type_dir, "create group"))?;
+        let mut created = false;
         match std::fs::create_dir(&group_path) {
-            Ok(()) => atomic::replace_file(
-                &group_path.join("owner"),
-                format!("{owner}\n").as_bytes(),
-                0o644,
-            )
-            .map_err(io_at(&group_path, "write owner"))?,
+            Ok(()) => {
+                created = true;
+                if let Err(e) = atomic::replace_file(
+                    &group_path.join("owner"),
+                    format!("{owner}\n").as_bytes(),
+                    0o644,
+                ) {
+                    let _ = std::fs::remove_dir(&group_path);
+                    return Err(io_at(&group_path, "write owner")(e));
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 if let Some(existing) = self.read_owner(&group_path) {
                     if existing != owner {
@@ -673,6 +705,10 @@ impl Repository for LocalDatastore {
                 snapshot.group
             )
         })?;
+        // A group this backup created goes again if the backup never finishes, so no empty
+        // group with only an owner file stays behind (e.g. from a session that never started).
+        // Declared after the lock: on an error below it is dropped while the lock is held.
+        let created_group = created.then(|| EmptyGroupGuard(Some(group_path.clone())));
         if let Some(last) = self.finished_times(&group_path)?.last() {
             if *last >= snapshot.time {
                 return Err(RepoError::Refused(format!(
@@ -702,6 +738,7 @@ impl Repository for LocalDatastore {
             temp_dir,
             final_dir: self.snapshot_path(ns, snapshot),
             finished: false,
+            created_group,
             _locks: vec![store_lock, group_lock]
                 .into_iter()
                 .chain(base_lock)
@@ -803,7 +840,36 @@ struct LocalBackupWriter {
     temp_dir: PathBuf,
     final_dir: PathBuf,
     finished: bool,
+    /// The group, when this backup created it: removed again if it stays empty. Declared
+    /// before the locks, so it is dropped while the group lock is still held.
+    created_group: Option<EmptyGroupGuard>,
     _locks: Vec<FileLock>,
+}
+
+/// A group directory created for a backup, whose lock the backup holds: on drop, removed if it
+/// holds nothing but its owner file (the backup did not finish). Disarmed with `keep`.
+struct EmptyGroupGuard(Option<PathBuf>);
+
+impl EmptyGroupGuard {
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for EmptyGroupGuard {
+    fn drop(&mut self) {
+        let Some(group) = self.0.take() else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(&group) else {
+            return;
+        };
+        let names: Vec<_> = entries.flatten().map(|e| e.file_name()).take(2).collect();
+        if names.iter().all(|n| n == "owner") {
+            let _ = std::fs::remove_file(group.join("owner"));
+            let _ = std::fs::remove_dir(&group);
+        }
+    }
 }
 
 impl LocalBackupWriter {
@@ -864,6 +930,9 @@ impl BackupWriter for LocalBackupWriter {
         std::fs::rename(&self.temp_dir, &self.final_dir)
             .map_err(io_at(&self.final_dir, "publish snapshot"))?;
         self.finished = true;
+        if let Some(group) = self.created_group.take() {
+            group.keep();
+        }
         failpoint("backup.after_publish").map_err(io_at(&self.final_dir, "publish snapshot"))?;
         if let Some(group) = self.final_dir.parent() {
             File::open(group)
@@ -903,10 +972,12 @@ mod tests {
         std::fs::create_dir_all(dead.join("1970-01-01T00:00:10Z")).unwrap();
         let live_tmp = |store: &LocalDatastore| -> usize {
             std::fs::read_dir(store.group_path(&ns, &live.group))
-                .unwrap()
-                .flatten()
-                .filter(|e| is_unfinished_backup(&e.file_name()))
-                .count()
+                .map(|d| {
+                    d.flatten()
+                        .filter(|e| is_unfinished_backup(&e.file_name()))
+                        .count()
+                })
+                .unwrap_or(0)
         };
         assert_eq!(live_tmp(&store), 1);
 
@@ -919,6 +990,10 @@ mod tests {
         assert_eq!(live_tmp(&store), 1, "the running backup lost its directory");
         drop(writer);
         assert_eq!(live_tmp(&store), 0);
+        assert!(
+            !store.group_path(&ns, &live.group).exists(),
+            "the group the unfinished backup created is gone with it"
+        );
 
         // The next backup of a group clears what an earlier one left.
         let stale = dead.join(".tmp-1970-01-01T00:20:00Z-2");

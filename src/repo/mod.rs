@@ -62,9 +62,17 @@ pub struct SnapshotInfo {
     pub manifest_size: u64,
     pub protected: bool,
     pub owner: Option<String>,
+    /// Why the manifest could not be read, for a snapshot listed anyway so that one damaged
+    /// snapshot hides none of the others; `manifest` is then an empty placeholder.
+    pub manifest_error: Option<String>,
 }
 
 impl SnapshotInfo {
+    /// Whether the manifest was read (false: see `manifest_error`).
+    pub fn is_readable(&self) -> bool {
+        self.manifest_error.is_none()
+    }
+
     /// Sum of the listed files' sizes plus the manifest, as `snapshot list` shows it.
     pub fn total_size(&self) -> u64 {
         self.manifest.files.iter().map(|f| f.size).sum::<u64>() + self.manifest_size

@@ -98,8 +98,8 @@ pub async fn start(
         store,
         ns,
         snapshot,
-        permit,
-    } = super::start_protocol(&state, &req, PROTOCOL, &["benchmark"])?;
+        slots,
+    } = super::start_protocol(&state, &req, PROTOCOL, &["benchmark"], &p.userid)?;
     let benchmark = params.opt_bool("benchmark")?.unwrap_or(false);
     let is_bench_group = snapshot.group.ty.as_str() == "host" && snapshot.group.id == "benchmark";
     if benchmark != is_bench_group {
@@ -143,8 +143,9 @@ pub async fn start(
             .iter()
             .rev()
             .find(|i| {
-                i.manifest
-                    .unprotected
+                i.is_readable()
+                    && i.manifest
+                        .unprotected
                     .get("verify_state")
                     .and_then(|v| v.get("state"))
                     .and_then(Value::as_str)
@@ -201,7 +202,7 @@ pub async fn start(
     let on_upgrade = hyper::upgrade::on(&mut req);
     drop(req);
     tokio::spawn(async move {
-        let _permit = permit;
+        let _slots = slots;
         let result = match on_upgrade.await {
             Ok(upgraded) => {
                 let s = session.clone();

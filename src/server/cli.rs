@@ -106,12 +106,12 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
             command: UserCommand::Add { userid, admin },
         }) => read_password(&userid)
             .and_then(|pw| auth::add_user(&dir, &userid, &pw, admin))
-            .map(|()| eprintln!("user {userid} saved in {}", dir.display())),
+            .map(|()| crate::errln!("user {userid} saved in {}", dir.display())),
         Some(ServeCommand::Token {
             command: TokenCommand::Add { tokenid },
         }) => auth::add_token(&dir, &tokenid).map(|secret| {
-            println!("{secret}");
-            eprintln!("token {tokenid} created; its secret is shown only once");
+            crate::outln!("{secret}");
+            crate::errln!("token {tokenid} created; its secret is shown only once");
         }),
         None => {
             let mut datastores = Vec::new();
@@ -121,7 +121,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
                         datastores.push((name.to_string(), PathBuf::from(path)))
                     }
                     _ => {
-                        eprintln!("pbsh serve: --datastore wants NAME=PATH, got {spec:?}");
+                        crate::errln!("pbsh serve: --datastore wants NAME=PATH, got {spec:?}");
                         return 2;
                     }
                 }
@@ -136,7 +136,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("pbsh serve: {e}");
+            crate::errln!("pbsh serve: {e}");
             1
         }
     }

@@ -7,7 +7,7 @@
 use super::auth::Principal;
 use super::params::Params;
 use super::{blocking, ApiError, ApiResult, GcRecord, Reply, ServerState};
-use crate::engine::prune::{compute_prune_info, KeepOptions, PruneCandidate};
+use crate::engine::prune::{compute_prune_info_keeping_unreadable, KeepOptions, PruneCandidate};
 use crate::format::blob;
 use crate::format::limits;
 use crate::format::manifest::{Manifest, MANIFEST_BLOB_NAME};
@@ -154,6 +154,7 @@ pub async fn route(
                     manifest_size: size,
                     protected: false,
                     owner: None,
+                    manifest_error: None,
                 };
                 Ok(Reply::data(Value::Array(
                     snapshot_files(&store, &ns, &info).0,
@@ -368,6 +369,24 @@ fn snapshot_files(
 }
 
 fn snapshot_item(store: &LocalDatastore, ns: &Namespace, info: &SnapshotInfo) -> Value {
+    if !info.is_readable() {
+        // As PBS lists a snapshot whose manifest it cannot load: its files, no size.
+        let files: Vec<Value> = dir_files(&store.snapshot_path(ns, &info.snapshot))
+            .into_iter()
+            .map(|name| json!({"filename": name}))
+            .collect();
+        let mut v = json!({
+            "backup-type": info.snapshot.group.ty.as_str(),
+            "backup-id": info.snapshot.group.id,
+            "backup-time": info.snapshot.time,
+            "files": files,
+            "protected": info.protected,
+        });
+        if let Some(owner) = &info.owner {
+            v["owner"] = json!(owner);
+        }
+        return v;
+    }
     let (files, size) = snapshot_files(store, ns, info);
     let m = &info.manifest;
     let mut v = json!({
@@ -551,6 +570,9 @@ fn start_gc(
                     s.removed_bytes, s.removed_chunks, s.pending_bytes, s.pending_chunks,
                     s.index_data_bytes, s.disk_chunks, s.disk_bytes
                 ));
+                for line in crate::engine::gc::skipped_lines(&s) {
+                    task.log(format!("WARN: {line}"));
+                }
                 (Some(s), Ok(()))
             }
             Err(e) => (
@@ -760,7 +782,13 @@ async fn prune(
                 protected: i.protected,
             })
             .collect();
-        let marks = compute_prune_info(&candidates, &options, &chrono::Local);
+        let unreadable: Vec<bool> = infos.iter().map(|i| !i.is_readable()).collect();
+        let marks = compute_prune_info_keeping_unreadable(
+            &candidates,
+            &unreadable,
+            &options,
+            &chrono::Local,
+        );
         let mut items = Vec::new();
         let mut pairs: Vec<_> = infos.iter().zip(marks.iter()).collect();
         pairs.sort_by_key(|p| std::cmp::Reverse(p.0.snapshot.time));
@@ -776,11 +804,14 @@ async fn prune(
                 v["ns"] = json!(ns.to_string());
             }
             if let Some(t) = task {
-                t.log(format!(
-                    "{} {}",
-                    info.snapshot,
-                    if mark.keep() { "keep" } else { "remove" }
-                ));
+                t.log(match &info.manifest_error {
+                    Some(e) => format!("{} keep (unreadable manifest: {e})", info.snapshot),
+                    None => format!(
+                        "{} {}",
+                        info.snapshot,
+                        if mark.keep() { "keep" } else { "remove" }
+                    ),
+                });
             }
             items.push(v);
         }

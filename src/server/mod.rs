@@ -8,6 +8,7 @@ pub mod auth;
 pub mod backup_protocol;
 pub mod cli;
 pub mod datastore_api;
+pub mod limits;
 pub mod params;
 pub mod reader_protocol;
 pub mod rest;
@@ -34,8 +35,8 @@ pub const MAX_PARAM_BODY: usize = 64 * 1024;
 pub const MAX_CHUNK_UPLOAD: usize = 16 * 1024 * 1024 + 44;
 /// LIMIT: blob and client-log uploads share the chunk bound (PBS's `encoded-size` maximum).
 pub const MAX_BLOB_UPLOAD: usize = MAX_CHUNK_UPLOAD;
-/// LIMIT: open backup + reader sessions at once.
-pub const MAX_SESSIONS: usize = 64;
+/// LIMIT: open backup + reader sessions at once (see `limits` for the per-user share).
+pub use limits::MAX_SESSIONS;
 /// LIMIT: path + query of a request, as PBS's `MAX_URI_QUERY_LENGTH`.
 pub const MAX_URI_LEN: usize = 3072;
 
@@ -136,7 +137,7 @@ pub struct ServerState {
     pub datastores: BTreeMap<String, LocalDatastore>,
     pub auth: auth::AuthConfig,
     pub tasks: Arc<tasks::TaskRegistry>,
-    pub sessions: Arc<tokio::sync::Semaphore>,
+    pub sessions: Arc<limits::SessionSlots>,
     /// Result of the last garbage collection per datastore: (UPID, stats, end time).
     pub gc_status: Mutex<BTreeMap<String, GcRecord>>,
 }
@@ -178,7 +179,9 @@ where
     }
 }
 
-/// Reads a request body, refusing more than `limit` bytes.
+/// Reads a request body, refusing more than `limit` bytes, and one that comes too slowly: a
+/// pause longer than the body timeout, or less than `limits::BODY_MIN_RATE` on average after
+/// it (408), so no client holds a connection by trickling a body in.
 pub async fn read_body<B>(body: B, limit: usize) -> ApiResult<Bytes>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
@@ -186,20 +189,57 @@ where
         std::fmt::Display + Send + Sync + 'static + Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     use http_body_util::BodyExt;
-    match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                Err(ApiError::bad(format!(
+    let timeout = limits::current().body_timeout;
+    let mut body = std::pin::pin!(body);
+    let start = tokio::time::Instant::now();
+    let mut last = start;
+    let mut received = 0usize;
+    let mut pieces: Vec<Bytes> = Vec::new();
+    loop {
+        let deadline = limits::body_deadline(start, last, received as u64, timeout);
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "request body too slow ({received} bytes in {} s; pauses of at most {} s and {} bytes/s are needed)",
+                        start.elapsed().as_secs(),
+                        timeout.as_secs(),
+                        limits::BODY_MIN_RATE
+                    ),
+                ))
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                return Err(ApiError::bad(format!("reading request body failed - {e}")))
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            received = received.saturating_add(data.len());
+            // LIMIT: the caller's bound, checked before the piece is kept.
+            if received > limit {
+                return Err(ApiError::bad(format!(
                     "Request body too large (more than {limit} bytes)"
-                )))
-            } else {
-                Err(ApiError::bad(format!("reading request body failed - {e}")))
+                )));
+            }
+            if !data.is_empty() {
+                last = tokio::time::Instant::now();
+                pieces.push(data);
             }
         }
     }
+    Ok(match pieces.len() {
+        0 => Bytes::new(),
+        1 => pieces.pop().unwrap_or_default(),
+        _ => {
+            let mut all = bytes::BytesMut::with_capacity(received);
+            for piece in pieces {
+                all.extend_from_slice(&piece);
+            }
+            all.freeze()
+        }
+    })
 }
 
 /// Now, in epoch seconds.
@@ -218,6 +258,7 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
 
 /// Serves HTTP/2 on an upgraded connection with PBS's window and frame settings (protocol.md
 /// §4.2); returns when the client closes it or it fails, or drops it when `task` is stopped.
+/// The first HTTP/2 frame must arrive within the session start timeout, or the session ends.
 pub async fn serve_h2<F, Fut>(
     upgraded: hyper::upgrade::Upgraded,
     task: Arc<tasks::Task>,
@@ -239,7 +280,13 @@ where
         // A peer that vanishes without a reset is noticed and its session dropped.
         .keep_alive_interval(Some(std::time::Duration::from_secs(60)))
         .keep_alive_timeout(std::time::Duration::from_secs(60))
-        .serve_connection(upgraded, service);
+        .serve_connection(
+            hyper_util::rt::TokioIo::new(limits::StartDeadline::new(
+                hyper_util::rt::TokioIo::new(upgraded),
+                limits::current().session_start_timeout,
+            )),
+            service,
+        );
     tokio::select! {
         served = connection => served.map_err(|e| e.to_string()),
         // `task stop`: the connection is dropped, so the client sees its session end.
@@ -269,16 +316,25 @@ pub struct ProtocolStart {
     pub store: LocalDatastore,
     pub ns: crate::repo::types::Namespace,
     pub snapshot: crate::repo::types::SnapshotRef,
-    pub permit: tokio::sync::OwnedSemaphorePermit,
+    /// The session's slot and its connection's: both held until the session ends.
+    pub slots: SessionHold,
+}
+
+/// What a running session holds: its session slot and the slot of the connection it runs on.
+#[derive(Debug)]
+pub struct SessionHold {
+    _session: limits::SessionSlot,
+    _connection: Option<Arc<limits::ConnectionSlot>>,
 }
 
 /// Checks an upgrade request for `protocol`: the query (the common parameters and `extra`), the
-/// store, the Upgrade header, the namespace and snapshot, then takes a session slot.
+/// store, the Upgrade header, the namespace and snapshot, then takes a session slot of `user`.
 pub fn start_protocol<B>(
     state: &ServerState,
     req: &http::Request<B>,
     protocol: &str,
     extra: &[&str],
+    user: &str,
 ) -> ApiResult<ProtocolStart> {
     let params = params::Params::from_query(req.uri().query().unwrap_or("").as_bytes());
     let mut allowed = vec![
@@ -296,17 +352,20 @@ pub fn start_protocol<B>(
     check_upgrade(req, protocol)?;
     let ns = params.ns("ns")?;
     let snapshot = params.snapshot()?;
-    let permit =
-        state.sessions.clone().try_acquire_owned().map_err(|_| {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many open sessions")
-        })?;
+    let slots = SessionHold {
+        _session: state.sessions.take(user)?,
+        _connection: req
+            .extensions()
+            .get::<Arc<limits::ConnectionSlot>>()
+            .cloned(),
+    };
     Ok(ProtocolStart {
         params,
         store_name,
         store,
         ns,
         snapshot,
-        permit,
+        slots,
     })
 }
 

@@ -47,9 +47,9 @@ pub async fn start(
         store,
         ns,
         snapshot,
-        permit,
+        slots,
         ..
-    } = super::start_protocol(&state, &req, PROTOCOL, &[])?;
+    } = super::start_protocol(&state, &req, PROTOCOL, &[], &p.userid)?;
     if !p.admin {
         let owner = read_owner(&store, &ns, &snapshot.group);
         if !owner.as_deref().is_some_and(|o| p.owns(o)) {
@@ -90,7 +90,7 @@ pub async fn start(
     let on_upgrade = hyper::upgrade::on(&mut req);
     drop(req);
     tokio::spawn(async move {
-        let _permit = permit;
+        let _slots = slots;
         let result = match on_upgrade.await {
             Ok(upgraded) => {
                 let s = session.clone();

@@ -52,13 +52,13 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         match store.remove_unfinished_backups() {
             Ok(removed) => {
                 for dir in removed {
-                    eprintln!(
+                    crate::errln!(
                         "pbsh serve: {name}: removed unfinished backup {}",
                         dir.strip_prefix(path).unwrap_or(&dir).display()
                     );
                 }
             }
-            Err(e) => eprintln!("pbsh serve: {name}: unfinished backups not checked: {e}"),
+            Err(e) => crate::errln!("pbsh serve: {name}: unfinished backups not checked: {e}"),
         }
         datastores.insert(name.clone(), store);
     }
@@ -77,37 +77,54 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         auth: auth::AuthConfig::open(dir, lifetime)?,
         tasks: tasks::TaskRegistry::open(&dir.join("tasks"))
             .map_err(|e| format!("{}: {e}", dir.join("tasks").display()))?,
-        sessions: Arc::new(tokio::sync::Semaphore::new(super::MAX_SESSIONS)),
+        sessions: super::limits::SessionSlots::new(super::limits::current()),
         gc_status: Default::default(),
     });
     let listener = TcpListener::bind(&options.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("fingerprint: {fingerprint}");
-    println!("listening on https://{addr}");
+    crate::outln!("fingerprint: {fingerprint}");
+    crate::outln!("listening on https://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| e.to_string())?;
+    let connections = super::limits::ConnectionSlots::new(super::limits::current());
+    let mut backoff = AcceptBackoff::default();
+    let mut refusing = false;
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (tcp, _peer) = match accepted {
+                let (tcp, peer) = match accepted {
                     Ok(a) => a,
                     Err(e) => {
-                        eprintln!("pbsh serve: accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        backoff.wait(&e).await;
                         continue;
                     }
                 };
+                backoff.reset();
+                // Fair accept: a connection over its peer's share or over the cap is taken off
+                // the queue and closed at once, so it never waits in front of others.
+                let Some(slot) = connections.take(peer.ip()) else {
+                    if !refusing {
+                        crate::errln!(
+                            "pbsh serve: connection limit reached; refusing connections from {} (and others over their share)",
+                            peer.ip()
+                        );
+                    }
+                    refusing = true;
+                    drop(tcp);
+                    continue;
+                };
+                refusing = false;
                 let _ = tcp.set_nodelay(true);
                 let state = state.clone();
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = handle_connection(state, acceptor, tcp).await {
+                    if let Err(e) = handle_connection(state, acceptor, tcp, slot).await {
                         if std::env::var_os("PBSH_SERVE_DEBUG").is_some() {
-                            eprintln!("pbsh serve: connection: {e}");
+                            crate::errln!("pbsh serve: connection: {e}");
                         }
                     }
                 });
@@ -116,14 +133,50 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
             _ = term.recv() => break,
         }
     }
-    println!("shutting down");
+    crate::outln!("shutting down");
     Ok(())
+}
+
+/// How the accept loop waits after a failed `accept`: resource errors (out of descriptors or
+/// memory) back off from 10 ms to 1 s and are reported once per episode; others (a connection
+/// aborted before it was taken) are retried at once. The loop never stops.
+#[derive(Default)]
+struct AcceptBackoff {
+    delay: Option<Duration>,
+}
+
+impl AcceptBackoff {
+    async fn wait(&mut self, e: &std::io::Error) {
+        let is_resource = matches!(
+            e.raw_os_error(),
+            Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+        );
+        if !is_resource {
+            return;
+        }
+        let delay = match self.delay {
+            None => {
+                crate::errln!("pbsh serve: accept failed: {e}; backing off until it works again");
+                Duration::from_millis(10)
+            }
+            Some(d) => (d * 2).min(Duration::from_secs(1)),
+        };
+        self.delay = Some(delay);
+        tokio::time::sleep(delay).await;
+    }
+
+    fn reset(&mut self) {
+        if self.delay.take().is_some() {
+            crate::errln!("pbsh serve: accepting connections again");
+        }
+    }
 }
 
 async fn handle_connection(
     state: Arc<ServerState>,
     acceptor: Arc<openssl::ssl::SslAcceptor>,
     tcp: tokio::net::TcpStream,
+    slot: Arc<super::limits::ConnectionSlot>,
 ) -> Result<(), String> {
     let ssl = openssl::ssl::Ssl::new(acceptor.context()).map_err(|e| e.to_string())?;
     let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| e.to_string())?;
@@ -131,8 +184,10 @@ async fn handle_connection(
         .await
         .map_err(|_| "tls handshake timed out".to_string())?
         .map_err(|e| format!("tls handshake: {e}"))?;
-    let service = service_fn(move |req| {
+    let service = service_fn(move |mut req: Request<Incoming>| {
         let state = state.clone();
+        // An upgraded session keeps this connection's slot (see `start_protocol`).
+        req.extensions_mut().insert(slot.clone());
         async move { Ok::<_, Infallible>(handle(state, req).await) }
     });
     hyper::server::conn::http1::Builder::new()

@@ -104,6 +104,9 @@ pub struct Node {
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub xattrs: Vec<(String, String)>,
+    /// Why this node could not be read (a snapshot with a damaged manifest), listed anyway.
+    #[serde(rename = "error", skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 impl Node {
@@ -123,6 +126,7 @@ impl Node {
             count: None,
             comment: None,
             xattrs: Vec::new(),
+            problem: None,
         }
     }
 
@@ -617,10 +621,15 @@ impl Browser {
                     .into_iter()
                     .map(|s| {
                         let mut node = Node::new(s.snapshot.time_string(), NodeKind::Snapshot);
-                        node.size = Some(s.total_size());
                         node.mtime = Some(s.snapshot.time);
                         node.protected = Some(s.protected);
                         node.owner = s.owner.clone();
+                        if let Some(error) = s.manifest_error {
+                            node.comment = Some("unreadable manifest".into());
+                            node.problem = Some(error);
+                            return node;
+                        }
+                        node.size = Some(s.total_size());
                         node.crypt = Some(crypt_summary(&s.manifest).into());
                         node.comment = notes_summary(&s.manifest);
                         node

@@ -149,9 +149,14 @@ pub fn run_file(path: &Path) -> Result<i32> {
         match shell.run(text, &mut out) {
             Ok(true) => {}
             Ok(false) => return Ok(status),
-            Err(e) if interactive => eprintln!("error: {}", super::exit::one_line(&e)),
+            Err(e) if interactive => {
+                crate::errln!("error: {}", crate::shell::exit::one_line(&e))
+            }
             Err(e) => {
-                eprintln!("pbsh: <stdin>:{line_nr}: {}", super::exit::one_line(&e));
+                crate::errln!(
+                    "pbsh: <stdin>:{line_nr}: {}",
+                    crate::shell::exit::one_line(&e)
+                );
                 status = crate::shell::exit::FAILURE;
                 return Ok(status);
             }

@@ -71,7 +71,7 @@ pub fn run(cli: Cli) -> i32 {
     let ns = match cli.start_ns.as_deref().map(Namespace::parse).transpose() {
         Ok(ns) => ns.unwrap_or_default(),
         Err(e) => {
-            eprintln!("pbsh: {e}");
+            crate::errln!("pbsh: {e}");
             return exit::USAGE;
         }
     };
@@ -80,7 +80,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(text) => match RepoSpec::classify(&text.to_string_lossy()) {
             Ok(spec) => spec,
             Err(e) => {
-                eprintln!("pbsh: {e}");
+                crate::errln!("pbsh: {e}");
                 return exit::USAGE;
             }
         },
@@ -89,7 +89,7 @@ pub fn run(cli: Cli) -> i32 {
         RepoSpec::Local(root) => match LocalDatastore::open_or_create(&root) {
             Ok(d) => Session::with_namespace(d, ns),
             Err(e) => {
-                eprintln!("pbsh: cannot open datastore {}: {e}", root.display());
+                crate::errln!("pbsh: cannot open datastore {}: {e}", root.display());
                 return exit::FAILURE;
             }
         },
@@ -97,7 +97,7 @@ pub fn run(cli: Cli) -> i32 {
             match crate::shell::commands::remote::connect(remote, cli.fingerprint.clone()) {
                 Ok(r) => Session::with_remote(r, ns),
                 Err(e) => {
-                    eprintln!("pbsh: {}", exit::one_line(&e));
+                    crate::errln!("pbsh: {}", exit::one_line(&e));
                     return exit::FAILURE;
                 }
             }
@@ -113,7 +113,7 @@ pub fn run(cli: Cli) -> i32 {
                 exit::OK
             }
             Err(e) => {
-                eprintln!("pbsh: {}", exit::one_line(&e));
+                crate::errln!("pbsh: {}", exit::one_line(&e));
                 exit::classify(&e)
             }
         };
@@ -131,7 +131,7 @@ pub fn run(cli: Cli) -> i32 {
                 &path.display().to_string(),
             ),
             Err(e) => {
-                eprintln!("pbsh: cannot open script {}: {e}", path.display());
+                crate::errln!("pbsh: cannot open script {}: {e}", path.display());
                 exit::NOT_FOUND
             }
         };

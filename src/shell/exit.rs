@@ -51,8 +51,9 @@ pub enum ShellError {
     Cancelled,
 }
 
-/// A failed command's error as one line: each cause of the chain once, joined by ": ". A layer
-/// whose message already shows its source (`"{what}: {source}"`) does not repeat it.
+/// An error and its causes on one line, each text once: a cause whose text the line already
+/// holds (errors that print their source, like "x: open: No such file…", and also expose it
+/// as their `source()`) is not repeated.
 pub fn one_line(error: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in error.chain() {
@@ -135,4 +136,25 @@ pub fn classify(error: &anyhow::Error) -> i32 {
         return INTERRUPTED;
     }
     FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_says_each_cause_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let repo = RepoError::Io {
+            path: "/x".into(),
+            action: "open",
+            source: io,
+        };
+        let e = anyhow::Error::new(repo).context("restore host/a");
+        let line = one_line(&e);
+        assert_eq!(line.matches("not found").count(), 1, "{line}");
+        assert!(line.starts_with("restore host/a: /x: open: "), "{line}");
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&plain), "outer: inner");
+    }
 }

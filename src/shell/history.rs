@@ -6,6 +6,8 @@
 use reedline::{
     FileBackedHistory, History, HistoryItem, HistoryItemId, HistorySessionId, Result, SearchQuery,
 };
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
 
 /// Words that mark a line as secret-bearing (compared case-insensitively).
 const SECRET_MARKERS: [&str; 6] = [
@@ -21,6 +23,18 @@ const SECRET_MARKERS: [&str; 6] = [
 pub fn looks_secret(line: &str) -> bool {
     let lower = line.to_lowercase();
     SECRET_MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// Makes the history file private before the line editor uses it: created with mode 0600 if
+/// missing (whatever the umask), and an existing one (earlier versions left it 0644) set to
+/// 0600. The line editor rewrites the file in place, so the mode stays.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
 }
 
 /// A file-backed history that drops secret-looking lines.
@@ -83,6 +97,26 @@ mod tests {
         assert!(looks_secret("!curl -H 'Authorization: PBSAPIToken=a:b'"));
         assert!(!looks_secret("cd host/web1"));
         assert!(!looks_secret("ls -l root.pxar/etc"));
+    }
+
+    #[test]
+    fn history_file_is_made_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history");
+        std::fs::write(&path, "ls\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        make_private(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "ls\n",
+            "content kept"
+        );
+        let fresh = dir.path().join("fresh");
+        make_private(&fresh).unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]

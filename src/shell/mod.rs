@@ -268,7 +268,7 @@ impl Session {
                 Ok(0) => return status,
                 Ok(_) => {}
                 Err(e) => {
-                    eprintln!("pbsh: cannot read {source}: {e}");
+                    crate::errln!("pbsh: cannot read {source}: {e}");
                     return EXIT_FAILURE;
                 }
             }
@@ -295,7 +295,7 @@ impl Session {
                 Ok(Flow::Continue) => {}
                 Err(e) => {
                     let code = e.exit_status();
-                    eprintln!("pbsh: {source}:{line_nr}: {e}");
+                    crate::errln!("pbsh: {source}:{line_nr}: {e}");
                     if !ignore {
                         if self.errexit {
                             return code;
@@ -338,7 +338,7 @@ impl std::fmt::Display for LineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LineError::Usage(msg) => f.write_str(msg.trim_start_matches("error: ")),
-            // The context chain on one line: "key file x: wrong passphrase".
+            // The context chain on one line, each text once: "key file x: wrong passphrase".
             LineError::Failed(e) => f.write_str(&exit::one_line(e)),
         }
     }

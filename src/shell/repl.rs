@@ -126,14 +126,21 @@ pub fn run(session: &mut Session) -> i32 {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
+    // reliability.md P7: the history file is 0600 regardless of umask.
+    if let Err(e) = crate::shell::history::make_private(&path) {
+        crate::errln!(
+            "pbsh: warning: {}: cannot make it private: {e}",
+            path.display()
+        );
+    }
     match FileBackedHistory::with_file(HISTORY_LINES, path.clone()) {
         Ok(history) => {
             editor = editor.with_history(Box::new(crate::shell::history::FilteredHistory(history)))
         }
-        Err(e) => eprintln!("pbsh: history disabled ({}: {e})", path.display()),
+        Err(e) => crate::errln!("pbsh: history disabled ({}: {e})", path.display()),
     }
     let mut status = exit::OK;
-    eprintln!(
+    crate::errln!(
         "pbsh {}: datastore {} ({}). `help` lists commands, Tab completes, Ctrl-D leaves.",
         env!("CARGO_PKG_VERSION"),
         session.repo.name(),
@@ -157,7 +164,7 @@ pub fn run(session: &mut Session) -> i32 {
         let signal = match editor.read_line(&prompt) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("pbsh: terminal: {e}");
+                crate::errln!("pbsh: terminal: {e}");
                 return exit::FAILURE;
             }
         };
@@ -184,13 +191,13 @@ pub fn run(session: &mut Session) -> i32 {
             Err(e) => {
                 let code = e.exit_status();
                 if code == exit::INTERRUPTED {
-                    eprintln!("cancelled");
+                    crate::errln!("cancelled");
                 } else {
                     let message = e.to_string();
                     if session.color {
-                        eprintln!("{} {message}", Color::Red.bold().paint("error:"));
+                        crate::errln!("{} {message}", Color::Red.bold().paint("error:"));
                     } else {
-                        eprintln!("error: {message}");
+                        crate::errln!("error: {message}");
                     }
                 }
                 code

@@ -6,4 +6,5 @@ pub mod failpoint;
 pub mod knobs;
 pub mod paths;
 pub mod secrets;
+pub mod stdio;
 pub mod zeros;

@@ -1,5 +1,5 @@
 //! Shared test helpers: where the golden vectors are, and running the real `pbsh` binary.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::disallowed_macros)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

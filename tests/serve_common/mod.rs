@@ -87,6 +87,20 @@ pub fn start_server() -> Server {
 /// A server with the named datastores: the first in `ds`, the others in directories of their
 /// own names.
 pub fn start_server_with_stores(stores: &[&str]) -> Server {
+    start_server_custom(stores, &[], None)
+}
+
+/// A server with datastore `store1`, the environment variables `envs` (test knobs) and, when
+/// given, at most `max_open_files` descriptors (its RLIMIT_NOFILE).
+pub fn start_server_with_env(envs: &[(&str, &str)], max_open_files: Option<u64>) -> Server {
+    start_server_custom(&["store1"], envs, max_open_files)
+}
+
+fn start_server_custom(
+    stores: &[&str],
+    envs: &[(&str, &str)],
+    max_open_files: Option<u64>,
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("cfg");
     let cfg_s = cfg.to_str().unwrap();
@@ -140,11 +154,28 @@ pub fn start_server_with_stores(stores: &[&str]) -> Server {
     }
     args.extend(["--listen", "127.0.0.1:0", "--config-dir", cfg_s].map(String::from));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut child = pbsh(&args)
-        .env_remove("PBS_PASSWORD")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = pbsh(&args);
+    command.env_remove("PBS_PASSWORD").stdout(Stdio::piped());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    if let Some(limit) = max_open_files {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                let rl = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &rl) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = command.spawn().unwrap();
     let (port, fingerprint) = wait_listening(&mut child);
     Server {
         child,
@@ -160,9 +191,27 @@ pub type Tls = tokio_openssl::SslStream<tokio::net::TcpStream>;
 
 /// A TLS connection; the server certificate is pinned by its fingerprint.
 pub async fn connect(server: &Server) -> Tls {
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
-        .await
-        .unwrap();
+    connect_from(
+        server.port,
+        &server.fingerprint,
+        std::net::Ipv4Addr::LOCALHOST,
+    )
+    .await
+    .unwrap()
+}
+
+/// A TLS connection to the server at `port` (certificate `fingerprint`) from the local address
+/// `source` (another loopback address plays another client machine).
+pub async fn connect_from(
+    port: u16,
+    fingerprint: &str,
+    source: std::net::Ipv4Addr,
+) -> std::io::Result<Tls> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((source, 0).into())?;
+    let tcp = socket
+        .connect((std::net::Ipv4Addr::LOCALHOST, port).into())
+        .await?;
     let mut b = SslConnector::builder(SslMethod::tls()).unwrap();
     b.set_verify(SslVerifyMode::NONE);
     let ssl = b
@@ -172,7 +221,10 @@ pub async fn connect(server: &Server) -> Tls {
         .into_ssl("localhost")
         .unwrap();
     let mut s = tokio_openssl::SslStream::new(ssl, tcp).unwrap();
-    Pin::new(&mut s).connect().await.unwrap();
+    Pin::new(&mut s)
+        .connect()
+        .await
+        .map_err(std::io::Error::other)?;
     let cert = s.ssl().peer_certificate().unwrap();
     let fp: Vec<String> = cert
         .digest(openssl::hash::MessageDigest::sha256())
@@ -180,8 +232,8 @@ pub async fn connect(server: &Server) -> Tls {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert_eq!(fp.join(":"), server.fingerprint);
-    s
+    assert_eq!(fp.join(":"), fingerprint);
+    Ok(s)
 }
 
 #[derive(Clone, Debug)]
@@ -271,13 +323,14 @@ pub async fn login(server: &Server, user: &str) -> Auth {
 
 pub type H2 = hyper::client::conn::http2::SendRequest<Full<Bytes>>;
 
-/// Upgrades to `protocol` at `path_query`; Err carries the refusal's status and message.
-pub async fn upgrade(
+/// The HTTP/1.1 upgrade to `protocol` alone: the raw upgraded connection, on which nothing
+/// has been sent yet; Err carries the refusal's status and message.
+pub async fn upgrade_raw(
     server: &Server,
     path_query: &str,
     protocol: &str,
     auth: &Auth,
-) -> Result<H2, (StatusCode, String)> {
+) -> Result<hyper::upgrade::Upgraded, (StatusCode, String)> {
     let tls = connect(server).await;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
         .await
@@ -296,7 +349,17 @@ pub async fn upgrade(
         let body = resp.into_body().collect().await.unwrap().to_bytes();
         return Err((status, String::from_utf8_lossy(&body).into_owned()));
     }
-    let upgraded = hyper::upgrade::on(resp).await.unwrap();
+    Ok(hyper::upgrade::on(resp).await.unwrap())
+}
+
+/// Upgrades to `protocol` at `path_query`; Err carries the refusal's status and message.
+pub async fn upgrade(
+    server: &Server,
+    path_query: &str,
+    protocol: &str,
+    auth: &Auth,
+) -> Result<H2, (StatusCode, String)> {
+    let upgraded = upgrade_raw(server, path_query, protocol, auth).await?;
     let (h2, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
         .initial_stream_window_size((1u32 << 31) - 2)
         .initial_connection_window_size((1u32 << 31) - 2)

@@ -1,7 +1,9 @@
 //! Sequential pxar decoder: walks an archive stream from the start and reports each entry.
 //!
 //! Reads from any `Read` (buffer it yourself), never seeks and never holds a file's contents:
-//! callers read a file's bytes through `read_payload` or they are skipped.
+//! callers read a file's bytes through `read_payload` or they are skipped. Each directory's
+//! goodbye table is checked against the entries just read (hashes, offsets, sizes, search-tree
+//! order, tail), so a sequential reader sees the same tree the random-access one would.
 
 use super::*;
 use crate::format::error::{FormatError, Result};
@@ -18,6 +20,30 @@ struct Header {
     offset: u64,
 }
 
+/// A child of an open directory, as its goodbye item must describe it (32 bytes; at most
+/// `limits::MAX_PXAR_DIR_ENTRIES` per directory).
+#[derive(Debug, Clone, Copy, Default)]
+struct Child {
+    hash: u64,
+    filename_offset: u64,
+    /// Where the child's last item ends; 0 until the next item of the directory starts.
+    end: u64,
+    /// For a file whose contents live in the payload stream, their size: upstream's goodbye
+    /// size may count them too (formats.md §10.5), so the size may be exact or this much more.
+    payload_size: u64,
+}
+
+/// A directory being read: its path, where its goodbye tail must point, and its children.
+#[derive(Debug)]
+struct OpenDir {
+    path: Vec<u8>,
+    /// Offset of its ENTRY header (the root's tail points at offset 0, formats.md §10.5).
+    entry_offset: u64,
+    /// `None` for the directory a random-access decoder starts inside: it has not seen the
+    /// other children, so that table is not checked.
+    children: Option<Vec<Child>>,
+}
+
 /// Streams the entries of a pxar archive in archive order (a directory before its children).
 pub struct Decoder<R: Read> {
     input: R,
@@ -26,8 +52,8 @@ pub struct Decoder<R: Read> {
     pending: Option<Header>,
     /// Bytes of the current file's PAYLOAD the caller has not read yet.
     payload_left: u64,
-    /// Paths of the directories we are inside, innermost last.
-    directories: Vec<Vec<u8>>,
+    /// The directories we are inside, innermost last.
+    directories: Vec<OpenDir>,
     started: bool,
     finished: bool,
     format_version: u64,
@@ -55,7 +81,11 @@ impl<R: Read> Decoder<R> {
         let mut decoder = Decoder::new(input);
         decoder.position = position;
         decoder.started = true;
-        decoder.directories.push(parent_path);
+        decoder.directories.push(OpenDir {
+            path: parent_path,
+            entry_offset: 0,
+            children: None,
+        });
         decoder
     }
 
@@ -104,24 +134,79 @@ impl<R: Read> Decoder<R> {
             return self.read_root().map(Some);
         }
         loop {
-            let Some(parent) = self.directories.last().cloned() else {
+            let Some(parent) = self.directories.last().map(|d| d.path.clone()) else {
                 self.finished = true;
                 return Ok(None);
             };
             let header = self.next_header()?;
+            // Whatever starts here ends the directory's previous child.
+            if let Some(last) = self
+                .directories
+                .last_mut()
+                .and_then(|d| d.children.as_mut())
+                .and_then(|c| c.last_mut())
+            {
+                if last.end == 0 {
+                    last.end = header.offset;
+                }
+            }
             match header.htype {
                 PXAR_FILENAME => {
                     let name = self.read_name(&header, "file name")?;
                     let path = child_path(&parent, &name)?;
+                    let level = self.directories.len();
+                    if let Some(children) = self
+                        .directories
+                        .last_mut()
+                        .and_then(|d| d.children.as_mut())
+                    {
+                        // LIMIT: limits::MAX_PXAR_DIR_ENTRIES, as the accessor lists.
+                        if children.len() as u64 >= limits::MAX_PXAR_DIR_ENTRIES {
+                            return Err(FormatError::invalid(
+                                WHAT,
+                                format!(
+                                    "directory {} has more than {} entries",
+                                    String::from_utf8_lossy(&parent),
+                                    limits::MAX_PXAR_DIR_ENTRIES
+                                ),
+                            ));
+                        }
+                        children.push(Child {
+                            hash: hash_filename(&name),
+                            filename_offset: header.offset,
+                            ..Child::default()
+                        });
+                    }
                     let next = self.read_header()?;
                     if next.htype == PXAR_HARDLINK {
                         return self.read_hardlink(&next, path).map(Some);
                     }
-                    return self.read_entry(next, path).map(Some);
+                    let entry = self.read_entry(next, path)?;
+                    if let EntryKind::File {
+                        size, split: true, ..
+                    } = entry.kind
+                    {
+                        if let Some(child) = level
+                            .checked_sub(1)
+                            .and_then(|i| self.directories.get_mut(i))
+                            .and_then(|d| d.children.as_mut())
+                            .and_then(|c| c.last_mut())
+                        {
+                            child.payload_size = size;
+                        }
+                    }
+                    return Ok(Some(entry));
                 }
                 PXAR_GOODBYE => {
-                    self.skip(header.content_len)?;
-                    self.directories.pop();
+                    let dir = self.directories.pop();
+                    match dir {
+                        Some(OpenDir {
+                            path,
+                            entry_offset,
+                            children: Some(children),
+                        }) => self.check_goodbye(&header, &path, entry_offset, &children)?,
+                        _ => self.skip(header.content_len)?,
+                    }
                     if self.directories.is_empty() {
                         self.finished = true;
                         return Ok(None);
@@ -273,7 +358,12 @@ impl<R: Read> Decoder<R> {
             if self.directories.len() >= limits::MAX_PXAR_DEPTH {
                 return Err(FormatError::invalid(WHAT, "directories nest too deeply"));
             }
-            self.directories.push(path.clone());
+            self.directories.push(OpenDir {
+                path: path.clone(),
+                // The root's goodbye tail points at the archive start (formats.md §10.5).
+                entry_offset: if path == b"/" { 0 } else { header.offset },
+                children: Some(Vec::new()),
+            });
         } else if metadata.is_dir() {
             return Err(FormatError::invalid(
                 WHAT,
@@ -344,6 +434,97 @@ impl<R: Read> Decoder<R> {
             },
             metadata: Metadata::default(),
         })
+    }
+
+    /// Reads the goodbye table of the directory `path` (GOODBYE header `header`) and checks that
+    /// it lists exactly `children`: same hashes in search-tree order, each child's offset back
+    /// from the table and its size, and a tail pointing back to the directory's entry.
+    fn check_goodbye(
+        &mut self,
+        header: &Header,
+        path: &[u8],
+        entry_offset: u64,
+        children: &[Child],
+    ) -> Result<()> {
+        let table = header.offset;
+        let mismatch = |detail: String| {
+            FormatError::invalid(
+                WHAT,
+                format!(
+                    "directory {}: goodbye table at offset {table} does not match its entries ({detail})",
+                    String::from_utf8_lossy(path)
+                ),
+            )
+        };
+        // LIMIT: the table must hold one item per child read (plus the tail), so what is read
+        // here is bounded by the entries already decoded, not by the header's claim.
+        let want_len = (children.len() as u64 + 1) * 24;
+        if header.content_len != want_len {
+            return Err(mismatch(format!(
+                "{} bytes for {} entries, expected {want_len}",
+                header.content_len,
+                children.len()
+            )));
+        }
+        let mut items = Vec::with_capacity(children.len());
+        for _ in 0..children.len() {
+            let [hash, offset, size] = self.read_goodbye_item()?;
+            items.push((hash, offset, size));
+        }
+        let [tail_hash, tail_offset, tail_size] = self.read_goodbye_item()?;
+        if tail_hash != PXAR_GOODBYE_TAIL_MARKER
+            || Some(tail_offset) != table.checked_sub(entry_offset)
+            || tail_size != header.content_len + HEADER_LEN
+        {
+            return Err(mismatch("bad tail".into()));
+        }
+        // Hashes in the search-tree layout of the sorted hashes (equal hashes may come in any
+        // order, and are equal anyway).
+        let mut hashes: Vec<u64> = children.iter().map(|c| c.hash).collect();
+        hashes.sort_unstable();
+        let layout = super::encoder::search_tree_layout(&hashes);
+        if items.iter().map(|i| i.0).ne(layout.iter().copied()) {
+            return Err(mismatch(
+                "names missing, extra or out of search-tree order".into(),
+            ));
+        }
+        // Each child's offset and size, matched by (hash, offset).
+        let mut expected: Vec<(u64, u64, u64, u64)> = children
+            .iter()
+            .map(|c| {
+                let end = if c.end == 0 { table } else { c.end };
+                (
+                    c.hash,
+                    table.saturating_sub(c.filename_offset),
+                    end.saturating_sub(c.filename_offset),
+                    c.payload_size,
+                )
+            })
+            .collect();
+        expected.sort_unstable_by_key(|e| (e.0, e.1));
+        items.sort_unstable_by_key(|i| (i.0, i.1));
+        for ((hash, offset, size), (_, want_offset, want_size, payload)) in
+            items.iter().zip(&expected)
+        {
+            if *offset != *want_offset {
+                return Err(mismatch(format!(
+                    "item {hash:#018x} points {offset} bytes back, the entry is {want_offset}"
+                )));
+            }
+            let size_ok = *size == *want_size || Some(*size) == want_size.checked_add(*payload);
+            if !size_ok {
+                return Err(mismatch(format!(
+                    "item {hash:#018x} has size {size}, the entry has {want_size}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn read_goodbye_item(&mut self) -> Result<[u64; 3]> {
+        let mut raw = [0u8; 24];
+        self.read_exact(&mut raw)?;
+        Ok([le_u64(&raw, 0), le_u64(&raw, 8), le_u64(&raw, 16)])
     }
 
     fn next_header(&mut self) -> Result<Header> {

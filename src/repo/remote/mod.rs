@@ -446,6 +446,7 @@ impl Repository for RemoteRepository {
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
                 owner: item_str(item, "owner").map(str::to_string),
+                manifest_error: None,
             });
         }
         out.sort_by(|a, b| {

@@ -118,7 +118,7 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         DetectionArg::Data => ChangeDetection::Data,
         DetectionArg::Metadata => ChangeDetection::Metadata,
     };
-    eprintln!(
+    crate::errln!(
         "Starting backup: {}{group}/{}",
         if ns.is_root() {
             String::new()
@@ -136,7 +136,7 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
     let report = result.with_context(|| format!("backup {group}"))?;
     session.browser.invalidate();
     for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+        crate::errln!("warning: {warning}");
     }
     let seconds = started.elapsed().as_secs_f64();
     let mut log: Vec<String> = report

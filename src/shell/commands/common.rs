@@ -17,6 +17,14 @@ pub fn namespace(session: &Session, ns: &Option<String>) -> Result<Namespace> {
     }
 }
 
+/// One warning line per snapshot whose manifest cannot be read, naming it, the reason and
+/// what the command does with it (`what`).
+pub fn warn_unreadable(snapshots: &[crate::repo::SnapshotInfo], what: &str) {
+    for error in snapshots.iter().filter_map(|s| s.manifest_error.as_ref()) {
+        crate::errln!("warning: {error}; {what}");
+    }
+}
+
 /// `type/id/time`, or `type/id` for the group's newest snapshot.
 pub fn resolve_snapshot(session: &Session, ns: &Namespace, text: &str) -> Result<SnapshotRef> {
     if let Ok(snapshot) = SnapshotRef::parse(text) {
@@ -61,13 +69,13 @@ pub fn load_crypt(
             if !use_default || !default.exists() {
                 return Ok(None);
             }
-            eprintln!("Using default encryption key at {}", default.display());
+            crate::errln!("Using default encryption key at {}", default.display());
             default
         }
     };
     let (config, raw) = key::load_and_decrypt(&path)?;
     let crypt = CryptConfig::new(*raw).with_context(|| format!("key file {}", path.display()))?;
-    eprintln!(
+    crate::errln!(
         "Encryption key fingerprint: {}",
         crypt.fingerprint().to_short_string()
     );

@@ -215,7 +215,7 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
     }
     progress.finish();
     if sources.len() > 1 || session.interactive {
-        eprintln!(
+        crate::errln!(
             "got {} item(s), {}",
             sources.len(),
             super::common::human_size(total)
@@ -340,6 +340,8 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
     };
     let mut options = RestoreOptions {
         overwrite: args.overwrite,
+        // `dest` is LOCAL/NAME or a name the user gave for get to create: never a link to follow.
+        no_follow_target: true,
         ..RestoreOptions::default()
     };
     if args.no_metadata {
@@ -366,7 +368,7 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
     })
     .with_context(|| source.to_string())?;
     for warning in &stats.warnings {
-        eprintln!("warning: {warning}");
+        crate::errln!("warning: {warning}");
     }
     Ok(stats.bytes)
 }

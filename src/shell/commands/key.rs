@@ -225,7 +225,7 @@ fn create(path: Option<PathBuf>, kdf: KdfKind, hint: Option<String>) -> Result<(
     let is_default = path.is_none();
     let path = default_key_path(path, false)?;
     if is_default {
-        eprintln!("creating default key at: {}", path.display());
+        crate::errln!("creating default key at: {}", path.display());
     }
     let mut key = zeroize::Zeroizing::new([0u8; 32]);
     openssl::rand::rand_bytes(&mut key[..])?;
@@ -258,12 +258,12 @@ fn create_master_key() -> Result<()> {
             limits::MIN_PASSPHRASE_LEN
         );
     }
-    eprintln!("Generating {}-bit RSA key..", master_key::MASTER_KEY_BITS);
+    crate::errln!("Generating {}-bit RSA key..", master_key::MASTER_KEY_BITS);
     let pair = master_key::generate(master_key::MASTER_KEY_BITS, password.as_bytes())?;
-    eprintln!("Writing public master key to master-public.pem");
+    crate::errln!("Writing public master key to master-public.pem");
     atomic::create_new_file(Path::new("master-public.pem"), &pair.public_pem, 0o644)
         .context("cannot write master-public.pem")?;
-    eprintln!("Writing private master key to master-private.pem");
+    crate::errln!("Writing private master key to master-private.pem");
     atomic::create_new_file(Path::new("master-private.pem"), &pair.private_pem, 0o600)
         .context("cannot write master-private.pem")?;
     Ok(())
@@ -460,7 +460,7 @@ fn import_master_pubkey(path: &Path) -> Result<()> {
     ensure_parent(&target)?;
     atomic::replace_file(&target, &pem, 0o644)
         .with_context(|| format!("cannot write {}", target.display()))?;
-    eprintln!(
+    crate::errln!(
         "Imported {}-bit public master key to {}",
         info.bits,
         target.display()

@@ -53,6 +53,9 @@ pub fn gc(session: &mut Session) -> Result<()> {
         stats.index_file_count,
         human_size(stats.index_data_bytes),
     )?;
+    for line in crate::engine::gc::skipped_lines(&stats) {
+        crate::errln!("warning: {line}");
+    }
     if !stats.missing_chunks.is_empty() {
         bail!(
             "{} referenced chunk(s) are missing, e.g. {}",

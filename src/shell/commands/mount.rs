@@ -230,7 +230,7 @@ fn run_mount(
         session.out.flush()?;
         match mount::daemonize().context(what.clone())? {
             Daemon::Parent { child } => {
-                eprintln!(
+                crate::errln!(
                     "{verb}ed {snapshot} {archive} on {} (background process {child})",
                     mountpoint.display()
                 );
@@ -253,13 +253,13 @@ fn run_mount(
         }
     }
     if common_args.daemon {
-        eprintln!("note: mounts made in the shell already run in the background");
+        crate::errln!("note: mounts made in the shell already run in the background");
     }
     let handle = do_mount().context(what)?;
     if let Some(file) = image_file(&handle) {
         writeln!(session.out, "{}", file.display())?;
     }
-    eprintln!(
+    crate::errln!(
         "{verb}ed {} on {}{}",
         handle.what(),
         handle.mountpoint().display(),
@@ -283,7 +283,7 @@ fn image_file(handle: &MountHandle) -> Option<PathBuf> {
 
 pub fn umount(_session: &mut Session, mountpoint: &Path) -> Result<()> {
     let info = mount::unmount(mountpoint).map_err(|e| anyhow!("umount: {e}"))?;
-    eprintln!(
+    crate::errln!(
         "unmounted {} from {} ({} chunks fetched)",
         info.what,
         info.mountpoint.display(),

@@ -232,6 +232,10 @@ pub fn ls(session: &mut Session, args: LsArgs) -> Result<()> {
         let node = stat_node(session, target)?;
         if node.kind.is_dir() && !args.directory {
             let mut children = ls_children(session, target)?;
+            // Listed anyway (marked in the long form); said once here.
+            for problem in children.iter().filter_map(|n| n.problem.as_ref()) {
+                crate::errln!("warning: {problem}; listed as unreadable");
+            }
             if !args.all {
                 children.retain(|n| !n.name.starts_with('.'));
             }

@@ -1,7 +1,7 @@
 //! `prune GROUP --keep-…`: remove the snapshots PBS's retention rules do not keep.
 
 use super::common;
-use crate::engine::prune::{compute_prune_info, KeepOptions, PruneCandidate};
+use crate::engine::prune::{compute_prune_info_keeping_unreadable, KeepOptions, PruneCandidate};
 use crate::repo::types::BackupGroup;
 use crate::shell::output::{write_table, OutputFormat};
 use crate::shell::Session;
@@ -52,6 +52,7 @@ pub fn run(session: &mut Session, args: PruneArgs) -> Result<()> {
         return run_remote(session, &remote, &ns, &group, &args);
     }
     let snapshots = session.repo.list_snapshots(&ns, Some(&group))?;
+    common::warn_unreadable(&snapshots, "kept, not pruned");
     let candidates: Vec<PruneCandidate> = snapshots
         .iter()
         .map(|s| PruneCandidate {
@@ -59,7 +60,9 @@ pub fn run(session: &mut Session, args: PruneArgs) -> Result<()> {
             protected: s.protected,
         })
         .collect();
-    let marks = compute_prune_info(&candidates, &options, &chrono::Local);
+    let unreadable: Vec<bool> = snapshots.iter().map(|s| !s.is_readable()).collect();
+    let marks =
+        compute_prune_info_keeping_unreadable(&candidates, &unreadable, &options, &chrono::Local);
     let mut rows = Vec::new();
     let mut decisions = Vec::new();
     for (info, mark) in snapshots.iter().zip(&marks).rev() {

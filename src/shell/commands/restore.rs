@@ -89,10 +89,10 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
     progress.finish();
     let stats = stats.context(what)?;
     for warning in &stats.warnings {
-        eprintln!("warning: {warning}");
+        crate::errln!("warning: {warning}");
     }
     if args.target != "-" {
-        eprintln!(
+        crate::errln!(
             "restored {} files, {} directories, {} other entries, {}",
             stats.files,
             stats.directories,

@@ -268,7 +268,10 @@ pub fn find(session: &mut Session, mut args: FindArgs) -> Result<()> {
                     .browser
                     .repo_at(&start)?
                     .list_snapshots(&start.ns, Some(&group))?;
-                let Some(newest) = snaps.last() else { continue };
+                super::common::warn_unreadable(&snaps, "skipped");
+                let Some(newest) = snaps.iter().rev().find(|s| s.is_readable()) else {
+                    continue;
+                };
                 let snap_path = TreePath::snapshot_path(
                     start.store.as_deref().unwrap_or_default(),
                     &start.ns,
@@ -337,7 +340,7 @@ fn report_hits(
         writeln!(session.out, "{h}")?;
     }
     if args.select {
-        eprintln!("{} path(s) selected", hits.len());
+        crate::errln!("{} path(s) selected", hits.len());
     }
     Ok(())
 }
@@ -356,9 +359,10 @@ fn find_in_group(
         .browser
         .repo_at(group_path)?
         .list_snapshots(&group_path.ns, Some(&group))?;
+    super::common::warn_unreadable(&snapshots, "skipped");
     let mut previous: BTreeMap<String, Found> = BTreeMap::new();
     let mut rows: Vec<(String, &'static str, Found)> = Vec::new();
-    for snap in &snapshots {
+    for snap in snapshots.iter().filter(|s| s.is_readable()) {
         let snap_path = TreePath::snapshot_path(
             group_path.store.as_deref().unwrap_or_default(),
             &group_path.ns,
@@ -429,9 +433,10 @@ pub fn file_history(session: &mut Session, text: &str, format: OutputFormat) -> 
         .browser
         .repo_at(&path)?
         .list_snapshots(&path.ns, Some(&group))?;
+    super::common::warn_unreadable(&snapshots, "skipped");
     let mut rows = Vec::new();
     let mut last: Option<Found> = None;
-    for snap in &snapshots {
+    for snap in snapshots.iter().filter(|s| s.is_readable()) {
         let mut at = path.clone();
         at.time = Some(snap.snapshot.time);
         let mut hit = None;
@@ -588,7 +593,7 @@ pub fn diff(session: &mut Session, args: DiffArgs) -> Result<()> {
         }
     }
     let count = |s: &str| rows.iter().filter(|(x, _)| *x == s).count();
-    eprintln!(
+    crate::errln!(
         "{} added, {} removed, {} changed",
         count("added"),
         count("removed"),

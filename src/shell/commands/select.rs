@@ -21,7 +21,7 @@ pub fn select(session: &mut Session, paths: &[String]) -> Result<()> {
         }
         stat_node(session, &path)?;
         if session.selection.contains(&path) {
-            eprintln!("{path}: already selected");
+            crate::errln!("{path}: already selected");
         } else {
             session.selection.push(path);
         }
@@ -123,11 +123,11 @@ pub fn restore_selected(session: &mut Session, args: RestoreSelectedArgs) -> Res
         )
         .with_context(|| format!("restore-selected from {archive}"))?;
         for w in &stats.warnings {
-            eprintln!("warning: {w}");
+            crate::errln!("warning: {w}");
         }
         files += stats.files;
     }
-    eprintln!(
+    crate::errln!(
         "restored {files} file(s) from {} archive(s) into {}",
         groups.len(),
         args.target.display()

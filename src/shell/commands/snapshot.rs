@@ -87,8 +87,23 @@ pub enum NotesAction {
     },
 }
 
-/// PBS's JSON shape of one snapshot (`snapshot list`).
+/// PBS's JSON shape of one snapshot (`snapshot list`); one whose manifest cannot be read has
+/// no size and no files, as PBS lists it, and says why in `error`.
 pub fn snapshot_json(info: &SnapshotInfo) -> Value {
+    if let Some(error) = &info.manifest_error {
+        let mut value = json!({
+            "backup-type": info.snapshot.group.ty.as_str(),
+            "backup-id": info.snapshot.group.id,
+            "backup-time": info.snapshot.time,
+            "files": [],
+            "protected": info.protected,
+            "error": error,
+        });
+        if let Some(owner) = &info.owner {
+            value["owner"] = json!(owner);
+        }
+        return value;
+    }
     let mut files: Vec<Value> = info
         .manifest
         .files
@@ -186,6 +201,7 @@ pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
             let ns = common::namespace(session, &ns)?;
             let group = group.as_deref().map(BackupGroup::parse).transpose()?;
             let snapshots = session.repo.list_snapshots(&ns, group.as_ref())?;
+            common::warn_unreadable(&snapshots, "listed as unreadable");
             if output_format != OutputFormat::Text {
                 let value = Value::Array(snapshots.iter().map(snapshot_json).collect());
                 return print_json(session, output_format, &value);
@@ -193,6 +209,14 @@ pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
             let rows: Vec<[String; 4]> = snapshots
                 .iter()
                 .map(|s| {
+                    if !s.is_readable() {
+                        return [
+                            s.snapshot.to_string(),
+                            "-".into(),
+                            if s.protected { "yes" } else { "" }.into(),
+                            "(unreadable manifest)".into(),
+                        ];
+                    }
                     let files: Vec<String> = s
                         .manifest
                         .files
@@ -303,12 +327,16 @@ fn find_info(
     ns: &crate::repo::types::Namespace,
     snapshot: &SnapshotRef,
 ) -> Result<SnapshotInfo> {
-    session
+    let info = session
         .repo
         .list_snapshots(ns, Some(&snapshot.group))?
         .into_iter()
         .find(|s| &s.snapshot == snapshot)
-        .ok_or_else(|| anyhow!("snapshot {snapshot} not found"))
+        .ok_or_else(|| anyhow!("snapshot {snapshot} not found"))?;
+    match info.manifest_error {
+        Some(error) => Err(anyhow!(error)),
+        None => Ok(info),
+    }
 }
 
 /// `forget TYPE/ID/TIME` removes a snapshot; `forget TYPE/ID` removes the whole group.
