@@ -217,7 +217,9 @@ fn scenario(side: &Side, pbs: &Path, work: &Path, key: &Path) -> BTreeMap<String
         "manifest: unprotected part",
         manifest["unprotected"].to_string(),
     );
-    record("catalog dump", ok(c(&["catalog", "dump", &s1])));
+    let dump = peer::ok_printed(c(&["catalog", "dump", &s1]));
+    assert!(dump.contains("docs/nested/deep.txt"), "{dump}");
+    record("catalog dump", dump);
     let mut shell = client(side, &home, pbs, &["catalog", "shell", &s1, "root.pxar"]);
     let sel = out_dir.join("selected");
     let script = format!(
@@ -225,7 +227,9 @@ fn scenario(side: &Side, pbs: &Path, work: &Path, key: &Path) -> BTreeMap<String
         sel.display()
     );
     let shell_out = pipe_stdin(&mut shell, &script);
-    record("catalog shell", ok(shell_out));
+    let shell_text = peer::ok_printed(shell_out);
+    assert!(shell_text.contains("note19.txt"), "{shell_text}");
+    record("catalog shell", shell_text);
     common::assert_same_tree(&src.join("docs"), &sel.join("docs"));
     let mut cat = client(side, &home, pbs, &["restore", &s1, "root.pxar", "-"]);
     let raw = cat.output().unwrap();
@@ -237,9 +241,13 @@ fn scenario(side: &Side, pbs: &Path, work: &Path, key: &Path) -> BTreeMap<String
 
     // Notes, protection, an uploaded log.
     ok(c(&["snapshot", "notes", "update", &s1, "hello notes"]));
-    record("notes", ok(c(&["snapshot", "notes", "show", &s1])));
+    let notes = peer::ok_printed(c(&["snapshot", "notes", "show", &s1]));
+    assert_eq!(notes.trim(), "hello notes");
+    record("notes", notes);
     ok(c(&["snapshot", "protected", "update", &s1, "true"]));
-    record("protected", ok(c(&["snapshot", "protected", "show", &s1])));
+    let protected = peer::ok_printed(c(&["snapshot", "protected", "show", &s1]));
+    assert_eq!(protected.trim(), "true");
+    record("protected", protected);
     let forget_protected = c(&["snapshot", "forget", &s1]);
     assert!(!forget_protected.status.success());
     record("forget of a protected snapshot fails", "failed".into());
@@ -378,7 +386,12 @@ fn scenario(side: &Side, pbs: &Path, work: &Path, key: &Path) -> BTreeMap<String
     // Namespaces.
     ok(c(&["namespace", "create", "a"]));
     ok(c(&["namespace", "create", "a/b"]));
-    record("namespace list", ok(c(&["namespace", "list"])));
+    let namespaces = peer::ok_printed(c(&["namespace", "list"]));
+    assert!(
+        namespaces.lines().any(|l| l.trim() == "a/b"),
+        "{namespaces}"
+    );
+    record("namespace list", namespaces);
     ok(c(&[
         "backup",
         &format!("root.pxar:{src_s}"),
@@ -439,7 +452,9 @@ fn scenario(side: &Side, pbs: &Path, work: &Path, key: &Path) -> BTreeMap<String
             "true",
         ]));
     }
-    record("namespace list after delete", ok(c(&["namespace", "list"])));
+    let after_delete = peer::ok_printed(c(&["namespace", "list"]));
+    assert!(!after_delete.contains("a/b"), "{after_delete}");
+    record("namespace list after delete", after_delete);
 
     // Prune: a dry run changes nothing, the real one removes the older snapshot.
     let dry = ok_json(c(&[

@@ -240,7 +240,7 @@ fn pbsh_and_the_real_client_read_what_the_other_wrote_on_the_real_server() {
             "{file}: pbsh and the real client differ"
         );
     }
-    let dump = |id: &str| ok(side.client(&pbs, &["catalog", "dump", &snap(id, T1)]));
+    let dump = |id: &str| peer::ok_printed(side.client(&pbs, &["catalog", "dump", &snap(id, T1)]));
     assert_eq!(dump("pbsh-plain"), dump("rc-plain"));
 
     // The real client writes encrypted (its key, with a master key), an image; pbsh reads them.
@@ -407,6 +407,70 @@ fn pbsh_and_the_real_client_read_what_the_other_wrote_on_the_real_server() {
     assert!(
         history.contains(&t1s) && history.contains(&t2s),
         "{history}"
+    );
+
+    // pbsh's catalog dump and snapshot listing say what the real client's say.
+    let theirs_dump =
+        peer::ok_printed(side.client(&pbs, &["catalog", "dump", &snap("rc-plain", T1)]));
+    assert!(
+        theirs_dump.contains("docs/nested/deep.txt"),
+        "{theirs_dump}"
+    );
+    let ours_dump = ok(side.pbsh(&["catalog", "dump", &snap("rc-plain", T1)]));
+    assert_eq!(ours_dump, theirs_dump);
+    let names = |v: Value| -> Vec<String> {
+        let mut n: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}/{}/{}",
+                    s["backup-type"], s["backup-id"], s["backup-time"]
+                )
+            })
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(
+        names(ok_json(side.pbsh(&[
+            "snapshot",
+            "list",
+            "--output-format",
+            "json"
+        ]))),
+        names(ok_json(side.client(
+            &pbs,
+            &["snapshot", "list", "--output-format", "json"]
+        )))
+    );
+
+    // pbsh maps the real client's image.
+    let mapdir = w.join("map");
+    std::fs::create_dir_all(&mapdir).unwrap();
+    let mut map = side
+        .cmd(
+            Path::new(env!("CARGO_BIN_EXE_pbsh")),
+            &[
+                "map",
+                &snap("rc-image", T1),
+                "disk.img",
+                mapdir.to_str().unwrap(),
+            ],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mapped = wait_for(|| mapdir.join("disk.img").exists());
+    let bytes = std::fs::read(mapdir.join("disk.img")).unwrap_or_default();
+    let _ = Command::new("fusermount3").arg("-u").arg(&mapdir).status();
+    let _ = map.kill();
+    let _ = map.wait();
+    assert!(
+        mapped && bytes == image,
+        "pbsh's map of the real client's image differs"
     );
 
     // pbsh mounts what the real client wrote.

@@ -235,6 +235,16 @@ pub fn ok(out: Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Asserts success and returns what the real client prints of a listing: it writes some (the
+/// catalog dump) to stderr, through its logger.
+#[track_caller]
+pub fn ok_printed(out: Output) -> String {
+    assert!(out.status.success(), "{}", both(&out));
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    text
+}
+
 /// Parses stdout as JSON, after asserting success.
 #[track_caller]
 pub fn ok_json(out: Output) -> serde_json::Value {
