@@ -31,6 +31,9 @@ _pbsh() {
             pbsh,cd)
                 cmd="pbsh__subcmd__cd"
                 ;;
+            pbsh,change-owner)
+                cmd="pbsh__subcmd__change__subcmd__owner"
+                ;;
             pbsh,clear-selected)
                 cmd="pbsh__subcmd__clear__subcmd__selected"
                 ;;
@@ -160,6 +163,9 @@ _pbsh() {
             pbsh,verify)
                 cmd="pbsh__subcmd__verify"
                 ;;
+            pbsh,version)
+                cmd="pbsh__subcmd__version"
+                ;;
             pbsh__subcmd__catalog,dump)
                 cmd="pbsh__subcmd__catalog__subcmd__dump"
                 ;;
@@ -204,6 +210,9 @@ _pbsh() {
                 ;;
             pbsh__subcmd__help,cd)
                 cmd="pbsh__subcmd__help__subcmd__cd"
+                ;;
+            pbsh__subcmd__help,change-owner)
+                cmd="pbsh__subcmd__help__subcmd__change__subcmd__owner"
                 ;;
             pbsh__subcmd__help,clear-selected)
                 cmd="pbsh__subcmd__help__subcmd__clear__subcmd__selected"
@@ -333,6 +342,9 @@ _pbsh() {
                 ;;
             pbsh__subcmd__help,verify)
                 cmd="pbsh__subcmd__help__subcmd__verify"
+                ;;
+            pbsh__subcmd__help,version)
+                cmd="pbsh__subcmd__help__subcmd__version"
                 ;;
             pbsh__subcmd__help__subcmd__catalog,dump)
                 cmd="pbsh__subcmd__help__subcmd__catalog__subcmd__dump"
@@ -605,7 +617,7 @@ _pbsh() {
 
     case "${cmd}" in
         pbsh)
-            opts="-c -f -h -V --repository --fingerprint --start-ns --session-keyfile --help --version key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help"
+            opts="-c -f -h -V --repository --fingerprint --start-ns --session-keyfile --help --version key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -949,6 +961,40 @@ _pbsh() {
                 return 0
             fi
             case "${prev}" in
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__change__subcmd__owner)
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --repository)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1399,7 +1445,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help)
-            opts="key backup restore list snapshot forget protect unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help"
+            opts="key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1497,6 +1543,20 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help__subcmd__cd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__change__subcmd__owner)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2435,6 +2495,20 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4809,6 +4883,40 @@ _pbsh() {
                     ;;
                 --keyfile)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__version)
+            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output-format)
+                    COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
                     return 0
                     ;;
                 --repository)

@@ -574,6 +574,30 @@ _arguments "${_arguments_options[@]}" : \
 ':snapshot:_default' \
 && ret=0
 ;;
+(change-owner)
+_arguments "${_arguments_options[@]}" : \
+'--ns=[]:NS:_default' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+':group -- The backup group (TYPE/ID):_default' \
+':new_owner -- `user@realm` or `user@realm!token`:_default' \
+&& ret=0
+;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+'--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
 (unprotect)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
@@ -1483,6 +1507,14 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(change-owner)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (unprotect)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -1750,6 +1782,8 @@ _pbsh_commands() {
 'snapshot:Snapshot management\: list, files, forget, protected, notes' \
 'forget:Remove a snapshot (TYPE/ID/TIME) or a whole group (TYPE/ID)' \
 'protect:Protect a snapshot from forget and prune' \
+'change-owner:Give a group to another owner (a user or API token)\: \`change-owner TYPE/ID NEW_OWNER\`' \
+'version:pbsh'\''s version and, for a remote repository, the server'\''s' \
 'unprotect:Remove a snapshot'\''s protection' \
 'ns:Namespaces\: list, create, delete' \
 'prune:Remove the snapshots of a group that the --keep-… rules do not keep' \
@@ -1857,6 +1891,11 @@ _pbsh__subcmd__cd_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh cd commands' commands "$@"
 }
+(( $+functions[_pbsh__subcmd__change-owner_commands] )) ||
+_pbsh__subcmd__change-owner_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh change-owner commands' commands "$@"
+}
 (( $+functions[_pbsh__subcmd__clear-selected_commands] )) ||
 _pbsh__subcmd__clear-selected_commands() {
     local commands; commands=()
@@ -1948,6 +1987,8 @@ _pbsh__subcmd__help_commands() {
 'snapshot:Snapshot management\: list, files, forget, protected, notes' \
 'forget:Remove a snapshot (TYPE/ID/TIME) or a whole group (TYPE/ID)' \
 'protect:Protect a snapshot from forget and prune' \
+'change-owner:Give a group to another owner (a user or API token)\: \`change-owner TYPE/ID NEW_OWNER\`' \
+'version:pbsh'\''s version and, for a remote repository, the server'\''s' \
 'unprotect:Remove a snapshot'\''s protection' \
 'ns:Namespaces\: list, create, delete' \
 'prune:Remove the snapshots of a group that the --keep-… rules do not keep' \
@@ -2029,6 +2070,11 @@ _pbsh__subcmd__help__subcmd__catalog__subcmd__shell_commands() {
 _pbsh__subcmd__help__subcmd__cd_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh help cd commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__change-owner_commands] )) ||
+_pbsh__subcmd__help__subcmd__change-owner_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help change-owner commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__help__subcmd__clear-selected_commands] )) ||
 _pbsh__subcmd__help__subcmd__clear-selected_commands() {
@@ -2395,6 +2441,11 @@ _pbsh__subcmd__help__subcmd__unprotect_commands() {
 _pbsh__subcmd__help__subcmd__verify_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh help verify commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__version_commands] )) ||
+_pbsh__subcmd__help__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help version commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__history_commands] )) ||
 _pbsh__subcmd__history_commands() {
@@ -2936,6 +2987,11 @@ _pbsh__subcmd__unprotect_commands() {
 _pbsh__subcmd__verify_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh verify commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__version_commands] )) ||
+_pbsh__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh version commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_pbsh" ]; then

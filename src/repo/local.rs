@@ -811,6 +811,10 @@ impl Repository for LocalDatastore {
         }
     }
 
+    fn set_owner(&self, ns: &Namespace, group: &BackupGroup, owner: &str) -> Result<()> {
+        LocalDatastore::set_owner(self, ns, group, owner)
+    }
+
     fn upload_log(&self, ns: &Namespace, snapshot: &SnapshotRef, log_blob: &[u8]) -> Result<()> {
         let dir = self.snapshot_path(ns, snapshot);
         if !dir.join(MANIFEST_BLOB_NAME).exists() {

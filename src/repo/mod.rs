@@ -164,6 +164,8 @@ pub trait Repository: Send + Sync {
     fn forget_snapshot(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<()>;
     fn forget_group(&self, ns: &Namespace, group: &BackupGroup) -> Result<()>;
     fn set_protected(&self, ns: &Namespace, snapshot: &SnapshotRef, protected: bool) -> Result<()>;
+    /// Gives a group a new owner (a user or API token id); a server applies PBS's rules.
+    fn set_owner(&self, ns: &Namespace, group: &BackupGroup, owner: &str) -> Result<()>;
     /// Stores the client's log of a finished backup as `client.log.blob` (never in the manifest).
     fn upload_log(&self, ns: &Namespace, snapshot: &SnapshotRef, log_blob: &[u8]) -> Result<()>;
     /// Rewrites a finished snapshot's manifest blob (notes, verify state).

@@ -624,12 +624,47 @@ fn pbsh_administers_the_real_server() {
         "{status}"
     );
 
+    // change-owner and version, under PBS's names.
+    let _ = real.manager(&[
+        "user",
+        "create",
+        "owner2@pbs",
+        "--password",
+        "owner2pass123",
+    ]);
+    ok(side.pbsh(&["change-owner", "host/adm", "owner2@pbs"]));
+    let owner_of = |id: &str| -> String {
+        let groups = ok_json(side.client(&pbs, &["list", "--output-format", "json"]));
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["backup-id"] == id)
+            .and_then(|g| g["owner"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(owner_of("adm"), "owner2@pbs");
+    let missing = side.pbsh(&["change-owner", "host/adm", "nobody@pbs"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nobody@pbs"));
+    ok(side.pbsh(&["change-owner", "host/adm", "peer@pbs"]));
+    assert_eq!(owner_of("adm"), "peer@pbs");
+    let version = ok(side.pbsh(&["version"]));
+    assert!(version.contains("server version: 3.2.4"), "{version}");
+    let version = ok_json(side.pbsh(&["version", "--output-format", "json"]));
+    assert_eq!(version["server"]["version"], "3.2");
+    // PBS's command names work as pbsh's aliases.
+    ok(side.pbsh(&["namespace", "create", "alias-ns"]));
+    assert!(ok(side.client(&pbs, &["namespace", "list"])).contains("alias-ns"));
+    ok(side.pbsh(&["namespace", "delete", "alias-ns"]));
+
     // forget: the group is gone for the real client too.
     ok(side.pbsh(&["forget", "host/adm"]));
     assert_eq!(count(&listed(None), "adm"), 0);
 
     // bench: the TLS upload row measures this server.
-    let bench = ok_json(side.pbsh(&["bench", "--duration", "0.3", "--output-format", "json"]));
+    let bench = ok_json(side.pbsh(&["benchmark", "--duration", "0.3", "--output-format", "json"]));
     let tls = bench["tls"]["speed"]
         .as_f64()
         .or_else(|| bench["tls"].as_f64());
@@ -824,4 +859,72 @@ fn bad_cases_give_one_clear_line_and_the_right_exit_class_against_both_servers()
         &real_repo_as,
         "host/owned",
     );
+}
+
+#[test]
+fn change_owner_and_version_against_pbsh_serve_follow_pbs_rules() {
+    let server = serve_common::start_server();
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("f"), "x").unwrap();
+    let run_as = |user: &str, args: &[&str]| {
+        let home = ClientHome::new();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
+        home.apply(&mut cmd);
+        cmd.args(args)
+            .env(
+                "PBS_REPOSITORY",
+                format!("{user}@127.0.0.1:{}:store1", server.port),
+            )
+            .env("PBS_PASSWORD", serve_common::PASSWORD)
+            .env("PBS_FINGERPRINT", &server.fingerprint)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let owner_file = server.datastore().join("host/grp/owner");
+    let owner = || {
+        std::fs::read_to_string(&owner_file)
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    ok(run_as(
+        "alice@pbs",
+        &[
+            "backup",
+            &format!("root.pxar:{}", src.path().display()),
+            "--backup-id",
+            "grp",
+        ],
+    ));
+    assert_eq!(owner(), "alice@pbs");
+    // A user may hand a group to its own token and back; not to another user.
+    ok(run_as(
+        "alice@pbs",
+        &["change-owner", "host/grp", "alice@pbs!tok"],
+    ));
+    assert_eq!(owner(), "alice@pbs!tok");
+    ok(run_as(
+        "alice@pbs",
+        &["change-owner", "host/grp", "alice@pbs"],
+    ));
+    let refused = run_as("alice@pbs", &["change-owner", "host/grp", "bob@pbs"]);
+    assert!(!refused.status.success(), "{}", peer::both(&refused));
+    assert_eq!(owner(), "alice@pbs");
+    // Another user may not take it; an admin may give it to anyone who exists.
+    let refused = run_as("bob@pbs", &["change-owner", "host/grp", "bob@pbs"]);
+    assert!(!refused.status.success());
+    ok(run_as(
+        "admin@pbs",
+        &["change-owner", "host/grp", "bob@pbs"],
+    ));
+    assert_eq!(owner(), "bob@pbs");
+    let missing = run_as("admin@pbs", &["change-owner", "host/grp", "nobody@pbs"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nobody@pbs"));
+    assert_eq!(owner(), "bob@pbs");
+    // version: pbsh's own and the server's, as the real server reports its own.
+    let version = ok_json(run_as("admin@pbs", &["version", "--output-format", "json"]));
+    assert_eq!(version["server"]["version"], "3.2");
+    assert_eq!(version["server"]["release"], "4");
+    assert_eq!(version["client"]["version"], env!("CARGO_PKG_VERSION"));
 }

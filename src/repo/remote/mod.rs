@@ -555,6 +555,13 @@ impl Repository for RemoteRepository {
         Ok(())
     }
 
+    fn set_owner(&self, ns: &Namespace, group: &BackupGroup, owner: &str) -> Result<()> {
+        let mut p = group_params(ns, group);
+        p["new-owner"] = json!(owner);
+        self.store_call(Method::POST, "change-owner", Some(p))?;
+        Ok(())
+    }
+
     fn upload_log(&self, ns: &Namespace, snapshot: &SnapshotRef, log_blob: &[u8]) -> Result<()> {
         let q = client::query_string(&snap_params(ns, snapshot));
         let path = format!("{}?{q}", self.store_path("upload-backup-log"));

@@ -53,6 +53,21 @@ pub enum Command {
         #[arg(long)]
         ns: Option<String>,
     },
+    /// Give a group to another owner (a user or API token): `change-owner TYPE/ID NEW_OWNER`
+    #[command(name = "change-owner")]
+    ChangeOwner {
+        /// The backup group (TYPE/ID)
+        group: String,
+        /// `user@realm` or `user@realm!token`
+        new_owner: String,
+        #[arg(long)]
+        ns: Option<String>,
+    },
+    /// pbsh's version and, for a remote repository, the server's
+    Version {
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: OutputFormat,
+    },
     /// Remove a snapshot's protection
     Unprotect {
         snapshot: String,
@@ -60,7 +75,7 @@ pub enum Command {
         ns: Option<String>,
     },
     /// Namespaces: list, create, delete
-    #[command(subcommand)]
+    #[command(subcommand, alias = "namespace")]
     Ns(ns::NsCommand),
     /// Remove the snapshots of a group that the --keep-… rules do not keep
     Prune(prune::PruneArgs),
@@ -78,6 +93,7 @@ pub enum Command {
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
     /// Measure this machine's hashing, compression, encryption, chunking and pipeline speed
+    #[command(alias = "benchmark")]
     Bench(bench::BenchArgs),
     /// Mount an archive read-only: `mount SNAPSHOT ARCHIVE MOUNTPOINT`; alone: list mounts
     Mount(mount::MountArgs),
@@ -230,6 +246,7 @@ fn reads_only(command: &Command) -> bool {
             | Command::History { .. }
             | Command::ListSelected { .. }
             | Command::Completion { .. }
+            | Command::Version { .. }
     )
 }
 
@@ -269,6 +286,14 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
             snapshot::set_protected(session, &s, &ns, false).map(|()| Flow::Continue)
         }
         Command::Ns(cmd) => ns::run(session, cmd).map(|()| Flow::Continue),
+        Command::ChangeOwner {
+            group,
+            new_owner,
+            ns,
+        } => snapshot::change_owner(session, &group, &new_owner, &ns).map(|()| Flow::Continue),
+        Command::Version { output_format } => {
+            snapshot::version(session, output_format).map(|()| Flow::Continue)
+        }
         Command::Prune(args) => prune::run(session, args).map(|()| Flow::Continue),
         Command::GarbageCollect => maintenance::gc(session).map(|()| Flow::Continue),
         Command::Verify(args) => maintenance::verify(session, args).map(|()| Flow::Continue),

@@ -360,6 +360,71 @@ pub fn forget(session: &mut Session, target: &str, ns: &Option<String>) -> Resul
     Ok(())
 }
 
+/// `change-owner GROUP NEW_OWNER`: the group's owner becomes a user or API token id.
+pub fn change_owner(
+    session: &mut Session,
+    group: &str,
+    new_owner: &str,
+    ns: &Option<String>,
+) -> Result<()> {
+    let ns = common::namespace(session, ns)?;
+    let group = BackupGroup::parse(group).map_err(|e| anyhow!("{e} (expected TYPE/ID)"))?;
+    session
+        .repo
+        .set_owner(&ns, &group, new_owner)
+        .with_context(|| format!("change-owner {group}"))?;
+    Ok(())
+}
+
+/// `version`: pbsh's version and, for a remote repository, the server's (as PBS's client shows
+/// them, with the same JSON shape).
+pub fn version(session: &mut Session, format: OutputFormat) -> Result<()> {
+    let client = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "release": "pbsh",
+        "repoid": "pbsh",
+    });
+    let server = match &session.remote {
+        Some(remote) => Some(
+            remote
+                .call(http::Method::GET, "/api2/json/version", None)
+                .context("version: ask the server")?,
+        ),
+        None => None,
+    };
+    match format {
+        OutputFormat::Text => {
+            writeln!(
+                session.out,
+                "client version: pbsh {}",
+                env!("CARGO_PKG_VERSION")
+            )?;
+            if let Some(s) = &server {
+                let field = |k: &str| s[k].as_str().unwrap_or("?").to_string();
+                writeln!(
+                    session.out,
+                    "server version: {}.{}",
+                    field("version"),
+                    field("release")
+                )?;
+            }
+        }
+        json_format => {
+            let mut v = json!({ "client": client });
+            if let Some(s) = server {
+                v["server"] = s;
+            }
+            let text = if json_format == OutputFormat::JsonPretty {
+                serde_json::to_string_pretty(&v)?
+            } else {
+                v.to_string()
+            };
+            writeln!(session.out, "{text}")?;
+        }
+    }
+    Ok(())
+}
+
 pub fn set_protected(
     session: &mut Session,
     target: &str,
