@@ -510,3 +510,58 @@ fn issue_18_closed_stderr_pipe_does_not_panic() {
     assert_eq!(got.code(), Some(0));
     assert_eq!(run(&["--bogus-option"]).code(), Some(2));
 }
+
+/// Runs pbsh with its stdout a pipe that the test closes after reading one line, as `| head -1`
+/// does; returns the exit status and what pbsh wrote to stderr.
+fn closed_after_one_line(f: &Fixture, args: &[&str]) -> (Option<i32>, String) {
+    use std::io::BufRead;
+    let store = f.store.to_str().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pbsh"))
+        .current_dir(&f.root)
+        .env("HOME", &f.root)
+        .env("XDG_DATA_HOME", f.root.join("data"))
+        .arg("--repository")
+        .arg(store)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = Vec::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_until(b'\n', &mut first)
+        .unwrap();
+    assert!(!first.is_empty());
+    // The reader is dropped here: pbsh's next writes meet a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), stderr(&out))
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly_with_141_and_help_topics_work_one_shot() {
+    let f = fixture();
+    let big: String = (0..200_000).map(|i| format!("{i}\n")).collect();
+    std::fs::write(f.src.join("big.txt"), big).unwrap();
+    let spec = format!("root.pxar:{}", f.src.display());
+    let out = f.run(&["backup", &spec, "--backup-id", "pipe"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for args in [
+        vec!["cat", "host/pipe/*/root.pxar/big.txt"],
+        vec!["restore", "host/pipe", "root.pxar", "-"],
+        vec!["-c", "cat host/pipe/*/root.pxar/big.txt; ls"],
+    ] {
+        let (code, err) = closed_after_one_line(&f, &args);
+        assert_eq!(code, Some(141), "{args:?}: {err}");
+        assert_eq!(err, "", "{args:?} printed to stderr");
+    }
+    // `help exit-codes` and `help paths` one-shot, as in the shell; the shell's help page has
+    // a title and usage of its own.
+    let out = f.run(&["help", "exit-codes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("141"), "{}", stdout(&out));
+    let out = f.run(&["help", "paths"]);
+    assert!(out.status.success() && !stdout(&out).is_empty());
+    let help = f.ok("help");
+    assert!(!help.contains("without a program name"), "{help}");
+    assert!(help.contains("Usage: COMMAND"), "{help}");
+}

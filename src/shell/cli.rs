@@ -47,8 +47,35 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
+/// The text of `[--OPTION VALUE]… help TOPIC` for the shell's own topics, which clap does not know.
+fn help_topic(args: &[String]) -> Option<&'static str> {
+    let (words, options) = args.split_last_chunk::<2>().map(|(o, w)| (w, o))?;
+    let text = match (words[0].as_str(), words[1].as_str()) {
+        ("help", "exit-codes") => exit::HELP,
+        ("help", "paths") => crate::shell::commands::nav::PATHS_HELP,
+        _ => return None,
+    };
+    // Only global options with their values may come before.
+    let mut rest = options.iter();
+    while let Some(option) = rest.next() {
+        if !option.starts_with("--") {
+            return None;
+        }
+        if !option.contains('=') {
+            rest.next()?;
+        }
+    }
+    Some(text)
+}
+
 /// Parses the process's arguments and runs; returns the exit status.
 pub fn main() -> i32 {
+    // The shell's help topics work one-shot too: `pbsh help exit-codes`, `pbsh help paths`.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(text) = help_topic(&args) {
+        crate::outln!("{}", text.trim_end());
+        return exit::OK;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -113,8 +140,12 @@ pub fn run(cli: Cli) -> i32 {
                 exit::OK
             }
             Err(e) => {
-                crate::errln!("pbsh: {}", exit::one_line(&e));
-                exit::classify(&e)
+                let code = exit::classify(&e);
+                // Whoever read the output has gone: nothing to say, to anyone.
+                if code != exit::BROKEN_PIPE {
+                    crate::errln!("pbsh: {}", exit::one_line(&e));
+                }
+                code
             }
         };
     }

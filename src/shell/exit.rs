@@ -21,6 +21,9 @@ pub const AUTH: i32 = 4;
 pub const LOCKED: i32 = 5;
 /// The command did part of its work (some files could not be read or written).
 pub const PARTIAL: i32 = 6;
+/// The output pipe was closed (`pbsh … | head`): the command stopped quietly (128 + SIGPIPE,
+/// as a shell reports a program ended by SIGPIPE).
+pub const BROKEN_PIPE: i32 = 141;
 /// Cancelled with Ctrl-C (128 + SIGINT).
 pub const INTERRUPTED: i32 = 130;
 
@@ -36,6 +39,8 @@ Exit statuses (the same in one-shot use, -c, -f and piped scripts):
   5    locked: the datastore or group is busy with another operation
   6    partial: some entries could not be processed
   130  interrupted by Ctrl-C
+  141  the output pipe was closed (`pbsh … | head`): the command stopped quietly,
+       printing nothing more; a script stops there too
 ";
 
 /// Errors the shell's own commands raise with a class attached.
@@ -122,6 +127,7 @@ pub fn classify(error: &anyhow::Error) -> i32 {
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {
             match e.kind() {
+                std::io::ErrorKind::BrokenPipe => return BROKEN_PIPE,
                 std::io::ErrorKind::NotFound => return NOT_FOUND,
                 std::io::ErrorKind::Interrupted => return INTERRUPTED,
                 _ => {}

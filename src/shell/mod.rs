@@ -295,6 +295,10 @@ impl Session {
                 Ok(Flow::Continue) => {}
                 Err(e) => {
                     let code = e.exit_status();
+                    if code == exit::BROKEN_PIPE {
+                        // Nobody reads the output any more: stop quietly, whatever `set -e`.
+                        return code;
+                    }
                     crate::errln!("pbsh: {source}:{line_nr}: {e}");
                     if !ignore {
                         if self.errexit {

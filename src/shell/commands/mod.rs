@@ -204,9 +204,15 @@ pub enum DatastoreCommand {
     },
 }
 
-/// One shell line's words, parsed without a program name.
+// One shell line's words, parsed without a program name; its help is the shell's `help` page.
 #[derive(Debug, Parser)]
-#[command(no_binary_name = true, name = "", disable_version_flag = true)]
+#[command(
+    no_binary_name = true,
+    name = "",
+    disable_version_flag = true,
+    about = "The commands of the pbsh shell (the same in scripts and as `pbsh COMMAND`)",
+    override_usage = "COMMAND [OPTIONS] [ARGUMENTS]"
+)]
 pub struct ShellLine {
     #[command(subcommand)]
     pub command: Command,
