@@ -229,3 +229,414 @@ fn kill_at_random_moments_leaves_a_consistent_store() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The fault matrix (issue 18 item 3): kill -9 at seeded points of backup, prune, gc and verify;
+// EIO at each write point; ENOSPC on a small tmpfs; a bit flip in a chunk, an index, a manifest
+// and a key file; for the local datastore and for `pbsh serve` (killed and restarted). After
+// each: no half snapshot listed, no chunk of a finished snapshot lost (the independent checker
+// and a full verify), a one-line error naming the object, and the next run succeeds.
+// `PBSH_FAULT_SEEDS` raises the number of seeds (scripts/soak.sh).
+
+/// Seeds to run: `PBSH_FAULT_SEEDS` or the CI default.
+fn fault_seeds(ci: u64) -> u64 {
+    std::env::var("PBSH_FAULT_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(ci)
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Sets the atime and mtime of every chunk file `seconds` into the past (reliability.md H7).
+fn age_chunks(store: &Path, seconds: i64) {
+    let when = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - seconds;
+    let Ok(prefixes) = std::fs::read_dir(store.join(".chunks")) else {
+        return;
+    };
+    for prefix in prefixes.flatten() {
+        for chunk in std::fs::read_dir(prefix.path()).unwrap().flatten() {
+            let c = std::ffi::CString::new(chunk.path().as_os_str().as_encoded_bytes()).unwrap();
+            let t = libc::timespec {
+                tv_sec: when,
+                tv_nsec: 0,
+            };
+            // SAFETY: a valid C string and a two-element timespec array.
+            assert_eq!(
+                unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [t, t].as_ptr(), 0) },
+                0
+            );
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// The non-empty lines of stderr.
+fn error_lines(out: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A failure reported on exactly one line (`pbsh: …`) that names one of `objects`; any other
+/// stderr line is progress information (`Starting backup: …`), never a second error.
+#[track_caller]
+fn assert_one_line_naming(out: &std::process::Output, objects: &[&str], what: &str) {
+    assert!(!out.status.success(), "{what}: succeeded");
+    let all = error_lines(out);
+    assert!(
+        all.iter()
+            .all(|l| l.starts_with("pbsh: ") || !l.to_lowercase().contains("error")),
+        "{what}: {all:#?}"
+    );
+    let lines: Vec<String> = all
+        .into_iter()
+        .filter(|l| l.starts_with("pbsh: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{what}: not one line: {lines:#?}");
+    assert!(
+        objects.iter().any(|o| lines[0].contains(o)),
+        "{what}: {:?} names none of {objects:?}",
+        lines[0]
+    );
+}
+
+/// What a store holds after a fault: the snapshots listed (backup times), each complete (the
+/// listing agrees with the independent checker's finished snapshots), no chunk a finished
+/// snapshot references missing or corrupt (checker + full verify).
+fn check_after_fault(store: &Path, home: &Path, what: &str) -> Vec<i64> {
+    let out = pbsh(
+        store,
+        home,
+        &["snapshot", "list", "--output-format", "json"],
+        None,
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: list: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["backup-time"].as_i64().unwrap())
+        .collect();
+    let report = checker::check_datastore(store)
+        .unwrap_or_else(|errors| panic!("{what}: independent checker: {errors:#?}"));
+    assert_eq!(
+        report.snapshots,
+        listed.len(),
+        "{what}: listed {listed:?} but the checker finds {} finished snapshots",
+        report.snapshots
+    );
+    let out = pbsh(store, home, &["verify"], None).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: verify: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    listed
+}
+
+const BASE_TIMES: [i64; 4] = [1_800_000_000, 1_800_000_100, 1_800_000_200, 1_800_000_300];
+
+/// A store with four snapshots of host/crash (each with some new data) and the garbage of a
+/// forgotten group, so that prune, gc and verify all have work.
+fn base_store(dir: &Path, src: &Path) -> std::path::PathBuf {
+    let store = dir.join("base-store");
+    let other = dir.join("other");
+    write_source(&other, 2);
+    std::fs::write(other.join("small.txt"), b"other\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = pbsh(&store, dir, args, None).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "backup",
+        &format!("root.pxar:{}", other.display()),
+        "--backup-id",
+        "gone",
+        "--backup-time",
+        "1799999000",
+    ]);
+    run(&["forget", "host/gone"]);
+    let mut state = 4242u64;
+    for (i, t) in BASE_TIMES.iter().enumerate() {
+        std::fs::write(
+            src.join(format!("new{i}")),
+            common::pseudo_random(300_000, &mut state),
+        )
+        .unwrap();
+        let a = backup_args(src, *t);
+        run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    store
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Op {
+    Backup,
+    Prune,
+    Gc,
+    Verify,
+}
+
+impl Op {
+    fn args(self, src: &Path, time: i64) -> Vec<String> {
+        match self {
+            Op::Backup => backup_args(src, time),
+            Op::Prune => ["prune", "host/crash", "--keep-last", "1"]
+                .map(String::from)
+                .to_vec(),
+            Op::Gc => vec!["gc".into()],
+            Op::Verify => vec!["verify".into()],
+        }
+    }
+}
+
+/// A seeded fault: the operation and its failpoint (`None`: a kill after a seeded delay).
+fn seeded_fault(rng: &mut Rng, seed: u64) -> (Op, Option<String>) {
+    let op = [Op::Backup, Op::Prune, Op::Gc, Op::Verify][(seed % 4) as usize];
+    let points: &[(&str, u64)] = match op {
+        Op::Backup => &[
+            ("store.chunk.after_temp_write", 3),
+            ("store.chunk.after_rename", 3),
+            ("backup.before_index", 1),
+            ("backup.after_index", 1),
+            ("file.after_temp_write", 3),
+            ("backup.before_manifest", 1),
+            ("backup.after_manifest", 1),
+            ("backup.after_publish", 1),
+            ("", 0),
+        ],
+        Op::Prune => &[("forget.after_rename", 3), ("", 0)],
+        Op::Gc => &[
+            ("gc.sweep.unlink", 6),
+            ("gc.step", 40),
+            ("file.after_temp_write", 1),
+            ("", 0),
+        ],
+        Op::Verify => &[
+            ("verify.chunk", 12),
+            ("verify.before_state", 4),
+            ("file.after_temp_write", 4),
+            ("", 0),
+        ],
+    };
+    let (name, max) = points[rng.below(points.len() as u64) as usize];
+    if name.is_empty() {
+        (op, None)
+    } else {
+        (op, Some(format!("{name}=kill@{}", 1 + rng.below(max))))
+    }
+}
+
+#[test]
+fn fault_matrix_local_kill_at_seeded_points_of_backup_prune_gc_verify() {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("notice: built without the `failpoints` feature; run `cargo test --features failpoints`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let src = home.join("src");
+    write_source(&src, 3);
+    let base = base_store(home, &src);
+    let seeds = fault_seeds(20);
+    let mut killed = 0;
+    for seed in 0..seeds {
+        let mut rng = Rng(0xfa17 + seed);
+        let (op, fault) = seeded_fault(&mut rng, seed);
+        let what = format!("seed {seed}: {op:?} {fault:?}");
+        let store = home.join(format!("store-{seed}"));
+        copy_dir(&base, &store);
+        age_chunks(&store, 2 * 86_400);
+        std::fs::write(
+            src.join("changing"),
+            common::pseudo_random(400_000, &mut (seed + 1)),
+        )
+        .unwrap();
+        let new_time = 1_800_001_000;
+        let args_owned = op.args(&src, new_time);
+        let args: Vec<&str> = args_owned.iter().map(String::as_str).collect();
+        let status = match &fault {
+            Some(f) => pbsh(&store, home, &args, Some(f))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap(),
+            None => {
+                let mut child = pbsh(&store, home, &args, None)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(rng.below(400)));
+                let _ = child.kill();
+                child.wait().unwrap()
+            }
+        };
+        if status.signal() == Some(9) {
+            killed += 1;
+        } else {
+            assert!(status.success(), "{what}: {status:?}");
+        }
+        eprintln!("{what}: {status:?}");
+        let listed = check_after_fault(&store, home, &what);
+        match op {
+            Op::Backup => {
+                for t in BASE_TIMES {
+                    assert!(listed.contains(&t), "{what}: {t} lost: {listed:?}");
+                }
+            }
+            Op::Prune => {
+                assert!(listed.contains(&BASE_TIMES[3]), "{what}: newest pruned");
+                assert!(
+                    !listed.is_empty() && listed.len() <= 4,
+                    "{what}: {listed:?}"
+                );
+            }
+            Op::Gc | Op::Verify => assert_eq!(listed, BASE_TIMES.to_vec(), "{what}"),
+        }
+        // The same operation runs to its end, then a backup; the store is still whole.
+        let args_owned = op.args(&src, new_time + 1);
+        let args: Vec<&str> = args_owned.iter().map(String::as_str).collect();
+        let out = pbsh(&store, home, &args, None).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: rerun: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if op == Op::Prune {
+            assert_eq!(check_after_fault(&store, home, &what), vec![BASE_TIMES[3]]);
+        }
+        let next = backup_args(&src, new_time + 2);
+        let args: Vec<&str> = next.iter().map(String::as_str).collect();
+        let out = pbsh(&store, home, &args, None).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: next backup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        check_after_fault(&store, home, &what);
+        if seed % 5 == 0 {
+            restore_and_compare(&store, home, &src, &home.join(format!("restored-{seed}")));
+        }
+        std::fs::remove_dir_all(&store).unwrap();
+    }
+    eprintln!("{killed} of {seeds} runs killed");
+    assert!(
+        killed * 2 >= seeds,
+        "only {killed} of {seeds} runs were killed"
+    );
+}
+
+#[test]
+fn fault_matrix_local_eio_at_each_write_point_is_one_line_naming_the_object() {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("notice: built without the `failpoints` feature; run `cargo test --features failpoints`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let src = home.join("src");
+    write_source(&src, 2);
+    let base = base_store(home, &src);
+    // (operation, failpoint, names the failing object)
+    let points: &[(Op, &str, &[&str])] = &[
+        (Op::Backup, "store.chunk.after_temp_write", &[".chunks/"]),
+        (Op::Backup, "store.chunk.after_rename", &[".chunks/"]),
+        (Op::Backup, "backup.before_index", &["host/crash"]),
+        (Op::Backup, "backup.after_index", &["host/crash"]),
+        (
+            Op::Backup,
+            "file.after_temp_write",
+            &["root.pxar.didx", "catalog"],
+        ),
+        (Op::Backup, "backup.before_manifest", &["index.json.blob"]),
+        (Op::Backup, "backup.after_manifest", &["index.json.blob"]),
+        (
+            Op::Prune,
+            "forget.after_rename",
+            &["host/crash", ".deleting-"],
+        ),
+        (Op::Gc, "gc.sweep.unlink", &[".chunks/"]),
+        (Op::Gc, "file.after_temp_write", &[".gc-status"]),
+        (Op::Verify, "verify.before_state", &["host/crash"]),
+        (Op::Verify, "file.after_temp_write", &["index.json.blob"]),
+    ];
+    for (i, (op, point, objects)) in points.iter().enumerate() {
+        let what = format!("{op:?} {point}=eio@1");
+        let store = home.join(format!("store-eio-{i}"));
+        copy_dir(&base, &store);
+        age_chunks(&store, 2 * 86_400);
+        std::fs::write(src.join("changing"), format!("eio {i}\n")).unwrap();
+        let args_owned = op.args(&src, 1_800_001_000);
+        let args: Vec<&str> = args_owned.iter().map(String::as_str).collect();
+        let out = pbsh(&store, home, &args, Some(&format!("{point}=eio@1")))
+            .output()
+            .unwrap();
+        eprintln!("{what}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        assert_one_line_naming(&out, objects, &what);
+        assert!(
+            error_lines(&out)
+                .last()
+                .unwrap()
+                .contains("Input/output error"),
+            "{what}: the cause is not named: {:?}",
+            error_lines(&out)
+        );
+        let listed = check_after_fault(&store, home, &what);
+        if *op == Op::Backup {
+            assert!(
+                !listed.contains(&1_800_001_000),
+                "{what}: failed backup listed"
+            );
+        }
+        let out = pbsh(&store, home, &args, None).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: rerun: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        check_after_fault(&store, home, &what);
+        std::fs::remove_dir_all(&store).unwrap();
+    }
+}
