@@ -4,6 +4,7 @@
 
 mod checker;
 mod common;
+mod serve_common;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -639,4 +640,291 @@ fn fault_matrix_local_eio_at_each_write_point_is_one_line_naming_the_object() {
         check_after_fault(&store, home, &what);
         std::fs::remove_dir_all(&store).unwrap();
     }
+}
+
+/// The first chunk digest (hex) of a dynamic index file (SPEC: formats.md §4: 4096-byte header,
+/// then 40-byte entries of end offset and digest).
+fn first_chunk_of(didx: &Path) -> String {
+    let raw = std::fs::read(didx).unwrap();
+    hex_of(&raw[4096 + 8..4096 + 40])
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn flip_bit(path: &Path, offset: usize) {
+    let mut raw = std::fs::read(path).unwrap();
+    let at = offset.min(raw.len() - 1);
+    raw[at] ^= 0x10;
+    std::fs::write(path, raw).unwrap();
+}
+
+fn snapshot_dir(store: &Path, time: i64) -> std::path::PathBuf {
+    store
+        .join("host/crash")
+        .join(checker::format_backup_time(time))
+}
+
+fn chunk_path(store: &Path, digest: &str) -> std::path::PathBuf {
+    store.join(".chunks").join(&digest[..4]).join(digest)
+}
+
+#[test]
+fn fault_matrix_local_bit_flips_in_chunk_index_manifest_and_key_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let src = home.join("src");
+    write_source(&src, 2);
+    let store = home.join("store");
+    let run = |args: &[&str]| pbsh(&store, home, args, None).output().unwrap();
+    let backup = |t: i64| {
+        let a = backup_args(&src, t);
+        run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let t = |i: i64| 1_800_000_000 + 100 * i;
+    assert!(backup(t(0)).status.success());
+
+    // A chunk: verify and restore name it; the next backup stores it again and all verifies.
+    let digest = first_chunk_of(&snapshot_dir(&store, t(0)).join("root.pxar.didx"));
+    flip_bit(&chunk_path(&store, &digest), 100);
+    let out = run(&["verify"]);
+    eprintln!(
+        "chunk flip, verify: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        all.contains(&digest),
+        "verify does not name chunk {digest}: {all}"
+    );
+    let target = home.join("restored-bad");
+    let out = run(&[
+        "restore",
+        "host/crash/2027-01-15T08:00:00Z",
+        "root.pxar",
+        target.to_str().unwrap(),
+    ]);
+    eprintln!(
+        "chunk flip, restore: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_one_line_naming(&out, &[&digest], "restore of a flipped chunk");
+    assert!(
+        backup(t(1)).status.success(),
+        "backup after a flipped chunk"
+    );
+    assert!(
+        chunk_path(&store, &digest).exists(),
+        "the chunk was stored again"
+    );
+    check_after_fault(&store, home, "after the chunk was healed");
+
+    // An index: verify and restore name the index file; the next backup succeeds.
+    let didx = snapshot_dir(&store, t(1)).join("root.pxar.didx");
+    flip_bit(&didx, 4096 + 20);
+    let out = run(&[
+        "restore",
+        "host/crash/2027-01-15T08:01:40Z",
+        "root.pxar",
+        home.join("restored-idx").to_str().unwrap(),
+    ]);
+    eprintln!(
+        "index flip, restore: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_one_line_naming(&out, &["root.pxar.didx"], "restore of a flipped index");
+    let out = run(&["verify", "host/crash/2027-01-15T08:01:40Z"]);
+    assert!(!out.status.success(), "verify passes a flipped index");
+    let out_b = backup(t(2));
+    assert!(
+        out_b.status.success(),
+        "backup after a flipped index: {}",
+        String::from_utf8_lossy(&out_b.stderr)
+    );
+    flip_bit(&didx, 4096 + 20); // repaired: the store is whole again
+    check_after_fault(&store, home, "after the index was repaired");
+
+    // A manifest: the snapshot cannot be restored (named), the others still list and restore,
+    // and the next backup succeeds.
+    let manifest = snapshot_dir(&store, t(2)).join("index.json.blob");
+    flip_bit(&manifest, 40);
+    let out = run(&[
+        "restore",
+        "host/crash/2027-01-15T08:03:20Z",
+        "root.pxar",
+        home.join("restored-man").to_str().unwrap(),
+    ]);
+    eprintln!(
+        "manifest flip, restore: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_one_line_naming(
+        &out,
+        &["index.json.blob", "manifest"],
+        "restore of a flipped manifest",
+    );
+    let out = run(&["snapshot", "list", "--output-format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(listed.as_array().unwrap().len() >= 2, "{listed}");
+    let out_b = backup(t(3));
+    assert!(
+        out_b.status.success(),
+        "backup after a flipped manifest: {}",
+        String::from_utf8_lossy(&out_b.stderr)
+    );
+    restore_and_compare(&store, home, &src, &home.join("restored-after"));
+    flip_bit(&manifest, 40);
+    check_after_fault(&store, home, "after the manifest was repaired");
+
+    // A key file: refused in one line naming the key file; the good key works.
+    let key = home.join("key.json");
+    let out = run(&["key", "create", "--kdf", "none", key.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let good = std::fs::read(&key).unwrap();
+    let text = String::from_utf8(good.clone()).unwrap();
+    // Flip a bit inside the base64 key data ("data": "…").
+    let at = text.find("\"data\"").unwrap() + 12;
+    flip_bit(&key, at);
+    let mut a = backup_args(&src, t(4));
+    a.extend(["--keyfile".to_string(), key.to_str().unwrap().to_string()]);
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    eprintln!("key flip, backup: {}", String::from_utf8_lossy(&out.stderr));
+    assert_one_line_naming(&out, &["key.json"], "backup with a flipped key file");
+    check_after_fault(&store, home, "after the flipped key");
+    std::fs::write(&key, good).unwrap();
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check_after_fault(&store, home, "after the good key");
+}
+
+/// Mounts a tmpfs of `size` at `at`, or says "skipped: needs mount".
+fn mount_tmpfs(at: &Path, size: &str) -> bool {
+    std::fs::create_dir_all(at).unwrap();
+    let out = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(at)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => true,
+        _ => {
+            eprintln!("skipped: needs mount");
+            false
+        }
+    }
+}
+
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn fault_matrix_local_enospc_on_a_full_datastore() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let mnt = home.join("small");
+    if !mount_tmpfs(&mnt, "8m") {
+        return;
+    }
+    let _unmount = Unmount(mnt.clone());
+    let store = mnt.join("store");
+    let src = home.join("src");
+    write_source(&src, 2);
+    let a = backup_args(&src, 1_800_000_000);
+    let out = pbsh(
+        &store,
+        home,
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 12 MiB more of incompressible data does not fit.
+    let mut state = 77u64;
+    for i in 0..12 {
+        std::fs::write(
+            src.join(format!("big{i}")),
+            common::pseudo_random(1 << 20, &mut state),
+        )
+        .unwrap();
+    }
+    let a = backup_args(&src, 1_800_000_100);
+    let out = pbsh(
+        &store,
+        home,
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+    )
+    .output()
+    .unwrap();
+    eprintln!("enospc: {}", String::from_utf8_lossy(&out.stderr));
+    assert_one_line_naming(
+        &out,
+        &[".chunks/", "host/crash"],
+        "backup into a full store",
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No space left on device"),
+        "the cause is not named"
+    );
+    let listed = check_after_fault(&store, home, "enospc");
+    assert_eq!(listed, vec![1_800_000_000]);
+    // Space comes back once gc removes what the failed backup left (aged past the grace).
+    for i in 0..12 {
+        std::fs::remove_file(src.join(format!("big{i}"))).unwrap();
+    }
+    age_chunks(&store, 2 * 86_400);
+    let out = pbsh(&store, home, &["gc"], None).output().unwrap();
+    assert!(
+        out.status.success(),
+        "gc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(src.join("small.txt"), b"after the disk was full\n").unwrap();
+    let a = backup_args(&src, 1_800_000_200);
+    let out = pbsh(
+        &store,
+        home,
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "next backup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        check_after_fault(&store, home, "after gc"),
+        vec![1_800_000_000, 1_800_000_200]
+    );
+    restore_and_compare(&store, home, &src, &home.join("restored"));
 }
