@@ -928,3 +928,320 @@ fn fault_matrix_local_enospc_on_a_full_datastore() {
     );
     restore_and_compare(&store, home, &src, &home.join("restored"));
 }
+
+// --- The same faults through `pbsh serve` -----------------------------------------------------
+
+const SERVE_PASSWORD: &str = "s3cret-pass";
+
+/// A `pbsh serve` on 127.0.0.1 over `dir/ds` with users from `dir/cfg`; killed on drop.
+struct Serve {
+    child: std::process::Child,
+    port: u16,
+    fingerprint: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_users(dir: &Path) {
+    let cfg = dir.join("cfg");
+    let out = Command::new(env!("CARGO_BIN_EXE_pbsh"))
+        .args([
+            "serve",
+            "user",
+            "add",
+            "admin@pbs",
+            "--admin",
+            "--config-dir",
+        ])
+        .arg(&cfg)
+        .env("PBS_PASSWORD", SERVE_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn serve_start(dir: &Path, failpoints: Option<&str>) -> Serve {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
+    cmd.arg("serve")
+        .arg("--datastore")
+        .arg(format!("store1={}", dir.join("ds").display()))
+        .args(["--listen", "127.0.0.1:0", "--config-dir"])
+        .arg(dir.join("cfg"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    match failpoints {
+        Some(f) => cmd.env("PBSH_FAILPOINTS", f),
+        None => cmd.env_remove("PBSH_FAILPOINTS"),
+    };
+    let mut child = cmd.spawn().unwrap();
+    let (port, fingerprint) = serve_common::wait_listening(&mut child);
+    Serve {
+        child,
+        port,
+        fingerprint,
+    }
+}
+
+/// pbsh as a client of `server` (user admin@pbs), with its own failpoints.
+fn remote(server: &Serve, home: &Path, args: &[&str], failpoints: Option<&str>) -> Command {
+    let repo = format!("admin@pbs@127.0.0.1:{}:store1", server.port);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
+    cmd.args(["--repository", &repo, "--fingerprint", &server.fingerprint])
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("PBS_PASSWORD", SERVE_PASSWORD)
+        .env_remove("PBS_REPOSITORY");
+    match failpoints {
+        Some(f) => cmd.env("PBSH_FAILPOINTS", f),
+        None => cmd.env_remove("PBSH_FAILPOINTS"),
+    };
+    cmd
+}
+
+/// As `check_after_fault`, through the server: its listing agrees with the checker's finished
+/// snapshots of `ds`, and a full verify (a server task) passes.
+fn check_served(server: &Serve, ds: &Path, home: &Path, what: &str) -> Vec<i64> {
+    let out = remote(
+        server,
+        home,
+        &["snapshot", "list", "--output-format", "json"],
+        None,
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: list: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut listed: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["backup-time"].as_i64().unwrap())
+        .collect();
+    listed.sort();
+    let report = checker::check_datastore(ds)
+        .unwrap_or_else(|errors| panic!("{what}: independent checker: {errors:#?}"));
+    assert_eq!(report.snapshots, listed.len(), "{what}: listed {listed:?}");
+    let out = remote(server, home, &["verify"], None).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: verify: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    listed
+}
+
+#[test]
+fn fault_matrix_serve_killed_at_seeded_points_and_restarted() {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("notice: built without the `failpoints` feature; run `cargo test --features failpoints`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("client");
+    std::fs::create_dir_all(home.join("run")).unwrap();
+    let src = dir.path().join("src");
+    write_source(&src, 3);
+    // The base: four snapshots of host/crash and a forgotten group's garbage, through a server.
+    let base = dir.path().join("base");
+    serve_users(&base);
+    {
+        let server = serve_start(&base, None);
+        let mut state = 4242u64;
+        let other = dir.path().join("other");
+        write_source(&other, 2);
+        std::fs::write(other.join("small.txt"), b"other\n").unwrap();
+        let spec = format!("root.pxar:{}", other.display());
+        for args in [
+            vec![
+                "backup",
+                &spec,
+                "--backup-id",
+                "gone",
+                "--backup-time",
+                "1799999000",
+            ],
+            vec!["forget", "host/gone"],
+        ] {
+            let out = remote(&server, &home, &args, None).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        for (i, t) in BASE_TIMES.iter().enumerate() {
+            std::fs::write(
+                src.join(format!("new{i}")),
+                common::pseudo_random(300_000, &mut state),
+            )
+            .unwrap();
+            let a = backup_args(&src, *t);
+            let out = remote(
+                &server,
+                &home,
+                &a.iter().map(String::as_str).collect::<Vec<_>>(),
+                None,
+            )
+            .output()
+            .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let seeds = fault_seeds(8);
+    let mut server_killed = 0;
+    for seed in 0..seeds {
+        let mut rng = Rng(0x5e7e + seed);
+        let op = [Op::Backup, Op::Prune, Op::Gc, Op::Verify, Op::Backup][(seed % 5) as usize];
+        // Server-side failpoints (the server dies there), or the test kills the server (or the
+        // client) after a seeded delay of a slowed upload.
+        let points: &[(&str, u64)] = match op {
+            Op::Backup => &[
+                ("store.chunk.after_rename", 3),
+                ("file.after_temp_write", 3),
+                ("serve.finish.before_publish", 1),
+                ("backup.before_manifest", 1),
+                ("backup.after_publish", 1),
+                ("kill-server", 0),
+                ("kill-client", 0),
+            ],
+            Op::Prune => &[("forget.after_rename", 3)],
+            Op::Gc => &[("gc.sweep.unlink", 6), ("gc.step", 40)],
+            Op::Verify => &[("verify.chunk", 12), ("verify.before_state", 4)],
+        };
+        let (point, max) = points[rng.below(points.len() as u64) as usize];
+        let fault = (max > 0).then(|| format!("{point}=kill@{}", 1 + rng.below(max)));
+        let what = format!("seed {seed}: {op:?} {}", fault.as_deref().unwrap_or(point));
+        let sdir = dir.path().join(format!("serve-{seed}"));
+        copy_dir(&base, &sdir);
+        let ds = sdir.join("ds");
+        age_chunks(&ds, 2 * 86_400);
+        std::fs::write(
+            src.join("changing"),
+            common::pseudo_random(400_000, &mut (seed + 1)),
+        )
+        .unwrap();
+        let mut server = serve_start(&sdir, fault.as_deref());
+        let args_owned = op.args(&src, 1_800_001_000);
+        let args: Vec<&str> = args_owned.iter().map(String::as_str).collect();
+        let slow = (max == 0).then_some("remote.chunk_upload=sleep@40");
+        let mut client = remote(&server, &home, &args, slow)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if max == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(200 + rng.below(1500)));
+            if point == "kill-server" {
+                let _ = server.child.kill();
+            } else {
+                let _ = client.kill();
+            }
+        }
+        let out = client.wait_with_output().unwrap();
+        let server_status = if point == "kill-client" {
+            None
+        } else {
+            // A hang guard: the server either died at its failpoint or is still serving.
+            let mut status = None;
+            for _ in 0..100 {
+                status = server.child.try_wait().unwrap();
+                if status.is_some() || out.status.success() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            status
+        };
+        eprintln!(
+            "{what}: client {:?}, server {server_status:?}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        if server_status.is_some() {
+            server_killed += 1;
+            assert_eq!(server_status.unwrap().signal(), Some(9), "{what}");
+            assert_one_line_naming(
+                &out,
+                &[
+                    "connect",
+                    "connection",
+                    "127.0.0.1",
+                    "host/crash",
+                    "gc",
+                    "verify",
+                ],
+                &what,
+            );
+        } else if point != "kill-client" {
+            assert!(
+                out.status.success(),
+                "{what}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        // Restarted, the server lists no half snapshot and loses no chunk.
+        drop(server);
+        let server = serve_start(&sdir, None);
+        let listed = check_served(&server, &ds, &home, &what);
+        match op {
+            Op::Backup => {
+                for t in BASE_TIMES {
+                    assert!(listed.contains(&t), "{what}: {t} lost: {listed:?}");
+                }
+            }
+            Op::Prune => assert!(listed.contains(&BASE_TIMES[3]), "{what}: {listed:?}"),
+            Op::Gc | Op::Verify => assert_eq!(listed, BASE_TIMES.to_vec(), "{what}"),
+        }
+        let args_owned = op.args(&src, 1_800_001_001);
+        let args: Vec<&str> = args_owned.iter().map(String::as_str).collect();
+        let out = remote(&server, &home, &args, None).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: rerun: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let a = backup_args(&src, 1_800_001_002);
+        let out = remote(
+            &server,
+            &home,
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            None,
+        )
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: next backup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        check_served(&server, &ds, &home, &what);
+        drop(server);
+        std::fs::remove_dir_all(&sdir).unwrap();
+    }
+    eprintln!("server killed in {server_killed} of {seeds} runs");
+    assert!(
+        server_killed * 2 >= seeds,
+        "only {server_killed} of {seeds} server kills"
+    );
+}
