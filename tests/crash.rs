@@ -1178,9 +1178,9 @@ fn fault_matrix_serve_killed_at_seeded_points_and_restarted() {
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
         );
-        if server_status.is_some() {
+        if let Some(status) = server_status {
             server_killed += 1;
-            assert_eq!(server_status.unwrap().signal(), Some(9), "{what}");
+            assert_eq!(status.signal(), Some(9), "{what}");
             // Issue 18: a server lost mid-task once said only "connection lost: connection
             // closed before message completed"; the line now names the operation and object.
             let object = match op {
