@@ -10,6 +10,8 @@ mod serve_common;
 
 #[path = "interop/client_both.rs"]
 mod client_both;
+#[path = "interop/faults.rs"]
+mod faults;
 #[path = "interop/pbsh_real.rs"]
 mod pbsh_real;
 #[path = "interop/tools.rs"]

@@ -380,6 +380,7 @@ fn sweep_prefix(
         let size = u64::try_from(st.st_size).unwrap_or(0);
         let is_temp = kind == ChunkFile::Temp;
         if atime < cutoff || (is_temp && st.st_mtime < cutoff) {
+            crate::util::failpoint::failpoint("gc.sweep.unlink").map_err(io_err(&path()))?;
             remove_chunk_file(dir, &name, &path())?;
             match kind {
                 ChunkFile::Bad => stats.removed_bad += 1,

@@ -51,6 +51,8 @@ fn check_chunk(
     encrypted: bool,
     crypt: Option<&CryptConfig>,
 ) -> std::result::Result<(), String> {
+    // Crash tests kill a verify here, in the middle of its chunk reads.
+    crate::util::failpoint::failpoint("verify.chunk").map_err(|e| e.to_string())?;
     let raw = store
         .chunk_store()
         .read(digest)
@@ -223,6 +225,12 @@ pub fn verify_snapshots_sharing(
             }
         }
         // Record the outcome in the manifest's unprotected section.
+        crate::util::failpoint::failpoint("verify.before_state").map_err(|source| {
+            EngineError::Io {
+                what: format!("record verify state of snapshot {snapshot}"),
+                source,
+            }
+        })?;
         if let Ok((mut m, _)) = store.read_manifest(ns, snapshot) {
             let state = if errors.is_empty() { "ok" } else { "failed" };
             m.set_unprotected("verify_state", json!({"state": state, "upid": format!("pbsh-verify:{}", chrono::Utc::now().timestamp())}));

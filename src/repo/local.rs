@@ -762,6 +762,7 @@ impl Repository for LocalDatastore {
         // Rename first: a crash mid-removal leaves a hidden directory, never half a snapshot.
         let doomed = path.with_file_name(format!(".deleting-{}", snapshot.time_string()));
         std::fs::rename(&path, &doomed).map_err(io_at(&path, "remove snapshot"))?;
+        failpoint("forget.after_rename").map_err(io_at(&doomed, "remove snapshot"))?;
         std::fs::remove_dir_all(&doomed).map_err(io_at(&doomed, "remove snapshot"))
     }
 

@@ -867,6 +867,8 @@ impl BackupSession {
                     )));
                 }
             }
+            crate::util::failpoint::failpoint("serve.finish.before_publish")
+                .map_err(|e| ApiError::bad(format!("finish {}: {e}", s.snapshot)))?;
             writer.finish(&manifest).map_err(backup_err)
         })
         .await?;

@@ -45,7 +45,9 @@ fn write_temp(path: &Path, bytes: &[u8], mode: u32) -> io::Result<PathBuf> {
         // still end up exactly `mode`.
         file.set_permissions(std::fs::Permissions::from_mode(mode))?;
         file.write_all(bytes)?;
-        file.sync_all()
+        file.sync_all()?;
+        // Crash tests stop here: the temp file is complete, the target not yet replaced.
+        crate::util::failpoint::failpoint("file.after_temp_write")
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&temp);

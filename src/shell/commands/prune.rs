@@ -135,6 +135,7 @@ fn run_remote(
                 .to_string();
             writeln!(session.out, "task {upid}")?;
             super::remote::follow_task(session, remote, &upid, true)
+                .with_context(|| format!("prune {group}: task {upid}"))
         }
         OutputFormat::Json => Ok(writeln!(session.out, "{reply}")?),
         OutputFormat::JsonPretty => Ok(writeln!(

@@ -8,7 +8,7 @@ use crate::repo::remote::repo_string::RemoteRepo;
 use crate::repo::remote::RemoteRepository;
 use crate::shell::commands::common;
 use crate::shell::Session;
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use http::Method;
 use serde_json::{json, Value};
@@ -246,9 +246,10 @@ fn upid_of(v: &Value, what: &str) -> Result<String> {
 /// `gc` on a remote datastore: starts the server's garbage collection and follows its log.
 pub fn gc(session: &mut Session) -> Result<()> {
     let r = remote(session)?;
-    let upid = upid_of(&r.store_call(Method::POST, "gc", None)?, "gc")?;
+    let upid = upid_of(&r.store_call(Method::POST, "gc", None).context("gc")?, "gc")?;
     writeln!(session.out, "task {upid}")?;
-    follow_task(session, &r, &upid, true)
+    // A server that dies mid-task: the one error line says which task was lost.
+    follow_task(session, &r, &upid, true).with_context(|| format!("gc task {upid}"))
 }
 
 /// `verify` on a remote datastore: a server task for the snapshot, group or whole namespace.
@@ -271,9 +272,14 @@ pub fn verify(session: &mut Session, target: Option<&str>, ns: &Option<String>) 
             p["backup-id"] = json!(g.id);
         }
     }
-    let upid = upid_of(&r.store_call(Method::POST, "verify", Some(p))?, "verify")?;
+    let what = format!("verify {}", target.unwrap_or("datastore"));
+    let upid = upid_of(
+        &r.store_call(Method::POST, "verify", Some(p))
+            .with_context(|| what.clone())?,
+        "verify",
+    )?;
     writeln!(session.out, "task {upid}")?;
-    follow_task(session, &r, &upid, true)
+    follow_task(session, &r, &upid, true).with_context(|| format!("{what}: task {upid}"))
 }
 
 /// `status` of a remote datastore.

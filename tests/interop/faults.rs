@@ -1,0 +1,244 @@
+//! The fault matrix's real-server row (issue 18 item 3): pbsh backing up to the real PBS 3.2.4
+//! server, killed with SIGKILL at seeded moments of a slowed upload and failed with EIO at a
+//! chunk upload; the real client's listing shows no half snapshot, the independent checker finds
+//! every chunk of the finished snapshots in the real datastore, and the next backup succeeds.
+//! The real server itself is not killed (it is shared by the whole binary); the client is.
+
+use crate::peer::{self, ok_json, ClientHome, RealServer};
+use crate::{common, wait_for};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+#[path = "../checker/mod.rs"]
+mod checker;
+
+fn fault_seeds(ci: u64) -> u64 {
+    std::env::var("PBSH_FAULT_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(|n: u64| n.min(50))
+        .unwrap_or(ci)
+}
+
+fn beside(real: &RealServer, home: &ClientHome, program: &Path, args: &[&str]) -> Command {
+    let mut cmd = real.command(program);
+    home.apply(&mut cmd);
+    cmd.args(args)
+        .env("PBS_REPOSITORY", real.repository())
+        .env("PBS_PASSWORD", real.password())
+        .env("PBS_FINGERPRINT", real.fingerprint())
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The backup times of group host/`id` as the real client lists them.
+fn real_listing(real: &RealServer, home: &ClientHome, pbs: &Path, id: &str) -> Vec<i64> {
+    let v = ok_json(
+        beside(
+            real,
+            home,
+            &peer::client_bin(pbs),
+            &[
+                "snapshot",
+                "list",
+                &format!("host/{id}"),
+                "--output-format",
+                "json",
+            ],
+        )
+        .output()
+        .unwrap(),
+    );
+    let mut times: Vec<i64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["backup-time"].as_i64().unwrap())
+        .collect();
+    times.sort();
+    times
+}
+
+fn unfinished_dirs(group: &Path) -> Vec<String> {
+    std::fs::read_dir(group)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != "owner")
+                .filter(|n| !Path::new(group).join(n).join("index.json.blob").exists())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn one_error_line(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with("pbsh: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn real_server_fault_matrix_client_killed_and_eio_leave_no_half_snapshot() {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("notice: built without the `failpoints` feature; run `cargo test --features failpoints`");
+        return;
+    }
+    let Some(pbs) = peer::pbs_dir() else { return };
+    let Some(real) = RealServer::shared() else {
+        return;
+    };
+    let _exclusive = real.exclusive();
+    let home = ClientHome::new();
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let mut state = 0xfa_u64;
+    for i in 0..6 {
+        std::fs::write(
+            src.join(format!("f{i}")),
+            common::pseudo_random(1 << 20, &mut state),
+        )
+        .unwrap();
+    }
+    let id = "faults-real";
+    let spec = format!("root.pxar:{}", src.display());
+    let pbsh_bin = Path::new(env!("CARGO_BIN_EXE_pbsh"));
+    let backup = |time: i64, failpoints: Option<&str>| {
+        let t = time.to_string();
+        let mut cmd = beside(
+            real,
+            &home,
+            pbsh_bin,
+            &["backup", &spec, "--backup-id", id, "--backup-time", &t],
+        );
+        if let Some(f) = failpoints {
+            cmd.env("PBSH_FAILPOINTS", f);
+        }
+        cmd
+    };
+    let group = real.store_dir().join("host").join(id);
+    let t0 = 1_795_000_000i64;
+    let out = backup(t0, None).output().unwrap();
+    assert!(out.status.success(), "{}", peer::both(&out));
+
+    let seeds = fault_seeds(3);
+    let mut rng = 0x5eed_u64 + 7;
+    for seed in 0..seeds {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let time = t0 + 10 * (seed as i64 + 1);
+        // A new file each round, so the upload has new chunks to send.
+        std::fs::write(
+            src.join("changing"),
+            common::pseudo_random(2 << 20, &mut (seed + 3)),
+        )
+        .unwrap();
+        let eio = seed % 3 == 2;
+        let what = format!("seed {seed}: {}", if eio { "eio" } else { "kill" });
+        let out = if eio {
+            let at = 1 + (rng >> 33) % 4;
+            backup(time, Some(&format!("remote.chunk_upload=eio@{at}")))
+                .output()
+                .unwrap()
+        } else {
+            let mut child = backup(time, Some("remote.chunk_upload=sleep@60"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(100 + (rng >> 33) % 800));
+            let _ = child.kill();
+            child.wait_with_output().unwrap()
+        };
+        eprintln!(
+            "{what}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        if eio {
+            let lines = one_error_line(&out);
+            assert!(!out.status.success(), "{what}: succeeded");
+            assert_eq!(lines.len(), 1, "{what}: {lines:?}");
+            assert!(
+                lines[0].contains(&format!("host/{id}")) && lines[0].contains("Input/output"),
+                "{what}: {lines:?}"
+            );
+        }
+        // The real server drops the unfinished snapshot once the connection is gone.
+        assert!(
+            wait_for(|| unfinished_dirs(&group).is_empty()),
+            "{what}: unfinished snapshot left: {:?}",
+            unfinished_dirs(&group)
+        );
+        let listed = real_listing(real, &home, &pbs, id);
+        assert!(listed.contains(&t0), "{what}: {listed:?}");
+        let finished = out.status.success();
+        assert_eq!(listed.contains(&time), finished, "{what}: {listed:?}");
+        if let Err(errors) = checker::check_datastore(real.store_dir()) {
+            panic!("{what}: independent checker on the real datastore: {errors:#?}");
+        }
+        // The next backup succeeds and the real client lists it.
+        let out = backup(time + 1, None).output().unwrap();
+        assert!(out.status.success(), "{what}: next: {}", peer::both(&out));
+        assert!(real_listing(real, &home, &pbs, id).contains(&(time + 1)));
+    }
+
+    // A bit flip in one of this group's chunks on the real store: pbsh's restore names it in
+    // one line; flipped back, the restore succeeds.
+    let newest = *real_listing(real, &home, &pbs, id).last().unwrap();
+    let snap = crate::snap(id, newest);
+    let snap_dir = real
+        .store_dir()
+        .join("host")
+        .join(id)
+        .join(snap.rsplit('/').next().unwrap());
+    let raw = std::fs::read(snap_dir.join("root.pxar.didx")).unwrap();
+    let digest: String = raw[4096 + 8..4096 + 40]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let chunk = real
+        .store_dir()
+        .join(".chunks")
+        .join(&digest[..4])
+        .join(&digest);
+    let good = std::fs::read(&chunk).unwrap();
+    let mut bad = good.clone();
+    bad[60] ^= 0x04;
+    std::fs::write(&chunk, &bad).unwrap();
+    let target = work.path().join("restored-bad");
+    let out = beside(
+        real,
+        &home,
+        pbsh_bin,
+        &["restore", &snap, "root.pxar", target.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    std::fs::write(&chunk, &good).unwrap();
+    eprintln!(
+        "flipped chunk: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    let lines = one_error_line(&out);
+    assert!(
+        !out.status.success(),
+        "restore of a flipped chunk succeeded"
+    );
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(&digest), "{lines:?}");
+    let target = work.path().join("restored");
+    let out = beside(
+        real,
+        &home,
+        pbsh_bin,
+        &["restore", &snap, "root.pxar", target.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", peer::both(&out));
+    assert!(crate::tree_contents_equal(&src, &target));
+}
