@@ -565,3 +565,55 @@ fn a_closed_output_pipe_ends_quietly_with_141_and_help_topics_work_one_shot() {
     assert!(!help.contains("without a program name"), "{help}");
     assert!(help.contains("Usage: COMMAND"), "{help}");
 }
+
+#[test]
+fn snapshot_aliases_name_the_latest_the_ones_before_and_unique_prefixes() {
+    let f = fixture();
+    let pwd = f.ok("cd host/web1/latest; pwd");
+    assert!(
+        pwd.trim_end().ends_with(&format!("host/web1/{S2}")),
+        "{pwd}"
+    );
+    let pwd = f.ok("cd host/web1/@latest; cd ../@-1; pwd");
+    assert!(
+        pwd.trim_end().ends_with(&format!("host/web1/{S1}")),
+        "{pwd}"
+    );
+    let pwd = f.ok("cd host/web1; cd 2025-11-24T16; pwd");
+    assert!(
+        pwd.trim_end().ends_with(&format!("host/web1/{S1}")),
+        "{pwd}"
+    );
+    assert_eq!(
+        f.ok("cat host/web1/@-1/root.pxar/etc/hosts"),
+        "127.0.0.1 localhost\n"
+    );
+    assert_eq!(
+        f.ok("cat host/web1/latest/root.pxar/etc/hosts"),
+        "127.0.0.1 localhost web1\n"
+    );
+    let diff = f.ok("cd host/web1; diff @-1 latest");
+    assert!(
+        diff.contains("etc/hosts") && diff.contains("docs/new.txt"),
+        "{diff}"
+    );
+    // A prefix two snapshots share, and one past the oldest: not found (3), saying why.
+    let out = f.script("cd host/web1/2025-11-24");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ambiguous"), "{}", stderr(&out));
+    let out = f.script("ls host/web1/@-2");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // Commands that take TYPE/ID/TIME take the aliases too.
+    let target = f.root.join("restored-previous");
+    let out = f.run(&[
+        "restore",
+        "host/web1/@-1",
+        "root.pxar",
+        target.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(target.join("etc/hosts")).unwrap(),
+        "127.0.0.1 localhost\n"
+    );
+}

@@ -51,6 +51,53 @@ pub struct TreePath {
 
 const TYPE_WORDS: [&str; 3] = ["host", "vm", "ct"];
 
+/// Picks the snapshot a word names among a group's snapshot times (any order): `latest` or
+/// `@latest`, `@-N` (N before the latest), or a unique prefix of a time as the tree shows it
+/// (`2026-11-20T10`). `None` when the word is no alias (a full time, a glob, another word);
+/// `Some(Err)` when it is one but names no snapshot or several.
+pub fn pick_snapshot(word: &str, times: &[i64]) -> Option<Result<i64, String>> {
+    if has_glob(word) || parse_backup_time(word).is_ok() {
+        return None;
+    }
+    let mut sorted = times.to_vec();
+    sorted.sort_unstable();
+    let back = match word {
+        "latest" | "@latest" => Some(0),
+        _ => word
+            .strip_prefix("@-")
+            .and_then(|n| n.parse::<usize>().ok()),
+    };
+    if let Some(back) = back {
+        let found = sorted
+            .len()
+            .checked_sub(back + 1)
+            .and_then(|i| sorted.get(i).copied());
+        return Some(found.ok_or_else(|| match sorted.len() {
+            0 => format!("`{word}`: the group has no snapshots"),
+            n => format!("`{word}`: the group has only {n} snapshot(s)"),
+        }));
+    }
+    if !word.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let matches: Vec<i64> = sorted
+        .iter()
+        .copied()
+        .filter(|t| format_backup_time(*t).starts_with(word))
+        .collect();
+    Some(match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!("`{word}`: no snapshot time starts so")),
+        many => Err(format!(
+            "`{word}` is ambiguous: {}",
+            many.iter()
+                .map(|t| format_backup_time(*t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    })
+}
+
 /// Whether a word contains glob characters.
 pub fn has_glob(word: &str) -> bool {
     word.contains(['*', '?', '['])
@@ -335,6 +382,29 @@ mod tests {
         );
         assert!(TreePath::resolve(&cwd, "yesterday", &home, &prev).is_err());
         assert!(TreePath::resolve(&home, "bad name!", &home, &prev).is_err());
+    }
+
+    #[test]
+    fn snapshot_aliases_pick_latest_previous_and_unique_prefixes() {
+        let t1 = parse_backup_time("2026-11-20T10:00:00Z").unwrap();
+        let t2 = parse_backup_time("2026-11-21T10:00:00Z").unwrap();
+        let t3 = parse_backup_time("2026-11-21T11:00:00Z").unwrap();
+        let times = [t2, t1, t3];
+        assert_eq!(pick_snapshot("latest", &times), Some(Ok(t3)));
+        assert_eq!(pick_snapshot("@latest", &times), Some(Ok(t3)));
+        assert_eq!(pick_snapshot("@-1", &times), Some(Ok(t2)));
+        assert_eq!(pick_snapshot("@-2", &times), Some(Ok(t1)));
+        assert!(matches!(pick_snapshot("@-3", &times), Some(Err(_))));
+        assert_eq!(pick_snapshot("2026-11-20", &times), Some(Ok(t1)));
+        assert_eq!(pick_snapshot("2026-11-21T11", &times), Some(Ok(t3)));
+        assert!(
+            matches!(pick_snapshot("2026-11-21", &times), Some(Err(e)) if e.contains("ambiguous"))
+        );
+        assert!(matches!(pick_snapshot("2025", &times), Some(Err(_))));
+        assert_eq!(pick_snapshot("2026-11-20T10:00:00Z", &times), None);
+        assert_eq!(pick_snapshot("root.pxar", &times), None);
+        assert_eq!(pick_snapshot("2026*", &times), None);
+        assert!(matches!(pick_snapshot("latest", &[]), Some(Err(_))));
     }
 
     #[test]

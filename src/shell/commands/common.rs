@@ -30,6 +30,26 @@ pub fn resolve_snapshot(session: &Session, ns: &Namespace, text: &str) -> Result
     if let Ok(snapshot) = SnapshotRef::parse(text) {
         return Ok(snapshot);
     }
+    // TYPE/ID/ALIAS: `latest`, `@-1`, a unique prefix of the time.
+    if let Some((group_text, word)) = text.rsplit_once('/') {
+        if let Ok(group) = BackupGroup::parse(group_text) {
+            let times: Vec<i64> = session
+                .repo
+                .list_snapshots(ns, Some(&group))?
+                .iter()
+                .map(|s| s.snapshot.time)
+                .collect();
+            match crate::shell::tree::pick_snapshot(word, &times) {
+                Some(Ok(time)) => return Ok(SnapshotRef::new(group, time)),
+                Some(Err(reason)) => {
+                    bail!(crate::shell::exit::ShellError::NotFound(format!(
+                        "{group}: {reason}"
+                    )))
+                }
+                None => {}
+            }
+        }
+    }
     let group =
         BackupGroup::parse(text).map_err(|e| anyhow!("{e} (expected TYPE/ID or TYPE/ID/TIME)"))?;
     let snapshots = session.repo.list_snapshots(ns, Some(&group))?;

@@ -27,11 +27,14 @@ other word is a namespace. A namespace named host, vm or ct is written `ns:host`
 Paths are absolute (/…) or relative to the current directory; `..` goes up, `~` is where the
 session started, `-` the previous directory. `*`, `?`, `[…]` match names at any level
 (quote them in one-shot use); a glob that matches nothing is an error.
+Snapshots by alias, wherever a snapshot time goes (paths and TYPE/ID/TIME arguments): `latest`
+(or `@latest`), `@-1` the one before it, `@-N`, or a unique prefix of the time (`2026-11-20T10`).
 ";
 
 /// Expands one path argument (with globs) into the tree paths it names.
 pub fn expand(session: &Session, text: &str) -> Result<Vec<TreePath>> {
-    let words = TreePath::resolve_words(&session.cwd, text, &session.home, &session.previous);
+    let mut words = TreePath::resolve_words(&session.cwd, text, &session.home, &session.previous);
+    resolve_snapshot_aliases(session, &mut words)?;
     if !words.iter().any(|w| has_glob(w)) {
         return Ok(vec![TreePath::from_components(&words)?]);
     }
@@ -67,6 +70,33 @@ pub fn expand(session: &Session, text: &str) -> Result<Vec<TreePath>> {
         .iter()
         .map(|w| Ok(TreePath::from_components(w)?))
         .collect()
+}
+
+/// Replaces a snapshot alias (`latest`, `@-1`, a unique time prefix) standing where a snapshot
+/// time belongs with that snapshot's time.
+fn resolve_snapshot_aliases(session: &Session, words: &mut [String]) -> Result<()> {
+    for i in 0..words.len() {
+        let Ok(parent) = TreePath::from_components(&words[..i]) else {
+            return Ok(());
+        };
+        if parent.level() != Level::Group {
+            continue;
+        }
+        let times: Vec<i64> = match session.browser.list(&parent) {
+            Ok(children) => children
+                .iter()
+                .filter_map(|c| crate::repo::types::parse_backup_time(&c.name).ok())
+                .collect(),
+            Err(_) => return Ok(()),
+        };
+        match crate::shell::tree::pick_snapshot(&words[i], &times) {
+            None => {}
+            Some(Ok(time)) => words[i] = crate::repo::types::format_backup_time(time),
+            Some(Err(reason)) => bail!(ShellError::NotFound(format!("{parent}: {reason}"))),
+        }
+        return Ok(());
+    }
+    Ok(())
 }
 
 /// Expands several arguments; each must match something.
