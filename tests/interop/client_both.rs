@@ -740,15 +740,7 @@ fn real_server_side<'a>(real: &RealServer, wrap: &'a dyn Fn(&Path) -> Command) -
         })
         .unwrap_or_else(|| panic!("no token secret in {text}"));
     ok(real.manager(&["acl", "update", "/", "Admin", "--auth-id", &token_id]));
-    let _ = real.manager(&["user", "create", "other@pbs", "--password", "otherpass123"]);
-    ok(real.manager(&[
-        "acl",
-        "update",
-        "/datastore",
-        "DatastoreBackup",
-        "--auth-id",
-        "other@pbs",
-    ]));
+    real.add_backup_user("other@pbs", "otherpass123");
     let repo = real.repository();
     let (server, store) = repo.rsplit_once(':').unwrap();
     let host = server.strip_prefix("peer@pbs@").unwrap();

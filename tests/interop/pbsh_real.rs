@@ -693,6 +693,31 @@ fn assert_one_line(out: &Output, class: i32, mentions: &str) {
     );
 }
 
+/// Runs `cmd` (pbsh) with `login` = (repository, password, fingerprint), a private HOME and
+/// extra environment (an empty value removes the variable).
+fn run_pbsh(
+    mut cmd: Command,
+    login: (&str, &str, &str),
+    args: &[&str],
+    env: &[(&str, &str)],
+    home: &ClientHome,
+) -> Output {
+    home.apply(&mut cmd);
+    cmd.args(args)
+        .env("PBS_REPOSITORY", login.0)
+        .env("PBS_PASSWORD", login.1)
+        .env("PBS_FINGERPRINT", login.2)
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
+    }
+    cmd.output().unwrap()
+}
+
 /// Runs pbsh against one server with extra environment (an empty value removes a variable).
 type RunPbsh<'a> = &'a dyn Fn(&[&str], &[(&str, &str)], &ClientHome) -> Output;
 
@@ -771,22 +796,9 @@ fn bad_cases_give_one_clear_line_and_the_right_exit_class_against_both_servers()
     let src = tempfile::tempdir().unwrap();
     std::fs::write(src.path().join("f"), "x").unwrap();
     let run_serve = |args: &[&str], env: &[(&str, &str)], home: &ClientHome| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
-        home.apply(&mut cmd);
-        cmd.args(args)
-            .env("PBS_REPOSITORY", &admin_repo)
-            .env("PBS_PASSWORD", serve_common::PASSWORD)
-            .env("PBS_FINGERPRINT", &server.fingerprint)
-            .stdin(Stdio::null());
-        for (k, v) in env {
-            // An empty value removes the variable.
-            if v.is_empty() {
-                cmd.env_remove(k);
-            } else {
-                cmd.env(k, v);
-            }
-        }
-        cmd.output().unwrap()
+        let cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
+        let login = (&*admin_repo, serve_common::PASSWORD, &*server.fingerprint);
+        run_pbsh(cmd, login, args, env, home)
     };
     ok(run_serve(
         &[
@@ -811,36 +823,12 @@ fn bad_cases_give_one_clear_line_and_the_right_exit_class_against_both_servers()
         return;
     };
     let _exclusive = real.exclusive();
-    let _ = real.manager(&["user", "create", "other@pbs", "--password", "otherpass123"]);
-    ok(real.manager(&[
-        "acl",
-        "update",
-        "/datastore",
-        "DatastoreBackup",
-        "--auth-id",
-        "other@pbs",
-    ]));
-    let (server_part, store) = real.repository().rsplit_once(':').unwrap();
-    let host = server_part.strip_prefix("peer@pbs@").unwrap().to_string();
-    let store = store.to_string();
-    let real_repo_as = move |user: &str| format!("{user}@{host}:{store}");
+    real.add_backup_user("other@pbs", "otherpass123");
+    let real_repo_as = |user: &str| real.repository_as(user);
     let run_real = |args: &[&str], env: &[(&str, &str)], home: &ClientHome| {
-        let mut cmd = real.command(env!("CARGO_BIN_EXE_pbsh"));
-        home.apply(&mut cmd);
-        cmd.args(args)
-            .env("PBS_REPOSITORY", real.repository())
-            .env("PBS_PASSWORD", real.password())
-            .env("PBS_FINGERPRINT", real.fingerprint())
-            .stdin(Stdio::null());
-        for (k, v) in env {
-            // An empty value removes the variable.
-            if v.is_empty() {
-                cmd.env_remove(k);
-            } else {
-                cmd.env(k, v);
-            }
-        }
-        cmd.output().unwrap()
+        let cmd = real.command(env!("CARGO_BIN_EXE_pbsh"));
+        let login = (real.repository(), real.password(), real.fingerprint());
+        run_pbsh(cmd, login, args, env, home)
     };
     ok(run_real(
         &[

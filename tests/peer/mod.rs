@@ -178,6 +178,27 @@ impl RealServer {
         TURN.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// `user@realm@HOST:STORE` for another user of this server.
+    pub fn repository_as(&self, authid: &str) -> String {
+        let (server, store) = self.repository().rsplit_once(':').unwrap_or(("", ""));
+        let host = server.rsplit_once('@').map_or(server, |(_, h)| h);
+        format!("{authid}@{host}:{store}")
+    }
+
+    /// Makes `user` (if missing) a user who may back up to the datastores but owns nothing else.
+    pub fn add_backup_user(&self, user: &str, password: &str) {
+        let _ = self.manager(&["user", "create", user, "--password", password]);
+        let out = self.manager(&[
+            "acl",
+            "update",
+            "/datastore",
+            "DatastoreBackup",
+            "--auth-id",
+            user,
+        ]);
+        assert!(out.status.success(), "{}", both(&out));
+    }
+
     pub fn repository(&self) -> &str {
         &self.env["PBS_REPOSITORY"]
     }
