@@ -73,8 +73,12 @@ fn suggest_group(session: &Session, ns: &Namespace, wanted: &BackupGroup) -> Str
         .unwrap_or_default()
 }
 
+/// Close enough to suggest: at most two edits, and fewer than half of the shorter name changed
+/// (so `host/cf` is never offered for `host/demo`).
 fn strsim(a: &str, b: &str) -> bool {
-    a.len().abs_diff(b.len()) <= 2 && a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() <= 2
+    let d = super::nav::edit_distance(a, b);
+    let shorter = a.chars().count().min(b.chars().count());
+    d <= 2 && d * 2 < shorter
 }
 
 /// Loads the key for a command: `--keyfile`, else the default key if it exists and `use_default`.
@@ -160,4 +164,18 @@ pub fn hostname() -> String {
 /// A JSON value as plain text (strings without quotes).
 pub fn plain(value: &serde_json::Value) -> String {
     crate::shell::output::plain(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strsim;
+
+    #[test]
+    fn suggestions_are_only_near_misses() {
+        assert!(strsim("host/demo", "host/dmeo"));
+        assert!(strsim("host/web1", "host/web2"));
+        assert!(!strsim("host/cf", "host/demo"));
+        assert!(!strsim("host/demo", "host/cf"));
+        assert!(!strsim("vm/1", "vm/2x3"));
+    }
 }
