@@ -1049,8 +1049,8 @@ _arguments "${_arguments_options[@]}" : \
 '--content[Also compare the contents of files whose size is equal]' \
 '-h[Print help]' \
 '--help[Print help]' \
-':a -- The older snapshot (a tree path, e.g. 2026-11-20T10\:00\:00Z inside a group):_default' \
-':b -- The newer snapshot:_default' \
+':a -- The older snapshot (a tree path, e.g. 2026-11-20T10\:00\:00Z or @-1 inside a group); alone, the newer one, compared with the snapshot before it:_default' \
+'::b -- The newer snapshot:_default' \
 '::path -- Compare only below this path (e.g. root.pxar/etc):_default' \
 && ret=0
 ;;

@@ -597,6 +597,10 @@ fn snapshot_aliases_name_the_latest_the_ones_before_and_unique_prefixes() {
         diff.contains("etc/hosts") && diff.contains("docs/new.txt"),
         "{diff}"
     );
+    // One snapshot alone is compared with the one before it; the first has none.
+    assert_eq!(f.ok("cd host/web1; diff latest"), diff);
+    let out = f.script("cd host/web1; diff @-1");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     // A prefix two snapshots share, and one past the oldest: not found (3), saying why.
     let out = f.script("cd host/web1/2025-11-24");
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));

@@ -318,7 +318,12 @@ fn list(session: &mut Session, only: Option<MountKind>, format: OutputFormat) ->
         )?,
         OutputFormat::Text => {
             if mounts.is_empty() {
-                writeln!(session.out, "no mounts")?;
+                let none = if only == Some(MountKind::Image) {
+                    "no maps"
+                } else {
+                    "no mounts"
+                };
+                writeln!(session.out, "{none}")?;
                 return Ok(());
             }
             let table: Vec<[String; 3]> = mounts

@@ -495,10 +495,11 @@ pub fn file_history(session: &mut Session, text: &str, format: OutputFormat) -> 
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The older snapshot (a tree path, e.g. 2026-11-20T10:00:00Z inside a group)
+    /// The older snapshot (a tree path, e.g. 2026-11-20T10:00:00Z or @-1 inside a group); alone,
+    /// the newer one, compared with the snapshot before it
     pub a: String,
     /// The newer snapshot
-    pub b: String,
+    pub b: Option<String>,
     /// Compare only below this path (e.g. root.pxar/etc)
     pub path: Option<String>,
     /// Also compare the contents of files whose size is equal
@@ -506,6 +507,27 @@ pub struct DiffArgs {
     pub content: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub output_format: OutputFormat,
+}
+
+/// The snapshot of the same group just before `snapshot`.
+fn previous_snapshot(session: &Session, snapshot: &TreePath) -> Result<TreePath> {
+    let group = snapshot.parent();
+    let time = snapshot.time.unwrap_or_default();
+    let before = session
+        .browser
+        .list(&group)?
+        .iter()
+        .filter_map(|c| crate::repo::types::parse_backup_time(&c.name).ok())
+        .filter(|t| *t < time)
+        .max();
+    let Some(before) = before else {
+        bail!(ShellError::NotFound(format!(
+            "{snapshot}: the group's first snapshot has none before it to compare with"
+        )));
+    };
+    let mut words = group.components();
+    words.push(crate::repo::types::format_backup_time(before));
+    Ok(TreePath::from_components(&words)?)
 }
 
 pub fn diff(session: &mut Session, args: DiffArgs) -> Result<()> {
@@ -517,7 +539,13 @@ pub fn diff(session: &mut Session, args: DiffArgs) -> Result<()> {
         stat_node(session, &p)?;
         Ok(p)
     };
-    let (mut a, mut b) = (resolve_snap(&args.a)?, resolve_snap(&args.b)?);
+    let (mut a, mut b) = match &args.b {
+        Some(b) => (resolve_snap(&args.a)?, resolve_snap(b)?),
+        None => {
+            let newer = resolve_snap(&args.a)?;
+            (previous_snapshot(session, &newer)?, newer)
+        }
+    };
     if let Some(sub) = &args.path {
         let words: Vec<String> = sub
             .split('/')
