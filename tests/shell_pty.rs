@@ -158,7 +158,13 @@ fn shell_with(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> Term {
 }
 
 /// `cmd` (pbsh, or a wrapper that execs it) on a pseudo-terminal in `root`.
-fn shell_cmd(root: &Path, mut cmd: Command, envs: &[(&str, &str)]) -> Term {
+fn shell_cmd(root: &Path, cmd: Command, envs: &[(&str, &str)]) -> Term {
+    terminal(root, cmd, envs, true)
+}
+
+/// As `shell_cmd`; `answers_cursor` false makes a terminal that never answers the
+/// cursor-position query (as `script` and expect-style drivers do).
+fn terminal(root: &Path, mut cmd: Command, envs: &[(&str, &str)], answers_cursor: bool) -> Term {
     cmd.current_dir(root)
         .env("HOME", root)
         .env("XDG_DATA_HOME", root.join("data"))
@@ -199,8 +205,10 @@ fn shell_cmd(root: &Path, mut cmd: Command, envs: &[(&str, &str)]) -> Term {
             pending.push_str(&String::from_utf8_lossy(&buf[..n]));
             // Answer each "where is the cursor?" query.
             while let Some(i) = pending.find("\x1b[6n") {
-                let _ = answer.write_all(b"\x1b[1;1R");
-                let _ = answer.flush();
+                if answers_cursor {
+                    let _ = answer.write_all(b"\x1b[1;1R");
+                    let _ = answer.flush();
+                }
                 pending.replace_range(i..i + 4, "");
             }
             // Keep an unfinished escape sequence for the next read.
@@ -369,4 +377,22 @@ fn issue_18_history_file_is_private() {
     p.control('d');
     p.expect_exit();
     assert_eq!(mode(&history), 0o600, "new history file created private");
+}
+
+#[test]
+fn a_terminal_that_cannot_report_the_cursor_gets_plain_line_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let store = make_store(root);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbsh"));
+    cmd.args(["--repository", store.to_str().unwrap()]);
+    let mut p = terminal(root, cmd, &[], false);
+    p.expect("cannot do line editing");
+    p.send_line("cd host");
+    p.send_line("pwd");
+    p.expect("/host");
+    p.send_line("ls");
+    p.expect("web1");
+    p.control('d');
+    p.expect_exit();
 }

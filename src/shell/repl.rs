@@ -151,6 +151,7 @@ pub fn run(session: &mut Session) -> i32 {
             .unwrap_or_else(|| "remote".into())
     );
     let mut last_duration = None;
+    let mut plain = false;
     loop {
         let right = match (status, last_duration) {
             (0, Some(d)) if d >= 2.0 => format!("{d:.1}s"),
@@ -161,18 +162,26 @@ pub fn run(session: &mut Session) -> i32 {
             left: prompt_text(session, session.color),
             right,
         };
-        let signal = match editor.read_line(&prompt) {
-            Ok(s) => s,
-            Err(e) => {
-                crate::errln!("pbsh: terminal: {e}");
-                return exit::FAILURE;
+        let line = if plain {
+            match read_plain_line(&prompt_text(session, false)) {
+                Some(line) => line,
+                None => return status,
             }
-        };
-        let line = match signal {
-            Signal::Success(line) => line,
-            Signal::CtrlC => continue,
-            Signal::CtrlD => return status,
-            _ => continue,
+        } else {
+            match editor.read_line(&prompt) {
+                Ok(Signal::Success(line)) => line,
+                Ok(Signal::CtrlD) => return status,
+                Ok(_) => continue,
+                Err(e) => {
+                    // Terminals that do not answer the cursor-position query (`script`,
+                    // expect-style drivers, some serial consoles) still get a working shell.
+                    crate::errln!(
+                        "pbsh: this terminal cannot do line editing ({e}); reading plain lines"
+                    );
+                    plain = true;
+                    continue;
+                }
+            }
         };
         let text = line.trim();
         if text.is_empty() {
@@ -207,5 +216,19 @@ pub fn run(session: &mut Session) -> i32 {
         if let Ok(mut p) = place.lock() {
             *p = place_of(session);
         }
+    }
+}
+
+/// One line from standard input after printing `prompt`, without line editing; `None` at the end
+/// of input.
+fn read_plain_line(prompt: &str) -> Option<String> {
+    use std::io::{BufRead, Write};
+    let mut out = std::io::stdout();
+    let _ = write!(out, "{prompt}> ");
+    let _ = out.flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
     }
 }
