@@ -233,13 +233,197 @@ async fn call_params(req: Request<Incoming>) -> ApiResult<Params> {
         .is_some_and(|c| c.starts_with("application/json"));
     let query = req.uri().query().unwrap_or("").to_string();
     let body = read_body(req.into_body(), MAX_PARAM_BODY).await?;
-    if json {
-        Params::from_json(&body)
-    } else {
-        let mut p = Params::from_query(&body);
-        p.merge(Params::from_query(query.as_bytes()));
-        Ok(p)
+    Params::from_body(json, query.as_bytes(), &body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests: each call's parameters and bodies checked without a session, so the fuzzers
+// (tests/fuzz/harness.rs) drive exactly what the handlers run.
+
+/// `GET previous`: the archive of the base snapshot to download.
+pub fn parse_previous(p: &Params) -> ApiResult<String> {
+    p.allow(&["archive-name"])?;
+    let name = p.str("archive-name")?;
+    if !crate::server::params::is_safe_id(name) {
+        return Err(ApiError::bad(format!("invalid archive name '{name}'")));
     }
+    Ok(name.to_string())
+}
+
+/// `POST dynamic_index`: the archive name of a new dynamic index writer.
+pub fn parse_dynamic_index(p: &Params) -> ApiResult<String> {
+    p.allow(&["archive-name"])?;
+    archive_name(p.str("archive-name")?, ".didx")
+}
+
+/// `POST fixed_index`: a new fixed index writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixedIndexRequest {
+    pub name: String,
+    pub size: u64,
+    /// The previous index's checksum the client builds on (incremental image backup).
+    pub reuse_csum: Option<String>,
+}
+
+pub fn parse_fixed_index(p: &Params) -> ApiResult<FixedIndexRequest> {
+    p.allow(&["archive-name", "size", "reuse-csum"])?;
+    let name = archive_name(p.str("archive-name")?, ".fidx")?;
+    let size = p.int("size", 1, i64::MAX)? as u64;
+    if size.div_ceil(FIXED_CHUNK_SIZE) > limits::MAX_INDEX_ENTRIES as u64 {
+        return Err(ApiError::bad("fixed index size too large"));
+    }
+    let reuse_csum = p.opt_str("reuse-csum")?.map(str::to_string);
+    Ok(FixedIndexRequest {
+        name,
+        size,
+        reuse_csum,
+    })
+}
+
+/// `POST dynamic_chunk` / `fixed_chunk`: the query describing the uploaded chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkUpload {
+    pub wid: usize,
+    pub digest: ChunkDigest,
+    /// Plaintext size the client claims.
+    pub size: u64,
+    /// Body length the client announces; the body is read up to this and must match it.
+    pub encoded_size: usize,
+}
+
+pub fn parse_chunk_upload(p: &Params) -> ApiResult<ChunkUpload> {
+    p.allow(&["wid", "digest", "size", "encoded-size"])?;
+    Ok(ChunkUpload {
+        wid: wid_param(p)?,
+        digest: p.digest("digest")?,
+        size: p.int("size", 1, limits::MAX_CHUNK_SIZE as i64)? as u64,
+        encoded_size: p.int("encoded-size", 13, MAX_CHUNK_UPLOAD as i64)? as usize,
+    })
+}
+
+/// Checks an uploaded chunk body and returns the bytes to store: the client's CRC is not
+/// trusted but recomputed (PBS does the same; the body is copied only when the two differ),
+/// and an unencrypted chunk must decode to `size` bytes hashing to `digest`.
+pub fn check_chunk_body<'a>(
+    body: &'a [u8],
+    digest: &ChunkDigest,
+    size: u64,
+) -> ApiResult<std::borrow::Cow<'a, [u8]>> {
+    let kind = body
+        .get(..8)
+        .and_then(BlobKind::from_magic)
+        .ok_or_else(|| ApiError::bad("wrong magic"))?;
+    let payload = body
+        .get(kind.header_len()..)
+        .ok_or_else(|| ApiError::bad("blob too small"))?;
+    let crc = crc32fast::hash(payload).to_le_bytes();
+    let stored: std::borrow::Cow<'_, [u8]> = if body.get(8..12) == Some(&crc[..]) {
+        std::borrow::Cow::Borrowed(body)
+    } else {
+        let mut raw = body.to_vec();
+        if let Some(field) = raw.get_mut(8..12) {
+            field.copy_from_slice(&crc);
+        }
+        std::borrow::Cow::Owned(raw)
+    };
+    if !kind.is_encrypted() {
+        let plain_len = blob::verify_plain_chunk(&stored, kind, digest).map_err(|e| {
+            ApiError::bad(format!("detected chunk with wrong digest or data - {e}"))
+        })?;
+        if plain_len != size {
+            return Err(ApiError::bad(format!(
+                "detected chunk with wrong length ({size} != {plain_len})"
+            )));
+        }
+    }
+    Ok(stored)
+}
+
+/// `PUT dynamic_index` / `fixed_index`: chunks to append to a writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendRequest {
+    pub wid: usize,
+    /// `(digest, offset)` in the order given.
+    pub chunks: Vec<(ChunkDigest, u64)>,
+}
+
+pub fn parse_append(p: &Params) -> ApiResult<AppendRequest> {
+    p.allow(&["wid", "digest-list", "offset-list"])?;
+    let wid = wid_param(p)?;
+    let digests = p.list("digest-list")?;
+    let offsets = p.list("offset-list")?;
+    if digests.len() != offsets.len() {
+        return Err(ApiError::bad("offset list has wrong length"));
+    }
+    let mut chunks = Vec::with_capacity(digests.len());
+    for (d, o) in digests.iter().zip(offsets.iter()) {
+        let digest = d
+            .as_str()
+            .and_then(super::params::parse_digest)
+            .ok_or_else(|| ApiError::bad("digest-list: invalid digest"))?;
+        let offset = match o {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| ApiError::bad("offset-list: invalid offset"))?;
+        chunks.push((digest, offset));
+    }
+    Ok(AppendRequest { wid, chunks })
+}
+
+/// `POST dynamic_close` / `fixed_close`: what the client says the finished index holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseRequest {
+    pub wid: usize,
+    pub chunk_count: u64,
+    pub size: u64,
+    /// Lowercase hex.
+    pub csum: String,
+}
+
+pub fn parse_close(p: &Params, fixed: bool) -> ApiResult<CloseRequest> {
+    p.allow(&["wid", "chunk-count", "size", "csum"])?;
+    let min = if fixed { 0 } else { 1 };
+    Ok(CloseRequest {
+        wid: wid_param(p)?,
+        chunk_count: p.int("chunk-count", min, i64::MAX)? as u64,
+        size: p.int("size", min, i64::MAX)? as u64,
+        csum: p.str("csum")?.to_ascii_lowercase(),
+    })
+}
+
+/// `POST blob`: the query describing an uploaded blob file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobUpload {
+    pub name: String,
+    pub encoded_size: usize,
+}
+
+pub fn parse_blob_upload(p: &Params) -> ApiResult<BlobUpload> {
+    p.allow(&["file-name", "encoded-size"])?;
+    let name = p.str("file-name")?.to_string();
+    if !name.ends_with(".blob") {
+        return Err(ApiError::bad(format!(
+            "wrong blob file extension: '{name}'"
+        )));
+    }
+    if !crate::server::params::is_safe_id(&name) {
+        return Err(ApiError::bad(format!("invalid blob name '{name}'")));
+    }
+    let encoded_size = p.int("encoded-size", 12, MAX_BLOB_UPLOAD as i64)? as usize;
+    Ok(BlobUpload { name, encoded_size })
+}
+
+/// Checks an uploaded blob: header and CRC; the manifest must also decode and parse.
+pub fn check_blob_body(name: &str, body: &[u8]) -> ApiResult<()> {
+    blob::check_header_and_crc(body).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
+    if name == MANIFEST_BLOB_NAME {
+        let json = blob::decode(body, None, limits::MAX_MANIFEST_SIZE)
+            .map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
+        Manifest::parse(&json).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
+    }
+    Ok(())
 }
 
 impl BackupSession {
@@ -315,14 +499,11 @@ impl BackupSession {
                 Ok(Reply::data(json!(self.base.as_ref().map(|b| b.time))))
             }
             (&Method::GET, "previous") => {
-                let p = call_params(req).await?;
-                p.allow(&["archive-name"])?;
-                self.previous(p.str("archive-name")?.to_string()).await
+                let name = parse_previous(&call_params(req).await?)?;
+                self.previous(name).await
             }
             (&Method::POST, "dynamic_index") => {
-                let p = call_params(req).await?;
-                p.allow(&["archive-name"])?;
-                let name = archive_name(p.str("archive-name")?, ".didx")?;
+                let name = parse_dynamic_index(&call_params(req).await?)?;
                 self.register_writer(IndexWriter::Dynamic {
                     name,
                     entries: Vec::new(),
@@ -330,28 +511,20 @@ impl BackupSession {
                 })
             }
             (&Method::POST, "fixed_index") => {
-                let p = call_params(req).await?;
-                p.allow(&["archive-name", "size", "reuse-csum"])?;
-                let name = archive_name(p.str("archive-name")?, ".fidx")?;
-                let size = p.int("size", 1, i64::MAX)? as u64;
-                if size.div_ceil(FIXED_CHUNK_SIZE) > limits::MAX_INDEX_ENTRIES as u64 {
-                    return Err(ApiError::bad("fixed index size too large"));
-                }
-                let reuse = p.opt_str("reuse-csum")?.map(str::to_string);
-                self.create_fixed(name, size, reuse).await
+                let r = parse_fixed_index(&call_params(req).await?)?;
+                self.create_fixed(r.name, r.size, r.reuse_csum).await
             }
             (&Method::POST, "dynamic_chunk") | (&Method::POST, "fixed_chunk") => {
                 self.upload_chunk(path == "fixed_chunk", req).await
             }
             (&Method::PUT, "dynamic_index") | (&Method::PUT, "fixed_index") => {
-                let p = call_params(req).await?;
-                p.allow(&["wid", "digest-list", "offset-list"])?;
-                self.append(path == "fixed_index", &p)
+                let r = parse_append(&call_params(req).await?)?;
+                self.append(path == "fixed_index", r)
             }
             (&Method::POST, "dynamic_close") | (&Method::POST, "fixed_close") => {
-                let p = call_params(req).await?;
-                p.allow(&["wid", "chunk-count", "size", "csum"])?;
-                self.close(path == "fixed_close", &p).await
+                let fixed = path == "fixed_close";
+                let r = parse_close(&call_params(req).await?, fixed)?;
+                self.close(fixed, r).await
             }
             (&Method::POST, "blob") => self.upload_blob(req).await,
             (&Method::POST, "speedtest") => {
@@ -391,9 +564,6 @@ impl BackupSession {
     }
 
     async fn previous(self: Arc<Self>, name: String) -> ApiResult<Reply> {
-        if !crate::server::params::is_safe_id(&name) {
-            return Err(ApiError::bad(format!("invalid archive name '{name}'")));
-        }
         let base = self
             .base
             .clone()
@@ -491,12 +661,14 @@ impl BackupSession {
         fixed: bool,
         req: Request<Incoming>,
     ) -> ApiResult<Reply> {
-        let p = Params::from_query(req.uri().query().unwrap_or("").as_bytes());
-        p.allow(&["wid", "digest", "size", "encoded-size"])?;
-        let wid = wid_param(&p)?;
-        let digest = p.digest("digest")?;
-        let size = p.int("size", 1, limits::MAX_CHUNK_SIZE as i64)? as u64;
-        let encoded_size = p.int("encoded-size", 13, MAX_CHUNK_UPLOAD as i64)? as usize;
+        let ChunkUpload {
+            wid,
+            digest,
+            size,
+            encoded_size,
+        } = parse_chunk_upload(&Params::from_query(
+            req.uri().query().unwrap_or("").as_bytes(),
+        ))?;
         self.check_writer(wid, fixed)?;
         let body = read_body(req.into_body(), encoded_size)
             .await
@@ -512,35 +684,7 @@ impl BackupSession {
         }
         let chunks = self.chunks.clone();
         let (is_new, compressed) = blocking(move || {
-            let kind = body
-                .get(..8)
-                .and_then(BlobKind::from_magic)
-                .ok_or_else(|| ApiError::bad("wrong magic"))?;
-            let payload = body
-                .get(kind.header_len()..)
-                .ok_or_else(|| ApiError::bad("blob too small"))?;
-            // The client's CRC is not trusted: it is recomputed and stored (PBS does the same);
-            // the body is copied only when the two differ.
-            let crc = crc32fast::hash(payload).to_le_bytes();
-            let stored: std::borrow::Cow<'_, [u8]> = if body.get(8..12) == Some(&crc[..]) {
-                std::borrow::Cow::Borrowed(&body)
-            } else {
-                let mut raw = body.to_vec();
-                if let Some(field) = raw.get_mut(8..12) {
-                    field.copy_from_slice(&crc);
-                }
-                std::borrow::Cow::Owned(raw)
-            };
-            if !kind.is_encrypted() {
-                let plain_len = blob::verify_plain_chunk(&stored, kind, &digest).map_err(|e| {
-                    ApiError::bad(format!("detected chunk with wrong digest or data - {e}"))
-                })?;
-                if plain_len != size {
-                    return Err(ApiError::bad(format!(
-                        "detected chunk with wrong length ({size} != {plain_len})"
-                    )));
-                }
-            }
+            let stored = check_chunk_body(&body, &digest, size)?;
             let is_new = chunks.insert_chunk(&digest, &stored)?;
             Ok((is_new, stored.len() as u64))
         })
@@ -567,27 +711,11 @@ impl BackupSession {
         }
     }
 
-    fn append(&self, fixed: bool, p: &Params) -> ApiResult<Reply> {
-        let wid = wid_param(p)?;
-        let digests = p.list("digest-list")?;
-        let offsets = p.list("offset-list")?;
-        if digests.len() != offsets.len() {
-            return Err(ApiError::bad("offset list has wrong length"));
-        }
-        let mut parsed = Vec::with_capacity(digests.len());
-        for (d, o) in digests.iter().zip(offsets.iter()) {
-            let digest = d
-                .as_str()
-                .and_then(super::params::parse_digest)
-                .ok_or_else(|| ApiError::bad("digest-list: invalid digest"))?;
-            let offset = match o {
-                Value::Number(n) => n.as_u64(),
-                Value::String(s) => s.parse().ok(),
-                _ => None,
-            }
-            .ok_or_else(|| ApiError::bad("offset-list: invalid offset"))?;
-            parsed.push((digest, offset));
-        }
+    fn append(&self, fixed: bool, request: AppendRequest) -> ApiResult<Reply> {
+        let AppendRequest {
+            wid,
+            chunks: parsed,
+        } = request;
         let mut guard = self.lock();
         let SessionState { writers, known, .. } = &mut *guard;
         let kind = if fixed { "fixed" } else { "dynamic" };
@@ -641,11 +769,13 @@ impl BackupSession {
         Ok(Reply::data(Value::Null))
     }
 
-    async fn close(self: Arc<Self>, fixed: bool, p: &Params) -> ApiResult<Reply> {
-        let wid = wid_param(p)?;
-        let chunk_count = p.int("chunk-count", if fixed { 0 } else { 1 }, i64::MAX)? as u64;
-        let size = p.int("size", if fixed { 0 } else { 1 }, i64::MAX)? as u64;
-        let csum = p.str("csum")?.to_ascii_lowercase();
+    async fn close(self: Arc<Self>, fixed: bool, request: CloseRequest) -> ApiResult<Reply> {
+        let CloseRequest {
+            wid,
+            chunk_count,
+            size,
+            csum,
+        } = request;
         let kind = if fixed { "fixed" } else { "dynamic" };
         let fail =
             |what: String| ApiError::bad(format!("{kind} writer '{wid}' close failed - {what}"));
@@ -758,18 +888,9 @@ impl BackupSession {
     }
 
     async fn upload_blob(self: Arc<Self>, req: Request<Incoming>) -> ApiResult<Reply> {
-        let p = Params::from_query(req.uri().query().unwrap_or("").as_bytes());
-        p.allow(&["file-name", "encoded-size"])?;
-        let name = p.str("file-name")?.to_string();
-        if !name.ends_with(".blob") {
-            return Err(ApiError::bad(format!(
-                "wrong blob file extension: '{name}'"
-            )));
-        }
-        if !crate::server::params::is_safe_id(&name) {
-            return Err(ApiError::bad(format!("invalid blob name '{name}'")));
-        }
-        let encoded_size = p.int("encoded-size", 12, MAX_BLOB_UPLOAD as i64)? as usize;
+        let BlobUpload { name, encoded_size } = parse_blob_upload(&Params::from_query(
+            req.uri().query().unwrap_or("").as_bytes(),
+        ))?;
         let body = read_body(req.into_body(), encoded_size).await?;
         if body.len() != encoded_size {
             return Err(ApiError::bad(format!(
@@ -777,12 +898,9 @@ impl BackupSession {
                 body.len()
             )));
         }
-        blob::check_header_and_crc(&body).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
+        check_blob_body(&name, &body)?;
         if name == MANIFEST_BLOB_NAME {
             let raw = body.to_vec();
-            let json = blob::decode(&raw, None, limits::MAX_MANIFEST_SIZE)
-                .map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
-            Manifest::parse(&json).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
             let mut st = self.lock();
             if st.manifest.is_some() {
                 return Err(ApiError::bad(format!("file '{name}' already uploaded")));

@@ -62,6 +62,17 @@ impl Params {
         }
     }
 
+    /// A normal call's parameters as the REST server and the backup protocol collect them: a
+    /// JSON body, or a form body plus the query string (the body's value wins).
+    pub fn from_body(json: bool, query: &[u8], body: &[u8]) -> ApiResult<Self> {
+        if json {
+            return Params::from_json(body);
+        }
+        let mut params = Params::from_query(body);
+        params.merge(Params::from_query(query));
+        Ok(params)
+    }
+
     pub fn merge(&mut self, other: Params) {
         for (k, v) in other.0 {
             self.0.entry(k).or_insert(v);

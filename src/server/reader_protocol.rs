@@ -132,11 +132,7 @@ impl ReaderSession {
     }
 
     async fn download(self: Arc<Self>, p: Params) -> ApiResult<Reply> {
-        p.allow(&["file-name"])?;
-        let name = p.str("file-name")?.to_string();
-        if !super::params::is_safe_id(&name) {
-            return Err(ApiError::bad(format!("invalid file name '{name}'")));
-        }
+        let name = parse_download(&p)?;
         let s = self.clone();
         let n = name.clone();
         let (raw, digests) = blocking(move || {
@@ -170,8 +166,7 @@ impl ReaderSession {
     }
 
     async fn chunk(self: Arc<Self>, p: Params) -> ApiResult<Reply> {
-        p.allow(&["digest"])?;
-        let digest = p.digest("digest")?;
+        let digest = parse_chunk(&p)?;
         let allowed = self
             .allowed
             .lock()
@@ -195,4 +190,20 @@ impl ReaderSession {
         .await?;
         Ok(Reply::Raw(Bytes::from(raw), "application/octet-stream"))
     }
+}
+
+/// `GET download`: the snapshot file to send (checked without a session, for the fuzzers).
+pub fn parse_download(p: &Params) -> ApiResult<String> {
+    p.allow(&["file-name"])?;
+    let name = p.str("file-name")?;
+    if !super::params::is_safe_id(name) {
+        return Err(ApiError::bad(format!("invalid file name '{name}'")));
+    }
+    Ok(name.to_string())
+}
+
+/// `GET chunk`: the digest of the chunk to send.
+pub fn parse_chunk(p: &Params) -> ApiResult<ChunkDigest> {
+    p.allow(&["digest"])?;
+    p.digest("digest")
 }

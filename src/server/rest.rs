@@ -271,11 +271,9 @@ async fn collect_params(req: Request<Incoming>) -> ApiResult<Params> {
     let query = req.uri().query().unwrap_or("").to_string();
     let body = read_body(req.into_body(), MAX_PARAM_BODY).await?;
     match ctype.as_deref() {
-        Some("application/json") => Params::from_json(&body),
+        Some("application/json") => Params::from_body(true, query.as_bytes(), &body),
         None | Some("application/x-www-form-urlencoded") => {
-            let mut params = Params::from_query(&body);
-            params.merge(Params::from_query(query.as_bytes()));
-            Ok(params)
+            Params::from_body(false, query.as_bytes(), &body)
         }
         Some(other) => Err(ApiError::bad(format!("unsupported content type {other}"))),
     }

@@ -61,6 +61,16 @@ pub fn unescape_worker_id(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A UPID number: hex digits only, as PBS's UPID pattern has them. `from_str_radix` alone would
+/// also take a sign, and a negative start time is written back as 16 digits that no longer parse
+/// (found by the upid_parse fuzzer).
+fn hex_field(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 16 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(text, 16).ok()
+}
+
 impl Upid {
     pub fn to_text(&self) -> String {
         format!(
@@ -85,10 +95,10 @@ impl Upid {
         };
         Some(Upid {
             node: node.to_string(),
-            pid: u32::from_str_radix(pid, 16).ok()?,
-            pstart: u64::from_str_radix(pstart, 16).ok()?,
-            task_id: u64::from_str_radix(task_id, 16).ok()?,
-            starttime: i64::from_str_radix(starttime, 16).ok()?,
+            pid: u32::try_from(hex_field(pid)?).ok()?,
+            pstart: hex_field(pstart)?,
+            task_id: hex_field(task_id)?,
+            starttime: i64::try_from(hex_field(starttime)?).ok()?,
             worker_type: wtype.to_string(),
             worker_id: unescape_worker_id(wid),
             authid: authid.to_string(),
@@ -409,5 +419,8 @@ mod tests {
         );
         assert_eq!(Upid::parse(&t).unwrap(), u);
         assert!(Upid::parse("UPID:x").is_none());
+        // Signs are not hex digits: tests/fuzz/regressions/upid_parse/negative-starttime.
+        assert!(Upid::parse("UPID::0:0:0:-1::::").is_none());
+        assert!(Upid::parse("UPID:n:+1:0:0:1:w::a:").is_none());
     }
 }
