@@ -403,6 +403,9 @@ _pbsh() {
             pbsh__subcmd__help__subcmd__snapshot,protected)
                 cmd="pbsh__subcmd__help__subcmd__snapshot__subcmd__protected"
                 ;;
+            pbsh__subcmd__help__subcmd__snapshot,upload-log)
+                cmd="pbsh__subcmd__help__subcmd__snapshot__subcmd__upload__subcmd__log"
+                ;;
             pbsh__subcmd__help__subcmd__snapshot__subcmd__notes,show)
                 cmd="pbsh__subcmd__help__subcmd__snapshot__subcmd__notes__subcmd__show"
                 ;;
@@ -520,6 +523,9 @@ _pbsh() {
             pbsh__subcmd__snapshot,protected)
                 cmd="pbsh__subcmd__snapshot__subcmd__protected"
                 ;;
+            pbsh__subcmd__snapshot,upload-log)
+                cmd="pbsh__subcmd__snapshot__subcmd__upload__subcmd__log"
+                ;;
             pbsh__subcmd__snapshot__subcmd__help,files)
                 cmd="pbsh__subcmd__snapshot__subcmd__help__subcmd__files"
                 ;;
@@ -537,6 +543,9 @@ _pbsh() {
                 ;;
             pbsh__subcmd__snapshot__subcmd__help,protected)
                 cmd="pbsh__subcmd__snapshot__subcmd__help__subcmd__protected"
+                ;;
+            pbsh__subcmd__snapshot__subcmd__help,upload-log)
+                cmd="pbsh__subcmd__snapshot__subcmd__help__subcmd__upload__subcmd__log"
                 ;;
             pbsh__subcmd__snapshot__subcmd__help__subcmd__notes,show)
                 cmd="pbsh__subcmd__snapshot__subcmd__help__subcmd__notes__subcmd__show"
@@ -2215,7 +2224,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__help__subcmd__snapshot)
-            opts="list files forget protected notes"
+            opts="list files forget protected notes upload-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2343,6 +2352,20 @@ _pbsh() {
         pbsh__subcmd__help__subcmd__snapshot__subcmd__protected__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__help__subcmd__snapshot__subcmd__upload__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3879,7 +3902,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot)
-            opts="-h --repository --fingerprint --start-ns --session-keyfile --help list files forget protected notes help"
+            opts="-h --repository --fingerprint --start-ns --session-keyfile --help list files forget protected notes upload-log help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3981,7 +4004,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__help)
-            opts="list files forget protected notes help"
+            opts="list files forget protected notes upload-log help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4123,6 +4146,20 @@ _pbsh() {
         pbsh__subcmd__snapshot__subcmd__help__subcmd__protected__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__snapshot__subcmd__help__subcmd__upload__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4453,6 +4490,48 @@ _pbsh() {
                 return 0
             fi
             case "${prev}" in
+                --ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pbsh__subcmd__snapshot__subcmd__upload__subcmd__log)
+            opts="-h --keyfile --crypt-mode --ns --repository --fingerprint --start-ns --session-keyfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crypt-mode)
+                    COMPREPLY=($(compgen -W "none encrypt sign-only" -- "${cur}"))
+                    return 0
+                    ;;
                 --ns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -208,17 +208,18 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l fingerprint -d 'Expec
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -l start-ns -d 'Start in this namespace' -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -f -a "list" -d 'List snapshots (of one group, or all)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -f -a "files" -d 'List a snapshot\'s files'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -f -a "forget" -d 'Remove a snapshot'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -f -a "protected" -d 'Show or change a snapshot\'s protection'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -f -a "notes" -d 'Show or change a snapshot\'s notes'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -l start-ns -d 'Start in this namespace' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -s h -l help -d 'Print help'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -f -a "list" -d 'List snapshots (of one group, or all)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -f -a "files" -d 'List a snapshot\'s files'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -f -a "forget" -d 'Remove a snapshot'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -f -a "protected" -d 'Show or change a snapshot\'s protection'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -f -a "notes" -d 'Show or change a snapshot\'s notes'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -f -a "upload-log" -d 'Attach a client log file to a finished snapshot (`client.log.blob`, once per snapshot)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l output-format -r -f -a "text\t''
 json\t''
@@ -259,11 +260,22 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -f -a "show"
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -f -a "update"
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l keyfile -d 'Encrypt the log with this key (default: the default key, if any)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l crypt-mode -d '`none` stores the log unencrypted even when a default key exists' -r -f -a "none\t''
+encrypt\t''
+sign-only\t''"
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l ns -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l start-ns -d 'Start in this namespace' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "list" -d 'List snapshots (of one group, or all)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "files" -d 'List a snapshot\'s files'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "forget" -d 'Remove a snapshot'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "protected" -d 'Show or change a snapshot\'s protection'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "notes" -d 'Show or change a snapshot\'s notes'
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "upload-log" -d 'Attach a client log file to a finished snapshot (`client.log.blob`, once per snapshot)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
@@ -705,6 +717,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcomma
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "forget" -d 'Remove a snapshot'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "protected" -d 'Show or change a snapshot\'s protection'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "notes" -d 'Show or change a snapshot\'s notes'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "upload-log" -d 'Attach a client log file to a finished snapshot (`client.log.blob`, once per snapshot)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "list" -d 'List the namespaces below one (default: the current one)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "create" -d 'Create a namespace (its parent must exist)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "delete" -d 'Delete an empty namespace (or everything in it with --delete-groups)'

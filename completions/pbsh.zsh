@@ -466,6 +466,21 @@ esac
     ;;
 esac
 ;;
+(upload-log)
+_arguments "${_arguments_options[@]}" : \
+'--keyfile=[Encrypt the log with this key (default\: the default key, if any)]:KEYFILE:_files' \
+'--crypt-mode=[\`none\` stores the log unencrypted even when a default key exists]:CRYPT_MODE:(none encrypt sign-only)' \
+'--ns=[]:NS:_default' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
+'--start-ns=[Start in this namespace]:NS:_default' \
+'--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+':snapshot:_default' \
+':logfile -- The log file:_files' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_pbsh__subcmd__snapshot__subcmd__help_commands" \
@@ -537,6 +552,10 @@ _arguments "${_arguments_options[@]}" : \
         esac
     ;;
 esac
+;;
+(upload-log)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
 ;;
 (help)
 _arguments "${_arguments_options[@]}" : \
@@ -1495,6 +1514,10 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(upload-log)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
         esac
     ;;
 esac
@@ -2329,6 +2352,7 @@ _pbsh__subcmd__help__subcmd__snapshot_commands() {
 'forget:Remove a snapshot' \
 'protected:Show or change a snapshot'\''s protection' \
 'notes:Show or change a snapshot'\''s notes' \
+'upload-log:Attach a client log file to a finished snapshot (\`client.log.blob\`, once per snapshot)' \
     )
     _describe -t commands 'pbsh help snapshot commands' commands "$@"
 }
@@ -2382,6 +2406,11 @@ _pbsh__subcmd__help__subcmd__snapshot__subcmd__protected__subcmd__show_commands(
 _pbsh__subcmd__help__subcmd__snapshot__subcmd__protected__subcmd__update_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh help snapshot protected update commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__help__subcmd__snapshot__subcmd__upload-log_commands] )) ||
+_pbsh__subcmd__help__subcmd__snapshot__subcmd__upload-log_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh help snapshot upload-log commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__help__subcmd__stat_commands] )) ||
 _pbsh__subcmd__help__subcmd__stat_commands() {
@@ -2725,6 +2754,7 @@ _pbsh__subcmd__snapshot_commands() {
 'forget:Remove a snapshot' \
 'protected:Show or change a snapshot'\''s protection' \
 'notes:Show or change a snapshot'\''s notes' \
+'upload-log:Attach a client log file to a finished snapshot (\`client.log.blob\`, once per snapshot)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'pbsh snapshot commands' commands "$@"
@@ -2747,6 +2777,7 @@ _pbsh__subcmd__snapshot__subcmd__help_commands() {
 'forget:Remove a snapshot' \
 'protected:Show or change a snapshot'\''s protection' \
 'notes:Show or change a snapshot'\''s notes' \
+'upload-log:Attach a client log file to a finished snapshot (\`client.log.blob\`, once per snapshot)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'pbsh snapshot help commands' commands "$@"
@@ -2806,6 +2837,11 @@ _pbsh__subcmd__snapshot__subcmd__help__subcmd__protected__subcmd__show_commands(
 _pbsh__subcmd__snapshot__subcmd__help__subcmd__protected__subcmd__update_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh snapshot help protected update commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__snapshot__subcmd__help__subcmd__upload-log_commands] )) ||
+_pbsh__subcmd__snapshot__subcmd__help__subcmd__upload-log_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh snapshot help upload-log commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__snapshot__subcmd__list_commands] )) ||
 _pbsh__subcmd__snapshot__subcmd__list_commands() {
@@ -2897,6 +2933,11 @@ _pbsh__subcmd__snapshot__subcmd__protected__subcmd__show_commands() {
 _pbsh__subcmd__snapshot__subcmd__protected__subcmd__update_commands() {
     local commands; commands=()
     _describe -t commands 'pbsh snapshot protected update commands' commands "$@"
+}
+(( $+functions[_pbsh__subcmd__snapshot__subcmd__upload-log_commands] )) ||
+_pbsh__subcmd__snapshot__subcmd__upload-log_commands() {
+    local commands; commands=()
+    _describe -t commands 'pbsh snapshot upload-log commands' commands "$@"
 }
 (( $+functions[_pbsh__subcmd__stat_commands] )) ||
 _pbsh__subcmd__stat_commands() {

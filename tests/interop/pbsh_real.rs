@@ -624,6 +624,31 @@ fn pbsh_administers_the_real_server() {
         "{status}"
     );
 
+    // snapshot upload-log (on a snapshot the real client made: pbsh's own backups carry their
+    // log already): stored beside the manifest as PBS stores it, once.
+    ok(side.client(
+        &pbs,
+        &[
+            "backup",
+            &spec,
+            "--backup-id",
+            "adm-log",
+            "--backup-time",
+            &T1.to_string(),
+        ],
+    ));
+    let s2 = snap("adm-log", T1);
+    let log = w.join("client.log");
+    std::fs::write(&log, "backup log line\n").unwrap();
+    ok(side.pbsh(&["snapshot", "upload-log", &s2, log.to_str().unwrap()]));
+    let files = ok_json(side.client(&pbs, &["snapshot", "files", &s2, "--output-format", "json"]));
+    assert!(files.to_string().contains("client.log.blob"), "{files}");
+    let stored = std::fs::read(real.store_dir().join(&s2).join("client.log.blob")).unwrap();
+    let decoded = pbsh::format::blob::decode(&stored, None, 1 << 20).unwrap();
+    assert_eq!(decoded, b"backup log line\n");
+    let again = side.pbsh(&["snapshot", "upload-log", &s2, log.to_str().unwrap()]);
+    assert!(!again.status.success(), "{}", peer::both(&again));
+
     // change-owner and version, under PBS's names.
     let _ = real.manager(&[
         "user",

@@ -53,6 +53,21 @@ pub enum SnapshotCommand {
         #[command(subcommand)]
         action: NotesAction,
     },
+    /// Attach a client log file to a finished snapshot (`client.log.blob`, once per snapshot)
+    #[command(name = "upload-log")]
+    UploadLog {
+        snapshot: String,
+        /// The log file
+        logfile: std::path::PathBuf,
+        /// Encrypt the log with this key (default: the default key, if any)
+        #[arg(long)]
+        keyfile: Option<std::path::PathBuf>,
+        /// `none` stores the log unencrypted even when a default key exists
+        #[arg(long, value_enum)]
+        crypt_mode: Option<crate::shell::commands::backup::CryptModeArg>,
+        #[arg(long)]
+        ns: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -272,6 +287,13 @@ pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
             Ok(())
         }
         SnapshotCommand::Forget { snapshot, ns } => forget(session, &snapshot, &ns),
+        SnapshotCommand::UploadLog {
+            snapshot,
+            logfile,
+            keyfile,
+            crypt_mode,
+            ns,
+        } => upload_log(session, &snapshot, &logfile, &keyfile, crypt_mode, &ns),
         SnapshotCommand::Protected { action } => match action {
             ProtectedAction::Show { snapshot, ns } => {
                 let ns = common::namespace(session, &ns)?;
@@ -357,6 +379,34 @@ pub fn forget(session: &mut Session, target: &str, ns: &Option<String>) -> Resul
             .with_context(|| format!("forget {group}"))?;
         writeln!(session.out, "removed group {group}")?;
     }
+    Ok(())
+}
+
+/// `snapshot upload-log SNAPSHOT FILE`: the file as a compressed blob, encrypted with the key
+/// when one is given or the default key exists (as PBS's client does), stored beside the manifest.
+fn upload_log(
+    session: &mut Session,
+    snapshot: &str,
+    logfile: &std::path::Path,
+    keyfile: &Option<std::path::PathBuf>,
+    crypt_mode: Option<crate::shell::commands::backup::CryptModeArg>,
+    ns: &Option<String>,
+) -> Result<()> {
+    use crate::shell::commands::backup::CryptModeArg;
+    let ns = common::namespace(session, ns)?;
+    let snapshot = common::resolve_snapshot(session, &ns, snapshot)?;
+    let data = std::fs::read(logfile)
+        .with_context(|| format!("upload-log: cannot read {}", logfile.display()))?;
+    let crypt = match crypt_mode {
+        Some(CryptModeArg::None) => None,
+        _ => common::load_crypt(keyfile, true)?.map(|(c, _)| c),
+    };
+    let raw = crate::format::blob::encode(&data, crypt.as_deref(), true)
+        .with_context(|| format!("upload-log: encode {}", logfile.display()))?;
+    session
+        .repo
+        .upload_log(&ns, &snapshot, &raw)
+        .with_context(|| format!("upload-log {snapshot}"))?;
     Ok(())
 }
 
