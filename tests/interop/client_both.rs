@@ -720,26 +720,7 @@ fn pbsh_serve_side<'a>(
 }
 
 fn real_server_side<'a>(real: &RealServer, wrap: &'a dyn Fn(&Path) -> Command) -> Side<'a> {
-    // The server's configuration outlives a run (it is the machine's): a fresh token name each.
-    let token_name = format!("t{}", std::process::id());
-    let token_id = format!("peer@pbs!{token_name}");
-    let token = real.manager(&["user", "generate-token", "peer@pbs", &token_name]);
-    let text = ok(token);
-    let secret = text
-        .lines()
-        .find_map(|l| {
-            let l = l.trim();
-            l.strip_prefix("\"value\": \"")
-                .or_else(|| l.strip_prefix("\"value\":\""))
-                .map(|v| v.trim_end_matches([',', '"']).to_string())
-        })
-        .or_else(|| {
-            serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v["value"].as_str().map(str::to_string))
-        })
-        .unwrap_or_else(|| panic!("no token secret in {text}"));
-    ok(real.manager(&["acl", "update", "/", "Admin", "--auth-id", &token_id]));
+    let (token_id, secret) = real.add_admin_token("t");
     real.add_backup_user("other@pbs", "otherpass123");
     let repo = real.repository();
     let (server, store) = repo.rsplit_once(':').unwrap();

@@ -649,6 +649,18 @@ fn pbsh_administers_the_real_server() {
     let again = side.pbsh(&["snapshot", "upload-log", &s2, log.to_str().unwrap()]);
     assert!(!again.status.success(), "{}", peer::both(&again));
 
+    // An API token logs pbsh in to the real server.
+    let (token_id, secret) = real.add_admin_token("pb");
+    let mut by_token = side.cmd(
+        Path::new(env!("CARGO_BIN_EXE_pbsh")),
+        &["snapshot", "list", "--output-format", "json"],
+    );
+    by_token
+        .env("PBS_REPOSITORY", real.repository_as(&token_id))
+        .env("PBS_PASSWORD", &secret);
+    let listed_by_token = ok_json(by_token.output().unwrap());
+    assert_eq!(count(&listed_by_token, "adm-log"), 1, "{listed_by_token}");
+
     // change-owner and version, under PBS's names.
     let _ = real.manager(&[
         "user",

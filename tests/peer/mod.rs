@@ -185,6 +185,33 @@ impl RealServer {
         format!("{authid}@{host}:{store}")
     }
 
+    /// A new API token of `peer@pbs` with Admin rights; returns its id and secret. The server's
+    /// configuration outlives a run (it is the machine's), so the name is made unique.
+    pub fn add_admin_token(&self, prefix: &str) -> (String, String) {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("{prefix}{}x{n}", std::process::id());
+        let out = self.manager(&["user", "generate-token", "peer@pbs", &name]);
+        let text = ok(out);
+        let secret = text
+            .lines()
+            .find_map(|l| {
+                let l = l.trim();
+                l.strip_prefix("\"value\": \"")
+                    .or_else(|| l.strip_prefix("\"value\":\""))
+                    .map(|v| v.trim_end_matches([',', '"']).to_string())
+            })
+            .or_else(|| {
+                serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v["value"].as_str().map(str::to_string))
+            })
+            .unwrap_or_else(|| panic!("no token secret in {text}"));
+        let id = format!("peer@pbs!{name}");
+        ok(self.manager(&["acl", "update", "/", "Admin", "--auth-id", &id]));
+        (id, secret)
+    }
+
     /// Makes `user` (if missing) a user who may back up to the datastores but owns nothing else.
     pub fn add_backup_user(&self, user: &str, password: &str) {
         let _ = self.manager(&["user", "create", user, "--password", password]);
