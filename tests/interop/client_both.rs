@@ -722,20 +722,22 @@ fn pbsh_serve_side<'a>(
 fn real_server_side<'a>(real: &RealServer, wrap: &'a dyn Fn(&Path) -> Command) -> Side<'a> {
     let (token_id, secret) = real.add_admin_token("t");
     real.add_backup_user("other@pbs", "otherpass123");
+    // A datastore of its own: other tests leave groups and tasks on the shared one.
+    let (store, store_dir) = real.add_datastore("both");
     let repo = real.repository();
-    let (server, store) = repo.rsplit_once(':').unwrap();
+    let (server, _) = repo.rsplit_once(':').unwrap();
     let host = server.strip_prefix("peer@pbs@").unwrap();
     Side {
         label: "real server",
         wrap,
         host: host.to_string(),
-        store: store.to_string(),
+        store,
         user: "peer@pbs".into(),
         password: real.password().into(),
         fingerprint: real.fingerprint().into(),
         token: (token_id, secret),
         other_user: ("other@pbs".into(), "otherpass123".into()),
-        datastore_dir: real.store_dir(),
+        datastore_dir: store_dir,
     }
 }
 
@@ -768,12 +770,11 @@ fn real_client_gets_the_same_results_from_pbsh_serve_and_the_real_server() {
     );
 
     let theirs_dir = tempfile::tempdir().unwrap();
-    let theirs = scenario(
-        &real_server_side(real, &enter),
-        &pbs,
-        theirs_dir.path(),
-        &key,
-    );
+    let real_side = real_server_side(real, &enter);
+    let theirs = scenario(&real_side, &pbs, theirs_dir.path(), &key);
+    // The datastore was this test's alone: the server's configuration outlives the run.
+    let _ = real.manager(&["datastore", "remove", &real_side.store]);
+    let _ = std::fs::remove_dir_all(&real_side.datastore_dir);
 
     let mut differ = Vec::new();
     for (step, expected) in &theirs {

@@ -185,6 +185,36 @@ impl RealServer {
         format!("{authid}@{host}:{store}")
     }
 
+    /// A second datastore on the real server (a test that compares whole listings gets one of
+    /// its own); returns its name and directory. Creating its 65,536 chunk directories takes
+    /// about 30 s.
+    pub fn add_datastore(&self, prefix: &str) -> (String, PathBuf) {
+        let name = format!("{prefix}{}", std::process::id());
+        let dir = PathBuf::from(format!("/tmp/pbs-peer-{name}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let chown = Command::new("chown")
+            .arg("backup:backup")
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(chown.success());
+        let out = self.manager(&["datastore", "create", &name, dir.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", both(&out));
+        // The manager may return before the chunk store is complete.
+        for _ in 0..1200 {
+            if dir.join(".chunks/ffff").is_dir() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(
+            dir.join(".chunks/ffff").is_dir(),
+            "datastore {name} not ready"
+        );
+        (name, dir)
+    }
+
     /// A new API token of `peer@pbs` with Admin rights; returns its id and secret. The server's
     /// configuration outlives a run (it is the machine's), so the name is made unique.
     pub fn add_admin_token(&self, prefix: &str) -> (String, String) {
