@@ -10,52 +10,9 @@ use pbsh::format::digest::ChunkDigest;
 use pbsh::format::index::{self, DynamicIndex, FixedIndex};
 use pbsh::format::keyfile::{KeyConfig, KeyDerivation};
 use pbsh::format::manifest::{CryptMode, FileInfo, Manifest};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod alloc_count;
 
-struct CountingAllocator;
-
-thread_local! {
-    static LARGEST: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator unchanged; only records sizes in a thread-local Cell,
-// which needs no allocation itself.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        record(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        record(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        record(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-fn record(size: usize) {
-    let _ = LARGEST.try_with(|l| {
-        if size > l.get() {
-            l.set(size)
-        }
-    });
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-/// Runs `f` and returns its result with the largest single allocation it made.
-fn measured<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    LARGEST.with(|l| l.set(0));
-    let out = f();
-    (out, LARGEST.with(|l| l.get()))
-}
+use alloc_count::measured;
 
 /// xorshift64*: a small seeded generator so failures can be replayed from the printed seed.
 struct Rng(u64);

@@ -9,46 +9,9 @@
 mod harness;
 
 use pbsh::format::limits;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod alloc_count;
+
 use std::path::{Path, PathBuf};
-
-struct CountingAllocator;
-
-thread_local! {
-    static LARGEST: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator unchanged; only records sizes in a thread-local Cell,
-// which needs no allocation itself.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        record(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        record(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        record(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-fn record(size: usize) {
-    let _ = LARGEST.try_with(|l| {
-        if size > l.get() {
-            l.set(size)
-        }
-    });
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// The largest single allocation a target may make on a small input: a blob may legitimately
 /// announce (and get) MAX_BLOB_SIZE of plaintext; nothing else comes near 64 MiB.
@@ -94,9 +57,9 @@ fn replay(root: &Path, require_every_target: bool) -> (usize, Vec<String>) {
         files.sort();
         for file in files {
             let data = std::fs::read(&file).expect("read input");
-            LARGEST.with(|l| l.set(0));
+            alloc_count::reset();
             let outcome = std::panic::catch_unwind(|| run(&data));
-            let largest = LARGEST.with(|l| l.get());
+            let largest = alloc_count::largest();
             runs += 1;
             if outcome.is_err() {
                 failures.push(format!("{}: panicked", file.display()));
