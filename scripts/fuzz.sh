@@ -4,11 +4,13 @@
 #   scripts/fuzz.sh [--smoke] [--time SECONDS] [--runs N] [--merge] [TARGET...]
 #
 # Default: every target (fuzz/fuzz_targets/*.rs) for at most 10^7 executions or 180 s each,
-# whichever comes first. --smoke: 5 s or 20,000 executions each. --merge: afterwards, fold the
-# inputs that reached new coverage into the committed corpus fuzz/corpus/TARGET (libFuzzer's
-# -merge=1; keep the committed corpora small). The fuzzers start from fuzz/corpus/TARGET and
-# write what they find to fuzz/target/corpus/TARGET (not committed); a crash is saved in
-# fuzz/artifacts/TARGET/ and ends the script with status 1 after the summary.
+# whichever comes first; each starts from its committed corpus fuzz/corpus/TARGET and writes what
+# it finds to fuzz/target/corpus/TARGET (not committed). --smoke: 5 s or 20,000 executions each,
+# starting from the seeds (fuzz/corpus/TARGET/seed-*) alone, since loading a whole corpus takes
+# longer than that for the slow targets. --merge: afterwards, fold the inputs that reached new
+# coverage into fuzz/corpus/TARGET (libFuzzer's -set_cover_merge; keep the committed corpora
+# small). A crash is saved in fuzz/artifacts/TARGET/ and ends the script with status 1 after the
+# summary.
 #
 # Uses nightly with AddressSanitizer when `cargo +nightly` works (allocations past 512 MiB are
 # then refused at once: -malloc_limit_mb), else the stable toolchain without a sanitizer
@@ -24,14 +26,15 @@ cd "$(dirname "$0")/.."
 time_budget=180
 runs=10000000
 merge=0
+smoke=0
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
-    --smoke) time_budget=5 runs=20000 ;;
+    --smoke) time_budget=5 runs=20000 smoke=1 ;;
     --time) time_budget="$2"; shift ;;
     --runs) runs="$2"; shift ;;
     --merge) merge=1 ;;
-    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) targets+=("$1") ;;
     esac
@@ -63,7 +66,8 @@ if [ "${FUZZ_TOOLCHAIN:-}" != stable ] && cargo +nightly --version >/dev/null 2>
     mode="nightly + AddressSanitizer"
 else
     cargo_fuzz=(cargo fuzz)
-    sanitizer=(-s none)
+    # Its own target dir, so switching modes does not rebuild the other's artifacts.
+    sanitizer=(-s none --target-dir target/stable-none)
     mode="stable, no sanitizer (-s none)"
 fi
 echo "fuzz.sh: $mode; ${#targets[@]} target(s), each up to $runs runs or ${time_budget} s"
@@ -77,13 +81,21 @@ mkdir -p "$logs"
 summary=()
 failed=0
 for t in "${targets[@]}"; do
-    work="fuzz/target/corpus/$t"
-    mkdir -p "$work" "fuzz/artifacts/$t" "fuzz/corpus/$t"
+    # Corpus paths are relative to fuzz/, where cargo fuzz runs.
+    if [ "$smoke" -eq 1 ]; then
+        rm -rf "fuzz/target/smoke-corpus/$t"
+        mkdir -p "fuzz/target/smoke-corpus/$t"
+        cp fuzz/corpus/"$t"/seed-* "fuzz/target/smoke-corpus/$t/"
+        corpora=("target/smoke-corpus/$t")
+    else
+        mkdir -p "fuzz/target/corpus/$t"
+        corpora=("target/corpus/$t" "corpus/$t")
+    fi
+    mkdir -p "fuzz/artifacts/$t"
     log="$logs/$t.log"
     start=$(date +%s)
     status=0
-    # Paths relative to fuzz/, where cargo fuzz runs.
-    (cd fuzz && "${cargo_fuzz[@]}" run "${sanitizer[@]}" "$t" "target/corpus/$t" "corpus/$t" -- \
+    (cd fuzz && "${cargo_fuzz[@]}" run "${sanitizer[@]}" "$t" "${corpora[@]}" -- \
         -runs="$runs" -max_total_time="$time_budget" -timeout=10 -rss_limit_mb=2048 \
         -malloc_limit_mb=512 -print_final_stats=1) \
         >"$log" 2>&1 || status=$?
@@ -103,8 +115,8 @@ for t in "${targets[@]}"; do
     echo "$line"
     summary+=("$line")
     if [ "$merge" -eq 1 ] && [ -z "$crash" ] && [ "$status" -eq 0 ]; then
-        (cd fuzz && "${cargo_fuzz[@]}" run "${sanitizer[@]}" "$t" "corpus/$t" "target/corpus/$t" -- \
-            -merge=1 -timeout=10 -rss_limit_mb=2048) >"$logs/$t.merge.log" 2>&1 ||
+        (cd fuzz && "${cargo_fuzz[@]}" run "${sanitizer[@]}" "$t" "corpus/$t" "${corpora[0]}" -- \
+            -set_cover_merge=1 -timeout=30 -rss_limit_mb=2048) >"$logs/$t.merge.log" 2>&1 ||
             echo "fuzz.sh: merge of $t failed, see $logs/$t.merge.log" >&2
     fi
 done

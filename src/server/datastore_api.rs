@@ -663,8 +663,9 @@ fn verify(
                         outdated_after,
                         state.and_then(|s| s.get("upid")).and_then(Value::as_str),
                     ) {
-                        (Some(days), Some(u)) => super::tasks::Upid::parse(u)
-                            .is_some_and(|u| now - u.starttime < days * 86400),
+                        (Some(days), Some(u)) => super::tasks::Upid::parse(u).is_some_and(|u| {
+                            now.saturating_sub(u.starttime) < days.saturating_mul(86400)
+                        }),
                         (Some(_), None) => false,
                         (None, _) => true,
                     };
