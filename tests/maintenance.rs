@@ -652,3 +652,121 @@ fn issue_18_one_corrupt_manifest_does_not_hide_the_good_snapshots() {
     assert!(!store_path.join("host/p/2027-01-15T08:00:00Z").exists());
     assert!(store_path.join("host/p/2027-01-17T08:00:00Z").exists());
 }
+
+/// Issue 18: GC and verify carry on past a broken snapshot. A damaged index (it no longer
+/// decodes, but its table of digests is whole) has every chunk it may name kept while the rest
+/// is collected; an unreadable one (not even a table) withholds the sweep, so nothing it may
+/// name is removed; both are named in one warning line each, and verify checks the others.
+#[test]
+fn issue_18_gc_and_verify_carry_on_past_a_broken_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("store");
+    let store = LocalDatastore::open_or_create(&store_path).unwrap();
+    for (group, seed) in [("host/broken", 11), ("host/good", 12), ("host/gone", 13)] {
+        let src = dir.path().join(group.replace('/', "-"));
+        write_tree(&src, seed, 3);
+        backup(&store, group, 1_800_000_000, &src);
+    }
+    let broken_didx = store_path.join("host/broken/2027-01-15T08:00:00Z/root.pxar.didx");
+    let broken_chunks: BTreeSet<String> = pbsh::engine::gc::index_digests(&broken_didx)
+        .unwrap()
+        .0
+        .iter()
+        .map(ChunkDigest::to_hex)
+        .collect();
+    let mut raw = std::fs::read(&broken_didx).unwrap();
+    raw[0] ^= 0xff; // the magic: the index no longer decodes
+    std::fs::write(&broken_didx, &raw).unwrap();
+    store
+        .forget_group(
+            &Namespace::root(),
+            &BackupGroup::parse("host/gone").unwrap(),
+        )
+        .unwrap();
+    age_all_chunks(&store, 2 * 24 * 3600);
+    let repo = store_path.to_str().unwrap();
+    let run = |args: &[&str]| {
+        common::pbsh(
+            dir.path(),
+            dir.path(),
+            &[&["--repository", repo][..], args].concat(),
+            &[],
+        )
+    };
+    let before = all_chunks(&store);
+
+    // Damaged: the collection runs to its end, keeps the damaged index's chunks, says so.
+    let out = run(&["gc"]);
+    let err = common::stderr(&out);
+    assert!(out.status.success(), "gc: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("damaged index") && err.contains("root.pxar.didx") && err.contains("kept"),
+        "{err}"
+    );
+    let after = all_chunks(&store);
+    assert!(
+        after.len() < before.len(),
+        "host/gone's chunks were collected"
+    );
+    for chunk in &broken_chunks {
+        assert!(
+            after.contains(chunk),
+            "chunk {chunk} of the damaged index lost"
+        );
+    }
+
+    // Verify names the broken snapshot and verifies the good one.
+    let out = run(&["verify"]);
+    let text = common::stdout(&out);
+    assert!(!out.status.success(), "verify must fail: {text}");
+    assert!(
+        text.contains("host/good/2027-01-15T08:00:00Z: ok"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("host/broken/") && l.contains("FAILED")),
+        "{text}"
+    );
+
+    // Unreadable (cut mid-entry): the collection marks the rest, removes nothing, fails naming it.
+    raw.truncate(4096 + 17);
+    std::fs::write(&broken_didx, &raw).unwrap();
+    store
+        .forget_group(
+            &Namespace::root(),
+            &BackupGroup::parse("host/good").unwrap(),
+        )
+        .unwrap();
+    let before = all_chunks(&store);
+    let out = run(&["gc"]);
+    let err = common::stderr(&out);
+    assert!(!out.status.success(), "gc must fail: {err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("removed nothing") && l.contains("root.pxar.didx")),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .all(|l| l.matches("root.pxar.didx").count() == 1),
+        "{err}"
+    );
+    assert_eq!(all_chunks(&store), before, "nothing removed");
+    // Once the broken snapshot is forgotten, the next collection removes what nobody names.
+    store
+        .forget_group(
+            &Namespace::root(),
+            &BackupGroup::parse("host/broken").unwrap(),
+        )
+        .unwrap();
+    age_all_chunks(&store, 2 * 24 * 3600);
+    let out = run(&["gc"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        all_chunks(&store).is_empty(),
+        "{:?}",
+        all_chunks(&store).len()
+    );
+}

@@ -45,6 +45,12 @@ pub struct GcStats {
     pub skipped: Vec<String>,
     /// How many entries were skipped in all.
     pub skipped_count: u64,
+    /// Index files that did not decode but still had the shape of a table of digests: every
+    /// digest position was marked (keeping too much is safe), each described once.
+    pub damaged_indexes: Vec<String>,
+    /// Index files that could not be read at all. Their chunks cannot be known, so when there is
+    /// one the sweep is withheld and nothing is removed; each described once.
+    pub unreadable_indexes: Vec<String>,
 }
 
 impl GcStats {
@@ -56,22 +62,40 @@ impl GcStats {
     }
 }
 
-/// The warnings about skipped entries a report shows: a few named, then how many more.
-pub fn skipped_lines(stats: &GcStats) -> Vec<String> {
+/// The warnings a report shows: every damaged or unreadable index, then the skipped entries of
+/// the chunk store (a few named, then how many more).
+pub fn warning_lines(stats: &GcStats) -> Vec<String> {
     const SHOWN: usize = 10;
     let mut lines: Vec<String> = stats
+        .damaged_indexes
+        .iter()
+        .chain(&stats.unreadable_indexes)
+        .map(|s| format!("gc: damaged index {s}"))
+        .collect();
+    let skipped: Vec<String> = stats
         .skipped
         .iter()
         .take(SHOWN)
         .map(|s| format!("gc skipped {s}"))
         .collect();
-    let more = stats.skipped_count.saturating_sub(lines.len() as u64);
+    let more = stats.skipped_count.saturating_sub(skipped.len() as u64);
+    lines.extend(skipped);
     if more > 0 {
         lines.push(format!(
             "gc skipped {more} more entries of the chunk store that are not chunk files"
         ));
     }
     lines
+}
+
+/// Why a collection that ran to its end still failed its job: an unreadable index withheld the
+/// sweep. `None` when the sweep ran.
+pub fn withheld_sweep(stats: &GcStats) -> Option<String> {
+    let first = stats.unreadable_indexes.first()?;
+    Some(format!(
+        "gc removed nothing: {} index file(s) could not be read, so the chunks they name are unknown (first: {first})",
+        stats.unreadable_indexes.len()
+    ))
 }
 
 /// What a file in a chunk directory is, from its name alone (bytes, so any name is total).
@@ -182,6 +206,27 @@ pub fn index_digests(path: &Path) -> Result<(Vec<ChunkDigest>, u64)> {
     }
 }
 
+/// The digests a damaged index may name, read from its table alone (header not trusted): the
+/// file must be a header plus whole entries (SPEC: formats.md §4: 40-byte dynamic entries of
+/// end offset and digest, 32-byte fixed entries of digest). `None` when it is not that shape.
+fn salvage_digests(path: &Path) -> Option<Vec<ChunkDigest>> {
+    const HEADER: usize = 4096;
+    let raw = std::fs::read(path).ok()?;
+    let (entry, skip) = if path.extension().is_some_and(|e| e == "didx") {
+        (40, 8)
+    } else {
+        (32, 0)
+    };
+    let table = raw.get(HEADER..)?;
+    if table.len() % entry != 0 {
+        return None;
+    }
+    table
+        .chunks_exact(entry)
+        .map(|e| e[skip..skip + 32].try_into().ok().map(ChunkDigest))
+        .collect()
+}
+
 fn remove_leftovers(store: &LocalDatastore) -> u64 {
     let mut removed = 0;
     let mut stack = vec![store.root().to_path_buf()];
@@ -244,15 +289,38 @@ pub fn garbage_collect_unless(
         ..GcStats::default()
     };
     let chunks = store.chunk_store();
-    // Phase 1: mark.
+    // Phase 1: mark. A broken index does not stop the marking of the others (issue 18).
     for index in index_files(store)? {
         check()?;
-        let (digests, size) = index_digests(&index)?;
+        let (digests, trusted) = match index_digests(&index) {
+            Ok((digests, size)) => {
+                stats.index_data_bytes += size;
+                (digests, true)
+            }
+            // Removed since it was listed (a forget running beside): nothing to keep.
+            Err(EngineError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                continue
+            }
+            Err(e) => match salvage_digests(&index) {
+                Some(digests) => {
+                    stats.damaged_indexes.push(format!(
+                        "{e}; kept the {} chunks it may name",
+                        digests.len()
+                    ));
+                    (digests, false)
+                }
+                None => {
+                    stats.unreadable_indexes.push(e.to_string());
+                    continue;
+                }
+            },
+        };
         stats.index_file_count += 1;
-        stats.index_data_bytes += size;
         for digest in digests {
             let path = chunks.chunk_path(&digest);
-            if !chunks.touch(&path).map_err(io_err(&path))? {
+            if !chunks.touch(&path).map_err(io_err(&path))? && trusted {
                 let mut found_bad = false;
                 for n in 0..10 {
                     let bad = path.with_file_name(format!("{}.{n}.bad", digest.to_hex()));
@@ -266,7 +334,11 @@ pub fn garbage_collect_unless(
             }
         }
     }
-    // Phase 2: sweep.
+    // Phase 2: sweep, unless an index could not be read: the chunks it names are unknown, and
+    // removing none of them is the only safe choice.
+    if !stats.unreadable_indexes.is_empty() {
+        return Ok(stats);
+    }
     sweep(
         chunks.base(),
         now - GC_GRACE_SECS,

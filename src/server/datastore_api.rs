@@ -570,10 +570,14 @@ fn start_gc(
                     s.removed_bytes, s.removed_chunks, s.pending_bytes, s.pending_chunks,
                     s.index_data_bytes, s.disk_chunks, s.disk_bytes
                 ));
-                for line in crate::engine::gc::skipped_lines(&s) {
+                for line in crate::engine::gc::warning_lines(&s) {
                     task.log(format!("WARN: {line}"));
                 }
-                (Some(s), Ok(()))
+                let outcome = match crate::engine::gc::withheld_sweep(&s) {
+                    Some(why) => Err(why),
+                    None => Ok(()),
+                };
+                (Some(s), outcome)
             }
             Err(e) => (
                 None,

@@ -53,8 +53,11 @@ pub fn gc(session: &mut Session) -> Result<()> {
         stats.index_file_count,
         human_size(stats.index_data_bytes),
     )?;
-    for line in crate::engine::gc::skipped_lines(&stats) {
+    for line in crate::engine::gc::warning_lines(&stats) {
         crate::errln!("warning: {line}");
+    }
+    if let Some(why) = crate::engine::gc::withheld_sweep(&stats) {
+        bail!(why);
     }
     if !stats.missing_chunks.is_empty() {
         bail!(
