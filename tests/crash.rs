@@ -1047,6 +1047,46 @@ fn check_served(server: &Serve, ds: &Path, home: &Path, what: &str) -> Vec<i64> 
     listed
 }
 
+/// As `base_store`, made through a server: `dir/base` holds the server's users (`cfg`) and
+/// datastore (`ds`) with four snapshots of host/crash and a forgotten group's garbage.
+fn served_base(dir: &Path, src: &Path, home: &Path) -> std::path::PathBuf {
+    let base = dir.join("base");
+    serve_users(&base);
+    let server = serve_start(&base, None);
+    let run = |args: &[&str]| {
+        let out = remote(&server, home, args, None).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let other = dir.join("other");
+    write_source(&other, 2);
+    std::fs::write(other.join("small.txt"), b"other\n").unwrap();
+    let spec = format!("root.pxar:{}", other.display());
+    run(&[
+        "backup",
+        &spec,
+        "--backup-id",
+        "gone",
+        "--backup-time",
+        "1799999000",
+    ]);
+    run(&["forget", "host/gone"]);
+    let mut state = 4242u64;
+    for (i, t) in BASE_TIMES.iter().enumerate() {
+        std::fs::write(
+            src.join(format!("new{i}")),
+            common::pseudo_random(300_000, &mut state),
+        )
+        .unwrap();
+        let a = backup_args(src, *t);
+        run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    base
+}
+
 #[test]
 fn fault_matrix_serve_killed_at_seeded_points_and_restarted() {
     if !cfg!(feature = "failpoints") {
@@ -1058,56 +1098,7 @@ fn fault_matrix_serve_killed_at_seeded_points_and_restarted() {
     std::fs::create_dir_all(home.join("run")).unwrap();
     let src = dir.path().join("src");
     write_source(&src, 3);
-    // The base: four snapshots of host/crash and a forgotten group's garbage, through a server.
-    let base = dir.path().join("base");
-    serve_users(&base);
-    {
-        let server = serve_start(&base, None);
-        let mut state = 4242u64;
-        let other = dir.path().join("other");
-        write_source(&other, 2);
-        std::fs::write(other.join("small.txt"), b"other\n").unwrap();
-        let spec = format!("root.pxar:{}", other.display());
-        for args in [
-            vec![
-                "backup",
-                &spec,
-                "--backup-id",
-                "gone",
-                "--backup-time",
-                "1799999000",
-            ],
-            vec!["forget", "host/gone"],
-        ] {
-            let out = remote(&server, &home, &args, None).output().unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        for (i, t) in BASE_TIMES.iter().enumerate() {
-            std::fs::write(
-                src.join(format!("new{i}")),
-                common::pseudo_random(300_000, &mut state),
-            )
-            .unwrap();
-            let a = backup_args(&src, *t);
-            let out = remote(
-                &server,
-                &home,
-                &a.iter().map(String::as_str).collect::<Vec<_>>(),
-                None,
-            )
-            .output()
-            .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
+    let base = served_base(dir.path(), &src, &home);
     let seeds = fault_seeds(8);
     let mut server_killed = 0;
     for seed in 0..seeds {
@@ -1240,5 +1231,264 @@ fn fault_matrix_serve_killed_at_seeded_points_and_restarted() {
     assert!(
         server_killed * 2 >= seeds,
         "only {server_killed} of {seeds} server kills"
+    );
+}
+
+/// The write faults of the fault matrix inside `pbsh serve`: EIO at each of the server's write
+/// points, for backup, prune, gc and verify. The client fails with one line naming the
+/// operation; the server keeps serving, lists no half snapshot and loses no chunk; the same
+/// operation then succeeds.
+#[test]
+fn fault_matrix_serve_eio_at_each_server_write_point() {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("notice: built without the `failpoints` feature; run `cargo test --features failpoints`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("client");
+    std::fs::create_dir_all(home.join("run")).unwrap();
+    let src = dir.path().join("src");
+    write_source(&src, 2);
+    let base = served_base(dir.path(), &src, &home);
+    // (operation, the server's failpoint, what the client's line names)
+    let points: &[(Op, &str, &str)] = &[
+        (
+            Op::Backup,
+            "store.chunk.after_temp_write=eio@1",
+            "backup host/crash",
+        ),
+        (
+            Op::Backup,
+            "store.chunk.after_rename=eio@2",
+            "backup host/crash",
+        ),
+        (
+            Op::Backup,
+            "file.after_temp_write=eio@1",
+            "backup host/crash",
+        ),
+        (
+            Op::Backup,
+            "file.after_temp_write=eio@2",
+            "backup host/crash",
+        ),
+        (
+            Op::Backup,
+            "serve.finish.before_publish=eio@1",
+            "backup host/crash",
+        ),
+        (Op::Prune, "forget.after_rename=eio@1", "prune host/crash"),
+        (Op::Gc, "gc.sweep.unlink=eio@1", "gc"),
+        (Op::Gc, "file.after_temp_write=eio@1", "gc"),
+        (Op::Verify, "verify.before_state=eio@1", "verify"),
+        (Op::Verify, "file.after_temp_write=eio@1", "verify"),
+    ];
+    for (i, (op, fault, object)) in points.iter().enumerate() {
+        let what = format!("{op:?} {fault}");
+        let sdir = dir.path().join(format!("serve-eio-{i}"));
+        copy_dir(&base, &sdir);
+        let ds = sdir.join("ds");
+        age_chunks(&ds, 2 * 86_400);
+        std::fs::write(
+            src.join("changing"),
+            common::pseudo_random(400_000, &mut (i as u64 + 1)),
+        )
+        .unwrap();
+        let server = serve_start(&sdir, Some(fault));
+        let args_owned = op.args(&src, 1_800_001_000);
+        let args: Vec<&str> = args_owned.iter().map(String::as_str).collect();
+        let out = remote(&server, &home, &args, None).output().unwrap();
+        eprintln!("{what}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        assert_one_line_naming(&out, &[object], &what);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Input/output error"),
+            "{what}: the cause is not named"
+        );
+        // The same server (its failpoint spent) still serves: nothing half, nothing lost.
+        let listed = check_served(&server, &ds, &home, &what);
+        assert!(!listed.contains(&1_800_001_000), "{what}: {listed:?}");
+        let out = remote(&server, &home, &args, None).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: rerun: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        check_served(&server, &ds, &home, &what);
+        drop(server);
+        std::fs::remove_dir_all(&sdir).unwrap();
+    }
+}
+
+/// ENOSPC and bit flips through `pbsh serve`: a datastore on a full disk refuses the backup in
+/// one line naming the cause, and takes the next one once gc made room; a flipped chunk, index
+/// or manifest is named by the remote restore and verify, and a flipped key file by the client.
+#[test]
+fn fault_matrix_serve_enospc_and_bit_flips() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("client");
+    std::fs::create_dir_all(home.join("run")).unwrap();
+    let sdir = dir.path().join("serve");
+    serve_users(&sdir);
+    if !mount_tmpfs(&sdir.join("ds"), "12m") {
+        return;
+    }
+    let _unmount = Unmount(sdir.join("ds"));
+    let ds = sdir.join("ds");
+    let server = serve_start(&sdir, None);
+    let src = dir.path().join("src");
+    write_source(&src, 2);
+    let run = |args: &[&str]| remote(&server, &home, args, None).output().unwrap();
+    let backup = |t: i64| {
+        let a = backup_args(&src, t);
+        run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let t = |i: i64| 1_800_000_000 + 100 * i;
+    let out = backup(t(0));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // ENOSPC: 16 MiB more of incompressible data does not fit in 12 MiB.
+    let mut state = 77u64;
+    for i in 0..16 {
+        std::fs::write(
+            src.join(format!("big{i}")),
+            common::pseudo_random(1 << 20, &mut state),
+        )
+        .unwrap();
+    }
+    let out = backup(t(1));
+    eprintln!(
+        "serve enospc: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    assert_one_line_naming(&out, &["backup host/crash"], "backup into a full server");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No space left on device"),
+        "the cause is not named"
+    );
+    assert_eq!(check_served(&server, &ds, &home, "enospc"), vec![t(0)]);
+    for i in 0..16 {
+        std::fs::remove_file(src.join(format!("big{i}"))).unwrap();
+    }
+    age_chunks(&ds, 2 * 86_400);
+    let out = run(&["gc"]);
+    assert!(
+        out.status.success(),
+        "gc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = backup(t(2));
+    assert!(
+        out.status.success(),
+        "next backup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        check_served(&server, &ds, &home, "after gc"),
+        vec![t(0), t(2)]
+    );
+
+    // A chunk: the remote restore names it in one line, the server's verify names it.
+    let digest = first_chunk_of(&snapshot_dir(&ds, t(2)).join("root.pxar.didx"));
+    let chunk = chunk_path(&ds, &digest);
+    let good_chunk = std::fs::read(&chunk).unwrap();
+    flip_bit(&chunk, 100);
+    let restore = |time: i64, target: &str| {
+        let snap = format!(
+            "host/crash/{}",
+            chrono::DateTime::from_timestamp(time, 0)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        let target = dir.path().join(target);
+        run(&["restore", &snap, "root.pxar", target.to_str().unwrap()])
+    };
+    let out = restore(t(2), "restored-chunk");
+    eprintln!(
+        "serve chunk flip, restore: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    assert_one_line_naming(&out, &[&digest], "remote restore of a flipped chunk");
+    let out = run(&["verify"]);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success(),
+        "verify passes a flipped chunk: {all}"
+    );
+    assert!(
+        all.contains(&digest),
+        "verify does not name {digest}: {all}"
+    );
+    // Verify moved the bad chunk aside (`.0.bad`, as PBS); the good one comes back.
+    std::fs::write(&chunk, good_chunk).unwrap();
+
+    // An index: the remote restore names the index file.
+    let didx = snapshot_dir(&ds, t(2)).join("root.pxar.didx");
+    flip_bit(&didx, 4096 + 20);
+    let out = restore(t(2), "restored-index");
+    eprintln!(
+        "serve index flip, restore: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    assert_one_line_naming(
+        &out,
+        &["root.pxar.didx"],
+        "remote restore of a flipped index",
+    );
+    flip_bit(&didx, 4096 + 20);
+
+    // A manifest: named; the other snapshot still restores.
+    let manifest = snapshot_dir(&ds, t(2)).join("index.json.blob");
+    flip_bit(&manifest, 40);
+    let out = restore(t(2), "restored-manifest");
+    eprintln!(
+        "serve manifest flip, restore: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    assert_one_line_naming(
+        &out,
+        &["index.json.blob", "manifest"],
+        "remote restore of a flipped manifest",
+    );
+    let out = restore(t(0), "restored-other");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    flip_bit(&manifest, 40);
+
+    // A key file (the client's): refused in one line naming it; the good key works.
+    let key = dir.path().join("key.json");
+    let out = run(&["key", "create", "--kdf", "none", key.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let good = std::fs::read(&key).unwrap();
+    let text = String::from_utf8(good.clone()).unwrap();
+    flip_bit(&key, text.find("\"data\"").unwrap() + 12);
+    let mut a = backup_args(&src, t(3));
+    a.extend(["--keyfile".to_string(), key.to_str().unwrap().to_string()]);
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_one_line_naming(&out, &["key.json"], "remote backup with a flipped key file");
+    std::fs::write(&key, good).unwrap();
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        check_served(&server, &ds, &home, "after the flips"),
+        vec![t(0), t(2), t(3)]
     );
 }

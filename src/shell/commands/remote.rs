@@ -256,7 +256,9 @@ pub fn gc(session: &mut Session) -> Result<()> {
 pub fn verify(session: &mut Session, target: Option<&str>, ns: &Option<String>) -> Result<()> {
     let r = remote(session)?;
     let ns = common::namespace(session, ns)?;
-    let mut p = json!({});
+    // As the local verify: every snapshot is read again, not only those never verified (the
+    // server's default skips snapshots whose last verification passed).
+    let mut p = json!({ "ignore-verified": false });
     if !ns.is_root() {
         p["ns"] = json!(ns.to_string());
     }
