@@ -1,8 +1,10 @@
-//! The fault matrix's real-server row (issue 18 item 3): pbsh backing up to the real PBS 3.2.4
+//! The fault matrix's real-server rows (issue 18 item 3): pbsh backing up to the real PBS 3.2.4
 //! server, killed with SIGKILL at seeded moments of a slowed upload and failed with EIO at a
-//! chunk upload; the real client's listing shows no half snapshot, the independent checker finds
-//! every chunk of the finished snapshots in the real datastore, and the next backup succeeds.
-//! The real server itself is not killed (it is shared by the whole binary); the client is.
+//! chunk upload; the real server's proxy itself killed with SIGKILL mid-upload and started
+//! again; bit flips in a chunk, an index and a manifest on the real store. After each: the
+//! listings show no half snapshot as finished, the independent checker finds every chunk of the
+//! finished snapshots in the real datastore, the error names the object, and the next backup
+//! succeeds.
 
 use crate::peer::{self, ok_json, ClientHome, RealServer};
 use crate::{common, wait_for};
@@ -57,6 +59,45 @@ fn real_listing(real: &RealServer, home: &ClientHome, pbs: &Path, id: &str) -> V
         .collect();
     times.sort();
     times
+}
+
+/// The backup times of group host/`id` as the real client lists them: those with a size
+/// (finished) and those without (unfinished: no manifest).
+fn real_split_listing(
+    real: &RealServer,
+    home: &ClientHome,
+    pbs: &Path,
+    id: &str,
+) -> (Vec<i64>, Vec<i64>) {
+    let v = ok_json(
+        beside(
+            real,
+            home,
+            &peer::client_bin(pbs),
+            &[
+                "snapshot",
+                "list",
+                &format!("host/{id}"),
+                "--output-format",
+                "json",
+            ],
+        )
+        .output()
+        .unwrap(),
+    );
+    let (mut finished, mut unfinished) = (Vec::new(), Vec::new());
+    for s in v.as_array().unwrap() {
+        let time = s["backup-time"].as_i64().unwrap();
+        if s.get("size").is_some() {
+            finished.push(time);
+        } else {
+            assert_eq!(s["files"], serde_json::json!([]), "{s}");
+            unfinished.push(time);
+        }
+    }
+    finished.sort();
+    unfinished.sort();
+    (finished, unfinished)
 }
 
 fn unfinished_dirs(group: &Path) -> Vec<String> {
@@ -236,6 +277,226 @@ fn real_server_fault_matrix_client_killed_and_eio_leave_no_half_snapshot() {
         &home,
         pbsh_bin,
         &["restore", &snap, "root.pxar", target.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", peer::both(&out));
+    assert!(crate::tree_contents_equal(&src, &target));
+}
+
+/// The real server itself killed (SIGKILL to its proxy) in the middle of pbsh's upload and
+/// started again: pbsh fails in one line naming the backup; after the restart pbsh and the
+/// real client list the same finished snapshots, none of them half; the independent checker
+/// finds every chunk of the finished snapshots; the next backup into the group succeeds and
+/// restores to the source.
+#[test]
+fn real_server_killed_mid_upload_and_restarted() {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("notice: built without the `failpoints` feature; run `cargo test --features failpoints`");
+        return;
+    }
+    let Some(pbs) = peer::pbs_dir() else { return };
+    let Some(real) = RealServer::shared() else {
+        return;
+    };
+    let _exclusive = real.exclusive();
+    let home = ClientHome::new();
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let mut state = 0xdead_u64;
+    for i in 0..4 {
+        std::fs::write(
+            src.join(format!("f{i}")),
+            common::pseudo_random(1 << 20, &mut state),
+        )
+        .unwrap();
+    }
+    let id = "server-killed";
+    let spec = format!("root.pxar:{}", src.display());
+    let pbsh_bin = Path::new(env!("CARGO_BIN_EXE_pbsh"));
+    let pbsh = |args: &[&str], failpoints: Option<&str>| {
+        let mut cmd = beside(real, &home, pbsh_bin, args);
+        match failpoints {
+            Some(f) => cmd.env("PBSH_FAILPOINTS", f),
+            None => cmd.env_remove("PBSH_FAILPOINTS"),
+        };
+        cmd
+    };
+    let backup = |time: i64, failpoints: Option<&str>| {
+        let t = time.to_string();
+        pbsh(
+            &["backup", &spec, "--backup-id", id, "--backup-time", &t],
+            failpoints,
+        )
+    };
+    let pbsh_listing = || {
+        let out = pbsh(
+            &[
+                "snapshot",
+                "list",
+                &format!("host/{id}"),
+                "--output-format",
+                "json",
+            ],
+            None,
+        )
+        .output()
+        .unwrap();
+        let v = ok_json(out);
+        let mut times: Vec<i64> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["backup-time"].as_i64().unwrap())
+            .collect();
+        times.sort();
+        times
+    };
+    let group = real.store_dir().join("host").join(id);
+    let t0 = 1_796_000_000i64;
+    let out = backup(t0, None).output().unwrap();
+    assert!(out.status.success(), "{}", peer::both(&out));
+    let mut finished = vec![t0];
+    let mut killed = Vec::new();
+
+    let seeds = fault_seeds(2);
+    let mut rng = 0x5eed_u64 + 11;
+    for seed in 0..seeds {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let time = t0 + 10 * (seed as i64 + 1);
+        let what = format!("seed {seed}");
+        std::fs::write(
+            src.join("changing"),
+            common::pseudo_random(2 << 20, &mut (seed + 5)),
+        )
+        .unwrap();
+        // The upload is held at its first chunk (the session open, the index begun) until the
+        // server is dead; then it goes on against a dead server.
+        let gate = work.path().join(format!("gate-{seed}"));
+        std::fs::write(&gate, b"").unwrap();
+        let child = backup(
+            time,
+            Some(&format!("remote.chunk_upload=gate@{}", gate.display())),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500 + (rng >> 33) % 1000));
+        real.kill_proxy();
+        std::fs::remove_file(&gate).unwrap();
+        let out = child.wait_with_output().unwrap();
+        real.restart_proxy();
+        eprintln!(
+            "{what}: {:?} {}; left on disk: {:?}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim(),
+            unfinished_dirs(&group)
+        );
+        let lines = one_error_line(&out);
+        assert!(!out.status.success(), "{what}: survived the server's death");
+        assert_eq!(lines.len(), 1, "{what}: {lines:?}");
+        assert!(
+            lines[0].contains(&format!("backup host/{id}")),
+            "{what}: {lines:?}"
+        );
+        // pbsh lists the finished snapshots alone. The real client (as PBS's listing does) also
+        // shows the killed one, as an unfinished snapshot without size or files, which PBS
+        // leaves in place after a crash (its prune removes it once a newer one is finished).
+        assert_eq!(pbsh_listing(), finished, "{what}");
+        killed.push(time);
+        let (real_finished, real_unfinished) = real_split_listing(real, &home, &pbs, id);
+        assert_eq!(real_finished, finished, "{what}");
+        assert_eq!(real_unfinished, killed, "{what}");
+        if let Err(errors) = checker::check_datastore(real.store_dir()) {
+            panic!("{what}: independent checker on the real datastore: {errors:#?}");
+        }
+        // The next backup succeeds and restores.
+        let out = backup(time + 1, None).output().unwrap();
+        assert!(out.status.success(), "{what}: next: {}", peer::both(&out));
+        finished.push(time + 1);
+        assert_eq!(pbsh_listing(), finished, "{what}");
+        assert_eq!(
+            real_split_listing(real, &home, &pbs, id).0,
+            finished,
+            "{what}"
+        );
+        let target = work.path().join(format!("restored-{seed}"));
+        let out = pbsh(
+            &[
+                "restore",
+                &crate::snap(id, time + 1),
+                "root.pxar",
+                target.to_str().unwrap(),
+            ],
+            None,
+        )
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: restore: {}",
+            peer::both(&out)
+        );
+        assert!(crate::tree_contents_equal(&src, &target), "{what}");
+    }
+    // pbsh's prune on the real server removes what the crashes left (PBS drops unfinished
+    // snapshots older than the newest finished one) and keeps every finished one.
+    let out = pbsh(
+        &["prune", &format!("host/{id}"), "--keep-last", "100"],
+        None,
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "prune: {}", peer::both(&out));
+    assert_eq!(
+        real_split_listing(real, &home, &pbs, id),
+        (finished.clone(), Vec::new())
+    );
+    assert!(
+        unfinished_dirs(&group).is_empty(),
+        "{:?}",
+        unfinished_dirs(&group)
+    );
+
+    // A bit flip in an index and in a manifest on the real store: pbsh's restore names the file
+    // in one line; flipped back, the restore succeeds.
+    let newest = *finished.last().unwrap();
+    let snap = crate::snap(id, newest);
+    let dir = group.join(snap.rsplit('/').next().unwrap());
+    for (file, at) in [("root.pxar.didx", 4096 + 20), ("index.json.blob", 40)] {
+        let path = dir.join(file);
+        let good = std::fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        bad[at] ^= 0x10;
+        std::fs::write(&path, &bad).unwrap();
+        let target = work.path().join(format!("flipped-{file}"));
+        let out = pbsh(
+            &["restore", &snap, "root.pxar", target.to_str().unwrap()],
+            None,
+        )
+        .output()
+        .unwrap();
+        std::fs::write(&path, &good).unwrap();
+        eprintln!(
+            "flipped {file}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        let lines = one_error_line(&out);
+        assert!(
+            !out.status.success(),
+            "restore of a flipped {file} succeeded"
+        );
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains(file), "{lines:?}");
+    }
+    let target = work.path().join("restored-after-flips");
+    let out = pbsh(
+        &["restore", &snap, "root.pxar", target.to_str().unwrap()],
+        None,
     )
     .output()
     .unwrap();

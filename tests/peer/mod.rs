@@ -129,7 +129,14 @@ impl RealServer {
     fn start(pbs: &Path) -> RealServer {
         let script = pbs.join("with-pbs-server.sh");
         // The inner command reports its PID and the environment, then waits for EOF on stdin.
-        let inner = r#"echo "NSPID=$$"; env | grep -E '^PBS_(REPOSITORY|PASSWORD|FINGERPRINT|PEER_[A-Z_]+)='; echo READY; read -r _"#;
+        // On EOF it also stops any proxy a test restarted (`restart_proxy`): the script stops
+        // only the one it started.
+        let inner = r#"echo "NSPID=$$"; env | grep -E '^PBS_(REPOSITORY|PASSWORD|FINGERPRINT|PEER_[A-Z_]+)='; echo READY; read -r _
+me=$(readlink /proc/$$/ns/net)
+for d in /proc/[0-9]*; do
+  [ "$(readlink $d/exe 2>/dev/null)" = "$PBS_PEER_BIN/proxmox-backup-proxy" ] && [ "$(readlink $d/ns/net 2>/dev/null)" = "$me" ] && kill -9 ${d#/proc/} 2>/dev/null
+done
+true"#;
         let mut child = Command::new(script)
             .args(["bash", "-c", inner])
             .stdin(Stdio::piped())
@@ -284,6 +291,84 @@ impl RealServer {
             .args(args)
             .output()
             .expect("run proxmox-backup-manager")
+    }
+
+    /// The PIDs of the server's proxy (the process clients talk to): its program, in this
+    /// server's network namespace.
+    fn proxy_pids(&self) -> Vec<u32> {
+        let program = Path::new(&self.env["PBS_PEER_BIN"]).join("proxmox-backup-proxy");
+        let ns = std::fs::read_link(format!("/proc/{}/ns/net", self.ns_pid)).ok();
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        procs
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                std::fs::read_link(format!("/proc/{pid}/exe"))
+                    .ok()
+                    .as_deref()
+                    == Some(program.as_path())
+                    && std::fs::read_link(format!("/proc/{pid}/ns/net")).ok() == ns
+            })
+            .collect()
+    }
+
+    /// Kills the server's proxy with SIGKILL (a crash: nothing of it runs to an end).
+    pub fn kill_proxy(&self) {
+        let pids = self.proxy_pids();
+        assert!(!pids.is_empty(), "no proxy of the real server found");
+        for pid in &pids {
+            // SAFETY: kill(2) with a PID read just now; the worst case is ESRCH.
+            unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
+        }
+        for _ in 0..200 {
+            if self.proxy_pids().is_empty() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the real server's proxy outlived SIGKILL");
+    }
+
+    /// Starts the proxy again as the script does (user `backup`, in the server's namespaces) and
+    /// waits until it listens on port 8007. The holder stops it when the test process ends.
+    pub fn restart_proxy(&self) {
+        let bin = Path::new(&self.env["PBS_PEER_BIN"]);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(Path::new(&self.env["PBS_PEER_LOGS"]).join("proxy-restarted.log"))
+            .unwrap();
+        let child = Command::new("nsenter")
+            .arg(format!("--net=/proc/{}/ns/net", self.ns_pid))
+            .arg(format!("--mount=/proc/{}/ns/mnt", self.ns_pid))
+            .args([
+                "--",
+                "setpriv",
+                "--reuid=backup",
+                "--regid=backup",
+                "--init-groups",
+            ])
+            .arg(bin.join("proxmox-backup-proxy"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("restart the proxy");
+        // Reaped by a thread of its own so it never lingers as a zombie of the test.
+        std::thread::spawn(move || {
+            let mut child = child;
+            let _ = child.wait();
+        });
+        for _ in 0..200 {
+            let out = self.command("ss").arg("-ltn").output().unwrap();
+            if String::from_utf8_lossy(&out.stdout).contains(":8007 ") {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the restarted proxy does not listen");
     }
 
     /// Stops the server now (it also stops when the test process ends).
