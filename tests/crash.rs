@@ -263,31 +263,6 @@ impl Rng {
 }
 
 /// Sets the atime and mtime of every chunk file `seconds` into the past (reliability.md H7).
-fn age_chunks(store: &Path, seconds: i64) {
-    let when = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        - seconds;
-    let Ok(prefixes) = std::fs::read_dir(store.join(".chunks")) else {
-        return;
-    };
-    for prefix in prefixes.flatten() {
-        for chunk in std::fs::read_dir(prefix.path()).unwrap().flatten() {
-            let c = std::ffi::CString::new(chunk.path().as_os_str().as_encoded_bytes()).unwrap();
-            let t = libc::timespec {
-                tv_sec: when,
-                tv_nsec: 0,
-            };
-            // SAFETY: a valid C string and a two-element timespec array.
-            assert_eq!(
-                unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [t, t].as_ptr(), 0) },
-                0
-            );
-        }
-    }
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     let status = Command::new("cp")
         .arg("-a")
@@ -488,7 +463,7 @@ fn fault_matrix_local_kill_at_seeded_points_of_backup_prune_gc_verify() {
         let what = format!("seed {seed}: {op:?} {fault:?}");
         let store = home.join(format!("store-{seed}"));
         copy_dir(&base, &store);
-        age_chunks(&store, 2 * 86_400);
+        common::age_chunks(&store, 2 * 86_400);
         std::fs::write(
             src.join("changing"),
             common::pseudo_random(400_000, &mut (seed + 1)),
@@ -607,7 +582,7 @@ fn fault_matrix_local_eio_at_each_write_point_is_one_line_naming_the_object() {
         let what = format!("{op:?} {point}=eio@1");
         let store = home.join(format!("store-eio-{i}"));
         copy_dir(&base, &store);
-        age_chunks(&store, 2 * 86_400);
+        common::age_chunks(&store, 2 * 86_400);
         std::fs::write(src.join("changing"), format!("eio {i}\n")).unwrap();
         let args_owned = op.args(&src, 1_800_001_000);
         let args: Vec<&str> = args_owned.iter().map(String::as_str).collect();
@@ -900,7 +875,7 @@ fn fault_matrix_local_enospc_on_a_full_datastore() {
     for i in 0..12 {
         std::fs::remove_file(src.join(format!("big{i}"))).unwrap();
     }
-    age_chunks(&store, 2 * 86_400);
+    common::age_chunks(&store, 2 * 86_400);
     let out = pbsh(&store, home, &["gc"], None).output().unwrap();
     assert!(
         out.status.success(),
@@ -1126,7 +1101,7 @@ fn fault_matrix_serve_killed_at_seeded_points_and_restarted() {
         let sdir = dir.path().join(format!("serve-{seed}"));
         copy_dir(&base, &sdir);
         let ds = sdir.join("ds");
-        age_chunks(&ds, 2 * 86_400);
+        common::age_chunks(&ds, 2 * 86_400);
         std::fs::write(
             src.join("changing"),
             common::pseudo_random(400_000, &mut (seed + 1)),
@@ -1288,7 +1263,7 @@ fn fault_matrix_serve_eio_at_each_server_write_point() {
         let sdir = dir.path().join(format!("serve-eio-{i}"));
         copy_dir(&base, &sdir);
         let ds = sdir.join("ds");
-        age_chunks(&ds, 2 * 86_400);
+        common::age_chunks(&ds, 2 * 86_400);
         std::fs::write(
             src.join("changing"),
             common::pseudo_random(400_000, &mut (i as u64 + 1)),
@@ -1373,7 +1348,7 @@ fn fault_matrix_serve_enospc_and_bit_flips() {
     for i in 0..16 {
         std::fs::remove_file(src.join(format!("big{i}"))).unwrap();
     }
-    age_chunks(&ds, 2 * 86_400);
+    common::age_chunks(&ds, 2 * 86_400);
     let out = run(&["gc"]);
     assert!(
         out.status.success(),

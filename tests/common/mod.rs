@@ -170,3 +170,31 @@ pub fn copy_vector_datastore(vectors: &std::path::Path, to: &std::path::Path) {
         .expect("chmod");
     assert!(status.success());
 }
+
+/// Sets the atime and mtime of every chunk of the datastore at `store` to `seconds` ago (past
+/// gc's grace period, for a test that wants its garbage collected now).
+#[allow(dead_code)]
+pub fn age_chunks(store: &std::path::Path, seconds: i64) {
+    let when = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - seconds;
+    let Ok(prefixes) = std::fs::read_dir(store.join(".chunks")) else {
+        return;
+    };
+    for prefix in prefixes.flatten() {
+        for chunk in std::fs::read_dir(prefix.path()).unwrap().flatten() {
+            let c = std::ffi::CString::new(chunk.path().as_os_str().as_encoded_bytes()).unwrap();
+            let t = libc::timespec {
+                tv_sec: when,
+                tv_nsec: 0,
+            };
+            // SAFETY: a valid C string and a two-element timespec array.
+            assert_eq!(
+                unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [t, t].as_ptr(), 0) },
+                0
+            );
+        }
+    }
+}

@@ -503,3 +503,93 @@ fn real_server_killed_mid_upload_and_restarted() {
     assert!(out.status.success(), "{}", peer::both(&out));
     assert!(crate::tree_contents_equal(&src, &target));
 }
+
+/// ENOSPC on the real server: a datastore on a small tmpfs. pbsh's backup that does not fit
+/// fails in one line naming the backup and the cause; the real server leaves no half snapshot;
+/// the checker finds the finished one whole; once pbsh's gc on the real server has made room
+/// (the failed upload's chunks aged past the grace period), the next backup succeeds.
+#[test]
+fn real_server_full_datastore() {
+    let Some(real) = RealServer::shared() else {
+        return;
+    };
+    let _exclusive = real.exclusive();
+    let (store, dir) = real.add_small_datastore("full", "12m");
+    let home = ClientHome::new();
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let mut state = 0xf011_u64;
+    std::fs::write(src.join("base"), common::pseudo_random(1 << 20, &mut state)).unwrap();
+    let repo = real.repository_as("peer@pbs");
+    let repo = format!("{}:{store}", repo.rsplit_once(':').unwrap().0);
+    let pbsh_bin = Path::new(env!("CARGO_BIN_EXE_pbsh"));
+    let pbsh = |args: &[&str]| {
+        let mut cmd = beside(real, &home, pbsh_bin, args);
+        cmd.env("PBS_REPOSITORY", &repo)
+            .env_remove("PBSH_FAILPOINTS");
+        cmd.output().unwrap()
+    };
+    let spec = format!("root.pxar:{}", src.display());
+    let backup = |time: i64| {
+        let t = time.to_string();
+        pbsh(&["backup", &spec, "--backup-id", "full", "--backup-time", &t])
+    };
+    let t0 = 1_797_000_000i64;
+    let out = backup(t0);
+    assert!(out.status.success(), "{}", peer::both(&out));
+    for i in 0..16 {
+        std::fs::write(
+            src.join(format!("big{i}")),
+            common::pseudo_random(1 << 20, &mut state),
+        )
+        .unwrap();
+    }
+    let out = backup(t0 + 10);
+    eprintln!(
+        "real enospc: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    let lines = one_error_line(&out);
+    assert!(
+        !out.status.success(),
+        "a backup larger than the disk succeeded"
+    );
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("backup host/full") && lines[0].contains("No space left on device"),
+        "{lines:?}"
+    );
+    let group = dir.join("host/full");
+    assert!(
+        wait_for(|| unfinished_dirs(&group).is_empty()),
+        "unfinished snapshot left: {:?}",
+        unfinished_dirs(&group)
+    );
+    if let Err(errors) = checker::check_datastore(&dir) {
+        panic!("independent checker on the full datastore: {errors:#?}");
+    }
+    let listed = pbsh(&["snapshot", "list", "--output-format", "json"]);
+    let listed = ok_json(listed);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    // Room again: the source shrinks, gc removes the failed upload's chunks.
+    for i in 0..16 {
+        std::fs::remove_file(src.join(format!("big{i}"))).unwrap();
+    }
+    std::fs::write(src.join("after"), b"after the disk was full\n").unwrap();
+    common::age_chunks(&dir, 2 * 86_400);
+    let out = pbsh(&["gc"]);
+    assert!(out.status.success(), "gc: {}", peer::both(&out));
+    let out = backup(t0 + 20);
+    assert!(out.status.success(), "next backup: {}", peer::both(&out));
+    let target = work.path().join("restored");
+    let out = pbsh(&[
+        "restore",
+        &crate::snap("full", t0 + 20),
+        "root.pxar",
+        target.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", peer::both(&out));
+    assert!(crate::tree_contents_equal(&src, &target));
+    real.remove_small_datastore(&store);
+}

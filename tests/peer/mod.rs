@@ -222,6 +222,53 @@ true"#;
         (name, dir)
     }
 
+    /// A datastore of the real server on a tmpfs of `size` (e.g. `12m`), mounted in the server's
+    /// mount namespace: a disk that fills up. Returns its name and its directory as this test
+    /// process sees it (through `/proc/PID/root`, since the mount is the server's alone).
+    pub fn add_small_datastore(&self, prefix: &str, size: &str) -> (String, PathBuf) {
+        let name = format!("{prefix}{}", std::process::id());
+        let dir = format!("/tmp/pbs-peer-{name}");
+        let in_ns = |program: &str, args: &[&str]| {
+            let out = Command::new("nsenter")
+                .arg(format!("--mount=/proc/{}/ns/mnt", self.ns_pid))
+                .arg("--")
+                .arg(program)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{program} {args:?}: {}", both(&out));
+        };
+        in_ns("mkdir", &["-p", &dir]);
+        in_ns(
+            "mount",
+            &["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs", &dir],
+        );
+        in_ns("chown", &["backup:backup", &dir]);
+        let out = self.manager(&["datastore", "create", &name, &dir]);
+        assert!(out.status.success(), "{}", both(&out));
+        let seen = PathBuf::from(format!("/proc/{}/root{dir}", self.ns_pid));
+        for _ in 0..1200 {
+            if seen.join(".chunks/ffff").is_dir() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(
+            seen.join(".chunks/ffff").is_dir(),
+            "datastore {name} not ready"
+        );
+        (name, seen)
+    }
+
+    /// Removes a datastore made by `add_small_datastore` and its tmpfs.
+    pub fn remove_small_datastore(&self, name: &str) {
+        let _ = self.manager(&["datastore", "remove", name]);
+        let _ = Command::new("nsenter")
+            .arg(format!("--mount=/proc/{}/ns/mnt", self.ns_pid))
+            .args(["--", "umount", "-l", &format!("/tmp/pbs-peer-{name}")])
+            .output();
+    }
+
     /// A new API token of `peer@pbs` with Admin rights; returns its id and secret. The server's
     /// configuration outlives a run (it is the machine's), so the name is made unique.
     pub fn add_admin_token(&self, prefix: &str) -> (String, String) {
