@@ -327,3 +327,139 @@ fn piped_script_has_no_prompt() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), "/datastore\n");
 }
+
+/// Issue 16: the default key and the default master public key apply to every command that
+/// reads or writes encrypted data, as with proxmox-backup-client; a plain snapshot never
+/// loads the key; a snapshot of another key is checked by verify without one.
+#[test]
+fn default_key_and_master_pubkey_apply_to_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let run = |args: &[&str]| {
+        common::pbsh(
+            home,
+            home,
+            args,
+            &[("PBSH_MASTER_KEY_PASSWORD", "master-pass")],
+        )
+    };
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+        out
+    };
+    ok(&["key", "create", "--kdf", "none"]);
+    ok(&["key", "create-master-key"]);
+    ok(&["key", "import-master-pubkey", "master-public.pem"]);
+    ok(&["key", "create", "--kdf", "none", "other.json"]);
+    let src = home.join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    std::fs::write(src.join("sub/a.txt"), b"secret words\n").unwrap();
+    std::fs::write(src.join("b.bin"), vec![7u8; 300_000]).unwrap();
+    let store = home.join("store");
+    let repo = store.to_str().unwrap();
+    let spec = format!("root.pxar:{}", src.display());
+    let backup = |id: &str, time: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--repository",
+            repo,
+            "backup",
+            &spec,
+            "--backup-id",
+            id,
+            "--backup-time",
+            time,
+        ];
+        args.extend_from_slice(extra);
+        ok(&args)
+    };
+
+    // Backup: the default key and the default master public key.
+    let out = backup("enc", "1800000000", &[]);
+    let err = common::stderr(&out);
+    assert!(err.contains("Using default master public key"), "{err}");
+    let snap_dir = store.join("host/enc/2027-01-15T08:00:00Z");
+    assert!(snap_dir.join("rsa-encrypted.key.blob").exists());
+    backup("plain", "1800000000", &["--crypt-mode", "none"]);
+    backup(
+        "other",
+        "1800000000",
+        &["--keyfile", home.join("other.json").to_str().unwrap()],
+    );
+
+    // Restore, catalog dump and verify find the default key themselves.
+    let target = home.join("restored");
+    let out = ok(&[
+        "--repository",
+        repo,
+        "restore",
+        "host/enc/2027-01-15T08:00:00Z",
+        "root.pxar",
+        target.to_str().unwrap(),
+    ]);
+    assert!(common::stderr(&out).contains("Using default encryption key"));
+    assert_eq!(
+        std::fs::read(target.join("sub/a.txt")).unwrap(),
+        b"secret words\n"
+    );
+    let out = ok(&[
+        "--repository",
+        repo,
+        "catalog",
+        "dump",
+        "host/enc/2027-01-15T08:00:00Z",
+    ]);
+    assert!(
+        common::stdout(&out).contains("a.txt"),
+        "{}",
+        common::stdout(&out)
+    );
+    let out = ok(&["--repository", repo, "verify", "host/enc"]);
+    assert!(common::stdout(&out).contains("host/enc/2027-01-15T08:00:00Z: ok"));
+
+    // A plain snapshot never loads the key.
+    let out = ok(&[
+        "--repository",
+        repo,
+        "restore",
+        "host/plain/2027-01-15T08:00:00Z",
+        "root.pxar",
+        home.join("plain").to_str().unwrap(),
+    ]);
+    assert!(
+        !common::stderr(&out).contains("encryption key"),
+        "{}",
+        common::stderr(&out)
+    );
+
+    // The whole store: the other key's snapshot is checked without a key, the rest with it.
+    let out = ok(&["--repository", repo, "verify"]);
+    let text = common::stdout(&out);
+    for id in ["enc", "plain", "other"] {
+        assert!(
+            text.contains(&format!("host/{id}/2027-01-15T08:00:00Z: ok")),
+            "{text}"
+        );
+    }
+    assert!(
+        common::stderr(&out).contains("1 snapshot(s) were encrypted with another key"),
+        "{}",
+        common::stderr(&out)
+    );
+    // Alone, the other key's snapshot is refused with the default key, in one line.
+    let out = run(&[
+        "--repository",
+        repo,
+        "restore",
+        "host/other/2027-01-15T08:00:00Z",
+        "root.pxar",
+        home.join("other-restored").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("pbsh: ")).count(),
+        1,
+        "{err}"
+    );
+}

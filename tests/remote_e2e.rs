@@ -1064,7 +1064,7 @@ fn remote_task_list_stop_and_follow() {
         "{log:?}"
     );
     assert!(
-        err.len() == 1 && err[0].contains(&format!("task {upid} failed: task aborted")),
+        err.len() == 1 && err[0].contains(&format!("task {upid}: failed: task aborted")),
         "{err:?}"
     );
     let row = task_row(&mut sh, &upid);

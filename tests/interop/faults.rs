@@ -8,6 +8,7 @@
 
 use crate::peer::{self, ok_json, ClientHome, RealServer};
 use crate::{common, wait_for};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -179,20 +180,29 @@ fn real_server_fault_matrix_client_killed_and_eio_leave_no_half_snapshot() {
         .unwrap();
         let eio = seed % 3 == 2;
         let what = format!("seed {seed}: {}", if eio { "eio" } else { "kill" });
+        // Every seed hits: EIO at the first chunk upload (a backup has at least one new
+        // chunk), or a kill after a seeded delay while the upload is held at its first chunk.
         let out = if eio {
-            let at = 1 + (rng >> 33) % 4;
-            backup(time, Some(&format!("remote.chunk_upload=eio@{at}")))
+            backup(time, Some("remote.chunk_upload=eio@1"))
                 .output()
                 .unwrap()
         } else {
-            let mut child = backup(time, Some("remote.chunk_upload=sleep@60"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
+            let gate = work.path().join(format!("gate-{seed}"));
+            std::fs::write(&gate, b"").unwrap();
+            let mut child = backup(
+                time,
+                Some(&format!("remote.chunk_upload=gate@{}", gate.display())),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
             std::thread::sleep(std::time::Duration::from_millis(100 + (rng >> 33) % 800));
             let _ = child.kill();
-            child.wait_with_output().unwrap()
+            let out = child.wait_with_output().unwrap();
+            std::fs::remove_file(&gate).unwrap();
+            assert_eq!(out.status.signal(), Some(9), "{what}: not killed");
+            out
         };
         eprintln!(
             "{what}: {:?} {}",

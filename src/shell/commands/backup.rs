@@ -109,6 +109,14 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
     }
     if let Some(pem) = &args.master_pubkey_file {
         options.master_pubkey = Some(common::read_user_file(pem)?);
+    } else if options.crypt.is_some() {
+        // As proxmox-backup-client: the default master public key (`key import-master-pubkey`)
+        // joins every backup made with a key.
+        let default = crate::util::paths::default_master_pubkey();
+        if default.exists() {
+            crate::errln!("Using default master public key at {}", default.display());
+            options.master_pubkey = Some(common::read_user_file(&default)?);
+        }
     }
     options.create.patterns = args.exclude.clone();
     options.create.include_dev = args.include_dev.clone();

@@ -51,7 +51,7 @@ pub fn run(session: &mut Session, cmd: CatalogCommand) -> Result<()> {
     };
     let ns = common::namespace(session, &ns)?;
     let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
-    let key = common::load_crypt(&keyfile, keyfile.is_some())?.map(|(c, _)| c);
+    let key = common::key_for_reading(session, &ns, std::slice::from_ref(&snapshot), &keyfile)?;
     let manifest = open_manifest(&*session.repo, &ns, &snapshot, key.as_deref())?;
     let file = manifest
         .file(CATALOG_NAME)

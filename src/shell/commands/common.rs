@@ -106,6 +106,57 @@ pub fn load_crypt(
     Ok(Some((Arc::new(crypt), config.created)))
 }
 
+/// The key for reading `snapshots`, as PBS picks it: `--keyfile` when named; otherwise the
+/// default key (`key create` with no path), when it exists and one of the snapshots holds
+/// encrypted or signed files; otherwise none. A plain snapshot never asks for a passphrase.
+/// Among several snapshots (verify), the default key is used only if it is the key of every
+/// protected one; else they are checked as a server does, without a key.
+pub fn key_for_reading(
+    session: &Session,
+    ns: &Namespace,
+    snapshots: &[SnapshotRef],
+    keyfile: &Option<std::path::PathBuf>,
+) -> Result<Option<Arc<CryptConfig>>> {
+    if keyfile.is_some() {
+        return Ok(load_crypt(keyfile, false)?.map(|(c, _)| c));
+    }
+    if !paths::default_encryption_key().exists() {
+        return Ok(None);
+    }
+    // The key fingerprints of the protected snapshots (an unreadable manifest is the reading
+    // command's to report; here it needs no key).
+    let mut fingerprints = Vec::new();
+    for snapshot in snapshots {
+        if let Ok((manifest, _)) = session.repo.read_manifest(ns, snapshot) {
+            let protected = manifest
+                .files
+                .iter()
+                .any(|f| f.crypt_mode != crate::format::manifest::CryptMode::None);
+            if protected {
+                fingerprints.push(manifest.key_fingerprint().map(str::to_string));
+            }
+        }
+    }
+    if fingerprints.is_empty() {
+        return Ok(None);
+    }
+    let Some((key, _)) = load_crypt(&None, true)? else {
+        return Ok(None);
+    };
+    let own = key.fingerprint().to_full_string();
+    let foreign = fingerprints
+        .iter()
+        .filter(|fp| fp.as_deref().is_some_and(|fp| fp != own))
+        .count();
+    if snapshots.len() > 1 && foreign > 0 {
+        crate::errln!(
+            "{foreign} snapshot(s) were encrypted with another key: their chunks are checked without a key (CRC only)"
+        );
+        return Ok(None);
+    }
+    Ok(Some(key))
+}
+
 /// Reads a small file the user named (PEM keys and the like).
 pub fn read_user_file(path: &Path) -> Result<Vec<u8>> {
     let meta =

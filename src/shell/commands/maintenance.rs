@@ -96,7 +96,7 @@ pub fn verify(session: &mut Session, args: VerifyArgs) -> Result<()> {
             .map(|s| s.snapshot)
             .collect(),
     };
-    let key = common::load_crypt(&args.keyfile, args.keyfile.is_some())?.map(|(c, _)| c);
+    let key = common::key_for_reading(session, &ns, &snapshots, &args.keyfile)?;
     let report = verify_snapshots(&store, &ns, &snapshots, key.as_deref())?;
     for verdict in &report.snapshots {
         if verdict.errors.is_empty() {

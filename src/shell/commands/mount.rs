@@ -195,8 +195,12 @@ fn run_mount(
 ) -> Result<()> {
     let ns = common::namespace(session, &common_args.ns)?;
     let snapshot = common::resolve_snapshot(session, &ns, snapshot)?;
-    let key =
-        common::load_crypt(&common_args.keyfile, common_args.keyfile.is_some())?.map(|(c, _)| c);
+    let key = common::key_for_reading(
+        session,
+        &ns,
+        std::slice::from_ref(&snapshot),
+        &common_args.keyfile,
+    )?;
     let options = options(common_args);
     let verb = if kind == MountKind::Image {
         "map"

@@ -134,7 +134,7 @@ pub fn task(session: &mut Session, cmd: TaskCommand) -> Result<()> {
         }
         TaskCommand::Log { upid, follow } => {
             let upid = resolve_upid(&r, &upid)?;
-            follow_task(session, &r, &upid, follow)
+            follow_task(session, &r, &upid, follow).with_context(|| format!("task {upid}"))
         }
         TaskCommand::Stop { upid } => {
             let upid = resolve_upid(&r, &upid)?;
@@ -231,7 +231,8 @@ pub fn follow_task(
             .unwrap_or("unknown")
             .to_string();
         if follow && !(exit == "OK" || exit.starts_with("WARNINGS")) {
-            bail!("task {upid} failed: {exit}");
+            // The caller names the task; this says how it ended.
+            bail!("failed: {exit}");
         }
         return Ok(());
     }

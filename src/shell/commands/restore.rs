@@ -40,7 +40,8 @@ pub struct RestoreArgs {
 pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
     let ns = common::namespace(session, &args.ns)?;
     let snapshot = common::resolve_snapshot(session, &ns, &args.snapshot)?;
-    let key = common::load_crypt(&args.keyfile, args.keyfile.is_some())?.map(|(c, _)| c);
+    let key =
+        common::key_for_reading(session, &ns, std::slice::from_ref(&snapshot), &args.keyfile)?;
     let mut options = RestoreOptions {
         overwrite: args.overwrite,
         patterns: args.pattern.clone(),
