@@ -1394,12 +1394,16 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__garbage__subcmd__collect)
-            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --output-format)
+                    COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
                 --repository)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3580,12 +3584,16 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__ns__subcmd__list)
-            opts="-h --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --output-format)
+                    COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
                 --repository)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -4296,7 +4304,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__notes__subcmd__show)
-            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --ns --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4304,6 +4312,10 @@ _pbsh() {
             case "${prev}" in
                 --ns)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
                     return 0
                     ;;
                 --repository)
@@ -4450,7 +4462,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__protected__subcmd__show)
-            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --ns --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4458,6 +4470,10 @@ _pbsh() {
             case "${prev}" in
                 --ns)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
                     return 0
                     ;;
                 --repository)
@@ -4728,7 +4744,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__task__subcmd__list)
-            opts="-h --all --limit --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --all --all-users --limit --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4736,6 +4752,10 @@ _pbsh() {
             case "${prev}" in
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
                     return 0
                     ;;
                 --repository)

@@ -314,10 +314,13 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcom
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "list" -d 'List the namespaces below one (default: the current one)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "list" -d 'List a namespace (default: the current one) and every namespace below it'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "create" -d 'Create a namespace (its parent must exist)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "delete" -d 'Delete an empty namespace (or everything in it with --delete-groups)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l output-format -r -f -a "text\t''
+json\t''
+json-pretty\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l start-ns -d 'Start in this namespace' -r
@@ -334,7 +337,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l delete-groups
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the namespaces below one (default: the current one)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from help" -f -a "list" -d 'List a namespace (default: the current one) and every namespace below it'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a namespace (its parent must exist)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete an empty namespace (or everything in it with --delete-groups)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -354,6 +357,9 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l start-ns -d 'Start i
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l dry-run -d 'Show the decisions without removing anything'
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -s h -l help -d 'Print help'
+complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l output-format -d 'json: the figures (local), or the task\'s UPID without following it (remote, as proxmox-backup-client)' -r -f -a "text\t''
+json\t''
+json-pretty\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l start-ns -d 'Start in this namespace' -r
@@ -608,11 +614,15 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -f -a "stop" -d 'Ask the server to abort a running task'
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l limit -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l output-format -r -f -a "text\t''
+json\t''
+json-pretty\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l all -d 'Include tasks of all users (needs Sys.Audit)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l all -d 'Also the tasks that have ended (as proxmox-backup-client: only running ones without)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l all-users -d 'Tasks of every user, not only this one\'s (needs Sys.Audit)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
@@ -718,7 +728,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcomma
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "protected" -d 'Show or change a snapshot\'s protection'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "notes" -d 'Show or change a snapshot\'s notes'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "upload-log" -d 'Attach a client log file to a finished snapshot (`client.log.blob`, once per snapshot)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "list" -d 'List the namespaces below one (default: the current one)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "list" -d 'List a namespace (default: the current one) and every namespace below it'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "create" -d 'Create a namespace (its parent must exist)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "delete" -d 'Delete an empty namespace (or everything in it with --delete-groups)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from datastore" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH'

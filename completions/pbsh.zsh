@@ -337,6 +337,7 @@ _arguments "${_arguments_options[@]}" : \
             (show)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
+'--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
@@ -412,6 +413,7 @@ _arguments "${_arguments_options[@]}" : \
             (show)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
+'--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
@@ -649,6 +651,7 @@ _arguments "${_arguments_options[@]}" : \
         case $line[1] in
             (list)
 _arguments "${_arguments_options[@]}" : \
+'--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
@@ -739,6 +742,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (garbage-collect)
 _arguments "${_arguments_options[@]}" : \
+'--output-format=[json\: the figures (local), or the task'\''s UPID without following it (remote, as proxmox-backup-client)]:OUTPUT_FORMAT:(text json json-pretty)' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
@@ -1249,11 +1253,13 @@ _arguments "${_arguments_options[@]}" : \
             (list)
 _arguments "${_arguments_options[@]}" : \
 '--limit=[]:LIMIT:_default' \
+'--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
-'--all[Include tasks of all users (needs Sys.Audit)]' \
+'--all[Also the tasks that have ended (as proxmox-backup-client\: only running ones without)]' \
+'--all-users[Tasks of every user, not only this one'\''s (needs Sys.Audit)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -2283,7 +2289,7 @@ _pbsh__subcmd__help__subcmd__notes_commands() {
 (( $+functions[_pbsh__subcmd__help__subcmd__ns_commands] )) ||
 _pbsh__subcmd__help__subcmd__ns_commands() {
     local commands; commands=(
-'list:List the namespaces below one (default\: the current one)' \
+'list:List a namespace (default\: the current one) and every namespace below it' \
 'create:Create a namespace (its parent must exist)' \
 'delete:Delete an empty namespace (or everything in it with --delete-groups)' \
     )
@@ -2654,7 +2660,7 @@ _pbsh__subcmd__notes_commands() {
 (( $+functions[_pbsh__subcmd__ns_commands] )) ||
 _pbsh__subcmd__ns_commands() {
     local commands; commands=(
-'list:List the namespaces below one (default\: the current one)' \
+'list:List a namespace (default\: the current one) and every namespace below it' \
 'create:Create a namespace (its parent must exist)' \
 'delete:Delete an empty namespace (or everything in it with --delete-groups)' \
 'help:Print this message or the help of the given subcommand(s)' \
@@ -2674,7 +2680,7 @@ _pbsh__subcmd__ns__subcmd__delete_commands() {
 (( $+functions[_pbsh__subcmd__ns__subcmd__help_commands] )) ||
 _pbsh__subcmd__ns__subcmd__help_commands() {
     local commands; commands=(
-'list:List the namespaces below one (default\: the current one)' \
+'list:List a namespace (default\: the current one) and every namespace below it' \
 'create:Create a namespace (its parent must exist)' \
 'delete:Delete an empty namespace (or everything in it with --delete-groups)' \
 'help:Print this message or the help of the given subcommand(s)' \

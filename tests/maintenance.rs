@@ -770,3 +770,80 @@ fn issue_18_gc_and_verify_carry_on_past_a_broken_index() {
         all_chunks(&store).len()
     );
 }
+
+/// Issue 16: `--output-format` on the listing and status commands that lacked it, with JSON
+/// shaped as proxmox-backup-client prints it: `ns list` the API's reply (`{"data":[{"ns":…}]}`,
+/// the start included), `snapshot notes show` `{"notes":…}`, `snapshot protected show`
+/// `{"protected":…}`, `garbage-collect` the `.gc-status` figures.
+#[test]
+fn output_format_on_ns_notes_protected_and_gc() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("store");
+    let store = LocalDatastore::open_or_create(&store_path).unwrap();
+    let src = dir.path().join("src");
+    write_tree(&src, 5, 1);
+    backup(&store, "host/o", 1_800_000_000, &src);
+    let repo = store_path.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = common::pbsh(
+            dir.path(),
+            dir.path(),
+            &[&["--repository", repo][..], args].concat(),
+            &[],
+        );
+        assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+        common::stdout(&out)
+    };
+    let json = |args: &[&str]| -> serde_json::Value {
+        let text = run(args);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}"))
+    };
+    run(&["ns", "create", "a"]);
+    run(&["ns", "create", "a/b"]);
+    run(&["ns", "create", "c"]);
+    assert_eq!(
+        json(&["ns", "list", "--output-format", "json"]),
+        serde_json::json!({"data": [{"ns": ""}, {"ns": "a"}, {"ns": "a/b"}, {"ns": "c"}]})
+    );
+    assert_eq!(
+        json(&["namespace", "list", "a", "--output-format", "json"]),
+        serde_json::json!({"data": [{"ns": "a"}, {"ns": "a/b"}]})
+    );
+    assert_eq!(run(&["ns", "list"]), "a\na/b\nc\n");
+    let snap = "host/o/2027-01-15T08:00:00Z";
+    run(&["snapshot", "notes", "update", snap, "first line\nsecond"]);
+    assert_eq!(
+        json(&["snapshot", "notes", "show", snap, "--output-format", "json"]),
+        serde_json::json!({"notes": "first line\nsecond"})
+    );
+    assert_eq!(
+        run(&["snapshot", "notes", "show", snap]),
+        "first line\nsecond\n"
+    );
+    run(&["snapshot", "protected", "update", snap, "true"]);
+    assert_eq!(
+        json(&[
+            "snapshot",
+            "protected",
+            "show",
+            snap,
+            "--output-format",
+            "json"
+        ]),
+        serde_json::json!({"protected": true})
+    );
+    assert_eq!(run(&["snapshot", "protected", "show", snap]), "true\n");
+    let pretty = run(&[
+        "snapshot",
+        "protected",
+        "show",
+        snap,
+        "--output-format",
+        "json-pretty",
+    ]);
+    assert_eq!(pretty, "{\n  \"protected\": true\n}\n");
+    let gc = json(&["garbage-collect", "--output-format", "json"]);
+    assert_eq!(gc["index-file-count"], 2, "{gc}");
+    assert!(gc["disk-chunks"].as_u64().unwrap() > 0, "{gc}");
+    assert_eq!(gc["removed-chunks"], 0, "{gc}");
+}

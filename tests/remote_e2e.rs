@@ -572,6 +572,21 @@ fn remote_login_backup_browse_restore_encrypt_dedup_tasks() {
         .to_string();
     let out = c.run(&server, "admin@pbs", PASSWORD, &fp, &["task", "log", &upid]);
     assert!(ok(&out).lines().count() > 1);
+    // JSON, as proxmox-backup-client: the task's UPID, not followed.
+    let out = c.run(
+        &server,
+        "admin@pbs",
+        PASSWORD,
+        &fp,
+        &["garbage-collect", "--output-format", "json"],
+    );
+    let started: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert!(
+        started
+            .as_str()
+            .is_some_and(|u| u.starts_with("UPID:") && u.contains(":garbage_collection:")),
+        "{started}"
+    );
     let out = c.run(
         &server,
         "admin@pbs",
@@ -988,7 +1003,7 @@ fn spawn_task_command(server: &Server, home: &Path, user: &str, args: &[&str]) -
 
 /// The `task list` row of `upid`.
 fn task_row(sh: &mut Shell, upid: &str) -> String {
-    let rows = sh.ok("task list");
+    let rows = sh.ok("task list --all");
     rows.into_iter()
         .find(|r| r.ends_with(upid))
         .unwrap_or_else(|| panic!("{upid} is not in the task list"))
@@ -1071,6 +1086,21 @@ fn remote_task_list_stop_and_follow() {
     assert!(
         row.contains("task aborted") && !row.contains("running"),
         "{row}"
+    );
+    // As proxmox-backup-client: without --all only running tasks are listed.
+    assert!(
+        !sh.ok("task list").iter().any(|r| r.ends_with(&upid)),
+        "an ended task in the running list"
+    );
+    let listed = sh.ok("task list --all --output-format json").join("\n");
+    let tasks: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert!(
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["upid"] == upid.as_str() && t["status"] == "task aborted"),
+        "{tasks}"
     );
     let out = verify.wait_with_output().unwrap();
     assert!(!out.status.success(), "the stopped verify reported success");

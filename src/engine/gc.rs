@@ -346,7 +346,15 @@ pub fn garbage_collect_unless(
         &mut stats,
         &check,
     )?;
-    let status = json!({
+    let status = status_json(&stats);
+    let path = store.root().join(".gc-status");
+    atomic::replace_file(&path, status.to_string().as_bytes(), 0o644).map_err(io_err(&path))?;
+    Ok(stats)
+}
+
+/// The collection's figures as PBS's `.gc-status` (and its API) names them.
+pub fn status_json(stats: &GcStats) -> serde_json::Value {
+    json!({
         "index-file-count": stats.index_file_count,
         "index-data-bytes": stats.index_data_bytes,
         "disk-bytes": stats.disk_bytes,
@@ -357,10 +365,7 @@ pub fn garbage_collect_unless(
         "pending-chunks": stats.pending_chunks,
         "removed-bad": stats.removed_bad,
         "still-bad": stats.still_bad,
-    });
-    let path = store.root().join(".gc-status");
-    atomic::replace_file(&path, status.to_string().as_bytes(), 0o644).map_err(io_err(&path))?;
-    Ok(stats)
+    })
 }
 
 /// Phase 2: removes chunks (and `.bad` and stale temp files) whose atime is before `cutoff`.

@@ -36,23 +36,21 @@ fn local(session: &Session) -> Result<&LocalDatastore> {
         .ok_or_else(|| anyhow!("this command needs a local datastore"))
 }
 
-pub fn gc(session: &mut Session) -> Result<()> {
+pub fn gc(session: &mut Session, format: OutputFormat) -> Result<()> {
     if session.remote.is_some() {
-        return super::remote::gc(session);
+        return super::remote::gc(session, format);
     }
     let store = local(session)?.clone();
     let stats = garbage_collect(&store, chrono::Utc::now().timestamp())?;
-    writeln!(
-        session.out,
-        "Removed {} chunks ({}); {} unreferenced chunks wait for the 24 h grace period; {} chunks on disk ({}); {} index files referencing {}",
-        stats.removed_chunks,
-        human_size(stats.removed_bytes),
-        stats.pending_chunks,
-        stats.disk_chunks,
-        human_size(stats.disk_bytes),
-        stats.index_file_count,
-        human_size(stats.index_data_bytes),
-    )?;
+    if format != OutputFormat::Text {
+        crate::shell::output::write_json(
+            &mut session.out,
+            &crate::engine::gc::status_json(&stats),
+            format,
+        )?;
+    } else {
+        write_gc_summary(session, &stats)?;
+    }
     for line in crate::engine::gc::warning_lines(&stats) {
         crate::errln!("warning: {line}");
     }
@@ -66,6 +64,21 @@ pub fn gc(session: &mut Session) -> Result<()> {
             stats.missing_chunks[0]
         );
     }
+    Ok(())
+}
+
+fn write_gc_summary(session: &mut Session, stats: &crate::engine::gc::GcStats) -> Result<()> {
+    writeln!(
+        session.out,
+        "Removed {} chunks ({}); {} unreferenced chunks wait for the 24 h grace period; {} chunks on disk ({}); {} index files referencing {}",
+        stats.removed_chunks,
+        human_size(stats.removed_bytes),
+        stats.pending_chunks,
+        stats.disk_chunks,
+        human_size(stats.disk_bytes),
+        stats.index_file_count,
+        human_size(stats.index_data_bytes),
+    )?;
     Ok(())
 }
 

@@ -81,7 +81,12 @@ pub enum Command {
     Prune(prune::PruneArgs),
     /// Remove chunks no snapshot references (older than the 24 h grace period)
     #[command(name = "garbage-collect", alias = "gc")]
-    GarbageCollect,
+    GarbageCollect {
+        /// json: the figures (local), or the task's UPID without following it (remote, as
+        /// proxmox-backup-client)
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: OutputFormat,
+    },
     /// Check snapshots: manifests, indexes and every chunk
     Verify(maintenance::VerifyArgs),
     /// Datastore usage and deduplication factor
@@ -301,7 +306,9 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
             snapshot::version(session, output_format).map(|()| Flow::Continue)
         }
         Command::Prune(args) => prune::run(session, args).map(|()| Flow::Continue),
-        Command::GarbageCollect => maintenance::gc(session).map(|()| Flow::Continue),
+        Command::GarbageCollect { output_format } => {
+            maintenance::gc(session, output_format).map(|()| Flow::Continue)
+        }
         Command::Verify(args) => maintenance::verify(session, args).map(|()| Flow::Continue),
         Command::Status(args) => maintenance::status(session, args).map(|()| Flow::Continue),
         Command::Pwd => {

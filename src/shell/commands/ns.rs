@@ -1,14 +1,19 @@
 //! `ns list|create|delete`: namespaces.
 
 use crate::repo::types::Namespace;
+use crate::shell::output::OutputFormat;
 use crate::shell::Session;
 use anyhow::Result;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
 pub enum NsCommand {
-    /// List the namespaces below one (default: the current one)
-    List { parent: Option<String> },
+    /// List a namespace (default: the current one) and every namespace below it
+    List {
+        parent: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: OutputFormat,
+    },
     /// Create a namespace (its parent must exist)
     Create { ns: String },
     /// Delete an empty namespace (or everything in it with --delete-groups)
@@ -21,20 +26,34 @@ pub enum NsCommand {
 
 pub fn run(session: &mut Session, cmd: NsCommand) -> Result<()> {
     match cmd {
-        NsCommand::List { parent } => {
+        NsCommand::List {
+            parent,
+            output_format,
+        } => {
             let parent = match parent {
                 Some(p) => Namespace::parse(&p)?,
                 None => session.ns(),
             };
+            let mut listed = Vec::new();
             let mut stack = vec![parent];
             while let Some(ns) = stack.pop() {
                 let children = session.repo.list_namespaces(&ns)?;
                 for child in children.iter().rev() {
                     stack.push(child.clone());
                 }
-                if !ns.is_root() {
-                    writeln!(session.out, "{ns}")?;
-                }
+                listed.push(ns);
+            }
+            if output_format != OutputFormat::Text {
+                // As proxmox-backup-client prints it: the API's reply, the start included.
+                let items: Vec<_> = listed
+                    .iter()
+                    .map(|ns| serde_json::json!({ "ns": ns.to_string() }))
+                    .collect();
+                let v = serde_json::json!({ "data": items });
+                return crate::shell::output::write_json(&mut session.out, &v, output_format);
+            }
+            for ns in listed.iter().filter(|ns| !ns.is_root()) {
+                writeln!(session.out, "{ns}")?;
             }
             Ok(())
         }

@@ -73,11 +73,16 @@ pub fn logout(session: &mut Session) -> Result<()> {
 pub enum TaskCommand {
     /// List recent tasks of the server
     List {
-        /// Include tasks of all users (needs Sys.Audit)
+        /// Also the tasks that have ended (as proxmox-backup-client: only running ones without)
         #[arg(long)]
         all: bool,
+        /// Tasks of every user, not only this one's (needs Sys.Audit)
+        #[arg(long)]
+        all_users: bool,
         #[arg(long, default_value_t = 50)]
         limit: u64,
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: crate::shell::output::OutputFormat,
     },
     /// Print a task's log
     Log {
@@ -104,12 +109,25 @@ fn epoch_text(t: i64) -> String {
 pub fn task(session: &mut Session, cmd: TaskCommand) -> Result<()> {
     let r = remote(session)?;
     match cmd {
-        TaskCommand::List { all, limit } => {
-            let mut p = json!({"start": 0, "limit": limit, "store": r.repo().store});
-            if !all {
+        TaskCommand::List {
+            all,
+            all_users,
+            limit,
+            output_format,
+        } => {
+            let mut p = json!({
+                "start": 0,
+                "limit": limit,
+                "store": r.repo().store,
+                "running": !all,
+            });
+            if !all_users {
                 p["userfilter"] = json!(r.repo().auth_id());
             }
             let v = r.call(Method::GET, "/api2/json/nodes/localhost/tasks", Some(p))?;
+            if output_format != crate::shell::output::OutputFormat::Text {
+                return crate::shell::output::write_json(&mut session.out, &v, output_format);
+            }
             let items = v.as_array().cloned().unwrap_or_default();
             // Rendered like `proxmox-backup-client task list`: start, end, status, UPID.
             writeln!(
@@ -245,9 +263,13 @@ fn upid_of(v: &Value, what: &str) -> Result<String> {
 }
 
 /// `gc` on a remote datastore: starts the server's garbage collection and follows its log.
-pub fn gc(session: &mut Session) -> Result<()> {
+pub fn gc(session: &mut Session, format: crate::shell::output::OutputFormat) -> Result<()> {
     let r = remote(session)?;
     let upid = upid_of(&r.store_call(Method::POST, "gc", None).context("gc")?, "gc")?;
+    if format != crate::shell::output::OutputFormat::Text {
+        // As proxmox-backup-client: the task's UPID as JSON, not followed.
+        return crate::shell::output::write_json(&mut session.out, &upid, format);
+    }
     writeln!(session.out, "task {upid}")?;
     // A server that dies mid-task: the one error line says which task was lost.
     follow_task(session, &r, &upid, true).with_context(|| format!("gc task {upid}"))

@@ -76,6 +76,8 @@ pub enum ProtectedAction {
         snapshot: String,
         #[arg(long)]
         ns: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: OutputFormat,
     },
     Update {
         snapshot: String,
@@ -93,6 +95,8 @@ pub enum NotesAction {
         snapshot: String,
         #[arg(long)]
         ns: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: OutputFormat,
     },
     Update {
         snapshot: String,
@@ -295,12 +299,21 @@ pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
             ns,
         } => upload_log(session, &snapshot, &logfile, &keyfile, crypt_mode, &ns),
         SnapshotCommand::Protected { action } => match action {
-            ProtectedAction::Show { snapshot, ns } => {
+            ProtectedAction::Show {
+                snapshot,
+                ns,
+                output_format,
+            } => {
                 let ns = common::namespace(session, &ns)?;
                 let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
                 let info = find_info(session, &ns, &snapshot)?;
-                writeln!(session.out, "{}", info.protected)?;
-                Ok(())
+                // As proxmox-backup-client: the bare value as text, an object as JSON.
+                if output_format == OutputFormat::Text {
+                    writeln!(session.out, "{}", info.protected)?;
+                    return Ok(());
+                }
+                let v = serde_json::json!({ "protected": info.protected });
+                crate::shell::output::write_json(&mut session.out, &v, output_format)
             }
             ProtectedAction::Update {
                 snapshot,
@@ -309,12 +322,20 @@ pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
             } => set_protected(session, &snapshot, &ns, protected),
         },
         SnapshotCommand::Notes { action } => match action {
-            NotesAction::Show { snapshot, ns } => {
+            NotesAction::Show {
+                snapshot,
+                ns,
+                output_format,
+            } => {
                 let ns = common::namespace(session, &ns)?;
                 let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;
                 let info = find_info(session, &ns, &snapshot)?;
-                writeln!(session.out, "{}", info.manifest.notes())?;
-                Ok(())
+                if output_format == OutputFormat::Text {
+                    writeln!(session.out, "{}", info.manifest.notes())?;
+                    return Ok(());
+                }
+                let v = serde_json::json!({ "notes": info.manifest.notes() });
+                crate::shell::output::write_json(&mut session.out, &v, output_format)
             }
             NotesAction::Update {
                 snapshot,
