@@ -606,7 +606,10 @@ fn pbsh_administers_the_real_server() {
     assert!(gc.contains("TASK OK"), "{gc}");
     let verify = ok(side.pbsh(&["verify"]));
     assert!(verify.contains("TASK OK"), "{verify}");
-    let tasks = ok(side.pbsh(&["task", "list"]));
+    // Ended tasks show with --all, as with proxmox-backup-client; without it, running ones.
+    let running = ok(side.pbsh(&["task", "list"]));
+    assert!(!running.contains("garbage_collection"), "{running}");
+    let tasks = ok(side.pbsh(&["task", "list", "--all"]));
     assert!(
         tasks.contains("garbage_collection") && tasks.contains("verify"),
         "{tasks}"
