@@ -226,7 +226,7 @@ _arguments "${_arguments_options[@]}" : \
 '--all-file-systems[Descend into all file systems]' \
 '-h[Print help]' \
 '--help[Print help]' \
-'*::specs -- Sources\: NAME.pxar\:DIR, NAME.img\:FILE, NAME.conf\:FILE:_default' \
+'*::specs -- Sources\: DIR (archive DIRNAME.pxar), FILE or block device (NAME.img), or PBS'\''s NAME.pxar\:DIR, NAME.img\:FILE, NAME.conf\:FILE:_default' \
 && ret=0
 ;;
 (restore)
@@ -244,8 +244,8 @@ _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
 ':snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot:_default' \
-':archive -- root.pxar, disk.img, qemu-server.conf, …:_default' \
-':target -- Target directory or file; `-` writes the raw archive to standard output:_default' \
+':archive -- root.pxar, disk.img, qemu-server.conf, …; may be left out when the snapshot has one archive (then this is the TARGET):_default' \
+'::target -- Target directory or file; `-` writes the raw archive to standard output:_default' \
 && ret=0
 ;;
 (list)

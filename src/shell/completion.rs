@@ -312,6 +312,8 @@ fn classify(before: &[&str], word: &str) -> Want {
         "lcd" | "lls" | "open" | "restore-selected" | "key" => Want::Local,
         "backup" => Want::Local,
         "restore" if positional >= 2 => Want::Local,
+        // `restore SNAPSHOT DIR` (the snapshot's one archive): a local-looking second word.
+        "restore" if positional == 1 && word.starts_with(['.', '/', '~']) => Want::Local,
         "get"
             if positional >= 1 && word.starts_with(['.', '/', '~']) && !word.starts_with("..") =>
         {
