@@ -928,7 +928,9 @@ _arguments "${_arguments_options[@]}" : \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
-'--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted]' \
+'(--foreground)--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted (the default)]' \
+'--foreground[Keep a one-shot \`pbsh mount\` in the foreground until unmounted or interrupted]' \
+'--verbose[Stay in the foreground, as with --foreground (proxmox-backup-client'\''s option)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot (no arguments\: list this session'\''s mounts); or a tree path to an archive, followed by the mount point:_default' \
@@ -957,7 +959,9 @@ _arguments "${_arguments_options[@]}" : \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
-'--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted]' \
+'(--foreground)--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted (the default)]' \
+'--foreground[Keep a one-shot \`pbsh mount\` in the foreground until unmounted or interrupted]' \
+'--verbose[Stay in the foreground, as with --foreground (proxmox-backup-client'\''s option)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot (no arguments\: list this session'\''s maps):_default' \
