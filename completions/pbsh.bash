@@ -3298,7 +3298,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__map)
-            opts="-h --ns --keyfile --daemon --cache-size --output-format --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --ns --keyfile --daemon --foreground --verbose --cache-size --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3344,7 +3344,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__mount)
-            opts="-h --ns --keyfile --daemon --cache-size --output-format --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --ns --keyfile --daemon --foreground --verbose --cache-size --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -439,7 +439,9 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l repository -d 'Repos
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l daemon -d 'Detach a one-shot `pbsh mount` into the background once mounted'
+complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l daemon -d 'Detach a one-shot `pbsh mount` into the background once mounted (the default)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l foreground -d 'Keep a one-shot `pbsh mount` in the foreground until unmounted or interrupted'
+complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l verbose -d 'Stay in the foreground, as with --foreground (proxmox-backup-client\'s option)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
@@ -456,7 +458,9 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l repository -d 'Reposit
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l daemon -d 'Detach a one-shot `pbsh mount` into the background once mounted'
+complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l daemon -d 'Detach a one-shot `pbsh mount` into the background once mounted (the default)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l foreground -d 'Keep a one-shot `pbsh mount` in the foreground until unmounted or interrupted'
+complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l verbose -d 'Stay in the foreground, as with --foreground (proxmox-backup-client\'s option)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r

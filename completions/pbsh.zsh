@@ -226,7 +226,7 @@ _arguments "${_arguments_options[@]}" : \
 '--all-file-systems[Descend into all file systems]' \
 '-h[Print help]' \
 '--help[Print help]' \
-'*::specs -- Sources\: NAME.pxar\:DIR, NAME.img\:FILE, NAME.conf\:FILE:_default' \
+'*::specs -- Sources\: DIR (archive DIRNAME.pxar), FILE or block device (NAME.img), or PBS'\''s NAME.pxar\:DIR, NAME.img\:FILE, NAME.conf\:FILE:_default' \
 && ret=0
 ;;
 (restore)
@@ -244,8 +244,8 @@ _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
 ':snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot:_default' \
-':archive -- root.pxar, disk.img, qemu-server.conf, …:_default' \
-':target -- Target directory or file; `-` writes the raw archive to standard output:_default' \
+':archive -- root.pxar, disk.img, qemu-server.conf, …; may be left out when the snapshot has one archive (then this is the TARGET):_default' \
+'::target -- Target directory or file; `-` writes the raw archive to standard output:_default' \
 && ret=0
 ;;
 (list)
@@ -932,7 +932,9 @@ _arguments "${_arguments_options[@]}" : \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
-'--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted]' \
+'(--foreground)--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted (the default)]' \
+'--foreground[Keep a one-shot \`pbsh mount\` in the foreground until unmounted or interrupted]' \
+'--verbose[Stay in the foreground, as with --foreground (proxmox-backup-client'\''s option)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot (no arguments\: list this session'\''s mounts); or a tree path to an archive, followed by the mount point:_default' \
@@ -961,7 +963,9 @@ _arguments "${_arguments_options[@]}" : \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
-'--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted]' \
+'(--foreground)--daemon[Detach a one-shot \`pbsh mount\` into the background once mounted (the default)]' \
+'--foreground[Keep a one-shot \`pbsh mount\` in the foreground until unmounted or interrupted]' \
+'--verbose[Stay in the foreground, as with --foreground (proxmox-backup-client'\''s option)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot (no arguments\: list this session'\''s maps):_default' \

@@ -211,8 +211,14 @@ impl Env {
         common::pbsh(&self.root, &self.root, &all, &[])
     }
 
-    /// One-shot `pbsh mount …` in the background; returns once the mount is there.
+    /// One-shot `pbsh mount … --foreground` (or `--verbose`) as a child process; returns once
+    /// the mount is there.
     fn mount(&self, args: &[&str], mountpoint: &Path) -> Mounted {
+        let stay = if args.contains(&"--verbose") {
+            None
+        } else {
+            Some("--foreground")
+        };
         std::fs::create_dir_all(mountpoint).unwrap();
         let log = self.root.join(format!(
             "mount-{}.log",
@@ -222,6 +228,7 @@ impl Env {
             .arg("--repository")
             .arg(&self.store)
             .args(args)
+            .args(stay)
             .arg(mountpoint)
             .current_dir(&self.root)
             .env("HOME", &self.root)
@@ -580,7 +587,8 @@ fn map_exposes_an_image_and_the_shell_lists_mounts() {
         .status();
     assert!(auto_unmounted, "mount left behind by a killed pbsh");
 
-    // --daemon: the command returns once mounted; the background process serves until umount.
+    // --daemon (the default): the command returns once mounted; the background process serves
+    // until unmounted.
     let m = mapdir.to_str().unwrap();
     let out = common::pbsh(
         root,
@@ -631,7 +639,7 @@ fn map_exposes_an_image_and_the_shell_lists_mounts() {
     let text = common::stdout(&out);
     assert!(out.status.success(), "{}", common::stderr(&out));
     assert!(text.contains(&mnt.display().to_string()), "{text}");
-    assert!(text.trim_end().ends_with("no mounts"), "{text}");
+    assert!(text.trim_end().ends_with("nothing mounted"), "{text}");
     assert!(!is_mounted(&mnt));
 }
 
@@ -642,7 +650,7 @@ fn the_shell_mounts_an_archive_by_its_tree_path() {
     }
     let env = Env::new(1 << 20);
     let mnt = env.root.join("tree-mnt");
-    let mounted = env.mount(&["mount", "host/mt/*/root.pxar"], &mnt);
+    let mounted = env.mount(&["mount", "--verbose", "host/mt/*/root.pxar"], &mnt);
     let listed: Vec<String> = std::fs::read_dir(&mounted.mountpoint)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -654,4 +662,140 @@ fn the_shell_mounts_an_archive_by_its_tree_path() {
     assert_eq!(listed.len(), source.len(), "{listed:?} vs {source:?}");
     drop(mounted);
     assert!(!is_mounted(&mnt));
+}
+
+/// The pid in "background process PID" of a detached mount's message.
+fn background_pid(stderr: &str) -> i32 {
+    let rest = stderr
+        .split("background process ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no background process named: {stderr}"));
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap()
+}
+
+/// Whether a process is still running (a zombie waiting for a reaper counts as ended).
+fn running(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// A hang guard, not a speed check: waits until `done` or panics after a minute.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Issue 17: a one-shot `mount` detaches as proxmox-backup-client's does: it exits 0 only
+/// once the mount is usable, a background process serves it, the one-shot `mount` lists it,
+/// and `umount` (another process) ends it, the explicit `--daemon` form too; `map` prints the
+/// file it made; a mount that cannot be made fails in the foreground with the reason.
+#[test]
+fn issue_17_one_shot_mount_detaches_and_umount_ends_it() {
+    if !fuse_usable() {
+        return;
+    }
+    let env = Env::new(1 << 20);
+    let mnt = env.root.join("detached");
+    std::fs::create_dir(&mnt).unwrap();
+    let m = mnt.to_str().unwrap();
+    let out = env.pbsh(&["mount", "host/mt", "root.pxar", m]);
+    let err = common::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    // Usable as soon as the command has returned.
+    assert!(is_mounted(&std::fs::canonicalize(&mnt).unwrap()), "{err}");
+    assert_eq!(
+        std::fs::read(mnt.join("docs/deep/er/note.txt")).unwrap(),
+        b"deep note\n"
+    );
+    let pid = background_pid(&err);
+    assert!(running(pid), "background process {pid} serves the mount");
+    assert!(err.contains("mounted host/mt/"), "{err}");
+
+    // The one-shot list shows it, served by another process.
+    let listed = env.pbsh(&["mount"]);
+    let text = common::stdout(&listed);
+    assert!(text.contains(m), "{text}");
+    assert!(text.contains("root.pxar"), "{text}");
+
+    // umount from another process ends the mount and its process.
+    let out = env.pbsh(&["umount", m]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(!is_mounted(&std::fs::canonicalize(&mnt).unwrap()));
+    wait_until("the background process did not end", || !running(pid));
+    let out = env.pbsh(&["umount", m]);
+    assert!(!out.status.success(), "nothing left to unmount");
+    assert!(
+        common::stderr(&out).contains("not a pbsh mount"),
+        "{}",
+        common::stderr(&out)
+    );
+
+    // `--daemon` says the same explicitly; umount ends it (it used to refuse).
+    let out = env.pbsh(&["mount", "host/mt", "root.pxar", m, "--daemon"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let pid = background_pid(&common::stderr(&out));
+    let out = env.pbsh(&["umount", m]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(!is_mounted(&std::fs::canonicalize(&mnt).unwrap()));
+    wait_until("the --daemon process did not end", || !running(pid));
+
+    // A mount that cannot be made: the foreground command fails with the reason, once.
+    let out = env.pbsh(&["mount", "host/mt", "root.pxar", "no-such-dir"]);
+    let err = common::stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert_eq!(err.matches("no-such-dir").count(), 1, "{err}");
+    assert!(!err.contains("background process"), "{err}");
+}
+
+/// Issue 17: `map` prints the file it made (also when it detaches), and says "mapped".
+#[test]
+fn issue_17_map_prints_the_file_it_made() {
+    if !fuse_usable() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let store = root.join("store");
+    let image = root.join("disk.raw");
+    let mut state = 11u64;
+    write_random_file(&image, 1 << 20, &mut state);
+    let s = store.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--repository", s];
+        all.extend_from_slice(args);
+        common::pbsh(root, root, &all, &[])
+    };
+    let spec = format!("disk.img:{}", image.display());
+    let out = run(&["backup", &spec, "--backup-id", "vm"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let mapdir = root.join("map");
+    std::fs::create_dir(&mapdir).unwrap();
+    let out = run(&["map", "host/vm", "disk.img", mapdir.to_str().unwrap()]);
+    let err = common::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let file = common::stdout(&out);
+    let file = Path::new(file.trim());
+    assert_eq!(
+        file,
+        std::fs::canonicalize(&mapdir).unwrap().join("disk.img")
+    );
+    assert_eq!(sha256_file(file), sha256_file(&image));
+    assert!(err.contains("mapped host/vm/"), "{err}");
+    assert!(!err.contains("maped"), "{err}");
+    let pid = background_pid(&err);
+    let out = run(&["umount", mapdir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    wait_until("the map's process did not end", || !running(pid));
+    // A session with no maps says so in words.
+    let out = run(&["-c", "map"]);
+    assert_eq!(common::stdout(&out).trim(), "nothing mapped");
 }

@@ -281,6 +281,50 @@ fn tab_completes_every_level_of_the_tree() {
     p.expect_exit();
 }
 
+/// Issue 17: a unique completion completes and closes the menu, so the next Enter runs the
+/// line (it used to insert the first entry below the completed directory instead); Enter takes
+/// a menu entry only after the user moved into the menu.
+#[test]
+fn issue_17_enter_after_a_unique_completion_runs_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = make_store(dir.path());
+    let mut p = shell(dir.path(), &store, &[]);
+    p.send_line("cd host/web1");
+    p.expect("local:/store/host/web1> ");
+    // The group's one snapshot.
+    p.send("cd ");
+    p.send("\t");
+    p.expect(&format!("cd {SNAP}/"));
+    p.send("\r");
+    p.expect(&format!("local:/store/host/web1/{SNAP}> "));
+    // Into the archive, then a directory inside it.
+    p.send("cd r");
+    p.send("\t");
+    p.expect("cd root.pxar/");
+    p.send("\r");
+    p.expect(&format!("local:/store/host/web1/{SNAP}/root.pxar> "));
+    p.send("cd e");
+    p.send("\t");
+    p.expect("cd etc/");
+    p.send("\r");
+    p.expect(&format!("local:/store/host/web1/{SNAP}/root.pxar/etc> "));
+    p.send_line("pwd");
+    p.expect(&format!("/store/host/web1/{SNAP}/root.pxar/etc\n"));
+    // Tab opens the menu, a second Tab moves into it, Enter takes the entry without running
+    // the line; the next Enter runs it.
+    p.send("cat ");
+    p.send("\t");
+    p.expect("beta.conf");
+    p.send("\t");
+    p.send("\r");
+    p.expect("cat alpha.conf");
+    p.send("\r");
+    p.expect("a\n");
+    p.expect("root.pxar/etc> ");
+    p.control('d');
+    p.expect_exit();
+}
+
 #[test]
 fn ctrl_c_cancels_a_long_get_and_leaves_no_partial_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -621,3 +621,80 @@ fn snapshot_aliases_name_the_latest_the_ones_before_and_unique_prefixes() {
         "127.0.0.1 localhost\n"
     );
 }
+
+/// Issue 17: the short forms. `backup DIR` names the archive after the directory (PBS's
+/// archive-name rules), `backup FILE` makes a fixed-index image, `restore SNAPSHOT DIR` takes
+/// the snapshot's one archive (and names them all when there are several), `get PATH` writes
+/// into the local current directory; PBS's long form keeps working (the fixture uses it).
+#[test]
+fn issue_17_short_forms_of_backup_restore_and_get() {
+    let f = fixture();
+    let docs = f.root.join("My Documents");
+    std::fs::create_dir_all(docs.join("sub")).unwrap();
+    std::fs::write(docs.join("notes.txt"), "short forms\n").unwrap();
+    std::fs::write(docs.join("sub/deep.txt"), "deep\n").unwrap();
+    let mut state = 3u64;
+    let image = common::pseudo_random(3 << 20, &mut state);
+    std::fs::write(f.root.join("disk.raw"), &image).unwrap();
+
+    // backup DIR (relative to the current directory) and backup FILE.
+    let out = f.run(&["backup", "My Documents", "--backup-id", "docs"]);
+    assert!(out.status.success(), "backup DIR: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains("My_Documents.pxar"),
+        "{}",
+        stdout(&out)
+    );
+    let out = f.run(&["backup", "disk.raw", "--backup-id", "img"]);
+    assert!(out.status.success(), "backup FILE: {}", stderr(&out));
+    assert_eq!(
+        f.ok("ls host/docs/latest"),
+        "My_Documents.pxar/\ncatalog.pcat1\nindex.json\n"
+    );
+    assert!(
+        f.ok("ls host/img/latest").contains("disk.img"),
+        "image archive named after the file"
+    );
+
+    // restore SNAPSHOT DIR with the snapshot's one archive.
+    f.ok("restore host/docs restored");
+    assert_eq!(
+        std::fs::read_to_string(f.root.join("restored/notes.txt")).unwrap(),
+        "short forms\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.root.join("restored/sub/deep.txt")).unwrap(),
+        "deep\n"
+    );
+    f.ok("restore host/img disk-back.raw");
+    assert!(
+        std::fs::read(f.root.join("disk-back.raw")).unwrap() == image,
+        "image restored byte for byte"
+    );
+
+    // Two archives: restore needs a name and says which there are, on one line.
+    let out = f.run(&[
+        "backup",
+        "My Documents",
+        "docs.pxar:My Documents/sub",
+        "--backup-id",
+        "two",
+    ]);
+    assert!(out.status.success(), "two archives: {}", stderr(&out));
+    let out = f.script("restore host/two nowhere");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("My_Documents.pxar, docs.pxar"),
+        "archives listed: {err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(!f.root.join("nowhere").exists());
+
+    // get PATH with no destination: the local current directory.
+    f.ok("get host/docs/latest/My_Documents.pxar/notes.txt");
+    assert_eq!(
+        std::fs::read_to_string(f.root.join("notes.txt")).unwrap(),
+        "short forms\n"
+    );
+}

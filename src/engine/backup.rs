@@ -110,6 +110,72 @@ impl BackupSource {
     }
 }
 
+/// Extensions of PBS's `NAME.EXT:PATH` backup specs.
+const SPEC_EXTENSIONS: [&str; 8] = ["pxar", "didx", "img", "conf", "log", "json", "key", "blob"];
+
+impl BackupSource {
+    /// One `backup` argument: PBS's `NAME.EXT:PATH`, or a bare path whose archive is named after
+    /// it: a directory `Documents` → `Documents.pxar`, a regular file or block device
+    /// `disk.raw` → `disk.img` (a fixed index), `/` → `root.pxar`.
+    pub fn from_arg(arg: &str) -> Result<Self> {
+        let spec_like = arg.split_once(':').is_some_and(|(head, _)| {
+            head.rsplit_once('.')
+                .is_some_and(|(_, ext)| SPEC_EXTENSIONS.contains(&ext))
+        });
+        if spec_like {
+            return Self::parse(arg);
+        }
+        let path = PathBuf::from(arg);
+        let meta = std::fs::metadata(&path).map_err(|source| EngineError::Io {
+            what: arg.to_string(),
+            source,
+        })?;
+        let file_type = meta.file_type();
+        // `.`, `..` and `dir/` have no usable last component of their own.
+        let last = match std::fs::canonicalize(&path) {
+            Ok(real) => real.file_name().map(|n| n.to_string_lossy().into_owned()),
+            Err(_) => path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        };
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_dir() {
+            let stem = last.as_deref().map(archive_stem);
+            let name = stem
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "root".into());
+            Ok(BackupSource::Pxar {
+                name: format!("{name}.pxar"),
+                dir: path,
+            })
+        } else if file_type.is_file() || file_type.is_block_device() {
+            let stem = last.as_deref().map(|n| match n.rsplit_once('.') {
+                Some((stem, _)) if !stem.is_empty() => archive_stem(stem),
+                _ => archive_stem(n),
+            });
+            let name = stem
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "disk".into());
+            Ok(BackupSource::Image {
+                name: format!("{name}.img"),
+                path,
+            })
+        } else {
+            Err(EngineError::Refused(format!(
+                "{arg}: not a directory, regular file or block device (name the archive: NAME.pxar:{arg})"
+            )))
+        }
+    }
+}
+
+/// A file name made into an archive name under PBS's rule (`[A-Za-z0-9_-]+` before the
+/// extension): every run of other characters becomes one `_`, none at either end.
+/// `My Documents` → `My_Documents`, `.config` → `config`; empty when nothing is left.
+pub fn archive_stem(name: &str) -> String {
+    name.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
 /// How to tell what changed since the previous snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ChangeDetection {
@@ -650,5 +716,66 @@ impl io::Write for SharedUploader {
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_names_follow_pbs_rules() {
+        assert_eq!(archive_stem("Documents"), "Documents");
+        assert_eq!(archive_stem("My Documents"), "My_Documents");
+        assert_eq!(archive_stem(".config"), "config");
+        assert_eq!(archive_stem("a..b-c_d"), "a_b-c_d");
+        assert_eq!(archive_stem("Документы"), "");
+    }
+
+    #[test]
+    fn bare_paths_name_their_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("My Docs");
+        std::fs::create_dir(&docs).unwrap();
+        let image = dir.path().join("disk.raw");
+        std::fs::write(&image, [0u8; 512]).unwrap();
+        let arg = |p: &std::path::Path| BackupSource::from_arg(p.to_str().unwrap()).unwrap();
+        assert_eq!(
+            arg(&docs),
+            BackupSource::Pxar {
+                name: "My_Docs.pxar".into(),
+                dir: docs.clone()
+            }
+        );
+        assert_eq!(
+            arg(&docs.join(".")),
+            BackupSource::Pxar {
+                name: "My_Docs.pxar".into(),
+                dir: docs.join(".")
+            }
+        );
+        assert_eq!(
+            arg(&image),
+            BackupSource::Image {
+                name: "disk.img".into(),
+                path: image.clone()
+            }
+        );
+        assert_eq!(
+            BackupSource::from_arg("/").unwrap(),
+            BackupSource::Pxar {
+                name: "root.pxar".into(),
+                dir: "/".into()
+            }
+        );
+        // PBS's long form is still the long form.
+        assert_eq!(
+            BackupSource::from_arg("etc.pxar:/etc").unwrap(),
+            BackupSource::Pxar {
+                name: "etc.pxar".into(),
+                dir: "/etc".into()
+            }
+        );
+        assert!(BackupSource::from_arg(dir.path().join("missing").to_str().unwrap()).is_err());
     }
 }

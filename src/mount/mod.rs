@@ -98,7 +98,10 @@ pub struct MountInfo {
     /// `SNAPSHOT ARCHIVE`
     pub what: String,
     pub kind: MountKind,
+    /// Chunks this process fetched for it (zero when another process serves it).
     pub stats: ChunkReaderStats,
+    /// Whether this process serves it.
+    pub served_here: bool,
 }
 
 impl MountHandle {
@@ -139,6 +142,7 @@ impl MountHandle {
             what: self.what.clone(),
             kind: self.kind,
             stats: self.stats(),
+            served_here: true,
         }
     }
 
@@ -299,6 +303,12 @@ fn check_mountpoint(mountpoint: &Path) -> Result<PathBuf> {
     if lock_registry().iter().any(|m| m.mountpoint == path) {
         return Err(MountError::Refused(format!(
             "{}: already mounted by this session",
+            path.display()
+        )));
+    }
+    if system_mounts().iter().any(|m| m.mountpoint == path) {
+        return Err(MountError::Refused(format!(
+            "{}: already a pbsh mount (`umount` it first)",
             path.display()
         )));
     }
@@ -499,24 +509,43 @@ pub fn list() -> Vec<MountInfo> {
     mounts.iter().map(MountHandle::info).collect()
 }
 
-/// Unmounts the registered mount at `mountpoint`.
+/// This process's mounts, then this user's other pbsh mounts (served by other processes).
+pub fn list_all() -> Vec<MountInfo> {
+    let mut all = list();
+    for other in system_mounts() {
+        if !all.iter().any(|m| m.mountpoint == other.mountpoint) {
+            all.push(other);
+        }
+    }
+    all
+}
+
+/// Unmounts the pbsh mount at `mountpoint`: one of this process's, or one of this user's that
+/// another pbsh process serves (a detached one-shot mount, another shell's), which then ends.
 pub fn unmount(mountpoint: &Path) -> Result<MountInfo> {
     let wanted = std::fs::canonicalize(mountpoint).unwrap_or_else(|_| mountpoint.to_path_buf());
     let handle = {
         let mut mounts = lock_registry();
-        let pos = mounts
+        mounts
             .iter()
             .position(|m| m.mountpoint == wanted)
-            .ok_or_else(|| {
-                MountError::Refused(format!(
-                    "{}: not mounted by this session",
-                    mountpoint.display()
-                ))
-            })?;
-        mounts.remove(pos)
+            .map(|pos| mounts.remove(pos))
     };
-    let info = handle.info();
-    handle.unmount()?;
+    if let Some(handle) = handle {
+        let info = handle.info();
+        handle.unmount()?;
+        return Ok(info);
+    }
+    let info = system_mounts()
+        .into_iter()
+        .find(|m| m.mountpoint == wanted)
+        .ok_or_else(|| {
+            MountError::Refused(format!(
+                "{}: not a pbsh mount of this user",
+                mountpoint.display()
+            ))
+        })?;
+    kernel_unmount(&info.mountpoint)?;
     Ok(info)
 }
 
@@ -563,98 +592,221 @@ pub fn wait_for_mounts() {
     unmount_all();
 }
 
-/// Detaches a one-shot command into the background (`--daemon`): forks, and the parent returns
-/// `Parent` once the child reports through `DaemonChild::ready` (or fails with its message).
+/// Tells a re-executed one-shot mount which descriptor to report readiness on.
+const READY_FD_ENV: &str = "PBSH_MOUNT_READY_FD";
+
+/// How the foreground half of a detached one-shot mount ended.
+pub enum Detached {
+    /// The background process has the mount up and serves it.
+    Ready { child: u32 },
+    /// The background process failed before the mount was up (it said why on stderr) and
+    /// exited with this status.
+    Failed { status: i32 },
+}
+
+/// Detaches a one-shot `pbsh mount`/`map`: runs this same command line again as a new process
+/// that mounts in the foreground (with this terminal, so it can ask for passphrases), and
+/// returns once that process reports the mount usable, or has failed.
 ///
-/// Must be called before any thread is started.
-pub fn daemonize() -> Result<Daemon> {
+/// A new process rather than a fork: a fork after the session started threads (a server
+/// connection's runtime, chunk readers) would leave the child without them.
+pub fn detach() -> Result<Detached> {
     let mut fds = [0 as libc::c_int; 2];
-    // Close-on-exec, so that helpers the child starts (fusermount) do not hold the pipe open.
     // SAFETY: fds has room for two descriptors.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return Err(MountError::Io {
-            path: "pipe".into(),
-            action: "daemonize",
+            path: "background mount".into(),
+            action: "pipe",
             source: io::Error::last_os_error(),
         });
     }
-    let [read_fd, write_fd] = fds;
-    // SAFETY: the process has a single thread here (documented precondition).
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(MountError::Io {
-            path: "fork".into(),
-            action: "daemonize",
-            source: io::Error::last_os_error(),
-        });
-    }
-    if pid > 0 {
-        // SAFETY: closing our copy of the write end; reading the child's report from a pipe
-        // we own.
-        unsafe { libc::close(write_fd) };
-        let mut report = Vec::new();
-        let mut buf = [0u8; 512];
-        loop {
-            // SAFETY: buf is valid for its length.
-            let n = unsafe { libc::read(read_fd, buf.as_mut_ptr().cast(), buf.len()) };
-            if n <= 0 {
-                break;
-            }
-            report.extend_from_slice(buf.get(..n as usize).unwrap_or_default());
-        }
-        // SAFETY: our descriptor.
-        unsafe { libc::close(read_fd) };
-        let text = String::from_utf8_lossy(&report).into_owned();
-        return match text.strip_prefix("ok") {
-            Some(_) => Ok(Daemon::Parent { child: pid }),
-            None if text.is_empty() => Err(MountError::Refused(
-                "the background mount process ended without a report".into(),
-            )),
-            None => Err(MountError::Refused(text)),
-        };
-    }
-    // SAFETY: child: drop the read end, start a new session away from the terminal.
+    // SAFETY: pipe2 returned two descriptors that nothing else owns.
+    let (read_end, write_end) = unsafe {
+        use std::os::fd::FromRawFd;
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    };
+    let write_fd = std::os::fd::AsRawFd::as_raw_fd(&write_end);
+    let exe = std::env::current_exe().map_err(|source| MountError::Io {
+        path: "/proc/self/exe".into(),
+        action: "find this program",
+        source,
+    })?;
+    let mut command = std::process::Command::new(exe);
+    command
+        .args(std::env::args_os().skip(1))
+        .env(READY_FD_ENV, write_fd.to_string());
+    use std::os::unix::process::CommandExt;
+    // SAFETY: fcntl is async-signal-safe; the child keeps the write end across exec.
     unsafe {
-        libc::close(read_fd);
+        command.pre_exec(move || {
+            if libc::fcntl(write_fd, libc::F_SETFD, 0) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().map_err(|source| MountError::Io {
+        path: "background mount".into(),
+        action: "start",
+        source,
+    })?;
+    drop(write_end);
+    // "ok" once the mount is usable; end of file when the process ended without it.
+    let mut report = [0u8; 2];
+    if io::Read::read_exact(&mut &read_end, &mut report).is_ok() && &report == b"ok" {
+        return Ok(Detached::Ready { child: child.id() });
+    }
+    let status = child.wait().map_err(|source| MountError::Io {
+        path: "background mount".into(),
+        action: "wait for",
+        source,
+    })?;
+    Ok(Detached::Failed {
+        status: status.code().unwrap_or(1).max(1),
+    })
+}
+
+/// The report descriptor of the background half of a detached mount, once adopted.
+static READY_FD: std::sync::OnceLock<libc::c_int> = std::sync::OnceLock::new();
+
+/// At start-up: if this process is the background half of a detached one-shot mount, takes
+/// the report descriptor and makes it close-on-exec again, so that helpers it starts
+/// (`fusermount3`, which outlives the mount's setup) do not keep the waiting parent waiting.
+pub fn adopt_ready_fd() {
+    let Some(fd) = std::env::var(READY_FD_ENV)
+        .ok()
+        .and_then(|v| v.parse::<libc::c_int>().ok())
+    else {
+        return;
+    };
+    // SAFETY: F_SETFD on a descriptor number; a wrong number fails harmlessly with EBADF.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == 0 {
+        let _ = READY_FD.set(fd);
+    }
+}
+
+/// Whether this process is the background half of a detached one-shot mount.
+pub fn is_detached_child() -> bool {
+    READY_FD.get().is_some()
+}
+
+/// In the background half of a detached mount, once the mount is usable: tells the waiting
+/// foreground half, then leaves the terminal (a new session, standard streams on /dev/null).
+pub fn report_ready() {
+    let Some(&fd) = READY_FD.get() else {
+        return;
+    };
+    // SAFETY: the descriptor was handed to us for this one message; /dev/null is opened and
+    // duplicated onto the standard descriptors; setsid has no preconditions.
+    unsafe {
+        libc::write(fd, b"ok".as_ptr().cast(), 2);
+        libc::close(fd);
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            for std_fd in 0..3 {
+                libc::dup2(null, std_fd);
+            }
+            if null > 2 {
+                libc::close(null);
+            }
+        }
         libc::setsid();
     }
-    Ok(Daemon::Child(DaemonChild {
-        report_fd: write_fd,
-    }))
 }
 
-/// Which side of `daemonize` this is.
-pub enum Daemon {
-    Parent { child: libc::pid_t },
-    Child(DaemonChild),
+// ---- pbsh mounts of this user, whichever process serves them ----
+
+/// pbsh FUSE mounts of this user from `/proc/self/mountinfo` (whichever process serves
+/// them); their statistics are not known here.
+pub fn system_mounts() -> Vec<MountInfo> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    parse_mountinfo(&text, uid)
 }
 
-/// The detached child's line back to the waiting parent.
-pub struct DaemonChild {
-    report_fd: libc::c_int,
+fn parse_mountinfo(text: &str, uid: u32) -> Vec<MountInfo> {
+    let user = format!("user_id={uid}");
+    text.lines()
+        .filter_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let mountpoint = left.split(' ').nth(4)?;
+            let mut right = right.split(' ');
+            let (fstype, source, options) = (right.next()?, right.next()?, right.next()?);
+            if fstype != "fuse.pbsh" || !options.split(',').any(|o| o == user) {
+                return None;
+            }
+            let what = unescape_mountinfo(source.strip_prefix("pbsh:").unwrap_or(source));
+            let kind = if what.ends_with(".img") {
+                MountKind::Image
+            } else {
+                MountKind::Archive
+            };
+            Some(MountInfo {
+                mountpoint: PathBuf::from(unescape_mountinfo(mountpoint)),
+                what: split_fsname(&what),
+                kind,
+                stats: ChunkReaderStats::default(),
+                served_here: false,
+            })
+        })
+        .collect()
 }
 
-impl DaemonChild {
-    /// Tells the parent how the mount went, then points stdin/stdout/stderr at /dev/null.
-    pub fn report(self, result: &Result<()>) {
-        let text = match result {
-            Ok(()) => "ok".to_string(),
-            Err(e) => e.to_string(),
-        };
-        // SAFETY: writing our buffer to our descriptor, then closing it; /dev/null is opened
-        // and duplicated onto the standard descriptors.
-        unsafe {
-            libc::write(self.report_fd, text.as_ptr().cast(), text.len());
-            libc::close(self.report_fd);
-            let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
-            if null >= 0 {
-                for fd in 0..3 {
-                    libc::dup2(null, fd);
-                }
-                if null > 2 {
-                    libc::close(null);
-                }
+/// `host/vm/2026-01-01T00:00:00Z_disk.img` (the file system name `spawn` made from
+/// `SNAPSHOT ARCHIVE`) → `host/vm/2026-01-01T00:00:00Z disk.img`.
+fn split_fsname(name: &str) -> String {
+    let time_start = name.rfind('/').unwrap_or(0);
+    match name[time_start..].find("Z_") {
+        Some(z) => {
+            let cut = time_start + z + 1;
+            format!("{} {}", &name[..cut], &name[cut + 1..])
+        }
+        None => name.to_string(),
+    }
+}
+
+/// Undoes mountinfo's octal escapes (`\040` for a space).
+fn unescape_mountinfo(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| bytes[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        match octal {
+            Some(d) => {
+                out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
             }
         }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mountinfo_finds_this_users_pbsh_mounts() {
+        let text = "\
+36 35 98:0 / /mnt/a\\040b rw,nosuid - fuse.pbsh pbsh:host/vm/2026-01-01T00:00:00Z_disk.img ro,user_id=1000,group_id=1000
+37 35 98:0 / /mnt/c rw - fuse.pbsh pbsh:host/x/2026-01-01T00:00:00Z_root.pxar ro,user_id=0,group_id=0
+38 35 98:0 / /mnt/d rw - ext4 /dev/sda1 rw";
+        let found = parse_mountinfo(text, 1000);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].mountpoint, PathBuf::from("/mnt/a b"));
+        assert_eq!(found[0].what, "host/vm/2026-01-01T00:00:00Z disk.img");
+        assert_eq!(found[0].kind, MountKind::Image);
+        assert_eq!(parse_mountinfo(text, 0)[0].kind, MountKind::Archive);
     }
 }

@@ -95,6 +95,8 @@ pub fn main() -> i32 {
 }
 
 pub fn run(cli: Cli) -> i32 {
+    // The background half of a detached `pbsh mount` (see mount::detach).
+    crate::mount::adopt_ready_fd();
     let ns = match cli.start_ns.as_deref().map(Namespace::parse).transpose() {
         Ok(ns) => ns.unwrap_or_default(),
         Err(e) => {

@@ -4,7 +4,8 @@
 //! Tree listings are cached for the session; a listing that takes longer than ~100 ms finishes
 //! in the background and shows up on the next Tab, so the prompt never hangs on a slow backend.
 
-use crate::shell::browse::Browser;
+use crate::shell::browse::{Browser, Node, NodeKind};
+use crate::shell::commands::common::human_size;
 use crate::shell::commands::ShellLine;
 use crate::shell::tree::TreePath;
 use clap::CommandFactory;
@@ -26,9 +27,17 @@ pub struct Place {
     pub previous: TreePath,
 }
 
+/// One name a tree listing offers: whether it is a directory, and what the menu shows beside it.
+#[derive(Clone)]
+struct Child {
+    name: String,
+    is_dir: bool,
+    description: Option<String>,
+}
+
 enum Cached {
-    Ready(Vec<(String, bool)>),
-    Pending(Receiver<Vec<(String, bool)>>),
+    Ready(Vec<Child>),
+    Pending(Receiver<Vec<Child>>),
 }
 
 pub struct ShellCompleter {
@@ -57,8 +66,8 @@ impl ShellCompleter {
         }
     }
 
-    /// Children of a tree path as (name, is_directory), from the cache or the browser.
-    fn children(&mut self, place: &Place, path: &TreePath) -> Vec<(String, bool)> {
+    /// Children of a tree path, from the cache or the browser.
+    fn children(&mut self, place: &Place, path: &TreePath) -> Vec<Child> {
         let generation = place.browser.generation();
         if generation != self.generation {
             self.cache.clear();
@@ -77,12 +86,17 @@ impl ShellCompleter {
                 let _ = std::thread::Builder::new()
                     .name("pbsh-complete".into())
                     .spawn(move || {
+                        let now = chrono::Utc::now().timestamp();
                         let list = browser
                             .list(&path)
                             .map(|nodes| {
                                 nodes
                                     .into_iter()
-                                    .map(|n| (n.name, n.kind.is_dir()))
+                                    .map(|n| Child {
+                                        description: describe(&n, now),
+                                        is_dir: n.kind.is_dir(),
+                                        name: n.name,
+                                    })
                                     .collect()
                             })
                             .unwrap_or_default();
@@ -118,20 +132,57 @@ impl ShellCompleter {
         };
         self.children(&place, &dir)
             .into_iter()
-            .filter(|(name, _)| name.starts_with(prefix))
-            .map(|(name, is_dir)| Suggestion {
+            .filter(|c| c.name.starts_with(prefix))
+            .map(|c| Suggestion {
                 value: format!(
                     "{dir_part}{}{}",
-                    quote(&name),
-                    if is_dir { "/" } else { "" }
+                    quote(&c.name),
+                    if c.is_dir { "/" } else { "" }
                 ),
-                display_override: Some(format!("{name}{}", if is_dir { "/" } else { "" })),
+                display_override: Some(format!("{}{}", c.name, if c.is_dir { "/" } else { "" })),
+                description: c.description,
                 span,
-                append_whitespace: !is_dir,
+                append_whitespace: !c.is_dir,
                 ..Suggestion::default()
             })
             .collect()
     }
+}
+
+/// What the menu shows beside a snapshot: its size, age, protection and notes, all from the
+/// listing (the manifest). The file count would need each snapshot's catalog, so it is not shown.
+fn describe(node: &Node, now: i64) -> Option<String> {
+    if node.kind != NodeKind::Snapshot {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if let Some(size) = node.size {
+        parts.push(human_size(size));
+    }
+    if let Some(time) = node.mtime {
+        parts.push(age(now.saturating_sub(time)));
+    }
+    if node.protected == Some(true) {
+        parts.push("protected".to_string());
+    }
+    if let Some(comment) = &node.comment {
+        parts.push(comment.clone());
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// 90_000 → "1 day ago".
+fn age(seconds: i64) -> String {
+    let (n, unit) = match seconds {
+        s if s < 0 => return "in the future".to_string(),
+        s if s < 120 => return "just now".to_string(),
+        s if s < 7200 => (s / 60, "minute"),
+        s if s < 2 * 86_400 => (s / 3600, "hour"),
+        s if s < 60 * 86_400 => (s / 86_400, "day"),
+        s if s < 730 * 86_400 => (s / (30 * 86_400), "month"),
+        s => (s / (365 * 86_400), "year"),
+    };
+    format!("{n} {unit}s ago")
 }
 
 /// Escapes characters the line splitter would otherwise take apart.
@@ -261,6 +312,8 @@ fn classify(before: &[&str], word: &str) -> Want {
         "lcd" | "lls" | "open" | "restore-selected" | "key" => Want::Local,
         "backup" => Want::Local,
         "restore" if positional >= 2 => Want::Local,
+        // `restore SNAPSHOT DIR` (the snapshot's one archive): a local-looking second word.
+        "restore" if positional == 1 && word.starts_with(['.', '/', '~']) => Want::Local,
         "get"
             if positional >= 1 && word.starts_with(['.', '/', '~']) && !word.starts_with("..") =>
         {
@@ -356,6 +409,21 @@ mod tests {
         for c in ["cd", "ls", "get", "restore-selected", "help", "quit"] {
             assert!(names.contains(&c.to_string()), "{c} missing");
         }
+    }
+
+    #[test]
+    fn snapshots_are_described_by_size_age_and_protection() {
+        let mut node = Node::new("2026-01-01T00:00:00Z", NodeKind::Snapshot);
+        node.size = Some(3 << 20);
+        node.mtime = Some(1_000_000);
+        node.protected = Some(true);
+        assert_eq!(
+            describe(&node, 1_000_000 + 3 * 86_400).as_deref(),
+            Some("3.0 MiB, 3 days ago, protected")
+        );
+        assert_eq!(describe(&Node::new("etc", NodeKind::Directory), 0), None);
+        assert_eq!(age(30), "just now");
+        assert_eq!(age(5 * 3600), "5 hours ago");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod completion;
 pub mod exit;
 pub mod history;
+pub mod menu;
 pub mod output;
 pub mod progress;
 pub mod repl;

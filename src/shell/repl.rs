@@ -6,6 +6,7 @@
 use crate::shell::commands::Flow;
 use crate::shell::completion::{Place, ShellCompleter};
 use crate::shell::exit;
+use crate::shell::menu::{GuardedEnter, GuardedMenu};
 use crate::shell::tree::short_location;
 use crate::shell::Session;
 use nu_ansi_term::{Color, Style};
@@ -109,11 +110,12 @@ pub fn run(session: &mut Session) -> i32 {
             ReedlineEvent::MenuNext,
         ]),
     );
-    let menu = ColumnarMenu::default().with_name("completion_menu");
+    // Completion never takes over Enter (see shell/menu.rs).
+    let menu = GuardedMenu::new(ColumnarMenu::default().with_name("completion_menu"));
     let mut editor = Reedline::create()
         .with_completer(Box::new(ShellCompleter::new(place.clone())))
         .with_menu(ReedlineMenu::EngineCompleter(Box::new(menu)))
-        .with_edit_mode(Box::new(Emacs::new(keybindings)))
+        .with_edit_mode(Box::new(GuardedEnter::new(Emacs::new(keybindings))))
         .with_quick_completions(false)
         .with_partial_completions(true)
         .with_ansi_colors(session.color)

@@ -27,7 +27,8 @@ pub enum DetectionArg {
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
-    /// Sources: NAME.pxar:DIR, NAME.img:FILE, NAME.conf:FILE
+    /// Sources: DIR (archive DIRNAME.pxar), FILE or block device (NAME.img), or PBS's
+    /// NAME.pxar:DIR, NAME.img:FILE, NAME.conf:FILE
     #[arg(required = true)]
     pub specs: Vec<String>,
     #[arg(long, default_value = "host")]
@@ -67,7 +68,7 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
     let sources = args
         .specs
         .iter()
-        .map(|s| BackupSource::parse(s))
+        .map(|s| BackupSource::from_arg(s))
         .collect::<Result<Vec<_>, _>>()?;
     for source in &sources {
         let path = match source {

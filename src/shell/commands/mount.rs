@@ -1,12 +1,13 @@
 //! `mount SNAPSHOT ARCHIVE MOUNTPOINT`, `umount`, `map SNAPSHOT IMAGE [MOUNTDIR]`, `unmap`:
 //! read-only FUSE mounts of a snapshot's archives, and the list of this session's mounts.
 //!
-//! In the shell a mount lives until `umount` or the end of the session; a one-shot
-//! `pbsh mount …` stays in the foreground until unmounted or interrupted (or detaches with
-//! `--daemon`).
+//! In the shell a mount lives until `umount` or the end of the session. A one-shot
+//! `pbsh mount …` detaches, as proxmox-backup-client's does: it returns (status 0) once the
+//! mount is usable, and a background process serves it until `pbsh umount MOUNTPOINT`;
+//! with `--foreground` or `--verbose` it stays until unmounted or interrupted.
 
 use super::common;
-use crate::mount::{self, Daemon, MountHandle, MountKind, MountOptions};
+use crate::mount::{self, Detached, MountHandle, MountKind, MountOptions};
 use crate::shell::output::{self, OutputFormat};
 use crate::shell::Session;
 use anyhow::{anyhow, bail, Context, Result};
@@ -47,9 +48,15 @@ pub struct MountCommon {
     pub ns: Option<String>,
     #[arg(long)]
     pub keyfile: Option<PathBuf>,
-    /// Detach a one-shot `pbsh mount` into the background once mounted
-    #[arg(long)]
+    /// Detach a one-shot `pbsh mount` into the background once mounted (the default)
+    #[arg(long, conflicts_with = "foreground")]
     pub daemon: bool,
+    /// Keep a one-shot `pbsh mount` in the foreground until unmounted or interrupted
+    #[arg(long)]
+    pub foreground: bool,
+    /// Stay in the foreground, as with --foreground (proxmox-backup-client's option)
+    #[arg(long)]
+    pub verbose: bool,
     /// Chunk cache size, e.g. 64M, 1G (default 64M)
     #[arg(long, value_parser = parse_size)]
     pub cache_size: Option<usize>,
@@ -105,6 +112,8 @@ pub fn mount(session: &mut Session, args: MountArgs) -> Result<()> {
                 .clone()
                 .or_else(|| session.browser.keyfile()),
             daemon: args.common.daemon,
+            foreground: args.common.foreground,
+            verbose: args.common.verbose,
             cache_size: args.common.cache_size,
             output_format: args.common.output_format,
         };
@@ -230,50 +239,47 @@ fn run_mount(
             ),
         }
     };
-    if common_args.daemon && mount::is_one_shot() {
+    let foreground = common_args.foreground || common_args.verbose;
+    if mount::is_one_shot() && !foreground && !mount::is_detached_child() {
         session.out.flush()?;
-        match mount::daemonize().context(what.clone())? {
-            Daemon::Parent { child } => {
-                crate::errln!(
-                    "{verb}ed {snapshot} {archive} on {} (background process {child})",
-                    mountpoint.display()
-                );
-                return Ok(());
-            }
-            Daemon::Child(child) => {
-                let result = do_mount();
-                match result {
-                    Ok(handle) => {
-                        child.report(&Ok(()));
-                        mount::register(handle);
-                        return Ok(());
-                    }
-                    Err(e) => {
-                        child.report(&Err(e));
-                        std::process::exit(1);
-                    }
-                }
-            }
-        }
+        return match mount::detach().context(what)? {
+            // The background process said what it mounted before it left the terminal.
+            Detached::Ready { .. } => Ok(()),
+            // It also said why it failed; its status is this command's.
+            Detached::Failed { status } => std::process::exit(status),
+        };
     }
-    if common_args.daemon {
-        crate::errln!("note: mounts made in the shell already run in the background");
+    if !mount::is_one_shot() && (common_args.daemon || foreground) {
+        crate::errln!(
+            "note: mounts made in the shell live until `umount` or the end of the session"
+        );
     }
     let handle = do_mount().context(what)?;
     if let Some(file) = image_file(&handle) {
         writeln!(session.out, "{}", file.display())?;
     }
-    crate::errln!(
-        "{verb}ed {} on {}{}",
-        handle.what(),
-        handle.mountpoint().display(),
-        if mount::is_one_shot() {
-            " (unmount or press Ctrl-C to end)"
-        } else {
-            ""
-        }
-    );
+    let past = if kind == MountKind::Image {
+        "mapped"
+    } else {
+        "mounted"
+    };
+    let mountpoint = handle.mountpoint().display().to_string();
+    let how = if mount::is_detached_child() {
+        format!(
+            " (background process {}; `pbsh umount {mountpoint}` ends it)",
+            std::process::id()
+        )
+    } else if mount::is_one_shot() {
+        " (unmount or press Ctrl-C to end)".to_string()
+    } else {
+        String::new()
+    };
+    crate::errln!("{past} {} on {mountpoint}{how}", handle.what());
     mount::register(handle);
+    if mount::is_detached_child() {
+        session.out.flush()?;
+        mount::report_ready();
+    }
     Ok(())
 }
 
@@ -287,17 +293,27 @@ fn image_file(handle: &MountHandle) -> Option<PathBuf> {
 
 pub fn umount(_session: &mut Session, mountpoint: &Path) -> Result<()> {
     let info = mount::unmount(mountpoint).map_err(|e| anyhow!("umount: {e}"))?;
+    let detail = if info.served_here {
+        format!("{} chunks fetched", info.stats.chunks_fetched)
+    } else {
+        "its background process ends".to_string()
+    };
     crate::errln!(
-        "unmounted {} from {} ({} chunks fetched)",
+        "unmounted {} from {} ({detail})",
         info.what,
         info.mountpoint.display(),
-        info.stats.chunks_fetched
     );
     Ok(())
 }
 
 fn list(session: &mut Session, only: Option<MountKind>, format: OutputFormat) -> Result<()> {
-    let mounts: Vec<_> = mount::list()
+    // A one-shot `pbsh mount` has no mounts of its own: it lists this user's pbsh mounts.
+    let all = if mount::is_one_shot() {
+        mount::list_all()
+    } else {
+        mount::list()
+    };
+    let mounts: Vec<_> = all
         .into_iter()
         .filter(|m| only.is_none_or(|k| m.kind == k))
         .collect();
@@ -308,6 +324,7 @@ fn list(session: &mut Session, only: Option<MountKind>, format: OutputFormat) ->
                 "mountpoint": m.mountpoint.display().to_string(),
                 "archive": m.what,
                 "kind": if m.kind == MountKind::Image { "image" } else { "archive" },
+                "served-here": m.served_here,
                 "chunks-fetched": m.stats.chunks_fetched,
                 "bytes-fetched": m.stats.bytes_fetched,
             })
@@ -323,9 +340,9 @@ fn list(session: &mut Session, only: Option<MountKind>, format: OutputFormat) ->
         OutputFormat::Text => {
             if mounts.is_empty() {
                 let none = if only == Some(MountKind::Image) {
-                    "no maps"
+                    "nothing mapped"
                 } else {
-                    "no mounts"
+                    "nothing mounted"
                 };
                 writeln!(session.out, "{none}")?;
                 return Ok(());
@@ -336,11 +353,15 @@ fn list(session: &mut Session, only: Option<MountKind>, format: OutputFormat) ->
                     [
                         m.mountpoint.display().to_string(),
                         m.what.clone(),
-                        format!(
-                            "{} ({})",
-                            m.stats.chunks_fetched,
-                            common::human_size(m.stats.bytes_fetched)
-                        ),
+                        if m.served_here {
+                            format!(
+                                "{} ({})",
+                                m.stats.chunks_fetched,
+                                common::human_size(m.stats.bytes_fetched)
+                            )
+                        } else {
+                            "(another process)".to_string()
+                        },
                     ]
                 })
                 .collect();
