@@ -3774,7 +3774,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__restore)
-            opts="-h --keyfile --ns --path --pattern --overwrite --ignore-ownership --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --keyfile --ns --path --pattern --keyfd --crypt-mode --overwrite --overwrite-files --overwrite-symlinks --overwrite-hardlinks --allow-existing-dirs --ignore-ownership --ignore-permissions --ignore-acls --ignore-xattrs --ignore-extract-device-errors --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3794,6 +3794,14 @@ _pbsh() {
                     ;;
                 --pattern)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crypt-mode)
+                    COMPREPLY=($(compgen -W "none encrypt sign-only" -- "${cur}"))
                     return 0
                     ;;
                 --repository)

@@ -192,12 +192,24 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l keyfile -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l path -d 'Restore only this path inside the archive' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l pattern -d 'Restore only what matches (gitignore style, e.g. \'etc/**\' or \'*.conf\'); repeatable' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l keyfd -d 'Read the key file from this open file descriptor (instead of --keyfile)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l crypt-mode -d '`none` reads without any key (the default key is not loaded); `encrypt`/`sign-only` insist on one' -r -f -a "none\t''
+encrypt\t''
+sign-only\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l overwrite -d 'Replace existing files'
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l overwrite -d 'Replace existing files, symlinks and hard links (all of the three below)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l overwrite-files -d 'Replace existing files (and special files)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l overwrite-symlinks -d 'Replace existing symlinks'
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l overwrite-hardlinks -d 'Replace existing hard links'
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l allow-existing-dirs -d 'Restore into directories that already exist (without it an existing directory inside the target is refused, as with proxmox-backup-client)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l ignore-ownership -d 'Do not restore owners, even as root'
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l ignore-permissions -d 'Do not restore permission bits (files stay 0600, directories 0700)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l ignore-acls -d 'Do not restore POSIX ACLs'
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l ignore-xattrs -d 'Do not restore extended attributes (and file capabilities)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l ignore-extract-device-errors -d 'A device node that cannot be created is a warning, not an error'
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l output-format -r -f -a "text\t''

@@ -235,12 +235,22 @@ _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--path=[Restore only this path inside the archive]:PATH:_default' \
 '*--pattern=[Restore only what matches (gitignore style, e.g. '\''etc/**'\'' or '\''*.conf'\''); repeatable]:PATTERN:_default' \
+'(--keyfile)--keyfd=[Read the key file from this open file descriptor (instead of --keyfile)]:KEYFD:_default' \
+'--crypt-mode=[\`none\` reads without any key (the default key is not loaded); \`encrypt\`/\`sign-only\` insist on one]:CRYPT_MODE:(none encrypt sign-only)' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
-'--overwrite[Replace existing files]' \
+'--overwrite[Replace existing files, symlinks and hard links (all of the three below)]' \
+'--overwrite-files[Replace existing files (and special files)]' \
+'--overwrite-symlinks[Replace existing symlinks]' \
+'--overwrite-hardlinks[Replace existing hard links]' \
+'--allow-existing-dirs[Restore into directories that already exist (without it an existing directory inside the target is refused, as with proxmox-backup-client)]' \
 '--ignore-ownership[Do not restore owners, even as root]' \
+'--ignore-permissions[Do not restore permission bits (files stay 0600, directories 0700)]' \
+'--ignore-acls[Do not restore POSIX ACLs]' \
+'--ignore-xattrs[Do not restore extended attributes (and file capabilities)]' \
+'--ignore-extract-device-errors[A device node that cannot be created is a warning, not an error]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot:_default' \

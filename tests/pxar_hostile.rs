@@ -73,7 +73,7 @@ impl Sandbox {
 fn restore(bytes: &[u8], target: &Path, overwrite: bool) -> Result<(), String> {
     let mut decoder = Decoder::new(bytes);
     let options = RestoreOptions {
-        overwrite,
+        overwrite: overwrite.into(),
         ..RestoreOptions::default()
     };
     restore_archive(&mut decoder, target, b"/", options)

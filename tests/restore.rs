@@ -148,7 +148,7 @@ fn sub_path_restore_and_existing_files() {
         "{err}"
     );
     let options = RestoreOptions {
-        overwrite: true,
+        overwrite: true.into(),
         ..RestoreOptions::default()
     };
     restore_archive(&mut open(), &target, b"docs/nested", options).unwrap();

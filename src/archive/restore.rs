@@ -38,14 +38,24 @@ pub type Result<T, E = RestoreError> = std::result::Result<T, E>;
 /// What a restore may do beyond creating new files.
 #[derive(Debug, Clone)]
 pub struct RestoreOptions {
-    /// Replace existing files, symlinks and special files (never a directory with a non-directory).
-    pub overwrite: bool,
+    /// What may be replaced when a name being created exists (never a directory with a
+    /// non-directory).
+    pub overwrite: Overwrite,
+    /// Restore into directories that already exist (merge); off, an existing directory is
+    /// refused, as PBS's restore does without `--allow-existing-dirs`.
+    pub allow_existing_dirs: bool,
     /// Restore owners (only root can; others keep their own uid/gid).
     pub restore_ownership: bool,
-    /// Restore extended attributes, ACLs and file capabilities.
+    /// Restore extended attributes and file capabilities.
     pub restore_xattrs: bool,
+    /// Restore POSIX ACLs.
+    pub restore_acls: bool,
+    /// Restore permission bits (off: files stay 0600 and directories 0700, as created).
+    pub restore_permissions: bool,
     /// Create device nodes (needs root).
     pub restore_devices: bool,
+    /// A device node that cannot be created is a warning, not an error.
+    pub ignore_device_errors: bool,
     /// Restore only entries matching these patterns (gitignore style; directories on the way
     /// are created); empty restores everything.
     pub patterns: Vec<String>,
@@ -55,15 +65,51 @@ pub struct RestoreOptions {
     pub no_follow_target: bool,
 }
 
+/// What a restore may replace when a name it creates already exists (PBS's overwrite flags).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overwrite {
+    /// Regular files and special files.
+    pub files: bool,
+    pub symlinks: bool,
+    pub hardlinks: bool,
+}
+
+impl Overwrite {
+    /// Everything (`--overwrite`).
+    pub const ALL: Overwrite = Overwrite {
+        files: true,
+        symlinks: true,
+        hardlinks: true,
+    };
+
+    pub fn any(self) -> bool {
+        self.files || self.symlinks || self.hardlinks
+    }
+}
+
+impl From<bool> for Overwrite {
+    fn from(all: bool) -> Self {
+        if all {
+            Overwrite::ALL
+        } else {
+            Overwrite::default()
+        }
+    }
+}
+
 impl Default for RestoreOptions {
     fn default() -> Self {
         // SAFETY: geteuid has no preconditions.
         let is_root = unsafe { libc::geteuid() } == 0;
         RestoreOptions {
-            overwrite: false,
+            overwrite: Overwrite::default(),
+            allow_existing_dirs: true,
             restore_ownership: is_root,
             restore_xattrs: true,
+            restore_acls: true,
+            restore_permissions: true,
             restore_devices: is_root,
+            ignore_device_errors: false,
             patterns: Vec::new(),
             no_follow_target: false,
         }
@@ -181,7 +227,7 @@ impl Restorer {
     pub fn new(target: &Path, root_path: &[u8], options: RestoreOptions) -> Result<Self> {
         let shown = target.as_os_str().as_encoded_bytes().to_vec();
         let fd = if options.no_follow_target {
-            open_target_nofollow(target, &shown, options.overwrite)?
+            open_target_nofollow(target, &shown, options.overwrite.any())?
         } else {
             std::fs::create_dir_all(target).map_err(io_at(&shown, "create target directory"))?;
             let file = File::open(target).map_err(io_at(&shown, "open target directory"))?;
@@ -260,7 +306,13 @@ impl Restorer {
                     return Ok(());
                 }
                 let dev = libc::makedev(*major as u32, *minor as u32);
-                self.make_node(entry, &cname, dev)
+                match self.make_node(entry, &cname, dev) {
+                    Err(e) if self.options.ignore_device_errors => {
+                        self.stats.warnings.push(format!("{e} (ignored)"));
+                        Ok(())
+                    }
+                    other => other,
+                }
             }
             EntryKind::Fifo | EntryKind::Socket => self.make_node(entry, &cname, 0),
         }
@@ -285,16 +337,17 @@ impl Restorer {
             .ok_or_else(|| refused(b"/", "no open directory"))
     }
 
-    /// Makes room for a new non-directory entry: refuses or removes what is there.
-    fn clear_name(&self, path: &[u8], cname: &CString) -> Result<()> {
+    /// Makes room for a new non-directory entry: refuses or removes what is there. `allowed`
+    /// is the overwrite flag for this kind of entry, `flag` its option's name.
+    fn clear_name(&self, path: &[u8], cname: &CString, allowed: bool, flag: &str) -> Result<()> {
         let dir = self.top_fd()?;
         let Some(st) = lstat_at(dir, cname).map_err(io_at(path, "stat"))? else {
             return Ok(());
         };
-        if !self.options.overwrite {
+        if !allowed {
             return Err(refused(
                 path,
-                "already exists (use --overwrite to replace it)",
+                format!("already exists (use --overwrite or {flag} to replace it)"),
             ));
         }
         if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
@@ -310,9 +363,16 @@ impl Restorer {
         let path = entry.path.as_slice();
         let dir = self.top_fd()?;
         match lstat_at(dir, cname).map_err(io_at(path, "stat"))? {
-            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {}
+            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
+                if !self.options.allow_existing_dirs {
+                    return Err(refused(
+                        path,
+                        "directory already exists (use --allow-existing-dirs to restore into it)",
+                    ));
+                }
+            }
             Some(_) => {
-                self.clear_name(path, cname)?;
+                self.clear_name(path, cname, self.options.overwrite.files, "--overwrite-files")?;
                 self.mkdir(path, cname)?;
             }
             None => self.mkdir(path, cname)?,
@@ -349,7 +409,7 @@ impl Restorer {
         content: &mut dyn Read,
     ) -> Result<()> {
         let path = entry.path.as_slice();
-        self.clear_name(path, cname)?;
+        self.clear_name(path, cname, self.options.overwrite.files, "--overwrite-files")?;
         let fd = openat(
             self.top_fd()?,
             cname,
@@ -369,7 +429,12 @@ impl Restorer {
 
     fn make_symlink(&mut self, entry: &Entry, cname: &CString, target: &[u8]) -> Result<()> {
         let path = entry.path.as_slice();
-        self.clear_name(path, cname)?;
+        self.clear_name(
+            path,
+            cname,
+            self.options.overwrite.symlinks,
+            "--overwrite-symlinks",
+        )?;
         let ctarget = cstring(path, target)?;
         // SAFETY: valid C strings and descriptor; the link's target is stored, never followed.
         check(unsafe {
@@ -402,7 +467,12 @@ impl Restorer {
                 ),
             ));
         }
-        self.clear_name(path, cname)?;
+        self.clear_name(
+            path,
+            cname,
+            self.options.overwrite.hardlinks,
+            "--overwrite-hardlinks",
+        )?;
         // Walk to the target's directory from the root fd, never following symlinks.
         let (dir_fd, base) = self.open_parent_nofollow(path, &relative)?;
         let cbase = cstring(path, base)?;
@@ -462,7 +532,7 @@ impl Restorer {
 
     fn make_node(&mut self, entry: &Entry, cname: &CString, dev: libc::dev_t) -> Result<()> {
         let path = entry.path.as_slice();
-        self.clear_name(path, cname)?;
+        self.clear_name(path, cname, self.options.overwrite.files, "--overwrite-files")?;
         let mode = (entry.metadata.mode & 0o17_7777) as libc::mode_t;
         // SAFETY: valid descriptor and C string.
         check(unsafe {
@@ -498,10 +568,15 @@ impl Restorer {
                     .push(format!("{}: cannot restore owner: {e}", lossy(path)));
             }
         }
-        if self.options.restore_xattrs {
+        if self.options.restore_xattrs || self.options.restore_acls {
             // Only the names PBS archives and restores (`pxar extract` skips the others too).
             let mut attrs: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(m.xattrs.len() + 3);
-            for (name, value) in &m.xattrs {
+            let xattrs = if self.options.restore_xattrs {
+                m.xattrs.as_slice()
+            } else {
+                &[]
+            };
+            for (name, value) in xattrs {
                 if is_archived_xattr(name) {
                     attrs.push((name.clone(), value.clone()));
                 } else {
@@ -512,13 +587,15 @@ impl Restorer {
                     ));
                 }
             }
-            if let Some(value) = acl::access_xattr(&m.acl, m.mode) {
-                attrs.push((acl::ACCESS_XATTR.as_bytes().to_vec(), value));
+            if self.options.restore_acls {
+                if let Some(value) = acl::access_xattr(&m.acl, m.mode) {
+                    attrs.push((acl::ACCESS_XATTR.as_bytes().to_vec(), value));
+                }
+                if let Some(value) = acl::default_xattr(&m.acl) {
+                    attrs.push((acl::DEFAULT_XATTR.as_bytes().to_vec(), value));
+                }
             }
-            if let Some(value) = acl::default_xattr(&m.acl) {
-                attrs.push((acl::DEFAULT_XATTR.as_bytes().to_vec(), value));
-            }
-            if let Some(caps) = &m.fcaps {
+            if let (true, Some(caps)) = (self.options.restore_xattrs, &m.fcaps) {
                 attrs.push((b"security.capability".to_vec(), caps.clone()));
             }
             for (name, value) in attrs {
@@ -538,9 +615,11 @@ impl Restorer {
                 }
             }
         }
-        // SAFETY: valid descriptor.
-        check(unsafe { libc::fchmod(fd, (m.mode & 0o7777) as libc::mode_t) })
-            .map_err(io_at(path, "set mode"))?;
+        if self.options.restore_permissions {
+            // SAFETY: valid descriptor.
+            check(unsafe { libc::fchmod(fd, (m.mode & 0o7777) as libc::mode_t) })
+                .map_err(io_at(path, "set mode"))?;
+        }
         let times = [
             libc::timespec {
                 tv_sec: 0,
@@ -567,7 +646,7 @@ impl Restorer {
                     .push(format!("{}: cannot restore owner: {e}", lossy(path)));
             }
         }
-        if m.file_type() != crate::format::pxar::S_IFLNK {
+        if self.options.restore_permissions && m.file_type() != crate::format::pxar::S_IFLNK {
             // SAFETY: valid descriptor and C string.
             check(unsafe {
                 libc::fchmodat(dir, cname.as_ptr(), (m.mode & 0o777) as libc::mode_t, 0)

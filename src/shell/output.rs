@@ -141,3 +141,11 @@ mod tests {
         );
     }
 }
+
+/// The command-line spelling of a value of an option (`sign-only`), for messages.
+pub fn value_name(value: &impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}

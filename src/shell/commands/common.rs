@@ -157,6 +157,12 @@ pub fn key_for_reading(
     Ok(Some(key))
 }
 
+/// The path that reads an open file descriptor the user passed (`--keyfd 3`): the same file, or
+/// the same pipe, opened again through /proc.
+pub fn fd_path(fd: i32) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("/proc/self/fd/{fd}"))
+}
+
 /// Reads a small file the user named (PEM keys and the like).
 pub fn read_user_file(path: &Path) -> Result<Vec<u8>> {
     let meta =

@@ -339,7 +339,7 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
         None
     };
     let mut options = RestoreOptions {
-        overwrite: args.overwrite,
+        overwrite: args.overwrite.into(),
         // `dest` is LOCAL/NAME or a name the user gave for get to create: never a link to follow.
         no_follow_target: true,
         ..RestoreOptions::default()
@@ -347,6 +347,7 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
     if args.no_metadata {
         options.restore_ownership = false;
         options.restore_xattrs = false;
+        options.restore_acls = false;
     }
     let sub_path = source.inner_path();
     let stats = restore(

@@ -2,7 +2,7 @@
 //! Without ARCHIVE, the snapshot's one archive.
 
 use super::common;
-use crate::archive::restore::RestoreOptions;
+use crate::archive::restore::{Overwrite, RestoreOptions};
 use crate::engine::backup::CATALOG_NAME;
 use crate::engine::progress::Progress;
 use crate::engine::restore::{restore_with_progress, RestoreTarget};
@@ -35,12 +35,75 @@ pub struct RestoreArgs {
     /// Restore only what matches (gitignore style, e.g. 'etc/**' or '*.conf'); repeatable
     #[arg(long)]
     pub pattern: Vec<String>,
-    /// Replace existing files
+    /// Read the key file from this open file descriptor (instead of --keyfile)
+    #[arg(long, conflicts_with = "keyfile")]
+    pub keyfd: Option<i32>,
+    /// `none` reads without any key (the default key is not loaded); `encrypt`/`sign-only`
+    /// insist on one
+    #[arg(long, value_enum)]
+    pub crypt_mode: Option<super::backup::CryptModeArg>,
+    /// Replace existing files, symlinks and hard links (all of the three below)
     #[arg(long)]
     pub overwrite: bool,
+    /// Replace existing files (and special files)
+    #[arg(long)]
+    pub overwrite_files: bool,
+    /// Replace existing symlinks
+    #[arg(long)]
+    pub overwrite_symlinks: bool,
+    /// Replace existing hard links
+    #[arg(long)]
+    pub overwrite_hardlinks: bool,
+    /// Restore into directories that already exist (without it an existing directory inside
+    /// the target is refused, as with proxmox-backup-client)
+    #[arg(long)]
+    pub allow_existing_dirs: bool,
     /// Do not restore owners, even as root
     #[arg(long)]
     pub ignore_ownership: bool,
+    /// Do not restore permission bits (files stay 0600, directories 0700)
+    #[arg(long)]
+    pub ignore_permissions: bool,
+    /// Do not restore POSIX ACLs
+    #[arg(long)]
+    pub ignore_acls: bool,
+    /// Do not restore extended attributes (and file capabilities)
+    #[arg(long)]
+    pub ignore_xattrs: bool,
+    /// A device node that cannot be created is a warning, not an error
+    #[arg(long)]
+    pub ignore_extract_device_errors: bool,
+}
+
+impl RestoreArgs {
+    /// The options of the restore writer these flags ask for.
+    fn restore_options(&self) -> RestoreOptions {
+        let mut options = RestoreOptions {
+            overwrite: Overwrite {
+                files: self.overwrite || self.overwrite_files,
+                symlinks: self.overwrite || self.overwrite_symlinks,
+                hardlinks: self.overwrite || self.overwrite_hardlinks,
+            },
+            allow_existing_dirs: self.allow_existing_dirs,
+            ignore_device_errors: self.ignore_extract_device_errors,
+            patterns: self.pattern.clone(),
+            ..RestoreOptions::default()
+        };
+        if self.ignore_ownership {
+            options.restore_ownership = false;
+        }
+        options.restore_permissions = !self.ignore_permissions;
+        options.restore_acls = !self.ignore_acls;
+        options.restore_xattrs = !self.ignore_xattrs;
+        options
+    }
+
+    /// `--keyfile`, or `--keyfd` read through its /proc path.
+    fn keyfile(&self) -> Option<PathBuf> {
+        self.keyfile
+            .clone()
+            .or_else(|| self.keyfd.map(common::fd_path))
+    }
 }
 
 pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
@@ -53,16 +116,17 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
             args.archive.clone(),
         ),
     };
-    let key =
-        common::key_for_reading(session, &ns, std::slice::from_ref(&snapshot), &args.keyfile)?;
-    let mut options = RestoreOptions {
-        overwrite: args.overwrite,
-        patterns: args.pattern.clone(),
-        ..RestoreOptions::default()
+    let keyfile = args.keyfile();
+    let key = match args.crypt_mode {
+        Some(super::backup::CryptModeArg::None) => None,
+        Some(mode) => Some(
+            common::load_crypt(&keyfile, true)?
+                .map(|(c, _)| c)
+                .ok_or_else(|| anyhow::anyhow!("--crypt-mode {} needs a key: give --keyfile or --keyfd, or create the default key with `key create`", crate::shell::output::value_name(&mode)))?,
+        ),
+        None => common::key_for_reading(session, &ns, std::slice::from_ref(&snapshot), &keyfile)?,
     };
-    if args.ignore_ownership {
-        options.restore_ownership = false;
-    }
+    let options = args.restore_options();
     let sub_path = args.path.clone().unwrap_or_default();
     let what = format!("restore {snapshot} {}", archive);
     let counters = Arc::new(Progress::default());

@@ -107,7 +107,7 @@ pub fn restore_selected(session: &mut Session, args: RestoreSelectedArgs) -> Res
             args.target.clone()
         };
         let options = RestoreOptions {
-            overwrite: args.overwrite,
+            overwrite: args.overwrite.into(),
             patterns: patterns.clone(),
             ..RestoreOptions::default()
         };
