@@ -330,7 +330,13 @@ pub fn restore_archive_file(
     Ok(match payload {
         Some(p) => {
             let mut payload = SplitPayload::new(BufReader::with_capacity(1 << 20, p));
-            restore_archive_with_payload(&mut decoder, Some(&mut payload), target, sub_path, options)?
+            restore_archive_with_payload(
+                &mut decoder,
+                Some(&mut payload),
+                target,
+                sub_path,
+                options,
+            )?
         }
         None => restore_archive_with_payload::<_, io::Empty>(
             &mut decoder,

@@ -95,7 +95,8 @@ impl Session {
     pub fn with_lone_archive(archive: crate::repo::archive_file::ArchiveFile) -> Self {
         let archive = Arc::new(archive);
         let repo: Arc<dyn Repository> = archive.clone();
-        let mut root = TreePath::snapshot_path(&repo.name(), &Namespace::root(), &archive.snapshot());
+        let mut root =
+            TreePath::snapshot_path(&repo.name(), &Namespace::root(), &archive.snapshot());
         root.archive = Some(archive.archive_name().to_string());
         let browser = Browser::new_lone(archive);
         Self::with_repository(repo, None, None, browser, Start::ViewRoot(root))

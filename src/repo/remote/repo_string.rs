@@ -221,8 +221,7 @@ impl RepoSpec {
 
 /// Whether `text` is written as a local path.
 fn is_path_form(text: &str) -> bool {
-    matches!(text, "." | ".." | "~")
-        || ["/", "./", "../", "~/"].iter().any(|p| text.starts_with(p))
+    matches!(text, "." | ".." | "~") || ["/", "./", "../", "~/"].iter().any(|p| text.starts_with(p))
 }
 
 /// `~` and `~/…` from `$HOME`; anything else unchanged.
@@ -462,7 +461,10 @@ mod tests {
         assert_eq!(local("../ds"), std::path::PathBuf::from("../ds"));
         assert_eq!(local("."), std::path::PathBuf::from("."));
         assert_eq!(local("file:ds"), std::path::PathBuf::from("ds"));
-        assert_eq!(local("file:/a/b.pxar"), std::path::PathBuf::from("/a/b.pxar"));
+        assert_eq!(
+            local("file:/a/b.pxar"),
+            std::path::PathBuf::from("/a/b.pxar")
+        );
         if let Some(home) = std::env::var_os("HOME") {
             let home = std::path::PathBuf::from(home);
             assert_eq!(local("~/ds"), home.join("ds"));
@@ -481,7 +483,10 @@ mod tests {
         let Ok(RepoSpec::Remote(r)) = RepoSpec::classify("store1") else {
             panic!("store1 is not remote");
         };
-        assert_eq!((r.host.as_str(), r.port, r.store.as_str()), ("localhost", 8007, "store1"));
+        assert_eq!(
+            (r.host.as_str(), r.port, r.store.as_str()),
+            ("localhost", 8007, "store1")
+        );
         assert_eq!(r.auth_id(), "root@pam");
         let Ok(RepoSpec::Remote(r)) = RepoSpec::classify("root.pxar") else {
             panic!("root.pxar is not remote");
@@ -489,7 +494,10 @@ mod tests {
         assert_eq!(r.store, "root.pxar");
         // A relative path without ./ is neither: refused, with the way to write it.
         let e = RepoSpec::classify("demo/store").unwrap_err().to_string();
-        assert!(e.contains("./demo/store") && e.contains("file:demo/store"), "{e}");
+        assert!(
+            e.contains("./demo/store") && e.contains("file:demo/store"),
+            "{e}"
+        );
         // Too short for a datastore name and not a path: PBS refuses it too.
         assert!(RepoSpec::classify("ds").is_err());
     }
