@@ -540,7 +540,7 @@ impl Browser {
                 Arc::new(index),
             )))
         };
-        Ok(if file.filename.ends_with(".mpxar.didx") {
+        if file.filename.ends_with(".mpxar.didx") {
             let payload_name = file.filename.replace(".mpxar.didx", ".ppxar.didx");
             let payload = manifest
                 .file(&payload_name)
@@ -549,7 +549,7 @@ impl Browser {
         } else {
             Accessor::new(reader(file)?)
         }
-        .with_context(|| format!("{archive_root}"))?)
+        .with_context(|| format!("{archive_root}"))
     }
 
     /// The entry at an archive-internal path (hard links resolved when `follow_hardlink`).
