@@ -24,7 +24,7 @@ function __fish_pbsh_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c pbsh -n "__fish_pbsh_needs_command" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_needs_command" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_needs_command" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_needs_command" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_needs_command" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -70,7 +70,7 @@ complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "clear-selected" -d 'Empty
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "list-selected" -d 'List the selection'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "restore-selected" -d 'Restore everything selected into a local directory'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "history" -d 'Without PATH: the command history. With PATH: every version of a file across its group'
-complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "open" -d 'Open another repository (a local datastore directory) in this session'
+complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "open" -d 'Open another repository in this session: HOST:STORE (a bare STORE is on localhost), a local datastore path (/…, ./…, ../…, ~/…, file:PATH) or a lone .pxar file (read-only)'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "close" -d 'Close the repository and go back to the default local datastore'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "set" -d 'Session settings: `set -e off` (keep going after errors), `set keyfile PATH`, `set color off`'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "login" -d 'Log in to a remote repository (local datastores need none)'
@@ -82,7 +82,7 @@ complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "lls" -d 'List local files
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "completion" -d 'Print the completion script of the one-shot command line for bash, zsh or fish'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "exit" -d 'Leave the shell'
 complete -c pbsh -n "__fish_pbsh_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and not __fish_seen_subcommand_from create create-master-key import-with-master-key change-passphrase show paperkey show-master-pubkey import-master-pubkey help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -100,12 +100,12 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcomman
 scrypt\t''
 pbkdf2\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l hint -d 'Password hint stored in the key file' -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from create-master-key" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -116,7 +116,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcomman
 scrypt\t''
 pbkdf2\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l hint -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-with-master-key" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -125,7 +125,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcomman
 scrypt\t''
 pbkdf2\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l hint -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from change-passphrase" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -133,7 +133,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcomman
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -141,7 +141,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcomman
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l subject -d 'Subject line printed above the key' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l output-format -r -f -a "html\t''
 text\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from paperkey" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -149,12 +149,12 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcomman
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from show-master-pubkey" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand key; and __fish_seen_subcommand_from import-master-pubkey" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -182,7 +182,7 @@ data\t''
 metadata\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l exclude -d 'Exclude pattern (gitignore style; repeatable; `!` re-includes)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l include-dev -d 'Include the file system mounted at this path (repeatable)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -196,7 +196,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l keyfd -d 'Read the
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l crypt-mode -d '`none` reads without any key (the default key is not loaded); `encrypt`/`sign-only` insist on one' -r -f -a "none\t''
 encrypt\t''
 sign-only\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -215,12 +215,12 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand list" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and not __fish_seen_subcommand_from list files forget protected notes upload-log help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -236,7 +236,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -245,18 +245,18 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from files" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from forget" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -264,7 +264,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -f -a "show"
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -f -a "update"
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from protected" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -277,7 +277,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 encrypt\t''
 sign-only\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -290,19 +290,19 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "upload-log" -d 'Attach a client log file to a finished snapshot (`client.log.blob`, once per snapshot)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand forget" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand protect" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand change-owner" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand change-owner" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand change-owner" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand change-owner" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand change-owner" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand change-owner" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -310,18 +310,18 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand change-owner" -s h -l help -d 
 complete -c pbsh -n "__fish_pbsh_using_subcommand version" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand version" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand version" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand version" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand version" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand version" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand version" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l ns -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand unprotect" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -333,17 +333,17 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcom
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from delete" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -363,7 +363,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -372,14 +372,14 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -s h -l help -d 'Print 
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l output-format -d 'json: the figures (local), or the task\'s UPID without following it (remote, as proxmox-backup-client)' -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l keyfile -d 'Also decrypt encrypted chunks with this key (otherwise only their CRC is checked)' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -387,19 +387,19 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand verify" -s h -l help -d 'Print
 complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand status" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand status" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -407,7 +407,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_sub
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -417,14 +417,14 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_s
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l keyfile -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l file -d 'A local .pcat1 catalog file to browse instead' -r -F
-complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -436,7 +436,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l duration -d 'Seconds
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -447,7 +447,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l cache-size -d 'Chunk
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -455,7 +455,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l daemon -d 'Detach a 
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l foreground -d 'Keep a one-shot `pbsh mount` in the foreground until unmounted or interrupted'
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -l verbose -d 'Stay in the foreground, as with --foreground (proxmox-backup-client\'s option)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand mount" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand umount" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -466,7 +466,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l cache-size -d 'Chunk c
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -474,17 +474,17 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l daemon -d 'Detach a on
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l foreground -d 'Keep a one-shot `pbsh mount` in the foreground until unmounted or interrupted'
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -l verbose -d 'Stay in the foreground, as with --foreground (proxmox-backup-client\'s option)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand map" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand unmap" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand pwd" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -492,7 +492,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand cd" -s h -l help -d 'Print hel
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -505,7 +505,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -s r -d 'Reverse the order
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -s d -d 'List the directory itself, not its contents'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -s L -d 'Descend at most this many levels (default: 3 above archives, unlimited inside one)' -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -514,7 +514,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand tree" -s h -l help -d 'Print h
 complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand stat" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -525,7 +525,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l type -d 'Only this ty
 complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand find" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -534,18 +534,18 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand find" -s h -l help -d 'Print h
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -l content -d 'Also compare the contents of files whose size is equal'
 complete -c pbsh -n "__fish_pbsh_using_subcommand diff" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand cat" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -553,22 +553,22 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l overwrite -d 'Replace 
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -l no-metadata -d 'Do not restore owners and extended attributes'
 complete -c pbsh -n "__fish_pbsh_using_subcommand get" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l set -r
-complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand notes" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand select" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand select" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand deselect" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -576,12 +576,12 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand clear-selected" -s h -l help -
 complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand list-selected" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -590,7 +590,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand restore-selected" -s h -l help
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -600,27 +600,27 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l fingerprint -d 'Expec
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand close" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand close" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand set" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand set" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand login" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand login" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand logout" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and not __fish_seen_subcommand_from list log stop help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -633,20 +633,20 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcomma
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
-complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l all -d 'Also the tasks that have ended (as proxmox-backup-client: only running ones without)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -l all-users -d 'Tasks of every user, not only this one\'s (needs Sys.Audit)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -l follow -d 'Keep printing until the task ends'
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from stop" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -655,27 +655,27 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcomma
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "log" -d 'Print a task\'s log'
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Ask the server to abort a running task'
 complete -c pbsh -n "__fish_pbsh_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand lcd" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand lpwd" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand lls" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand exit" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
@@ -718,7 +718,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "list-selected" -d 'List the selection'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "restore-selected" -d 'Restore everything selected into a local directory'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "history" -d 'Without PATH: the command history. With PATH: every version of a file across its group'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "open" -d 'Open another repository (a local datastore directory) in this session'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "open" -d 'Open another repository in this session: HOST:STORE (a bare STORE is on localhost), a local datastore path (/…, ./…, ../…, ~/…, file:PATH) or a lone .pxar file (read-only)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "close" -d 'Close the repository and go back to the default local datastore'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "set" -d 'Session settings: `set -e off` (keep going after errors), `set keyfile PATH`, `set color off`'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and not __fish_seen_subcommand_from key backup restore list snapshot forget protect change-owner version unprotect ns prune garbage-collect verify status datastore catalog bench mount umount map unmap pwd cd ls tree stat find diff cat get notes select deselect clear-selected list-selected restore-selected history open close set login logout task lcd lpwd lls completion exit help" -f -a "login" -d 'Log in to a remote repository (local datastores need none)'

@@ -15,7 +15,7 @@ _pbsh() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -36,7 +36,7 @@ _pbsh() {
         case $line[1] in
             (key)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -56,7 +56,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--kdf=[]:KDF:(none scrypt pbkdf2)' \
 '--hint=[Password hint stored in the key file]:HINT:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -67,7 +67,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (create-master-key)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -81,7 +81,7 @@ _arguments "${_arguments_options[@]}" : \
 '--master-keyfile=[The master private key (PEM)]:MASTER_KEYFILE:_files' \
 '--kdf=[]:KDF:(none scrypt pbkdf2)' \
 '--hint=[]:HINT:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -94,7 +94,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--kdf=[]:KDF:(none scrypt pbkdf2)' \
 '--hint=[]:HINT:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -106,7 +106,7 @@ _arguments "${_arguments_options[@]}" : \
 (show)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -119,7 +119,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--subject=[Subject line printed above the key]:SUBJECT:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(html text)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -131,7 +131,7 @@ _arguments "${_arguments_options[@]}" : \
 (show-master-pubkey)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -142,7 +142,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (import-master-pubkey)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -219,7 +219,7 @@ _arguments "${_arguments_options[@]}" : \
 '--change-detection-mode=[]:CHANGE_DETECTION_MODE:(legacy data metadata)' \
 '*--exclude=[Exclude pattern (gitignore style; repeatable; \`!\` re-includes)]:EXCLUDE:_default' \
 '*--include-dev=[Include the file system mounted at this path (repeatable)]:INCLUDE_DEV:_files' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -237,7 +237,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--pattern=[Restore only what matches (gitignore style, e.g. '\''etc/**'\'' or '\''*.conf'\''); repeatable]:PATTERN:_default' \
 '(--keyfile)--keyfd=[Read the key file from this open file descriptor (instead of --keyfile)]:KEYFD:_default' \
 '--crypt-mode=[\`none\` reads without any key (the default key is not loaded); \`encrypt\`/\`sign-only\` insist on one]:CRYPT_MODE:(none encrypt sign-only)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -262,7 +262,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -272,7 +272,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (snapshot)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -292,7 +292,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -305,7 +305,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -317,7 +317,7 @@ _arguments "${_arguments_options[@]}" : \
 (forget)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -328,7 +328,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (protected)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -348,7 +348,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -360,7 +360,7 @@ _arguments "${_arguments_options[@]}" : \
 (update)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -404,7 +404,7 @@ esac
 ;;
 (notes)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -424,7 +424,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -436,7 +436,7 @@ _arguments "${_arguments_options[@]}" : \
 (update)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -483,7 +483,7 @@ _arguments "${_arguments_options[@]}" : \
 '--keyfile=[Encrypt the log with this key (default\: the default key, if any)]:KEYFILE:_files' \
 '--crypt-mode=[\`none\` stores the log unencrypted even when a default key exists]:CRYPT_MODE:(none encrypt sign-only)' \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -584,7 +584,7 @@ esac
 (forget)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -596,7 +596,7 @@ _arguments "${_arguments_options[@]}" : \
 (protect)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -608,7 +608,7 @@ _arguments "${_arguments_options[@]}" : \
 (change-owner)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -621,7 +621,7 @@ _arguments "${_arguments_options[@]}" : \
 (version)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -632,7 +632,7 @@ _arguments "${_arguments_options[@]}" : \
 (unprotect)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -643,7 +643,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (ns)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -662,7 +662,7 @@ _arguments "${_arguments_options[@]}" : \
             (list)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -673,7 +673,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (create)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -684,7 +684,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (delete)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -740,7 +740,7 @@ _arguments "${_arguments_options[@]}" : \
 '--keep-yearly=[]:KEEP_YEARLY:_default' \
 '--ns=[]:NS:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -753,7 +753,7 @@ _arguments "${_arguments_options[@]}" : \
 (garbage-collect)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[json\: the figures (local), or the task'\''s UPID without following it (remote, as proxmox-backup-client)]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -765,7 +765,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--keyfile=[Also decrypt encrypted chunks with this key (otherwise only their CRC is checked)]:KEYFILE:_files' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -777,7 +777,7 @@ _arguments "${_arguments_options[@]}" : \
 (status)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -787,7 +787,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (datastore)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -805,7 +805,7 @@ _arguments "${_arguments_options[@]}" : \
         case $line[1] in
             (create)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -845,7 +845,7 @@ esac
 ;;
 (catalog)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -865,7 +865,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '--keyfile=[]:KEYFILE:_files' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -878,7 +878,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--ns=[]:NS:_default' \
 '()--file=[A local .pcat1 catalog file to browse instead]:FILE:_files' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -924,7 +924,7 @@ esac
 _arguments "${_arguments_options[@]}" : \
 '--duration=[Seconds to measure each row (fractions allowed, e.g. 0.2)]:DURATION:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -938,7 +938,7 @@ _arguments "${_arguments_options[@]}" : \
 '--keyfile=[]:KEYFILE:_files' \
 '--cache-size=[Chunk cache size, e.g. 64M, 1G (default 64M)]:CACHE_SIZE:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -954,7 +954,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (umount)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -969,7 +969,7 @@ _arguments "${_arguments_options[@]}" : \
 '--keyfile=[]:KEYFILE:_files' \
 '--cache-size=[Chunk cache size, e.g. 64M, 1G (default 64M)]:CACHE_SIZE:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -985,7 +985,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (unmap)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -996,7 +996,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (pwd)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1006,7 +1006,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (cd)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1018,7 +1018,7 @@ _arguments "${_arguments_options[@]}" : \
 (ls)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1038,7 +1038,7 @@ _arguments "${_arguments_options[@]}" : \
 (tree)
 _arguments "${_arguments_options[@]}" : \
 '-L+[Descend at most this many levels (default\: 3 above archives, unlimited inside one)]:DEPTH:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1051,7 +1051,7 @@ _arguments "${_arguments_options[@]}" : \
 (stat)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1066,7 +1066,7 @@ _arguments "${_arguments_options[@]}" : \
 '--path=[Match the path below the search start against this glob (\`**\` crosses directories)]:PATH:_default' \
 '--type=[Only this type\: f (file), d (directory), l (symlink), h (hardlink)]:TYPE:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1079,7 +1079,7 @@ _arguments "${_arguments_options[@]}" : \
 (diff)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1093,7 +1093,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (cat)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1104,7 +1104,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (get)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1118,7 +1118,7 @@ _arguments "${_arguments_options[@]}" : \
 (notes)
 _arguments "${_arguments_options[@]}" : \
 '--set=[]:SET:_default' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1129,7 +1129,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (select)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1140,7 +1140,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (deselect)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1151,7 +1151,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (clear-selected)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1162,7 +1162,7 @@ _arguments "${_arguments_options[@]}" : \
 (list-selected)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1172,7 +1172,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (restore-selected)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1185,7 +1185,7 @@ _arguments "${_arguments_options[@]}" : \
 (history)
 _arguments "${_arguments_options[@]}" : \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1207,7 +1207,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (close)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1217,7 +1217,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (set)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1228,7 +1228,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (login)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1238,7 +1238,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (logout)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1248,7 +1248,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (task)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1268,7 +1268,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--limit=[]:LIMIT:_default' \
 '--output-format=[]:OUTPUT_FORMAT:(text json json-pretty)' \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1280,7 +1280,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (log)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1292,7 +1292,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (stop)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1339,7 +1339,7 @@ esac
 ;;
 (lcd)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1350,7 +1350,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (lpwd)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1360,7 +1360,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (lls)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1371,7 +1371,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (completion)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1382,7 +1382,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (exit)
 _arguments "${_arguments_options[@]}" : \
-'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE, or a local datastore directory (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
@@ -1856,7 +1856,7 @@ _pbsh_commands() {
 'list-selected:List the selection' \
 'restore-selected:Restore everything selected into a local directory' \
 'history:Without PATH\: the command history. With PATH\: every version of a file across its group' \
-'open:Open another repository (a local datastore directory) in this session' \
+'open:Open another repository in this session\: HOST\:STORE (a bare STORE is on localhost), a local datastore path (/…, ./…, ../…, ~/…, file\:PATH) or a lone .pxar file (read-only)' \
 'close:Close the repository and go back to the default local datastore' \
 'set:Session settings\: \`set -e off\` (keep going after errors), \`set keyfile PATH\`, \`set color off\`' \
 'login:Log in to a remote repository (local datastores need none)' \
@@ -2061,7 +2061,7 @@ _pbsh__subcmd__help_commands() {
 'list-selected:List the selection' \
 'restore-selected:Restore everything selected into a local directory' \
 'history:Without PATH\: the command history. With PATH\: every version of a file across its group' \
-'open:Open another repository (a local datastore directory) in this session' \
+'open:Open another repository in this session\: HOST\:STORE (a bare STORE is on localhost), a local datastore path (/…, ./…, ../…, ~/…, file\:PATH) or a lone .pxar file (read-only)' \
 'close:Close the repository and go back to the default local datastore' \
 'set:Session settings\: \`set -e off\` (keep going after errors), \`set keyfile PATH\`, \`set color off\`' \
 'login:Log in to a remote repository (local datastores need none)' \

@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BENCH_DIR=${BENCH_DIR:-/tmp/pbsh-bench-mount}
+BENCH_DIR=$(realpath -m -- "${BENCH_DIR:-/tmp/pbsh-bench-mount}") # pbsh wants a path, not a bare name
 BENCH_MIB=${BENCH_MIB:-1024}
 BENCH_CACHE=${BENCH_CACHE:-64M}
 PBSH=$PWD/target/release/pbsh

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${BENCH_MB:-512}
-DIR=${BENCH_DIR:-/tmp/pbsh-bench-remote}
+DIR=$(realpath -m -- "${BENCH_DIR:-/tmp/pbsh-bench-remote}") # pbsh wants a path, not a bare name
 [ "${BENCH_SKIP_BUILD:-0}" = 1 ] || cargo build --release --quiet
 PBSH=$PWD/target/release/pbsh
 rm -rf "$DIR"; mkdir -p "$DIR"/{home,corpus}

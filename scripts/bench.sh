@@ -75,6 +75,8 @@ else
     BENCH_RUNS=${BENCH_RUNS:-3}
     PRIMITIVE_SECONDS=2
 fi
+# pbsh takes a local datastore only as a path (a bare name is a store on localhost).
+BENCH_DIR=$(realpath -m -- "$BENCH_DIR")
 BENCH_SEED=${BENCH_SEED:-20240601}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 BENCH_TOOLS=${BENCH_TOOLS:-pbsh pbsh-remote restic borg rustic}

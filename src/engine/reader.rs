@@ -346,6 +346,29 @@ impl ReadAt for IndexReader {
     }
 }
 
+/// What an opened pxar archive is read from: an index's chunks (an archive in a snapshot) or
+/// a plain file (a lone archive). The accessor reads both the same way.
+pub enum ArchiveSource {
+    Index(IndexReader),
+    File(std::fs::File),
+}
+
+impl ReadAt for ArchiveSource {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        match self {
+            ArchiveSource::Index(r) => r.read_at(buf, offset),
+            ArchiveSource::File(f) => ReadAt::read_at(f, buf, offset),
+        }
+    }
+
+    fn size(&self) -> io::Result<u64> {
+        match self {
+            ArchiveSource::Index(r) => ReadAt::size(r),
+            ArchiveSource::File(f) => ReadAt::size(f),
+        }
+    }
+}
+
 /// Reads a whole archive front to back, decoding chunks ahead on `workers` threads.
 ///
 /// At most `2 × workers` decoded chunks are held ahead of the reader, so memory stays bounded.

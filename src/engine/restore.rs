@@ -317,6 +317,37 @@ pub fn restore_with_progress(
     }
 }
 
+/// Restores (part of) a lone archive file into `target` through the one restore writer: a
+/// `.pxar` file, or the metadata and payload files of a split archive.
+pub fn restore_archive_file(
+    metadata: std::fs::File,
+    payload: Option<std::fs::File>,
+    target: &Path,
+    sub_path: &[u8],
+    options: RestoreOptions,
+) -> Result<RestoreStats> {
+    let mut decoder = Decoder::new(BufReader::with_capacity(1 << 20, metadata));
+    Ok(match payload {
+        Some(p) => {
+            let mut payload = SplitPayload::new(BufReader::with_capacity(1 << 20, p));
+            restore_archive_with_payload(
+                &mut decoder,
+                Some(&mut payload),
+                target,
+                sub_path,
+                options,
+            )?
+        }
+        None => restore_archive_with_payload::<_, io::Empty>(
+            &mut decoder,
+            None,
+            target,
+            sub_path,
+            options,
+        )?,
+    })
+}
+
 /// Marks the payload chunks that hold the PAYLOAD items the metadata stream references.
 fn needed_payload_chunks(metadata: PrefetchReader, payload: &AnyIndex) -> Result<Vec<bool>> {
     let mut needed = vec![false; payload.chunk_count()];

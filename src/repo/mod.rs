@@ -1,8 +1,9 @@
 //! Where snapshots live: one `Repository` interface, implemented by the local datastore
-//! directory (and, later, by a remote server and a lone archive file).
+//! directory, a remote server and a lone archive file (read-only).
 //!
 //! Knows where bytes are stored and how they are named, not what they mean.
 
+pub mod archive_file;
 pub mod local;
 pub mod remote;
 pub mod types;

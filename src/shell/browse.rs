@@ -4,12 +4,13 @@
 //! Manifests, catalogs and opened archives are cached for the session, so `ls`, `cd` and tab
 //! completion do not ask the repository twice for the same thing.
 
-use crate::engine::reader::{ChunkReader, IndexReader};
+use crate::engine::reader::{ArchiveSource, ChunkReader, IndexReader};
 use crate::engine::restore::{open_index, open_manifest, read_catalog};
 use crate::format::crypt::CryptConfig;
 use crate::format::manifest::{CryptMode, FileInfo, Manifest};
 use crate::format::pxar::accessor::{Accessor, FileEntry};
 use crate::format::pxar::{EntryKind, Metadata};
+use crate::repo::archive_file::ArchiveFile;
 use crate::repo::remote::RemoteRepository;
 use crate::repo::types::{BackupGroup, BackupType, Namespace, SnapshotRef};
 use crate::repo::{RepoError, Repository};
@@ -197,10 +198,9 @@ fn crypt_summary(manifest: &Manifest) -> &'static str {
     }
 }
 
-/// One archive opened for random access.
+/// One archive opened for random access (from a snapshot's chunks, or a lone archive file).
 pub struct OpenArchive {
-    pub accessor: Accessor<IndexReader>,
-    pub chunks: Arc<ChunkReader>,
+    pub accessor: Accessor<ArchiveSource>,
     /// Tree path of the archive (for messages).
     pub what: String,
 }
@@ -235,6 +235,8 @@ pub struct Browser {
     catalogs: Mutex<Vec<(SnapshotKey, Arc<Vec<u8>>)>>,
     /// Bumped by `invalidate`, so other caches (completion) know to drop theirs.
     generation: std::sync::atomic::AtomicU64,
+    /// The lone archive file the tree shows, when the session was opened on one.
+    lone: Option<Arc<ArchiveFile>>,
 }
 
 fn no_such_store(store: &str, stores: &[String]) -> anyhow::Error {
@@ -258,8 +260,24 @@ impl Browser {
         })
     }
 
+    /// The tree of a lone archive file: one datastore, snapshot and archive, read-only.
+    pub fn new_lone(archive: Arc<ArchiveFile>) -> Self {
+        let mut browser = Self::with_home(StoreHandle {
+            repo: archive.clone(),
+            remote: None,
+        });
+        browser.lone = Some(archive);
+        browser
+    }
+
+    /// The lone archive file the session shows, if it was opened on one.
+    pub fn lone(&self) -> Option<&Arc<ArchiveFile>> {
+        self.lone.as_ref()
+    }
+
     fn with_home(home: StoreHandle) -> Self {
         Browser {
+            lone: None,
             home,
             others: Mutex::new(HashMap::new()),
             known_stores: Mutex::new(Vec::new()),
@@ -464,38 +482,26 @@ impl Browser {
                 return Ok(a.clone());
             }
         }
-        let repo = self.repo_at(path)?;
-        let encrypted = file.crypt_mode == CryptMode::Encrypt;
-        let key = if encrypted { Some(self.key()?) } else { None };
-        let manifest = open_manifest(&*repo, &path.ns, &snapshot, key.as_deref())
-            .with_context(|| format!("{snapshot}"))?;
-        let chunks = Arc::new(ChunkReader::new(
-            repo.clone(),
-            key,
-            encrypted,
-            ARCHIVE_CACHE_BYTES,
-        ));
-        let reader = |info: &FileInfo| -> Result<IndexReader> {
-            let index = open_index(&*repo, &path.ns, &snapshot, info)?;
-            Ok(IndexReader::new(chunks.clone(), Arc::new(index)))
-        };
         let archive_root = TreePath {
             inner: Vec::new(),
             ..path.clone()
         };
-        let accessor = if file.filename.ends_with(".mpxar.didx") {
-            let payload_name = file.filename.replace(".mpxar.didx", ".ppxar.didx");
-            let payload = manifest
-                .file(&payload_name)
-                .ok_or_else(|| anyhow!("{snapshot}: {payload_name} is missing"))?;
-            Accessor::new_split(reader(&file)?, reader(payload)?)
-        } else {
-            Accessor::new(reader(&file)?)
-        }
-        .with_context(|| format!("{archive_root}"))?;
+        let accessor = match &self.lone {
+            // A lone archive: the same accessor, straight over the file(s).
+            Some(lone) => {
+                let (metadata, payload) = lone.open_source()?;
+                match payload {
+                    Some(p) => {
+                        Accessor::new_split(ArchiveSource::File(metadata), ArchiveSource::File(p))
+                    }
+                    None => Accessor::new(ArchiveSource::File(metadata)),
+                }
+                .with_context(|| lone.shown().to_string())?
+            }
+            None => self.index_accessor(path, &archive_root, &snapshot, &file)?,
+        };
         let open = Arc::new(OpenArchive {
             accessor,
-            chunks,
             what: archive_root.to_string(),
         });
         if let Ok(mut cache) = self.archives.lock() {
@@ -505,6 +511,45 @@ impl Browser {
             cache.push((cache_key, open.clone()));
         }
         Ok(open)
+    }
+
+    /// The accessor of an archive in a snapshot, reading its chunks through a cached
+    /// `ChunkReader` (split archives with their payload half).
+    fn index_accessor(
+        &self,
+        path: &TreePath,
+        archive_root: &TreePath,
+        snapshot: &SnapshotRef,
+        file: &FileInfo,
+    ) -> Result<Accessor<ArchiveSource>> {
+        let repo = self.repo_at(path)?;
+        let encrypted = file.crypt_mode == CryptMode::Encrypt;
+        let key = if encrypted { Some(self.key()?) } else { None };
+        let manifest = open_manifest(&*repo, &path.ns, snapshot, key.as_deref())
+            .with_context(|| format!("{snapshot}"))?;
+        let chunks = Arc::new(ChunkReader::new(
+            repo.clone(),
+            key,
+            encrypted,
+            ARCHIVE_CACHE_BYTES,
+        ));
+        let reader = |info: &FileInfo| -> Result<ArchiveSource> {
+            let index = open_index(&*repo, &path.ns, snapshot, info)?;
+            Ok(ArchiveSource::Index(IndexReader::new(
+                chunks.clone(),
+                Arc::new(index),
+            )))
+        };
+        if file.filename.ends_with(".mpxar.didx") {
+            let payload_name = file.filename.replace(".mpxar.didx", ".ppxar.didx");
+            let payload = manifest
+                .file(&payload_name)
+                .ok_or_else(|| anyhow!("{snapshot}: {payload_name} is missing"))?;
+            Accessor::new_split(reader(file)?, reader(payload)?)
+        } else {
+            Accessor::new(reader(file)?)
+        }
+        .with_context(|| format!("{archive_root}"))
     }
 
     /// The entry at an archive-internal path (hard links resolved when `follow_hardlink`).

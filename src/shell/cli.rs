@@ -2,8 +2,8 @@
 //! interactive shell, all ending in one `Session`.
 
 use crate::repo::local::LocalDatastore;
-use crate::repo::remote::repo_string::RepoSpec;
 use crate::repo::types::Namespace;
+use crate::shell::commands::session::open_repository;
 use crate::shell::commands::Command;
 use crate::shell::{exit, Session};
 use clap::{CommandFactory, Parser};
@@ -14,7 +14,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "pbsh", version, about)]
 pub struct Cli {
-    /// Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, or a local datastore directory
+    /// Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a
+    /// path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file
     /// (default: $XDG_DATA_HOME/pbsh/datastore)
     #[arg(long, global = true, env = "PBS_REPOSITORY")]
     pub repository: Option<PathBuf>,
@@ -104,30 +105,28 @@ pub fn run(cli: Cli) -> i32 {
             return exit::USAGE;
         }
     };
-    let spec = match cli.repository.as_deref() {
-        None => RepoSpec::Local(crate::util::paths::default_datastore()),
-        Some(text) => match RepoSpec::classify(&text.to_string_lossy()) {
-            Ok(spec) => spec,
-            Err(e) => {
-                crate::errln!("pbsh: {e}");
-                return exit::USAGE;
+    let mut session = match cli.repository.as_deref() {
+        None => {
+            let root = crate::util::paths::default_datastore();
+            match LocalDatastore::open_or_create(&root) {
+                Ok(d) => Session::with_namespace(d, ns),
+                Err(e) => {
+                    crate::errln!("pbsh: cannot open datastore {}: {e}", root.display());
+                    return exit::FAILURE;
+                }
             }
-        },
-    };
-    let mut session = match spec {
-        RepoSpec::Local(root) => match LocalDatastore::open_or_create(&root) {
-            Ok(d) => Session::with_namespace(d, ns),
-            Err(e) => {
-                crate::errln!("pbsh: cannot open datastore {}: {e}", root.display());
-                return exit::FAILURE;
-            }
-        },
-        RepoSpec::Remote(remote) => {
-            match crate::shell::commands::remote::connect(remote, cli.fingerprint.clone()) {
-                Ok(r) => Session::with_remote(r, ns),
+        }
+        Some(text) => {
+            let text = text.to_string_lossy();
+            match open_repository(&text, cli.fingerprint.clone(), true) {
+                Ok(opened) => opened.into_session(ns),
                 Err(e) => {
                     crate::errln!("pbsh: {}", exit::one_line(&e));
-                    return exit::FAILURE;
+                    return match exit::classify(&e) {
+                        exit::USAGE => exit::USAGE,
+                        exit::NOT_FOUND => exit::NOT_FOUND,
+                        _ => exit::FAILURE,
+                    };
                 }
             }
         }

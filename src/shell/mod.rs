@@ -81,7 +81,7 @@ impl Session {
     pub fn with_namespace(datastore: LocalDatastore, ns: Namespace) -> Self {
         let repo: Arc<dyn Repository> = Arc::new(datastore.clone());
         let browser = Browser::new(repo.clone());
-        Self::with_repository(repo, Some(datastore), None, browser, ns)
+        Self::with_repository(repo, Some(datastore), None, browser, Start::Namespace(ns))
     }
 
     /// A session on a remote datastore, starting in `ns`; `/` shows every datastore of the
@@ -89,17 +89,39 @@ impl Session {
     pub fn with_remote(remote: Arc<crate::repo::remote::RemoteRepository>, ns: Namespace) -> Self {
         let repo: Arc<dyn Repository> = remote.clone();
         let browser = Browser::new_remote(remote.clone());
-        Self::with_repository(repo, None, Some(remote), browser, ns)
+        Self::with_repository(repo, None, Some(remote), browser, Start::Namespace(ns))
     }
 
+    /// A read-only session on a lone archive file: `/` is the archive's root.
+    pub fn with_lone_archive(archive: crate::repo::archive_file::ArchiveFile) -> Self {
+        let archive = Arc::new(archive);
+        let repo: Arc<dyn Repository> = archive.clone();
+        let mut root =
+            TreePath::snapshot_path(&repo.name(), &Namespace::root(), &archive.snapshot());
+        root.archive = Some(archive.archive_name().to_string());
+        let browser = Browser::new_lone(archive);
+        Self::with_repository(repo, None, None, browser, Start::ViewRoot(root))
+    }
+
+    /// Starts a session at `start`: a namespace of the repository, or (for a lone archive) the
+    /// place shown as `/`.
     fn with_repository(
         repo: Arc<dyn Repository>,
         local: Option<LocalDatastore>,
         remote: Option<Arc<crate::repo::remote::RemoteRepository>>,
         browser: Browser,
-        ns: Namespace,
+        start: Start,
     ) -> Self {
-        let home = TreePath::namespace(&repo.name(), ns);
+        let home = match start {
+            Start::Namespace(ns) => {
+                tree::set_view_root(None);
+                TreePath::namespace(&repo.name(), ns)
+            }
+            Start::ViewRoot(root) => {
+                tree::set_view_root(Some(&root));
+                root
+            }
+        };
         Session {
             browser: Arc::new(browser),
             repo,
@@ -121,6 +143,11 @@ impl Session {
     /// Switches the session to another repository (`open`), starting at its top.
     pub fn open(&mut self, datastore: LocalDatastore, ns: Namespace) {
         self.replace_with(Session::with_namespace(datastore, ns));
+    }
+
+    /// Switches the session to a lone archive file (`open ./root.pxar`), read-only.
+    pub fn open_lone_archive(&mut self, archive: crate::repo::archive_file::ArchiveFile) {
+        self.replace_with(Session::with_lone_archive(archive));
     }
 
     /// Switches the session to a remote datastore (`open HOST:STORE`).
@@ -321,6 +348,13 @@ impl Session {
         let mut lock = stdin.lock();
         self.run_lines(&mut lock, false, "<stdin>")
     }
+}
+
+/// Where a session starts.
+enum Start {
+    Namespace(Namespace),
+    /// This place is shown as `/` (a lone archive's root).
+    ViewRoot(TreePath),
 }
 
 /// Why a line failed: it did not parse, or the command ran and failed.

@@ -114,6 +114,14 @@ pub fn write_json<T: serde::Serialize + ?Sized>(
     Ok(())
 }
 
+/// The command-line spelling of a value of an option (`sign-only`), for messages.
+pub fn value_name(value: &impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,12 +148,4 @@ mod tests {
             "┌──────┬────────┐\n│ Name │ Value  │\n╞══════╪════════╡\n│ path │ k.json │\n├──────┼────────┤\n│ kdf  │ scrypt │\n└──────┴────────┘\n"
         );
     }
-}
-
-/// The command-line spelling of a value of an option (`sign-only`), for messages.
-pub fn value_name(value: &impl clap::ValueEnum) -> String {
-    value
-        .to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default()
 }

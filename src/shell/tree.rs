@@ -51,6 +51,22 @@ pub struct TreePath {
 
 const TYPE_WORDS: [&str; 3] = ["host", "vm", "ct"];
 
+/// The words of the place shown as `/` (empty: the real root). A session on a lone archive
+/// file shows the archive's root as `/`: paths are resolved below it and displayed without it.
+static VIEW_ROOT: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Makes `root` the place shown as `/` (`None`: the tree's own root). The session sets it when
+/// it opens a repository.
+pub fn set_view_root(root: Option<&TreePath>) {
+    if let Ok(mut v) = VIEW_ROOT.write() {
+        *v = root.map(TreePath::components).unwrap_or_default();
+    }
+}
+
+fn view_root() -> Vec<String> {
+    VIEW_ROOT.read().map(|v| v.clone()).unwrap_or_default()
+}
+
 /// Picks the snapshot a word names among a group's snapshot times (any order): `latest` or
 /// `@latest`, `@-N` (N before the latest), or a unique prefix of a time as the tree shows it
 /// (`2026-11-20T10`). `None` when the word is no alias (a full time, a glob, another word);
@@ -274,6 +290,7 @@ impl TreePath {
         home: &TreePath,
         previous: &TreePath,
     ) -> Vec<String> {
+        let root = view_root();
         let (mut words, rest) = if text == "-" {
             return previous.components();
         } else if text == "~" {
@@ -281,15 +298,23 @@ impl TreePath {
         } else if let Some(rest) = text.strip_prefix("~/") {
             (home.components(), rest)
         } else if let Some(rest) = text.strip_prefix('/') {
-            (Vec::new(), rest)
+            (root.clone(), rest)
         } else {
             (cwd.components(), text)
+        };
+        // `..` stops at the place shown as `/`.
+        let floor = if words.starts_with(&root) {
+            root.len()
+        } else {
+            0
         };
         for word in rest.split('/') {
             match word {
                 "" | "." => {}
                 ".." => {
-                    words.pop();
+                    if words.len() > floor {
+                        words.pop();
+                    }
                 }
                 w => words.push(w.to_string()),
             }
@@ -300,7 +325,13 @@ impl TreePath {
 
 impl std::fmt::Display for TreePath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "/{}", self.components().join("/"))
+        let words = self.components();
+        let root = view_root();
+        let shown = match words.strip_prefix(root.as_slice()) {
+            Some(below) if !root.is_empty() => below,
+            _ => &words[..],
+        };
+        write!(f, "/{}", shown.join("/"))
     }
 }
 

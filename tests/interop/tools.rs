@@ -556,7 +556,7 @@ impl Fixture {
             root,
             &[
                 "--repository",
-                "ds",
+                "./ds",
                 "backup",
                 "root.pxar:src",
                 "--backup-id",
@@ -567,7 +567,14 @@ impl Fixture {
         let out = pbsh(
             root,
             root,
-            &["--repository", "ds", "restore", "host/x", "root.pxar", "-"],
+            &[
+                "--repository",
+                "./ds",
+                "restore",
+                "host/x",
+                "root.pxar",
+                "-",
+            ],
             &[],
         );
         assert!(out.status.success(), "{}", stderr(&out));
@@ -670,7 +677,7 @@ fn pbsh_archive_is_listed_and_extracted_by_the_real_pxar_tool() {
     assert_eq!(listed, pbsh_list(&archive));
     let catalog = pbsh_ok(
         fx.path(),
-        &["--repository", "ds", "catalog", "dump", "host/x"],
+        &["--repository", "./ds", "catalog", "dump", "host/x"],
         &[],
     );
     let from_catalog: Vec<String> = catalog
@@ -706,7 +713,7 @@ fn pbsh_archive_is_listed_and_extracted_by_the_real_pxar_tool() {
         fx.path(),
         &[
             "--repository",
-            "ds",
+            "./ds",
             "restore",
             "host/x",
             "root.pxar",
@@ -722,15 +729,18 @@ fn real_pxar_archive_is_read_and_extracted_by_pbsh() {
     let Some(pbs) = peer::pbs_dir() else { return };
     let fx = Fixture::new();
     let archive = fx.real_archive(&pbs);
-    // `pbsh --repository x.pxar` does not open a lone archive (a repository is a datastore
-    // directory or a server), so pbsh's decoder, accessor and restore writer read it here.
+    // `pbsh --repository ./real.pxar` opens the lone archive read-only as a tree.
     let out = pbsh(
         fx.path(),
         fx.path(),
-        &["--repository", "real.pxar", "-c", "ls /"],
+        &["--repository", "./real.pxar", "cat", "/a/b/c/deep.txt"],
         &[],
     );
-    assert!(!out.status.success());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        out.stdout,
+        std::fs::read(fx.src().join("a/b/c/deep.txt")).unwrap()
+    );
 
     let listed = pxar_list(&pbs, &archive);
     assert_eq!(pbsh_list(&archive), listed);
@@ -1273,7 +1283,7 @@ fn pbsh_sealed_key(cwd: &Path, id: &str, key: &str, master_pub: &str) -> String 
         cwd,
         &[
             "--repository",
-            "ds",
+            "./ds",
             "backup",
             "root.pxar:small",
             "--backup-id",
@@ -1290,7 +1300,7 @@ fn pbsh_sealed_key(cwd: &Path, id: &str, key: &str, master_pub: &str) -> String 
         cwd,
         &[
             "--repository",
-            "ds",
+            "./ds",
             "restore",
             &format!("host/{id}"),
             "rsa-encrypted.key.blob",
@@ -1334,7 +1344,7 @@ fn vector_master_key_and_key_blob_are_read_by_both() {
         &cwd,
         &[
             "--repository",
-            "vds",
+            "./vds",
             "restore",
             &format!("host/vec-enc/{snapshot}"),
             "rsa-encrypted.key.blob",

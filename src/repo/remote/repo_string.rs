@@ -1,14 +1,17 @@
 //! Parses repository strings `[[user@realm[!token]@]host[:port]:]store` exactly as
 //! proxmox-backup-client takes them (SPEC: protocol.md §3.1), and tells local paths apart.
 //!
-//! Pure text in, values out: no I/O except `RepoSpec::classify`'s directory check.
+//! A bare name (`store1`) is what PBS makes of it: the datastore `store1` on localhost. A
+//! local datastore directory or a lone archive file is written as a path: it starts with `/`,
+//! `./`, `../` or `~/`, or is given as `file:PATH`. Pure text in, values out: no I/O (`~` is
+//! expanded from `$HOME`).
 
 use std::fmt;
 
 /// The accepted forms, shown in every parse error.
 pub const ACCEPTED_FORMS: &str = "expected [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, e.g. \
 backup.example.com:store1, root@pam@10.0.0.1:8007:store1, alice@pbs!tok@[fe80::1]:store1, \
-or a local datastore path";
+or a local path starting with /, ./, ../ or ~/ (or file:PATH)";
 
 /// LIMIT: no repository string is longer than this (PBS's URIs are capped at 3072 bytes).
 const MAX_REPO_STRING: usize = 1024;
@@ -27,6 +30,7 @@ pub struct RemoteRepo {
 /// What a `--repository` / `open` argument names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RepoSpec {
+    /// A local path: a datastore directory, or a lone `.pxar` / `.mpxar` / `.ppxar` file.
     Local(std::path::PathBuf),
     Remote(RemoteRepo),
 }
@@ -179,19 +183,60 @@ impl fmt::Display for RemoteRepo {
 }
 
 impl RepoSpec {
-    /// A string containing `/` or no `:` (no host), starting with `.` or `~`, or naming an
-    /// existing directory is a local datastore; anything else is a PBS repository string.
+    /// A string written as a path (`/…`, `./…`, `../…`, `~/…`, `.`, `..`, `~`, or `file:PATH`)
+    /// is local; anything else is a PBS repository string, so a bare `store1` is the store
+    /// `store1` on localhost, as PBS reads it. A relative path without `./` is refused rather
+    /// than guessed.
     pub fn classify(text: &str) -> Result<Self, RepoStringError> {
-        if text.contains('/')
-            || !text.contains(':')
-            || text.starts_with('.')
-            || text.starts_with('~')
-            || std::path::Path::new(text).is_dir()
-        {
-            return Ok(RepoSpec::Local(text.into()));
+        if let Some(path) = text.strip_prefix("file:") {
+            if path.is_empty() {
+                return Err(err(text, "file: needs a path"));
+            }
+            return Ok(RepoSpec::Local(expand_home(path)));
+        }
+        if is_path_form(text) {
+            return Ok(RepoSpec::Local(expand_home(text)));
+        }
+        if text.contains('/') {
+            return Err(err(
+                text,
+                format!(
+                    "a local path starts with /, ./, ../ or ~/ (write ./{text} or file:{text})"
+                ),
+            ));
         }
         RemoteRepo::parse(text).map(RepoSpec::Remote)
     }
+
+    /// For a bare name (no host, no port, no user) that also names something in `cwd`: that
+    /// local path (`./NAME`), which the user may have meant instead of PBS's reading.
+    pub fn local_twin(text: &str, cwd: &std::path::Path) -> Option<std::path::PathBuf> {
+        if text.is_empty() || text.contains([':', '@', '/']) || text == "." || text == ".." {
+            return None;
+        }
+        let path = cwd.join(text);
+        path.symlink_metadata().is_ok().then_some(path)
+    }
+}
+
+/// Whether `text` is written as a local path.
+fn is_path_form(text: &str) -> bool {
+    matches!(text, "." | ".." | "~") || ["/", "./", "../", "~/"].iter().any(|p| text.starts_with(p))
+}
+
+/// `~` and `~/…` from `$HOME`; anything else unchanged.
+fn expand_home(path: &str) -> std::path::PathBuf {
+    let home = || std::env::var_os("HOME").map(std::path::PathBuf::from);
+    if path == "~" {
+        if let Some(h) = home() {
+            return h;
+        }
+    } else if let Some(rest) = path.strip_prefix("~/") {
+        if let Some(h) = home() {
+            return h.join(rest);
+        }
+    }
+    path.into()
 }
 
 fn parse_port(text: &str, p: &str) -> Result<u16, RepoStringError> {
@@ -407,15 +452,66 @@ mod tests {
 
     #[test]
     fn classifies_local_paths() {
-        assert!(matches!(
-            RepoSpec::classify("/srv/ds"),
-            Ok(RepoSpec::Local(_))
-        ));
-        assert!(matches!(RepoSpec::classify("./ds"), Ok(RepoSpec::Local(_))));
+        let local = |s: &str| match RepoSpec::classify(s) {
+            Ok(RepoSpec::Local(p)) => p,
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(local("/srv/ds"), std::path::PathBuf::from("/srv/ds"));
+        assert_eq!(local("./ds"), std::path::PathBuf::from("./ds"));
+        assert_eq!(local("../ds"), std::path::PathBuf::from("../ds"));
+        assert_eq!(local("."), std::path::PathBuf::from("."));
+        assert_eq!(local("file:ds"), std::path::PathBuf::from("ds"));
+        assert_eq!(
+            local("file:/a/b.pxar"),
+            std::path::PathBuf::from("/a/b.pxar")
+        );
+        if let Some(home) = std::env::var_os("HOME") {
+            let home = std::path::PathBuf::from(home);
+            assert_eq!(local("~/ds"), home.join("ds"));
+            assert_eq!(local("file:~/ds"), home.join("ds"));
+        }
         assert!(matches!(
             RepoSpec::classify("host:store1"),
             Ok(RepoSpec::Remote(_))
         ));
         assert!(RepoSpec::classify("host::x").is_err());
+        assert!(RepoSpec::classify("file:").is_err());
+    }
+
+    #[test]
+    fn a_bare_name_is_a_store_on_localhost_as_pbs_reads_it() {
+        let Ok(RepoSpec::Remote(r)) = RepoSpec::classify("store1") else {
+            panic!("store1 is not remote");
+        };
+        assert_eq!(
+            (r.host.as_str(), r.port, r.store.as_str()),
+            ("localhost", 8007, "store1")
+        );
+        assert_eq!(r.auth_id(), "root@pam");
+        let Ok(RepoSpec::Remote(r)) = RepoSpec::classify("root.pxar") else {
+            panic!("root.pxar is not remote");
+        };
+        assert_eq!(r.store, "root.pxar");
+        // A relative path without ./ is neither: refused, with the way to write it.
+        let e = RepoSpec::classify("demo/store").unwrap_err().to_string();
+        assert!(
+            e.contains("./demo/store") && e.contains("file:demo/store"),
+            "{e}"
+        );
+        // Too short for a datastore name and not a path: PBS refuses it too.
+        assert!(RepoSpec::classify("ds").is_err());
+    }
+
+    #[test]
+    fn local_twin_names_only_bare_names_that_exist_here() {
+        let dir = std::env::temp_dir().join(format!("pbsh-twin-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("store1")).unwrap();
+        assert_eq!(
+            RepoSpec::local_twin("store1", &dir),
+            Some(dir.join("store1"))
+        );
+        assert_eq!(RepoSpec::local_twin("store2", &dir), None);
+        assert_eq!(RepoSpec::local_twin("host:store1", &dir), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

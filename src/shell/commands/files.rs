@@ -4,7 +4,7 @@
 //! temporary file renamed into place, so a cancelled or failed `get` leaves no partial file.
 
 use crate::archive::restore::RestoreOptions;
-use crate::engine::restore::{restore, RestoreTarget};
+use crate::engine::restore::{restore, restore_archive_file, RestoreTarget};
 use crate::format::manifest::CryptMode;
 use crate::format::pxar::{EntryKind, Metadata};
 use crate::shell::browse::{display_name, is_tree_archive, NodeKind};
@@ -329,15 +329,6 @@ fn apply_metadata(file: &File, m: &Metadata) {
 /// A directory (or a whole pxar archive) through the restore writer, which refuses to write
 /// outside `dest`.
 fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -> Result<u64> {
-    let file = session.browser.archive_file(source)?;
-    let snapshot = source
-        .snapshot()
-        .ok_or_else(|| anyhow!("{source}: no snapshot"))?;
-    let key = if file.crypt_mode == CryptMode::Encrypt {
-        Some(session.browser.key()?)
-    } else {
-        None
-    };
     let mut options = RestoreOptions {
         overwrite: args.overwrite.into(),
         // `dest` is LOCAL/NAME or a name the user gave for get to create: never a link to follow.
@@ -350,24 +341,43 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
         options.restore_acls = false;
     }
     let sub_path = source.inner_path();
-    let stats = restore(
-        session.browser.repo_at(source)?,
-        &source.ns,
-        &snapshot,
-        &file.filename,
-        RestoreTarget::Path(dest),
-        key,
-        sub_path.as_bytes(),
-        options,
-    )
-    .map_err(|e| {
-        if crate::util::cancel::requested() {
-            anyhow!(ShellError::Cancelled)
-        } else {
-            anyhow!(e)
+    let restored = match session.browser.lone() {
+        // A lone archive file: read front to back from the file(s), through the same writer.
+        Some(lone) => {
+            let (metadata, payload) = lone.open_source()?;
+            restore_archive_file(metadata, payload, dest, sub_path.as_bytes(), options)
         }
-    })
-    .with_context(|| source.to_string())?;
+        None => {
+            let file = session.browser.archive_file(source)?;
+            let snapshot = source
+                .snapshot()
+                .ok_or_else(|| anyhow!("{source}: no snapshot"))?;
+            let key = if file.crypt_mode == CryptMode::Encrypt {
+                Some(session.browser.key()?)
+            } else {
+                None
+            };
+            restore(
+                session.browser.repo_at(source)?,
+                &source.ns,
+                &snapshot,
+                &file.filename,
+                RestoreTarget::Path(dest),
+                key,
+                sub_path.as_bytes(),
+                options,
+            )
+        }
+    };
+    let stats = restored
+        .map_err(|e| {
+            if crate::util::cancel::requested() {
+                anyhow!(ShellError::Cancelled)
+            } else {
+                anyhow!(e)
+            }
+        })
+        .with_context(|| source.to_string())?;
     for warning in &stats.warnings {
         crate::errln!("warning: {warning}");
     }

@@ -159,7 +159,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         output_format: OutputFormat,
     },
-    /// Open another repository (a local datastore directory) in this session
+    /// Open another repository in this session: HOST:STORE (a bare STORE is on localhost), a local
+    /// datastore path (/…, ./…, ../…, ~/…, file:PATH) or a lone .pxar file (read-only)
     Open {
         repository: std::path::PathBuf,
         /// Start in this namespace
@@ -261,8 +262,40 @@ fn reads_only(command: &Command) -> bool {
     )
 }
 
+/// The name of a command that would change the repository (refused on a lone archive file).
+fn writes(command: &Command) -> Option<&'static str> {
+    use snapshot::{NotesAction, ProtectedAction, SnapshotCommand};
+    Some(match command {
+        Command::Backup(_) => "backup",
+        Command::Forget { .. } => "forget",
+        Command::Protect { .. } => "protect",
+        Command::Unprotect { .. } => "unprotect",
+        Command::ChangeOwner { .. } => "change-owner",
+        Command::Prune(_) => "prune",
+        Command::GarbageCollect { .. } => "garbage-collect",
+        Command::Verify(_) => "verify",
+        Command::Notes { set: Some(_), .. } => "notes --set",
+        Command::Ns(ns::NsCommand::Create { .. } | ns::NsCommand::Delete { .. }) => "ns",
+        Command::Snapshot(cmd) => match cmd {
+            SnapshotCommand::Forget { .. } => "snapshot forget",
+            SnapshotCommand::Protected {
+                action: ProtectedAction::Update { .. },
+            } => "snapshot protected update",
+            SnapshotCommand::Notes {
+                action: NotesAction::Update { .. },
+            } => "snapshot notes update",
+            SnapshotCommand::UploadLog { .. } => "snapshot upload-log",
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
 /// Runs one parsed command against the session.
 pub fn run(session: &mut Session, command: Command) -> Result<Flow> {
+    if let (Some(lone), Some(name)) = (session.browser.lone(), writes(&command)) {
+        bail!(lone.read_only(name));
+    }
     let changes = !reads_only(&command);
     // Only these can remove the directory the session stands in.
     let removes = matches!(

@@ -29,6 +29,11 @@ session started, `-` the previous directory. `*`, `?`, `[…]` match names at an
 (quote them in one-shot use); a glob that matches nothing is an error.
 Snapshots by alias, wherever a snapshot time goes (paths and TYPE/ID/TIME arguments): `latest`
 (or `@latest`), `@-1` the one before it, `@-N`, or a unique prefix of the time (`2026-11-20T10`).
+Repositories (--repository, PBS_REPOSITORY, `open`), read as PBS reads them:
+  [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE   a datastore on a server; a bare `store1` is the
+                         store store1 on localhost:8007 as root@pam, never a local directory
+  /srv/ds  ./ds  ../ds  ~/ds  file:ds        a local datastore directory: always a path
+  ./root.pxar  ./root.mpxar (with root.ppxar)  a lone archive, read-only: `/` is its root
 ";
 
 /// Expands one path argument (with globs) into the tree paths it names.

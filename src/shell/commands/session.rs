@@ -1,41 +1,124 @@
 //! Session-level commands: `open`, `close`, `set`, `history`, `notes`.
 
+use crate::repo::archive_file::{is_archive_file, ArchiveFile};
 use crate::repo::local::LocalDatastore;
+use crate::repo::remote::repo_string::{RemoteRepo, RepoSpec};
+use crate::repo::remote::RemoteRepository;
 use crate::repo::types::Namespace;
 use crate::shell::commands::nav::stat_node;
 use crate::shell::commands::search::file_history;
+use crate::shell::exit::ShellError;
 use crate::shell::output::OutputFormat;
 use crate::shell::tree::Level;
 use crate::shell::Session;
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
+
+/// What a repository argument opened.
+pub enum Opened {
+    Local(LocalDatastore),
+    /// A lone `.pxar` file (or split `.mpxar` + `.ppxar` pair), read-only.
+    Lone(ArchiveFile),
+    Remote(Arc<RemoteRepository>),
+}
+
+impl Opened {
+    /// A session on what was opened, starting in `ns` (a lone archive starts at its root).
+    pub fn into_session(self, ns: Namespace) -> Session {
+        match self {
+            Opened::Local(d) => Session::with_namespace(d, ns),
+            Opened::Lone(a) => Session::with_lone_archive(a),
+            Opened::Remote(r) => Session::with_remote(r, ns),
+        }
+    }
+}
+
+/// Opens what a `--repository` / `PBS_REPOSITORY` / `open` argument names, as PBS reads it: a
+/// path (`/…`, `./…`, `../…`, `~/…`, `file:PATH`) is a local datastore directory (created
+/// when `create`, else it must exist) or a lone archive file; anything else is a datastore on a
+/// server, so a bare `store1` is the store `store1` on localhost:8007. For a bare name the
+/// server is tried at once, so a script that meant a local directory stops before doing
+/// anything, and is told how to write the directory.
+pub fn open_repository(text: &str, fingerprint: Option<String>, create: bool) -> Result<Opened> {
+    let spec = RepoSpec::classify(text).map_err(|e| anyhow!(ShellError::Usage(e.to_string())))?;
+    let remote = match spec {
+        RepoSpec::Local(path) => {
+            if is_archive_file(&path) {
+                return Ok(Opened::Lone(ArchiveFile::open(&path)?));
+            }
+            if !create && !path.join(".chunks").is_dir() {
+                bail!(
+                    "{}: not a datastore (no .chunks directory; create one with `datastore create {}`)",
+                    path.display(),
+                    path.display()
+                );
+            }
+            return LocalDatastore::open_or_create(&path)
+                .map(Opened::Local)
+                .map_err(|e| anyhow!("cannot open datastore {}: {e}", path.display()));
+        }
+        RepoSpec::Remote(remote) => remote,
+    };
+    let bare = !text.contains([':', '@']);
+    if bare {
+        let twin = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| RepoSpec::local_twin(text, &cwd))
+            .map(|local| {
+                let kind = if local.is_dir() { "directory" } else { "file" };
+                format!(
+                    "'{text}' is the store {} on {} (PBS's meaning); for the {kind} ./{text} write ./{text}",
+                    remote.store, remote.host
+                )
+            });
+        if let Err(e) = reachable(&remote) {
+            let hint = twin.unwrap_or_else(|| {
+                format!(
+                    "a bare name is a datastore on a PBS server ([[USER@REALM@]HOST[:PORT]:]STORE); \
+                     a local datastore is written as a path, e.g. ./{text}"
+                )
+            });
+            bail!(
+                "cannot reach the store {} on {}: {e}; {hint}",
+                remote.store,
+                remote.authority()
+            );
+        }
+        if let Some(notice) = twin {
+            crate::errln!("pbsh: {notice}");
+        }
+    }
+    Ok(Opened::Remote(super::remote::connect(remote, fingerprint)?))
+}
+
+/// Whether a TCP connection to the server can be made (nothing is sent).
+fn reachable(remote: &RemoteRepo) -> std::io::Result<()> {
+    use std::net::ToSocketAddrs;
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address");
+    for addr in (remote.bare_host(), remote.port).to_socket_addrs()? {
+        match std::net::TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// How long the reachability check of a bare repository name waits for the server.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub fn open(session: &mut Session, repository: &Path, ns: Option<String>) -> Result<()> {
-    use crate::repo::remote::repo_string::RepoSpec;
-    if let RepoSpec::Remote(remote) = RepoSpec::classify(&repository.to_string_lossy())? {
-        let ns = ns
-            .map(|n| Namespace::parse(&n))
-            .transpose()?
-            .unwrap_or_default();
-        let r = super::remote::connect(remote, None)?;
-        session.open_remote(r, ns);
-        return Ok(());
-    }
-    if !repository.join(".chunks").is_dir() {
-        bail!(
-            "{}: not a datastore (no .chunks directory; create one with `datastore create {}`)",
-            repository.display(),
-            repository.display()
-        );
-    }
-    let store = LocalDatastore::open_or_create(repository)
-        .with_context(|| format!("open {}", repository.display()))?;
     let ns = ns
         .map(|n| Namespace::parse(&n))
         .transpose()?
         .unwrap_or_default();
-    session.open(store, ns);
+    match open_repository(&repository.to_string_lossy(), None, false)? {
+        Opened::Local(store) => session.open(store, ns),
+        Opened::Lone(archive) => session.open_lone_archive(archive),
+        Opened::Remote(r) => session.open_remote(r, ns),
+    }
     Ok(())
 }
 
