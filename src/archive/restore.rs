@@ -372,7 +372,12 @@ impl Restorer {
                 }
             }
             Some(_) => {
-                self.clear_name(path, cname, self.options.overwrite.files, "--overwrite-files")?;
+                self.clear_name(
+                    path,
+                    cname,
+                    self.options.overwrite.files,
+                    "--overwrite-files",
+                )?;
                 self.mkdir(path, cname)?;
             }
             None => self.mkdir(path, cname)?,
@@ -409,7 +414,12 @@ impl Restorer {
         content: &mut dyn Read,
     ) -> Result<()> {
         let path = entry.path.as_slice();
-        self.clear_name(path, cname, self.options.overwrite.files, "--overwrite-files")?;
+        self.clear_name(
+            path,
+            cname,
+            self.options.overwrite.files,
+            "--overwrite-files",
+        )?;
         let fd = openat(
             self.top_fd()?,
             cname,
@@ -532,7 +542,12 @@ impl Restorer {
 
     fn make_node(&mut self, entry: &Entry, cname: &CString, dev: libc::dev_t) -> Result<()> {
         let path = entry.path.as_slice();
-        self.clear_name(path, cname, self.options.overwrite.files, "--overwrite-files")?;
+        self.clear_name(
+            path,
+            cname,
+            self.options.overwrite.files,
+            "--overwrite-files",
+        )?;
         let mode = (entry.metadata.mode & 0o17_7777) as libc::mode_t;
         // SAFETY: valid descriptor and C string.
         check(unsafe {
