@@ -664,7 +664,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__backup)
-            opts="-h --backup-type --backup-id --backup-time --ns --crypt-mode --keyfile --master-pubkey-file --change-detection-mode --exclude --include-dev --all-file-systems --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --backup-type --backup-id --backup-time --ns --crypt-mode --keyfile --master-pubkey-file --change-detection-mode --exclude --include-dev --all-file-systems --dry-run --skip-lost-and-found --keyfd --master-pubkey-fd --chunk-size --entries-max --skip-e2big-xattr --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -707,6 +707,22 @@ _pbsh() {
                     return 0
                     ;;
                 --include-dev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --master-pubkey-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --entries-max)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3682,7 +3698,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__prune)
-            opts="-h --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --dry-run --ns --output-format --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --dry-run --quiet --ns --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

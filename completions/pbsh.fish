@@ -182,11 +182,18 @@ data\t''
 metadata\t''"
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l exclude -d 'Exclude pattern (gitignore style; repeatable; `!` re-includes)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l include-dev -d 'Include the file system mounted at this path (repeatable)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l keyfd -d 'Read the key file from this open file descriptor (instead of --keyfile)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l master-pubkey-fd -d 'Read the master public key (PEM) from this open file descriptor' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l chunk-size -d 'Average chunk size of archives in KiB: a power of two from 64 to 4096 (default 4096)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l entries-max -d 'The most directory entries held in memory at once (default 1048576, as PBS)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l all-file-systems -d 'Descend into all file systems'
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l dry-run -d 'Say what would be uploaded, and upload nothing'
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l skip-lost-and-found -d 'Leave out every directory named lost+found'
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l skip-e2big-xattr -d 'Archive a file whose extended attributes are too many to list without them (a warning), instead of failing'
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l keyfile -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l ns -r
@@ -368,6 +375,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l fingerprint -d 'Expe
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l dry-run -d 'Show the decisions without removing anything'
+complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -l quiet -d 'Show only what is removed (as proxmox-backup-client\'s --quiet)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand prune" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand garbage-collect" -l output-format -d 'json: the figures (local), or the task\'s UPID without following it (remote, as proxmox-backup-client)' -r -f -a "text\t''
 json\t''

@@ -219,11 +219,18 @@ _arguments "${_arguments_options[@]}" : \
 '--change-detection-mode=[]:CHANGE_DETECTION_MODE:(legacy data metadata)' \
 '*--exclude=[Exclude pattern (gitignore style; repeatable; \`!\` re-includes)]:EXCLUDE:_default' \
 '*--include-dev=[Include the file system mounted at this path (repeatable)]:INCLUDE_DEV:_files' \
+'(--keyfile)--keyfd=[Read the key file from this open file descriptor (instead of --keyfile)]:KEYFD:_default' \
+'(--master-pubkey-file)--master-pubkey-fd=[Read the master public key (PEM) from this open file descriptor]:MASTER_PUBKEY_FD:_default' \
+'--chunk-size=[Average chunk size of archives in KiB\: a power of two from 64 to 4096 (default 4096)]:CHUNK_SIZE:_default' \
+'--entries-max=[The most directory entries held in memory at once (default 1048576, as PBS)]:ENTRIES_MAX:_default' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--all-file-systems[Descend into all file systems]' \
+'--dry-run[Say what would be uploaded, and upload nothing]' \
+'--skip-lost-and-found[Leave out every directory named lost+found]' \
+'--skip-e2big-xattr[Archive a file whose extended attributes are too many to list without them (a warning), instead of failing]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '*::specs -- Sources\: DIR (archive DIRNAME.pxar), FILE or block device (NAME.img), or PBS'\''s NAME.pxar\:DIR, NAME.img\:FILE, NAME.conf\:FILE:_default' \
@@ -745,6 +752,7 @@ _arguments "${_arguments_options[@]}" : \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '--dry-run[Show the decisions without removing anything]' \
+'--quiet[Show only what is removed (as proxmox-backup-client'\''s --quiet)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':group -- The backup group (TYPE/ID):_default' \

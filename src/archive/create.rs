@@ -32,6 +32,8 @@ pub enum CreateError {
     },
     #[error(transparent)]
     Format(#[from] FormatError),
+    #[error("{path}: more than {max} entries held in memory at once (raise --entries-max)")]
+    TooManyEntries { path: String, max: usize },
 }
 
 pub type Result<T, E = CreateError> = std::result::Result<T, E>;
@@ -45,7 +47,16 @@ pub struct CreateOptions {
     pub all_file_systems: bool,
     /// Mount points whose file systems are included (`--include-dev`).
     pub include_dev: Vec<PathBuf>,
+    /// The most directory entries held in memory at once (those of every directory being
+    /// walked); `None`: PBS's default, `DEFAULT_ENTRIES_MAX` (`--entries-max`).
+    pub entries_max: Option<usize>,
+    /// A file whose extended attributes are too many to list (E2BIG) is archived without them,
+    /// with a warning; off, the backup fails naming it, as PBS's does (`--skip-e2big-xattr`).
+    pub skip_e2big_xattr: bool,
 }
+
+/// PBS's encoder bound on the entries held in memory (`ENCODER_MAX_ENTRIES`, 1 Mi).
+pub const DEFAULT_ENTRIES_MAX: usize = 1024 * 1024;
 
 /// What went into the archive, and what was left out with a warning.
 #[derive(Debug, Clone, Default)]
@@ -94,6 +105,10 @@ struct Walker<'a, 'r, W: Write, C: Write> {
     all_file_systems: bool,
     hardlinks: HashMap<(u64, u64), (FileRef, Vec<u8>)>,
     stats: CreateStats,
+    /// Entries of the directories being walked, read and not yet done.
+    entries_held: usize,
+    entries_max: usize,
+    skip_e2big_xattr: bool,
 }
 
 fn lossy(path: &[u8]) -> String {
@@ -320,6 +335,9 @@ fn create_with<W: Write, C: Write>(
             warnings,
             ..CreateStats::default()
         },
+        entries_held: 0,
+        entries_max: options.entries_max.unwrap_or(DEFAULT_ENTRIES_MAX),
+        skip_e2big_xattr: options.skip_e2big_xattr,
     };
     walker.walk_dir(&root, b"", 0, cli_file.as_deref())?;
     if let Some(cat) = walker.catalog.as_mut() {
@@ -354,6 +372,15 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
                 Vec::new()
             }
         };
+        // LIMIT: `--entries-max` bounds the names held across the directories being walked.
+        let held = names.len();
+        if self.entries_held + held > self.entries_max {
+            return Err(CreateError::TooManyEntries {
+                path: lossy(path),
+                max: self.entries_max,
+            });
+        }
+        self.entries_held += held;
         let added = match self.read_exclude_file(dir, path) {
             Some(content) => self.matches.add_exclude_file(&content, path),
             None => 0,
@@ -376,6 +403,7 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
             }
         }
         self.matches.truncate_by(added);
+        self.entries_held -= held;
         Ok(())
     }
 
@@ -539,7 +567,7 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         depth: usize,
     ) -> Result<()> {
         let opened = openat(dir, cname, libc::O_RDONLY | libc::O_DIRECTORY, 0);
-        let Some(fd) = self.open_with_attributes(opened, path, &mut meta) else {
+        let Some(fd) = self.open_with_attributes(opened, path, &mut meta)? else {
             return Ok(());
         };
         self.encoder.create_directory(name, &meta)?;
@@ -559,29 +587,38 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
     }
 
     /// Takes an open result and reads the entry's extended attributes through it; failures
-    /// become warnings and `None` (the entry is then left out).
+    /// become warnings and `None` (the entry is then left out), except too many attributes
+    /// to list (E2BIG) without `skip_e2big_xattr`, which fails the archive.
     fn open_with_attributes(
         &mut self,
         opened: io::Result<OwnedFd>,
         path: &[u8],
         meta: &mut Metadata,
-    ) -> Option<OwnedFd> {
+    ) -> Result<Option<OwnedFd>> {
         let fd = match opened {
             Ok(fd) => fd,
             Err(e) => {
                 self.stats
                     .warnings
                     .push(format!("{}: cannot open: {e}", lossy(path)));
-                return None;
+                return Ok(None);
             }
         };
         if let Err(e) = read_xattrs(&fd, meta) {
+            if e.raw_os_error() == Some(libc::E2BIG) && !self.skip_e2big_xattr {
+                return Err(CreateError::Io {
+                    path: lossy(path),
+                    action:
+                        "read extended attributes (--skip-e2big-xattr archives it without them)",
+                    source: e,
+                });
+            }
             self.stats.warnings.push(format!(
                 "{}: cannot read extended attributes: {e}",
                 lossy(path)
             ));
         }
-        Some(fd)
+        Ok(Some(fd))
     }
 
     fn add_file(
@@ -596,7 +633,7 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         // O_NOATIME keeps backups from touching access times; only the owner (or root) may use it.
         let opened = openat(dir, cname, libc::O_RDONLY | libc::O_NOATIME, 0)
             .or_else(|_| openat(dir, cname, libc::O_RDONLY, 0));
-        let Some(fd) = self.open_with_attributes(opened, path, &mut meta) else {
+        let Some(fd) = self.open_with_attributes(opened, path, &mut meta)? else {
             return Ok(());
         };
         let size = st.st_size as u64;

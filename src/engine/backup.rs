@@ -206,6 +206,8 @@ pub struct BackupOptions {
     pub change_detection: ChangeDetection,
     pub workers: usize,
     pub progress: Arc<Progress>,
+    /// The average chunk size of archives (`--chunk-size`; PBS's 4 MiB by default).
+    pub chunk_size: usize,
 }
 
 impl BackupOptions {
@@ -223,6 +225,7 @@ impl BackupOptions {
             change_detection: ChangeDetection::Legacy,
             workers: default_workers(),
             progress: Arc::new(Progress::default()),
+            chunk_size: PXAR_CHUNK_SIZE,
         }
     }
 
@@ -412,7 +415,7 @@ pub fn run_backup(
                     writer.begin_index(&didx_name, None)?;
                     let (upload, stats) = create_archive(
                         dir,
-                        uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?,
+                        uploader(Chunking::Dynamic(options.chunk_size))?,
                         Some((cat, didx_name.as_bytes())),
                         &options.create,
                     )
@@ -432,7 +435,7 @@ pub fn run_backup(
                     let stem = name.trim_end_matches(".pxar");
                     writer.begin_index(&format!("{stem}.mpxar.didx"), None)?;
                     writer.begin_index(&format!("{stem}.ppxar.didx"), None)?;
-                    let payload = uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?;
+                    let payload = uploader(Chunking::Dynamic(options.chunk_size))?;
                     let payload_slot = Arc::new(std::sync::Mutex::new(Some(payload)));
                     let payload_writer = SharedUploader(payload_slot.clone());
                     let mut previous = match (options.change_detection, &base, &usable_previous) {
@@ -450,7 +453,7 @@ pub fn run_backup(
                     };
                     let (meta, stats) = create_split_archive_with_reuse(
                         dir,
-                        uploader(Chunking::Dynamic(PXAR_CHUNK_SIZE))?,
+                        uploader(Chunking::Dynamic(options.chunk_size))?,
                         Box::new(payload_writer),
                         &options.create,
                         previous

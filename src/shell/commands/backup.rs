@@ -58,6 +58,41 @@ pub struct BackupArgs {
     /// Descend into all file systems
     #[arg(long)]
     pub all_file_systems: bool,
+    /// Say what would be uploaded, and upload nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Leave out every directory named lost+found
+    #[arg(long)]
+    pub skip_lost_and_found: bool,
+    /// Read the key file from this open file descriptor (instead of --keyfile)
+    #[arg(long, conflicts_with = "keyfile")]
+    pub keyfd: Option<i32>,
+    /// Read the master public key (PEM) from this open file descriptor
+    #[arg(long, conflicts_with = "master_pubkey_file")]
+    pub master_pubkey_fd: Option<i32>,
+    /// Average chunk size of archives in KiB: a power of two from 64 to 4096 (default 4096)
+    #[arg(long, value_parser = parse_chunk_size)]
+    pub chunk_size: Option<usize>,
+    /// The most directory entries held in memory at once (default 1048576, as PBS)
+    #[arg(long)]
+    pub entries_max: Option<usize>,
+    /// Archive a file whose extended attributes are too many to list without them (a
+    /// warning), instead of failing
+    #[arg(long)]
+    pub skip_e2big_xattr: bool,
+}
+
+/// `--chunk-size` in KiB, as PBS's schema allows it: a power of two from 64 to 4096.
+fn parse_chunk_size(text: &str) -> Result<usize, String> {
+    let kib: usize = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of KiB"))?;
+    if !(64..=4096).contains(&kib) || !kib.is_power_of_two() {
+        return Err(format!(
+            "{kib} KiB: the chunk size is a power of two from 64 to 4096 KiB"
+        ));
+    }
+    Ok(kib * 1024)
 }
 
 pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
@@ -86,10 +121,11 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         None => CryptMode::Encrypt,
     };
     // As proxmox-backup-client: a key file (or the default key) means encryption unless told otherwise.
+    let keyfile = args.keyfile.clone().or(args.keyfd.map(common::fd_path));
     let key = if matches!(args.crypt_mode, Some(CryptModeArg::None)) {
         None
     } else {
-        common::load_crypt(&args.keyfile, true)?
+        common::load_crypt(&keyfile, true)?
     };
     let crypt_mode = if key.is_none() {
         if args.crypt_mode.is_some() && crypt_mode != CryptMode::None {
@@ -108,7 +144,11 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         options.crypt = Some(crypt);
         options.key_created = created;
     }
-    if let Some(pem) = &args.master_pubkey_file {
+    let master_pubkey_file = args
+        .master_pubkey_file
+        .clone()
+        .or(args.master_pubkey_fd.map(common::fd_path));
+    if let Some(pem) = &master_pubkey_file {
         options.master_pubkey = Some(common::read_user_file(pem)?);
     } else if options.crypt.is_some() {
         // As proxmox-backup-client: the default master public key (`key import-master-pubkey`)
@@ -120,6 +160,15 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         }
     }
     options.create.patterns = args.exclude.clone();
+    if args.skip_lost_and_found {
+        // As PBS: a lost+found directory at any depth.
+        options.create.patterns.push("**/lost+found/".to_string());
+    }
+    options.create.entries_max = args.entries_max;
+    options.create.skip_e2big_xattr = args.skip_e2big_xattr;
+    if let Some(size) = args.chunk_size {
+        options.chunk_size = size;
+    }
     options.create.include_dev = args.include_dev.clone();
     options.create.all_file_systems = args.all_file_systems;
     options.change_detection = match args.change_detection_mode {
@@ -136,6 +185,9 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         },
         common::time_string(time)
     );
+    if args.dry_run {
+        return dry_run(session, &sources);
+    }
     let started = Instant::now();
     // The progress line (on a terminal) also carries Ctrl-C into the engine's cancel flag.
     let progress =
@@ -193,6 +245,26 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         .repo
         .upload_log(&ns, &report.snapshot, &log_blob)
         .context("upload client log")?;
+    Ok(())
+}
+
+/// `--dry-run`: each source and the archive it would become, as proxmox-backup-client says it;
+/// nothing is read beyond the sources' existence, nothing is written.
+fn dry_run(session: &mut Session, sources: &[BackupSource]) -> Result<()> {
+    let repo = session.repo.name();
+    for source in sources {
+        let (what, path, target) = match source {
+            BackupSource::Pxar { name, dir } => ("directory", dir, format!("{name}.didx")),
+            BackupSource::Image { name, path } => ("image", path, format!("{name}.fidx")),
+            BackupSource::Blob { name, path } => ("file", path, format!("{name}.blob")),
+        };
+        writeln!(
+            session.out,
+            "Would upload {what} '{}' to '{repo}' as {target}",
+            path.display()
+        )?;
+    }
+    writeln!(session.out, "dry-run: no upload happened")?;
     Ok(())
 }
 

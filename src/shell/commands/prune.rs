@@ -28,6 +28,9 @@ pub struct PruneArgs {
     /// Show the decisions without removing anything
     #[arg(long)]
     pub dry_run: bool,
+    /// Show only what is removed (as proxmox-backup-client's --quiet)
+    #[arg(long)]
+    pub quiet: bool,
     #[arg(long)]
     pub ns: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
@@ -66,6 +69,9 @@ pub fn run(session: &mut Session, args: PruneArgs) -> Result<()> {
     let mut rows = Vec::new();
     let mut decisions = Vec::new();
     for (info, mark) in snapshots.iter().zip(&marks).rev() {
+        if args.quiet && mark.keep() {
+            continue;
+        }
         rows.push([info.snapshot.to_string(), mark.to_string()]);
         decisions.push(json!({
             "backup-type": info.snapshot.group.ty.as_str(),
@@ -114,14 +120,17 @@ fn run_remote(
     ];
     // A real prune in text form runs as a task whose log is shown live; a dry run (PBS answers
     // it at once, task or not) and JSON want the decisions themselves.
-    let as_task = args.output_format == OutputFormat::Text && !args.dry_run;
+    let as_task = args.output_format == OutputFormat::Text && !args.dry_run && !args.quiet;
     let reply = remote
         .prune_group(ns, group, &keep, args.dry_run, as_task)
         .with_context(|| format!("prune {group}"))?;
     match args.output_format {
         OutputFormat::Text if !as_task => {
-            let rows = remote_decision_rows(&reply)
+            let mut rows = remote_decision_rows(&reply)
                 .context("prune: the server's answer is not a list of decisions")?;
+            if args.quiet {
+                rows.retain(|[_, decision]| decision == "remove");
+            }
             Ok(write_table(
                 &mut session.out,
                 &["snapshot", "decision"],
@@ -137,12 +146,13 @@ fn run_remote(
             super::remote::follow_task(session, remote, &upid, true)
                 .with_context(|| format!("prune {group}: task {upid}"))
         }
-        OutputFormat::Json => Ok(writeln!(session.out, "{reply}")?),
-        OutputFormat::JsonPretty => Ok(writeln!(
-            session.out,
-            "{}",
-            serde_json::to_string_pretty(&reply)?
-        )?),
+        OutputFormat::Json | OutputFormat::JsonPretty => {
+            let mut reply = reply;
+            if let (true, Some(items)) = (args.quiet, reply.as_array_mut()) {
+                items.retain(|item| item["keep"] == serde_json::Value::Bool(false));
+            }
+            crate::shell::output::write_json(&mut session.out, &reply, args.output_format)
+        }
     }
 }
 

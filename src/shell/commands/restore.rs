@@ -116,6 +116,9 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
             args.archive.clone(),
         ),
     };
+    if archive == "index.json" || archive == crate::format::manifest::MANIFEST_BLOB_NAME {
+        return restore_manifest(session, &ns, &snapshot, &target);
+    }
     let keyfile = args.keyfile();
     let key = match args.crypt_mode {
         Some(super::backup::CryptModeArg::None) => None,
@@ -209,6 +212,29 @@ fn only_archive(repo: &dyn Repository, ns: &Namespace, snapshot: &SnapshotRef) -
         ))
         .into()),
     }
+}
+
+/// `restore SNAPSHOT index.json TARGET|-`: the snapshot's manifest as JSON, as
+/// proxmox-backup-client writes it (the stored blob decoded; no key needed).
+fn restore_manifest(
+    session: &mut Session,
+    ns: &Namespace,
+    snapshot: &SnapshotRef,
+    target: &str,
+) -> Result<()> {
+    let (manifest, _) = session
+        .repo
+        .read_manifest(ns, snapshot)
+        .with_context(|| format!("restore {snapshot} index.json"))?;
+    let json = serde_json::to_string(&manifest)?;
+    if target == "-" {
+        session.out.write_all(json.as_bytes())?;
+        session.out.flush()?;
+        return Ok(());
+    }
+    crate::util::atomic::replace_file(std::path::Path::new(target), json.as_bytes(), 0o644)
+        .with_context(|| format!("restore {snapshot} index.json: write {target}"))?;
+    Ok(())
 }
 
 use std::io::Write as _;
