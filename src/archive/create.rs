@@ -19,6 +19,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// An archive creation failure (per-file problems are warnings in `CreateStats`).
@@ -45,6 +47,8 @@ pub struct CreateOptions {
     pub all_file_systems: bool,
     /// Mount points whose file systems are included (`--include-dev`).
     pub include_dev: Vec<PathBuf>,
+    /// Counts each file as it goes into the archive (for a progress display).
+    pub file_counter: Option<Arc<AtomicU64>>,
 }
 
 /// What went into the archive, and what was left out with a warning.
@@ -94,6 +98,7 @@ struct Walker<'a, 'r, W: Write, C: Write> {
     all_file_systems: bool,
     hardlinks: HashMap<(u64, u64), (FileRef, Vec<u8>)>,
     stats: CreateStats,
+    file_counter: Option<Arc<AtomicU64>>,
 }
 
 fn lossy(path: &[u8]) -> String {
@@ -320,6 +325,7 @@ fn create_with<W: Write, C: Write>(
             warnings,
             ..CreateStats::default()
         },
+        file_counter: options.file_counter.clone(),
     };
     walker.walk_dir(&root, b"", 0, cli_file.as_deref())?;
     if let Some(cat) = walker.catalog.as_mut() {
@@ -410,6 +416,9 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
             cat.add_file(EXCLUDE_CLI_FILE, text.len() as u64, 0)?;
         }
         self.stats.files += 1;
+        if let Some(c) = &self.file_counter {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(())
     }
 
@@ -613,6 +622,9 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
                         .insert((st.st_dev, st.st_ino), (file_ref, path.to_vec()));
                 }
                 self.stats.files += 1;
+                if let Some(c) = &self.file_counter {
+                    c.fetch_add(1, Ordering::Relaxed);
+                }
                 self.stats.reused_files += 1;
                 self.stats.bytes += size;
                 return Ok(());
@@ -638,6 +650,9 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
                 .insert((st.st_dev, st.st_ino), (file_ref, path.to_vec()));
         }
         self.stats.files += 1;
+        if let Some(c) = &self.file_counter {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
         self.stats.bytes += size;
         Ok(())
     }

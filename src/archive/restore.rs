@@ -16,6 +16,8 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A restore failure, naming the archive entry.
@@ -53,6 +55,8 @@ pub struct RestoreOptions {
     /// not one the user named: a symlink standing there is never followed; it is refused, or
     /// replaced with `overwrite`. The components above it are the user's and are followed.
     pub no_follow_target: bool,
+    /// Counts each file as it is restored (for a progress display).
+    pub file_counter: Option<Arc<AtomicU64>>,
 }
 
 impl Default for RestoreOptions {
@@ -66,6 +70,7 @@ impl Default for RestoreOptions {
             restore_devices: is_root,
             patterns: Vec::new(),
             no_follow_target: false,
+            file_counter: None,
         }
     }
 }
@@ -363,6 +368,9 @@ impl Restorer {
         self.apply_fd_metadata(path, &file, &entry.metadata)?;
         self.created_files.insert(path.to_vec());
         self.stats.files += 1;
+        if let Some(c) = &self.options.file_counter {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
         self.stats.bytes += size;
         Ok(())
     }
