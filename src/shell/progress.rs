@@ -8,7 +8,7 @@
 
 use crate::engine::progress::Progress;
 use crate::shell::commands::common::human_size;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -182,9 +182,17 @@ fn draw(enabled: bool, label: &str, progress: &Progress, shared: &Shared) {
         }
         bar.set_position(Progress::get(&progress.bytes));
         let files = progress.files.load(Ordering::Relaxed);
-        bar.set_message(format!("{} {}", thousands(files), shared.unit()));
+        // Nothing about files until one is done (a single-file `get` counts it at the end).
+        bar.set_message(if files > 0 {
+            format!(", {} {}", thousands(files), shared.unit())
+        } else {
+            String::new()
+        });
         if !shown && started.elapsed() >= SHOW_AFTER {
-            bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(REDRAW_HZ));
+            bar.set_draw_target(ProgressDrawTarget::term_like_with_hz(
+                Box::new(NarrowStderr(console::Term::stderr())),
+                REDRAW_HZ,
+            ));
             shown = true;
         }
     }
@@ -197,13 +205,62 @@ fn draw(enabled: bool, label: &str, progress: &Progress, shared: &Shared) {
 fn style(with_total: bool) -> ProgressStyle {
     let template = if with_total {
         "{prefix}: {binary_bytes} of {binary_total_bytes} {bar:20} {percent}%, \
-         {binary_bytes_per_sec}, {msg}, ETA {eta}"
+         {binary_bytes_per_sec}{msg}, ETA {eta}"
     } else {
-        "{spinner} {prefix}: {binary_bytes}, {binary_bytes_per_sec}, {msg}, {elapsed}"
+        "{spinner} {prefix}: {binary_bytes}, {binary_bytes_per_sec}{msg}, {elapsed}"
     };
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
+}
+
+/// Standard error, two columns narrower than it is: indicatif pads its line to the full width
+/// and leaves the cursor at the end, where the terminal's echo of `^C` (two columns) would
+/// wrap to a new line, and clearing the bar would then clear that line and leave the bar
+/// standing. With two columns spare the echo stays on the bar's line and goes with it.
+#[derive(Debug)]
+struct NarrowStderr(console::Term);
+
+impl TermLike for NarrowStderr {
+    fn width(&self) -> u16 {
+        self.0.size().1.saturating_sub(2).max(1)
+    }
+
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_line(s)
+    }
+
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_str(s)
+    }
+
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.0.clear_line()
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// `1234567` as `1,234,567`.
