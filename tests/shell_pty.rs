@@ -103,6 +103,30 @@ impl Term {
         }
     }
 
+    /// Waits until a line after what earlier calls consumed satisfies `want` (`what` names it
+    /// in the failure message); returns that line.
+    fn expect_line(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            {
+                let screen = self.screen.lock().unwrap();
+                let rest = &screen[self.seen..];
+                let mut start = 0;
+                for line in rest.split_inclusive('\n') {
+                    if line.ends_with('\n') && want(line.trim_end()) {
+                        self.seen += start + line.len();
+                        return line.trim_end().to_string();
+                    }
+                    start += line.len();
+                }
+                if Instant::now() > deadline {
+                    panic!("timed out waiting for {what}; terminal shows:\n{rest}");
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn expect_exit(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while self.process.status() == Some(rexpect::process::WaitStatus::StillAlive) {
@@ -439,4 +463,119 @@ fn a_terminal_that_cannot_report_the_cursor_gets_plain_line_input() {
     p.expect("web1");
     p.control('d');
     p.expect_exit();
+}
+
+/// A tree of a few tens of MB and a store for it; each new chunk's write waits `SLOW`, so the
+/// backup runs long enough for its progress bar to show.
+fn progress_setup(root: &Path) -> (PathBuf, PathBuf) {
+    // Not `data`: that is the tests' XDG_DATA_HOME.
+    let src = root.join("tree");
+    std::fs::create_dir_all(src.join("docs")).unwrap();
+    for i in 0..20 {
+        std::fs::write(src.join(format!("docs/note{i}.txt")), format!("note {i}\n")).unwrap();
+    }
+    let mut state = 11u64;
+    std::fs::write(
+        src.join("big.bin"),
+        common::pseudo_random(32 << 20, &mut state),
+    )
+    .unwrap();
+    let store = root.join("store");
+    let out = pbsh(
+        root,
+        root,
+        &["datastore", "create", store.to_str().unwrap()],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    (src, store)
+}
+
+const SLOW: (&str, &str) = ("PBSH_FAILPOINTS", "store.chunk.after_temp_write=sleep@300");
+
+/// Issue 17 item 7: on a terminal a long backup shows a live bar (bytes, rate, files) and ends
+/// with one summary line; restore, verify and gc end with theirs.
+#[test]
+fn issue_17_progress_bar_and_summary_line_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (src, store) = progress_setup(root);
+    let mut p = shell(root, &store, &[SLOW]);
+    p.send_line(&format!("backup {}", src.display()));
+    p.expect("Starting backup");
+    let from = p.seen;
+    // The summary: "backup: 32.0 MiB in 21 files, 2.1 s, 15.2 MiB/s".
+    let summary = p.expect_line("the summary line", |l| {
+        l.contains("backup: 32.0 MiB in 21 files, ") && l.ends_with("/s")
+    });
+    assert!(!summary.ends_with(" 0 B/s"), "{summary}");
+    // Before it, the bar: "⠄ backup: 12.50 MiB, 20.00 MiB/s, 21 files, 1s" (only the bar
+    // has a rate followed by a comma; its first frames may come before the first file).
+    let shown = p.screen.lock().unwrap()[from..p.seen].to_string();
+    assert!(
+        shown
+            .split("backup: ")
+            .any(|frame| frame.contains("/s, ") && frame.contains(" files, ")),
+        "the bar counts files:\n{shown}"
+    );
+    p.expect("local:/store> ");
+    p.send_line("verify");
+    p.expect_line("verify's summary", |l| {
+        l.starts_with("verify: ") && l.contains(" chunks, ")
+    });
+    p.expect("local:/store> ");
+    p.send_line(&format!(
+        "restore host/{}/latest {}",
+        common::hostname(),
+        root.join("back").display()
+    ));
+    // The progress summary cannot be confused with restore's own "restored 21 files" line.
+    p.expect_line("restore's summary", |l| {
+        l.contains("restore: ") && l.contains(" in 21 files, ") && l.ends_with("/s")
+    });
+    p.expect("local:/store> ");
+    p.control('d');
+    p.expect_exit();
+    assert_eq!(
+        std::fs::read(root.join("back/big.bin")).unwrap(),
+        std::fs::read(src.join("big.bin")).unwrap()
+    );
+}
+
+/// Issue 17 item 7: in a script (stderr a pipe) the same commands draw no bar, print no
+/// progress summary and send no escape sequence to stderr.
+#[test]
+fn issue_17_no_progress_and_no_escapes_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (src, store) = progress_setup(root);
+    let script = format!(
+        "backup {}; verify; restore host/{}/latest {}; gc",
+        src.display(),
+        common::hostname(),
+        root.join("back").display()
+    );
+    let out = pbsh(
+        root,
+        root,
+        &["--repository", store.to_str().unwrap(), "-c", &script],
+        &[SLOW],
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        common::stdout(&out).contains("verified 1 snapshots"),
+        "{}",
+        common::stdout(&out)
+    );
+    assert!(!err.contains('\x1b'), "escape sequences on stderr: {err:?}");
+    assert!(!err.contains("/s"), "progress text on stderr: {err}");
+    for label in ["backup: ", "verify: ", "restore: ", "gc: "] {
+        assert!(
+            !err.lines().any(|l| l.starts_with(label)),
+            "a progress summary on stderr: {err}"
+        );
+    }
+    // What a script does see on stderr is still there.
+    assert!(err.contains("restored 21 files"), "{err}");
 }

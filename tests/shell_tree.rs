@@ -292,6 +292,9 @@ fn find_diff_and_history_across_snapshots() {
     assert_eq!(lines.len(), 2, "{history}");
     assert!(lines[0].starts_with(S1) && lines[0].contains("added"));
     assert!(lines[1].starts_with(S2) && lines[1].contains("changed"));
+    // At the group, ARCHIVE/PATH names the file across the group's snapshots (issue 17).
+    let at_group = f.ok("cd host/web1; history root.pxar/etc/hosts");
+    assert_eq!(at_group, history);
 }
 
 #[test]

@@ -19,6 +19,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// An archive creation failure (per-file problems are warnings in `CreateStats`).
@@ -53,6 +55,8 @@ pub struct CreateOptions {
     /// A file whose extended attributes are too many to list (E2BIG) is archived without them,
     /// with a warning; off, the backup fails naming it, as PBS's does (`--skip-e2big-xattr`).
     pub skip_e2big_xattr: bool,
+    /// Counts each file as it goes into the archive (for a progress display).
+    pub file_counter: Option<Arc<AtomicU64>>,
 }
 
 /// PBS's encoder bound on the entries held in memory (`ENCODER_MAX_ENTRIES`, 1 Mi).
@@ -109,6 +113,7 @@ struct Walker<'a, 'r, W: Write, C: Write> {
     entries_held: usize,
     entries_max: usize,
     skip_e2big_xattr: bool,
+    file_counter: Option<Arc<AtomicU64>>,
 }
 
 fn lossy(path: &[u8]) -> String {
@@ -338,6 +343,7 @@ fn create_with<W: Write, C: Write>(
         entries_held: 0,
         entries_max: options.entries_max.unwrap_or(DEFAULT_ENTRIES_MAX),
         skip_e2big_xattr: options.skip_e2big_xattr,
+        file_counter: options.file_counter.clone(),
     };
     walker.walk_dir(&root, b"", 0, cli_file.as_deref())?;
     if let Some(cat) = walker.catalog.as_mut() {
@@ -438,6 +444,9 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
             cat.add_file(EXCLUDE_CLI_FILE, text.len() as u64, 0)?;
         }
         self.stats.files += 1;
+        if let Some(c) = &self.file_counter {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(())
     }
 
@@ -650,6 +659,9 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
                         .insert((st.st_dev, st.st_ino), (file_ref, path.to_vec()));
                 }
                 self.stats.files += 1;
+                if let Some(c) = &self.file_counter {
+                    c.fetch_add(1, Ordering::Relaxed);
+                }
                 self.stats.reused_files += 1;
                 self.stats.bytes += size;
                 return Ok(());
@@ -675,6 +687,9 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
                 .insert((st.st_dev, st.st_ino), (file_ref, path.to_vec()));
         }
         self.stats.files += 1;
+        if let Some(c) = &self.file_counter {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
         self.stats.bytes += size;
         Ok(())
     }

@@ -16,6 +16,8 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A restore failure, naming the archive entry.
@@ -63,6 +65,8 @@ pub struct RestoreOptions {
     /// not one the user named: a symlink standing there is never followed; it is refused, or
     /// replaced with `overwrite`. The components above it are the user's and are followed.
     pub no_follow_target: bool,
+    /// Counts each file as it is restored (for a progress display).
+    pub file_counter: Option<Arc<AtomicU64>>,
 }
 
 /// What a restore may replace when a name it creates already exists (PBS's overwrite flags).
@@ -112,6 +116,7 @@ impl Default for RestoreOptions {
             ignore_device_errors: false,
             patterns: Vec::new(),
             no_follow_target: false,
+            file_counter: None,
         }
     }
 }
@@ -433,6 +438,9 @@ impl Restorer {
         self.apply_fd_metadata(path, &file, &entry.metadata)?;
         self.created_files.insert(path.to_vec());
         self.stats.files += 1;
+        if let Some(c) = &self.options.file_counter {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
         self.stats.bytes += size;
         Ok(())
     }

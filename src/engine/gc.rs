@@ -9,6 +9,7 @@
 
 use crate::archive::fs::{list_dir, lstat_at, open_dir, openat, unlink_at};
 use crate::engine::backup::{EngineError, Result};
+use crate::engine::progress::Progress;
 use crate::format::digest::ChunkDigest;
 use crate::format::index::{DynamicIndex, FixedIndex};
 use crate::repo::local::LocalDatastore;
@@ -264,6 +265,17 @@ pub fn garbage_collect_unless(
     now: i64,
     stop: &dyn Fn() -> bool,
 ) -> Result<GcStats> {
+    garbage_collect_counting(store, now, stop, None)
+}
+
+/// `garbage_collect_unless` that counts the index files marked (`files`), the data they
+/// reference (`bytes`) and the chunks swept (`chunks`) into `progress`, for a progress display.
+pub fn garbage_collect_counting(
+    store: &LocalDatastore,
+    now: i64,
+    stop: &dyn Fn() -> bool,
+    progress: Option<&Progress>,
+) -> Result<GcStats> {
     let check = || {
         // Tests hold a collection here (`gc.step=gate@FILE`) to stop it from outside.
         crate::util::failpoint::failpoint_unless("gc.step", stop).map_err(io_err(store.root()))?;
@@ -295,6 +307,9 @@ pub fn garbage_collect_unless(
         let (digests, trusted) = match index_digests(&index) {
             Ok((digests, size)) => {
                 stats.index_data_bytes += size;
+                if let Some(p) = progress {
+                    Progress::add(&p.bytes, size);
+                }
                 (digests, true)
             }
             // Removed since it was listed (a forget running beside): nothing to keep.
@@ -318,6 +333,9 @@ pub fn garbage_collect_unless(
             },
         };
         stats.index_file_count += 1;
+        if let Some(p) = progress {
+            p.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         for digest in digests {
             let path = chunks.chunk_path(&digest);
             if !chunks.touch(&path).map_err(io_err(&path))? && trusted {

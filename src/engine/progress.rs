@@ -1,6 +1,7 @@
 //! Progress counters the engine updates and the shell renders; the engine itself never prints.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Counters of a running operation, shared between the worker threads and whoever displays them.
 #[derive(Debug, Default)]
@@ -13,6 +14,13 @@ pub struct Progress {
     pub stored_bytes: AtomicU64,
     pub chunks: AtomicU64,
     pub new_chunks: AtomicU64,
+    /// Files done (backed up, restored, or whatever unit the operation counts: verify counts
+    /// chunks, gc index files). Shared with the archive walk and the restore writer, which
+    /// know nothing of the engine.
+    pub files: Arc<AtomicU64>,
+    /// The expected final value of `bytes` when known in advance (0: unknown), for a
+    /// percentage and an ETA.
+    pub total: AtomicU64,
     /// Set by the shell on Ctrl-C; long loops check it and stop cleanly.
     pub cancelled: AtomicBool,
 }

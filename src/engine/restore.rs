@@ -189,9 +189,12 @@ pub fn restore_with_progress(
     target: RestoreTarget<'_>,
     crypt: Option<Arc<CryptConfig>>,
     sub_path: &[u8],
-    options: RestoreOptions,
+    mut options: RestoreOptions,
     progress: Option<Arc<Progress>>,
 ) -> Result<RestoreStats> {
+    if let Some(p) = &progress {
+        options.file_counter = Some(p.files.clone());
+    }
     let mut name = server_archive_name(archive);
     let manifest = if crypt.is_none() && name == ENCRYPTED_KEY_BLOB_NAME {
         // The master-key copy of the key is for when the key is lost: as PBS does, it is read
@@ -244,13 +247,18 @@ pub fn restore_with_progress(
         });
     }
     let index = Arc::new(open_index(&*repo, ns, snapshot, &file)?);
+    if let Some(p) = &progress {
+        // The whole archive stream is read even for a sub-path: its size is the total.
+        p.total
+            .store(index.size(), std::sync::atomic::Ordering::Relaxed);
+    }
     let chunks = chunk_reader(repo.clone(), &file, crypt.clone())?;
     let workers = default_workers().max(repo.read_parallelism());
     let stream = BufReader::with_capacity(
         1 << 20,
         CountingReader {
             inner: PrefetchReader::new(chunks, index.clone(), workers),
-            progress,
+            progress: progress.clone(),
         },
     );
     let is_pxar = file.filename.ends_with(".pxar.didx") || file.filename.ends_with(".mpxar.didx");
@@ -275,6 +283,9 @@ pub fn restore_with_progress(
                     EngineError::Refused(format!("{snapshot}: {payload_name} is missing"))
                 })?;
                 let payload_index = Arc::new(open_index(&*repo, ns, snapshot, &payload_file)?);
+                if let Some(p) = &progress {
+                    Progress::add(&p.total, payload_index.size());
+                }
                 let payload_chunks = chunk_reader(repo.clone(), &payload_file, crypt.clone())?;
                 // First pass over the (small) metadata stream: which payload chunks hold file
                 // contents. The rest is padding of reused chunks and is skipped undecoded.
@@ -288,12 +299,15 @@ pub fn restore_with_progress(
                 )?;
                 let payload_stream = BufReader::with_capacity(
                     1 << 20,
-                    PrefetchReader::selective(
-                        payload_chunks,
-                        payload_index,
-                        workers,
-                        Some(Arc::new(needed)),
-                    ),
+                    CountingReader {
+                        inner: PrefetchReader::selective(
+                            payload_chunks,
+                            payload_index,
+                            workers,
+                            Some(Arc::new(needed)),
+                        ),
+                        progress,
+                    },
                 );
                 let mut payload = SplitPayload::new(payload_stream);
                 Ok(restore_archive_with_payload(

@@ -5,6 +5,7 @@
 
 use crate::engine::backup::{EngineError, Result};
 use crate::engine::pipeline::default_workers;
+use crate::engine::progress::Progress;
 use crate::engine::restore::open_index;
 use crate::format::blob;
 use crate::format::crypt::CryptConfig;
@@ -50,6 +51,7 @@ fn check_chunk(
     digest: &ChunkDigest,
     encrypted: bool,
     crypt: Option<&CryptConfig>,
+    progress: Option<&Progress>,
 ) -> std::result::Result<(), String> {
     // Crash tests kill a verify here, in the middle of its chunk reads.
     crate::util::failpoint::failpoint("verify.chunk").map_err(|e| e.to_string())?;
@@ -57,6 +59,10 @@ fn check_chunk(
         .chunk_store()
         .read(digest)
         .map_err(|e| e.to_string())?;
+    if let Some(p) = progress {
+        Progress::add(&p.bytes, raw.len() as u64);
+        p.files.fetch_add(1, Ordering::Relaxed);
+    }
     let kind = blob::check_header_and_crc(&raw).map_err(|e| e.to_string())?;
     if kind.is_encrypted() != encrypted {
         return Err(format!(
@@ -112,6 +118,19 @@ pub fn verify_snapshots_sharing(
     snapshots: &[SnapshotRef],
     crypt: Option<&CryptConfig>,
     checked: &mut ChunkVerdicts,
+) -> Result<VerifyReport> {
+    verify_snapshots_counting(store, ns, snapshots, crypt, checked, None)
+}
+
+/// `verify_snapshots_sharing` that counts each chunk read (`files`) and its stored bytes
+/// (`bytes`) into `progress`, for a progress display.
+pub fn verify_snapshots_counting(
+    store: &LocalDatastore,
+    ns: &Namespace,
+    snapshots: &[SnapshotRef],
+    crypt: Option<&CryptConfig>,
+    checked: &mut ChunkVerdicts,
+    progress: Option<&Progress>,
 ) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     for snapshot in snapshots {
@@ -183,7 +202,7 @@ pub fn verify_snapshots_sharing(
                     scope.spawn(|| loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(digest) = todo.get(i) else { break };
-                        let verdict = check_chunk(store, digest, encrypted, crypt);
+                        let verdict = check_chunk(store, digest, encrypted, crypt, progress);
                         if let Ok(mut r) = results.lock() {
                             r.push((*digest, verdict));
                         }

@@ -1,106 +1,149 @@
-//! The progress line of long commands: bytes, rate, ETA and files, redrawn on a terminal only.
+//! The progress bar of long commands (bytes, rate, ETA, files) and their one summary line, on a
+//! terminal only; drawn by `indicatif` from the engine's counters.
 //!
-//! Off a terminal it prints nothing, so scripts and pipes see only results. The drawing thread
-//! also carries Ctrl-C into the engine's own cancel flag.
+//! Off a terminal (`enabled` false: stderr is a pipe or a file) nothing is drawn and no summary
+//! is printed, so scripts and pipes see only results. The polling thread also carries Ctrl-C
+//! into the engine's own cancel flag (`Progress::cancelled`), which the engine's worker threads
+//! look at; it does so whether or not anything is drawn.
 
 use crate::engine::progress::Progress;
 use crate::shell::commands::common::human_size;
-use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-#[derive(Default)]
-struct Counters {
-    bytes: AtomicU64,
-    total: AtomicU64,
-    files: AtomicU64,
+/// How long a command runs before its bar appears (commands that end at once draw nothing).
+const SHOW_AFTER: Duration = Duration::from_millis(300);
+/// How often the counters are polled (and Ctrl-C carried).
+const POLL: Duration = Duration::from_millis(50);
+/// Redraws per second at most.
+const REDRAW_HZ: u8 = 8;
+
+struct Shared {
     done: AtomicBool,
+    /// What the count of `Progress::files` is called ("files", "chunks", "index files").
+    unit: OnceLock<&'static str>,
 }
 
-/// A running progress display (a no-op when disabled).
+impl Shared {
+    fn unit(&self) -> &'static str {
+        self.unit.get().copied().unwrap_or("files")
+    }
+}
+
+/// A running progress display over a set of counters (draws nothing when disabled).
 pub struct ProgressLine {
-    counters: Arc<Counters>,
+    progress: Arc<Progress>,
+    shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
+    enabled: bool,
+    label: String,
+    started: Instant,
 }
 
 impl ProgressLine {
-    /// Starts drawing on stderr when `enabled` (stderr is a terminal).
+    /// A display over counters of its own (`add_bytes`, `add_file`, `set_total`); drawn on
+    /// stderr when `enabled` (stderr is a terminal).
     pub fn start(enabled: bool, label: &str) -> Self {
-        Self::start_with(enabled, label, None)
+        Self::start_with(enabled, label, Arc::new(Progress::default()), false)
     }
 
-    /// Draws the engine's counters (and forwards Ctrl-C to its cancel flag).
+    /// A display over the engine's counters, which also forwards Ctrl-C to its cancel flag.
     pub fn for_engine(enabled: bool, label: &str, engine: Arc<Progress>) -> Self {
-        Self::start_with(enabled, label, Some(engine))
+        Self::start_with(enabled, label, engine, true)
     }
 
-    fn start_with(enabled: bool, label: &str, engine: Option<Arc<Progress>>) -> Self {
-        let counters = Arc::new(Counters::default());
-        if !enabled && engine.is_none() {
-            return ProgressLine {
-                counters,
-                thread: None,
-            };
+    fn start_with(enabled: bool, label: &str, progress: Arc<Progress>, carry: bool) -> Self {
+        let shared = Arc::new(Shared {
+            done: AtomicBool::new(false),
+            unit: OnceLock::new(),
+        });
+        let thread = if enabled || carry {
+            let (progress, shared, label) = (progress.clone(), shared.clone(), label.to_string());
+            std::thread::Builder::new()
+                .name("pbsh-progress".into())
+                .spawn(move || draw(enabled, &label, &progress, &shared))
+                .ok()
+        } else {
+            None
+        };
+        ProgressLine {
+            progress,
+            shared,
+            thread,
+            enabled,
+            label: label.to_string(),
+            started: Instant::now(),
         }
-        let c = counters.clone();
-        let label = label.to_string();
-        let thread = std::thread::Builder::new()
-            .name("pbsh-progress".into())
-            .spawn(move || {
-                let start = Instant::now();
-                let mut drawn = false;
-                let mut tick = 0u32;
-                while !c.done.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(50));
-                    if let Some(engine) = &engine {
-                        if crate::util::cancel::requested() {
-                            engine.cancelled.store(true, Ordering::Relaxed);
-                        }
-                        c.bytes
-                            .store(Progress::get(&engine.bytes), Ordering::Relaxed);
-                    }
-                    tick += 1;
-                    // Redraw at most 5 times a second, and not for commands that end at once.
-                    if !enabled || tick % 4 != 0 || start.elapsed() < Duration::from_millis(500) {
-                        continue;
-                    }
-                    let line = render(&label, &c, start.elapsed());
-                    let mut err = std::io::stderr().lock();
-                    let _ = write!(err, "\r\x1b[2K{line}");
-                    let _ = err.flush();
-                    drawn = true;
-                }
-                if drawn {
-                    let mut err = std::io::stderr().lock();
-                    let _ = write!(err, "\r\x1b[2K");
-                    let _ = err.flush();
-                }
-            })
-            .ok();
-        ProgressLine { counters, thread }
+    }
+
+    /// Names what `add_file` (or the engine's `files` counter) counts; "files" by default.
+    pub fn counting(self, unit: &'static str) -> Self {
+        let _ = self.shared.unit.set(unit);
+        self
+    }
+
+    /// The counters this display shows, to hand to the engine.
+    pub fn counters(&self) -> Arc<Progress> {
+        self.progress.clone()
     }
 
     pub fn add_bytes(&self, n: u64) {
-        self.counters.bytes.fetch_add(n, Ordering::Relaxed);
+        Progress::add(&self.progress.bytes, n);
     }
 
     pub fn add_file(&self) {
-        self.counters.files.fetch_add(1, Ordering::Relaxed);
+        self.progress.files.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The expected total, for the percentage and ETA.
+    /// The expected total of bytes, for the percentage and ETA.
     pub fn set_total(&self, bytes: u64) {
-        self.counters.total.store(bytes, Ordering::Relaxed);
+        self.progress.total.store(bytes, Ordering::Relaxed);
     }
 
-    /// Stops and clears the line.
-    pub fn finish(mut self) {
+    /// Clears the bar and, on a terminal, prints the one summary line: what was done, how
+    /// long it took and how fast (`backup: 12.3 MiB in 1,234 files, 2.1 s, 5.8 MiB/s`).
+    pub fn finish(self) {
+        self.end(true);
+    }
+
+    /// Clears the bar without a summary (the command failed or was cancelled).
+    pub fn abandon(self) {
+        self.end(false);
+    }
+
+    /// `finish` when `ok`, otherwise `abandon`.
+    pub fn end(mut self, ok: bool) {
         self.stop();
+        if ok && self.enabled {
+            crate::errln!("{}", self.summary());
+        }
+    }
+
+    fn summary(&self) -> String {
+        let bytes = Progress::get(&self.progress.bytes);
+        let files = self.progress.files.load(Ordering::Relaxed);
+        let secs = self.started.elapsed().as_secs_f64();
+        let mut line = format!("{}: {}", self.label, human_size(bytes));
+        if files > 0 {
+            let unit = match (files, self.shared.unit()) {
+                (1, "files") => "file",
+                (1, "chunks") => "chunk",
+                (1, "index files") => "index file",
+                (_, unit) => unit,
+            };
+            line.push_str(&format!(" in {} {unit}", thousands(files)));
+        }
+        line.push_str(&format!(
+            ", {secs:.1} s, {}/s",
+            human_size((bytes as f64 / secs.max(1e-3)) as u64)
+        ));
+        line
     }
 
     fn stop(&mut self) {
-        self.counters.done.store(true, Ordering::Relaxed);
+        self.shared.done.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -113,25 +156,153 @@ impl Drop for ProgressLine {
     }
 }
 
-fn render(label: &str, c: &Counters, elapsed: Duration) -> String {
-    let bytes = c.bytes.load(Ordering::Relaxed);
-    let total = c.total.load(Ordering::Relaxed);
-    let files = c.files.load(Ordering::Relaxed);
-    let secs = elapsed.as_secs_f64().max(0.001);
-    let rate = bytes as f64 / secs;
-    let mut line = format!("{label}: {}", human_size(bytes));
-    if total > 0 {
-        let pct = (bytes as f64 * 100.0 / total as f64).min(100.0);
-        line.push_str(&format!(" of {} ({pct:.0}%)", human_size(total)));
+/// The polling thread: carries Ctrl-C, and (when enabled) feeds the counters to the bar.
+fn draw(enabled: bool, label: &str, progress: &Progress, shared: &Shared) {
+    let started = Instant::now();
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
+        .with_prefix(label.to_string())
+        .with_style(style(false));
+    let mut shown = false;
+    let mut with_total = false;
+    while !shared.done.load(Ordering::Relaxed) {
+        std::thread::sleep(POLL);
+        if crate::util::cancel::requested() {
+            progress.cancelled.store(true, Ordering::Relaxed);
+        }
+        if !enabled {
+            continue;
+        }
+        let total = Progress::get(&progress.total);
+        if total > 0 && !with_total {
+            bar.set_style(style(true));
+            with_total = true;
+        }
+        if with_total {
+            bar.set_length(total);
+        }
+        bar.set_position(Progress::get(&progress.bytes));
+        let files = progress.files.load(Ordering::Relaxed);
+        // Nothing about files until one is done (a single-file `get` counts it at the end).
+        bar.set_message(if files > 0 {
+            format!(", {} {}", thousands(files), shared.unit())
+        } else {
+            String::new()
+        });
+        if !shown && started.elapsed() >= SHOW_AFTER {
+            bar.set_draw_target(ProgressDrawTarget::term_like_with_hz(
+                Box::new(NarrowStderr(console::Term::stderr())),
+                REDRAW_HZ,
+            ));
+            shown = true;
+        }
     }
-    line.push_str(&format!(", {}/s", human_size(rate as u64)));
-    if files > 0 {
-        line.push_str(&format!(", {files} files"));
+    if shown {
+        bar.finish_and_clear();
     }
-    if total > bytes && rate > 1.0 {
-        let eta = ((total - bytes) as f64 / rate) as u64;
-        line.push_str(&format!(", ETA {}:{:02}", eta / 60, eta % 60));
+}
+
+/// The bar's look: with a known total a bar, percentage and ETA; without one a spinner.
+fn style(with_total: bool) -> ProgressStyle {
+    let template = if with_total {
+        "{prefix}: {binary_bytes} of {binary_total_bytes} {bar:20} {percent}%, \
+         {binary_bytes_per_sec}{msg}, ETA {eta}"
+    } else {
+        "{spinner} {prefix}: {binary_bytes}, {binary_bytes_per_sec}{msg}, {elapsed}"
+    };
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+/// Standard error, two columns narrower than it is: indicatif pads its line to the full width
+/// and leaves the cursor at the end, where the terminal's echo of `^C` (two columns) would
+/// wrap to a new line, and clearing the bar would then clear that line and leave the bar
+/// standing. With two columns spare the echo stays on the bar's line and goes with it.
+#[derive(Debug)]
+struct NarrowStderr(console::Term);
+
+impl TermLike for NarrowStderr {
+    fn width(&self) -> u16 {
+        self.0.size().1.saturating_sub(2).max(1)
     }
-    line.push_str(&format!(", {:.0}s", elapsed.as_secs_f64()));
-    line
+
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_line(s)
+    }
+
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_str(s)
+    }
+
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.0.clear_line()
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn the_summary_names_bytes_files_time_and_rate() {
+        let line = ProgressLine::start(false, "backup");
+        line.add_bytes(3 << 20);
+        for _ in 0..1234 {
+            line.add_file();
+        }
+        let summary = line.summary();
+        assert!(
+            summary.starts_with("backup: 3.0 MiB in 1,234 files, "),
+            "{summary}"
+        );
+        assert!(summary.ends_with("/s"), "{summary}");
+        let one = ProgressLine::start(false, "verify").counting("chunks");
+        one.add_file();
+        assert!(one.summary().contains(" in 1 chunk,"), "{}", one.summary());
+    }
 }

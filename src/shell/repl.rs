@@ -142,16 +142,22 @@ pub fn run(session: &mut Session) -> i32 {
         Err(e) => crate::errln!("pbsh: history disabled ({}: {e})", path.display()),
     }
     let mut status = exit::OK;
-    crate::errln!(
-        "pbsh {}: datastore {} ({}). `help` lists commands, Tab completes, Ctrl-D leaves.",
-        env!("CARGO_PKG_VERSION"),
-        session.repo.name(),
-        session
-            .local
-            .as_ref()
-            .map(|l| l.root().display().to_string())
-            .unwrap_or_else(|| "remote".into())
-    );
+    // ux.md 5.2: where the datastore lives, that (locally) nothing leaves the machine, and
+    // what to type next.
+    let version = env!("CARGO_PKG_VERSION");
+    match &session.local {
+        Some(local) => crate::errln!(
+            "pbsh {version}: local datastore `{}` at {} (nothing leaves this machine)",
+            session.repo.name(),
+            local.root().display()
+        ),
+        None => crate::errln!(
+            "pbsh {version}: datastore `{}` on a server",
+            session.repo.name()
+        ),
+    }
+    crate::errln!("Try: `backup DIR`, `ls`, `cd` and Tab; `help` lists commands.");
+    crate::errln!("Tab completes, Ctrl-C cancels a command, Ctrl-D leaves.");
     let mut last_duration = None;
     let mut plain = false;
     loop {

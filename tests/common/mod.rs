@@ -198,3 +198,12 @@ pub fn age_chunks(store: &std::path::Path, seconds: i64) {
         }
     }
 }
+
+/// The host name pbsh names default groups after (`host/<hostname>`).
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}

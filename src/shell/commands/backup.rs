@@ -190,10 +190,11 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
     }
     let started = Instant::now();
     // The progress line (on a terminal) also carries Ctrl-C into the engine's cancel flag.
+    options.create.file_counter = Some(options.progress.files.clone());
     let progress =
         ProgressLine::for_engine(session.interactive, "backup", options.progress.clone());
     let result = run_backup(&*session.repo, &sources, &options);
-    progress.finish();
+    progress.end(result.is_ok());
     let report = result.with_context(|| format!("backup {group}"))?;
     session.browser.invalidate();
     for warning in &report.warnings {

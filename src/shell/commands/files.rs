@@ -4,7 +4,7 @@
 //! temporary file renamed into place, so a cancelled or failed `get` leaves no partial file.
 
 use crate::archive::restore::RestoreOptions;
-use crate::engine::restore::{restore, restore_archive_file, RestoreTarget};
+use crate::engine::restore::{restore, restore_archive_file, restore_with_progress, RestoreTarget};
 use crate::format::manifest::CryptMode;
 use crate::format::pxar::{EntryKind, Metadata};
 use crate::shell::browse::{display_name, is_tree_archive, NodeKind};
@@ -173,9 +173,19 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
         );
     }
     let progress = ProgressLine::start(session.interactive, "get");
+    let nodes = sources
+        .iter()
+        .map(|source| stat_node(session, source))
+        .collect::<Result<Vec<_>>>()?;
+    // Plain files know their sizes up front; a tree's restore sets its archive's size.
+    if nodes
+        .iter()
+        .all(|n| matches!(n.kind, NodeKind::File | NodeKind::Hardlink))
+    {
+        progress.set_total(nodes.iter().filter_map(|n| n.size).sum());
+    }
     let mut total = 0u64;
-    for source in &sources {
-        let node = stat_node(session, source)?;
+    for (source, node) in sources.iter().zip(nodes) {
         let name = match node.kind {
             NodeKind::Archive => display_name(&source.name())
                 .trim_end_matches(".pxar")
@@ -207,14 +217,15 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
             | NodeKind::Symlink
             | NodeKind::Device
             | NodeKind::Fifo
-            | NodeKind::Socket => get_tree(session, source, &dest, &args)?,
+            | NodeKind::Socket => get_tree(session, source, &dest, &args, &progress)?,
             _ => bail!(
                 "{source}: get works on archives and paths inside them (use `restore` for a whole snapshot)"
             ),
         };
     }
+    // On a terminal the progress summary says what was got; a script hears of several.
     progress.finish();
-    if sources.len() > 1 || session.interactive {
+    if sources.len() > 1 && !session.interactive {
         crate::errln!(
             "got {} item(s), {}",
             sources.len(),
@@ -293,6 +304,7 @@ fn write_atomically(
     drop(file);
     std::fs::rename(&temp.path, dest).with_context(|| format!("{}: rename", dest.display()))?;
     temp.keep = true;
+    progress.add_file();
     Ok(size)
 }
 
@@ -328,7 +340,13 @@ fn apply_metadata(file: &File, m: &Metadata) {
 
 /// A directory (or a whole pxar archive) through the restore writer, which refuses to write
 /// outside `dest`.
-fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -> Result<u64> {
+fn get_tree(
+    session: &Session,
+    source: &TreePath,
+    dest: &Path,
+    args: &GetArgs,
+    progress: &ProgressLine,
+) -> Result<u64> {
     let mut options = RestoreOptions {
         overwrite: args.overwrite.into(),
         // `dest` is LOCAL/NAME or a name the user gave for get to create: never a link to follow.
@@ -357,7 +375,7 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
             } else {
                 None
             };
-            restore(
+            restore_with_progress(
                 session.browser.repo_at(source)?,
                 &source.ns,
                 &snapshot,
@@ -366,6 +384,7 @@ fn get_tree(session: &Session, source: &TreePath, dest: &Path, args: &GetArgs) -
                 key,
                 sub_path.as_bytes(),
                 options,
+                Some(progress.counters()),
             )
         }
     };

@@ -1,11 +1,12 @@
 //! Datastore maintenance: `garbage-collect` (`gc`), `verify`, `status`.
 
 use super::common::{self, human_size};
-use crate::engine::gc::garbage_collect;
-use crate::engine::verify::verify_snapshots;
+use crate::engine::gc::garbage_collect_counting;
+use crate::engine::verify::verify_snapshots_counting;
 use crate::repo::local::LocalDatastore;
 use crate::repo::types::{BackupGroup, SnapshotRef};
 use crate::shell::output::OutputFormat;
+use crate::shell::progress::ProgressLine;
 use crate::shell::Session;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
@@ -41,7 +42,16 @@ pub fn gc(session: &mut Session, format: OutputFormat) -> Result<()> {
         return super::remote::gc(session, format);
     }
     let store = local(session)?.clone();
-    let stats = garbage_collect(&store, chrono::Utc::now().timestamp())?;
+    let progress = ProgressLine::start(session.interactive, "gc").counting("index files");
+    // Stopping a collection is safe at any point (see `garbage_collect_unless`): Ctrl-C does.
+    let stats = garbage_collect_counting(
+        &store,
+        chrono::Utc::now().timestamp(),
+        &crate::util::cancel::requested,
+        Some(&progress.counters()),
+    );
+    progress.end(stats.is_ok());
+    let stats = stats?;
     if format != OutputFormat::Text {
         crate::shell::output::write_json(
             &mut session.out,
@@ -110,7 +120,17 @@ pub fn verify(session: &mut Session, args: VerifyArgs) -> Result<()> {
             .collect(),
     };
     let key = common::key_for_reading(session, &ns, &snapshots, &args.keyfile)?;
-    let report = verify_snapshots(&store, &ns, &snapshots, key.as_deref())?;
+    let progress = ProgressLine::start(session.interactive, "verify").counting("chunks");
+    let report = verify_snapshots_counting(
+        &store,
+        &ns,
+        &snapshots,
+        key.as_deref(),
+        &mut Default::default(),
+        Some(&progress.counters()),
+    );
+    progress.end(report.is_ok());
+    let report = report?;
     for verdict in &report.snapshots {
         if verdict.errors.is_empty() {
             writeln!(session.out, "{}: ok", verdict.snapshot)?;

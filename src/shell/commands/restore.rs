@@ -167,7 +167,7 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
             Some(counters.clone()),
         )
     };
-    progress.finish();
+    progress.end(stats.is_ok());
     let stats = stats.context(what)?;
     for warning in &stats.warnings {
         crate::errln!("warning: {warning}");

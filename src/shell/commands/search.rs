@@ -424,7 +424,18 @@ fn find_in_group(
 
 /// `history PATH`: every version of one file across its group's snapshots.
 pub fn file_history(session: &mut Session, text: &str, format: OutputFormat) -> Result<()> {
-    let path = expand(session, text)?.remove(0);
+    let path = match expand(session, text) {
+        Ok(paths) => paths,
+        // At a group, `history ARCHIVE/PATH` means that path in the group's snapshots (the
+        // latest one names it; every snapshot is looked at below).
+        Err(e) if session.cwd.level() == Level::Group && !text.starts_with('/') => {
+            expand(session, &format!("latest/{text}")).map_err(|_| e)?
+        }
+        Err(e) => return Err(e),
+    }
+    .into_iter()
+    .next()
+    .ok_or_else(|| anyhow!("{text}: no such file or directory"))?;
     if path.level() != Level::Inside {
         bail!("{path}: history needs a path inside an archive (e.g. root.pxar/etc/hosts)");
     }
