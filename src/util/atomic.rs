@@ -65,7 +65,8 @@ fn temp_name(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp.{}.{n}", std::process::id()))
 }
 
-fn sync_parent(path: &Path) -> io::Result<()> {
+/// Syncs the directory holding `path`, so a rename or a new name in it is durable.
+pub fn sync_parent(path: &Path) -> io::Result<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
