@@ -845,6 +845,9 @@ struct LocalBackupWriter {
 /// replacing anything, so a crash never leaves a group without an owner (a leftover `.tmp-`
 /// directory is hidden and gc removes it). False when the group already exists.
 fn create_group_with_owner(type_dir: &Path, group_path: &Path, owner: &str) -> Result<bool> {
+    if group_path.is_dir() {
+        return Ok(false);
+    }
     let name = group_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
