@@ -38,6 +38,17 @@ pub enum CreateError {
     TooManyEntries { path: String, max: usize },
 }
 
+impl CreateError {
+    /// The class of this failure (for exit statuses).
+    pub fn class(&self) -> Option<crate::util::error_class::ErrorClass> {
+        match self {
+            CreateError::Io { source, .. } => Some(crate::util::error_class::of_io(source)),
+            CreateError::Format(e) => e.class(),
+            CreateError::TooManyEntries { .. } => None,
+        }
+    }
+}
+
 pub type Result<T, E = CreateError> = std::result::Result<T, E>;
 
 /// What to put into the archive.

@@ -35,6 +35,17 @@ pub enum RestoreError {
     Format(#[from] FormatError),
 }
 
+impl RestoreError {
+    /// The class of this failure (for exit statuses).
+    pub fn class(&self) -> Option<crate::util::error_class::ErrorClass> {
+        match self {
+            RestoreError::Io { source, .. } => Some(crate::util::error_class::of_io(source)),
+            RestoreError::Format(e) => e.class(),
+            RestoreError::Refused { .. } => None,
+        }
+    }
+}
+
 pub type Result<T, E = RestoreError> = std::result::Result<T, E>;
 
 /// What a restore may do beyond creating new files.

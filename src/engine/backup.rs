@@ -51,6 +51,22 @@ pub enum EngineError {
     Cancelled,
 }
 
+impl EngineError {
+    /// The class of this failure (for exit statuses), from the layer that failed.
+    pub fn class(&self) -> Option<crate::util::error_class::ErrorClass> {
+        use crate::util::error_class::{of_io, ErrorClass};
+        match self {
+            EngineError::Repo(e) => e.class(),
+            EngineError::Format { source, .. } => source.class(),
+            EngineError::Archive(e) => e.class(),
+            EngineError::Restore(e) => e.class(),
+            EngineError::Io { source, .. } => Some(of_io(source)),
+            EngineError::Refused(_) => None,
+            EngineError::Cancelled => Some(ErrorClass::Interrupted),
+        }
+    }
+}
+
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
 fn format_err(what: impl Into<String>) -> impl FnOnce(FormatError) -> EngineError {

@@ -11,6 +11,7 @@ use crate::format::crypt::CryptConfig;
 use crate::format::digest::ChunkDigest;
 use crate::format::index::IndexCsum;
 use crate::repo::{ChunkSink, IndexData, RepoError};
+use crate::util::error_class::Classed;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 use std::sync::mpsc::{self, Receiver, SyncSender};
@@ -63,7 +64,7 @@ struct Shared {
     crypt: Option<Arc<CryptConfig>>,
     known: Arc<HashSet<ChunkDigest>>,
     progress: Arc<Progress>,
-    error: Mutex<Option<String>>,
+    error: Mutex<Option<Classed>>,
     /// The digest of an all-zero chunk of the given size, once computed: zero runs in images
     /// are common, and a known digest skips hashing (and, once stored, compressing) them.
     zero_chunk: Mutex<Option<(usize, ChunkDigest)>>,
@@ -204,7 +205,7 @@ impl ChunkUploader {
 
     fn check_error(&self) -> io::Result<()> {
         match self.shared.error.lock().ok().and_then(|e| e.clone()) {
-            Some(msg) => Err(io::Error::other(msg)),
+            Some(failed) => Err(failed.to_io()),
             None => Ok(()),
         }
     }
@@ -231,15 +232,17 @@ impl ChunkUploader {
     pub fn finish(mut self) -> Result<UploadResult, RepoError> {
         if !self.pending.is_empty() {
             let last = std::mem::take(&mut self.pending);
-            self.send(last)
-                .map_err(|e| RepoError::Refused(e.to_string()))?;
+            self.send(last).map_err(|e| {
+                let class = crate::util::error_class::of_io(&e);
+                RepoError::Failed(Classed::new(e.to_string(), Some(class)))
+            })?;
         }
         drop(self.jobs.take());
         for handle in self.workers.drain(..) {
             let _ = handle.join();
         }
-        if let Some(msg) = self.shared.error.lock().ok().and_then(|e| e.clone()) {
-            return Err(RepoError::Refused(msg));
+        if let Some(failed) = self.shared.error.lock().ok().and_then(|e| e.clone()) {
+            return Err(RepoError::Failed(failed));
         }
         let mut results: BTreeMap<u64, Done> =
             self.injected.drain(..).map(|d| (d.seq, d)).collect();
@@ -334,7 +337,7 @@ fn worker(jobs: Arc<Mutex<Receiver<Job>>>, done: mpsc::Sender<Done>, shared: Arc
     let mut encoder = match BlobEncoder::new() {
         Ok(e) => e,
         Err(e) => {
-            record_error(&shared, format!("zstd: {e}"));
+            record_error(&shared, Classed::new(format!("zstd: {e}"), None));
             return;
         }
     };
@@ -362,22 +365,25 @@ fn worker(jobs: Arc<Mutex<Receiver<Job>>>, done: mpsc::Sender<Done>, shared: Arc
     }
 }
 
-fn process(encoder: &mut BlobEncoder, shared: &Shared, data: &[u8]) -> Result<ChunkDigest, String> {
+fn process(
+    encoder: &mut BlobEncoder,
+    shared: &Shared,
+    data: &[u8],
+) -> Result<ChunkDigest, Classed> {
+    let repo_err = |e: RepoError| Classed::new(e.to_string(), e.class());
     let digest = chunk_digest(shared, data);
     let progress = &shared.progress;
     Progress::add(&progress.chunks, 1);
-    if shared.known.contains(&digest)
-        || shared.sink.has_chunk(&digest).map_err(|e| e.to_string())?
-    {
+    if shared.known.contains(&digest) || shared.sink.has_chunk(&digest).map_err(repo_err)? {
         return Ok(digest);
     }
     let encoded = encoder
         .encode(data, shared.crypt.as_deref(), true)
-        .map_err(|e| format!("chunk {digest}: {e}"))?;
+        .map_err(|e| Classed::new(format!("chunk {digest}: {e}"), e.class()))?;
     if shared
         .sink
         .insert_chunk_sized(&digest, &encoded, data.len() as u64)
-        .map_err(|e| e.to_string())?
+        .map_err(repo_err)?
     {
         Progress::add(&progress.new_chunks, 1);
         Progress::add(&progress.new_bytes, data.len() as u64);
@@ -408,7 +414,7 @@ fn chunk_digest(shared: &Shared, data: &[u8]) -> ChunkDigest {
     }
 }
 
-fn record_error(shared: &Shared, msg: String) {
+fn record_error(shared: &Shared, msg: Classed) {
     if let Ok(mut slot) = shared.error.lock() {
         slot.get_or_insert(msg);
     }

@@ -349,9 +349,13 @@ impl<W: Write> CatalogWriter<W> {
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.out.write_all(bytes).map_err(|e| {
-            FormatError::invalid(WHAT, format!("write error at offset {}: {e}", self.pos))
-        })?;
+        self.out
+            .write_all(bytes)
+            .map_err(|source| FormatError::Write {
+                what: WHAT.to_string(),
+                offset: self.pos,
+                source,
+            })?;
         self.pos = self
             .pos
             .checked_add(bytes.len() as u64)

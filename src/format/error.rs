@@ -35,6 +35,18 @@ pub enum FormatError {
     Invalid { what: &'static str, detail: String },
     #[error("crypto library: {0}")]
     Crypto(String),
+    /// A key file's passphrase did not unwrap the key (`hint`: " hint: …" or empty).
+    #[error("key file: unable to decrypt key (wrong passphrase?{hint})")]
+    WrongPassphrase { hint: String },
+    #[error("manifest: wrong key: snapshot was written with key {recorded}, given key is {given}")]
+    WrongKey { recorded: String, given: String },
+    /// The writer an encoder writes into failed (a disk, a pipe, an upload).
+    #[error("{what}: write error at offset {offset}: {source}")]
+    Write {
+        what: String,
+        offset: u64,
+        source: std::io::Error,
+    },
 }
 
 impl FormatError {
@@ -44,6 +56,23 @@ impl FormatError {
             what,
             detail: detail.into(),
         }
+    }
+}
+
+impl FormatError {
+    /// The class of this failure: key problems are authentication, the rest is stored data
+    /// failing a check.
+    pub fn class(&self) -> Option<crate::util::error_class::ErrorClass> {
+        use crate::util::error_class::ErrorClass;
+        Some(match self {
+            FormatError::MissingKey
+            | FormatError::WrongKeyOrCorrupt
+            | FormatError::WrongPassphrase { .. }
+            | FormatError::WrongKey { .. } => ErrorClass::Auth,
+            FormatError::Crypto(_) => return None,
+            FormatError::Write { source, .. } => crate::util::error_class::of_io(source),
+            _ => ErrorClass::Corrupt,
+        })
     }
 }
 

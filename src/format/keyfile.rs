@@ -283,19 +283,17 @@ impl KeyConfig {
                 let wrapping_key = kdf.derive(passphrase)?;
                 let (iv, rest) = self.data.split_at(IV_LEN);
                 let (tag, ciphertext) = rest.split_at(TAG_LEN);
-                let plain =
-                    Zeroizing::new(aes_gcm_decrypt(&wrapping_key, iv, tag, ciphertext).map_err(
-                        |_| match &self.hint {
-                            Some(hint) => FormatError::invalid(
-                                "key file",
-                                format!("unable to decrypt key (wrong passphrase? hint: {hint})"),
-                            ),
-                            None => FormatError::invalid(
-                                "key file",
-                                "unable to decrypt key (wrong passphrase?)",
-                            ),
-                        },
-                    )?);
+                let plain = Zeroizing::new(
+                    aes_gcm_decrypt(&wrapping_key, iv, tag, ciphertext).map_err(|_| {
+                        FormatError::WrongPassphrase {
+                            hint: self
+                                .hint
+                                .as_ref()
+                                .map(|h| format!(" hint: {h}"))
+                                .unwrap_or_default(),
+                        }
+                    })?,
+                );
                 Zeroizing::new(plain.as_slice().try_into().map_err(|_| {
                     FormatError::invalid("key file", "decrypted key is not 32 bytes")
                 })?)

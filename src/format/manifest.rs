@@ -201,10 +201,10 @@ impl Manifest {
                 let ours = crypt.fingerprint();
                 if let Some(recorded) = recorded {
                     if Fingerprint::parse(recorded) != Some(ours) {
-                        return Err(FormatError::invalid(
-                            "manifest",
-                            format!("wrong key: snapshot was written with key {recorded}, given key is {ours}"),
-                        ));
+                        return Err(FormatError::WrongKey {
+                            recorded: recorded.to_string(),
+                            given: ours.to_string(),
+                        });
                     }
                 }
                 if let Some(signature) = &self.signature {

@@ -46,6 +46,18 @@ pub enum MountError {
     Refused(String),
 }
 
+impl MountError {
+    /// The class of this failure (for exit statuses).
+    pub fn class(&self) -> Option<crate::util::error_class::ErrorClass> {
+        match self {
+            MountError::Engine(e) => e.class(),
+            MountError::Format { source, .. } => source.class(),
+            MountError::Io { source, .. } => Some(crate::util::error_class::of_io(source)),
+            MountError::Refused(_) => None,
+        }
+    }
+}
+
 pub type Result<T, E = MountError> = std::result::Result<T, E>;
 
 /// How a mount reads.

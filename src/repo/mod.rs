@@ -41,6 +41,30 @@ pub enum RepoError {
     Format { what: String, source: FormatError },
     #[error(transparent)]
     Name(#[from] NameError),
+    /// A server's failure that is none of the above (connection, timeout, server error).
+    #[error(transparent)]
+    Remote(remote::RemoteError),
+    /// A failure reported across threads, with its class.
+    #[error(transparent)]
+    Failed(#[from] crate::util::error_class::Classed),
+}
+
+impl RepoError {
+    /// The class of this failure (for exit statuses).
+    pub fn class(&self) -> Option<crate::util::error_class::ErrorClass> {
+        use crate::util::error_class::{of_io, ErrorClass};
+        match self {
+            RepoError::NotFound(_) | RepoError::Absent(_) => Some(ErrorClass::NotFound),
+            RepoError::Locked(_) => Some(ErrorClass::Locked),
+            RepoError::Auth(_) => Some(ErrorClass::Auth),
+            RepoError::Io { source, .. } => Some(of_io(source)),
+            RepoError::Format { source, .. } => source.class(),
+            RepoError::Name(_) => Some(ErrorClass::Usage),
+            RepoError::Remote(e) => e.class(),
+            RepoError::Failed(c) => c.class,
+            RepoError::Refused(_) => None,
+        }
+    }
 }
 
 pub type Result<T, E = RepoError> = std::result::Result<T, E>;

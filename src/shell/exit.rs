@@ -2,10 +2,16 @@
 //!
 //! The same classes apply to one-shot use, `-c`, `-f` and piped scripts (`help exit-codes`).
 
+use crate::archive::create::CreateError;
+use crate::archive::restore::RestoreError;
 use crate::engine::backup::EngineError;
 use crate::format::error::FormatError;
+use crate::mount::MountError;
 use crate::repo::remote::RemoteError;
+use crate::repo::types::NameError;
 use crate::repo::RepoError;
+use crate::util::error_class::ErrorClass;
+use crate::util::secrets::SecretError;
 use thiserror::Error;
 
 pub const OK: i32 = 0;
@@ -21,6 +27,10 @@ pub const AUTH: i32 = 4;
 pub const LOCKED: i32 = 5;
 /// The command did part of its work (some files could not be read or written).
 pub const PARTIAL: i32 = 6;
+/// Stored data failed a check: CRC, digest, index checksum, signature, structure.
+pub const CORRUPT: i32 = 7;
+/// A local disk or the network failed (no space, I/O error, connection lost).
+pub const IO: i32 = 8;
 /// The output pipe was closed (`pbsh … | head`): the command stopped quietly (128 + SIGPIPE,
 /// as a shell reports a program ended by SIGPIPE).
 pub const BROKEN_PIPE: i32 = 141;
@@ -38,6 +48,8 @@ Exit statuses (the same in one-shot use, -c, -f and piped scripts):
        fingerprint mismatch
   5    locked: the datastore or group is busy with another operation
   6    partial: some entries could not be processed
+  7    corrupt: stored data failed a check (CRC, digest, checksum, signature)
+  8    I/O: a local disk or the network failed (no space, I/O error, connection lost)
   130  interrupted by Ctrl-C
   141  the output pipe was closed (`pbsh … | head`): the command stopped quietly,
        printing nothing more; a script stops there too
@@ -74,68 +86,80 @@ pub fn one_line(error: &anyhow::Error) -> String {
     line
 }
 
-/// The exit status for a failed command.
+impl ShellError {
+    /// The class of this failure (for exit statuses).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            ShellError::Usage(_) => ErrorClass::Usage,
+            ShellError::NotFound(_) => ErrorClass::NotFound,
+            ShellError::Partial(_) => ErrorClass::Partial,
+            ShellError::Cancelled => ErrorClass::Interrupted,
+        }
+    }
+}
+
+/// The exit status of a class of failure.
+pub fn status_of(class: ErrorClass) -> i32 {
+    match class {
+        ErrorClass::Usage => USAGE,
+        ErrorClass::NotFound => NOT_FOUND,
+        ErrorClass::Auth => AUTH,
+        ErrorClass::Locked => LOCKED,
+        ErrorClass::Partial => PARTIAL,
+        ErrorClass::Corrupt => CORRUPT,
+        ErrorClass::Io => IO,
+        ErrorClass::Interrupted => INTERRUPTED,
+        ErrorClass::BrokenPipe => BROKEN_PIPE,
+    }
+}
+
+/// The class one link of an error chain states for itself, if it is one of pbsh's error types
+/// (or an operating-system error).
+fn class_of(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorClass> {
+    if let Some(e) = cause.downcast_ref::<ShellError>() {
+        return Some(e.class());
+    }
+    if let Some(e) = cause.downcast_ref::<EngineError>() {
+        return e.class();
+    }
+    if let Some(e) = cause.downcast_ref::<RepoError>() {
+        return e.class();
+    }
+    if let Some(e) = cause.downcast_ref::<RemoteError>() {
+        return e.class();
+    }
+    if let Some(e) = cause.downcast_ref::<FormatError>() {
+        return e.class();
+    }
+    if let Some(e) = cause.downcast_ref::<RestoreError>() {
+        return e.class();
+    }
+    if let Some(e) = cause.downcast_ref::<CreateError>() {
+        return e.class();
+    }
+    if let Some(e) = cause.downcast_ref::<MountError>() {
+        return e.class();
+    }
+    if let Some(e) = cause.downcast_ref::<SecretError>() {
+        return e.class();
+    }
+    if let Some(c) = cause.downcast_ref::<crate::util::error_class::Classed>() {
+        return c.class;
+    }
+    if cause.downcast_ref::<NameError>().is_some() {
+        return Some(ErrorClass::Usage);
+    }
+    cause
+        .downcast_ref::<std::io::Error>()
+        .map(crate::util::error_class::of_io)
+}
+
+/// The exit status for a failed command: the class the outermost classed error states (each
+/// layer's error knows its own; no message text is read).
 pub fn classify(error: &anyhow::Error) -> i32 {
     for cause in error.chain() {
-        if let Some(e) = cause.downcast_ref::<ShellError>() {
-            return match e {
-                ShellError::Usage(_) => USAGE,
-                ShellError::NotFound(_) => NOT_FOUND,
-                ShellError::Partial(_) => PARTIAL,
-                ShellError::Cancelled => INTERRUPTED,
-            };
-        }
-        // `EngineError::Repo` is transparent: the chain skips the repository error inside it.
-        let repo = cause.downcast_ref::<RepoError>().or_else(|| {
-            match cause.downcast_ref::<EngineError>() {
-                Some(EngineError::Repo(inner)) => Some(inner),
-                _ => None,
-            }
-        });
-        if let Some(e) = repo {
-            match e {
-                RepoError::NotFound(_) | RepoError::Absent(_) => return NOT_FOUND,
-                RepoError::Locked(_) => return LOCKED,
-                RepoError::Auth(_) => return AUTH,
-                _ => {}
-            }
-        }
-        if cause
-            .downcast_ref::<RemoteError>()
-            .is_some_and(RemoteError::is_not_found)
-        {
-            return NOT_FOUND;
-        }
-        if let Some(
-            RemoteError::Auth(_)
-            | RemoteError::FingerprintMismatch { .. }
-            | RemoteError::Untrusted { .. }
-            | RemoteError::Http {
-                status: 401 | 403, ..
-            },
-        ) = cause.downcast_ref::<RemoteError>()
-        {
-            return AUTH;
-        }
-        if let Some(EngineError::Cancelled) = cause.downcast_ref::<EngineError>() {
-            return INTERRUPTED;
-        }
-        if let Some(FormatError::WrongKeyOrCorrupt | FormatError::MissingKey) =
-            cause.downcast_ref::<FormatError>()
-        {
-            return AUTH;
-        }
-        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
-            match e.kind() {
-                std::io::ErrorKind::BrokenPipe => return BROKEN_PIPE,
-                std::io::ErrorKind::NotFound => return NOT_FOUND,
-                std::io::ErrorKind::Interrupted => return INTERRUPTED,
-                _ => {}
-            }
-        }
-        let text = cause.to_string();
-        if text.contains("wrong passphrase") || text.contains("wrong key") {
-            return AUTH;
+        if let Some(class) = class_of(cause) {
+            return status_of(class);
         }
     }
     if crate::util::cancel::requested() {

@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod cancel;
+pub mod error_class;
 pub mod failpoint;
 pub mod knobs;
 pub mod paths;

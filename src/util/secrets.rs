@@ -21,6 +21,18 @@ pub enum SecretError {
     Mismatch,
 }
 
+impl SecretError {
+    /// The class of this failure (for exit statuses).
+    pub fn class(&self) -> Option<crate::util::error_class::ErrorClass> {
+        use crate::util::error_class::ErrorClass;
+        match self {
+            SecretError::Mismatch => Some(ErrorClass::Auth),
+            SecretError::NoSource { .. } => Some(ErrorClass::Usage),
+            _ => None,
+        }
+    }
+}
+
 /// Reads the secret named by `var` from `VAR`, `VAR_FD` or `VAR_FILE` (first line only).
 pub fn from_env(var: &str) -> Result<Option<Secret>, SecretError> {
     if let Ok(value) = std::env::var(var) {

@@ -750,10 +750,27 @@ fn write_payload(payload: &mut PayloadOutput, bytes: &[u8]) -> Result<()> {
 }
 
 fn write_error(stream: &str, offset: u64, e: &io::Error) -> FormatError {
-    FormatError::invalid(
-        WHAT,
-        format!("{stream}: write error at offset {offset}: {e}"),
-    )
+    FormatError::Write {
+        what: format!("{WHAT}: {stream}"),
+        offset,
+        // The writer's own error, its kind and any class it carries kept.
+        source: copy_io_error(e),
+    }
+}
+
+/// An owned copy of `e` (the encoder's callers hand out references), keeping its kind and a
+/// class it carries.
+fn copy_io_error(e: &io::Error) -> io::Error {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<crate::util::error_class::Classed>())
+    {
+        Some(c) => c.to_io(),
+        None => match e.raw_os_error() {
+            Some(code) => io::Error::from_raw_os_error(code),
+            None => io::Error::new(e.kind(), e.to_string()),
+        },
+    }
 }
 
 /// Full size of a FILENAME item for `name`.

@@ -168,8 +168,13 @@ impl ChunkSink for RemoteChunkSink {
             return Ok(false);
         }
         // Tests slow uploads down with `remote.chunk_upload=sleep@MS` to interrupt a backup.
-        crate::util::failpoint::failpoint("remote.chunk_upload")
-            .map_err(|e| RepoError::Refused(format!("chunk {digest}: {e}")))?;
+        crate::util::failpoint::failpoint("remote.chunk_upload").map_err(|source| {
+            RepoError::Io {
+                path: format!("chunk {digest}"),
+                action: "upload",
+                source,
+            }
+        })?;
         let current = *self.current.lock().unwrap_or_else(|e| e.into_inner());
         let (wid, fixed) = current
             .ok_or_else(|| RepoError::Refused(format!("chunk {digest}: no index is open")))?;

@@ -76,6 +76,36 @@ impl RemoteError {
     }
 }
 
+impl RemoteError {
+    /// The class of this failure. PBS says "locked" only in its own words (HTTP 400), so this
+    /// is where they are known, as with `is_not_found`.
+    pub fn class(&self) -> Option<crate::util::error_class::ErrorClass> {
+        use crate::util::error_class::{of_io, ErrorClass};
+        if self.is_not_found() {
+            return Some(ErrorClass::NotFound);
+        }
+        match self {
+            RemoteError::Auth(_)
+            | RemoteError::FingerprintMismatch { .. }
+            | RemoteError::Untrusted { .. }
+            | RemoteError::Http {
+                status: 401 | 403, ..
+            } => Some(ErrorClass::Auth),
+            RemoteError::Http {
+                status: 400,
+                message,
+                ..
+            } if message.contains("lock") => Some(ErrorClass::Locked),
+            RemoteError::Http { status, .. } if *status >= 500 => Some(ErrorClass::Io),
+            RemoteError::Connect { source, .. } => Some(of_io(source)),
+            RemoteError::Tls { .. } | RemoteError::Timeout(_) | RemoteError::Dropped(_) => {
+                Some(ErrorClass::Io)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl From<RemoteError> for RepoError {
     fn from(e: RemoteError) -> Self {
         match &e {
@@ -86,7 +116,7 @@ impl From<RemoteError> for RepoError {
             | RemoteError::Http {
                 status: 401 | 403, ..
             } => RepoError::Auth(e.to_string()),
-            _ => RepoError::Refused(e.to_string()),
+            _ => RepoError::Remote(e),
         }
     }
 }
