@@ -134,6 +134,7 @@ pub fn run(cli: Cli) -> i32 {
     session.browser.set_keyfile(cli.session_keyfile.clone());
     if let Some(command) = cli.command {
         crate::mount::set_one_shot(true);
+        session.one_shot = true;
         return match session.run_command(command) {
             Ok(_) => {
                 // A one-shot `pbsh mount` serves until unmounted or interrupted.
@@ -142,9 +143,11 @@ pub fn run(cli: Cli) -> i32 {
             }
             Err(e) => {
                 let code = exit::classify(&e);
-                // Whoever read the output has gone: nothing to say, to anyone.
-                if code != exit::BROKEN_PIPE {
-                    crate::errln!("pbsh: {}", exit::one_line(&e));
+                let line = exit::one_line(&e);
+                // Whoever read the output has gone: nothing to say, to anyone. An empty line is
+                // a failure already reported (a script's failing line).
+                if code != exit::BROKEN_PIPE && !line.is_empty() {
+                    crate::errln!("pbsh: {line}");
                 }
                 code
             }

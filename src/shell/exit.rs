@@ -113,6 +113,23 @@ pub fn status_of(class: ErrorClass) -> i32 {
     }
 }
 
+/// The class an exit status stands for (`None` for 0 and 1).
+pub fn class_of_status(status: i32) -> Option<ErrorClass> {
+    [
+        ErrorClass::Usage,
+        ErrorClass::NotFound,
+        ErrorClass::Auth,
+        ErrorClass::Locked,
+        ErrorClass::Partial,
+        ErrorClass::Corrupt,
+        ErrorClass::Io,
+        ErrorClass::Interrupted,
+        ErrorClass::BrokenPipe,
+    ]
+    .into_iter()
+    .find(|c| status_of(*c) == status)
+}
+
 /// The class one link of an error chain states for itself, if it is one of pbsh's error types
 /// (or an operating-system error).
 fn class_of(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorClass> {

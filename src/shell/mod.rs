@@ -63,6 +63,9 @@ pub struct Session {
     pub history: Vec<String>,
     /// Whether the interactive loop is already running (so `catalog shell` only moves there).
     pub in_repl: bool,
+    /// Running one command from the command line (`pbsh CMD …`), not a script or the REPL:
+    /// standard input is free for a command that reads it (`catalog shell`).
+    pub one_shot: bool,
 }
 
 /// Whether colour may be used on a stream that is (or is not) a terminal.
@@ -137,6 +140,7 @@ impl Session {
             selection: Vec::new(),
             history: Vec::new(),
             in_repl: false,
+            one_shot: false,
         }
     }
 

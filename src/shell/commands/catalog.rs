@@ -93,9 +93,21 @@ fn shell(
         crate::shell::tree::TreePath::snapshot_path(&session.repo.name(), &ns, &snapshot);
     path.archive = Some(archive);
     crate::shell::commands::nav::cd(session, Some(path.to_string()))?;
-    if std::io::IsTerminal::is_terminal(&std::io::stdin()) && !session.in_repl {
-        session.in_repl = true;
-        crate::shell::repl::run(session);
+    if session.in_repl || !session.one_shot {
+        // Inside the shell or a script: the session is now in the archive.
+        return Ok(());
+    }
+    // One-shot, as proxmox-backup-client's catalog shell: the commands come from a terminal,
+    // or from standard input as a script that stops at the first failure.
+    session.one_shot = false;
+    let status = session.run_stdin();
+    if status != crate::shell::exit::OK {
+        // The failing line was reported as it failed (so nothing more is said); its class is
+        // the command's.
+        bail!(crate::util::error_class::Classed::new(
+            "",
+            crate::shell::exit::class_of_status(status),
+        ));
     }
     Ok(())
 }
