@@ -221,6 +221,14 @@ impl<W: Write> Encoder<W> {
             }
         };
         if let Some(failure) = copied.failure {
+            // The writer's failure keeps its cause (and class); the rest is the input's fault.
+            if let CopyFailure::Write(source) = failure {
+                return Err(FormatError::Write {
+                    what: format!("{WHAT}: {}", self.display_path(name)),
+                    offset: copied.written,
+                    source,
+                });
+            }
             return Err(self.refuse(name, failure.describe(copied.written, size)));
         }
         if !self.scratch.is_empty() {
