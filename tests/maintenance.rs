@@ -27,30 +27,7 @@ fn all_chunks(store: &LocalDatastore) -> BTreeSet<String> {
 }
 
 fn age_all_chunks(store: &LocalDatastore, seconds: i64) {
-    let when = chrono::Utc::now().timestamp() - seconds;
-    for prefix in std::fs::read_dir(store.chunk_store().base())
-        .unwrap()
-        .flatten()
-    {
-        for chunk in std::fs::read_dir(prefix.path()).unwrap().flatten() {
-            let c = std::ffi::CString::new(chunk.path().as_os_str().as_encoded_bytes()).unwrap();
-            let times = [
-                libc::timespec {
-                    tv_sec: when,
-                    tv_nsec: 0,
-                },
-                libc::timespec {
-                    tv_sec: when,
-                    tv_nsec: 0,
-                },
-            ];
-            // SAFETY: valid C string and timespec array.
-            assert_eq!(
-                unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) },
-                0
-            );
-        }
-    }
+    common::age_chunks(store.root(), seconds);
 }
 
 fn write_tree(root: &Path, seed: u64, files: usize) {

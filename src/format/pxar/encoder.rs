@@ -221,15 +221,23 @@ impl<W: Write> Encoder<W> {
             }
         };
         if let Some(failure) = copied.failure {
+            let written = copied.written;
             // The writer's failure keeps its cause (and class); the rest is the input's fault.
-            if let CopyFailure::Write(source) = failure {
-                return Err(FormatError::Write {
+            return Err(match failure {
+                CopyFailure::Write(source) => FormatError::Write {
                     what: format!("{WHAT}: {}", self.display_path(name)),
-                    offset: copied.written,
+                    offset: written,
                     source,
-                });
-            }
-            return Err(self.refuse(name, failure.describe(copied.written, size)));
+                },
+                CopyFailure::Read(e) => self.refuse(
+                    name,
+                    format!("read error after {written} of {size} bytes: {e}"),
+                ),
+                CopyFailure::ShortRead => self.refuse(
+                    name,
+                    format!("content ended after {written} of {size} bytes"),
+                ),
+            });
         }
         if !self.scratch.is_empty() {
             self.emit_scratch()?;
@@ -689,16 +697,6 @@ enum CopyFailure {
     Read(io::Error),
     Write(io::Error),
     ShortRead,
-}
-
-impl CopyFailure {
-    fn describe(self, written: u64, size: u64) -> String {
-        match self {
-            CopyFailure::ShortRead => format!("content ended after {written} of {size} bytes"),
-            CopyFailure::Read(e) => format!("read error after {written} of {size} bytes: {e}"),
-            CopyFailure::Write(e) => format!("write error after {written} of {size} bytes: {e}"),
-        }
-    }
 }
 
 /// Copies exactly `size` bytes (or fewer, reporting why) from `src` to `dst` through `buffer`.
