@@ -602,6 +602,34 @@ fn pbsh_administers_the_real_server() {
         .any(|s| s["backup-id"] == "adm" && s["backup-time"] == T2));
 
     // Server tasks: gc and verify run there, with their logs.
+    // JSON gc, as the real client: the task's UPID, not followed.
+    let started: serde_json::Value = serde_json::from_str(&ok(side.pbsh(&[
+        "garbage-collect",
+        "--output-format",
+        "json",
+    ])))
+    .unwrap();
+    assert!(
+        started
+            .as_str()
+            .is_some_and(|u| u.contains(":garbage_collection:")),
+        "{started}"
+    );
+    // The manifest of a snapshot on the real server, restored as index.json.
+    let manifest: serde_json::Value = serde_json::from_str(&ok(side.pbsh(&[
+        "restore",
+        &snap("adm", T2),
+        "index.json",
+        "-",
+    ])))
+    .unwrap();
+    assert_eq!(manifest["backup-id"], "adm", "{manifest}");
+    assert_eq!(manifest["backup-time"], T2, "{manifest}");
+    wait_for(|| {
+        ok(side.pbsh(&["task", "list"]))
+            .lines()
+            .all(|l| !l.contains("garbage_collection"))
+    });
     let gc = ok(side.pbsh(&["garbage-collect"]));
     assert!(gc.contains("TASK OK"), "{gc}");
     let verify = ok(side.pbsh(&["verify"]));
