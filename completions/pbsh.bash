@@ -3126,7 +3126,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__list__subcmd__selected)
-            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --patterns --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -241,7 +241,7 @@ _arguments "${_arguments_options[@]}" : \
 '--keyfile=[]:KEYFILE:_files' \
 '--ns=[]:NS:_default' \
 '--path=[Restore only this path inside the archive]:PATH:_default' \
-'*--pattern=[Restore only what matches (gitignore style, e.g. '\''etc/**'\'' or '\''*.conf'\''); repeatable]:PATTERN:_default' \
+'*--pattern=[Restore only what matches (gitignore style, e.g. '\''etc/**'\'' or '\''*.conf'\''; \`!P\` takes back; the last matching pattern decides); repeatable]:PATTERN:_default' \
 '(--keyfile)--keyfd=[Read the key file from this open file descriptor (instead of --keyfile)]:KEYFD:_default' \
 '--crypt-mode=[\`none\` reads without any key (the default key is not loaded); \`encrypt\`/\`sign-only\` insist on one]:CRYPT_MODE:(none encrypt sign-only)' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
@@ -261,7 +261,7 @@ _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
 ':snapshot -- TYPE/ID/TIME, or TYPE/ID for the newest snapshot:_default' \
-':archive -- root.pxar, disk.img, qemu-server.conf, …; may be left out when the snapshot has one archive (then this is the TARGET):_default' \
+'::archive -- root.pxar, disk.img, qemu-server.conf, …; may be left out when the snapshot has one archive (then this is the TARGET). Inside an archive (after `cd` or `catalog shell`), `restore TARGET` alone restores the current directory, as PBS'\''s catalog shell does:_default' \
 '::target -- Target directory or file; `-` writes the raw archive to standard output:_default' \
 && ret=0
 ;;
@@ -1081,7 +1081,7 @@ _arguments "${_arguments_options[@]}" : \
 '--select[Add the matches to the selection (\`list-selected\`, \`restore-selected\`)]' \
 '-h[Print help]' \
 '--help[Print help]' \
-'::start -- Where to search (default\: here). With glob characters and no --name/--path, it is the pattern, matched against paths below the current directory (PBS'\''s `find PATTERN`):_default' \
+'::start -- Where to search (default\: here). With glob characters and no --name/--path it is a match pattern as PBS'\''s catalog shell takes it, below the current directory\: without a `/` it matches names at any depth (`*.bin`), with one it is anchored (`etc/**/*.conf`), a trailing `/` matches directories only:_default' \
 && ret=0
 ;;
 (diff)
@@ -1174,6 +1174,7 @@ _arguments "${_arguments_options[@]}" : \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
+'--patterns[Print the selection as match patterns (what \`restore --pattern\` takes; one \`# ARCHIVE\` line before each archive'\''s when they span several), not the paths they match]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -1861,7 +1862,7 @@ _pbsh_commands() {
 'select:Add paths inside archives to the selection' \
 'deselect:Remove paths from the selection' \
 'clear-selected:Empty the selection' \
-'list-selected:List the selection' \
+'list-selected:List the selection\: the paths selected and what selected patterns match' \
 'restore-selected:Restore everything selected into a local directory' \
 'history:Without PATH\: the command history. With PATH\: every version of a file across its group' \
 'open:Open another repository in this session\: HOST\:STORE (a bare STORE is on localhost), a local datastore path (/…, ./…, ../…, ~/…, file\:PATH) or a lone .pxar file (read-only)' \
@@ -2066,7 +2067,7 @@ _pbsh__subcmd__help_commands() {
 'select:Add paths inside archives to the selection' \
 'deselect:Remove paths from the selection' \
 'clear-selected:Empty the selection' \
-'list-selected:List the selection' \
+'list-selected:List the selection\: the paths selected and what selected patterns match' \
 'restore-selected:Restore everything selected into a local directory' \
 'history:Without PATH\: the command history. With PATH\: every version of a file across its group' \
 'open:Open another repository in this session\: HOST\:STORE (a bare STORE is on localhost), a local datastore path (/…, ./…, ../…, ~/…, file\:PATH) or a lone .pxar file (read-only)' \

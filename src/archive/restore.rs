@@ -985,9 +985,14 @@ pub fn restore_archive_with_payload<R: Read, P: Read>(
                         entry.path.starts_with(d) && entry.path.get(d.len()) == Some(&b'/')
                     });
                     let is_dir = matches!(entry.kind, EntryKind::Directory);
+                    // The last matching pattern decides (`!P` takes back; exclude.rs calls a
+                    // plain pattern's decision `Exclude`); unmatched entries follow their
+                    // selected directory.
                     let chosen = entry.path == root
-                        || under_selected
-                        || sel.patterns.matches(&relative, is_dir).is_some();
+                        || match sel.patterns.matches(&relative, is_dir) {
+                            Some(decision) => decision == super::exclude::MatchType::Exclude,
+                            None => under_selected,
+                        };
                     if chosen {
                         for dir in std::mem::take(&mut sel.pending) {
                             restore_one(r, &dir, decoder, payload.as_deref_mut())?;

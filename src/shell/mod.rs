@@ -57,8 +57,9 @@ pub struct Session {
     pub color: bool,
     /// Scripts stop at the first failing command unless `set -e off`.
     pub errexit: bool,
-    /// The selection basket (`select`, `restore-selected`): tree paths, possibly across snapshots.
-    pub selection: Vec<TreePath>,
+    /// The selection basket (`select`, `find --select`, `restore-selected`): paths and patterns,
+    /// possibly across snapshots.
+    pub selection: Vec<commands::select::Selected>,
     /// Local working directory for `lcd` and relative local paths is the process's own.
     pub history: Vec<String>,
     /// Whether the interactive loop is already running (so `catalog shell` only moves there).

@@ -984,3 +984,138 @@ fn change_owner_and_version_against_pbsh_serve_follow_pbs_rules() {
     assert_eq!(version["server"]["release"], "4");
     assert_eq!(version["client"]["version"], env!("CARGO_PKG_VERSION"));
 }
+
+/// Issue 16 item 5: one catalog shell script through the real client and through pbsh on the
+/// same snapshot on the real server: the same paths found and listed, the same patterns kept,
+/// the same files restored.
+#[test]
+fn catalog_shell_scripts_do_what_the_real_clients_do() {
+    let Some(pbs) = peer::pbs_dir() else { return };
+    let Some(real) = RealServer::shared() else {
+        return;
+    };
+    let _exclusive = real.exclusive();
+    let side = Beside {
+        real,
+        home: ClientHome::new(),
+    };
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let src = w.join("src");
+    std::fs::create_dir_all(src.join("sub/deep")).unwrap();
+    for (path, body) in [
+        ("a.bin", "a"),
+        ("top.txt", "t"),
+        ("sub/b.bin", "b"),
+        ("sub/x.txt", "x"),
+        ("sub/deep/c.bin", "c"),
+    ] {
+        std::fs::write(src.join(path), body).unwrap();
+    }
+    let spec = format!("root.pxar:{}", src.display());
+    let t = T1.to_string();
+    ok(side.pbsh(&[
+        "backup",
+        &spec,
+        "--backup-id",
+        "cshell",
+        "--backup-time",
+        &t,
+    ]));
+    let snapshot = snap("cshell", T1);
+    // Archive-relative paths of what a run printed (pbsh prints tree paths, PBS `/a.bin`).
+    let paths = |text: &str| -> Vec<String> {
+        let mut v: Vec<String> = text
+            .lines()
+            .map(|l| l.trim().trim_matches('"'))
+            .filter_map(|l| match l.find("root.pxar/") {
+                Some(i) => Some(l[i + "root.pxar".len()..].to_string()),
+                None => l.starts_with('/').then(|| l.to_string()),
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let run = |real_client: bool, script: &str| -> String {
+        let program = if real_client {
+            peer::client_bin(&pbs)
+        } else {
+            PathBuf::from(env!("CARGO_BIN_EXE_pbsh"))
+        };
+        let mut cmd = side.cmd(&program, &["catalog", "shell", &snapshot, "root.pxar"]);
+        let out = crate::pipe_stdin(&mut cmd, script);
+        // The real client prints some of its output through its logger, on stderr.
+        let text = format!(
+            "{}{}",
+            peer::ok(out.clone()),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    for (who, real_client) in [("real client", true), ("pbsh", false)] {
+        let found = run(real_client, "find *.bin\n");
+        assert_eq!(
+            paths(&found),
+            ["/a.bin", "/sub/b.bin", "/sub/deep/c.bin"],
+            "{who}: {found}"
+        );
+        let patterns = run(
+            real_client,
+            "find *.bin --select\nlist-selected --patterns\n",
+        );
+        assert!(
+            patterns
+                .lines()
+                .any(|l| l.trim().trim_matches('"') == "*.bin"),
+            "{who}: {patterns}"
+        );
+        let listed = run(real_client, "find sub/*.bin --select\nlist-selected\n");
+        assert_eq!(paths(&listed), ["/sub/b.bin"], "{who}: {listed}");
+        let selected = w.join(format!("selected-{real_client}"));
+        run(
+            real_client,
+            &format!(
+                "find *.bin --select\nrestore-selected {}\n",
+                selected.display()
+            ),
+        );
+        let filtered = w.join(format!("filtered-{real_client}"));
+        run(
+            real_client,
+            &format!("restore {} --pattern 'sub/**'\n", filtered.display()),
+        );
+        let mut only_bins = src.clone();
+        only_bins.set_file_name(format!("bins-{real_client}"));
+        for f in ["a.bin", "sub/b.bin", "sub/deep/c.bin"] {
+            let to = only_bins.join(f);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(src.join(f), to).unwrap();
+        }
+        assert!(
+            tree_contents_equal(&only_bins, &selected),
+            "{who}: restore-selected"
+        );
+        let listing =
+            String::from_utf8_lossy(&Command::new("find").arg(&filtered).output().unwrap().stdout)
+                .into_owned();
+        assert!(
+            tree_contents_equal(&src.join("sub"), &filtered.join("sub")),
+            "{who}: restore --pattern 'sub/**': {listing}"
+        );
+        assert!(!filtered.join("a.bin").exists(), "{who}: {listing}");
+    }
+    // A directory's name as the pattern takes the directory with everything below it in pbsh
+    // (PBS 3.2.4's catalog shell restores nothing for it: it never passes a directory's match
+    // on to its entries).
+    let whole_dir = w.join("whole-dir");
+    run(
+        false,
+        &format!("restore {} --pattern sub\n", whole_dir.display()),
+    );
+    assert!(tree_contents_equal(
+        &src.join("sub"),
+        &whole_dir.join("sub")
+    ));
+    assert!(!whole_dir.join("a.bin").exists());
+}

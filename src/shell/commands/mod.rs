@@ -146,11 +146,8 @@ pub enum Command {
     },
     /// Empty the selection
     ClearSelected,
-    /// List the selection
-    ListSelected {
-        #[arg(long, value_enum, default_value = "text")]
-        output_format: OutputFormat,
-    },
+    /// List the selection: the paths selected and what selected patterns match
+    ListSelected(select::ListSelectedArgs),
     /// Restore everything selected into a local directory
     RestoreSelected(select::RestoreSelectedArgs),
     /// Without PATH: the command history. With PATH: every version of a file across its group
@@ -256,7 +253,7 @@ fn reads_only(command: &Command) -> bool {
             | Command::Cat(_)
             | Command::Get(_)
             | Command::History { .. }
-            | Command::ListSelected { .. }
+            | Command::ListSelected(_)
             | Command::Completion { .. }
             | Command::Version { .. }
     )
@@ -366,8 +363,8 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
             session.selection.clear();
             Ok(Flow::Continue)
         }
-        Command::ListSelected { output_format } => {
-            select::list_selected(session, output_format).map(|()| Flow::Continue)
+        Command::ListSelected(args) => {
+            select::list_selected(session, args).map(|()| Flow::Continue)
         }
         Command::RestoreSelected(args) => {
             select::restore_selected(session, args).map(|()| Flow::Continue)

@@ -1,15 +1,19 @@
 //! `restore SNAPSHOT [ARCHIVE] TARGET`: an archive back to a directory, a file, or `-` (stdout).
-//! Without ARCHIVE, the snapshot's one archive.
+//! Without ARCHIVE, the snapshot's one archive; inside an archive, `restore TARGET` restores
+//! the current directory (PBS's catalog shell `restore`).
 
 use super::common;
 use crate::archive::restore::{Overwrite, RestoreOptions};
 use crate::engine::backup::CATALOG_NAME;
 use crate::engine::progress::Progress;
 use crate::engine::restore::{restore_with_progress, RestoreTarget};
+use crate::format::crypt::CryptConfig;
+use crate::format::manifest::CryptMode;
 use crate::repo::types::{Namespace, SnapshotRef};
 use crate::repo::Repository;
 use crate::shell::exit::ShellError;
 use crate::shell::progress::ProgressLine;
+use crate::shell::tree::{Level, TreePath};
 use crate::shell::Session;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -21,8 +25,9 @@ pub struct RestoreArgs {
     /// TYPE/ID/TIME, or TYPE/ID for the newest snapshot
     pub snapshot: String,
     /// root.pxar, disk.img, qemu-server.conf, …; may be left out when the snapshot has one
-    /// archive (then this is the TARGET)
-    pub archive: String,
+    /// archive (then this is the TARGET). Inside an archive (after `cd` or `catalog shell`),
+    /// `restore TARGET` alone restores the current directory, as PBS's catalog shell does
+    pub archive: Option<String>,
     /// Target directory or file; `-` writes the raw archive to standard output
     pub target: Option<String>,
     #[arg(long)]
@@ -32,7 +37,8 @@ pub struct RestoreArgs {
     /// Restore only this path inside the archive
     #[arg(long)]
     pub path: Option<String>,
-    /// Restore only what matches (gitignore style, e.g. 'etc/**' or '*.conf'); repeatable
+    /// Restore only what matches (gitignore style, e.g. 'etc/**' or '*.conf'; `!P` takes
+    /// back; the last matching pattern decides); repeatable
     #[arg(long)]
     pub pattern: Vec<String>,
     /// Read the key file from this open file descriptor (instead of --keyfile)
@@ -107,31 +113,116 @@ impl RestoreArgs {
 }
 
 pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
+    let Some(archive_arg) = args.archive.clone() else {
+        return run_here(session, args);
+    };
     let ns = common::namespace(session, &args.ns)?;
     let snapshot = common::resolve_snapshot(session, &ns, &args.snapshot)?;
     let (archive, target) = match &args.target {
-        Some(target) => (args.archive.clone(), target.clone()),
-        None => (
-            only_archive(&*session.repo, &ns, &snapshot)?,
-            args.archive.clone(),
-        ),
+        Some(target) => (archive_arg, target.clone()),
+        None => (only_archive(&*session.repo, &ns, &snapshot)?, archive_arg),
     };
     if archive == "index.json" || archive == crate::format::manifest::MANIFEST_BLOB_NAME {
         return restore_manifest(session, &ns, &snapshot, &target);
     }
-    let keyfile = args.keyfile();
-    let key = match args.crypt_mode {
-        Some(super::backup::CryptModeArg::None) => None,
-        Some(mode) => Some(
-            common::load_crypt(&keyfile, true)?
+    let key = match explicit_key(&args)? {
+        Some(key) => key,
+        None => common::key_for_reading(
+            session,
+            &ns,
+            std::slice::from_ref(&snapshot),
+            &args.keyfile(),
+        )?,
+    };
+    let job = RestoreJob {
+        repo: session.repo.clone(),
+        ns,
+        snapshot,
+        archive,
+        target,
+        key,
+        sub_path: args.path.clone().unwrap_or_default(),
+    };
+    restore_into(session, job, args.restore_options())
+}
+
+/// `restore TARGET [--pattern P]` inside an archive: the current directory, as PBS's catalog
+/// shell `restore` (patterns match below it).
+fn run_here(session: &mut Session, args: RestoreArgs) -> Result<()> {
+    let here = session.cwd.clone();
+    let usage = || {
+        ShellError::Usage(
+            "restore SNAPSHOT [ARCHIVE] TARGET, or `restore TARGET` inside an archive (after `cd` \
+             or `catalog shell`)"
+                .into(),
+        )
+    };
+    if here.level() < Level::Archive || args.target.is_some() {
+        return Err(usage().into());
+    }
+    let snapshot = here.snapshot().ok_or_else(usage)?;
+    let archive_path = TreePath {
+        inner: Vec::new(),
+        ..here.clone()
+    };
+    let file = session.browser.archive_file(&archive_path)?;
+    let key = match explicit_key(&args)? {
+        Some(key) => key,
+        None if args.keyfile().is_some() => {
+            common::load_crypt(&args.keyfile(), false)?.map(|(c, _)| c)
+        }
+        None if file.crypt_mode == CryptMode::Encrypt => Some(session.browser.key()?),
+        None => None,
+    };
+    let job = RestoreJob {
+        repo: session.browser.repo_at(&here)?,
+        ns: here.ns.clone(),
+        snapshot,
+        archive: file.filename,
+        target: args.snapshot.clone(),
+        key,
+        sub_path: args.path.clone().unwrap_or_else(|| here.inner_path()),
+    };
+    restore_into(session, job, args.restore_options())
+}
+
+/// The key `--crypt-mode` asks for: `Some(None)` for `none`, `Some(key)` for the others, `None`
+/// when it is not given (then the archive decides).
+fn explicit_key(args: &RestoreArgs) -> Result<Option<Option<Arc<CryptConfig>>>> {
+    match args.crypt_mode {
+        None => Ok(None),
+        Some(super::backup::CryptModeArg::None) => Ok(Some(None)),
+        Some(mode) => Ok(Some(Some(
+            common::load_crypt(&args.keyfile(), true)?
                 .map(|(c, _)| c)
                 .ok_or_else(|| anyhow::anyhow!("--crypt-mode {} needs a key: give --keyfile or --keyfd, or create the default key with `key create`", crate::shell::output::value_name(&mode)))?,
-        ),
-        None => common::key_for_reading(session, &ns, std::slice::from_ref(&snapshot), &keyfile)?,
-    };
-    let options = args.restore_options();
-    let sub_path = args.path.clone().unwrap_or_default();
-    let what = format!("restore {snapshot} {}", archive);
+        ))),
+    }
+}
+
+/// One archive (or a path inside it) and where it goes.
+struct RestoreJob {
+    repo: Arc<dyn Repository>,
+    ns: Namespace,
+    snapshot: SnapshotRef,
+    archive: String,
+    /// A directory or file path, or `-` for standard output.
+    target: String,
+    key: Option<Arc<CryptConfig>>,
+    sub_path: String,
+}
+
+fn restore_into(session: &mut Session, job: RestoreJob, options: RestoreOptions) -> Result<()> {
+    let RestoreJob {
+        repo,
+        ns,
+        snapshot,
+        archive,
+        target,
+        key,
+        sub_path,
+    } = job;
+    let what = format!("restore {snapshot} {archive}");
     let counters = Arc::new(Progress::default());
     // No progress line when the archive itself goes to standard output.
     let progress = ProgressLine::for_engine(
@@ -143,7 +234,7 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
         session.out.flush()?;
         let mut stdout = std::io::stdout().lock();
         restore_with_progress(
-            session.repo.clone(),
+            repo,
             &ns,
             &snapshot,
             &archive,
@@ -156,7 +247,7 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
     } else {
         let target = PathBuf::from(&target);
         restore_with_progress(
-            session.repo.clone(),
+            repo,
             &ns,
             &snapshot,
             &archive,

@@ -3,12 +3,14 @@
 //! Catalogs carry names, sizes and mtimes, so none of these read file contents (`diff
 //! --content` excepted); archives without a catalog are walked through the accessor.
 
+use crate::archive::exclude::{MatchType, Pattern};
 use crate::format::catalog::{CatalogEntryKind, CatalogReader, DirHandle, Glob};
 use crate::format::pxar::EntryKind;
 use crate::shell::browse::{display_name, is_tree_archive};
 use crate::shell::commands::check_cancel;
 use crate::shell::commands::common::{human_size, time_string};
 use crate::shell::commands::nav::{expand, stat_node};
+use crate::shell::commands::select::{pattern_from_archive_root, Selected};
 use crate::shell::exit::ShellError;
 use crate::shell::output::OutputFormat;
 use crate::shell::tree::{has_glob, Level, TreePath};
@@ -169,8 +171,10 @@ fn walk_accessor(
 
 #[derive(Debug, Args)]
 pub struct FindArgs {
-    /// Where to search (default: here). With glob characters and no --name/--path, it is the
-    /// pattern, matched against paths below the current directory (PBS's `find PATTERN`).
+    /// Where to search (default: here). With glob characters and no --name/--path it is a
+    /// match pattern as PBS's catalog shell takes it, below the current directory: without a
+    /// `/` it matches names at any depth (`*.bin`), with one it is anchored (`etc/**/*.conf`),
+    /// a trailing `/` matches directories only
     pub start: Option<String>,
     /// Match the file name against this glob (`-name` works too)
     #[arg(long)]
@@ -189,6 +193,8 @@ pub struct FindArgs {
 }
 
 struct Matcher {
+    /// PBS's `find PATTERN`, matched against the path below the search start.
+    pattern: Option<Pattern>,
     name: Option<Glob>,
     path: Option<Glob>,
     kind: Option<char>,
@@ -202,14 +208,24 @@ impl Matcher {
             return false;
         }
         let base_name = f.path.rsplit('/').next().unwrap_or_default();
+        let below_start = || {
+            f.path
+                .get(self.base..)
+                .unwrap_or_default()
+                .trim_start_matches('/')
+        };
+        if let Some(p) = &self.pattern {
+            if !p.matches(below_start().as_bytes(), f.kind == 'd') {
+                return false;
+            }
+        }
         if let Some(g) = &self.name {
             if !g.matches(base_name.as_bytes()) {
                 return false;
             }
         }
         if let Some(g) = &self.path {
-            let rel = f.path.get(self.base..).unwrap_or_default();
-            if !g.matches(rel.trim_start_matches('/').as_bytes()) {
+            if !g.matches(below_start().as_bytes()) {
                 return false;
             }
         }
@@ -218,9 +234,10 @@ impl Matcher {
 }
 
 pub fn find(session: &mut Session, mut args: FindArgs) -> Result<()> {
+    let mut pattern_text = None;
     if args.name.is_none() && args.path.is_none() {
         if let Some(s) = args.start.clone().filter(|s| has_glob(s)) {
-            args.path = Some(s);
+            pattern_text = Some(s);
             args.start = None;
         }
     }
@@ -237,7 +254,16 @@ pub fn find(session: &mut Session, mut args: FindArgs) -> Result<()> {
             .map(|p| Glob::new(p.as_bytes()).map_err(|e| anyhow!("pattern {p:?}: {e}")))
             .transpose()
     };
+    let pattern = match &pattern_text {
+        Some(text) => Some(
+            Pattern::parse(text, b"")
+                .filter(|p| p.kind() == MatchType::Exclude)
+                .ok_or_else(|| ShellError::Usage(format!("find: {text:?} is no match pattern")))?,
+        ),
+        None => None,
+    };
     let matcher = Matcher {
+        pattern,
         name: glob(&args.name)?,
         path: glob(&args.path)?,
         kind: args.kind,
@@ -257,7 +283,11 @@ pub fn find(session: &mut Session, mut args: FindArgs) -> Result<()> {
             for f in &rows {
                 hits.push(found_path(&start, f)?);
             }
-            report_hits(session, &args, &hits, &rows)
+            let pattern = pattern_text.as_deref().map(|text| SelectPattern {
+                text,
+                base: start.inner.join("/"),
+            });
+            report_hits(session, &args, &hits, &rows, pattern)
         }
         _ => {
             // Above groups: the newest snapshot of every group below.
@@ -285,9 +315,31 @@ pub fn find(session: &mut Session, mut args: FindArgs) -> Result<()> {
                     Ok(())
                 })?;
             }
-            report_hits(session, &args, &hits, &rows)
+            let pattern = pattern_text.as_deref().map(|text| SelectPattern {
+                text,
+                base: String::new(),
+            });
+            report_hits(session, &args, &hits, &rows, pattern)
         }
     }
+}
+
+/// The paths of `archive` that a selection pattern (written from the archive root) matches.
+pub fn pattern_matches(
+    session: &Session,
+    archive: &TreePath,
+    pattern: &str,
+) -> Result<Vec<TreePath>> {
+    let mut list = crate::archive::exclude::MatchList::new();
+    list.add_patterns([pattern]);
+    let mut hits = Vec::new();
+    walk_snapshot(session, archive, &mut |f| {
+        if list.matches(f.path.as_bytes(), f.kind == 'd') == Some(MatchType::Exclude) {
+            hits.push(found_path(archive, f)?);
+        }
+        Ok(())
+    })?;
+    Ok(hits)
 }
 
 fn found_path(start: &TreePath, f: &Found) -> Result<TreePath> {
@@ -307,19 +359,48 @@ fn found_path(start: &TreePath, f: &Found) -> Result<TreePath> {
     Ok(TreePath::from_components(&words)?)
 }
 
+/// The pattern `find PATTERN --select` keeps, and the directory below the archive root it was
+/// given in.
+struct SelectPattern<'a> {
+    text: &'a str,
+    base: String,
+}
+
 fn report_hits(
     session: &mut Session,
     args: &FindArgs,
     hits: &[TreePath],
     rows: &[Found],
+    pattern: Option<SelectPattern<'_>>,
 ) -> Result<()> {
     if hits.is_empty() {
         bail!(ShellError::NotFound("find: nothing matches".into()));
     }
     if args.select {
-        for h in hits {
-            if !session.selection.contains(h) {
-                session.selection.push(h.clone());
+        match pattern.filter(|_| args.kind.is_none()) {
+            // As PBS's catalog shell: the pattern itself is selected, once per archive it hit.
+            Some(p) => {
+                let stored = pattern_from_archive_root(&p.base, p.text);
+                for h in hits {
+                    let entry = Selected::Pattern {
+                        archive: TreePath {
+                            inner: Vec::new(),
+                            ..h.clone()
+                        },
+                        pattern: stored.clone(),
+                    };
+                    if !session.selection.contains(&entry) {
+                        session.selection.push(entry);
+                    }
+                }
+            }
+            None => {
+                for h in hits {
+                    let entry = Selected::Path(h.clone());
+                    if !session.selection.contains(&entry) {
+                        session.selection.push(entry);
+                    }
+                }
             }
         }
     }

@@ -1,5 +1,7 @@
 //! The catalog shell's selection basket: `select`, `deselect`, `clear-selected`,
-//! `list-selected`, `restore-selected`. A selection may span folders, archives and snapshots.
+//! `list-selected [--patterns]`, `restore-selected`. A selection may span folders, archives and
+//! snapshots; each entry is a path or, from `find PATTERN --select`, a match pattern over one
+//! archive, as PBS's catalog shell keeps them.
 
 use crate::archive::restore::RestoreOptions;
 use crate::engine::restore::{restore, RestoreTarget};
@@ -14,40 +16,182 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// One entry of the selection basket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selected {
+    /// An archive, or a path inside one (`select PATH`).
+    Path(TreePath),
+    /// A match pattern over one archive's paths, written from the archive root (`find PATTERN
+    /// --select`): `*.bin`, `/etc/**/*.conf`.
+    Pattern { archive: TreePath, pattern: String },
+}
+
+impl Selected {
+    /// The archive this entry selects from.
+    pub fn archive(&self) -> TreePath {
+        match self {
+            Selected::Path(p) => TreePath {
+                inner: Vec::new(),
+                ..p.clone()
+            },
+            Selected::Pattern { archive, .. } => archive.clone(),
+        }
+    }
+
+    /// The entry as a restore match pattern from the archive root: a selected path becomes a
+    /// literal (glob characters in its names escaped), a whole archive `**`.
+    pub fn pattern(&self) -> String {
+        match self {
+            Selected::Path(p) if p.inner.is_empty() => "**".to_string(),
+            Selected::Path(p) => literal_pattern(&p.inner_path()),
+            Selected::Pattern { pattern, .. } => pattern.clone(),
+        }
+    }
+}
+
+/// `path` as a pattern that matches exactly it.
+fn literal_pattern(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A `find` pattern given below `base` (a path inside the archive, without leading `/`)
+/// rewritten to match from the archive root, as PBS's catalog shell stores its selection.
+pub fn pattern_from_archive_root(base: &str, pattern: &str) -> String {
+    if base.is_empty() {
+        return pattern.to_string();
+    }
+    let body = pattern.strip_suffix('/').unwrap_or(pattern);
+    let base = literal_pattern(base);
+    if body.contains('/') {
+        format!("/{base}/{}", pattern.trim_start_matches('/'))
+    } else {
+        format!("/{base}/**/{pattern}")
+    }
+}
+
 pub fn select(session: &mut Session, paths: &[String]) -> Result<()> {
     for path in expand_all(session, paths)? {
         if path.level() < Level::Archive {
             bail!("{path}: only archives and paths inside them can be selected");
         }
         stat_node(session, &path)?;
-        if session.selection.contains(&path) {
-            crate::errln!("{path}: already selected");
-        } else {
-            session.selection.push(path);
-        }
+        add(session, Selected::Path(path));
     }
     Ok(())
 }
 
+/// Adds `entry` unless it is there already (which is said, not an error).
+pub fn add(session: &mut Session, entry: Selected) {
+    if session.selection.contains(&entry) {
+        match &entry {
+            Selected::Path(p) => crate::errln!("{p}: already selected"),
+            Selected::Pattern { archive, pattern } => {
+                crate::errln!("{pattern} in {archive}: already selected")
+            }
+        }
+    } else {
+        session.selection.push(entry);
+    }
+}
+
+/// Removes a selected path, or a pattern by its text.
 pub fn deselect(session: &mut Session, paths: &[String]) -> Result<()> {
     for text in paths {
-        let path = session.resolve(text)?;
         let before = session.selection.len();
-        session.selection.retain(|p| *p != path);
+        session
+            .selection
+            .retain(|s| !matches!(s, Selected::Pattern { pattern, .. } if pattern == text));
         if session.selection.len() == before {
-            bail!(ShellError::NotFound(format!("{path}: not selected")));
+            if let Ok(path) = session.resolve(text) {
+                session
+                    .selection
+                    .retain(|s| *s != Selected::Path(path.clone()));
+            }
+        }
+        if session.selection.len() == before {
+            bail!(ShellError::NotFound(format!("{text}: not selected")));
         }
     }
     Ok(())
 }
 
-pub fn list_selected(session: &mut Session, format: OutputFormat) -> Result<()> {
-    if format != OutputFormat::Text {
-        let list: Vec<String> = session.selection.iter().map(|p| p.to_string()).collect();
-        return crate::shell::output::write_json(&mut session.out, &list, format);
+/// The selection grouped by archive, each with its restore patterns, in selection order.
+fn by_archive(selection: &[Selected]) -> Vec<(TreePath, Vec<String>)> {
+    let mut groups: Vec<(TreePath, Vec<String>)> = Vec::new();
+    for s in selection {
+        let archive = s.archive();
+        let pattern = s.pattern();
+        match groups.iter_mut().find(|(a, _)| *a == archive) {
+            Some((_, patterns)) => patterns.push(pattern),
+            None => groups.push((archive, vec![pattern])),
+        }
     }
-    for p in &session.selection {
+    groups
+}
+
+#[derive(Debug, Args)]
+pub struct ListSelectedArgs {
+    /// Print the selection as match patterns (what `restore --pattern` takes; one `# ARCHIVE`
+    /// line before each archive's when they span several), not the paths they match
+    #[arg(long)]
+    pub patterns: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    pub output_format: OutputFormat,
+}
+
+/// `list-selected`: the selected paths, patterns expanded to what they match;
+/// `--patterns`: the patterns themselves.
+pub fn list_selected(session: &mut Session, args: ListSelectedArgs) -> Result<()> {
+    if args.patterns {
+        return list_patterns(session, args.output_format);
+    }
+    let mut paths: Vec<TreePath> = Vec::new();
+    for s in session.selection.clone() {
+        match s {
+            Selected::Path(p) => paths.push(p),
+            Selected::Pattern { archive, pattern } => {
+                paths.extend(super::search::pattern_matches(session, &archive, &pattern)?)
+            }
+        }
+    }
+    if args.output_format != OutputFormat::Text {
+        let list: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+        return crate::shell::output::write_json(&mut session.out, &list, args.output_format);
+    }
+    for p in &paths {
         writeln!(session.out, "{p}")?;
+    }
+    Ok(())
+}
+
+fn list_patterns(session: &mut Session, format: OutputFormat) -> Result<()> {
+    let groups = by_archive(&session.selection);
+    if format != OutputFormat::Text {
+        let rows: Vec<serde_json::Value> = groups
+            .iter()
+            .flat_map(|(archive, patterns)| {
+                patterns.iter().map(
+                    move |p| serde_json::json!({ "archive": archive.to_string(), "pattern": p }),
+                )
+            })
+            .collect();
+        return crate::shell::output::write_json(&mut session.out, &rows, format);
+    }
+    let several = groups.len() > 1;
+    for (archive, patterns) in &groups {
+        if several {
+            writeln!(session.out, "# {archive}")?;
+        }
+        for p in patterns {
+            writeln!(session.out, "{p}")?;
+        }
     }
     Ok(())
 }
@@ -69,22 +213,7 @@ pub fn restore_selected(session: &mut Session, args: RestoreSelectedArgs) -> Res
             "nothing selected (use `select PATH` or `find … --select`)".into()
         ));
     }
-    let mut groups: Vec<(TreePath, Vec<String>)> = Vec::new();
-    for p in &session.selection {
-        let archive = TreePath {
-            inner: Vec::new(),
-            ..p.clone()
-        };
-        let pattern = if p.inner.is_empty() {
-            "/**".to_string()
-        } else {
-            p.inner_path()
-        };
-        match groups.iter_mut().find(|(a, _)| *a == archive) {
-            Some((_, patterns)) => patterns.push(pattern),
-            None => groups.push((archive, vec![pattern])),
-        }
-    }
+    let groups = by_archive(&session.selection);
     let several = groups.len() > 1;
     let mut files = 0u64;
     for (archive, patterns) in &groups {
