@@ -660,7 +660,7 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "restore --keyfile",
         "restore --keyfile",
-        &[REMOTE_E2E, RESTORE_KEYS],
+        &[REMOTE_E2E, REAL_READ_WRITE],
         "",
     ),
     row("restore --ns", "restore --ns", &[], UNTESTED),
