@@ -13,6 +13,7 @@ pub mod exit;
 pub mod history;
 pub mod menu;
 pub mod output;
+pub mod parity;
 pub mod progress;
 pub mod repl;
 pub mod tree;
