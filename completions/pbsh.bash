@@ -664,7 +664,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__backup)
-            opts="-h --backup-type --backup-id --backup-time --ns --crypt-mode --keyfile --master-pubkey-file --change-detection-mode --exclude --include-dev --all-file-systems --dry-run --skip-lost-and-found --keyfd --master-pubkey-fd --chunk-size --entries-max --skip-e2big-xattr --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --backup-type --backup-id --backup-time --ns --crypt-mode --keyfile --master-pubkey-file --change-detection-mode --exclude --include-dev --all-file-systems --dry-run --skip-lost-and-found --keyfd --master-pubkey-fd --chunk-size --entries-max --skip-e2big-xattr --rate --burst --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -723,6 +723,14 @@ _pbsh() {
                     return 0
                     ;;
                 --entries-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3790,7 +3798,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__restore)
-            opts="-h --keyfile --ns --path --pattern --keyfd --crypt-mode --overwrite --overwrite-files --overwrite-symlinks --overwrite-hardlinks --allow-existing-dirs --ignore-ownership --ignore-permissions --ignore-acls --ignore-xattrs --ignore-extract-device-errors --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --keyfile --ns --path --pattern --keyfd --crypt-mode --overwrite --overwrite-files --overwrite-symlinks --overwrite-hardlinks --allow-existing-dirs --ignore-ownership --ignore-permissions --ignore-acls --ignore-xattrs --ignore-extract-device-errors --rate --burst --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3818,6 +3826,14 @@ _pbsh() {
                     ;;
                 --crypt-mode)
                     COMPREPLY=($(compgen -W "none encrypt sign-only" -- "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --repository)

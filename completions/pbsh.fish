@@ -186,6 +186,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l keyfd -d 'Read the 
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l master-pubkey-fd -d 'Read the master public key (PEM) from this open file descriptor' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l chunk-size -d 'Average chunk size of archives in KiB: a power of two from 64 to 4096 (default 4096)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l entries-max -d 'The most directory entries held in memory at once (default 1048576, as PBS)' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l rate -d 'Hold chunk traffic to this many bytes a second: `10M` is 10,000,000, `10MiB` 10,485,760' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l burst -d 'Bytes that may pass at once before --rate holds them (default: one second\'s worth)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand backup" -l start-ns -d 'Start in this namespace' -r
@@ -203,6 +205,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l keyfd -d 'Read the
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l crypt-mode -d '`none` reads without any key (the default key is not loaded); `encrypt`/`sign-only` insist on one' -r -f -a "none\t''
 encrypt\t''
 sign-only\t''"
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l rate -d 'Hold chunk traffic to this many bytes a second: `10M` is 10,000,000, `10MiB` 10,485,760' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l burst -d 'Bytes that may pass at once before --rate holds them (default: one second\'s worth)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand restore" -l start-ns -d 'Start in this namespace' -r

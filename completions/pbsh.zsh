@@ -223,6 +223,8 @@ _arguments "${_arguments_options[@]}" : \
 '(--master-pubkey-file)--master-pubkey-fd=[Read the master public key (PEM) from this open file descriptor]:MASTER_PUBKEY_FD:_default' \
 '--chunk-size=[Average chunk size of archives in KiB\: a power of two from 64 to 4096 (default 4096)]:CHUNK_SIZE:_default' \
 '--entries-max=[The most directory entries held in memory at once (default 1048576, as PBS)]:ENTRIES_MAX:_default' \
+'--rate=[Hold chunk traffic to this many bytes a second\: \`10M\` is 10,000,000, \`10MiB\` 10,485,760]:RATE:_default' \
+'--burst=[Bytes that may pass at once before --rate holds them (default\: one second'\''s worth)]:BURST:_default' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
@@ -244,6 +246,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--pattern=[Restore only what matches (gitignore style, e.g. '\''etc/**'\'' or '\''*.conf'\''; \`!P\` takes back; the last matching pattern decides); repeatable]:PATTERN:_default' \
 '(--keyfile)--keyfd=[Read the key file from this open file descriptor (instead of --keyfile)]:KEYFD:_default' \
 '--crypt-mode=[\`none\` reads without any key (the default key is not loaded); \`encrypt\`/\`sign-only\` insist on one]:CRYPT_MODE:(none encrypt sign-only)' \
+'--rate=[Hold chunk traffic to this many bytes a second\: \`10M\` is 10,000,000, \`10MiB\` 10,485,760]:RATE:_default' \
+'--burst=[Bytes that may pass at once before --rate holds them (default\: one second'\''s worth)]:BURST:_default' \
 '--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \

@@ -3,9 +3,11 @@
 #![allow(clippy::disallowed_macros)] // tests print freely
 
 mod common;
+mod serve_common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Instant;
 
 struct Store {
     dir: tempfile::TempDir,
@@ -355,4 +357,108 @@ fn prune_quiet_shows_only_removals_and_index_json_restores() {
             .any(|f| f["filename"] == "root.pxar.didx"),
         "{m}"
     );
+}
+
+/// Seconds the `rate limit …: held back N s` line reports.
+fn held_back(out: &Output) -> f64 {
+    let err = common::stderr(out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("rate limit "))
+        .unwrap_or_else(|| panic!("no rate limit line: {err}"));
+    line.rsplit("held back ")
+        .next()
+        .and_then(|t| t.trim_end_matches(" s").parse().ok())
+        .unwrap_or_else(|| panic!("{line}"))
+}
+
+/// `--rate`/`--burst` on backup and restore, local and through `pbsh serve`: the chunks sent
+/// or read are held to the rate (asserted as a lower bound on the time, which the limiter
+/// guarantees and no slow machine can break, and by the limiter's own account), chunks the
+/// store has already pass free, and bad values are refused in one line.
+#[test]
+fn rate_and_burst_hold_backup_and_restore_to_the_rate() {
+    let s = Store::new();
+    let src = source(&s, 3); // 3 MiB of random data: it does not compress
+    let started = Instant::now();
+    let out = s.backup(
+        &src,
+        "rate",
+        1_800_000_000,
+        &["--rate", "1M", "--burst", "100k"],
+    );
+    let took = started.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    // 3,145,728 bytes at 1,000,000 a second with 100,000 free: at least 3.0 s.
+    assert!(took >= 2.9, "backup took {took} s");
+    assert!(held_back(&out) >= 2.5, "{}", common::stderr(&out));
+    // The same data again: every chunk is there, nothing is sent, nothing held back.
+    let out = s.backup(
+        &src,
+        "rate",
+        1_800_000_100,
+        &["--rate", "1M", "--burst", "100k"],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(held_back(&out) < 0.05, "{}", common::stderr(&out));
+    // Restore at 2 MiB/s with a 64 KiB burst: at least 1.47 s for the 3 MiB.
+    let target = s.path("restored");
+    let started = Instant::now();
+    let out = s.run(&[
+        "restore",
+        "host/rate/2027-01-15T08:00:00Z",
+        "root.pxar",
+        target.to_str().unwrap(),
+        "--rate",
+        "2MiB",
+        "--burst",
+        "64Ki",
+    ]);
+    let took = started.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(took >= 1.4, "restore took {took} s");
+    assert!(held_back(&out) >= 1.0, "{}", common::stderr(&out));
+    common::assert_same_tree(&src, &target);
+
+    // Bad values: one line naming them, usage status 2.
+    let out = s.backup(&src, "rate", 1_800_000_200, &["--rate", "fast"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("\"fast\" is not a byte size"));
+    let out = s.backup(&src, "rate", 1_800_000_200, &["--burst", "1M"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("--rate"),
+        "{}",
+        common::stderr(&out)
+    );
+
+    // Through pbsh serve: the uploads are paced the same way.
+    let server = serve_common::start_server();
+    let repo = format!("admin@pbs@127.0.0.1:{}:store1", server.port);
+    let spec = format!("root.pxar:{}", src.display());
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_pbsh"))
+        .args(["--repository", &repo, "--fingerprint", &server.fingerprint])
+        .args([
+            "backup",
+            &spec,
+            "--backup-id",
+            "rate",
+            "--rate",
+            "1M",
+            "--burst",
+            "100k",
+        ])
+        .current_dir(s.dir.path())
+        .env("HOME", s.dir.path())
+        .env("XDG_CONFIG_HOME", s.path("config"))
+        .env("XDG_RUNTIME_DIR", s.path("run"))
+        .env("PBS_PASSWORD", serve_common::PASSWORD)
+        .env_remove("PBS_REPOSITORY")
+        .output()
+        .unwrap();
+    let took = started.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(took >= 2.9, "remote backup took {took} s");
+    assert!(held_back(&out) >= 2.5, "{}", common::stderr(&out));
 }

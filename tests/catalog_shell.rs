@@ -194,7 +194,11 @@ fn catalog_shell_find_patterns_and_restore_as_pbs() {
     shell(&format!("restore {}\n", out4.display()));
     assert_eq!(files_below(&out4), files_below(&src));
 
+    // clear-selected empties the basket.
+    let text = shell("find *.bin --select\nselect top.txt\nclear-selected\nlist-selected\n");
+    assert_eq!(text.lines().count(), 3, "only find's lines: {text}");
     // deselect by the pattern's text; then nothing is left to restore (3: not found).
+
     let out = catalog_shell(
         dir.path(),
         &repo,

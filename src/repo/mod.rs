@@ -5,6 +5,7 @@
 
 pub mod archive_file;
 pub mod local;
+pub mod rate_limited;
 pub mod remote;
 pub mod types;
 

@@ -33,10 +33,6 @@ const fn row(
 
 /// The note of a form pbsh parses but no test checks.
 pub const UNTESTED: &str = "parsed, effect not tested";
-/// Another branch brings the rate limiter (`--rate`, `--burst`) and its tests.
-const TODO_RATE: &str = "TODO(rate)";
-/// Another branch brings the catalog shell's PBS forms and their tests.
-const TODO_CATALOG: &str = "TODO(catalog)";
 
 // Tests named by several rows.
 const REMOTE_E2E: &str = "remote_e2e::remote_login_backup_browse_restore_encrypt_dedup_tasks";
@@ -51,6 +47,11 @@ const PRUNE_CLI: &str =
     "maintenance::prune_removes_what_the_rules_do_not_keep_and_spares_protected";
 const SNAPSHOT_LIST_FILES: &str = "maintenance::snapshot_list_and_files_match_what_pbs_printed";
 const CATALOG_SHELL: &str = "catalog_shell::catalog_shell_reads_commands_from_stdin";
+const RATE: &str = "backup_options::rate_and_burst_hold_backup_and_restore_to_the_rate";
+const RATE_UNIT: &str = "src/util/rate.rs::the_bucket_lends_its_burst_then_charges_the_rate";
+const CATALOG_PATTERNS: &str = "catalog_shell::catalog_shell_find_patterns_and_restore_as_pbs";
+const CATALOG_AS_REAL: &str =
+    "interop::pbsh_real::catalog_shell_scripts_do_what_the_real_clients_do";
 const SELECTION: &str = "shell_tree::selection_spans_folders_and_restores";
 const HELP_TOPICS: &str =
     "shell_tree::a_closed_output_pipe_ends_quietly_with_141_and_help_topics_work_one_shot";
@@ -99,7 +100,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[TREE_NAV, "shell_pty::tab_completes_every_level_of_the_tree"],
         "",
     ),
-    row("backup --burst", "backup --burst", &[], TODO_RATE),
+    row("backup --burst", "backup --burst", &[RATE, RATE_UNIT], ""),
     row(
         "backup --chunk-size",
         "backup --chunk-size",
@@ -156,7 +157,7 @@ pub const PBS_PARITY: &[Parity] = &[
         "",
     ),
     row("backup --ns", "backup --ns", &[TREE_NAV, REAL_ADMIN], ""),
-    row("backup --rate", "backup --rate", &[], TODO_RATE),
+    row("backup --rate", "backup --rate", &[RATE, RATE_UNIT], ""),
     row(
         "backup --repository",
         "backup --repository",
@@ -619,7 +620,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[RESTORE_EXISTING],
         "",
     ),
-    row("restore --burst", "restore --burst", &[], TODO_RATE),
+    row("restore --burst", "restore --burst", &[RATE, RATE_UNIT], ""),
     row(
         "restore --crypt-mode",
         "restore --crypt-mode",
@@ -688,7 +689,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[RESTORE_EXISTING],
         "",
     ),
-    row("restore --rate", "restore --rate", &[], TODO_RATE),
+    row("restore --rate", "restore --rate", &[RATE, RATE_UNIT], ""),
     row(
         "restore --repository",
         "restore --repository",
@@ -945,22 +946,32 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "catalog shell > clear-selected",
         "clear-selected",
-        &[],
-        UNTESTED,
+        &[CATALOG_PATTERNS],
+        "",
     ),
-    row("catalog shell > deselect", "deselect", &[], UNTESTED),
+    row(
+        "catalog shell > deselect",
+        "deselect",
+        &[CATALOG_PATTERNS],
+        "",
+    ),
     row(
         "catalog shell > exit",
         "exit",
         &["cli_keys::piped_script_has_no_prompt"],
         "",
     ),
-    row("catalog shell > find", "find", &[], TODO_CATALOG),
+    row(
+        "catalog shell > find",
+        "find",
+        &[CATALOG_PATTERNS, CATALOG_AS_REAL],
+        "",
+    ),
     row(
         "catalog shell > find --select",
         "find --select",
-        &[],
-        UNTESTED,
+        &[CATALOG_PATTERNS, CATALOG_AS_REAL],
+        "",
     ),
     row("catalog shell > help", "help", &[HELP_TOPICS], ""),
     row(
@@ -972,17 +983,22 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "catalog shell > list-selected --patterns",
         "list-selected --patterns",
-        &[],
-        TODO_CATALOG,
+        &[CATALOG_PATTERNS, CATALOG_AS_REAL],
+        "",
     ),
     row("catalog shell > ls", "ls", &[CATALOG_SHELL], ""),
     row("catalog shell > pwd", "pwd", &[CATALOG_SHELL], ""),
-    row("catalog shell > restore", "restore", &[], TODO_CATALOG),
+    row(
+        "catalog shell > restore",
+        "restore",
+        &[CATALOG_PATTERNS, CATALOG_AS_REAL],
+        "",
+    ),
     row(
         "catalog shell > restore --pattern",
         "restore --pattern",
-        &[],
-        TODO_CATALOG,
+        &[CATALOG_PATTERNS, CATALOG_AS_REAL],
+        "",
     ),
     row(
         "catalog shell > restore-selected",

@@ -6,6 +6,7 @@ pub mod error_class;
 pub mod failpoint;
 pub mod knobs;
 pub mod paths;
+pub mod rate;
 pub mod secrets;
 pub mod stdio;
 pub mod zeros;

@@ -80,6 +80,8 @@ pub struct BackupArgs {
     /// warning), instead of failing
     #[arg(long)]
     pub skip_e2big_xattr: bool,
+    #[command(flatten)]
+    pub rate: common::RateArgs,
 }
 
 /// `--chunk-size` in KiB, as PBS's schema allows it: a power of two from 64 to 4096.
@@ -193,8 +195,10 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
     options.create.file_counter = Some(options.progress.files.clone());
     let progress =
         ProgressLine::for_engine(session.interactive, "backup", options.progress.clone());
-    let result = run_backup(&*session.repo, &sources, &options);
+    let (repo, limiter) = args.rate.apply(session.repo.clone());
+    let result = run_backup(&*repo, &sources, &options);
     progress.end(result.is_ok());
+    args.rate.report(&limiter);
     let report = result.with_context(|| format!("backup {group}"))?;
     session.browser.invalidate();
     for warning in &report.warnings {

@@ -236,3 +236,47 @@ mod tests {
         assert!(!strsim("vm/1", "vm/2x3"));
     }
 }
+
+/// `--rate` and `--burst`, as backup and restore take them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RateArgs {
+    /// Hold chunk traffic to this many bytes a second: `10M` is 10,000,000, `10MiB` 10,485,760
+    #[arg(long, value_parser = crate::util::rate::parse_byte_size)]
+    pub rate: Option<u64>,
+    /// Bytes that may pass at once before --rate holds them (default: one second's worth)
+    #[arg(long, value_parser = crate::util::rate::parse_byte_size, requires = "rate")]
+    pub burst: Option<u64>,
+}
+
+impl RateArgs {
+    /// `repo` paced by a new limiter when --rate is given (the limiter too, to report on).
+    pub fn apply(
+        &self,
+        repo: Arc<dyn crate::repo::Repository>,
+    ) -> (
+        Arc<dyn crate::repo::Repository>,
+        Option<Arc<crate::util::rate::RateLimiter>>,
+    ) {
+        match self.rate {
+            None => (repo, None),
+            Some(rate) => {
+                let limiter = Arc::new(crate::util::rate::RateLimiter::new(rate, self.burst));
+                (
+                    crate::repo::rate_limited::RateLimited::wrap(repo, limiter.clone()),
+                    Some(limiter),
+                )
+            }
+        }
+    }
+
+    /// One line on how long the limit held the command back.
+    pub fn report(&self, limiter: &Option<Arc<crate::util::rate::RateLimiter>>) {
+        if let (Some(limiter), Some(rate)) = (limiter, self.rate) {
+            crate::errln!(
+                "rate limit {:.2} MB/s: held back {:.1} s",
+                rate as f64 / 1e6,
+                limiter.held().as_secs_f64()
+            );
+        }
+    }
+}

@@ -79,6 +79,8 @@ pub struct RestoreArgs {
     /// A device node that cannot be created is a warning, not an error
     #[arg(long)]
     pub ignore_extract_device_errors: bool,
+    #[command(flatten)]
+    pub rate: common::RateArgs,
 }
 
 impl RestoreArgs {
@@ -143,7 +145,7 @@ pub fn run(session: &mut Session, args: RestoreArgs) -> Result<()> {
         key,
         sub_path: args.path.clone().unwrap_or_default(),
     };
-    restore_into(session, job, args.restore_options())
+    restore_into(session, job, args.restore_options(), &args.rate)
 }
 
 /// `restore TARGET [--pattern P]` inside an archive: the current directory, as PBS's catalog
@@ -183,7 +185,7 @@ fn run_here(session: &mut Session, args: RestoreArgs) -> Result<()> {
         key,
         sub_path: args.path.clone().unwrap_or_else(|| here.inner_path()),
     };
-    restore_into(session, job, args.restore_options())
+    restore_into(session, job, args.restore_options(), &args.rate)
 }
 
 /// The key `--crypt-mode` asks for: `Some(None)` for `none`, `Some(key)` for the others, `None`
@@ -212,7 +214,12 @@ struct RestoreJob {
     sub_path: String,
 }
 
-fn restore_into(session: &mut Session, job: RestoreJob, options: RestoreOptions) -> Result<()> {
+fn restore_into(
+    session: &mut Session,
+    job: RestoreJob,
+    options: RestoreOptions,
+    rate: &common::RateArgs,
+) -> Result<()> {
     let RestoreJob {
         repo,
         ns,
@@ -222,6 +229,7 @@ fn restore_into(session: &mut Session, job: RestoreJob, options: RestoreOptions)
         key,
         sub_path,
     } = job;
+    let (repo, limiter) = rate.apply(repo);
     let what = format!("restore {snapshot} {archive}");
     let counters = Arc::new(Progress::default());
     // No progress line when the archive itself goes to standard output.
@@ -259,6 +267,7 @@ fn restore_into(session: &mut Session, job: RestoreJob, options: RestoreOptions)
         )
     };
     progress.end(stats.is_ok());
+    rate.report(&limiter);
     let stats = stats.context(what)?;
     for warning in &stats.warnings {
         crate::errln!("warning: {warning}");
