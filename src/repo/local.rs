@@ -1388,4 +1388,118 @@ mod tests {
         assert!(!stale.exists());
         drop(writer);
     }
+
+    /// A datastore over the file system behind the fault injector.
+    fn faulty_store(
+        root: &Path,
+    ) -> (
+        LocalDatastore,
+        Arc<crate::repo::backend::faulty::FaultyBackend>,
+    ) {
+        use crate::repo::backend::faulty::FaultyBackend;
+        let fs: Arc<dyn StorageBackend> = Arc::new(FsBackend::create(root).unwrap());
+        let faulty = Arc::new(FaultyBackend::new(fs));
+        let store = LocalDatastore::with_backend(root, faulty.clone()).unwrap();
+        (store, faulty)
+    }
+
+    #[test]
+    fn a_failing_backend_leaves_no_half_snapshot_and_keeps_the_error_class() {
+        use crate::repo::backend::faulty::{Fault, Op};
+        use crate::util::error_class::ErrorClass;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, faulty) = faulty_store(dir.path());
+        let ns = Namespace::root();
+        let group = BackupGroup::new(BackupType::Host, "web1").unwrap();
+        let digest = ChunkDigest(crate::format::digest::sha256(b"chunk"));
+        let index = IndexData::Dynamic {
+            entries: vec![(5, digest)],
+        };
+        // The disk fills up while the manifest is written: the backup fails as I/O, and
+        // neither a snapshot nor its hidden directory nor the new group stays behind.
+        faulty.inject(Fault::always(
+            Op::PutIfAbsent,
+            "host/web1/.tmp-",
+            libc::ENOSPC,
+        ));
+        let snap = SnapshotRef::new(group.clone(), 1000);
+        let mut writer = store.start_backup(&ns, &snap, "a@pbs", None).unwrap();
+        let sink = writer.chunk_sink();
+        assert!(sink.insert_chunk(&digest, b"encoded").unwrap());
+        let err = writer.upload_index("root.pxar.didx", &index).unwrap_err();
+        assert_eq!(err.class(), Some(ErrorClass::Io));
+        assert!(err.to_string().contains("No space left"), "{err}");
+        drop(writer);
+        assert!(store.list_snapshots(&ns, None).unwrap().is_empty());
+        assert!(
+            !store.group_exists(&ns, &group),
+            "the new group is removed again"
+        );
+
+        // A rename that fails publishes nothing; the next backup succeeds.
+        faulty.heal();
+        faulty.inject(Fault::once(Op::Rename, "host/web1/", 1, libc::EIO));
+        let mut writer = store.start_backup(&ns, &snap, "a@pbs", None).unwrap();
+        writer.upload_index("root.pxar.didx", &index).unwrap();
+        assert!(writer.finish(b"manifest").is_err());
+        assert!(store.list_snapshots(&ns, None).unwrap().is_empty());
+        let mut writer = store.start_backup(&ns, &snap, "a@pbs", None).unwrap();
+        writer.upload_index("root.pxar.didx", &index).unwrap();
+        writer.finish(b"manifest").unwrap();
+        assert!(store.snapshot_exists(&ns, &snap));
+        assert_eq!(
+            store.snapshot_files(&ns, &snap),
+            ["index.json.blob", "root.pxar.didx"]
+        );
+        assert!(
+            !sink.insert_chunk(&digest, b"encoded").unwrap(),
+            "the chunk is deduplicated"
+        );
+
+        // A lock the backend refuses is `Locked`, whoever holds it.
+        let _gc = store.lock_store(true).unwrap();
+        let busy = store.start_backup(&ns, &SnapshotRef::new(group, 2000), "a@pbs", None);
+        assert_eq!(busy.err().and_then(|e| e.class()), Some(ErrorClass::Locked));
+    }
+
+    #[test]
+    fn owner_notes_protection_and_client_log_are_datastore_methods() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalDatastore::open_or_create(dir.path()).unwrap();
+        let ns = Namespace::root();
+        let group = BackupGroup::new(BackupType::Host, "a").unwrap();
+        let snap = SnapshotRef::new(group.clone(), 1000);
+        assert_eq!(store.owner(&ns, &group), None);
+        let writer = store.start_backup(&ns, &snap, "a@pbs", None).unwrap();
+        writer.finish(b"manifest").unwrap();
+        assert_eq!(store.owner(&ns, &group).as_deref(), Some("a@pbs"));
+        store.set_owner(&ns, &group, "b@pbs").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("host/a/owner")).unwrap(),
+            "b@pbs\n",
+            "the layout on disk is PBS's"
+        );
+        assert_eq!(store.group_notes(&ns, &group), None);
+        std::fs::write(dir.path().join("host/a/notes"), "first\nsecond").unwrap();
+        assert_eq!(
+            store.group_notes(&ns, &group).as_deref(),
+            Some("first\nsecond")
+        );
+        assert!(!store.is_protected(&ns, &snap).unwrap());
+        store.set_protected(&ns, &snap, true).unwrap();
+        assert!(store.is_protected(&ns, &snap).unwrap());
+        assert!(dir
+            .path()
+            .join("host/a/1970-01-01T00:16:40Z/.protected")
+            .is_file());
+        assert!(!store.has_client_log(&ns, &snap));
+        store.upload_log(&ns, &snap, b"log").unwrap();
+        assert!(store.has_client_log(&ns, &snap));
+        assert!(store.upload_log(&ns, &snap, b"again").is_err());
+        let missing = SnapshotRef::new(group, 5);
+        assert!(matches!(
+            store.is_protected(&ns, &missing),
+            Err(RepoError::NotFound(_))
+        ));
+    }
 }
