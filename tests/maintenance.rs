@@ -58,7 +58,7 @@ fn referenced(store: &LocalDatastore) -> BTreeSet<String> {
     pbsh::engine::gc::index_files(store)
         .unwrap()
         .iter()
-        .flat_map(|p| pbsh::engine::gc::index_digests(p).unwrap().0)
+        .flat_map(|k| pbsh::engine::gc::index_digests(store, k).unwrap().0)
         .map(|d: ChunkDigest| d.to_hex())
         .collect()
 }
@@ -645,7 +645,9 @@ fn issue_18_gc_and_verify_carry_on_past_a_broken_index() {
         backup(&store, group, 1_800_000_000, &src);
     }
     let broken_didx = store_path.join("host/broken/2027-01-15T08:00:00Z/root.pxar.didx");
-    let broken_chunks: BTreeSet<String> = pbsh::engine::gc::index_digests(&broken_didx)
+    let broken_key =
+        pbsh::repo::backend::Key::new("host/broken/2027-01-15T08:00:00Z/root.pxar.didx").unwrap();
+    let broken_chunks: BTreeSet<String> = pbsh::engine::gc::index_digests(&store, &broken_key)
         .unwrap()
         .0
         .iter()

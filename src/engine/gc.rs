@@ -2,23 +2,20 @@
 //! touching its atime, then sweep chunks whose atime is older than the grace period.
 //!
 //! Runs only with the datastore's exclusive lock (no backup may run at the same time), so no
-//! chunk a running backup needs can go; removes leftovers of interrupted backups first. The
-//! sweep never follows a symlink: it walks `.chunks/` through directory descriptors opened with
-//! `O_NOFOLLOW` and removes only regular files with a chunk name, so nothing outside the
+//! chunk a running backup needs can go; removes leftovers of interrupted backups first. Reaches
+//! the store only through the datastore's methods (index files, chunk marks, chunk listings),
+//! never by path. The sweep never follows a symlink (the storage backend never does below the
+//! store's root) and removes only regular files with a chunk name, so nothing outside the
 //! datastore can be removed; anything else is left alone and reported.
 
-use crate::archive::fs::{list_dir, lstat_at, open_dir, openat, unlink_at};
 use crate::engine::backup::{EngineError, Result};
 use crate::engine::progress::Progress;
 use crate::format::digest::ChunkDigest;
 use crate::format::index::{DynamicIndex, FixedIndex};
-use crate::repo::local::LocalDatastore;
-use crate::util::atomic;
+use crate::repo::backend::{Entry, Key, Kind, Stamp};
+use crate::repo::local::{ChunkStore, LocalDatastore};
+use crate::repo::RepoError;
 use serde_json::json;
-use std::ffi::CStr;
-use std::os::fd::OwnedFd;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
 
 /// PBS's grace period: relatime may delay atime updates by up to a day, plus five minutes.
 pub const GC_GRACE_SECS: i64 = 24 * 3600 + 300;
@@ -141,63 +138,32 @@ fn is_prefix_name(name: &[u8]) -> bool {
     name.len() == 4 && is_lower_hex(name)
 }
 
-fn file_type_name(mode: libc::mode_t) -> &'static str {
-    match mode & libc::S_IFMT {
-        libc::S_IFLNK => "a symlink (never followed)",
-        libc::S_IFDIR => "a directory",
-        libc::S_IFREG => "a regular file",
-        _ => "a special file",
+fn io_err(what: String) -> impl FnOnce(std::io::Error) -> EngineError {
+    move |source| EngineError::Io { what, source }
+}
+
+/// A repository failure to read a file, as the engine reports it (the file, then the cause).
+fn read_err(e: RepoError) -> EngineError {
+    match e {
+        RepoError::Io { path, source, .. } => EngineError::Io { what: path, source },
+        other => EngineError::Repo(other),
     }
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EngineError + '_ {
-    move |source| EngineError::Io {
-        what: path.display().to_string(),
-        source,
-    }
+/// Every index file below the datastore (all namespaces, groups and snapshots), sorted.
+pub fn index_files(store: &LocalDatastore) -> Result<Vec<Key>> {
+    store.index_files().map_err(EngineError::Repo)
 }
 
-/// Every index file below the datastore (all namespaces, groups and snapshots).
-pub fn index_files(store: &LocalDatastore) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![store.root().to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                return Err(EngineError::Io {
-                    what: dir.display().to_string(),
-                    source: e,
-                })
-            }
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            // PBS skips every entry starting with '.': .chunks, .lock, hidden temp directories.
-            if name.starts_with('.') {
-                continue;
-            }
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if kind.is_file() && (name.ends_with(".didx") || name.ends_with(".fidx")) {
-                out.push(entry.path());
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+fn is_dynamic(index: &Key) -> bool {
+    index.name().ends_with(".didx")
 }
 
 /// The digests (and stream size) of one index file.
-pub fn index_digests(path: &Path) -> Result<(Vec<ChunkDigest>, u64)> {
-    let raw = std::fs::read(path).map_err(io_err(path))?;
-    let what = path.display().to_string();
-    if path.extension().is_some_and(|e| e == "didx") {
+pub fn index_digests(store: &LocalDatastore, index: &Key) -> Result<(Vec<ChunkDigest>, u64)> {
+    let raw = store.read_object(index).map_err(read_err)?;
+    let what = store.locate(index);
+    if is_dynamic(index) {
         let i =
             DynamicIndex::decode(&raw).map_err(|source| EngineError::Format { what, source })?;
         Ok((i.digests().to_vec(), i.size()))
@@ -210,14 +176,10 @@ pub fn index_digests(path: &Path) -> Result<(Vec<ChunkDigest>, u64)> {
 /// The digests a damaged index may name, read from its table alone (header not trusted): the
 /// file must be a header plus whole entries (SPEC: formats.md §4: 40-byte dynamic entries of
 /// end offset and digest, 32-byte fixed entries of digest). `None` when it is not that shape.
-fn salvage_digests(path: &Path) -> Option<Vec<ChunkDigest>> {
+fn salvage_digests(store: &LocalDatastore, index: &Key) -> Option<Vec<ChunkDigest>> {
     const HEADER: usize = 4096;
-    let raw = std::fs::read(path).ok()?;
-    let (entry, skip) = if path.extension().is_some_and(|e| e == "didx") {
-        (40, 8)
-    } else {
-        (32, 0)
-    };
+    let raw = store.read_object(index).ok()?;
+    let (entry, skip) = if is_dynamic(index) { (40, 8) } else { (32, 0) };
     let table = raw.get(HEADER..)?;
     if table.len() % entry != 0 {
         return None;
@@ -226,30 +188,6 @@ fn salvage_digests(path: &Path) -> Option<Vec<ChunkDigest>> {
         .chunks_exact(entry)
         .map(|e| e[skip..skip + 32].try_into().ok().map(ChunkDigest))
         .collect()
-}
-
-fn remove_leftovers(store: &LocalDatastore) -> u64 {
-    let mut removed = 0;
-    let mut stack = vec![store.root().to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !entry.file_type().is_ok_and(|t| t.is_dir()) || name == ".chunks" {
-                continue;
-            }
-            if name.starts_with(".tmp-") || name.starts_with(".deleting-") {
-                if std::fs::remove_dir_all(entry.path()).is_ok() {
-                    removed += 1;
-                }
-            } else if !name.starts_with('.') {
-                stack.push(entry.path());
-            }
-        }
-    }
-    removed
 }
 
 /// Runs a garbage collection at time `now` (epoch seconds).
@@ -278,7 +216,8 @@ pub fn garbage_collect_counting(
 ) -> Result<GcStats> {
     let check = || {
         // Tests hold a collection here (`gc.step=gate@FILE`) to stop it from outside.
-        crate::util::failpoint::failpoint_unless("gc.step", stop).map_err(io_err(store.root()))?;
+        crate::util::failpoint::failpoint_unless("gc.step", stop)
+            .map_err(io_err(store.root().display().to_string()))?;
         if stop() {
             Err(EngineError::Cancelled)
         } else {
@@ -288,23 +227,16 @@ pub fn garbage_collect_counting(
     let _lock = store.lock_store(true)?;
     // Everything marked below gets an atime at or after this instant. It is read back from a
     // file touched now, so it comes from the same (coarse) kernel clock as the chunks' atimes.
-    let lock_path = store.root().join(".lock");
-    store
-        .chunk_store()
-        .touch(&lock_path)
-        .map_err(io_err(&lock_path))?;
-    let mark_start = std::fs::metadata(&lock_path)
-        .map(|m| (m.atime(), m.atime_nsec()))
-        .map_err(io_err(&lock_path))?;
+    let mark_start = store.mark_start()?;
     let mut stats = GcStats {
-        removed_leftovers: remove_leftovers(store),
+        removed_leftovers: store.remove_leftovers(),
         ..GcStats::default()
     };
     let chunks = store.chunk_store();
     // Phase 1: mark. A broken index does not stop the marking of the others (issue 18).
     for index in index_files(store)? {
         check()?;
-        let (digests, trusted) = match index_digests(&index) {
+        let (digests, trusted) = match index_digests(store, &index) {
             Ok((digests, size)) => {
                 stats.index_data_bytes += size;
                 if let Some(p) = progress {
@@ -318,7 +250,7 @@ pub fn garbage_collect_counting(
             {
                 continue
             }
-            Err(e) => match salvage_digests(&index) {
+            Err(e) => match salvage_digests(store, &index) {
                 Some(digests) => {
                     stats.damaged_indexes.push(format!(
                         "{e}; kept the {} chunks it may name",
@@ -337,17 +269,12 @@ pub fn garbage_collect_counting(
             p.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         for digest in digests {
-            let path = chunks.chunk_path(&digest);
-            if !chunks.touch(&path).map_err(io_err(&path))? && trusted {
-                let mut found_bad = false;
-                for n in 0..10 {
-                    let bad = path.with_file_name(format!("{}.{n}.bad", digest.to_hex()));
-                    found_bad |= chunks.touch(&bad).unwrap_or(false);
-                }
+            if !chunks.touch(&digest)? && trusted {
+                let found_bad = chunks.touch_quarantined(&digest);
                 if !found_bad && stats.missing_chunks.len() < 100 {
                     stats
                         .missing_chunks
-                        .push(format!("{} (in {})", digest, index.display()));
+                        .push(format!("{} (in {})", digest, store.locate(&index)));
                 }
             }
         }
@@ -357,16 +284,9 @@ pub fn garbage_collect_counting(
     if !stats.unreadable_indexes.is_empty() {
         return Ok(stats);
     }
-    sweep(
-        chunks.base(),
-        now - GC_GRACE_SECS,
-        mark_start,
-        &mut stats,
-        &check,
-    )?;
+    sweep(chunks, now - GC_GRACE_SECS, mark_start, &mut stats, &check)?;
     let status = status_json(&stats);
-    let path = store.root().join(".gc-status");
-    atomic::replace_file(&path, status.to_string().as_bytes(), 0o644).map_err(io_err(&path))?;
+    store.write_gc_status(status.to_string().as_bytes())?;
     Ok(stats)
 }
 
@@ -387,96 +307,77 @@ pub fn status_json(stats: &GcStats) -> serde_json::Value {
 }
 
 /// Phase 2: removes chunks (and `.bad` and stale temp files) whose atime is before `cutoff`.
-/// Prefix directories are opened from the chunk store's descriptor with `O_NOFOLLOW`; every
-/// entry is `lstat`ed there and only a regular file with a chunk name is unlinked, from that
-/// descriptor, so a symlink anywhere below `.chunks/` never leads the sweep outside.
+/// Only a regular file with a chunk name in a prefix directory is removed; the backend lists
+/// without following links and removes a link itself, so a symlink anywhere below `.chunks/`
+/// never leads the sweep outside.
 fn sweep(
-    base: &Path,
+    chunks: &ChunkStore,
     cutoff: i64,
-    mark_start: (i64, i64),
+    mark_start: Stamp,
     stats: &mut GcStats,
     check: &dyn Fn() -> Result<()>,
 ) -> Result<()> {
-    let base_fd = match open_dir(base) {
-        Ok(fd) => fd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_err(base)(e)),
-    };
-    let mut prefixes = list_dir(&base_fd).map_err(io_err(base))?;
-    prefixes.sort();
+    let mut prefixes = chunks.list_top()?;
+    prefixes.sort_by(|a, b| a.name.cmp(&b.name));
     for prefix in prefixes {
         check()?;
-        let shown = base.join(String::from_utf8_lossy(prefix.to_bytes()).as_ref());
-        let st = match lstat_at(&base_fd, &prefix) {
-            Ok(Some(st)) => st,
-            Ok(None) => continue, // removed meanwhile
-            Err(e) => {
-                stats.skip(format!("{}: {e}", shown.display()));
-                continue;
-            }
-        };
-        let is_dir = st.st_mode & libc::S_IFMT == libc::S_IFDIR;
-        if !is_dir || !is_prefix_name(prefix.to_bytes()) {
+        let shown = chunks.locate(&prefix.name);
+        if prefix.meta.kind != Kind::Prefix
+            || !prefix.exact
+            || !is_prefix_name(prefix.name.as_bytes())
+        {
             stats.skip(format!(
-                "{}: {}, not a chunk directory",
-                shown.display(),
-                file_type_name(st.st_mode)
+                "{shown}: {}, not a chunk directory",
+                prefix.meta.kind.describe()
             ));
             continue;
         }
-        let dir = match openat(
-            &base_fd,
-            &prefix,
-            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
-            0,
-        ) {
-            Ok(fd) => fd,
+        let entries = match chunks.list_prefix(&prefix.name) {
+            Ok(e) => e,
             Err(e) => {
-                stats.skip(format!("{}: {e}", shown.display()));
+                stats.skip(e.to_string());
                 continue;
             }
         };
-        sweep_prefix(&dir, &shown, cutoff, mark_start, stats)?;
+        sweep_prefix(chunks, &prefix.name, entries, cutoff, mark_start, stats)?;
     }
     Ok(())
 }
 
 fn sweep_prefix(
-    dir: &OwnedFd,
-    shown: &Path,
+    chunks: &ChunkStore,
+    prefix: &str,
+    entries: Vec<Entry>,
     cutoff: i64,
-    mark_start: (i64, i64),
+    mark_start: Stamp,
     stats: &mut GcStats,
 ) -> Result<()> {
-    let names = list_dir(dir).map_err(io_err(shown))?;
-    for name in names {
-        let path = || shown.join(String::from_utf8_lossy(name.to_bytes()).as_ref());
-        let Some(kind) = chunk_file_kind(name.to_bytes()) else {
-            stats.skip(format!("{}: not a chunk file name", path().display()));
+    for entry in entries {
+        let path = || chunks.locate(&format!("{prefix}/{}", entry.name));
+        let kind = if entry.exact {
+            chunk_file_kind(entry.name.as_bytes())
+        } else {
+            None
+        };
+        let Some(kind) = kind else {
+            stats.skip(format!("{}: not a chunk file name", path()));
             continue;
         };
-        let st = match lstat_at(dir, &name) {
-            Ok(Some(st)) => st,
-            Ok(None) => continue,
-            Err(e) => {
-                stats.skip(format!("{}: {e}", path().display()));
-                continue;
-            }
-        };
-        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        let meta = entry.meta;
+        if meta.kind != Kind::Object {
             stats.skip(format!(
                 "{}: {}, not a chunk file",
-                path().display(),
-                file_type_name(st.st_mode)
+                path(),
+                meta.kind.describe()
             ));
             continue;
         }
-        let atime = st.st_atime;
-        let size = u64::try_from(st.st_size).unwrap_or(0);
+        let atime = meta.accessed.secs;
+        let size = meta.size;
         let is_temp = kind == ChunkFile::Temp;
-        if atime < cutoff || (is_temp && st.st_mtime < cutoff) {
-            crate::util::failpoint::failpoint("gc.sweep.unlink").map_err(io_err(&path()))?;
-            remove_chunk_file(dir, &name, &path())?;
+        if atime < cutoff || (is_temp && meta.modified.secs < cutoff) {
+            crate::util::failpoint::failpoint("gc.sweep.unlink").map_err(io_err(path()))?;
+            chunks.remove(prefix, &entry.name)?;
             match kind {
                 ChunkFile::Bad => stats.removed_bad += 1,
                 ChunkFile::Chunk => {
@@ -492,7 +393,7 @@ fn sweep_prefix(
             ChunkFile::Chunk => {
                 stats.disk_chunks += 1;
                 stats.disk_bytes += size;
-                if (atime, st.st_atime_nsec) < mark_start {
+                if meta.accessed < mark_start {
                     // Not referenced now, but inside the grace period: removed by a later run.
                     stats.pending_chunks += 1;
                     stats.pending_bytes += size;
@@ -502,14 +403,6 @@ fn sweep_prefix(
         }
     }
     Ok(())
-}
-
-fn remove_chunk_file(dir: &OwnedFd, name: &CStr, path: &Path) -> Result<()> {
-    match unlink_at(dir, name) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_err(path)(e)),
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Verification of snapshots in a local datastore: manifests, blobs, index checksums and every
 //! distinct chunk (CRC, crypt mode, digest, and decryptability when the key is given), in
-//! parallel; corrupt chunks are renamed `<digest>.<n>.bad` as PBS does, and each snapshot's
-//! manifest records `verify_state`.
+//! parallel; corrupt chunks are quarantined (renamed `<digest>.<n>.bad`, as PBS does) by the
+//! datastore, and each snapshot's manifest records `verify_state`.
 
 use crate::engine::backup::{EngineError, Result};
 use crate::engine::pipeline::default_workers;
@@ -81,19 +81,6 @@ fn check_chunk(
         blob::verify_plain_chunk(&raw, kind, digest).map(|_| ())
     };
     checked.map_err(|e| e.to_string())
-}
-
-/// Renames a corrupt chunk out of the way (first free `.N.bad`, `.9.bad` reused).
-fn quarantine(store: &LocalDatastore, digest: &ChunkDigest) {
-    let path = store.chunk_store().chunk_path(digest);
-    if !path.exists() {
-        return;
-    }
-    let target = (0..10)
-        .map(|n| path.with_file_name(format!("{}.{n}.bad", digest.to_hex())))
-        .find(|p| !p.exists())
-        .unwrap_or_else(|| path.with_file_name(format!("{}.9.bad", digest.to_hex())));
-    let _ = std::fs::rename(&path, target);
 }
 
 /// Verdicts of chunks already checked in one verify job (shared across snapshots and groups, as
@@ -214,7 +201,8 @@ pub fn verify_snapshots_counting(
                 if let Err(reason) = &verdict {
                     report.bad_chunks.insert(digest, reason.clone());
                     if !reason.contains("not found") && !reason.contains("crypt mode mismatch") {
-                        quarantine(store, &digest);
+                        // A chunk that cannot be moved stays where it is, reported bad.
+                        let _ = store.chunk_store().quarantine(&digest);
                     }
                 }
                 checked.insert(digest, verdict);

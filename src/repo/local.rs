@@ -1,9 +1,19 @@
-//! The local datastore: a directory in PBS's layout (`.chunks/`, `.lock`, `ns/…/`, `type/id/time/`).
+//! The datastore: PBS's layout (`.chunks/`, `.lock`, `ns/…/`, `type/id/time/`) over a storage
+//! backend (`repo::backend`), the local file system's by default.
 //!
-//! Chunk prefix directories are created lazily on first insert; a backup writes into a hidden
-//! temporary snapshot directory that is renamed into place only at `finish`, so readers never see
-//! half a snapshot. Never decodes chunk contents (that is the engine's job).
+//! This module knows what each name means and in which order things are written; the backend
+//! only stores bytes under keys. Chunk prefix directories are created lazily on first insert; a
+//! backup writes into a hidden temporary snapshot directory that is renamed into place only at
+//! `finish`, so readers never see half a snapshot. Never decodes chunk contents (that is the
+//! engine's job). The directory renames, `flock`s and atime marks it relies on are the backend's
+//! optional capabilities (see `repo::backend`'s table); the engine and the server reach the
+//! store only through the methods here, never through paths.
 
+use super::backend::fs::FsBackend;
+use super::backend::{
+    BackendError, Depth, Durability, Entry, Key, Kind, Lock, LockMode, Put, Replace, Space, Stamp,
+    StorageBackend,
+};
 use super::types::{parse_backup_time, BackupGroup, BackupType, Namespace, SnapshotRef};
 use super::{
     BackupWriter, ChunkSink, GroupInfo, IndexData, RepoError, Repository, Result, SnapshotInfo,
@@ -13,90 +23,118 @@ use crate::format::digest::ChunkDigest;
 use crate::format::index::{encode_dynamic, encode_fixed};
 use crate::format::limits;
 use crate::format::manifest::{Manifest, MANIFEST_BLOB_NAME};
-use crate::util::atomic;
 use crate::util::failpoint::failpoint;
-use std::ffi::CString;
-use std::fs::File;
-use std::io::{self, Read};
-use std::os::fd::AsRawFd;
-use std::os::unix::ffi::OsStrExt;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Largest index file read into memory: the most entries an index may have.
 const MAX_INDEX_FILE_SIZE: u64 = 4096 + 40 * limits::MAX_INDEX_ENTRIES as u64;
 
+/// Largest small text file read (owner, notes).
+const MAX_TEXT_FILE_SIZE: u64 = 1 << 20;
+
+/// The chunk store's prefix.
+const CHUNKS: &str = ".chunks";
+/// The datastore-wide lock file.
+const LOCK_FILE: &str = ".lock";
+/// GC's status file.
+const GC_STATUS: &str = ".gc-status";
+/// A group's owner file.
+const OWNER_FILE: &str = "owner";
+/// A group's notes file.
+const NOTES_FILE: &str = "notes";
+/// The client's log of a finished backup.
+const CLIENT_LOG: &str = "client.log.blob";
 /// Name of the marker file that protects a snapshot from removal.
 const PROTECTED_MARKER: &str = ".protected";
 
-fn io_at<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> RepoError + 'a {
-    move |source| RepoError::Io {
-        path: path.display().to_string(),
-        action,
-        source,
+/// A held lock (an advisory `flock` on the local file system); released on drop.
+pub type FileLock = Lock;
+
+/// A backend failure as a repository failure, keeping the object it names.
+impl From<BackendError> for RepoError {
+    fn from(e: BackendError) -> Self {
+        match e {
+            BackendError::Io { at, action, source } => RepoError::Io {
+                path: at,
+                action,
+                source,
+            },
+            BackendError::NotFound { at } => RepoError::NotFound(at),
+            BackendError::Busy { .. } => RepoError::Locked(e.to_string()),
+            BackendError::TooLarge { .. }
+            | BackendError::Unsupported { .. }
+            | BackendError::InvalidKey { .. } => RepoError::Refused(e.to_string()),
+        }
     }
 }
 
-/// An open file holding an advisory `flock`; released on drop.
-#[derive(Debug)]
-pub struct FileLock(#[allow(dead_code)] File);
-
-/// Takes a non-blocking `flock` on `path` (a directory or file).
-fn try_flock(path: &Path, exclusive: bool, busy: impl FnOnce() -> String) -> Result<FileLock> {
-    let file = File::open(path).map_err(io_at(path, "open for locking"))?;
-    let op = if exclusive {
-        libc::LOCK_EX
-    } else {
-        libc::LOCK_SH
-    } | libc::LOCK_NB;
-    // SAFETY: flock on a descriptor we own.
-    if unsafe { libc::flock(file.as_raw_fd(), op) } != 0 {
-        let err = io::Error::last_os_error();
-        if err.kind() == io::ErrorKind::WouldBlock {
-            return Err(RepoError::Locked(busy()));
-        }
-        return Err(RepoError::Io {
-            path: path.display().to_string(),
-            action: "lock",
-            source: err,
-        });
+/// The failure as an `io::Error` of the same kind (an I/O failure keeps its own error).
+fn into_io(e: BackendError) -> io::Error {
+    match e {
+        BackendError::Io { source, .. } => source,
+        BackendError::NotFound { .. } => io::Error::new(io::ErrorKind::NotFound, e.to_string()),
+        other => io::Error::other(other.to_string()),
     }
-    Ok(FileLock(file))
+}
+
+/// Rewrites a backend failure as one about `at`, while doing `action`.
+fn at<'a>(at: &'a str, action: &'static str) -> impl FnOnce(BackendError) -> RepoError + 'a {
+    move |e| match e {
+        BackendError::Io { source, .. } => RepoError::Io {
+            path: at.to_string(),
+            action,
+            source,
+        },
+        other => other.into(),
+    }
+}
+
+/// The error a write reports when its object already exists (as `link(2)` says it).
+fn exists_error(path: String, action: &'static str) -> RepoError {
+    RepoError::Io {
+        path,
+        action,
+        source: io::Error::from_raw_os_error(libc::EEXIST),
+    }
+}
+
+/// `key/rel`, for names this module made (valid by construction; a name too long for a key is
+/// refused).
+fn join(key: &Key, rel: &str) -> Result<Key> {
+    key.join(rel).map_err(RepoError::from)
+}
+
+fn key(text: &str) -> Result<Key> {
+    Key::new(text).map_err(RepoError::from)
 }
 
 /// Whether a group directory entry is the hidden directory of a backup that is not finished.
-fn is_unfinished_backup(name: &std::ffi::OsStr) -> bool {
-    name.to_string_lossy().starts_with(".tmp-")
+fn is_unfinished_backup(name: &str) -> bool {
+    name.starts_with(".tmp-")
 }
 
-/// Removes the unfinished backup directories of a group whose exclusive lock the caller holds;
-/// returns the ones removed.
-fn remove_unfinished(group_path: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(group_path) else {
-        return Vec::new();
-    };
+/// The names of `entries` that are directories (exact names only).
+fn prefixes(entries: Vec<Entry>) -> impl Iterator<Item = String> {
     entries
-        .flatten()
-        .filter(|e| is_unfinished_backup(&e.file_name()))
-        .map(|e| e.path())
-        .filter(|p| std::fs::remove_dir_all(p).is_ok())
-        .collect()
+        .into_iter()
+        .filter(|e| e.exact && e.meta.kind == Kind::Prefix)
+        .map(|e| e.name)
 }
 
 /// The chunk store below `.chunks/`.
 #[derive(Debug)]
 pub struct ChunkStore {
+    backend: Arc<dyn StorageBackend>,
+    /// Where it is, for messages and tests.
     base: PathBuf,
-    temp_counter: AtomicU64,
 }
 
 impl ChunkStore {
-    pub fn new(base: PathBuf) -> Self {
-        ChunkStore {
-            base,
-            temp_counter: AtomicU64::new(0),
-        }
+    /// The chunk store of the datastore over `backend`; `base` is its path in messages.
+    pub fn new(backend: Arc<dyn StorageBackend>, base: PathBuf) -> Self {
+        ChunkStore { backend, base }
     }
 
     pub fn base(&self) -> &Path {
@@ -107,185 +145,203 @@ impl ChunkStore {
         self.base.join(digest.prefix_dir()).join(digest.to_hex())
     }
 
-    /// Sets a chunk's atime to now, as GC's mark phase and PBS's insert do.
-    pub fn touch(&self, path: &Path) -> io::Result<bool> {
-        let c = CString::new(path.as_os_str().as_bytes())
-            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-        let times = [
-            libc::timespec {
-                tv_sec: 0,
-                tv_nsec: libc::UTIME_NOW,
-            },
-            libc::timespec {
-                tv_sec: 0,
-                tv_nsec: libc::UTIME_OMIT,
-            },
-        ];
-        // SAFETY: valid C string and timespec array.
-        let ret = unsafe {
-            libc::utimensat(
-                libc::AT_FDCWD,
-                c.as_ptr(),
-                times.as_ptr(),
-                libc::AT_SYMLINK_NOFOLLOW,
-            )
-        };
-        if ret == 0 {
-            return Ok(true);
+    fn key(&self, digest: &ChunkDigest) -> Result<Key> {
+        key(&format!(
+            "{CHUNKS}/{}/{}",
+            digest.prefix_dir(),
+            digest.to_hex()
+        ))
+    }
+
+    fn rel_key(&self, rel: &str) -> Result<Key> {
+        join(&key(CHUNKS)?, rel)
+    }
+
+    /// Where `rel` (a prefix directory, or `prefix/name`) is, for messages.
+    pub fn locate(&self, rel: &str) -> String {
+        self.base.join(rel).display().to_string()
+    }
+
+    /// Sets a chunk's atime to now, as GC's mark phase and PBS's insert do; false when the
+    /// chunk is not there.
+    pub fn touch(&self, digest: &ChunkDigest) -> Result<bool> {
+        let key = self.key(digest)?;
+        self.backend.touch(&key).map_err(RepoError::from)
+    }
+
+    /// Marks the quarantined copies of a chunk (`<digest>.<n>.bad`) as `touch` does; true when
+    /// there was one.
+    pub fn touch_quarantined(&self, digest: &ChunkDigest) -> bool {
+        let mut found = false;
+        for n in 0..10 {
+            if let Ok(k) = self.rel_key(&format!(
+                "{}/{}.{n}.bad",
+                digest.prefix_dir(),
+                digest.to_hex()
+            )) {
+                found |= self.backend.touch(&k).unwrap_or(false);
+            }
         }
-        let err = io::Error::last_os_error();
-        if err.kind() == io::ErrorKind::NotFound {
-            Ok(false)
-        } else {
-            Err(err)
-        }
+        found
     }
 
     /// Reads an encoded chunk.
     pub fn read(&self, digest: &ChunkDigest) -> Result<Vec<u8>> {
-        let path = self.chunk_path(digest);
-        read_capped(&path, limits::MAX_ENCODED_BLOB_SIZE as u64).map_err(|e| match e {
-            RepoError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {
-                RepoError::NotFound(format!("chunk {digest}"))
-            }
-            other => other,
-        })
+        let key = self.key(digest)?;
+        self.backend
+            .get(&key, limits::MAX_ENCODED_BLOB_SIZE as u64)
+            .map_err(|e| {
+                if e.is_not_found() {
+                    RepoError::NotFound(format!("chunk {digest}"))
+                } else {
+                    e.into()
+                }
+            })
     }
 
-    /// Flushes everything written to the chunk store's file system (one `syncfs`, not one
-    /// `fsync` per chunk, as PBS's default "filesystem" sync level does).
+    /// Flushes everything written to the chunk store (one `syncfs`, not one `fsync` per chunk,
+    /// as PBS's default "filesystem" sync level does).
     pub fn sync(&self) -> Result<()> {
-        let dir = File::open(&self.base).map_err(io_at(&self.base, "open chunk store"))?;
-        // SAFETY: syncfs on a descriptor we own.
-        if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
-            return Err(RepoError::Io {
-                path: self.base.display().to_string(),
-                action: "sync",
-                source: io::Error::last_os_error(),
-            });
+        self.backend.sync(&key(CHUNKS)?).map_err(RepoError::from)
+    }
+
+    /// Renames a corrupt chunk out of the way (first free `.N.bad`, `.9.bad` reused), as PBS
+    /// does; nothing when the chunk is not there.
+    pub fn quarantine(&self, digest: &ChunkDigest) -> Result<()> {
+        let chunk = self.key(digest)?;
+        if self.backend.stat(&chunk)?.is_none() {
+            return Ok(());
         }
-        Ok(())
+        let bad = |n: u32| {
+            self.rel_key(&format!(
+                "{}/{}.{n}.bad",
+                digest.prefix_dir(),
+                digest.to_hex()
+            ))
+        };
+        let mut target = bad(9)?;
+        for n in 0..10 {
+            let candidate = bad(n)?;
+            if self.backend.stat(&candidate)?.is_none() {
+                target = candidate;
+                break;
+            }
+        }
+        self.backend
+            .rename(&chunk, &target, Replace::Yes)
+            .map_err(RepoError::from)
+    }
+
+    /// The entries at the top of the chunk store (prefix directories, and whatever else is
+    /// there), links described, never followed.
+    pub fn list_top(&self) -> Result<Vec<Entry>> {
+        self.backend
+            .list(&key(CHUNKS)?, Depth::One)
+            .map_err(RepoError::from)
+    }
+
+    /// The entries of one prefix directory (a name `list_top` gave).
+    pub fn list_prefix(&self, prefix: &str) -> Result<Vec<Entry>> {
+        self.backend
+            .list(&self.rel_key(prefix)?, Depth::One)
+            .map_err(RepoError::from)
+    }
+
+    /// Removes the file `name` of prefix directory `prefix` (a link is removed, never
+    /// followed); nothing when it is gone already.
+    pub fn remove(&self, prefix: &str, name: &str) -> Result<()> {
+        let key = self.rel_key(&format!("{prefix}/{name}"))?;
+        self.backend
+            .delete(&key)
+            .map(|_| ())
+            .map_err(RepoError::from)
     }
 }
 
 impl ChunkSink for ChunkStore {
     fn has_chunk(&self, digest: &ChunkDigest) -> Result<bool> {
-        let path = self.chunk_path(digest);
-        match std::fs::symlink_metadata(&path) {
+        let key = self.key(digest)?;
+        let path = self.backend.locate(&key);
+        match self.backend.stat(&key).map_err(at(&path, "stat chunk"))? {
             // A zero-length file is residue of a crash: treat it as missing so it is rewritten.
-            Ok(meta) if meta.len() > 0 => self.touch(&path).map_err(io_at(&path, "touch chunk")),
-            Ok(_) => Ok(false),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(RepoError::Io {
-                path: path.display().to_string(),
-                action: "stat chunk",
-                source: e,
-            }),
+            Some(meta) if meta.size > 0 => {
+                self.backend.touch(&key).map_err(at(&path, "touch chunk"))
+            }
+            _ => Ok(false),
         }
     }
 
     fn insert_chunk(&self, digest: &ChunkDigest, encoded: &[u8]) -> Result<bool> {
-        if self.has_chunk(digest)? {
-            return Ok(false);
-        }
-        let dir = self.base.join(digest.prefix_dir());
-        match std::fs::create_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => {
-                return Err(RepoError::Io {
-                    path: dir.display().to_string(),
-                    action: "create chunk directory",
-                    source: e,
-                })
+        let key = self.key(digest)?;
+        let path = self.backend.locate(&key);
+        let existing = self.backend.stat(&key).map_err(at(&path, "stat chunk"))?;
+        if let Some(meta) = existing {
+            if meta.size > 0 {
+                return self
+                    .backend
+                    .touch(&key)
+                    .map(|_| false)
+                    .map_err(at(&path, "touch chunk"));
             }
         }
-        let path = dir.join(digest.to_hex());
-        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(
-            "{}.tmp_{}_{n}",
-            digest.to_hex(),
-            std::process::id()
-        ));
-        let write = || -> io::Result<()> {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temp)?;
-            io::Write::write_all(&mut file, encoded)?;
-            start_writeback(&file);
-            failpoint("store.chunk.after_temp_write")?;
-            // DURABILITY: not fsynced here; the writer syncs the whole file system before the
-            // manifest that references this chunk is written, so a crash leaves at worst an
-            // unreferenced or zero-length chunk, which the next insert overwrites.
-            std::fs::rename(&temp, &path)?;
-            failpoint("store.chunk.after_rename")
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&temp);
-            return Err(RepoError::Io {
-                path: path.display().to_string(),
-                action: "write chunk",
-                source: e,
-            });
+        if let Some(dir) = key.parent() {
+            let dir_path = self.backend.locate(&dir);
+            self.backend
+                .create_dir(&dir)
+                .map_err(at(&dir_path, "create chunk directory"))?;
         }
-        Ok(true)
-    }
-}
-
-/// Starts writing the file's dirty pages to disk without waiting, so the one `syncfs` at the
-/// end of a backup finds little left to flush (the disk works while the CPU chunks).
-fn start_writeback(file: &File) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        // SAFETY: a plain syscall on a descriptor we own; a failure only loses the head start.
-        unsafe {
-            libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        // DURABILITY: not fsynced here; the writer syncs the whole file system before the
+        // manifest that references this chunk is written, so a crash leaves at worst an
+        // unreferenced or zero-length chunk, which the next insert overwrites.
+        let created = if existing.is_some() {
+            self.backend
+                .put(&key, encoded, Durability::Deferred)
+                .map(|()| true)
+        } else {
+            self.backend
+                .put_if_absent(&key, encoded, Durability::Deferred)
+                .map(|p| p == Put::Created)
         }
+        .map_err(at(&path, "write chunk"))?;
+        failpoint("store.chunk.after_rename").map_err(|source| RepoError::Io {
+            path: path.clone(),
+            action: "write chunk",
+            source,
+        })?;
+        Ok(created)
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = file;
 }
 
-fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let file = File::open(path).map_err(io_at(path, "open"))?;
-    let len = file.metadata().map_err(io_at(path, "stat"))?.len();
-    // LIMIT: callers pass the largest file of this kind (limits.rs).
-    if len > limit {
-        return Err(RepoError::Refused(format!(
-            "{}: {len} bytes is larger than the limit of {limit}",
-            path.display()
-        )));
-    }
-    let mut out = Vec::with_capacity(len as usize);
-    file.take(limit)
-        .read_to_end(&mut out)
-        .map_err(io_at(path, "read"))?;
-    Ok(out)
-}
-
-/// A datastore directory on this machine.
+/// A datastore: PBS's layout over a storage backend.
 #[derive(Debug, Clone)]
 pub struct LocalDatastore {
     root: PathBuf,
+    backend: Arc<dyn StorageBackend>,
     chunks: Arc<ChunkStore>,
 }
 
 impl LocalDatastore {
-    /// Opens `root`, creating the directory, `.chunks/` and `.lock` if they are missing.
+    /// Opens the directory `root`, creating it, `.chunks/` and `.lock` if they are missing.
     pub fn open_or_create(root: &Path) -> io::Result<Self> {
-        std::fs::create_dir_all(root.join(".chunks"))?;
-        let lock = root.join(".lock");
-        if !lock.exists() {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&lock)?;
+        let backend = Arc::new(FsBackend::create(root)?);
+        Self::with_backend(root, backend).map_err(into_io)
+    }
+
+    /// The datastore over `backend`, creating `.chunks/` and `.lock` if they are missing;
+    /// `root` is where it is said to be (its name and the paths in messages).
+    pub fn with_backend(
+        root: &Path,
+        backend: Arc<dyn StorageBackend>,
+    ) -> std::result::Result<Self, BackendError> {
+        backend.create_dir_all(&Key::new(CHUNKS)?)?;
+        let lock = Key::new(LOCK_FILE)?;
+        if backend.stat(&lock)?.is_none() {
+            backend.put_if_absent(&lock, b"", Durability::Synced)?;
         }
         Ok(LocalDatastore {
             root: root.to_path_buf(),
-            chunks: Arc::new(ChunkStore::new(root.join(".chunks"))),
+            chunks: Arc::new(ChunkStore::new(backend.clone(), root.join(CHUNKS))),
+            backend,
         })
     }
 
@@ -293,11 +349,8 @@ impl LocalDatastore {
     pub fn create_full(root: &Path) -> io::Result<Self> {
         let store = Self::open_or_create(root)?;
         for prefix in 0..=0xffffu32 {
-            match std::fs::create_dir(root.join(".chunks").join(format!("{prefix:04x}"))) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(e),
-            }
+            let dir = Key::new(format!("{CHUNKS}/{prefix:04x}")).map_err(into_io)?;
+            store.backend.create_dir(&dir).map_err(into_io)?;
         }
         Ok(store)
     }
@@ -310,6 +363,18 @@ impl LocalDatastore {
         &self.chunks
     }
 
+    /// The backend the datastore is stored in.
+    pub fn backend(&self) -> &Arc<dyn StorageBackend> {
+        &self.backend
+    }
+
+    /// Where `key` is, for messages.
+    pub fn locate(&self, key: &Key) -> String {
+        self.backend.locate(key)
+    }
+
+    /// The path of a namespace's directory (messages and tests; all I/O goes through the
+    /// backend).
     pub fn ns_path(&self, ns: &Namespace) -> PathBuf {
         self.root.join(ns.rel_path())
     }
@@ -320,6 +385,120 @@ impl LocalDatastore {
 
     pub fn snapshot_path(&self, ns: &Namespace, snapshot: &SnapshotRef) -> PathBuf {
         self.ns_path(ns).join(snapshot.rel_path())
+    }
+
+    fn ns_key(&self, ns: &Namespace) -> Result<Key> {
+        let mut k = Key::root();
+        for c in ns.components() {
+            k = join(&join(&k, "ns")?, c)?;
+        }
+        Ok(k)
+    }
+
+    fn group_key(&self, ns: &Namespace, group: &BackupGroup) -> Result<Key> {
+        join(&join(&self.ns_key(ns)?, group.ty.as_str())?, &group.id)
+    }
+
+    fn snapshot_key(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<Key> {
+        join(
+            &self.group_key(ns, &snapshot.group)?,
+            &snapshot.time_string(),
+        )
+    }
+
+    /// What is at `key`, `None` when nothing (or when it cannot be seen).
+    fn kind(&self, key: &Key) -> Option<Kind> {
+        self.backend.stat(key).ok().flatten().map(|m| m.kind)
+    }
+
+    fn is_dir(&self, key: &Key) -> bool {
+        self.kind(key) == Some(Kind::Prefix)
+    }
+
+    /// Takes a lock on `key` without waiting; `Locked(busy())` when it is held.
+    fn try_lock(&self, key: &Key, mode: LockMode, busy: impl FnOnce() -> String) -> Result<Lock> {
+        match self.backend.lock(key, mode) {
+            Ok(lock) => Ok(lock),
+            Err(BackendError::Busy { .. }) => Err(RepoError::Locked(busy())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether the namespace exists (the root always does).
+    pub fn namespace_exists(&self, ns: &Namespace) -> bool {
+        ns.is_root() || self.ns_key(ns).is_ok_and(|k| self.is_dir(&k))
+    }
+
+    /// Whether the backup group exists.
+    pub fn group_exists(&self, ns: &Namespace, group: &BackupGroup) -> bool {
+        self.group_key(ns, group).is_ok_and(|k| self.is_dir(&k))
+    }
+
+    /// Whether a snapshot directory exists, finished or not.
+    pub fn snapshot_exists(&self, ns: &Namespace, snapshot: &SnapshotRef) -> bool {
+        self.snapshot_key(ns, snapshot)
+            .is_ok_and(|k| self.is_dir(&k))
+    }
+
+    /// Whether the snapshot is finished (has its manifest).
+    fn is_finished(&self, snapshot_key: &Key) -> Result<bool> {
+        Ok(self
+            .backend
+            .stat(&join(snapshot_key, MANIFEST_BLOB_NAME)?)
+            .ok()
+            .flatten()
+            .is_some())
+    }
+
+    /// The finished snapshot's key; `NotFound` when it has no manifest.
+    fn finished_snapshot(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<Key> {
+        let k = self.snapshot_key(ns, snapshot)?;
+        if !self.is_finished(&k)? {
+            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
+        }
+        Ok(k)
+    }
+
+    /// Whether a finished snapshot is protected from removal.
+    pub fn is_protected(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<bool> {
+        let k = self.finished_snapshot(ns, snapshot)?;
+        Ok(self.kind(&join(&k, PROTECTED_MARKER)?).is_some())
+    }
+
+    /// Whether a snapshot has the client's log (`client.log.blob`).
+    pub fn has_client_log(&self, ns: &Namespace, snapshot: &SnapshotRef) -> bool {
+        self.snapshot_key(ns, snapshot)
+            .and_then(|k| join(&k, CLIENT_LOG))
+            .is_ok_and(|k| self.kind(&k).is_some())
+    }
+
+    /// The notes of a group (its `notes` file), if it has them.
+    pub fn group_notes(&self, ns: &Namespace, group: &BackupGroup) -> Option<String> {
+        let k = join(&self.group_key(ns, group).ok()?, NOTES_FILE).ok()?;
+        let raw = self.backend.get(&k, MAX_TEXT_FILE_SIZE).ok()?;
+        String::from_utf8(raw).ok()
+    }
+
+    /// The names of a snapshot directory's files (not hidden ones), sorted.
+    pub fn snapshot_files(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Vec<String> {
+        let Ok(k) = self.snapshot_key(ns, snapshot) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = self
+            .backend
+            .list(&k, Depth::One)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.exact && e.meta.kind == Kind::Object && !e.name.starts_with('.'))
+            .map(|e| e.name)
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Space on the storage holding the datastore.
+    pub fn space(&self) -> Result<Space> {
+        self.backend.space().map_err(RepoError::from)
     }
 
     /// Takes the datastore-wide lock: shared for writers, exclusive for garbage collection.
@@ -341,7 +520,12 @@ impl LocalDatastore {
     }
 
     fn try_lock_store(&self, exclusive: bool) -> Result<FileLock> {
-        try_flock(&self.root.join(".lock"), exclusive, || {
+        let mode = if exclusive {
+            LockMode::Exclusive
+        } else {
+            LockMode::Shared
+        };
+        self.try_lock(&key(LOCK_FILE)?, mode, || {
             if exclusive {
                 "datastore is in use by a running backup; try garbage collection again later"
                     .to_string()
@@ -351,94 +535,188 @@ impl LocalDatastore {
         })
     }
 
+    /// Removes the hidden directories of backups that are not finished from a group whose
+    /// exclusive lock the caller holds; returns the ones removed.
+    fn remove_unfinished(&self, group: &Key) -> Vec<Key> {
+        let entries = self.backend.list(group, Depth::One).unwrap_or_default();
+        prefixes(entries)
+            .filter(|name| is_unfinished_backup(name))
+            .filter_map(|name| join(group, &name).ok())
+            .filter(|k| self.backend.delete_tree(k).is_ok())
+            .collect()
+    }
+
     /// Removes the hidden directories interrupted backups left in every group of every
     /// namespace (a server or client killed mid-backup). A group locked by a running backup is
     /// skipped, and the whole store while garbage collection holds it (`Locked`). Returns the
     /// directories removed.
-    pub fn remove_unfinished_backups(&self) -> Result<Vec<PathBuf>> {
+    pub fn remove_unfinished_backups(&self) -> Result<Vec<Key>> {
         let _store = self.lock_store(false)?;
         let mut removed = Vec::new();
         let mut namespaces = vec![Namespace::root()];
         while let Some(ns) = namespaces.pop() {
             namespaces.extend(self.list_namespaces(&ns)?);
             for ty in BackupType::ALL {
-                let Ok(groups) = std::fs::read_dir(self.ns_path(&ns).join(ty.as_str())) else {
+                let type_key = join(&self.ns_key(&ns)?, ty.as_str())?;
+                let Ok(groups) = self.backend.list(&type_key, Depth::One) else {
                     continue;
                 };
-                for group in groups.flatten() {
-                    let path = group.path();
-                    let has_unfinished = std::fs::read_dir(&path)
-                        .map(|d| d.flatten().any(|e| is_unfinished_backup(&e.file_name())))
+                for group in prefixes(groups) {
+                    let group = join(&type_key, &group)?;
+                    let has_unfinished = self
+                        .backend
+                        .list(&group, Depth::One)
+                        .map(|d| prefixes(d).any(|n| is_unfinished_backup(&n)))
                         .unwrap_or(false);
                     if !has_unfinished {
                         continue;
                     }
                     // A backup holds its group's lock for as long as it runs.
-                    let Ok(_group) = try_flock(&path, true, String::new) else {
+                    let Ok(_group) = self.try_lock(&group, LockMode::Exclusive, String::new) else {
                         continue;
                     };
-                    removed.extend(remove_unfinished(&path));
+                    removed.extend(self.remove_unfinished(&group));
                 }
             }
         }
         Ok(removed)
     }
 
+    /// Removes what interrupted operations left anywhere in the datastore but the chunk
+    /// store: hidden `.tmp-…` (backups, groups being created) and `.deleting-…` (snapshots and
+    /// namespaces being removed) directories. Only under the exclusive store lock (GC).
+    /// Returns how many were removed.
+    pub fn remove_leftovers(&self) -> u64 {
+        let mut removed = 0;
+        let mut stack = vec![Key::root()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = self.backend.list(&dir, Depth::One) else {
+                continue;
+            };
+            for name in prefixes(entries) {
+                if name == CHUNKS {
+                    continue;
+                }
+                let Ok(k) = join(&dir, &name) else { continue };
+                if name.starts_with(".tmp-") || name.starts_with(".deleting-") {
+                    if self.backend.delete_tree(&k).is_ok() {
+                        removed += 1;
+                    }
+                } else if !name.starts_with('.') {
+                    stack.push(k);
+                }
+            }
+        }
+        removed
+    }
+
+    /// Every index file (`*.didx`, `*.fidx`) below the datastore (all namespaces, groups and
+    /// snapshots), sorted. Entries starting with '.' are skipped, as PBS does: `.chunks`,
+    /// `.lock`, hidden temporary directories.
+    pub fn index_files(&self) -> Result<Vec<Key>> {
+        let mut out = Vec::new();
+        let mut stack = vec![Key::root()];
+        while let Some(dir) = stack.pop() {
+            for entry in self.backend.list(&dir, Depth::One)? {
+                if !entry.exact || entry.name.starts_with('.') {
+                    continue;
+                }
+                let k = join(&dir, &entry.name)?;
+                match entry.meta.kind {
+                    Kind::Prefix => stack.push(k),
+                    Kind::Object
+                        if entry.name.ends_with(".didx") || entry.name.ends_with(".fidx") =>
+                    {
+                        out.push(k)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// A whole object of the datastore (an index file `index_files` named).
+    pub fn read_object(&self, key: &Key) -> Result<Vec<u8>> {
+        self.backend.get(key, u64::MAX).map_err(RepoError::from)
+    }
+
+    /// Sets the access time of `.lock` to now and returns it: the instant GC's mark phase
+    /// starts, read from the same (coarse) clock as the chunks' access times.
+    pub fn mark_start(&self) -> Result<Stamp> {
+        let lock = key(LOCK_FILE)?;
+        self.backend.touch(&lock)?;
+        let meta = self
+            .backend
+            .stat(&lock)?
+            .ok_or_else(|| RepoError::NotFound(self.locate(&lock)))?;
+        Ok(meta.accessed)
+    }
+
+    /// Stores GC's status (`.gc-status`, PBS's JSON).
+    pub fn write_gc_status(&self, json: &[u8]) -> Result<()> {
+        self.backend
+            .put(&key(GC_STATUS)?, json, Durability::Synced)
+            .map_err(RepoError::from)
+    }
+
     /// Locks a finished snapshot shared (a reader's lock), so it cannot be removed while held.
     pub fn lock_snapshot_shared(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<FileLock> {
-        let path = self.snapshot_path(ns, snapshot);
-        if !path.join(MANIFEST_BLOB_NAME).exists() {
-            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
-        }
-        try_flock(&path, false, || {
+        let k = self.finished_snapshot(ns, snapshot)?;
+        self.try_lock(&k, LockMode::Shared, || {
             format!("snapshot {snapshot} is locked by another operation")
         })
     }
 
     /// The owner of a group (`user@realm` or a token id), if it has one.
     pub fn owner(&self, ns: &Namespace, group: &BackupGroup) -> Option<String> {
-        self.read_owner(&self.group_path(ns, group))
+        self.read_owner(&self.group_key(ns, group).ok()?)
     }
 
     /// Gives an existing group a new owner (atomically replaces its `owner` file).
     pub fn set_owner(&self, ns: &Namespace, group: &BackupGroup, owner: &str) -> Result<()> {
-        let group_path = self.group_path(ns, group);
-        if !group_path.is_dir() {
+        let k = self.group_key(ns, group)?;
+        if !self.is_dir(&k) {
             return Err(RepoError::NotFound(format!("backup group {group}")));
         }
-        atomic::replace_file(
-            &group_path.join("owner"),
-            format!("{owner}\n").as_bytes(),
-            0o644,
-        )
-        .map_err(io_at(&group_path, "write owner"))
+        self.write_owner(&k, owner)
     }
 
-    fn read_owner(&self, group_path: &Path) -> Option<String> {
-        std::fs::read_to_string(group_path.join("owner"))
+    fn write_owner(&self, group: &Key, owner: &str) -> Result<()> {
+        self.backend
+            .put(
+                &join(group, OWNER_FILE)?,
+                format!("{owner}\n").as_bytes(),
+                Durability::Synced,
+            )
+            .map_err(at(&self.locate(group), "write owner"))
+    }
+
+    fn read_owner(&self, group: &Key) -> Option<String> {
+        let raw = self
+            .backend
+            .get(&join(group, OWNER_FILE).ok()?, MAX_TEXT_FILE_SIZE)
+            .ok()?;
+        String::from_utf8(raw)
             .ok()
             .map(|s| s.trim_end().to_string())
     }
 
-    /// Snapshot times in a group directory that have a manifest, oldest first.
-    fn finished_times(&self, group_path: &Path) -> Result<Vec<i64>> {
+    /// Snapshot times in a group that have a manifest, oldest first.
+    fn finished_times(&self, group: &Key) -> Result<Vec<i64>> {
         let mut times = Vec::new();
-        let entries = match std::fs::read_dir(group_path) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(times),
-            Err(e) => {
-                return Err(RepoError::Io {
-                    path: group_path.display().to_string(),
-                    action: "list group",
-                    source: e,
-                })
+        let entries = self
+            .backend
+            .list(group, Depth::One)
+            .map_err(at(&self.locate(group), "list group"))?;
+        for entry in entries {
+            if !entry.exact {
+                continue;
             }
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if let Ok(time) = parse_backup_time(name) {
-                if entry.path().join(MANIFEST_BLOB_NAME).is_file() {
+            if let Ok(time) = parse_backup_time(&entry.name) {
+                let manifest = join(&join(group, &entry.name)?, MANIFEST_BLOB_NAME)?;
+                if self.kind(&manifest) == Some(Kind::Object) {
                     times.push(time);
                 }
             }
@@ -449,13 +727,13 @@ impl LocalDatastore {
 
     fn snapshot_info(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<SnapshotInfo> {
         let (manifest, manifest_size) = self.read_manifest(ns, snapshot)?;
-        let path = self.snapshot_path(ns, snapshot);
+        let k = self.snapshot_key(ns, snapshot)?;
         Ok(SnapshotInfo {
             snapshot: snapshot.clone(),
             manifest,
             manifest_size,
-            protected: path.join(PROTECTED_MARKER).exists(),
-            owner: self.read_owner(&self.group_path(ns, &snapshot.group)),
+            protected: self.kind(&join(&k, PROTECTED_MARKER)?).is_some(),
+            owner: self.read_owner(&self.group_key(ns, &snapshot.group)?),
             manifest_error: None,
         })
     }
@@ -466,22 +744,26 @@ impl LocalDatastore {
         ns: &Namespace,
         snapshot: &SnapshotRef,
         error: &RepoError,
-    ) -> SnapshotInfo {
-        let path = self.snapshot_path(ns, snapshot);
-        SnapshotInfo {
+    ) -> Result<SnapshotInfo> {
+        let k = self.snapshot_key(ns, snapshot)?;
+        Ok(SnapshotInfo {
             snapshot: snapshot.clone(),
             manifest: Manifest::new(
                 snapshot.group.ty.as_str(),
                 &snapshot.group.id,
                 snapshot.time,
             ),
-            manifest_size: std::fs::metadata(path.join(MANIFEST_BLOB_NAME))
-                .map(|m| m.len())
+            manifest_size: self
+                .backend
+                .stat(&join(&k, MANIFEST_BLOB_NAME)?)
+                .ok()
+                .flatten()
+                .map(|m| m.size)
                 .unwrap_or(0),
-            protected: path.join(PROTECTED_MARKER).exists(),
-            owner: self.read_owner(&self.group_path(ns, &snapshot.group)),
+            protected: self.kind(&join(&k, PROTECTED_MARKER)?).is_some(),
+            owner: self.read_owner(&self.group_key(ns, &snapshot.group)?),
             manifest_error: Some(error.to_string()),
-        }
+        })
     }
 }
 
@@ -498,31 +780,25 @@ impl Repository for LocalDatastore {
     }
 
     fn list_namespaces(&self, parent: &Namespace) -> Result<Vec<Namespace>> {
-        let dir = self.ns_path(parent).join("ns");
-        let mut out = Vec::new();
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for entry in entries.flatten() {
-                if let Some(name) = entry.file_name().to_str() {
-                    if entry.path().is_dir() {
-                        if let Ok(ns) = parent.child(name) {
-                            out.push(ns);
-                        }
-                    }
-                }
-            }
-        }
+        let dir = join(&self.ns_key(parent)?, "ns")?;
+        let entries = self.backend.list(&dir, Depth::One).unwrap_or_default();
+        let mut out: Vec<Namespace> = prefixes(entries)
+            .filter_map(|name| parent.child(&name).ok())
+            .collect();
         out.sort();
         Ok(out)
     }
 
     fn create_namespace(&self, ns: &Namespace) -> Result<()> {
         if let Some(parent) = ns.parent() {
-            if !parent.is_root() && !self.ns_path(&parent).is_dir() {
+            if !self.namespace_exists(&parent) {
                 return Err(RepoError::NotFound(format!("namespace {parent}")));
             }
         }
-        let path = self.ns_path(ns);
-        std::fs::create_dir_all(&path).map_err(io_at(&path, "create namespace"))
+        let k = self.ns_key(ns)?;
+        self.backend
+            .create_dir_all(&k)
+            .map_err(at(&self.locate(&k), "create namespace"))
     }
 
     fn delete_namespace(&self, ns: &Namespace, delete_groups: bool) -> Result<()> {
@@ -531,58 +807,71 @@ impl Repository for LocalDatastore {
                 "the root namespace cannot be deleted".into(),
             ));
         }
-        let path = self.ns_path(ns);
-        if !path.is_dir() {
+        let k = self.ns_key(ns)?;
+        if !self.is_dir(&k) {
             return Err(RepoError::NotFound(format!("namespace {ns}")));
         }
-        let has_content = |p: &Path| -> bool {
+        let has_content = |p: &Key| -> bool {
             BackupType::ALL.iter().any(|t| {
-                std::fs::read_dir(p.join(t.as_str()))
-                    .map(|mut d| d.next().is_some())
-                    .unwrap_or(false)
+                join(p, t.as_str())
+                    .ok()
+                    .and_then(|d| self.backend.list(&d, Depth::One).ok())
+                    .is_some_and(|d| !d.is_empty())
             })
         };
         if !delete_groups {
-            let mut stack = vec![path.clone()];
+            let mut stack = vec![k.clone()];
             while let Some(p) = stack.pop() {
                 if has_content(&p) {
                     return Err(RepoError::Refused(format!(
                         "namespace {ns} still holds backup groups (use --delete-groups)"
                     )));
                 }
-                if let Ok(children) = std::fs::read_dir(p.join("ns")) {
-                    stack.extend(children.flatten().map(|c| c.path()));
+                let children = join(&p, "ns")?;
+                if let Ok(entries) = self.backend.list(&children, Depth::One) {
+                    stack.extend(
+                        entries
+                            .into_iter()
+                            .filter(|e| e.exact)
+                            .filter_map(|e| join(&children, &e.name).ok()),
+                    );
                 }
             }
         }
         // Rename first so a crash leaves either the namespace or nothing visible.
-        let doomed = path.with_file_name(format!(
-            ".deleting-{}-{}",
-            ns.components().last().map(String::as_str).unwrap_or(""),
-            std::process::id()
-        ));
-        std::fs::rename(&path, &doomed).map_err(io_at(&path, "delete namespace"))?;
-        std::fs::remove_dir_all(&doomed).map_err(io_at(&doomed, "delete namespace"))
+        let parent = k.parent().unwrap_or_default();
+        let doomed = join(
+            &parent,
+            &format!(
+                ".deleting-{}-{}",
+                ns.components().last().map(String::as_str).unwrap_or(""),
+                std::process::id()
+            ),
+        )?;
+        let path = self.locate(&k);
+        self.backend
+            .rename(&k, &doomed, Replace::Yes)
+            .map_err(at(&path, "delete namespace"))?;
+        self.backend
+            .delete_tree(&doomed)
+            .map_err(at(&self.locate(&doomed), "delete namespace"))
     }
 
     fn list_groups(&self, ns: &Namespace) -> Result<Vec<GroupInfo>> {
         let mut out = Vec::new();
         for ty in BackupType::ALL {
-            let dir = self.ns_path(ns).join(ty.as_str());
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+            let dir = join(&self.ns_key(ns)?, ty.as_str())?;
+            let Ok(entries) = self.backend.list(&dir, Depth::One) else {
                 continue;
             };
-            for entry in entries.flatten() {
-                let Some(id) = entry.file_name().to_str().map(str::to_string) else {
-                    continue;
-                };
+            for id in prefixes(entries) {
                 let Ok(group) = BackupGroup::new(ty, &id) else {
                     continue;
                 };
-                let path = entry.path();
-                let times = self.finished_times(&path)?;
+                let k = join(&dir, &id)?;
+                let times = self.finished_times(&k)?;
                 out.push(GroupInfo {
-                    owner: self.read_owner(&path),
+                    owner: self.read_owner(&k),
                     snapshot_count: times.len(),
                     last_backup: times.last().copied(),
                     group,
@@ -604,14 +893,14 @@ impl Repository for LocalDatastore {
         };
         let mut out = Vec::new();
         for group in groups {
-            for time in self.finished_times(&self.group_path(ns, &group))? {
+            for time in self.finished_times(&self.group_key(ns, &group)?)? {
                 let snapshot = SnapshotRef::new(group.clone(), time);
                 match self.snapshot_info(ns, &snapshot) {
                     Ok(info) => out.push(info),
                     // A snapshot removed while listing is simply gone (prune running).
                     Err(RepoError::NotFound(_)) => {}
                     // A damaged manifest spoils that snapshot only: it is listed as unreadable.
-                    Err(e) => out.push(self.unreadable_snapshot_info(ns, &snapshot, &e)),
+                    Err(e) => out.push(self.unreadable_snapshot_info(ns, &snapshot, &e)?),
                 }
             }
         }
@@ -638,12 +927,13 @@ impl Repository for LocalDatastore {
                 "{name:?} is not a snapshot file name"
             )));
         }
-        let path = self.snapshot_path(ns, snapshot).join(name);
-        read_capped(&path, MAX_INDEX_FILE_SIZE).map_err(|e| match e {
-            RepoError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {
+        let k = join(&self.snapshot_key(ns, snapshot)?, name)?;
+        self.backend.get(&k, MAX_INDEX_FILE_SIZE).map_err(|e| {
+            if e.is_not_found() {
                 RepoError::NotFound(format!("{snapshot}/{name}"))
+            } else {
+                e.into()
             }
-            other => other,
         })
     }
 
@@ -658,19 +948,18 @@ impl Repository for LocalDatastore {
         owner: &str,
         base: Option<&SnapshotRef>,
     ) -> Result<Box<dyn BackupWriter>> {
-        if !ns.is_root() && !self.ns_path(ns).is_dir() {
+        if !self.namespace_exists(ns) {
             return Err(RepoError::NotFound(format!("namespace {ns}")));
         }
         let store_lock = self.lock_store(false)?;
-        let group_path = self.group_path(ns, &snapshot.group);
-        let type_dir = group_path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        std::fs::create_dir_all(&type_dir).map_err(io_at(&type_dir, "create group"))?;
-        let created = create_group_with_owner(&type_dir, &group_path, owner)?;
+        let group = self.group_key(ns, &snapshot.group)?;
+        let type_dir = group.parent().unwrap_or_default();
+        self.backend
+            .create_dir_all(&type_dir)
+            .map_err(at(&self.locate(&type_dir), "create group"))?;
+        let created = self.create_group_with_owner(&type_dir, &group, owner)?;
         if !created {
-            match self.read_owner(&group_path) {
+            match self.read_owner(&group) {
                 Some(existing) if existing != owner => {
                     return Err(RepoError::Refused(format!(
                         "backup group {} is owned by {existing}, not {owner}",
@@ -680,15 +969,10 @@ impl Repository for LocalDatastore {
                 Some(_) => {}
                 // A group left without its owner (by another writer's crash): this backup's
                 // owner takes it, as the first backup of a group does.
-                None => atomic::replace_file(
-                    &group_path.join("owner"),
-                    format!("{owner}\n").as_bytes(),
-                    0o644,
-                )
-                .map_err(io_at(&group_path, "write owner"))?,
+                None => self.write_owner(&group, owner)?,
             }
         }
-        let group_lock = try_flock(&group_path, true, || {
+        let group_lock = self.try_lock(&group, LockMode::Exclusive, || {
             format!(
                 "backup group {} is locked by another backup or removal",
                 snapshot.group
@@ -697,8 +981,11 @@ impl Repository for LocalDatastore {
         // A group this backup created goes again if the backup never finishes, so no empty
         // group with only an owner file stays behind (e.g. from a session that never started).
         // Declared after the lock: on an error below it is dropped while the lock is held.
-        let created_group = created.then(|| EmptyGroupGuard(Some(group_path.clone())));
-        if let Some(last) = self.finished_times(&group_path)?.last() {
+        let created_group = created.then(|| EmptyGroupGuard {
+            backend: self.backend.clone(),
+            group: Some(group.clone()),
+        });
+        if let Some(last) = self.finished_times(&group)?.last() {
             if *last >= snapshot.time {
                 return Err(RepoError::Refused(format!(
                     "backup time {} is not newer than the group's last snapshot {}",
@@ -708,24 +995,33 @@ impl Repository for LocalDatastore {
             }
         }
         let base_lock = match base {
-            Some(b) => Some(try_flock(&self.snapshot_path(ns, b), false, || {
-                format!("snapshot {b} is being removed")
-            })?),
+            Some(b) => Some(
+                self.try_lock(&self.snapshot_key(ns, b)?, LockMode::Shared, || {
+                    format!("snapshot {b} is being removed")
+                })?,
+            ),
             None => None,
         };
         // Leftovers of interrupted backups of this group: never visible, removed now (the
         // group lock says no backup owns them).
-        remove_unfinished(&group_path);
-        let temp_dir = group_path.join(format!(
-            ".tmp-{}-{}",
-            snapshot.time_string(),
-            std::process::id()
-        ));
-        std::fs::create_dir(&temp_dir).map_err(io_at(&temp_dir, "create snapshot directory"))?;
+        self.remove_unfinished(&group);
+        let temp_dir = join(
+            &group,
+            &format!(".tmp-{}-{}", snapshot.time_string(), std::process::id()),
+        )?;
+        let temp_path = self.locate(&temp_dir);
+        if !self
+            .backend
+            .create_dir(&temp_dir)
+            .map_err(at(&temp_path, "create snapshot directory"))?
+        {
+            return Err(exists_error(temp_path, "create snapshot directory"));
+        }
         Ok(Box::new(LocalBackupWriter {
+            backend: self.backend.clone(),
             chunks: self.chunks.clone(),
+            final_dir: self.snapshot_key(ns, snapshot)?,
             temp_dir,
-            final_dir: self.snapshot_path(ns, snapshot),
             finished: false,
             created_group,
             _locks: vec![store_lock, group_lock]
@@ -736,35 +1032,44 @@ impl Repository for LocalDatastore {
     }
 
     fn forget_snapshot(&self, ns: &Namespace, snapshot: &SnapshotRef) -> Result<()> {
-        let path = self.snapshot_path(ns, snapshot);
-        if !path.join(MANIFEST_BLOB_NAME).exists() {
-            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
-        }
-        if path.join(PROTECTED_MARKER).exists() {
+        let k = self.finished_snapshot(ns, snapshot)?;
+        if self.kind(&join(&k, PROTECTED_MARKER)?).is_some() {
             return Err(RepoError::Refused(format!(
                 "snapshot {snapshot} is protected"
             )));
         }
-        let _lock = try_flock(&path, true, || {
+        let _lock = self.try_lock(&k, LockMode::Exclusive, || {
             format!("snapshot {snapshot} is in use (the base of a running backup, or being read)")
         })?;
         // Rename first: a crash mid-removal leaves a hidden directory, never half a snapshot.
-        let doomed = path.with_file_name(format!(".deleting-{}", snapshot.time_string()));
-        std::fs::rename(&path, &doomed).map_err(io_at(&path, "remove snapshot"))?;
-        failpoint("forget.after_rename").map_err(io_at(&doomed, "remove snapshot"))?;
-        std::fs::remove_dir_all(&doomed).map_err(io_at(&doomed, "remove snapshot"))
+        let doomed = join(
+            &k.parent().unwrap_or_default(),
+            &format!(".deleting-{}", snapshot.time_string()),
+        )?;
+        let doomed_path = self.locate(&doomed);
+        self.backend
+            .rename(&k, &doomed, Replace::Yes)
+            .map_err(at(&self.locate(&k), "remove snapshot"))?;
+        failpoint("forget.after_rename").map_err(|source| RepoError::Io {
+            path: doomed_path.clone(),
+            action: "remove snapshot",
+            source,
+        })?;
+        self.backend
+            .delete_tree(&doomed)
+            .map_err(at(&doomed_path, "remove snapshot"))
     }
 
     fn forget_group(&self, ns: &Namespace, group: &BackupGroup) -> Result<()> {
-        let path = self.group_path(ns, group);
-        if !path.is_dir() {
+        let k = self.group_key(ns, group)?;
+        if !self.is_dir(&k) {
             return Err(RepoError::NotFound(format!("backup group {group}")));
         }
-        let _lock = try_flock(&path, true, || {
+        let _lock = self.try_lock(&k, LockMode::Exclusive, || {
             format!("backup group {group} is locked by a running backup")
         })?;
         let mut protected = 0;
-        for time in self.finished_times(&path)? {
+        for time in self.finished_times(&k)? {
             let snapshot = SnapshotRef::new(group.clone(), time);
             match self.forget_snapshot(ns, &snapshot) {
                 Ok(()) => {}
@@ -777,27 +1082,24 @@ impl Repository for LocalDatastore {
                 "backup group {group}: {protected} protected snapshot(s) kept"
             )));
         }
-        std::fs::remove_dir_all(&path).map_err(io_at(&path, "remove group"))
+        self.backend
+            .delete_tree(&k)
+            .map_err(at(&self.locate(&k), "remove group"))
     }
 
     fn set_protected(&self, ns: &Namespace, snapshot: &SnapshotRef, protected: bool) -> Result<()> {
-        let path = self.snapshot_path(ns, snapshot);
-        if !path.join(MANIFEST_BLOB_NAME).exists() {
-            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
-        }
-        let marker = path.join(PROTECTED_MARKER);
+        let k = self.finished_snapshot(ns, snapshot)?;
+        let marker = join(&k, PROTECTED_MARKER)?;
+        let path = self.locate(&marker);
         if protected {
-            atomic::replace_file(&marker, b"", 0o644).map_err(io_at(&marker, "protect snapshot"))
+            self.backend
+                .put(&marker, b"", Durability::Synced)
+                .map_err(at(&path, "protect snapshot"))
         } else {
-            match std::fs::remove_file(&marker) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(RepoError::Io {
-                    path: marker.display().to_string(),
-                    action: "unprotect snapshot",
-                    source: e,
-                }),
-            }
+            self.backend
+                .delete(&marker)
+                .map(|_| ())
+                .map_err(at(&path, "unprotect snapshot"))
         }
     }
 
@@ -806,12 +1108,16 @@ impl Repository for LocalDatastore {
     }
 
     fn upload_log(&self, ns: &Namespace, snapshot: &SnapshotRef, log_blob: &[u8]) -> Result<()> {
-        let dir = self.snapshot_path(ns, snapshot);
-        if !dir.join(MANIFEST_BLOB_NAME).exists() {
-            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
+        let k = join(&self.finished_snapshot(ns, snapshot)?, CLIENT_LOG)?;
+        let path = self.locate(&k);
+        match self
+            .backend
+            .put_if_absent(&k, log_blob, Durability::Synced)
+            .map_err(at(&path, "write client log"))?
+        {
+            Put::Created => Ok(()),
+            Put::Existed => Err(exists_error(path, "write client log")),
         }
-        let path = dir.join("client.log.blob");
-        atomic::create_new_file(&path, log_blob, 0o644).map_err(io_at(&path, "write client log"))
     }
 
     fn update_manifest(
@@ -820,19 +1126,79 @@ impl Repository for LocalDatastore {
         snapshot: &SnapshotRef,
         manifest_blob: &[u8],
     ) -> Result<()> {
-        let path = self.snapshot_path(ns, snapshot).join(MANIFEST_BLOB_NAME);
-        if !path.exists() {
-            return Err(RepoError::NotFound(format!("snapshot {snapshot}")));
+        let k = join(&self.finished_snapshot(ns, snapshot)?, MANIFEST_BLOB_NAME)?;
+        self.backend
+            .put(&k, manifest_blob, Durability::Synced)
+            .map_err(at(&self.locate(&k), "update manifest"))
+    }
+}
+
+impl LocalDatastore {
+    /// Creates the group `group` with its owner file in one step: the directory is made and
+    /// filled under a hidden temporary name in `type_dir`, then renamed into place without
+    /// replacing anything, so a crash never leaves a group without an owner (a leftover `.tmp-`
+    /// directory is hidden and gc removes it). False when the group already exists.
+    fn create_group_with_owner(&self, type_dir: &Key, group: &Key, owner: &str) -> Result<bool> {
+        if self.is_dir(group) {
+            return Ok(false);
         }
-        atomic::replace_file(&path, manifest_blob, 0o644).map_err(io_at(&path, "update manifest"))
+        let group_path = self.locate(group);
+        let temp = join(
+            type_dir,
+            &format!(
+                ".tmp-group-{}-{}-{}",
+                group.name(),
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_nanos())
+                    .unwrap_or_default()
+            ),
+        )?;
+        self.backend
+            .create_dir(&temp)
+            .map_err(at(&self.locate(&temp), "create group"))?;
+        let placed = self
+            .write_owner(&temp, owner)
+            .map_err(|e| match e {
+                RepoError::Io { action, source, .. } => RepoError::Io {
+                    path: group_path.clone(),
+                    action,
+                    source,
+                },
+                other => other,
+            })
+            .and_then(|()| {
+                // Crash tests stop here: the group is complete under its hidden name.
+                failpoint("group.before_rename").map_err(|source| RepoError::Io {
+                    path: group_path.clone(),
+                    action: "create group",
+                    source,
+                })?;
+                self.backend
+                    .rename(&temp, group, Replace::No)
+                    .map_err(at(&group_path, "create group"))
+            });
+        match placed {
+            Ok(()) => Ok(true),
+            Err(RepoError::Io { source, .. }) if source.kind() == io::ErrorKind::AlreadyExists => {
+                let _ = self.backend.delete_tree(&temp);
+                Ok(false)
+            }
+            Err(e) => {
+                let _ = self.backend.delete_tree(&temp);
+                Err(e)
+            }
+        }
     }
 }
 
 /// A backup into a hidden directory, renamed into place at `finish`.
 struct LocalBackupWriter {
+    backend: Arc<dyn StorageBackend>,
     chunks: Arc<ChunkStore>,
-    temp_dir: PathBuf,
-    final_dir: PathBuf,
+    temp_dir: Key,
+    final_dir: Key,
     finished: bool,
     /// The group, when this backup created it: removed again if it stays empty. Declared
     /// before the locks, so it is dropped while the group lock is still held.
@@ -840,111 +1206,67 @@ struct LocalBackupWriter {
     _locks: Vec<FileLock>,
 }
 
-/// Creates the group directory `group_path` with its owner file in one step: the directory is
-/// made and filled under a hidden temporary name in `type_dir`, then renamed into place without
-/// replacing anything, so a crash never leaves a group without an owner (a leftover `.tmp-`
-/// directory is hidden and gc removes it). False when the group already exists.
-fn create_group_with_owner(type_dir: &Path, group_path: &Path, owner: &str) -> Result<bool> {
-    if group_path.is_dir() {
-        return Ok(false);
-    }
-    let name = group_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = type_dir.join(format!(
-        ".tmp-group-{name}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default()
-    ));
-    std::fs::create_dir(&temp).map_err(io_at(&temp, "create group"))?;
-    let placed = atomic::replace_file(&temp.join("owner"), format!("{owner}\n").as_bytes(), 0o644)
-        .map_err(io_at(group_path, "write owner"))
-        .and_then(|()| {
-            // Crash tests stop here: the group is complete under its hidden name.
-            crate::util::failpoint::failpoint("group.before_rename")
-                .and_then(|()| rename_no_replace(&temp, group_path))
-                .map_err(io_at(group_path, "create group"))
-        });
-    match placed {
-        Ok(()) => {
-            atomic::sync_parent(group_path).map_err(io_at(type_dir, "sync group directory"))?;
-            Ok(true)
-        }
-        Err(RepoError::Io { source, .. }) if source.kind() == io::ErrorKind::AlreadyExists => {
-            let _ = std::fs::remove_dir_all(&temp);
-            Ok(false)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&temp);
-            Err(e)
-        }
-    }
-}
-
-/// `rename(from, to)` that fails with `AlreadyExists` instead of replacing `to`.
-fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| {
-        std::ffi::CString::new(p.as_os_str().as_bytes())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains NUL"))
-    };
-    let (from_c, to_c) = (c(from)?, c(to)?);
-    // SAFETY: valid C strings; AT_FDCWD resolves them as plain paths.
-    let ret = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            from_c.as_ptr(),
-            libc::AT_FDCWD,
-            to_c.as_ptr(),
-            libc::RENAME_NOREPLACE,
-        )
-    };
-    if ret == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
 /// A group directory created for a backup, whose lock the backup holds: on drop, removed if it
 /// holds nothing but its owner file (the backup did not finish). Disarmed with `keep`.
-struct EmptyGroupGuard(Option<PathBuf>);
+struct EmptyGroupGuard {
+    backend: Arc<dyn StorageBackend>,
+    group: Option<Key>,
+}
 
 impl EmptyGroupGuard {
     fn keep(mut self) {
-        self.0 = None;
+        self.group = None;
     }
 }
 
 impl Drop for EmptyGroupGuard {
     fn drop(&mut self) {
-        let Some(group) = self.0.take() else {
+        let Some(group) = self.group.take() else {
             return;
         };
-        let Ok(entries) = std::fs::read_dir(&group) else {
+        let Ok(entries) = self.backend.list(&group, Depth::One) else {
             return;
         };
-        let names: Vec<_> = entries.flatten().map(|e| e.file_name()).take(2).collect();
-        if names.iter().all(|n| n == "owner") {
-            let _ = std::fs::remove_file(group.join("owner"));
-            let _ = std::fs::remove_dir(&group);
+        if entries.iter().take(2).all(|e| e.name == OWNER_FILE) {
+            if let Ok(owner) = group.join(OWNER_FILE) {
+                let _ = self.backend.delete(&owner);
+            }
+            let _ = self.backend.delete(&group);
         }
     }
 }
 
 impl LocalBackupWriter {
+    fn io_error(&self, key: &Key, action: &'static str) -> impl FnOnce(io::Error) -> RepoError {
+        let path = self.backend.locate(key);
+        move |source| RepoError::Io {
+            path,
+            action,
+            source,
+        }
+    }
+
+    /// Writes a new file of the snapshot (never replacing one).
+    fn create_file(&self, name: &str, bytes: &[u8], action: &'static str) -> Result<()> {
+        let k = join(&self.temp_dir, name)?;
+        let path = self.backend.locate(&k);
+        match self
+            .backend
+            .put_if_absent(&k, bytes, Durability::Synced)
+            .map_err(at(&path, action))?
+        {
+            Put::Created => Ok(()),
+            Put::Existed => Err(exists_error(path, action)),
+        }
+    }
+
     fn write_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
         if name.contains('/') || name.starts_with('.') || name == MANIFEST_BLOB_NAME {
             return Err(RepoError::Refused(format!(
                 "{name:?} is not an archive or blob name"
             )));
         }
-        let path = self.temp_dir.join(name);
-        atomic::create_new_file(&path, bytes, 0o644).map_err(io_at(&path, "write"))
+        self.create_file(name, bytes, "write")
     }
 }
 
@@ -954,7 +1276,7 @@ impl BackupWriter for LocalBackupWriter {
     }
 
     fn upload_index(&mut self, name: &str, index: &IndexData) -> Result<()> {
-        failpoint("backup.before_index").map_err(io_at(&self.temp_dir, "write index"))?;
+        failpoint("backup.before_index").map_err(self.io_error(&self.temp_dir, "write index"))?;
         let mut uuid = [0u8; 16];
         openssl::rand::rand_bytes(&mut uuid)
             .map_err(|e| RepoError::Refused(format!("random uuid: {e}")))?;
@@ -968,7 +1290,7 @@ impl BackupWriter for LocalBackupWriter {
             } => encode_fixed(&uuid, ctime, *size, *chunk_size, digests),
         };
         self.write_file(name, &bytes)?;
-        failpoint("backup.after_index").map_err(io_at(&self.temp_dir, "write index"))
+        failpoint("backup.after_index").map_err(self.io_error(&self.temp_dir, "write index"))
     }
 
     fn upload_blob(&mut self, name: &str, raw: &[u8]) -> Result<()> {
@@ -978,31 +1300,26 @@ impl BackupWriter for LocalBackupWriter {
     fn finish(mut self: Box<Self>, manifest_blob: &[u8]) -> Result<()> {
         // DURABILITY: every chunk the manifest names is on disk before the manifest is written.
         self.chunks.sync()?;
-        let manifest = self.temp_dir.join(MANIFEST_BLOB_NAME);
-        failpoint("backup.before_manifest").map_err(io_at(&manifest, "write manifest"))?;
-        atomic::create_new_file(&manifest, manifest_blob, 0o644)
-            .map_err(io_at(&manifest, "write manifest"))?;
-        failpoint("backup.after_manifest").map_err(io_at(&manifest, "write manifest"))?;
-        // DURABILITY: the snapshot appears in one rename; a crash before it leaves only the
-        // hidden temporary directory, removed by the group's next backup.
-        if self.final_dir.exists() {
-            return Err(RepoError::Refused(format!(
-                "{} already exists",
-                self.final_dir.display()
-            )));
+        let manifest = join(&self.temp_dir, MANIFEST_BLOB_NAME)?;
+        failpoint("backup.before_manifest").map_err(self.io_error(&manifest, "write manifest"))?;
+        self.create_file(MANIFEST_BLOB_NAME, manifest_blob, "write manifest")?;
+        failpoint("backup.after_manifest").map_err(self.io_error(&manifest, "write manifest"))?;
+        // DURABILITY: the snapshot appears in one rename (durable when it returns); a crash
+        // before it leaves only the hidden temporary directory, removed by the group's next
+        // backup.
+        let final_path = self.backend.locate(&self.final_dir);
+        if self.backend.stat(&self.final_dir).ok().flatten().is_some() {
+            return Err(RepoError::Refused(format!("{final_path} already exists")));
         }
-        std::fs::rename(&self.temp_dir, &self.final_dir)
-            .map_err(io_at(&self.final_dir, "publish snapshot"))?;
+        self.backend
+            .rename(&self.temp_dir, &self.final_dir, Replace::Yes)
+            .map_err(at(&final_path, "publish snapshot"))?;
         self.finished = true;
         if let Some(group) = self.created_group.take() {
             group.keep();
         }
-        failpoint("backup.after_publish").map_err(io_at(&self.final_dir, "publish snapshot"))?;
-        if let Some(group) = self.final_dir.parent() {
-            File::open(group)
-                .and_then(|d| d.sync_all())
-                .map_err(io_at(group, "sync group directory"))?;
-        }
+        failpoint("backup.after_publish")
+            .map_err(self.io_error(&self.final_dir, "publish snapshot"))?;
         Ok(())
     }
 }
@@ -1010,7 +1327,7 @@ impl BackupWriter for LocalBackupWriter {
 impl Drop for LocalBackupWriter {
     fn drop(&mut self) {
         if !self.finished {
-            let _ = std::fs::remove_dir_all(&self.temp_dir);
+            let _ = self.backend.delete_tree(&self.temp_dir);
         }
     }
 }
@@ -1038,7 +1355,7 @@ mod tests {
             std::fs::read_dir(store.group_path(&ns, &live.group))
                 .map(|d| {
                     d.flatten()
-                        .filter(|e| is_unfinished_backup(&e.file_name()))
+                        .filter(|e| is_unfinished_backup(&e.file_name().to_string_lossy()))
                         .count()
                 })
                 .unwrap_or(0)
@@ -1046,7 +1363,11 @@ mod tests {
         assert_eq!(live_tmp(&store), 1);
 
         let removed = store.remove_unfinished_backups().unwrap();
-        assert_eq!(removed, vec![stale]);
+        assert_eq!(
+            removed,
+            vec![Key::new("host/dead/.tmp-1970-01-01T00:16:40Z-1").unwrap()]
+        );
+        assert!(!stale.exists());
         assert!(
             dead.join("1970-01-01T00:00:10Z").is_dir(),
             "a snapshot was removed"
@@ -1066,5 +1387,119 @@ mod tests {
         let writer = store.start_backup(&ns, &next, "a@pbs", None).unwrap();
         assert!(!stale.exists());
         drop(writer);
+    }
+
+    /// A datastore over the file system behind the fault injector.
+    fn faulty_store(
+        root: &Path,
+    ) -> (
+        LocalDatastore,
+        Arc<crate::repo::backend::faulty::FaultyBackend>,
+    ) {
+        use crate::repo::backend::faulty::FaultyBackend;
+        let fs: Arc<dyn StorageBackend> = Arc::new(FsBackend::create(root).unwrap());
+        let faulty = Arc::new(FaultyBackend::new(fs));
+        let store = LocalDatastore::with_backend(root, faulty.clone()).unwrap();
+        (store, faulty)
+    }
+
+    #[test]
+    fn a_failing_backend_leaves_no_half_snapshot_and_keeps_the_error_class() {
+        use crate::repo::backend::faulty::{Fault, Op};
+        use crate::util::error_class::ErrorClass;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, faulty) = faulty_store(dir.path());
+        let ns = Namespace::root();
+        let group = BackupGroup::new(BackupType::Host, "web1").unwrap();
+        let digest = ChunkDigest(crate::format::digest::sha256(b"chunk"));
+        let index = IndexData::Dynamic {
+            entries: vec![(5, digest)],
+        };
+        // The disk fills up while the manifest is written: the backup fails as I/O, and
+        // neither a snapshot nor its hidden directory nor the new group stays behind.
+        faulty.inject(Fault::always(
+            Op::PutIfAbsent,
+            "host/web1/.tmp-",
+            libc::ENOSPC,
+        ));
+        let snap = SnapshotRef::new(group.clone(), 1000);
+        let mut writer = store.start_backup(&ns, &snap, "a@pbs", None).unwrap();
+        let sink = writer.chunk_sink();
+        assert!(sink.insert_chunk(&digest, b"encoded").unwrap());
+        let err = writer.upload_index("root.pxar.didx", &index).unwrap_err();
+        assert_eq!(err.class(), Some(ErrorClass::Io));
+        assert!(err.to_string().contains("No space left"), "{err}");
+        drop(writer);
+        assert!(store.list_snapshots(&ns, None).unwrap().is_empty());
+        assert!(
+            !store.group_exists(&ns, &group),
+            "the new group is removed again"
+        );
+
+        // A rename that fails publishes nothing; the next backup succeeds.
+        faulty.heal();
+        faulty.inject(Fault::once(Op::Rename, "host/web1/", 1, libc::EIO));
+        let mut writer = store.start_backup(&ns, &snap, "a@pbs", None).unwrap();
+        writer.upload_index("root.pxar.didx", &index).unwrap();
+        assert!(writer.finish(b"manifest").is_err());
+        assert!(store.list_snapshots(&ns, None).unwrap().is_empty());
+        let mut writer = store.start_backup(&ns, &snap, "a@pbs", None).unwrap();
+        writer.upload_index("root.pxar.didx", &index).unwrap();
+        writer.finish(b"manifest").unwrap();
+        assert!(store.snapshot_exists(&ns, &snap));
+        assert_eq!(
+            store.snapshot_files(&ns, &snap),
+            ["index.json.blob", "root.pxar.didx"]
+        );
+        assert!(
+            !sink.insert_chunk(&digest, b"encoded").unwrap(),
+            "the chunk is deduplicated"
+        );
+
+        // A lock the backend refuses is `Locked`, whoever holds it.
+        let _gc = store.lock_store(true).unwrap();
+        let busy = store.start_backup(&ns, &SnapshotRef::new(group, 2000), "a@pbs", None);
+        assert_eq!(busy.err().and_then(|e| e.class()), Some(ErrorClass::Locked));
+    }
+
+    #[test]
+    fn owner_notes_protection_and_client_log_are_datastore_methods() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalDatastore::open_or_create(dir.path()).unwrap();
+        let ns = Namespace::root();
+        let group = BackupGroup::new(BackupType::Host, "a").unwrap();
+        let snap = SnapshotRef::new(group.clone(), 1000);
+        assert_eq!(store.owner(&ns, &group), None);
+        let writer = store.start_backup(&ns, &snap, "a@pbs", None).unwrap();
+        writer.finish(b"manifest").unwrap();
+        assert_eq!(store.owner(&ns, &group).as_deref(), Some("a@pbs"));
+        store.set_owner(&ns, &group, "b@pbs").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("host/a/owner")).unwrap(),
+            "b@pbs\n",
+            "the layout on disk is PBS's"
+        );
+        assert_eq!(store.group_notes(&ns, &group), None);
+        std::fs::write(dir.path().join("host/a/notes"), "first\nsecond").unwrap();
+        assert_eq!(
+            store.group_notes(&ns, &group).as_deref(),
+            Some("first\nsecond")
+        );
+        assert!(!store.is_protected(&ns, &snap).unwrap());
+        store.set_protected(&ns, &snap, true).unwrap();
+        assert!(store.is_protected(&ns, &snap).unwrap());
+        assert!(dir
+            .path()
+            .join("host/a/1970-01-01T00:16:40Z/.protected")
+            .is_file());
+        assert!(!store.has_client_log(&ns, &snap));
+        store.upload_log(&ns, &snap, b"log").unwrap();
+        assert!(store.has_client_log(&ns, &snap));
+        assert!(store.upload_log(&ns, &snap, b"again").is_err());
+        let missing = SnapshotRef::new(group, 5);
+        assert!(matches!(
+            store.is_protected(&ns, &missing),
+            Err(RepoError::NotFound(_))
+        ));
     }
 }

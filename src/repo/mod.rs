@@ -4,6 +4,7 @@
 //! Knows where bytes are stored and how they are named, not what they mean.
 
 pub mod archive_file;
+pub mod backend;
 pub mod local;
 pub mod rate_limited;
 pub mod remote;

@@ -6,7 +6,6 @@
 //! on uploads is made here (§9), with PBS's messages. Chunk hashing runs on blocking threads.
 
 use super::auth::Principal;
-use super::datastore_api::read_owner;
 use super::params::Params;
 use super::tasks::Task;
 use super::{
@@ -109,11 +108,11 @@ pub async fn start(
             "backup-id 'benchmark' is reserved for benchmark runs"
         }));
     }
-    if !ns.is_root() && !store.ns_path(&ns).is_dir() {
+    if !store.namespace_exists(&ns) {
         return Err(ApiError::not_found("namespace not found"));
     }
     // Owner check (§4.7): the owner itself, or a user writing into its token's group.
-    let owner = match read_owner(&store, &ns, &snapshot.group) {
+    let owner = match store.owner(&ns, &snapshot.group) {
         Some(owner) if !p.owns(&owner) => {
             return Err(ApiError::bad(format!(
                 "backup owner check failed ({} != {owner})",
@@ -135,7 +134,7 @@ pub async fn start(
                 return Err(ApiError::bad("backup timestamp is older than last backup."));
             }
         }
-        if store2.snapshot_path(&ns2, &snap2).exists() {
+        if store2.snapshot_exists(&ns2, &snap2) {
             return Err(ApiError::bad("backup directory already exists."));
         }
         // The base: newest finished snapshot whose verification did not fail.
@@ -979,7 +978,7 @@ impl BackupSession {
                 return Ok(());
             }
             if let Some(base) = &s.base {
-                if !s.store.snapshot_path(&s.ns, base).is_dir() {
+                if !s.store.snapshot_exists(&s.ns, base) {
                     return Err(ApiError::bad(format!(
                         "base snapshot {base} was removed during backup, cannot finish as chunks might be missing"
                     )));

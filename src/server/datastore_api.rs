@@ -17,17 +17,10 @@ use crate::repo::{RepoError, Repository, SnapshotInfo};
 use bytes::Bytes;
 use http::Method;
 use serde_json::{json, Value};
-use std::path::Path;
 use std::sync::Arc;
 
 const NS: &str = "ns";
 const GROUP: [&str; 2] = ["backup-type", "backup-id"];
-
-pub fn read_owner(store: &LocalDatastore, ns: &Namespace, group: &BackupGroup) -> Option<String> {
-    std::fs::read_to_string(store.group_path(ns, group).join("owner"))
-        .ok()
-        .map(|s| s.trim_end().to_string())
-}
 
 /// PBS's owner check for data access: admins pass, others must own the group.
 pub fn check_access(
@@ -36,8 +29,8 @@ pub fn check_access(
     group: &BackupGroup,
     p: &Principal,
 ) -> ApiResult<()> {
-    let owner = read_owner(store, ns, group);
-    if !store.group_path(ns, group).is_dir() {
+    let owner = store.owner(ns, group);
+    if !store.group_exists(ns, group) {
         return Err(ApiError::bad(format!(
             "backup group {group} does not exist"
         )));
@@ -177,11 +170,7 @@ pub async fn route(
                         .unwrap_or("");
                     Ok(Reply::data(json!(notes)))
                 } else {
-                    let path = store.snapshot_path(&ns, &snap);
-                    if !path.join(MANIFEST_BLOB_NAME).exists() {
-                        return Err(RepoError::NotFound(format!("snapshot {snap}")).into());
-                    }
-                    Ok(Reply::data(json!(path.join(".protected").exists())))
+                    Ok(Reply::data(json!(store.is_protected(&ns, &snap)?)))
                 }
             })
             .await
@@ -250,7 +239,7 @@ pub async fn route(
             let parent = params.ns("parent")?;
             let depth = params.opt_int("max-depth", 0, MAX_NAMESPACE_DEPTH as i64)?;
             blocking(move || {
-                if !parent.is_root() && !store.ns_path(&parent).is_dir() {
+                if !store.namespace_exists(&parent) {
                     return Err(ApiError::bad(format!("namespace '{parent}' not found")));
                 }
                 let mut out = vec![json!({"ns": parent.to_string()})];
@@ -280,7 +269,7 @@ pub async fn route(
                 .child(&name)
                 .map_err(|e| ApiError::bad(e.to_string()))?;
             blocking(move || {
-                if store.ns_path(&ns).is_dir() {
+                if store.namespace_exists(&ns) {
                     return Err(ApiError::bad(format!("namespace '{ns}' already exists")));
                 }
                 store.create_namespace(&ns)?;
@@ -328,20 +317,6 @@ fn write_manifest(
     Ok(())
 }
 
-fn dir_files(path: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(path)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| !n.starts_with('.'))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
 /// BackupContent items of a snapshot and their total size.
 fn snapshot_files(
     store: &LocalDatastore,
@@ -360,7 +335,7 @@ fn snapshot_files(
         "none"
     };
     files.push(json!({"filename": MANIFEST_BLOB_NAME, "crypt-mode": manifest_mode, "size": info.manifest_size}));
-    for name in dir_files(&store.snapshot_path(ns, &info.snapshot)) {
+    for name in store.snapshot_files(ns, &info.snapshot) {
         if name != MANIFEST_BLOB_NAME && m.file(&name).is_none() {
             files.push(json!({"filename": name}));
         }
@@ -371,7 +346,8 @@ fn snapshot_files(
 fn snapshot_item(store: &LocalDatastore, ns: &Namespace, info: &SnapshotInfo) -> Value {
     if !info.is_readable() {
         // As PBS lists a snapshot whose manifest it cannot load: its files, no size.
-        let files: Vec<Value> = dir_files(&store.snapshot_path(ns, &info.snapshot))
+        let files: Vec<Value> = store
+            .snapshot_files(ns, &info.snapshot)
             .into_iter()
             .map(|name| json!({"filename": name}))
             .collect();
@@ -417,7 +393,7 @@ fn snapshot_item(store: &LocalDatastore, ns: &Namespace, info: &SnapshotInfo) ->
 }
 
 fn list_groups(store: &LocalDatastore, ns: &Namespace, p: &Principal) -> ApiResult<Reply> {
-    if !ns.is_root() && !store.ns_path(ns).is_dir() {
+    if !store.namespace_exists(ns) {
         return Err(ApiError::bad(format!("namespace '{ns}' not found")));
     }
     let mut out = Vec::new();
@@ -432,12 +408,12 @@ fn list_groups(store: &LocalDatastore, ns: &Namespace, p: &Principal) -> ApiResu
             "backup-id": g.group.id,
             "last-backup": last,
             "backup-count": g.snapshot_count,
-            "files": dir_files(&store.snapshot_path(ns, &last_snap)),
+            "files": store.snapshot_files(ns, &last_snap),
         });
         if let Some(owner) = &g.owner {
             v["owner"] = json!(owner);
         }
-        if let Ok(notes) = std::fs::read_to_string(store.group_path(ns, &g.group).join("notes")) {
+        if let Some(notes) = store.group_notes(ns, &g.group) {
             if let Some(first) = notes.lines().next() {
                 v["comment"] = json!(first);
             }
@@ -454,7 +430,7 @@ fn list_snapshots(
     id: Option<&str>,
     p: &Principal,
 ) -> ApiResult<Reply> {
-    if !ns.is_root() && !store.ns_path(ns).is_dir() {
+    if !store.namespace_exists(ns) {
         return Err(ApiError::bad(format!("namespace '{ns}' not found")));
     }
     let group = match (ty, id) {
@@ -483,23 +459,10 @@ async fn status(
     store: &LocalDatastore,
     verbose: bool,
 ) -> ApiResult<Reply> {
-    let root = store.root().to_path_buf();
-    let c = std::ffi::CString::new(root.as_os_str().as_encoded_bytes())
-        .map_err(|_| ApiError::internal("datastore path contains NUL"))?;
-    // SAFETY: statvfs fills a zeroed struct we own from a valid C string.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointers, see above.
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return Err(ApiError::internal(format!(
-            "statvfs {}: {}",
-            root.display(),
-            std::io::Error::last_os_error()
-        )));
-    }
-    let frsize = st.f_frsize as u64;
-    let total = st.f_blocks as u64 * frsize;
-    let avail = st.f_bavail as u64 * frsize;
-    let used = total.saturating_sub(st.f_bfree as u64 * frsize);
+    let space = store
+        .space()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let (total, used, avail) = (space.total, space.used, space.avail);
     let mut v = json!({"total": total, "used": used, "avail": avail});
     if verbose {
         let store = store.clone();
@@ -877,7 +840,7 @@ async fn change_owner(
     let p = p.clone();
     blocking(move || {
         let owner = store.owner(&ns, &group);
-        if owner.is_none() && !store.group_path(&ns, &group).is_dir() {
+        if owner.is_none() && !store.group_exists(&ns, &group) {
             return Err(ApiError::bad(format!("backup group {group} does not exist")));
         }
         if !p.admin {
@@ -921,7 +884,7 @@ pub async fn upload_backup_log(
     ))?;
     let store = state.datastore(params.str("store")?)?.clone();
     let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
-    let owner = read_owner(&store, &ns, &snap.group);
+    let owner = store.owner(&ns, &snap.group);
     if !owner.as_deref().is_some_and(|o| p.owns(o)) {
         return Err(ApiError::bad(format!(
             "backup owner check failed ({} != {})",
@@ -934,8 +897,7 @@ pub async fn upload_backup_log(
             return Err(ApiError::bad("log blob too large"));
         }
         blob::check_header_and_crc(&body).map_err(|e| ApiError::bad(format!("client log: {e}")))?;
-        let path = store.snapshot_path(&ns, &snap);
-        if path.join("client.log.blob").exists() {
+        if store.has_client_log(&ns, &snap) {
             return Err(ApiError::bad("backup already contains a log."));
         }
         store.upload_log(&ns, &snap, &body)?;

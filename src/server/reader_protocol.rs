@@ -5,7 +5,6 @@
 //! served as stored, without re-verifying them (the client verifies, as with PBS).
 
 use super::auth::Principal;
-use super::datastore_api::read_owner;
 use super::params::Params;
 use super::tasks::Task;
 use super::{
@@ -51,7 +50,7 @@ pub async fn start(
         ..
     } = super::start_protocol(&state, &req, PROTOCOL, &[], &p.userid)?;
     if !p.admin {
-        let owner = read_owner(&store, &ns, &snapshot.group);
+        let owner = store.owner(&ns, &snapshot.group);
         if !owner.as_deref().is_some_and(|o| p.owns(o)) {
             return Err(ApiError::bad("backup owner check failed!"));
         }

@@ -52,10 +52,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         match store.remove_unfinished_backups() {
             Ok(removed) => {
                 for dir in removed {
-                    crate::errln!(
-                        "pbsh serve: {name}: removed unfinished backup {}",
-                        dir.strip_prefix(path).unwrap_or(&dir).display()
-                    );
+                    crate::errln!("pbsh serve: {name}: removed unfinished backup {dir}");
                 }
             }
             Err(e) => crate::errln!("pbsh serve: {name}: unfinished backups not checked: {e}"),
