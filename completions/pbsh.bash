@@ -758,7 +758,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__bench)
-            opts="-h --duration --output-format --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --duration --output-format --keyfile --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -770,6 +770,10 @@ _pbsh() {
                     ;;
                 --output-format)
                     COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --repository)
@@ -856,7 +860,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__catalog__subcmd__dump)
-            opts="-h --ns --keyfile --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --ns --keyfile --keyfd --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -867,6 +871,10 @@ _pbsh() {
                     return 0
                     ;;
                 --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -950,7 +958,7 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__catalog__subcmd__shell)
-            opts="-h --ns --file --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --ns --file --keyfile --keyfd --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -961,6 +969,14 @@ _pbsh() {
                     return 0
                     ;;
                 --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3608,12 +3624,16 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__ns__subcmd__list)
-            opts="-h --output-format --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --max-depth --output-format --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output-format)
                     COMPREPLY=($(compgen -W "text json json-pretty" -- "${cur}"))
                     return 0
@@ -4574,13 +4594,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__snapshot__subcmd__upload__subcmd__log)
-            opts="-h --keyfile --crypt-mode --ns --repository --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --keyfile --keyfd --crypt-mode --ns --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

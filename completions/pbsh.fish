@@ -284,6 +284,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subc
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -f -a "update"
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from notes" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l keyfile -d 'Encrypt the log with this key (default: the default key, if any)' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l keyfd -d 'Read the key file from this open file descriptor (instead of --keyfile)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand snapshot; and __fish_seen_subcommand_from upload-log" -l crypt-mode -d '`none` stores the log unencrypted even when a default key exists' -r -f -a "none\t''
 encrypt\t''
 sign-only\t''"
@@ -341,6 +342,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcom
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "create" -d 'Create a namespace (its parent must exist)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "delete" -d 'Delete an empty namespace (or everything in it with --delete-groups)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and not __fish_seen_subcommand_from list create delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l max-depth -d 'Levels below PARENT to list (0: PARENT alone; default: all)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand ns; and __fish_seen_subcommand_from list" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
@@ -429,6 +431,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_s
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l keyfile -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l keyfd -d 'Read the key file from this open file descriptor (instead of --keyfile)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -l start-ns -d 'Start in this namespace' -r
@@ -436,6 +439,8 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subco
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l ns -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l file -d 'A local .pcat1 catalog file to browse instead' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l keyfile -d 'The key for an encrypted archive (default: the default key); the session keeps it' -r -F
+complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l keyfd -d 'Read the key file from this open file descriptor (instead of --keyfile)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and __fish_seen_subcommand_from shell" -l start-ns -d 'Start in this namespace' -r
@@ -448,6 +453,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l duration -d 'Seconds
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l output-format -r -f -a "text\t''
 json\t''
 json-pretty\t''"
+complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l keyfile -d 'Encrypt with this key file\'s key (asks for its passphrase) instead of a random one' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand bench" -l start-ns -d 'Start in this namespace' -r

@@ -301,6 +301,96 @@ fn crypt_mode_and_keyfd_choose_the_key() {
         "encrypt",
     ]));
     assert!(line.contains("--crypt-mode encrypt needs a key"), "{line}");
+
+    // The other readers take --keyfd (and catalog shell --keyfile) too: `sh -c` opens the key
+    // as descriptor 3 and feeds SCRIPT to standard input.
+    let with_key_fd = |script: &str, args: &[&str]| {
+        Command::new("sh")
+            .arg("-c")
+            .arg("printf '%s' \"$SCRIPT\" | \"$@\" 3<\"$KEY\"")
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_pbsh"))
+            .args(["--repository", f.store.to_str().unwrap()])
+            .args(args)
+            .env("KEY", &key)
+            .env("SCRIPT", script)
+            .env("HOME", f.dir.path())
+            .env("XDG_CONFIG_HOME", f.dir.path().join("config"))
+            .env_remove("PBS_REPOSITORY")
+            .output()
+            .unwrap()
+    };
+    let dump = with_key_fd("", &["catalog", "dump", enc, "--keyfd", "3"]);
+    assert!(dump.status.success(), "{}", common::stderr(&dump));
+    assert!(
+        common::stdout(&dump).contains("f.txt"),
+        "{}",
+        common::stdout(&dump)
+    );
+    let without = f.run(&["catalog", "dump", enc]);
+    assert!(
+        !without.status.success(),
+        "an encrypted catalog needs the key"
+    );
+    for key_args in [
+        vec!["--keyfd", "3"],
+        vec!["--keyfile", key.to_str().unwrap()],
+    ] {
+        let args = [&["catalog", "shell", enc, "root.pxar"][..], &key_args].concat();
+        let shell = with_key_fd("cat f.txt\n", &args);
+        assert!(
+            shell.status.success(),
+            "{key_args:?}: {}",
+            common::stderr(&shell)
+        );
+        assert_eq!(common::stdout(&shell), "file\n", "{key_args:?}");
+    }
+    // upload-log --keyfd: the stored log is encrypted with that key (the backup's own log is
+    // taken away first: a snapshot keeps one log, as on PBS).
+    let log_blob = f
+        .store
+        .join("host/enc/2027-01-15T08:00:00Z/client.log.blob");
+    std::fs::remove_file(&log_blob).unwrap();
+    let log = f.target("client.log");
+    std::fs::write(&log, "log line\n").unwrap();
+    let out = with_key_fd(
+        "",
+        &[
+            "snapshot",
+            "upload-log",
+            enc,
+            log.to_str().unwrap(),
+            "--keyfd",
+            "3",
+        ],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let blob = std::fs::read(&log_blob).unwrap();
+    let encrypted: [[u8; 8]; 2] = [
+        [123, 103, 133, 190, 34, 45, 76, 240],
+        [230, 89, 27, 191, 11, 191, 216, 11],
+    ];
+    assert!(
+        encrypted.contains(&blob[..8].try_into().unwrap()),
+        "{:?}",
+        &blob[..8]
+    );
+    // benchmark --keyfile: its encryption rows use the key file (a missing one is refused).
+    let bench = f.run(&[
+        "benchmark",
+        "--duration",
+        "0.05",
+        "--keyfile",
+        key.to_str().unwrap(),
+    ]);
+    assert!(bench.status.success(), "{}", common::stderr(&bench));
+    assert!(
+        common::stdout(&bench).contains("AES256"),
+        "{}",
+        common::stdout(&bench)
+    );
+    let line = one_error(&f.run(&["benchmark", "--keyfile", "/nonexistent/key.json"]));
+    assert!(line.contains("/nonexistent/key.json"), "{line}");
 }
 
 #[test]

@@ -701,3 +701,37 @@ fn issue_17_short_forms_of_backup_restore_and_get() {
         "short forms\n"
     );
 }
+
+/// proxmox-backup-client's `namespace list --max-depth` and `help [COMMAND] --verbose`.
+#[test]
+fn ns_list_max_depth_and_help_verbose_as_pbs() {
+    let f = fixture();
+    f.ok("ns create a; ns create a/b; ns create a/b/c; ns create z");
+    let listed = |args: &[&str]| -> Vec<String> {
+        let out = f.run(&[&["namespace", "list"][..], args].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).lines().map(String::from).collect()
+    };
+    let top = listed(&["--max-depth", "1"]);
+    assert!(
+        top.contains(&"a".to_string()) && top.contains(&"z".to_string()),
+        "{top:?}"
+    );
+    assert!(!top.iter().any(|ns| ns.contains('/')), "{top:?}");
+    assert!(
+        listed(&["--max-depth", "0"]).is_empty(),
+        "the root alone is not printed"
+    );
+    assert_eq!(listed(&["a", "--max-depth", "0"]), ["a"]);
+    assert_eq!(listed(&["a", "--max-depth", "1"]), ["a", "a/b"]);
+    assert_eq!(listed(&["a", "--max-depth", "7"]), ["a", "a/b", "a/b/c"]);
+    assert_eq!(listed(&["a"]), ["a", "a/b", "a/b/c"]);
+    // help --verbose: the same help, every option shown, one-shot and in a script.
+    let plain = f.run(&["help", "backup"]);
+    let verbose = f.run(&["help", "backup", "--verbose"]);
+    assert!(verbose.status.success(), "{}", stderr(&verbose));
+    assert_eq!(stdout(&plain), stdout(&verbose));
+    assert!(stdout(&verbose).contains("--rate"), "{}", stdout(&verbose));
+    let in_script = f.ok("help ns list --verbose");
+    assert!(in_script.contains("--max-depth"), "{in_script}");
+}

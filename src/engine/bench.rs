@@ -142,6 +142,8 @@ pub struct BenchOptions {
     pub workers: usize,
     /// Shown for the TLS row when no upload speed test is given.
     pub tls_skip_note: String,
+    /// The key of the encryption rows (`--keyfile`); a random one when absent.
+    pub key: Option<Arc<CryptConfig>>,
 }
 
 impl Default for BenchOptions {
@@ -150,6 +152,7 @@ impl Default for BenchOptions {
             duration: DEFAULT_DURATION,
             workers: default_workers(),
             tls_skip_note: "no remote repository".into(),
+            key: None,
         }
     }
 }
@@ -182,10 +185,15 @@ pub fn run(
     let workers = options.workers.max(1);
     let data = pbs_buffer();
     let stream = pipeline_stream();
-    let mut key = [0u8; 32];
-    openssl::rand::rand_bytes(&mut key)
-        .map_err(|e| format_err("benchmark key")(FormatError::from(e)))?;
-    let crypt = Arc::new(CryptConfig::new(key).map_err(format_err("benchmark key"))?);
+    let crypt = match &options.key {
+        Some(key) => key.clone(),
+        None => {
+            let mut key = [0u8; 32];
+            openssl::rand::rand_bytes(&mut key)
+                .map_err(|e| format_err("benchmark key")(FormatError::from(e)))?;
+            Arc::new(CryptConfig::new(key).map_err(format_err("benchmark key"))?)
+        }
+    };
 
     let mut rows = Vec::with_capacity(RowId::ALL.len());
     let mut push = |id: RowId, name: String, speed: f64, threads: usize| {
@@ -489,6 +497,7 @@ mod tests {
             duration: Duration::from_millis(1),
             workers: 2,
             tls_skip_note: "unused".into(),
+            key: None,
         };
         let mut test = |_d: Duration| -> Result<f64> { Ok(42.0) };
         let result = run(&options, Some(&mut test)).unwrap();

@@ -72,12 +72,20 @@ fn help_topic(args: &[String]) -> Option<&'static str> {
 /// Parses the process's arguments and runs; returns the exit status.
 pub fn main() -> i32 {
     // The shell's help topics work one-shot too: `pbsh help exit-codes`, `pbsh help paths`.
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // proxmox-backup-client's `help [COMMAND] --verbose`: pbsh's help always shows every option.
+    if let Some(at) = args.iter().position(|a| a == "help") {
+        if at + 1 < args.len() {
+            let tail: Vec<String> = args.split_off(at + 1);
+            args.extend(tail.into_iter().filter(|a| a != "--verbose"));
+        }
+    }
     if let Some(text) = help_topic(&args) {
         crate::outln!("{}", text.trim_end());
         return exit::OK;
     }
-    let cli = match Cli::try_parse() {
+    let program = std::env::args().next().unwrap_or_else(|| "pbsh".into());
+    let cli = match Cli::try_parse_from(std::iter::once(program).chain(args)) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {

@@ -263,6 +263,12 @@ impl Session {
     }
 
     fn help(&mut self, topic: &[String]) -> Result<()> {
+        // proxmox-backup-client's `help --verbose`: pbsh's help always shows every option.
+        let topic: Vec<String> = topic
+            .iter()
+            .filter(|w| *w != "--verbose")
+            .cloned()
+            .collect();
         match topic.first().map(String::as_str) {
             Some("paths") => {
                 write!(self.out, "{}", commands::nav::PATHS_HELP)?;

@@ -16,6 +16,9 @@ pub struct BenchArgs {
     pub duration: Duration,
     #[arg(long, value_enum, default_value = "text")]
     pub output_format: OutputFormat,
+    /// Encrypt with this key file's key (asks for its passphrase) instead of a random one
+    #[arg(long)]
+    pub keyfile: Option<std::path::PathBuf>,
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -35,6 +38,10 @@ pub fn run(session: &mut Session, args: BenchArgs) -> Result<()> {
         duration: args.duration,
         workers: default_workers(),
         tls_skip_note: "repository is local".into(),
+        key: match &args.keyfile {
+            Some(_) => super::common::load_crypt(&args.keyfile, false)?.map(|(c, _)| c),
+            None => None,
+        },
     };
     let mut upload = upload_test(session);
     let result = bench::run(

@@ -19,6 +19,9 @@ pub enum CatalogCommand {
         ns: Option<String>,
         #[arg(long)]
         keyfile: Option<PathBuf>,
+        /// Read the key file from this open file descriptor (instead of --keyfile)
+        #[arg(long, conflicts_with = "keyfile")]
+        keyfd: Option<i32>,
     },
     /// Browse an archive: SNAPSHOT ARCHIVE (like PBS's catalog shell, in this session's tree),
     /// or a local catalog file with --file
@@ -32,6 +35,12 @@ pub enum CatalogCommand {
         /// A local .pcat1 catalog file to browse instead
         #[arg(long, conflicts_with_all = ["snapshot", "archive"])]
         file: Option<PathBuf>,
+        /// The key for an encrypted archive (default: the default key); the session keeps it
+        #[arg(long)]
+        keyfile: Option<PathBuf>,
+        /// Read the key file from this open file descriptor (instead of --keyfile)
+        #[arg(long, conflicts_with = "keyfile")]
+        keyfd: Option<i32>,
     },
 }
 
@@ -41,13 +50,21 @@ pub fn run(session: &mut Session, cmd: CatalogCommand) -> Result<()> {
             snapshot,
             ns,
             keyfile,
-        } => (snapshot, ns, keyfile),
+            keyfd,
+        } => (snapshot, ns, keyfile.or_else(|| keyfd.map(common::fd_path))),
         CatalogCommand::Shell {
             snapshot,
             archive,
             ns,
             file,
-        } => return shell(session, snapshot, archive, ns, file),
+            keyfile,
+            keyfd,
+        } => {
+            if let Some(key) = keyfile.or_else(|| keyfd.map(common::fd_path)) {
+                session.browser.set_keyfile(Some(key));
+            }
+            return shell(session, snapshot, archive, ns, file);
+        }
     };
     let ns = common::namespace(session, &ns)?;
     let snapshot = common::resolve_snapshot(session, &ns, &snapshot)?;

@@ -11,6 +11,9 @@ pub enum NsCommand {
     /// List a namespace (default: the current one) and every namespace below it
     List {
         parent: Option<String>,
+        /// Levels below PARENT to list (0: PARENT alone; default: all)
+        #[arg(long)]
+        max_depth: Option<usize>,
         #[arg(long, value_enum, default_value = "text")]
         output_format: OutputFormat,
     },
@@ -28,6 +31,7 @@ pub fn run(session: &mut Session, cmd: NsCommand) -> Result<()> {
     match cmd {
         NsCommand::List {
             parent,
+            max_depth,
             output_format,
         } => {
             let parent = match parent {
@@ -35,11 +39,13 @@ pub fn run(session: &mut Session, cmd: NsCommand) -> Result<()> {
                 None => session.ns(),
             };
             let mut listed = Vec::new();
-            let mut stack = vec![parent];
-            while let Some(ns) = stack.pop() {
-                let children = session.repo.list_namespaces(&ns)?;
-                for child in children.iter().rev() {
-                    stack.push(child.clone());
+            let mut stack = vec![(parent, 0usize)];
+            while let Some((ns, depth)) = stack.pop() {
+                if max_depth.is_none_or(|max| depth < max) {
+                    let children = session.repo.list_namespaces(&ns)?;
+                    for child in children.iter().rev() {
+                        stack.push((child.clone(), depth + 1));
+                    }
                 }
                 listed.push(ns);
             }

@@ -62,6 +62,9 @@ pub enum SnapshotCommand {
         /// Encrypt the log with this key (default: the default key, if any)
         #[arg(long)]
         keyfile: Option<std::path::PathBuf>,
+        /// Read the key file from this open file descriptor (instead of --keyfile)
+        #[arg(long, conflicts_with = "keyfile")]
+        keyfd: Option<i32>,
         /// `none` stores the log unencrypted even when a default key exists
         #[arg(long, value_enum)]
         crypt_mode: Option<crate::shell::commands::backup::CryptModeArg>,
@@ -295,9 +298,13 @@ pub fn run(session: &mut Session, cmd: SnapshotCommand) -> Result<()> {
             snapshot,
             logfile,
             keyfile,
+            keyfd,
             crypt_mode,
             ns,
-        } => upload_log(session, &snapshot, &logfile, &keyfile, crypt_mode, &ns),
+        } => {
+            let keyfile = keyfile.or_else(|| keyfd.map(super::common::fd_path));
+            upload_log(session, &snapshot, &logfile, &keyfile, crypt_mode, &ns)
+        }
         SnapshotCommand::Protected { action } => match action {
             ProtectedAction::Show {
                 snapshot,
