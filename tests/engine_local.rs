@@ -3,9 +3,8 @@
 mod checker;
 mod common;
 
-use pbsh::archive::restore::RestoreOptions;
 use pbsh::engine::backup::{run_backup, BackupOptions, BackupSource};
-use pbsh::engine::restore::{restore, RestoreTarget};
+use pbsh::engine::restore::{RestoreRequest, RestoreTarget};
 use pbsh::format::crypt::CryptConfig;
 use pbsh::format::keyfile::KeyConfig;
 use pbsh::format::manifest::CryptMode;
@@ -74,62 +73,37 @@ fn restores_what_pbs_wrote() {
     ] {
         let snap = SnapshotRef::parse(&format!("host/{id}/{time}")).unwrap();
         let target = dir.path().join(format!("restore-{id}"));
-        restore(
-            store.clone(),
-            &ns,
-            &snap,
-            "root.pxar",
-            RestoreTarget::Path(&target),
-            crypt.clone(),
-            b"/",
-            RestoreOptions::default(),
-        )
-        .unwrap();
+        RestoreRequest::new(store.clone(), &ns, &snap, "root.pxar")
+            .key(crypt.clone())
+            .sub_path(b"/")
+            .run(RestoreTarget::Path(&target))
+            .unwrap();
         if have_python {
             same_files(&expected, &target);
         }
         let image = dir.path().join(format!("{id}.img"));
-        restore(
-            store.clone(),
-            &ns,
-            &snap,
-            "disk.img",
-            RestoreTarget::Path(&image),
-            crypt.clone(),
-            b"/",
-            RestoreOptions::default(),
-        )
-        .unwrap();
+        RestoreRequest::new(store.clone(), &ns, &snap, "disk.img")
+            .key(crypt.clone())
+            .sub_path(b"/")
+            .run(RestoreTarget::Path(&image))
+            .unwrap();
         assert_eq!(std::fs::metadata(&image).unwrap().len(), 9_449_529);
     }
     // The encrypted snapshot refuses to restore without its key, before writing anything.
     let snap = SnapshotRef::parse("host/vec-enc/2026-09-21T14:15:00Z").unwrap();
     let target = dir.path().join("no-key");
-    let err = restore(
-        store.clone(),
-        &ns,
-        &snap,
-        "root.pxar",
-        RestoreTarget::Path(&target),
-        None,
-        b"/",
-        RestoreOptions::default(),
-    )
-    .unwrap_err();
+    let err = RestoreRequest::new(store.clone(), &ns, &snap, "root.pxar")
+        .sub_path(b"/")
+        .run(RestoreTarget::Path(&target))
+        .unwrap_err();
     assert!(err.to_string().contains("missing key"), "{err}");
     assert!(!target.exists());
     let wrong = Arc::new(CryptConfig::new([1u8; 32]).unwrap());
-    let err = restore(
-        store.clone(),
-        &ns,
-        &snap,
-        "root.pxar",
-        RestoreTarget::Path(&target),
-        Some(wrong),
-        b"/",
-        RestoreOptions::default(),
-    )
-    .unwrap_err();
+    let err = RestoreRequest::new(store.clone(), &ns, &snap, "root.pxar")
+        .key(Some(wrong))
+        .sub_path(b"/")
+        .run(RestoreTarget::Path(&target))
+        .unwrap_err();
     assert!(err.to_string().contains("wrong key"), "{err}");
     assert!(!target.exists());
 }
@@ -224,46 +198,25 @@ fn backup_list_restore_and_incremental_dedup() {
 
     let snap = &snapshots[1].snapshot;
     let target = dir.path().join("restored");
-    restore(
-        repo.clone(),
-        &ns,
-        snap,
-        "root.pxar",
-        RestoreTarget::Path(&target),
-        None,
-        b"/",
-        RestoreOptions::default(),
-    )
-    .unwrap();
+    RestoreRequest::new(repo.clone(), &ns, snap, "root.pxar")
+        .sub_path(b"/")
+        .run(RestoreTarget::Path(&target))
+        .unwrap();
     same_files(&source, &target);
     let image = dir.path().join("restored.img");
-    restore(
-        repo.clone(),
-        &ns,
-        snap,
-        "disk.img",
-        RestoreTarget::Path(&image),
-        None,
-        b"/",
-        RestoreOptions::default(),
-    )
-    .unwrap();
+    RestoreRequest::new(repo.clone(), &ns, snap, "disk.img")
+        .sub_path(b"/")
+        .run(RestoreTarget::Path(&image))
+        .unwrap();
     assert_eq!(
         std::fs::read(&image).unwrap(),
         std::fs::read(dir.path().join("disk.img")).unwrap()
     );
     let mut conf = Vec::new();
-    restore(
-        repo.clone(),
-        &ns,
-        snap,
-        "vm.conf",
-        RestoreTarget::Writer(&mut conf),
-        None,
-        b"/",
-        RestoreOptions::default(),
-    )
-    .unwrap();
+    RestoreRequest::new(repo.clone(), &ns, snap, "vm.conf")
+        .sub_path(b"/")
+        .run(RestoreTarget::Writer(&mut conf))
+        .unwrap();
     assert_eq!(conf, b"memory: 2048\n");
     let report =
         checker::check_datastore(dir.path().join("store")).unwrap_or_else(|e| panic!("{e:#?}"));
@@ -311,43 +264,24 @@ fn encrypted_backup_restores_only_with_its_key() {
         .all(|f| f.crypt_mode == CryptMode::Encrypt));
 
     let target = dir.path().join("restored");
-    let err = restore(
-        repo.clone(),
-        &ns,
-        &snap,
-        "root.pxar",
-        RestoreTarget::Path(&target),
-        None,
-        b"/",
-        RestoreOptions::default(),
-    )
-    .unwrap_err();
+    let err = RestoreRequest::new(repo.clone(), &ns, &snap, "root.pxar")
+        .sub_path(b"/")
+        .run(RestoreTarget::Path(&target))
+        .unwrap_err();
     assert!(err.to_string().contains("missing key"), "{err}");
     let other = Arc::new(CryptConfig::new([0x22; 32]).unwrap());
-    let err = restore(
-        repo.clone(),
-        &ns,
-        &snap,
-        "root.pxar",
-        RestoreTarget::Path(&target),
-        Some(other),
-        b"/",
-        RestoreOptions::default(),
-    )
-    .unwrap_err();
+    let err = RestoreRequest::new(repo.clone(), &ns, &snap, "root.pxar")
+        .key(Some(other))
+        .sub_path(b"/")
+        .run(RestoreTarget::Path(&target))
+        .unwrap_err();
     assert!(err.to_string().contains("wrong key"), "{err}");
     assert!(!target.exists());
-    restore(
-        repo.clone(),
-        &ns,
-        &snap,
-        "root.pxar",
-        RestoreTarget::Path(&target),
-        Some(key),
-        b"/",
-        RestoreOptions::default(),
-    )
-    .unwrap();
+    RestoreRequest::new(repo.clone(), &ns, &snap, "root.pxar")
+        .key(Some(key))
+        .sub_path(b"/")
+        .run(RestoreTarget::Path(&target))
+        .unwrap();
     same_files(&source, &target);
 }
 
@@ -400,17 +334,10 @@ fn metadata_mode_reuses_unchanged_files_without_reading_them() {
     let snapshots = repo.list_snapshots(&ns, None).unwrap();
     for (i, snap) in snapshots.iter().enumerate() {
         let target = dir.path().join(format!("restored{i}"));
-        restore(
-            repo.clone(),
-            &ns,
-            &snap.snapshot,
-            "root.pxar",
-            RestoreTarget::Path(&target),
-            None,
-            b"/",
-            RestoreOptions::default(),
-        )
-        .unwrap();
+        RestoreRequest::new(repo.clone(), &ns, &snap.snapshot, "root.pxar")
+            .sub_path(b"/")
+            .run(RestoreTarget::Path(&target))
+            .unwrap();
         if i == 2 {
             same_files(&source, &target);
         }
@@ -456,17 +383,10 @@ fn image_zero_runs_share_one_chunk_and_restore_exactly() {
     assert_eq!(chunk_files, 4, "chunks stored");
     let snap = &repo.list_snapshots(&ns, Some(&group)).unwrap()[0].snapshot;
     let restored = dir.path().join("restored.img");
-    restore(
-        repo.clone(),
-        &ns,
-        snap,
-        "disk.img",
-        RestoreTarget::Path(&restored),
-        None,
-        b"/",
-        RestoreOptions::default(),
-    )
-    .unwrap();
+    RestoreRequest::new(repo.clone(), &ns, snap, "disk.img")
+        .sub_path(b"/")
+        .run(RestoreTarget::Path(&restored))
+        .unwrap();
     assert!(std::fs::read(&restored).unwrap() == image, "image differs");
 }
 

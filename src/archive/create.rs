@@ -111,6 +111,18 @@ pub trait PayloadReuse {
 /// Name of the virtual file recording the command-line excludes in unified archives.
 pub const EXCLUDE_CLI_FILE: &[u8] = b".pxarexclude-cli";
 
+/// A directory entry being archived: where it was found and what `fstatat` said of it.
+#[derive(Clone, Copy)]
+struct Child<'a> {
+    /// The directory it is in.
+    dir: &'a OwnedFd,
+    cname: &'a CStr,
+    /// Its path from the archive root, for patterns and messages.
+    path: &'a [u8],
+    name: &'a [u8],
+    st: &'a libc::stat,
+}
+
 struct Walker<'a, 'r, W: Write, C: Write> {
     encoder: &'a mut Encoder<W>,
     reuse: Option<&'r mut dyn PayloadReuse>,
@@ -500,7 +512,16 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         }
         let mut meta = stat_metadata(&st);
         match st.st_mode & libc::S_IFMT {
-            libc::S_IFDIR => self.add_directory(dir, &cname, &path, name, meta, &st, depth),
+            libc::S_IFDIR => {
+                let child = Child {
+                    dir,
+                    cname: &cname,
+                    path: &path,
+                    name,
+                    st: &st,
+                };
+                self.add_directory(child, meta, depth)
+            }
             libc::S_IFREG => {
                 if st.st_nlink > 1 {
                     if let Some((target, target_path)) =
@@ -514,7 +535,14 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
                         return Ok(());
                     }
                 }
-                self.add_file(dir, &cname, &path, name, meta, &st)
+                let child = Child {
+                    dir,
+                    cname: &cname,
+                    path: &path,
+                    name,
+                    st: &st,
+                };
+                self.add_file(child, meta)
             }
             libc::S_IFLNK => {
                 let target = match read_link_at(dir, &cname) {
@@ -575,17 +603,14 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add_directory(
-        &mut self,
-        dir: &OwnedFd,
-        cname: &CStr,
-        path: &[u8],
-        name: &[u8],
-        mut meta: Metadata,
-        st: &libc::stat,
-        depth: usize,
-    ) -> Result<()> {
+    fn add_directory(&mut self, child: Child<'_>, mut meta: Metadata, depth: usize) -> Result<()> {
+        let Child {
+            dir,
+            cname,
+            path,
+            name,
+            st,
+        } = child;
         let opened = openat(dir, cname, libc::O_RDONLY | libc::O_DIRECTORY, 0);
         let Some(fd) = self.open_with_attributes(opened, path, &mut meta)? else {
             return Ok(());
@@ -641,15 +666,14 @@ impl<W: Write, C: Write> Walker<'_, '_, W, C> {
         Ok(Some(fd))
     }
 
-    fn add_file(
-        &mut self,
-        dir: &OwnedFd,
-        cname: &CStr,
-        path: &[u8],
-        name: &[u8],
-        mut meta: Metadata,
-        st: &libc::stat,
-    ) -> Result<()> {
+    fn add_file(&mut self, child: Child<'_>, mut meta: Metadata) -> Result<()> {
+        let Child {
+            dir,
+            cname,
+            path,
+            name,
+            st,
+        } = child;
         // O_NOATIME keeps backups from touching access times; only the owner (or root) may use it.
         let opened = openat(dir, cname, libc::O_RDONLY | libc::O_NOATIME, 0)
             .or_else(|_| openat(dir, cname, libc::O_RDONLY, 0));

@@ -24,7 +24,6 @@ use std::collections::HashSet;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
-use thiserror::Error;
 
 /// Average chunk size of pxar archives and catalogs (PBS's defaults).
 pub const PXAR_CHUNK_SIZE: usize = 4 * 1024 * 1024;
@@ -32,42 +31,7 @@ pub const CATALOG_CHUNK_SIZE: usize = 512 * 1024;
 pub const CATALOG_NAME: &str = "catalog.pcat1.didx";
 pub const ENCRYPTED_KEY_BLOB_NAME: &str = "rsa-encrypted.key.blob";
 
-/// A failure of an engine operation, naming what it was working on.
-#[derive(Debug, Error)]
-pub enum EngineError {
-    #[error(transparent)]
-    Repo(#[from] RepoError),
-    #[error("{what}: {source}")]
-    Format { what: String, source: FormatError },
-    #[error(transparent)]
-    Archive(#[from] CreateError),
-    #[error(transparent)]
-    Restore(#[from] crate::archive::restore::RestoreError),
-    #[error("{what}: {source}")]
-    Io { what: String, source: io::Error },
-    #[error("{0}")]
-    Refused(String),
-    #[error("cancelled")]
-    Cancelled,
-}
-
-impl EngineError {
-    /// The class of this failure (for exit statuses), from the layer that failed.
-    pub fn class(&self) -> Option<crate::util::error_class::ErrorClass> {
-        use crate::util::error_class::{of_io, ErrorClass};
-        match self {
-            EngineError::Repo(e) => e.class(),
-            EngineError::Format { source, .. } => source.class(),
-            EngineError::Archive(e) => e.class(),
-            EngineError::Restore(e) => e.class(),
-            EngineError::Io { source, .. } => Some(of_io(source)),
-            EngineError::Refused(_) => None,
-            EngineError::Cancelled => Some(ErrorClass::Interrupted),
-        }
-    }
-}
-
-pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+pub use crate::engine::error::{EngineError, Result};
 
 fn format_err(what: impl Into<String>) -> impl FnOnce(FormatError) -> EngineError {
     let what = what.into();

@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod bench;
+pub mod error;
 pub mod gc;
 pub mod pipeline;
 pub mod progress;

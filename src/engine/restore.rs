@@ -162,36 +162,78 @@ pub enum RestoreTarget<'a> {
     Writer(&'a mut dyn Write),
 }
 
-/// Restores `archive` (e.g. `root.pxar`, `disk.img`, `qemu-server.conf`) of `snapshot`.
-#[allow(clippy::too_many_arguments)]
-pub fn restore(
+/// One restore: which archive (e.g. `root.pxar`, `disk.img`, `qemu-server.conf`) of which
+/// snapshot, with what key, which part of it and how; `run` sends it to a target.
+pub struct RestoreRequest<'a> {
     repo: Arc<dyn Repository>,
-    ns: &Namespace,
-    snapshot: &SnapshotRef,
-    archive: &str,
-    target: RestoreTarget<'_>,
+    ns: &'a Namespace,
+    snapshot: &'a SnapshotRef,
+    archive: &'a str,
     crypt: Option<Arc<CryptConfig>>,
-    sub_path: &[u8],
+    sub_path: &'a [u8],
     options: RestoreOptions,
-) -> Result<RestoreStats> {
-    restore_with_progress(
-        repo, ns, snapshot, archive, target, crypt, sub_path, options, None,
-    )
+    progress: Option<Arc<Progress>>,
 }
 
-/// `restore`, counting the archive bytes read into `progress.bytes` as it goes.
-#[allow(clippy::too_many_arguments)]
-pub fn restore_with_progress(
-    repo: Arc<dyn Repository>,
-    ns: &Namespace,
-    snapshot: &SnapshotRef,
-    archive: &str,
-    target: RestoreTarget<'_>,
-    crypt: Option<Arc<CryptConfig>>,
-    sub_path: &[u8],
-    mut options: RestoreOptions,
-    progress: Option<Arc<Progress>>,
-) -> Result<RestoreStats> {
+impl<'a> RestoreRequest<'a> {
+    /// The whole archive, without a key, with the default options.
+    pub fn new(
+        repo: Arc<dyn Repository>,
+        ns: &'a Namespace,
+        snapshot: &'a SnapshotRef,
+        archive: &'a str,
+    ) -> Self {
+        RestoreRequest {
+            repo,
+            ns,
+            snapshot,
+            archive,
+            crypt: None,
+            sub_path: b"",
+            options: RestoreOptions::default(),
+            progress: None,
+        }
+    }
+
+    /// The key of an encrypted snapshot.
+    pub fn key(mut self, crypt: Option<Arc<CryptConfig>>) -> Self {
+        self.crypt = crypt;
+        self
+    }
+
+    /// Only this path inside the archive (`/etc`; empty or `/` for all of it).
+    pub fn sub_path(mut self, sub_path: &'a [u8]) -> Self {
+        self.sub_path = sub_path;
+        self
+    }
+
+    pub fn options(mut self, options: RestoreOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Counts the archive bytes read into `progress.bytes` (and files into `progress.files`).
+    pub fn progress(mut self, progress: Option<Arc<Progress>>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    pub fn run(self, target: RestoreTarget<'_>) -> Result<RestoreStats> {
+        restore(self, target)
+    }
+}
+
+fn restore(request: RestoreRequest<'_>, target: RestoreTarget<'_>) -> Result<RestoreStats> {
+    let RestoreRequest {
+        repo,
+        ns,
+        snapshot,
+        archive,
+        crypt,
+        sub_path,
+        mut options,
+        progress,
+    } = request;
     if let Some(p) = &progress {
         options.file_counter = Some(p.files.clone());
     }

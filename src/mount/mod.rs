@@ -329,7 +329,6 @@ fn check_mountpoint(mountpoint: &Path) -> Result<PathBuf> {
 
 /// Mounts a pxar archive (`root.pxar`, or a split `root.mpxar`/`.ppxar` pair) of a snapshot
 /// read-only at `mountpoint`. The returned handle unmounts when dropped.
-#[allow(clippy::too_many_arguments)]
 pub fn mount_archive(
     repo: Arc<dyn Repository>,
     ns: &Namespace,
@@ -401,7 +400,6 @@ pub fn mount_archive(
 
 /// Maps an image (`disk.img`, a fixed index) of a snapshot as the one file `MOUNTDIR/disk.img`
 /// of a read-only mount at `mountdir`.
-#[allow(clippy::too_many_arguments)]
 pub fn map_image(
     repo: Arc<dyn Repository>,
     ns: &Namespace,

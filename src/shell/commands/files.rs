@@ -4,7 +4,7 @@
 //! temporary file renamed into place, so a cancelled or failed `get` leaves no partial file.
 
 use crate::archive::restore::RestoreOptions;
-use crate::engine::restore::{restore, restore_archive_file, restore_with_progress, RestoreTarget};
+use crate::engine::restore::{restore_archive_file, RestoreRequest, RestoreTarget};
 use crate::format::manifest::CryptMode;
 use crate::format::pxar::{EntryKind, Metadata};
 use crate::shell::browse::{display_name, is_tree_archive, NodeKind};
@@ -100,16 +100,14 @@ fn write_content(
                 progress,
                 written: 0,
             };
-            restore(
+            RestoreRequest::new(
                 session.browser.repo_at(path)?,
                 &path.ns,
                 &snapshot,
                 &file.filename,
-                RestoreTarget::Writer(&mut counting),
-                key,
-                b"",
-                RestoreOptions::default(),
             )
+            .key(key)
+            .run(RestoreTarget::Writer(&mut counting))
             .with_context(|| path.to_string())?;
             Ok(counting.written)
         }
@@ -375,17 +373,17 @@ fn get_tree(
             } else {
                 None
             };
-            restore_with_progress(
+            RestoreRequest::new(
                 session.browser.repo_at(source)?,
                 &source.ns,
                 &snapshot,
                 &file.filename,
-                RestoreTarget::Path(dest),
-                key,
-                sub_path.as_bytes(),
-                options,
-                Some(progress.counters()),
             )
+            .key(key)
+            .sub_path(sub_path.as_bytes())
+            .options(options)
+            .progress(Some(progress.counters()))
+            .run(RestoreTarget::Path(dest))
         }
     };
     let stats = restored

@@ -6,7 +6,7 @@ use super::common;
 use crate::archive::restore::{Overwrite, RestoreOptions};
 use crate::engine::backup::CATALOG_NAME;
 use crate::engine::progress::Progress;
-use crate::engine::restore::{restore_with_progress, RestoreTarget};
+use crate::engine::restore::{RestoreRequest, RestoreTarget};
 use crate::format::crypt::CryptConfig;
 use crate::format::manifest::CryptMode;
 use crate::repo::types::{Namespace, SnapshotRef};
@@ -241,30 +241,20 @@ fn restore_into(
     let stats = if target == "-" {
         session.out.flush()?;
         let mut stdout = std::io::stdout().lock();
-        restore_with_progress(
-            repo,
-            &ns,
-            &snapshot,
-            &archive,
-            RestoreTarget::Writer(&mut stdout),
-            key,
-            sub_path.as_bytes(),
-            options,
-            Some(counters.clone()),
-        )
+        RestoreRequest::new(repo, &ns, &snapshot, &archive)
+            .key(key)
+            .sub_path(sub_path.as_bytes())
+            .options(options)
+            .progress(Some(counters.clone()))
+            .run(RestoreTarget::Writer(&mut stdout))
     } else {
         let target = PathBuf::from(&target);
-        restore_with_progress(
-            repo,
-            &ns,
-            &snapshot,
-            &archive,
-            RestoreTarget::Path(&target),
-            key,
-            sub_path.as_bytes(),
-            options,
-            Some(counters.clone()),
-        )
+        RestoreRequest::new(repo, &ns, &snapshot, &archive)
+            .key(key)
+            .sub_path(sub_path.as_bytes())
+            .options(options)
+            .progress(Some(counters.clone()))
+            .run(RestoreTarget::Path(&target))
     };
     progress.end(stats.is_ok());
     rate.report(&limiter);

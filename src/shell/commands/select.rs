@@ -4,7 +4,7 @@
 //! archive, as PBS's catalog shell keeps them.
 
 use crate::archive::restore::RestoreOptions;
-use crate::engine::restore::{restore, RestoreTarget};
+use crate::engine::restore::{RestoreRequest, RestoreTarget};
 use crate::format::manifest::CryptMode;
 use crate::shell::commands::nav::{expand_all, stat_node};
 use crate::shell::exit::ShellError;
@@ -240,16 +240,15 @@ pub fn restore_selected(session: &mut Session, args: RestoreSelectedArgs) -> Res
             patterns: patterns.clone(),
             ..RestoreOptions::default()
         };
-        let stats = restore(
+        let stats = RestoreRequest::new(
             session.browser.repo_at(archive)?,
             &archive.ns,
             &snapshot,
             &file.filename,
-            RestoreTarget::Path(&target),
-            key,
-            b"",
-            options,
         )
+        .key(key)
+        .options(options)
+        .run(RestoreTarget::Path(&target))
         .with_context(|| format!("restore-selected from {archive}"))?;
         for w in &stats.warnings {
             crate::errln!("warning: {w}");
