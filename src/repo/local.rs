@@ -581,10 +581,17 @@ impl Repository for LocalDatastore {
                 };
                 let path = entry.path();
                 let times = self.finished_times(&path)?;
+                let files = times
+                    .last()
+                    .map(|t| {
+                        dir_files(&self.snapshot_path(ns, &SnapshotRef::new(group.clone(), *t)))
+                    })
+                    .unwrap_or_default();
                 out.push(GroupInfo {
                     owner: self.read_owner(&path),
                     snapshot_count: times.len(),
                     last_backup: times.last().copied(),
+                    files,
                     group,
                 });
             }
@@ -1067,4 +1074,20 @@ mod tests {
         assert!(!stale.exists());
         drop(writer);
     }
+}
+
+/// The names of the files in a snapshot directory (not the hidden ones), sorted: what PBS lists
+/// as a group's `files`.
+pub fn dir_files(path: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }

@@ -329,17 +329,7 @@ fn write_manifest(
 }
 
 fn dir_files(path: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(path)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| !n.starts_with('.'))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
+    crate::repo::local::dir_files(path)
 }
 
 /// BackupContent items of a snapshot and their total size.

@@ -74,6 +74,10 @@ const MAP: &str = "mount::map_exposes_an_image_and_the_shell_lists_mounts";
 const MOUNT: &str = "mount::mounted_archive_equals_the_source_tree";
 const KEEP_LAST_THEN_DAILY: &str =
     "src/engine/prune.rs::keep_last_2_plus_keep_daily_3_does_not_count_days_kept_by_keep_last";
+const NS_EFFECT: &str = "maintenance::ns_option_acts_in_the_namespace_and_the_root_does_not_see_it";
+const UPLOAD_LOG_KEY: &str =
+    "maintenance::upload_log_keyfile_encrypts_and_crypt_mode_none_does_not";
+const LIST_STATUS_JSON: &str = "maintenance::list_and_status_output_format_json_shape";
 const REMOTE_LIST: &str =
     "remote_e2e::remote_root_lists_every_datastore_and_browses_another_over_the_same_login";
 
@@ -224,7 +228,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &["maintenance::catalog_dump_prints_what_pbs_printed"],
         "",
     ),
-    row("catalog dump --ns", "catalog dump --ns", &[], UNTESTED),
+    row("catalog dump --ns", "catalog dump --ns", &[NS_EFFECT], ""),
     row(
         "catalog dump --repository",
         "catalog dump --repository",
@@ -244,7 +248,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[],
         "the global option (`set keyfile PATH` in the shell); parsed, effect not tested",
     ),
-    row("catalog shell --ns", "catalog shell --ns", &[], UNTESTED),
+    row("catalog shell --ns", "catalog shell --ns", &[NS_EFFECT], ""),
     row(
         "catalog shell --repository",
         "catalog shell --repository",
@@ -257,7 +261,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[SERVE_OWNER_VERSION, REAL_ADMIN],
         "",
     ),
-    row("change-owner --ns", "change-owner --ns", &[], UNTESTED),
+    row("change-owner --ns", "change-owner --ns", &[NS_EFFECT], ""),
     row(
         "change-owner --repository",
         "change-owner --repository",
@@ -416,12 +420,12 @@ pub const PBS_PARITY: &[Parity] = &[
         "",
     ),
     row("list", "list", &[REMOTE_LIST], ""),
-    row("list --ns", "list --ns", &[], UNTESTED),
+    row("list --ns", "list --ns", &[NS_EFFECT], ""),
     row(
         "list --output-format",
         "list --output-format",
-        &[],
-        UNTESTED,
+        &[LIST_STATUS_JSON],
+        "",
     ),
     row("list --repository", "list --repository", &[REMOTE_LIST], ""),
     row("login", "login", &[REMOTE_E2E], ""),
@@ -570,7 +574,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[],
         "not built: prune takes one group, so there are no namespaces below it to recurse into",
     ),
-    row("prune --ns", "prune --ns", &[], UNTESTED),
+    row("prune --ns", "prune --ns", &[NS_EFFECT], ""),
     row(
         "prune --keep-daily",
         "prune --keep-daily",
@@ -664,7 +668,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[REMOTE_E2E, REAL_READ_WRITE],
         "",
     ),
-    row("restore --ns", "restore --ns", &[], UNTESTED),
+    row("restore --ns", "restore --ns", &[NS_EFFECT], ""),
     row(
         "restore --overwrite",
         "restore --overwrite",
@@ -702,7 +706,12 @@ pub const PBS_PARITY: &[Parity] = &[
         &[SNAPSHOT_LIST_FILES],
         "",
     ),
-    row("snapshot files --ns", "snapshot files --ns", &[], UNTESTED),
+    row(
+        "snapshot files --ns",
+        "snapshot files --ns",
+        &[NS_EFFECT],
+        "",
+    ),
     row(
         "snapshot files --output-format",
         "snapshot files --output-format",
@@ -724,8 +733,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot forget --ns",
         "snapshot forget --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot forget --repository",
@@ -742,7 +751,7 @@ pub const PBS_PARITY: &[Parity] = &[
         ],
         "",
     ),
-    row("snapshot list --ns", "snapshot list --ns", &[], UNTESTED),
+    row("snapshot list --ns", "snapshot list --ns", &[NS_EFFECT], ""),
     row(
         "snapshot list --output-format",
         "snapshot list --output-format",
@@ -764,8 +773,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot notes show --ns",
         "snapshot notes show --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot notes show --output-format",
@@ -788,8 +797,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot notes update --ns",
         "snapshot notes update --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot notes update --repository",
@@ -806,8 +815,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot protected show --ns",
         "snapshot protected show --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot protected show --output-format",
@@ -830,8 +839,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot protected update --ns",
         "snapshot protected update --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot protected update --repository",
@@ -848,8 +857,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot upload-log --crypt-mode",
         "snapshot upload-log --crypt-mode",
-        &[],
-        UNTESTED,
+        &[UPLOAD_LOG_KEY],
+        "",
     ),
     row(
         "snapshot upload-log --keyfd",
@@ -860,14 +869,14 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot upload-log --keyfile",
         "snapshot upload-log --keyfile",
-        &[],
-        UNTESTED,
+        &[UPLOAD_LOG_KEY],
+        "",
     ),
     row(
         "snapshot upload-log --ns",
         "snapshot upload-log --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot upload-log --repository",
@@ -879,8 +888,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "status --output-format",
         "status --output-format",
-        &[],
-        UNTESTED,
+        &[LIST_STATUS_JSON],
+        "",
     ),
     row(
         "status --repository",
