@@ -78,6 +78,7 @@ const NS_EFFECT: &str = "maintenance::ns_option_acts_in_the_namespace_and_the_ro
 const UPLOAD_LOG_KEY: &str =
     "maintenance::upload_log_keyfile_encrypts_and_crypt_mode_none_does_not";
 const LIST_STATUS_JSON: &str = "maintenance::list_and_status_output_format_json_shape";
+const OTHER_FS: &str = "backup_options::all_file_systems_and_include_dev_descend_into_other_mounts";
 const REMOTE_LIST: &str =
     "remote_e2e::remote_root_lists_every_datastore_and_browses_another_over_the_same_login";
 
@@ -88,8 +89,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "backup --all-file-systems",
         "backup --all-file-systems",
-        &[],
-        UNTESTED,
+        &[OTHER_FS],
+        "",
     ),
     row("backup --backup-id", "backup --backup-id", &[TREE_NAV], ""),
     row(
@@ -138,8 +139,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "backup --include-dev",
         "backup --include-dev",
-        &[],
-        UNTESTED,
+        &[OTHER_FS],
+        "",
     ),
     row("backup --keyfd", "backup --keyfd", &[BACKUP_FDS], ""),
     row(
@@ -362,8 +363,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "key import-with-master-key --hint",
         "key import-with-master-key --hint",
-        &[],
-        UNTESTED,
+        &[MASTER_KEY],
+        "",
     ),
     row(
         "key import-with-master-key --kdf",
@@ -646,8 +647,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "restore --ignore-ownership",
         "restore --ignore-ownership",
-        &[],
-        UNTESTED,
+        &["restore_options::ignore_ownership_leaves_the_restored_files_to_the_restoring_user"],
+        "",
     ),
     row(
         "restore --ignore-permissions",
