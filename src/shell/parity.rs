@@ -79,6 +79,7 @@ const UPLOAD_LOG_KEY: &str =
     "maintenance::upload_log_keyfile_encrypts_and_crypt_mode_none_does_not";
 const LIST_STATUS_JSON: &str = "maintenance::list_and_status_output_format_json_shape";
 const OTHER_FS: &str = "backup_options::all_file_systems_and_include_dev_descend_into_other_mounts";
+const MOUNT_NS: &str = "mount::mount_and_map_ns_keyfile_and_map_verbose";
 const REMOTE_LIST: &str =
     "remote_e2e::remote_root_lists_every_datastore_and_browses_another_over_the_same_login";
 
@@ -453,20 +454,15 @@ pub const PBS_PARITY: &[Parity] = &[
         ],
         "",
     ),
-    row("map --keyfile", "map --keyfile", &[], UNTESTED),
-    row("map --ns", "map --ns", &[], UNTESTED),
+    row("map --keyfile", "map --keyfile", &[MOUNT_NS], ""),
+    row("map --ns", "map --ns", &[MOUNT_NS], ""),
     row(
         "map --repository",
         "map --repository",
         &[MAP, REAL_READ_WRITE],
         "",
     ),
-    row(
-        "map --verbose",
-        "map --verbose",
-        &[],
-        "parsed, effect not tested (`mount --verbose`, the same option, is)",
-    ),
+    row("map --verbose", "map --verbose", &[MOUNT_NS], ""),
     row(
         "mount",
         "mount",
@@ -477,7 +473,7 @@ pub const PBS_PARITY: &[Parity] = &[
         "",
     ),
     row("mount --keyfile", "mount --keyfile", &[REAL_READ_WRITE], ""),
-    row("mount --ns", "mount --ns", &[], UNTESTED),
+    row("mount --ns", "mount --ns", &[MOUNT_NS], ""),
     row(
         "mount --repository",
         "mount --repository",
@@ -905,7 +901,12 @@ pub const PBS_PARITY: &[Parity] = &[
         &[REMOTE_TASKS, REAL_ADMIN],
         "",
     ),
-    row("task list --limit", "task list --limit", &[], UNTESTED),
+    row(
+        "task list --limit",
+        "task list --limit",
+        &[REMOTE_TASKS],
+        "",
+    ),
     row(
         "task list --output-format",
         "task list --output-format",
