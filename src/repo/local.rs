@@ -1022,6 +1022,22 @@ impl Drop for LocalBackupWriter {
     }
 }
 
+/// The names of the files in a snapshot directory (not the hidden ones), sorted: what PBS lists
+/// as a group's `files`.
+pub fn dir_files(path: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1074,20 +1090,4 @@ mod tests {
         assert!(!stale.exists());
         drop(writer);
     }
-}
-
-/// The names of the files in a snapshot directory (not the hidden ones), sorted: what PBS lists
-/// as a group's `files`.
-pub fn dir_files(path: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(path)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| !n.starts_with('.'))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
