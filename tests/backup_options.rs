@@ -462,3 +462,80 @@ fn rate_and_burst_hold_backup_and_restore_to_the_rate() {
     assert!(took >= 2.9, "remote backup took {took} s");
     assert!(held_back(&out) >= 2.5, "{}", common::stderr(&out));
 }
+
+/// A tmpfs mounted at `dir`, unmounted (lazily) when dropped.
+struct TmpfsMount(PathBuf);
+
+impl Drop for TmpfsMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// Another file system inside the source (a tmpfs, as root): by default its mount point is
+/// archived empty; `--all-file-systems` descends into it; `--include-dev DIR` into that one only.
+#[test]
+fn all_file_systems_and_include_dev_descend_into_other_mounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    for sub in ["other", "also"] {
+        std::fs::create_dir_all(src.join(sub)).unwrap();
+    }
+    std::fs::write(src.join("here.txt"), b"here\n").unwrap();
+    let mut mounts = Vec::new();
+    for sub in ["other", "also"] {
+        let at = src.join(sub);
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "none"])
+            .arg(&at)
+            .stderr(std::process::Stdio::null())
+            .status();
+        if !matches!(status, Ok(s) if s.success()) {
+            eprintln!("notice: cannot mount a tmpfs (not root?); skipping the file system test");
+            return;
+        }
+        mounts.push(TmpfsMount(at.clone()));
+        std::fs::write(at.join(format!("in-{sub}.txt")), sub).unwrap();
+    }
+    let repo = dir.path().join("store");
+    let repo = repo.to_str().unwrap();
+    let spec = format!("root.pxar:{}", src.display());
+    let dump = |id: &str, extra: &[&str]| {
+        let mut args = vec!["--repository", repo, "backup", &spec, "--backup-id", id];
+        args.extend_from_slice(extra);
+        let out = common::pbsh(dir.path(), dir.path(), &args, &[]);
+        assert!(out.status.success(), "{extra:?}: {}", common::stderr(&out));
+        let group = format!("host/{id}");
+        let out = common::pbsh(
+            dir.path(),
+            dir.path(),
+            &["--repository", repo, "catalog", "dump", &group],
+            &[],
+        );
+        assert!(out.status.success(), "{}", common::stderr(&out));
+        common::stdout(&out)
+    };
+    let default = dump("one", &[]);
+    assert!(default.contains("here.txt"), "{default}");
+    assert!(
+        default.contains("/other") && default.contains("/also"),
+        "the mount points themselves: {default}"
+    );
+    assert!(
+        !default.contains("in-other.txt") && !default.contains("in-also.txt"),
+        "{default}"
+    );
+    let all = dump("all", &["--all-file-systems"]);
+    assert!(
+        all.contains("in-other.txt") && all.contains("in-also.txt"),
+        "{all}"
+    );
+    let other = src.join("other");
+    let one = dump("dev", &["--include-dev", other.to_str().unwrap()]);
+    assert!(one.contains("in-other.txt"), "{one}");
+    assert!(!one.contains("in-also.txt"), "{one}");
+    drop(mounts);
+}

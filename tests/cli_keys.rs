@@ -240,6 +240,35 @@ fn master_key_create_show_and_import_with_the_vector_blob() {
         common::stderr(&wrong)
     );
     assert!(!home.join("other.json").exists());
+    // --hint: the imported key, under a new passphrase, carries the hint (and opens with it).
+    let out = pbsh_umask0(
+        home,
+        home,
+        &[
+            "key",
+            "import-with-master-key",
+            master.to_str().unwrap(),
+            blob.to_str().unwrap(),
+            "hinted.json",
+            "--kdf",
+            "pbkdf2",
+            "--hint",
+            "the usual one",
+        ],
+        &[
+            ("PBSH_MASTER_KEY_PASSWORD", "master-pass"),
+            ("PBSH_NEW_ENCRYPTION_PASSWORD", "new secret"),
+        ],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let hinted = show_json(home, home, "hinted.json");
+    assert_eq!(hinted["hint"], "the usual one");
+    assert_eq!(hinted["kdf"], "pbkdf2");
+    assert_eq!(hinted["fingerprint"], original["fingerprint"]);
+    assert!(
+        recovered["hint"].is_null(),
+        "no hint without --hint: {recovered}"
+    );
 }
 
 #[test]

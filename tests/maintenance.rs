@@ -826,3 +826,374 @@ fn output_format_on_ns_notes_protected_and_gc() {
     assert!(gc["disk-chunks"].as_u64().unwrap() > 0, "{gc}");
     assert_eq!(gc["removed-chunks"], 0, "{gc}");
 }
+
+/// `--ns` on every command that names a snapshot or group: with `--ns team` each acts on the
+/// snapshot backed up into that namespace (what is listed, stored, restored or refused there),
+/// and without it (the root namespace) none of them finds it.
+#[test]
+fn ns_option_acts_in_the_namespace_and_the_root_does_not_see_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let repo = store.to_str().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    std::fs::write(src.join("a.txt"), b"alpha\n").unwrap();
+    std::fs::write(src.join("sub/b.txt"), b"beta\n").unwrap();
+    let run = |args: &[&str]| {
+        common::pbsh(
+            dir.path(),
+            dir.path(),
+            &[&["--repository", repo][..], args].concat(),
+            &[],
+        )
+    };
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+        common::stdout(&out)
+    };
+    let not_found = |args: &[&str]| {
+        let out = run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{args:?} in the root namespace: {}{}",
+            common::stdout(&out),
+            common::stderr(&out)
+        );
+    };
+    ok(&["ns", "create", "team"]);
+    let spec = format!("root.pxar:{}", src.display());
+    for time in ["1800000000", "1800086400"] {
+        ok(&[
+            "backup",
+            &spec,
+            "--ns",
+            "team",
+            "--backup-id",
+            "n",
+            "--backup-time",
+            time,
+        ]);
+    }
+    let (old, new) = ("host/n/2027-01-15T08:00:00Z", "host/n/2027-01-16T08:00:00Z");
+    let ns_dir = store.join("ns/team/host/n");
+    assert!(ns_dir.join("2027-01-15T08:00:00Z").is_dir());
+    assert!(
+        !store.join("host").exists(),
+        "nothing in the root namespace"
+    );
+
+    // list, snapshot list
+    let groups: serde_json::Value =
+        serde_json::from_str(&ok(&["list", "--ns", "team", "--output-format", "json"])).unwrap();
+    assert_eq!(groups.as_array().unwrap().len(), 1, "{groups}");
+    assert_eq!(groups[0]["backup-id"], "n");
+    assert_eq!(groups[0]["backup-count"], 2);
+    assert!(!ok(&["list"]).contains("host/n"));
+    let listed = ok(&["snapshot", "list", "--ns", "team"]);
+    assert!(listed.contains(old) && listed.contains(new), "{listed}");
+    assert!(!ok(&["snapshot", "list"]).contains("host/n"));
+
+    // snapshot files
+    assert!(ok(&["snapshot", "files", old, "--ns", "team"]).contains("root.pxar.didx"));
+    not_found(&["snapshot", "files", old]);
+
+    // snapshot notes update / show
+    ok(&[
+        "snapshot",
+        "notes",
+        "update",
+        old,
+        "team notes",
+        "--ns",
+        "team",
+    ]);
+    assert_eq!(
+        ok(&["snapshot", "notes", "show", old, "--ns", "team"]),
+        "team notes\n"
+    );
+    not_found(&["snapshot", "notes", "show", old]);
+    not_found(&["snapshot", "notes", "update", old, "root notes"]);
+    assert_eq!(
+        ok(&["snapshot", "notes", "show", old, "--ns", "team"]),
+        "team notes\n"
+    );
+
+    // snapshot protected update / show, snapshot forget refused while protected
+    ok(&[
+        "snapshot",
+        "protected",
+        "update",
+        old,
+        "true",
+        "--ns",
+        "team",
+    ]);
+    assert_eq!(
+        ok(&["snapshot", "protected", "show", old, "--ns", "team"]),
+        "true\n"
+    );
+    assert!(ns_dir.join("2027-01-15T08:00:00Z/.protected").exists());
+    not_found(&["snapshot", "protected", "show", old]);
+    not_found(&["snapshot", "protected", "update", old, "false"]);
+    let refused = run(&["snapshot", "forget", old, "--ns", "team"]);
+    assert!(!refused.status.success());
+    assert!(
+        common::stderr(&refused).contains("protected"),
+        "{}",
+        common::stderr(&refused)
+    );
+    not_found(&["snapshot", "forget", old]);
+    assert!(ns_dir.join("2027-01-15T08:00:00Z").is_dir());
+    ok(&[
+        "snapshot",
+        "protected",
+        "update",
+        old,
+        "false",
+        "--ns",
+        "team",
+    ]);
+    assert_eq!(
+        ok(&["snapshot", "protected", "show", old, "--ns", "team"]),
+        "false\n"
+    );
+
+    // snapshot upload-log: client.log.blob beside the namespaced manifest (the backup's own
+    // log, uploaded by `backup`, removed first: a snapshot takes one)
+    let log = dir.path().join("client.log");
+    std::fs::write(&log, b"uploaded log line\n").unwrap();
+    let log = log.to_str().unwrap();
+    let blob_at = |time: &str| ns_dir.join(time).join("client.log.blob");
+    for time in ["2027-01-15T08:00:00Z", "2027-01-16T08:00:00Z"] {
+        std::fs::remove_file(blob_at(time)).unwrap();
+    }
+    ok(&["snapshot", "upload-log", old, log, "--ns", "team"]);
+    let raw = std::fs::read(blob_at("2027-01-15T08:00:00Z")).unwrap();
+    assert_eq!(
+        pbsh::format::blob::decode(&raw, None, 1 << 20).unwrap(),
+        b"uploaded log line\n"
+    );
+    not_found(&["snapshot", "upload-log", new, log]);
+    assert!(!blob_at("2027-01-16T08:00:00Z").exists());
+
+    // change-owner: the namespaced group's owner file
+    ok(&["change-owner", "host/n", "other@pbs", "--ns", "team"]);
+    assert_eq!(
+        std::fs::read_to_string(ns_dir.join("owner"))
+            .unwrap()
+            .trim_end(),
+        "other@pbs"
+    );
+    not_found(&["change-owner", "host/n", "third@pbs"]);
+    assert_eq!(
+        std::fs::read_to_string(ns_dir.join("owner"))
+            .unwrap()
+            .trim_end(),
+        "other@pbs"
+    );
+
+    // catalog dump, catalog shell (a script on standard input)
+    let dump = ok(&["catalog", "dump", old, "--ns", "team"]);
+    assert!(
+        dump.contains("a.txt") && dump.contains("sub/b.txt"),
+        "{dump}"
+    );
+    not_found(&["catalog", "dump", old]);
+    let shell = |ns: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pbsh"))
+            .args(["--repository", repo, "catalog", "shell", old, "root.pxar"])
+            .args(ns)
+            .current_dir(dir.path())
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env_remove("PBS_REPOSITORY")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"ls\ncat sub/b.txt\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = shell(&["--ns", "team"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = common::stdout(&out);
+    assert!(text.contains("a.txt") && text.contains("beta\n"), "{text}");
+    let out = shell(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", common::stderr(&out));
+    assert!(!common::stdout(&out).contains("beta"));
+
+    // restore
+    let target = dir.path().join("restored");
+    let t = target.to_str().unwrap();
+    ok(&["restore", old, "root.pxar", t, "--ns", "team"]);
+    assert_eq!(std::fs::read(target.join("sub/b.txt")).unwrap(), b"beta\n");
+    let root_target = dir.path().join("restored-root");
+    not_found(&["restore", old, "root.pxar", root_target.to_str().unwrap()]);
+    assert!(!root_target.join("a.txt").exists());
+
+    // prune: in the root namespace it finds nothing to remove; with --ns the older one goes
+    ok(&["prune", "host/n", "--keep-last", "1"]);
+    assert!(ns_dir.join("2027-01-15T08:00:00Z").is_dir());
+    ok(&["prune", "host/n", "--keep-last", "1", "--ns", "team"]);
+    assert!(!ns_dir.join("2027-01-15T08:00:00Z").exists());
+    assert!(ns_dir.join("2027-01-16T08:00:00Z").is_dir());
+
+    // snapshot forget: the root namespace has no such snapshot, the namespace has
+    not_found(&["snapshot", "forget", new]);
+    assert!(ns_dir.join("2027-01-16T08:00:00Z").is_dir());
+    ok(&["snapshot", "forget", new, "--ns", "team"]);
+    assert!(!ns_dir.join("2027-01-16T08:00:00Z").exists());
+}
+
+/// `list` and `status` with `--output-format json`/`json-pretty`: the keys
+/// proxmox-backup-client prints (`list` the API's group items, `status` the datastore's usage
+/// in bytes), and the same value pretty-printed.
+#[test]
+fn list_and_status_output_format_json_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("store");
+    let store = LocalDatastore::open_or_create(&store_path).unwrap();
+    let src = dir.path().join("src");
+    write_tree(&src, 9, 1);
+    backup(&store, "host/j", 1_800_000_000, &src);
+    backup(&store, "host/j", 1_800_086_400, &src);
+    let repo = store_path.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = common::pbsh(
+            dir.path(),
+            dir.path(),
+            &[&["--repository", repo][..], args].concat(),
+            &[],
+        );
+        assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+        common::stdout(&out)
+    };
+    let text = run(&["list", "--output-format", "json"]);
+    assert_eq!(text.lines().count(), 1, "compact: {text}");
+    let groups: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        groups,
+        serde_json::json!([{
+            "backup-type": "host",
+            "backup-id": "j",
+            "backup-count": 2,
+            "last-backup": 1_800_086_400,
+            "owner": "root@pam",
+            "files": ["catalog.pcat1.didx", "index.json.blob", "root.pxar.didx"],
+        }])
+    );
+    let pretty = run(&["list", "--output-format", "json-pretty"]);
+    assert!(pretty.lines().count() > 1, "{pretty}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&pretty).unwrap(),
+        groups
+    );
+    assert!(!run(&["list"]).trim_start().starts_with('['));
+
+    let status: serde_json::Value =
+        serde_json::from_str(&run(&["status", "--output-format", "json"])).unwrap();
+    let n = |k: &str| {
+        status[k]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{k} in {status}"))
+    };
+    assert!(n("total") > 0, "{status}");
+    assert!(
+        n("used") <= n("total") && n("avail") <= n("total"),
+        "{status}"
+    );
+    let pretty = run(&["status", "--output-format", "json-pretty"]);
+    assert!(pretty.lines().count() > 1, "{pretty}");
+    let again: serde_json::Value = serde_json::from_str(&pretty).unwrap();
+    assert_eq!(again["total"], status["total"]);
+    assert!(!run(&["status"]).trim_start().starts_with('{'));
+}
+
+/// `snapshot upload-log --keyfile` stores the log encrypted with that key (the encrypted blob
+/// magic, readable only with the key); `--crypt-mode none` stores it plain even when the default
+/// key exists (which a plain `upload-log` would use).
+#[test]
+fn upload_log_keyfile_encrypts_and_crypt_mode_none_does_not() {
+    use pbsh::format::blob::{
+        COMPRESSED_BLOB_MAGIC, ENCRYPTED_BLOB_MAGIC, ENCR_COMPR_BLOB_MAGIC, UNCOMPRESSED_BLOB_MAGIC,
+    };
+    let plain =
+        |raw: &[u8]| raw[..8] == COMPRESSED_BLOB_MAGIC || raw[..8] == UNCOMPRESSED_BLOB_MAGIC;
+    let encrypted =
+        |raw: &[u8]| raw[..8] == ENCR_COMPR_BLOB_MAGIC || raw[..8] == ENCRYPTED_BLOB_MAGIC;
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("store");
+    let store = LocalDatastore::open_or_create(&store_path).unwrap();
+    let src = dir.path().join("src");
+    write_tree(&src, 3, 1);
+    backup(&store, "host/l", 1_800_000_000, &src);
+    backup(&store, "host/l", 1_800_086_400, &src);
+    backup(&store, "host/l", 1_800_172_800, &src);
+    let repo = store_path.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = common::pbsh(
+            dir.path(),
+            dir.path(),
+            &[&["--repository", repo][..], args].concat(),
+            &[],
+        );
+        assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+    };
+    // Not in the repository: the key file, and a default key (config/proxmox-backup/encryption-key.json).
+    run(&["key", "create", "k.json", "--kdf", "none"]);
+    run(&["key", "create", "--kdf", "none"]);
+    let key =
+        pbsh::format::keyfile::KeyConfig::parse(&std::fs::read(dir.path().join("k.json")).unwrap())
+            .unwrap()
+            .decrypt(b"")
+            .unwrap();
+    let key = pbsh::format::crypt::CryptConfig::new(*key).unwrap();
+    let log = dir.path().join("client.log");
+    std::fs::write(&log, b"the client's log\n").unwrap();
+    let log = log.to_str().unwrap();
+    let blob_of = |time: &str| {
+        std::fs::read(store_path.join("host/l").join(time).join("client.log.blob")).unwrap()
+    };
+    run(&[
+        "snapshot",
+        "upload-log",
+        "host/l/2027-01-15T08:00:00Z",
+        log,
+        "--keyfile",
+        "k.json",
+    ]);
+    let raw = blob_of("2027-01-15T08:00:00Z");
+    assert!(encrypted(&raw), "{:?}", &raw[..8]);
+    assert!(pbsh::format::blob::decode(&raw, None, 1 << 20).is_err());
+    assert_eq!(
+        pbsh::format::blob::decode(&raw, Some(&key), 1 << 20).unwrap(),
+        b"the client's log\n"
+    );
+    run(&[
+        "snapshot",
+        "upload-log",
+        "host/l/2027-01-16T08:00:00Z",
+        log,
+        "--crypt-mode",
+        "none",
+    ]);
+    let raw = blob_of("2027-01-16T08:00:00Z");
+    assert!(plain(&raw), "{:?}", &raw[..8]);
+    assert_eq!(
+        pbsh::format::blob::decode(&raw, None, 1 << 20).unwrap(),
+        b"the client's log\n"
+    );
+    // Without either, the default key encrypts it.
+    run(&["snapshot", "upload-log", "host/l/2027-01-17T08:00:00Z", log]);
+    let raw = blob_of("2027-01-17T08:00:00Z");
+    assert!(encrypted(&raw), "{:?}", &raw[..8]);
+}

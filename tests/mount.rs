@@ -799,3 +799,109 @@ fn issue_17_map_prints_the_file_it_made() {
     let out = run(&["-c", "map"]);
     assert_eq!(common::stdout(&out).trim(), "nothing mapped");
 }
+
+/// `mount --ns` and `map --ns` mount the namespaced snapshot's archive (and without `--ns`, in
+/// the root namespace, there is none: not found, nothing mounted); `map --keyfile` decrypts an
+/// encrypted image (without it the map is refused); `map --verbose` stays in the foreground
+/// until signalled.
+#[test]
+fn mount_and_map_ns_keyfile_and_map_verbose() {
+    if !fuse_usable() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let src = root.join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    std::fs::write(src.join("sub/n.txt"), b"in the namespace\n").unwrap();
+    let image = root.join("disk.raw");
+    let mut state = 11u64;
+    write_random_file(&image, 300_000, &mut state);
+    let env = Env {
+        root: root.to_path_buf(),
+        store: root.join("store"),
+        src: src.clone(),
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    let ok = |args: &[&str]| {
+        let out = env.pbsh(args);
+        assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+    };
+    let key = root.join("k.json");
+    let key = key.to_str().unwrap();
+    ok(&["key", "create", key, "--kdf", "none"]);
+    ok(&["ns", "create", "team"]);
+    let spec = format!("root.pxar:{}", src.display());
+    ok(&["backup", &spec, "--ns", "team", "--backup-id", "nt"]);
+    let spec = format!("disk.img:{}", image.display());
+    ok(&[
+        "backup",
+        &spec,
+        "--ns",
+        "team",
+        "--backup-id",
+        "vm",
+        "--keyfile",
+        key,
+    ]);
+
+    let mnt = root.join("mnt");
+    let mounted = env.mount(&["mount", "host/nt", "root.pxar", "--ns", "team"], &mnt);
+    assert_eq!(
+        std::fs::read(mnt.join("sub/n.txt")).unwrap(),
+        b"in the namespace\n"
+    );
+    mounted.stop();
+    // The root namespace has no host/nt: refused before anything is mounted.
+    let m = mnt.to_str().unwrap();
+    let out = env.pbsh(&["mount", "host/nt", "root.pxar", m]);
+    let mounted_anyway = is_mounted(&std::fs::canonicalize(&mnt).unwrap());
+    if mounted_anyway {
+        let _ = Command::new("umount").arg("-l").arg(&mnt).status();
+    }
+    assert!(!mounted_anyway, "mounted from the root namespace");
+    assert_eq!(out.status.code(), Some(3), "{}", common::stderr(&out));
+
+    let mapdir = root.join("map");
+    let mut mapped = env.mount(
+        &[
+            "map",
+            "host/vm",
+            "disk.img",
+            "--ns",
+            "team",
+            "--keyfile",
+            key,
+            "--verbose",
+        ],
+        &mapdir,
+    );
+    assert_eq!(sha256_file(&mapdir.join("disk.img")), sha256_file(&image));
+    assert!(
+        mapped.child.as_mut().unwrap().try_wait().unwrap().is_none(),
+        "--verbose stays in the foreground while mapped"
+    );
+    mapped.stop();
+    let d = mapdir.to_str().unwrap();
+    for (args, what) in [
+        (
+            &["map", "host/vm", "disk.img", d, "--ns", "team"][..],
+            "without --keyfile",
+        ),
+        (
+            &["map", "host/vm", "disk.img", d, "--keyfile", key][..],
+            "without --ns",
+        ),
+    ] {
+        let out = env.pbsh(args);
+        let mounted_anyway = is_mounted(&std::fs::canonicalize(&mapdir).unwrap());
+        if mounted_anyway {
+            let _ = Command::new("umount").arg("-l").arg(&mapdir).status();
+        }
+        assert!(!mounted_anyway, "mapped {what}");
+        assert!(!out.status.success(), "{what}: {}", common::stderr(&out));
+        if what == "without --ns" {
+            assert_eq!(out.status.code(), Some(3), "{}", common::stderr(&out));
+        }
+    }
+}

@@ -1102,6 +1102,13 @@ fn remote_task_list_stop_and_follow() {
             .any(|t| t["upid"] == upid.as_str() && t["status"] == "task aborted"),
         "{tasks}"
     );
+    // --limit: of the several tasks so far (three backups, the verify), one is listed.
+    assert!(tasks.as_array().unwrap().len() > 1, "{tasks}");
+    let limited = sh
+        .ok("task list --all --limit 1 --output-format json")
+        .join("\n");
+    let limited: serde_json::Value = serde_json::from_str(&limited).unwrap();
+    assert_eq!(limited.as_array().unwrap().len(), 1, "{limited}");
     let out = verify.wait_with_output().unwrap();
     assert!(!out.status.success(), "the stopped verify reported success");
     assert!(

@@ -467,3 +467,58 @@ fn ignore_extract_device_errors_turns_a_failed_device_into_a_warning() {
     );
     assert!(!dir.path().join("lenient/null").exists());
 }
+
+/// `--ignore-ownership`: as root, a file owned by uid/gid 1234 in the source comes back owned
+/// by 1234 without it, and by the restoring user (root) with it.
+#[test]
+fn ignore_ownership_leaves_the_restored_files_to_the_restoring_user() {
+    // SAFETY: plain libc calls without arguments.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    if uid != 0 {
+        eprintln!("notice: not root; skipping the --ignore-ownership test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("d")).unwrap();
+    std::fs::write(src.join("d/owned"), b"owned\n").unwrap();
+    for path in [src.join("d"), src.join("d/owned")] {
+        std::os::unix::fs::chown(&path, Some(1234), Some(1234)).unwrap();
+    }
+    let repo = dir.path().join("store");
+    let repo = repo.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = common::pbsh(
+            dir.path(),
+            dir.path(),
+            &[&["--repository", repo][..], args].concat(),
+            &[],
+        );
+        assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+    };
+    let spec = format!("root.pxar:{}", src.display());
+    run(&["backup", &spec, "--backup-id", "own"]);
+    let kept = dir.path().join("kept");
+    run(&["restore", "host/own", "root.pxar", kept.to_str().unwrap()]);
+    for rel in ["d", "d/owned"] {
+        let m = std::fs::symlink_metadata(kept.join(rel)).unwrap();
+        assert_eq!((m.uid(), m.gid()), (1234, 1234), "{rel} without the flag");
+    }
+    let ignored = dir.path().join("ignored");
+    run(&[
+        "restore",
+        "host/own",
+        "root.pxar",
+        ignored.to_str().unwrap(),
+        "--ignore-ownership",
+    ]);
+    for rel in ["d", "d/owned"] {
+        let m = std::fs::symlink_metadata(ignored.join(rel)).unwrap();
+        assert_eq!(
+            (m.uid(), m.gid()),
+            (uid, gid),
+            "{rel} with --ignore-ownership"
+        );
+    }
+    assert_eq!(std::fs::read(ignored.join("d/owned")).unwrap(), b"owned\n");
+}

@@ -193,6 +193,7 @@ impl Repository for ArchiveFile {
             owner: None,
             snapshot_count: 1,
             last_backup: Some(self.mtime),
+            files: Vec::new(),
         }])
     }
 

@@ -870,10 +870,15 @@ impl Repository for LocalDatastore {
                 };
                 let k = join(&dir, &id)?;
                 let times = self.finished_times(&k)?;
+                let files = times
+                    .last()
+                    .map(|t| self.snapshot_files(ns, &SnapshotRef::new(group.clone(), *t)))
+                    .unwrap_or_default();
                 out.push(GroupInfo {
                     owner: self.read_owner(&k),
                     snapshot_count: times.len(),
                     last_backup: times.last().copied(),
+                    files,
                     group,
                 });
             }

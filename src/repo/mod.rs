@@ -78,6 +78,8 @@ pub struct GroupInfo {
     pub owner: Option<String>,
     pub snapshot_count: usize,
     pub last_backup: Option<i64>,
+    /// The file names in the newest snapshot's directory (PBS's `files` of a group item).
+    pub files: Vec<String>,
 }
 
 /// A finished snapshot as listed.

@@ -74,6 +74,12 @@ const MAP: &str = "mount::map_exposes_an_image_and_the_shell_lists_mounts";
 const MOUNT: &str = "mount::mounted_archive_equals_the_source_tree";
 const KEEP_LAST_THEN_DAILY: &str =
     "src/engine/prune.rs::keep_last_2_plus_keep_daily_3_does_not_count_days_kept_by_keep_last";
+const NS_EFFECT: &str = "maintenance::ns_option_acts_in_the_namespace_and_the_root_does_not_see_it";
+const UPLOAD_LOG_KEY: &str =
+    "maintenance::upload_log_keyfile_encrypts_and_crypt_mode_none_does_not";
+const LIST_STATUS_JSON: &str = "maintenance::list_and_status_output_format_json_shape";
+const OTHER_FS: &str = "backup_options::all_file_systems_and_include_dev_descend_into_other_mounts";
+const MOUNT_NS: &str = "mount::mount_and_map_ns_keyfile_and_map_verbose";
 const REMOTE_LIST: &str =
     "remote_e2e::remote_root_lists_every_datastore_and_browses_another_over_the_same_login";
 
@@ -84,8 +90,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "backup --all-file-systems",
         "backup --all-file-systems",
-        &[],
-        UNTESTED,
+        &[OTHER_FS],
+        "",
     ),
     row("backup --backup-id", "backup --backup-id", &[TREE_NAV], ""),
     row(
@@ -134,8 +140,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "backup --include-dev",
         "backup --include-dev",
-        &[],
-        UNTESTED,
+        &[OTHER_FS],
+        "",
     ),
     row("backup --keyfd", "backup --keyfd", &[BACKUP_FDS], ""),
     row(
@@ -214,7 +220,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &["maintenance::catalog_dump_prints_what_pbs_printed"],
         "",
     ),
-    row("catalog dump --ns", "catalog dump --ns", &[], UNTESTED),
+    row("catalog dump --ns", "catalog dump --ns", &[NS_EFFECT], ""),
     row(
         "catalog dump --repository",
         "catalog dump --repository",
@@ -224,7 +230,7 @@ pub const PBS_PARITY: &[Parity] = &[
     row("catalog shell", "catalog shell", &[CATALOG_SHELL], ""),
     row("catalog shell --keyfd", "catalog shell --keyfd", &["restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
     row("catalog shell --keyfile", "catalog shell --keyfile", &["restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
-    row("catalog shell --ns", "catalog shell --ns", &[], UNTESTED),
+    row("catalog shell --ns", "catalog shell --ns", &[NS_EFFECT], ""),
     row(
         "catalog shell --repository",
         "catalog shell --repository",
@@ -237,7 +243,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[SERVE_OWNER_VERSION, REAL_ADMIN],
         "",
     ),
-    row("change-owner --ns", "change-owner --ns", &[], UNTESTED),
+    row("change-owner --ns", "change-owner --ns", &[NS_EFFECT], ""),
     row(
         "change-owner --repository",
         "change-owner --repository",
@@ -333,8 +339,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "key import-with-master-key --hint",
         "key import-with-master-key --hint",
-        &[],
-        UNTESTED,
+        &[MASTER_KEY],
+        "",
     ),
     row(
         "key import-with-master-key --kdf",
@@ -391,12 +397,12 @@ pub const PBS_PARITY: &[Parity] = &[
         "",
     ),
     row("list", "list", &[REMOTE_LIST], ""),
-    row("list --ns", "list --ns", &[], UNTESTED),
+    row("list --ns", "list --ns", &[NS_EFFECT], ""),
     row(
         "list --output-format",
         "list --output-format",
-        &[],
-        UNTESTED,
+        &[LIST_STATUS_JSON],
+        "",
     ),
     row("list --repository", "list --repository", &[REMOTE_LIST], ""),
     row("login", "login", &[REMOTE_E2E], ""),
@@ -423,20 +429,15 @@ pub const PBS_PARITY: &[Parity] = &[
         ],
         "",
     ),
-    row("map --keyfile", "map --keyfile", &[], UNTESTED),
-    row("map --ns", "map --ns", &[], UNTESTED),
+    row("map --keyfile", "map --keyfile", &[MOUNT_NS], ""),
+    row("map --ns", "map --ns", &[MOUNT_NS], ""),
     row(
         "map --repository",
         "map --repository",
         &[MAP, REAL_READ_WRITE],
         "",
     ),
-    row(
-        "map --verbose",
-        "map --verbose",
-        &[],
-        "parsed, effect not tested (`mount --verbose`, the same option, is)",
-    ),
+    row("map --verbose", "map --verbose", &[MOUNT_NS], ""),
     row(
         "mount",
         "mount",
@@ -447,7 +448,7 @@ pub const PBS_PARITY: &[Parity] = &[
         "",
     ),
     row("mount --keyfile", "mount --keyfile", &[REAL_READ_WRITE], ""),
-    row("mount --ns", "mount --ns", &[], UNTESTED),
+    row("mount --ns", "mount --ns", &[MOUNT_NS], ""),
     row(
         "mount --repository",
         "mount --repository",
@@ -540,7 +541,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[],
         "not built: prune takes one group, so there are no namespaces below it to recurse into",
     ),
-    row("prune --ns", "prune --ns", &[], UNTESTED),
+    row("prune --ns", "prune --ns", &[NS_EFFECT], ""),
     row(
         "prune --keep-daily",
         "prune --keep-daily",
@@ -612,8 +613,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "restore --ignore-ownership",
         "restore --ignore-ownership",
-        &[],
-        UNTESTED,
+        &["restore_options::ignore_ownership_leaves_the_restored_files_to_the_restoring_user"],
+        "",
     ),
     row(
         "restore --ignore-permissions",
@@ -634,7 +635,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[REMOTE_E2E, REAL_READ_WRITE],
         "",
     ),
-    row("restore --ns", "restore --ns", &[], UNTESTED),
+    row("restore --ns", "restore --ns", &[NS_EFFECT], ""),
     row(
         "restore --overwrite",
         "restore --overwrite",
@@ -672,7 +673,12 @@ pub const PBS_PARITY: &[Parity] = &[
         &[SNAPSHOT_LIST_FILES],
         "",
     ),
-    row("snapshot files --ns", "snapshot files --ns", &[], UNTESTED),
+    row(
+        "snapshot files --ns",
+        "snapshot files --ns",
+        &[NS_EFFECT],
+        "",
+    ),
     row(
         "snapshot files --output-format",
         "snapshot files --output-format",
@@ -694,8 +700,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot forget --ns",
         "snapshot forget --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot forget --repository",
@@ -712,7 +718,7 @@ pub const PBS_PARITY: &[Parity] = &[
         ],
         "",
     ),
-    row("snapshot list --ns", "snapshot list --ns", &[], UNTESTED),
+    row("snapshot list --ns", "snapshot list --ns", &[NS_EFFECT], ""),
     row(
         "snapshot list --output-format",
         "snapshot list --output-format",
@@ -734,8 +740,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot notes show --ns",
         "snapshot notes show --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot notes show --output-format",
@@ -758,8 +764,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot notes update --ns",
         "snapshot notes update --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot notes update --repository",
@@ -776,8 +782,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot protected show --ns",
         "snapshot protected show --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot protected show --output-format",
@@ -800,8 +806,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot protected update --ns",
         "snapshot protected update --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot protected update --repository",
@@ -818,21 +824,21 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot upload-log --crypt-mode",
         "snapshot upload-log --crypt-mode",
-        &[],
-        UNTESTED,
+        &[UPLOAD_LOG_KEY],
+        "",
     ),
     row("snapshot upload-log --keyfd", "snapshot upload-log --keyfd", &["restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
     row(
         "snapshot upload-log --keyfile",
         "snapshot upload-log --keyfile",
-        &[],
-        UNTESTED,
+        &[UPLOAD_LOG_KEY],
+        "",
     ),
     row(
         "snapshot upload-log --ns",
         "snapshot upload-log --ns",
-        &[],
-        UNTESTED,
+        &[NS_EFFECT],
+        "",
     ),
     row(
         "snapshot upload-log --repository",
@@ -844,8 +850,8 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "status --output-format",
         "status --output-format",
-        &[],
-        UNTESTED,
+        &[LIST_STATUS_JSON],
+        "",
     ),
     row(
         "status --repository",
@@ -860,7 +866,12 @@ pub const PBS_PARITY: &[Parity] = &[
         &[REMOTE_TASKS, REAL_ADMIN],
         "",
     ),
-    row("task list --limit", "task list --limit", &[], UNTESTED),
+    row(
+        "task list --limit",
+        "task list --limit",
+        &[REMOTE_TASKS],
+        "",
+    ),
     row(
         "task list --output-format",
         "task list --output-format",

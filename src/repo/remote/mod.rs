@@ -435,6 +435,16 @@ impl Repository for RemoteRepository {
                     .and_then(Value::as_u64)
                     .unwrap_or(0) as usize,
                 last_backup: item.get("last-backup").and_then(Value::as_i64),
+                files: item
+                    .get("files")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
         out.sort_by(|a, b| a.group.cmp(&b.group));

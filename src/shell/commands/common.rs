@@ -54,10 +54,10 @@ pub fn resolve_snapshot(session: &Session, ns: &Namespace, text: &str) -> Result
         BackupGroup::parse(text).map_err(|e| anyhow!("{e} (expected TYPE/ID or TYPE/ID/TIME)"))?;
     let snapshots = session.repo.list_snapshots(ns, Some(&group))?;
     snapshots.last().map(|s| s.snapshot.clone()).ok_or_else(|| {
-        anyhow!(
+        anyhow!(crate::shell::exit::ShellError::NotFound(format!(
             "backup group {group} has no snapshots{}",
             suggest_group(session, ns, &group)
-        )
+        )))
     })
 }
 

@@ -183,13 +183,18 @@ pub fn list_groups(session: &mut Session, args: ListArgs) -> Result<()> {
         let value: Vec<Value> = groups
             .iter()
             .map(|g| {
-                json!({
+                let mut item = json!({
                     "backup-type": g.group.ty.as_str(),
                     "backup-id": g.group.id,
                     "backup-count": g.snapshot_count,
                     "last-backup": g.last_backup,
-                    "owner": g.owner,
-                })
+                    "files": g.files,
+                });
+                // PBS leaves out an owner it does not know.
+                if let Some(owner) = &g.owner {
+                    item["owner"] = json!(owner);
+                }
+                item
             })
             .collect();
         return print_json(session, args.output_format, &Value::Array(value));
@@ -382,7 +387,11 @@ fn find_info(
         .list_snapshots(ns, Some(&snapshot.group))?
         .into_iter()
         .find(|s| &s.snapshot == snapshot)
-        .ok_or_else(|| anyhow!("snapshot {snapshot} not found"))?;
+        .ok_or_else(|| {
+            anyhow!(crate::shell::exit::ShellError::NotFound(format!(
+                "snapshot {snapshot} not found"
+            )))
+        })?;
     match info.manifest_error {
         Some(error) => Err(anyhow!(error)),
         None => Ok(info),
