@@ -2,6 +2,7 @@
 
 mod checker;
 mod common;
+mod serve_common;
 
 use pbsh::engine::backup::{run_backup, BackupOptions, BackupSource};
 use pbsh::engine::restore::{RestoreRequest, RestoreTarget};
@@ -403,4 +404,147 @@ fn walkdir(dir: &Path) -> usize {
             }
         })
         .sum()
+}
+
+/// The repository conformance suite (issue 20): one sequence of `dyn Repository` calls, with
+/// the results every kind of repository must give, run over the local datastore and over a
+/// remote one (a real `pbsh serve` on 127.0.0.1 with TLS); an S3 datastore joins it later.
+fn conformance(repo: Arc<dyn Repository>, work: &Path, owner: &str, other_owner: &str) {
+    use pbsh::util::error_class::ErrorClass;
+    let kind = repo.name();
+    let ns = Namespace::parse("conf").unwrap();
+    repo.create_namespace(&ns).unwrap();
+    assert!(
+        repo.list_namespaces(&Namespace::root())
+            .unwrap()
+            .contains(&ns),
+        "{kind}: namespace listed"
+    );
+    let source = work.join("conformance-source");
+    make_source(&source);
+    let group = BackupGroup::parse("host/conf").unwrap();
+    let sources = vec![BackupSource::parse(&format!("root.pxar:{}", source.display())).unwrap()];
+    let report = run_backup(
+        &*repo,
+        &sources,
+        &BackupOptions::new(ns.clone(), group.clone(), 1_800_000_000, owner),
+    )
+    .unwrap();
+    let snapshot = report.snapshot.clone();
+
+    // Listings: one group with one snapshot, its owner the writer.
+    let groups = repo.list_groups(&ns).unwrap();
+    assert_eq!(groups.len(), 1, "{kind}: {groups:?}");
+    assert_eq!(groups[0].group, group);
+    assert_eq!(groups[0].snapshot_count, 1);
+    assert_eq!(groups[0].last_backup, Some(1_800_000_000));
+    assert_eq!(groups[0].owner.as_deref(), Some(owner), "{kind}");
+    let snapshots = repo.list_snapshots(&ns, Some(&group)).unwrap();
+    assert_eq!(snapshots.len(), 1, "{kind}");
+    assert_eq!(snapshots[0].snapshot, snapshot);
+    assert!(repo
+        .list_groups(&Namespace::root())
+        .unwrap()
+        .iter()
+        .all(|g| g.group != group));
+
+    // Reading: the manifest, an index, its chunks; a missing chunk is "not found".
+    let (manifest, _) = repo.read_manifest(&ns, &snapshot).unwrap();
+    let index_name = "root.pxar.didx";
+    assert!(manifest.file(index_name).is_some(), "{kind}: {manifest:?}");
+    let index = repo.read_file(&ns, &snapshot, index_name).unwrap();
+    let index = pbsh::format::index::DynamicIndex::decode(&index).unwrap();
+    assert!(index.chunk_count() > 0);
+    let chunk = repo.read_chunk(index.digest(0).unwrap()).unwrap();
+    assert!(!chunk.is_empty());
+    let missing = pbsh::format::digest::ChunkDigest([7u8; 32]);
+    let err = repo.read_chunk(&missing).unwrap_err();
+    assert_eq!(err.class(), Some(ErrorClass::NotFound), "{kind}: {err}");
+    let err = repo
+        .read_manifest(&ns, &SnapshotRef::new(group.clone(), 1_700_000_000))
+        .unwrap_err();
+    assert_eq!(err.class(), Some(ErrorClass::NotFound), "{kind}: {err}");
+    let restored = work.join(format!(
+        "conformance-restored-{}",
+        kind.replace(['/', ':'], "_")
+    ));
+    RestoreRequest::new(repo.clone(), &ns, &snapshot, "root.pxar")
+        .run(RestoreTarget::Path(&restored))
+        .unwrap();
+    same_files(&source, &restored);
+
+    // A backup that never finishes is never listed.
+    let unfinished = SnapshotRef::new(group.clone(), 1_800_000_100);
+    let writer = repo.start_backup(&ns, &unfinished, owner, None).unwrap();
+    drop(writer);
+    let listed = repo.list_snapshots(&ns, Some(&group)).unwrap();
+    assert_eq!(
+        listed.len(),
+        1,
+        "{kind}: a half snapshot is listed: {listed:?}"
+    );
+
+    // Protection, the client log, the owner.
+    repo.set_protected(&ns, &snapshot, true).unwrap();
+    assert!(
+        repo.list_snapshots(&ns, Some(&group)).unwrap()[0].protected,
+        "{kind}"
+    );
+    assert!(
+        repo.forget_snapshot(&ns, &snapshot).is_err(),
+        "{kind}: forgot a protected snapshot"
+    );
+    repo.set_protected(&ns, &snapshot, false).unwrap();
+    repo.set_owner(&ns, &group, other_owner).unwrap();
+    assert_eq!(
+        repo.list_groups(&ns).unwrap()[0].owner.as_deref(),
+        Some(other_owner),
+        "{kind}"
+    );
+    repo.set_owner(&ns, &group, owner).unwrap();
+
+    // Forgetting: the snapshot, then the group, then the namespace.
+    repo.forget_snapshot(&ns, &snapshot).unwrap();
+    assert!(
+        repo.list_snapshots(&ns, Some(&group)).unwrap().is_empty(),
+        "{kind}"
+    );
+    repo.forget_group(&ns, &group).unwrap();
+    assert!(repo.list_groups(&ns).unwrap().is_empty(), "{kind}");
+    repo.delete_namespace(&ns, false).unwrap();
+    assert!(!repo
+        .list_namespaces(&Namespace::root())
+        .unwrap()
+        .contains(&ns));
+}
+
+#[test]
+fn repository_conformance_local_and_remote() {
+    let dir = tempfile::tempdir().unwrap();
+    let local: Arc<dyn Repository> =
+        Arc::new(LocalDatastore::open_or_create(&dir.path().join("store")).unwrap());
+    let work = dir.path().join("local-work");
+    std::fs::create_dir_all(&work).unwrap();
+    conformance(local, &work, "root@pam", "alice@pbs");
+
+    let server = serve_common::start_server();
+    // This binary spawns no program that must lack a password; the client reads it from here.
+    std::env::set_var("PBS_PASSWORD", serve_common::PASSWORD);
+    std::env::set_var("XDG_RUNTIME_DIR", dir.path().join("run"));
+    std::fs::create_dir_all(dir.path().join("run")).unwrap();
+    let remote = pbsh::repo::remote::RemoteRepository::new(
+        pbsh::repo::remote::repo_string::RemoteRepo::parse(&format!(
+            "admin@pbs@127.0.0.1:{}:store1",
+            server.port
+        ))
+        .unwrap(),
+        pbsh::repo::remote::client::ClientOptions {
+            fingerprint: Some(server.fingerprint.clone()),
+            interactive: false,
+        },
+    )
+    .unwrap();
+    let work = dir.path().join("remote-work");
+    std::fs::create_dir_all(&work).unwrap();
+    conformance(remote, &work, "admin@pbs", "alice@pbs");
 }
