@@ -675,6 +675,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_snapshot_list_item_gives_the_manifest_it_summarizes() {
+        let item: SnapshotListItem = serde_json::from_str(
+            r#"{"backup-type":"host","backup-id":"web1","backup-time":1700000000,
+                "files":[{"filename":"root.pxar.didx","crypt-mode":"encrypt","size":10},
+                         {"filename":"index.json.blob","crypt-mode":"none","size":300},
+                         {"filename":"client.log.blob"}],
+                "size":310,"protected":true,"comment":"first","fingerprint":"aa:bb",
+                "verification":{"state":"ok","upid":"UPID:x"},"x-newer-server":1}"#,
+        )
+        .unwrap();
+        let snap = SnapshotRef::parse("host/web1/2023-11-14T22:13:20Z").unwrap();
+        let (m, manifest_size) = manifest_from_item(&item, &snap);
+        assert_eq!(manifest_size, 300);
+        assert_eq!(m.files.len(), 1);
+        assert_eq!(m.files[0].filename, "root.pxar.didx");
+        assert_eq!(m.files[0].crypt_mode, CryptMode::Encrypt);
+        assert_eq!(m.files[0].size, 10);
+        assert_eq!(
+            m.unprotected,
+            json!({"notes": "first", "key-fingerprint": "aa:bb",
+                   "verify_state": {"state": "ok", "upid": "UPID:x"}})
+        );
+    }
+
+    #[test]
+    fn a_reply_that_does_not_parse_names_its_endpoint() {
+        let e: RemoteError = parse_reply::<Vec<GroupListItem>>(
+            "GET /api2/json/admin/datastore/s/groups",
+            json!([{"backup-type": "host"}]),
+        )
+        .unwrap_err()
+        .into();
+        let text = e.to_string();
+        assert!(
+            text.starts_with("protocol: unexpected reply to GET /api2/json/admin/datastore/s/groups: missing field"),
+            "{text}"
+        );
+        assert!(e.class().is_none());
+    }
+
+    #[test]
     fn another_store_shares_the_login_and_names_its_own_store() {
         let repo = RemoteRepo::parse("alice@pbs@127.0.0.1:1:store1").unwrap();
         let home = RemoteRepository::new(repo.clone(), ClientOptions::default()).unwrap();
