@@ -11,6 +11,10 @@ use crate::engine::prune::{compute_prune_info_keeping_unreadable, KeepOptions, P
 use crate::format::blob;
 use crate::format::limits;
 use crate::format::manifest::{Manifest, MANIFEST_BLOB_NAME};
+use crate::protocol::{
+    BackupContent, Counts, DataStoreListItem, DataStoreStatus, GarbageCollectionStatus,
+    GcJobStatus, GroupListItem, NamespaceListItem, PruneListItem, SnapshotListItem,
+};
 use crate::repo::local::LocalDatastore;
 use crate::repo::types::{BackupGroup, BackupType, Namespace, SnapshotRef, MAX_NAMESPACE_DEPTH};
 use crate::repo::{RepoError, Repository, SnapshotInfo};
@@ -67,12 +71,15 @@ pub async fn route(
             return Err(ApiError::not_found("/admin/datastore"));
         }
         params.allow(&[])?;
-        let stores: Vec<Value> = state
+        let stores: Vec<DataStoreListItem> = state
             .datastores
             .keys()
-            .map(|name| json!({"store": name}))
+            .map(|name| DataStoreListItem {
+                store: name.clone(),
+                comment: None,
+            })
             .collect();
-        return Ok(Reply::data(Value::Array(stores)));
+        return Reply::typed(&stores);
     }
     let store_name = params.str("store")?.to_string();
     let store = state.datastore(&store_name)?.clone();
@@ -149,9 +156,7 @@ pub async fn route(
                     owner: None,
                     manifest_error: None,
                 };
-                Ok(Reply::data(Value::Array(
-                    snapshot_files(&store, &ns, &info).0,
-                )))
+                Reply::typed(&snapshot_files(&store, &ns, &info).0)
             })
             .await
         }
@@ -221,17 +226,16 @@ pub async fn route(
                 .unwrap_or_else(|e| e.into_inner())
                 .get(&store_name)
                 .cloned();
-            let mut v = json!({"store": store_name});
+            let mut v = GcJobStatus {
+                store: store_name,
+                ..GcJobStatus::default()
+            };
             if let Some(rec) = rec {
-                if let Value::Object(m) = gc_status_json(&rec) {
-                    if let Value::Object(out) = &mut v {
-                        out.extend(m);
-                    }
-                }
-                v["last-run-endtime"] = json!(rec.endtime);
-                v["last-run-state"] = json!(rec.state);
+                v.status = gc_status(&rec);
+                v.last_run_endtime = Some(rec.endtime);
+                v.last_run_state = Some(rec.state);
             }
-            Ok(Reply::data(v))
+            Reply::typed(&v)
         }
         (&Method::POST, ["verify"]) => verify(state, p, store_name, store, params),
         (&Method::GET, ["namespace"]) => {
@@ -242,19 +246,23 @@ pub async fn route(
                 if !store.namespace_exists(&parent) {
                     return Err(ApiError::bad(format!("namespace '{parent}' not found")));
                 }
-                let mut out = vec![json!({"ns": parent.to_string()})];
+                let item = |ns: &Namespace| NamespaceListItem {
+                    ns: ns.to_string(),
+                    comment: None,
+                };
+                let mut out = vec![item(&parent)];
                 let mut stack = vec![(parent, 0usize)];
                 while let Some((ns, d)) = stack.pop() {
                     if depth.is_some_and(|m| d as i64 >= m) {
                         continue;
                     }
                     for child in store.list_namespaces(&ns)? {
-                        out.push(json!({"ns": child.to_string()}));
+                        out.push(item(&child));
                         stack.push((child, d + 1));
                     }
                 }
-                out.sort_by(|a, b| a["ns"].as_str().cmp(&b["ns"].as_str()));
-                Ok(Reply::data(Value::Array(out)))
+                out.sort_by(|a, b| a.ns.cmp(&b.ns));
+                Reply::typed(&out)
             })
             .await
         }
@@ -317,79 +325,85 @@ fn write_manifest(
     Ok(())
 }
 
+/// A file the manifest does not name: no crypt mode, no size.
+fn unlisted_file(filename: String) -> BackupContent {
+    BackupContent {
+        filename,
+        crypt_mode: None,
+        size: None,
+    }
+}
+
 /// BackupContent items of a snapshot and their total size.
 fn snapshot_files(
     store: &LocalDatastore,
     ns: &Namespace,
     info: &SnapshotInfo,
-) -> (Vec<Value>, u64) {
+) -> (Vec<BackupContent>, u64) {
     let m = &info.manifest;
-    let mut files: Vec<Value> = m
+    let mut files: Vec<BackupContent> = m
         .files
         .iter()
-        .map(|f| json!({"filename": f.filename, "crypt-mode": f.crypt_mode.as_str(), "size": f.size}))
+        .map(|f| BackupContent {
+            filename: f.filename.clone(),
+            crypt_mode: Some(f.crypt_mode.as_str().to_string()),
+            size: Some(f.size),
+        })
         .collect();
     let manifest_mode = if m.signature.is_some() {
         "sign-only"
     } else {
         "none"
     };
-    files.push(json!({"filename": MANIFEST_BLOB_NAME, "crypt-mode": manifest_mode, "size": info.manifest_size}));
+    files.push(BackupContent {
+        filename: MANIFEST_BLOB_NAME.to_string(),
+        crypt_mode: Some(manifest_mode.to_string()),
+        size: Some(info.manifest_size),
+    });
     for name in store.snapshot_files(ns, &info.snapshot) {
         if name != MANIFEST_BLOB_NAME && m.file(&name).is_none() {
-            files.push(json!({"filename": name}));
+            files.push(unlisted_file(name));
         }
     }
     (files, info.total_size())
 }
 
-fn snapshot_item(store: &LocalDatastore, ns: &Namespace, info: &SnapshotInfo) -> Value {
+fn snapshot_item(store: &LocalDatastore, ns: &Namespace, info: &SnapshotInfo) -> SnapshotListItem {
+    let mut item = SnapshotListItem {
+        backup_type: info.snapshot.group.ty.as_str().to_string(),
+        backup_id: info.snapshot.group.id.clone(),
+        backup_time: info.snapshot.time,
+        comment: None,
+        verification: None,
+        fingerprint: None,
+        files: Vec::new(),
+        size: None,
+        owner: info.owner.clone(),
+        protected: info.protected,
+    };
     if !info.is_readable() {
         // As PBS lists a snapshot whose manifest it cannot load: its files, no size.
-        let files: Vec<Value> = store
+        item.files = store
             .snapshot_files(ns, &info.snapshot)
             .into_iter()
-            .map(|name| json!({"filename": name}))
+            .map(unlisted_file)
             .collect();
-        let mut v = json!({
-            "backup-type": info.snapshot.group.ty.as_str(),
-            "backup-id": info.snapshot.group.id,
-            "backup-time": info.snapshot.time,
-            "files": files,
-            "protected": info.protected,
-        });
-        if let Some(owner) = &info.owner {
-            v["owner"] = json!(owner);
-        }
-        return v;
+        return item;
     }
     let (files, size) = snapshot_files(store, ns, info);
     let m = &info.manifest;
-    let mut v = json!({
-        "backup-type": info.snapshot.group.ty.as_str(),
-        "backup-id": info.snapshot.group.id,
-        "backup-time": info.snapshot.time,
-        "files": files,
-        "size": size,
-        "protected": info.protected,
-    });
-    if let Some(owner) = &info.owner {
-        v["owner"] = json!(owner);
-    }
+    item.files = files;
+    item.size = Some(size);
     if let Some(notes) = m.unprotected.get("notes").and_then(Value::as_str) {
-        if let Some(first) = notes.lines().next() {
-            v["comment"] = json!(first);
-        }
+        item.comment = notes.lines().next().map(str::to_string);
     }
     if let Some(state) = m.unprotected.get("verify_state") {
         if state.get("state").is_some() {
-            v["verification"] = state.clone();
+            item.verification = Some(state.clone());
         }
     }
-    if let Some(fp) = m.key_fingerprint() {
-        v["fingerprint"] = json!(fp);
-    }
-    v
+    item.fingerprint = m.key_fingerprint().map(|fp| fp.to_string());
+    item
 }
 
 fn list_groups(store: &LocalDatastore, ns: &Namespace, p: &Principal) -> ApiResult<Reply> {
@@ -403,24 +417,19 @@ fn list_groups(store: &LocalDatastore, ns: &Namespace, p: &Principal) -> ApiResu
             continue;
         }
         let last_snap = SnapshotRef::new(g.group.clone(), last);
-        let mut v = json!({
-            "backup-type": g.group.ty.as_str(),
-            "backup-id": g.group.id,
-            "last-backup": last,
-            "backup-count": g.snapshot_count,
-            "files": store.snapshot_files(ns, &last_snap),
+        out.push(GroupListItem {
+            backup_type: g.group.ty.as_str().to_string(),
+            backup_id: g.group.id.clone(),
+            last_backup: last,
+            backup_count: g.snapshot_count as u64,
+            files: store.snapshot_files(ns, &last_snap),
+            owner: g.owner.clone(),
+            comment: store
+                .group_notes(ns, &g.group)
+                .and_then(|notes| notes.lines().next().map(str::to_string)),
         });
-        if let Some(owner) = &g.owner {
-            v["owner"] = json!(owner);
-        }
-        if let Some(notes) = store.group_notes(ns, &g.group) {
-            if let Some(first) = notes.lines().next() {
-                v["comment"] = json!(first);
-            }
-        }
-        out.push(v);
     }
-    Ok(Reply::data(Value::Array(out)))
+    Reply::typed(&out)
 }
 
 fn list_snapshots(
@@ -450,7 +459,7 @@ fn list_snapshots(
         }
         out.push(snapshot_item(store, ns, &info));
     }
-    Ok(Reply::data(Value::Array(out)))
+    Reply::typed(&out)
 }
 
 async fn status(
@@ -462,49 +471,52 @@ async fn status(
     let space = store
         .space()
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let (total, used, avail) = (space.total, space.used, space.avail);
-    let mut v = json!({"total": total, "used": used, "avail": avail});
+    let mut v = DataStoreStatus {
+        total: space.total,
+        used: space.used,
+        avail: space.avail,
+        counts: None,
+        gc_status: None,
+    };
     if verbose {
         let store = store.clone();
         let counts = blocking(move || {
-            let mut counts = serde_json::Map::new();
+            let mut counts = Counts::default();
             for g in store.list_groups(&Namespace::root())? {
-                let entry = counts
-                    .entry(g.group.ty.as_str().to_string())
-                    .or_insert_with(|| json!({"groups": 0, "snapshots": 0}));
-                entry["groups"] = json!(entry["groups"].as_u64().unwrap_or(0) + 1);
-                entry["snapshots"] =
-                    json!(entry["snapshots"].as_u64().unwrap_or(0) + g.snapshot_count as u64);
+                let entry = counts.entry(g.group.ty.as_str());
+                entry.groups += 1;
+                entry.snapshots += g.snapshot_count as u64;
             }
-            Ok(Value::Object(counts))
+            Ok(counts)
         })
         .await?;
-        v["counts"] = counts;
-        if let Some(rec) = state
+        v.counts = Some(counts);
+        v.gc_status = state
             .gc_status
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(name)
-        {
-            v["gc-status"] = gc_status_json(rec);
-        }
+            .map(gc_status);
     }
-    Ok(Reply::data(v))
+    Reply::typed(&v)
 }
 
-fn gc_status_json(rec: &GcRecord) -> Value {
-    let mut v = json!({"upid": rec.upid});
+fn gc_status(rec: &GcRecord) -> GarbageCollectionStatus {
+    let mut v = GarbageCollectionStatus {
+        upid: Some(rec.upid.clone()),
+        ..GarbageCollectionStatus::default()
+    };
     if let Some(s) = &rec.stats {
-        v["index-file-count"] = json!(s.index_file_count);
-        v["index-data-bytes"] = json!(s.index_data_bytes);
-        v["disk-bytes"] = json!(s.disk_bytes);
-        v["disk-chunks"] = json!(s.disk_chunks);
-        v["removed-bytes"] = json!(s.removed_bytes);
-        v["removed-chunks"] = json!(s.removed_chunks);
-        v["pending-bytes"] = json!(s.pending_bytes);
-        v["pending-chunks"] = json!(s.pending_chunks);
-        v["removed-bad"] = json!(s.removed_bad);
-        v["still-bad"] = json!(s.still_bad);
+        v.index_file_count = Some(s.index_file_count);
+        v.index_data_bytes = Some(s.index_data_bytes);
+        v.disk_bytes = Some(s.disk_bytes);
+        v.disk_chunks = Some(s.disk_chunks);
+        v.removed_bytes = Some(s.removed_bytes);
+        v.removed_chunks = Some(s.removed_chunks);
+        v.pending_bytes = Some(s.pending_bytes);
+        v.pending_chunks = Some(s.pending_chunks);
+        v.removed_bad = Some(s.removed_bad);
+        v.still_bad = Some(s.still_bad);
     }
     v
 }
@@ -761,16 +773,14 @@ async fn prune(
         let mut pairs: Vec<_> = infos.iter().zip(marks.iter()).collect();
         pairs.sort_by_key(|p| std::cmp::Reverse(p.0.snapshot.time));
         for (info, mark) in &pairs {
-            let mut v = json!({
-                "backup-type": info.snapshot.group.ty.as_str(),
-                "backup-id": info.snapshot.group.id,
-                "backup-time": info.snapshot.time,
-                "keep": mark.keep(),
-                "protected": mark.protected(),
-            });
-            if !ns.is_root() {
-                v["ns"] = json!(ns.to_string());
-            }
+            let item = PruneListItem {
+                backup_type: info.snapshot.group.ty.as_str().to_string(),
+                backup_id: info.snapshot.group.id.clone(),
+                backup_time: info.snapshot.time,
+                keep: mark.keep(),
+                protected: mark.protected(),
+                ns: (!ns.is_root()).then(|| ns.to_string()),
+            };
             if let Some(t) = task {
                 t.log(match &info.manifest_error {
                     Some(e) => format!("{} keep (unreadable manifest: {e})", info.snapshot),
@@ -781,7 +791,7 @@ async fn prune(
                     ),
                 });
             }
-            items.push(v);
+            items.push(item);
         }
         if !dry_run {
             // Deletion goes oldest first.
@@ -794,7 +804,8 @@ async fn prune(
                 }
             }
         }
-        Ok(Value::Array(items))
+        serde_json::to_value(&items)
+            .map_err(|e| ApiError::internal(format!("cannot encode the reply: {e}")))
     };
     // A dry run answers at once, task or not, as PBS does.
     if use_task && !dry_run {

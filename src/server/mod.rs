@@ -101,6 +101,21 @@ impl Reply {
     pub fn data(value: Value) -> Self {
         Reply::Json(value, BTreeMap::new())
     }
+
+    /// The data of a reply from its `crate::protocol` type.
+    pub fn typed<T: serde::Serialize>(value: &T) -> ApiResult<Self> {
+        serde_json::to_value(value)
+            .map(Reply::data)
+            .map_err(|e| ApiError::internal(format!("cannot encode the reply: {e}")))
+    }
+
+    /// This reply with an attribute beside `data` (PBS's `total`, `success`, `active`).
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        if let Reply::Json(_, extra) = &mut self {
+            extra.insert(key.to_string(), value);
+        }
+        self
+    }
 }
 
 /// Turns a handler result into PBS's envelope: `{"data": …}` on success, plain text on error.

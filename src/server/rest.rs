@@ -10,6 +10,7 @@ use super::{
     auth, backup_protocol, datastore_api, into_response, read_body, reader_protocol, tasks, tls,
     ApiError, ApiResult, Body, Reply, ServeOptions, ServerState, MAX_PARAM_BODY, MAX_URI_LEN,
 };
+use crate::protocol::{ApiVersion, TaskListItem, TaskLogLine, TaskStatus, TicketInfo};
 use crate::repo::local::LocalDatastore;
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
@@ -324,11 +325,11 @@ async fn dispatch(state: &Arc<ServerState>, req: Request<Incoming>) -> ApiResult
     let result = match (&method, parts.as_slice()) {
         (&Method::GET, ["version"]) => {
             params.allow(&[])?;
-            Ok(Reply::data(json!({
-                "version": "3.2",
-                "release": "4",
-                "repoid": concat!("pbsh-", env!("CARGO_PKG_VERSION")),
-            })))
+            Reply::typed(&ApiVersion {
+                version: "3.2".into(),
+                release: "4".into(),
+                repoid: concat!("pbsh-", env!("CARGO_PKG_VERSION")).into(),
+            })
         }
         (&Method::GET, ["access", "ticket"]) => Ok(Reply::data(Value::Null)),
         (_, ["admin", "datastore", rest @ ..]) => {
@@ -373,11 +374,11 @@ async fn login(state: &Arc<ServerState>, params: Params) -> ApiResult<Reply> {
         return Err(ApiError::unauthorized("permission check failed."));
     }
     let now = super::now_epoch();
-    Ok(Reply::data(json!({
-        "username": username,
-        "ticket": state.auth.make_ticket(&username, now)?,
-        "CSRFPreventionToken": state.auth.make_csrf(&username, now)?,
-    })))
+    Reply::typed(&TicketInfo {
+        ticket: state.auth.make_ticket(&username, now)?,
+        csrf_token: Some(state.auth.make_csrf(&username, now)?),
+        username,
+    })
 }
 
 /// PBS's store filter of the task list: only backup, prune, garbage collection and verify tasks
@@ -399,22 +400,23 @@ fn task_visible(p: &Principal, entry: &tasks::TaskEntry) -> bool {
         || (!p.is_token() && entry.upid.authid.split('!').next() == Some(&p.userid))
 }
 
-fn task_item(node: &str, e: &tasks::TaskEntry) -> Value {
-    let mut v = json!({
-        "upid": e.upid_text,
-        "node": node,
-        "pid": e.upid.pid,
-        "pstart": e.upid.pstart,
-        "starttime": e.upid.starttime,
-        "worker_type": e.upid.worker_type,
-        "worker_id": e.upid.worker_id,
-        "user": e.upid.authid,
-    });
-    if let (Some(end), Some(status)) = (e.endtime, &e.status) {
-        v["endtime"] = json!(end);
-        v["status"] = json!(status);
+fn task_item(node: &str, e: &tasks::TaskEntry) -> TaskListItem {
+    let (endtime, status) = match (e.endtime, &e.status) {
+        (Some(end), Some(status)) => (Some(end), Some(status.clone())),
+        _ => (None, None),
+    };
+    TaskListItem {
+        upid: e.upid_text.clone(),
+        node: node.to_string(),
+        pid: i64::from(e.upid.pid),
+        pstart: e.upid.pstart,
+        starttime: e.upid.starttime,
+        worker_type: e.upid.worker_type.clone(),
+        worker_id: Some(e.upid.worker_id.clone()),
+        user: e.upid.authid.clone(),
+        endtime,
+        status,
     }
-    v
 }
 
 fn status_class(status: &str) -> &'static str {
@@ -474,7 +476,7 @@ async fn task_route(
                 .iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect();
-            let matching: Vec<Value> = registry
+            let matching: Vec<TaskListItem> = registry
                 .list()
                 .into_iter()
                 .filter(|e| task_visible(p, e))
@@ -499,10 +501,8 @@ async fn task_route(
                 .map(|e| task_item(registry.node(), &e))
                 .collect();
             let total = matching.len();
-            let page: Vec<Value> = matching.into_iter().skip(start).take(limit).collect();
-            let mut extra = BTreeMap::new();
-            extra.insert("total".to_string(), json!(total));
-            Ok(Reply::Json(Value::Array(page), extra))
+            let page: Vec<TaskListItem> = matching.into_iter().skip(start).take(limit).collect();
+            Ok(Reply::typed(&page)?.with("total", json!(total)))
         }
         (&Method::DELETE, [upid]) => {
             params.allow(&[])?;
@@ -526,24 +526,19 @@ async fn task_route(
                 Some((u, _)) => (u.to_string(), Some(e.upid.authid.clone())),
                 None => (e.upid.authid.clone(), None),
             };
-            let mut v = json!({
-                "upid": e.upid_text,
-                "node": registry.node(),
-                "pid": e.upid.pid,
-                "pstart": e.upid.pstart,
-                "starttime": e.upid.starttime,
-                "type": e.upid.worker_type,
-                "id": e.upid.worker_id,
-                "user": user,
-                "status": if e.running() { "running" } else { "stopped" },
-            });
-            if let Some(t) = token {
-                v["tokenid"] = json!(t);
-            }
-            if let Some(s) = &e.status {
-                v["exitstatus"] = json!(s);
-            }
-            Ok(Reply::data(v))
+            Reply::typed(&TaskStatus {
+                upid: e.upid_text.clone(),
+                node: registry.node().to_string(),
+                pid: i64::from(e.upid.pid),
+                pstart: e.upid.pstart,
+                starttime: e.upid.starttime,
+                worker_type: e.upid.worker_type.clone(),
+                id: Some(e.upid.worker_id.clone()),
+                user,
+                tokenid: token,
+                status: if e.running() { "running" } else { "stopped" }.to_string(),
+                exitstatus: e.status.clone(),
+            })
         }
         (&Method::GET, [upid, "log"]) => {
             params.allow(&["start", "limit", "test-status", "download"])?;
@@ -564,21 +559,24 @@ async fn task_route(
             let lines: Vec<&str> = text.lines().collect();
             let total = lines.len();
             let take = if limit == 0 { usize::MAX } else { limit };
-            let data: Vec<Value> = lines
+            let data: Vec<TaskLogLine> = lines
                 .iter()
                 .enumerate()
                 .map(|(i, l)| (i + 1, l))
                 .filter(|(n, _)| *n >= start)
                 .take(take)
-                .map(|(n, l)| json!({"n": n, "t": l}))
+                .map(|(n, l)| TaskLogLine {
+                    n: n as u64,
+                    t: l.to_string(),
+                })
                 .collect();
-            let mut extra = BTreeMap::new();
-            extra.insert("total".to_string(), json!(total));
-            extra.insert("success".to_string(), json!(1));
+            let mut reply = Reply::typed(&data)?
+                .with("total", json!(total))
+                .with("success", json!(1));
             if params.opt_bool("test-status")?.unwrap_or(false) {
-                extra.insert("active".to_string(), json!(e.running()));
+                reply = reply.with("active", json!(e.running()));
             }
-            Ok(Reply::Json(Value::Array(data), extra))
+            Ok(reply)
         }
         _ => Err(ApiError::not_found(&format!(
             "/nodes/localhost/tasks/{}",

@@ -6,6 +6,7 @@
 
 use super::repo_string::RemoteRepo;
 use super::RemoteError;
+use crate::protocol::TicketInfo;
 use bytes::Bytes;
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -680,17 +681,10 @@ impl Client {
                 message: error_text(&reply),
             });
         }
-        let data = unwrap_data(&reply)?;
-        let ticket = data
-            .get("ticket")
-            .and_then(Value::as_str)
-            .ok_or_else(|| RemoteError::Protocol("login reply without ticket".into()))?
-            .to_string();
-        let csrf = data
-            .get("CSRFPreventionToken")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let info: TicketInfo =
+            crate::protocol::parse_reply("POST /api2/json/access/ticket", unwrap_data(&reply)?)?;
+        let ticket = info.ticket;
+        let csrf = info.csrf_token.unwrap_or_default();
         if ticket.contains("!tfa!") {
             return Err(RemoteError::Auth(format!(
                 "{auth_id}: two-factor login is not supported"

@@ -13,6 +13,10 @@ use crate::format::blob;
 use crate::format::digest::ChunkDigest;
 use crate::format::limits;
 use crate::format::manifest::{CryptMode, FileInfo, Manifest};
+use crate::protocol::{
+    parse_reply, ApiVersion, DataStoreListItem, DataStoreStatus, GcJobStatus, GroupListItem,
+    NamespaceListItem, SnapshotListItem, TaskListItem, TaskLogLine, TaskStatus,
+};
 use crate::repo::types::{BackupGroup, BackupType, Namespace, SnapshotRef};
 use crate::repo::{BackupWriter, GroupInfo, RepoError, Repository, Result, SnapshotInfo};
 use client::{Client, ClientOptions};
@@ -54,6 +58,9 @@ pub enum RemoteError {
     Dropped(String),
     #[error("protocol: {0}")]
     Protocol(String),
+    /// A reply that does not have its endpoint's shape (`crate::protocol`).
+    #[error("protocol: {0}")]
+    Reply(#[from] crate::protocol::ReplyError),
 }
 
 impl RemoteError {
@@ -160,8 +167,10 @@ fn group_params(ns: &Namespace, g: &BackupGroup) -> Value {
 /// 100 ms link at ~160 MB/s within the 256 MiB budget. PBSH_READ_AHEAD overrides.
 const READ_AHEAD: usize = 4;
 
-fn bad_reply(what: &str) -> RepoError {
-    RepoError::Refused(format!("protocol: unexpected reply to {what}"))
+/// The path of a task under `/nodes/localhost/tasks/`.
+fn task_path(upid: &str, tail: &str) -> String {
+    let enc = percent_encoding::utf8_percent_encode(upid, percent_encoding::NON_ALPHANUMERIC);
+    format!("/api2/json/nodes/localhost/tasks/{enc}{tail}")
 }
 
 impl RemoteRepository {
@@ -238,6 +247,64 @@ impl RemoteRepository {
         self.block_on(self.client.call(method, &path, params))
     }
 
+    /// A REST call under `/admin/datastore/{store}/` whose reply's data is parsed into `T`.
+    pub fn store_get<T: serde::de::DeserializeOwned>(
+        &self,
+        tail: &str,
+        params: Option<Value>,
+    ) -> Result<T, RemoteError> {
+        let v = self.store_call(Method::GET, tail, params)?;
+        Ok(parse_reply(&format!("GET {}", self.store_path(tail)), v)?)
+    }
+
+    /// A GET whose reply's data is parsed into `T`.
+    pub fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        params: Option<Value>,
+    ) -> Result<T, RemoteError> {
+        let v = self.call(Method::GET, path, params)?;
+        Ok(parse_reply(&format!("GET {path}"), v)?)
+    }
+
+    /// The server's version (`GET /version`).
+    pub fn version(&self) -> Result<ApiVersion, RemoteError> {
+        self.get("/api2/json/version", None)
+    }
+
+    /// The datastore's space; with `verbose`, its counts and last GC status.
+    pub fn datastore_status(&self, verbose: bool) -> Result<DataStoreStatus, RemoteError> {
+        self.store_get("status", Some(json!({ "verbose": verbose })))
+    }
+
+    /// The datastore's last garbage collection (`GET …/gc`).
+    pub fn gc_status(&self) -> Result<GcJobStatus, RemoteError> {
+        self.store_get("gc", None)
+    }
+
+    /// The server's task list (`GET /nodes/localhost/tasks` with PBS's filter parameters).
+    pub fn list_tasks(&self, params: Value) -> Result<Vec<TaskListItem>, RemoteError> {
+        self.get("/api2/json/nodes/localhost/tasks", Some(params))
+    }
+
+    /// A task's status.
+    pub fn task_status(&self, upid: &str) -> Result<TaskStatus, RemoteError> {
+        self.get(&task_path(upid, "/status"), None)
+    }
+
+    /// Up to `limit` lines of a task's log from line `start` (the first is 1).
+    pub fn task_log(
+        &self,
+        upid: &str,
+        start: u64,
+        limit: u64,
+    ) -> Result<Vec<TaskLogLine>, RemoteError> {
+        self.get(
+            &task_path(upid, "/log"),
+            Some(json!({"start": start, "limit": limit})),
+        )
+    }
+
     /// Any REST call.
     pub fn call(
         &self,
@@ -277,14 +344,8 @@ impl RemoteRepository {
 
     /// The server's datastores.
     pub fn list_stores(&self) -> Result<Vec<String>, RemoteError> {
-        let v = self.call(Method::GET, "/api2/json/admin/datastore", None)?;
-        Ok(v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.get("store").and_then(Value::as_str).map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default())
+        let stores: Vec<DataStoreListItem> = self.get("/api2/json/admin/datastore", None)?;
+        Ok(stores.into_iter().map(|s| s.store).collect())
     }
 
     /// Closes the reader sessions (they hold shared locks that block forget and prune).
@@ -319,47 +380,34 @@ impl RemoteRepository {
     }
 }
 
-fn item_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
 /// A manifest rebuilt from a snapshot list item (sizes, crypt modes, notes, verify state,
 /// key fingerprint; no checksums or signature — read the real one with `read_manifest`).
-fn manifest_from_item(item: &Value, snap: &SnapshotRef) -> (Manifest, u64) {
+fn manifest_from_item(item: &SnapshotListItem, snap: &SnapshotRef) -> (Manifest, u64) {
     let mut m = Manifest::new(snap.group.ty.as_str(), &snap.group.id, snap.time);
     let mut manifest_size = 0;
-    for f in item
-        .get("files")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some(name) = item_str(f, "filename") else {
-            continue;
-        };
-        let size = f.get("size").and_then(Value::as_u64);
-        if name == crate::format::manifest::MANIFEST_BLOB_NAME {
-            manifest_size = size.unwrap_or(0);
+    for f in &item.files {
+        if f.filename == crate::format::manifest::MANIFEST_BLOB_NAME {
+            manifest_size = f.size.unwrap_or(0);
             continue;
         }
-        let (Some(size), Some(mode)) = (size, item_str(f, "crypt-mode")) else {
+        let (Some(size), Some(mode)) = (f.size, &f.crypt_mode) else {
             continue;
         };
         m.files.push(FileInfo {
-            filename: name.to_string(),
+            filename: f.filename.clone(),
             crypt_mode: CryptMode::parse(mode).unwrap_or_default(),
             size,
             csum: String::new(),
         });
     }
     let mut unprotected = Map::new();
-    if let Some(c) = item_str(item, "comment") {
+    if let Some(c) = &item.comment {
         unprotected.insert("notes".into(), json!(c));
     }
-    if let Some(v) = item.get("verification") {
+    if let Some(v) = &item.verification {
         unprotected.insert("verify_state".into(), v.clone());
     }
-    if let Some(fp) = item_str(item, "fingerprint") {
+    if let Some(fp) = &item.fingerprint {
         unprotected.insert("key-fingerprint".into(), json!(fp));
     }
     m.unprotected = Value::Object(unprotected);
@@ -382,13 +430,10 @@ impl Repository for RemoteRepository {
         if !parent.is_root() {
             p["parent"] = json!(parent.to_string());
         }
-        let v = self.store_call(Method::GET, "namespace", Some(p))?;
+        let items: Vec<NamespaceListItem> = self.store_get("namespace", Some(p))?;
         let mut out = Vec::new();
-        for item in v.as_array().ok_or_else(|| bad_reply("namespace"))? {
-            let Some(name) = item_str(item, "ns") else {
-                continue;
-            };
-            let ns = Namespace::parse(name)?;
+        for item in items {
+            let ns = Namespace::parse(&item.ns)?;
             if ns.depth() == parent.depth() + 1 {
                 out.push(ns);
             }
@@ -420,31 +465,15 @@ impl Repository for RemoteRepository {
     fn list_groups(&self, ns: &Namespace) -> Result<Vec<GroupInfo>> {
         let mut p = json!({});
         ns_param(ns, &mut p);
-        let v = self.store_call(Method::GET, "groups", Some(p))?;
+        let items: Vec<GroupListItem> = self.store_get("groups", Some(p))?;
         let mut out = Vec::new();
-        for item in v.as_array().ok_or_else(|| bad_reply("groups"))? {
-            let (Some(ty), Some(id)) = (item_str(item, "backup-type"), item_str(item, "backup-id"))
-            else {
-                continue;
-            };
+        for item in items {
             out.push(GroupInfo {
-                group: BackupGroup::new(BackupType::parse(ty)?, id)?,
-                owner: item_str(item, "owner").map(str::to_string),
-                snapshot_count: item
-                    .get("backup-count")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0) as usize,
-                last_backup: item.get("last-backup").and_then(Value::as_i64),
-                files: item
-                    .get("files")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                group: BackupGroup::new(BackupType::parse(&item.backup_type)?, &item.backup_id)?,
+                owner: item.owner,
+                snapshot_count: usize::try_from(item.backup_count).unwrap_or(usize::MAX),
+                last_backup: Some(item.last_backup),
+                files: item.files,
             });
         }
         out.sort_by(|a, b| a.group.cmp(&b.group));
@@ -461,31 +490,22 @@ impl Repository for RemoteRepository {
             None => json!({}),
         };
         ns_param(ns, &mut p);
-        let v = self.store_call(Method::GET, "snapshots", Some(p))?;
+        let items: Vec<SnapshotListItem> = self.store_get("snapshots", Some(p))?;
         let mut out = Vec::new();
-        for item in v.as_array().ok_or_else(|| bad_reply("snapshots"))? {
-            let (Some(ty), Some(id), Some(time)) = (
-                item_str(item, "backup-type"),
-                item_str(item, "backup-id"),
-                item.get("backup-time").and_then(Value::as_i64),
-            ) else {
-                continue;
-            };
+        for item in items {
             // Unfinished snapshots are listed without a size: not ours to show.
-            if item.get("size").is_none() {
+            if item.size.is_none() {
                 continue;
             }
-            let snapshot = SnapshotRef::new(BackupGroup::new(BackupType::parse(ty)?, id)?, time);
-            let (manifest, manifest_size) = manifest_from_item(item, &snapshot);
+            let group = BackupGroup::new(BackupType::parse(&item.backup_type)?, &item.backup_id)?;
+            let snapshot = SnapshotRef::new(group, item.backup_time);
+            let (manifest, manifest_size) = manifest_from_item(&item, &snapshot);
             out.push(SnapshotInfo {
                 snapshot,
                 manifest,
                 manifest_size,
-                protected: item
-                    .get("protected")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                owner: item_str(item, "owner").map(str::to_string),
+                protected: item.protected,
+                owner: item.owner,
                 manifest_error: None,
             });
         }
@@ -654,6 +674,47 @@ pub(crate) fn tuning(var: &str, default: usize, max: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snapshot_list_item_gives_the_manifest_it_summarizes() {
+        let item: SnapshotListItem = serde_json::from_str(
+            r#"{"backup-type":"host","backup-id":"web1","backup-time":1700000000,
+                "files":[{"filename":"root.pxar.didx","crypt-mode":"encrypt","size":10},
+                         {"filename":"index.json.blob","crypt-mode":"none","size":300},
+                         {"filename":"client.log.blob"}],
+                "size":310,"protected":true,"comment":"first","fingerprint":"aa:bb",
+                "verification":{"state":"ok","upid":"UPID:x"},"x-newer-server":1}"#,
+        )
+        .unwrap();
+        let snap = SnapshotRef::parse("host/web1/2023-11-14T22:13:20Z").unwrap();
+        let (m, manifest_size) = manifest_from_item(&item, &snap);
+        assert_eq!(manifest_size, 300);
+        assert_eq!(m.files.len(), 1);
+        assert_eq!(m.files[0].filename, "root.pxar.didx");
+        assert_eq!(m.files[0].crypt_mode, CryptMode::Encrypt);
+        assert_eq!(m.files[0].size, 10);
+        assert_eq!(
+            m.unprotected,
+            json!({"notes": "first", "key-fingerprint": "aa:bb",
+                   "verify_state": {"state": "ok", "upid": "UPID:x"}})
+        );
+    }
+
+    #[test]
+    fn a_reply_that_does_not_parse_names_its_endpoint() {
+        let e: RemoteError = parse_reply::<Vec<GroupListItem>>(
+            "GET /api2/json/admin/datastore/s/groups",
+            json!([{"backup-type": "host"}]),
+        )
+        .unwrap_err()
+        .into();
+        let text = e.to_string();
+        assert!(
+            text.starts_with("protocol: unexpected reply to GET /api2/json/admin/datastore/s/groups: missing field"),
+            "{text}"
+        );
+        assert!(e.class().is_none());
+    }
 
     #[test]
     fn another_store_shares_the_login_and_names_its_own_store() {
