@@ -8,6 +8,7 @@
 //! of it on a lone archive file) fails with `MaintenanceError::Unsupported`, one line that the
 //! shell prints. Nothing here prints: results come back as values the shell renders.
 
+pub mod datastore;
 pub mod local;
 
 use crate::engine::backup::EngineError;
