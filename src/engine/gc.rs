@@ -3,7 +3,7 @@
 //!
 //! Runs only with the datastore's exclusive lock (no backup may run at the same time), so no
 //! chunk a running backup needs can go; removes leftovers of interrupted backups first. Reaches
-//! the store only through the datastore's methods (index files, chunk marks, chunk listings),
+//! the store only through the datastore's methods (`ChunkDatastore`) (index files, chunk marks, chunk listings),
 //! never by path. The sweep never follows a symlink (the storage backend never does below the
 //! store's root) and removes only regular files with a chunk name, so nothing outside the
 //! datastore can be removed; anything else is left alone and reported.
@@ -13,7 +13,8 @@ use crate::engine::progress::Progress;
 use crate::format::digest::ChunkDigest;
 use crate::format::index::{DynamicIndex, FixedIndex};
 use crate::repo::backend::{Entry, Key, Kind, Stamp};
-use crate::repo::local::{ChunkStore, LocalDatastore};
+use crate::repo::local::ChunkStore;
+use crate::repo::maintenance::datastore::ChunkDatastore;
 use crate::repo::RepoError;
 use serde_json::json;
 
@@ -151,7 +152,7 @@ fn read_err(e: RepoError) -> EngineError {
 }
 
 /// Every index file below the datastore (all namespaces, groups and snapshots), sorted.
-pub fn index_files(store: &LocalDatastore) -> Result<Vec<Key>> {
+pub fn index_files(store: &dyn ChunkDatastore) -> Result<Vec<Key>> {
     store.index_files().map_err(EngineError::Repo)
 }
 
@@ -160,7 +161,7 @@ fn is_dynamic(index: &Key) -> bool {
 }
 
 /// The digests (and stream size) of one index file.
-pub fn index_digests(store: &LocalDatastore, index: &Key) -> Result<(Vec<ChunkDigest>, u64)> {
+pub fn index_digests(store: &dyn ChunkDatastore, index: &Key) -> Result<(Vec<ChunkDigest>, u64)> {
     let raw = store.read_object(index).map_err(read_err)?;
     let what = store.locate(index);
     if is_dynamic(index) {
@@ -176,7 +177,7 @@ pub fn index_digests(store: &LocalDatastore, index: &Key) -> Result<(Vec<ChunkDi
 /// The digests a damaged index may name, read from its table alone (header not trusted): the
 /// file must be a header plus whole entries (SPEC: formats.md §4: 40-byte dynamic entries of
 /// end offset and digest, 32-byte fixed entries of digest). `None` when it is not that shape.
-fn salvage_digests(store: &LocalDatastore, index: &Key) -> Option<Vec<ChunkDigest>> {
+fn salvage_digests(store: &dyn ChunkDatastore, index: &Key) -> Option<Vec<ChunkDigest>> {
     const HEADER: usize = 4096;
     let raw = store.read_object(index).ok()?;
     let (entry, skip) = if is_dynamic(index) { (40, 8) } else { (32, 0) };
@@ -191,7 +192,7 @@ fn salvage_digests(store: &LocalDatastore, index: &Key) -> Option<Vec<ChunkDiges
 }
 
 /// Runs a garbage collection at time `now` (epoch seconds).
-pub fn garbage_collect(store: &LocalDatastore, now: i64) -> Result<GcStats> {
+pub fn garbage_collect(store: &dyn ChunkDatastore, now: i64) -> Result<GcStats> {
     garbage_collect_unless(store, now, &|| false)
 }
 
@@ -199,7 +200,7 @@ pub fn garbage_collect(store: &LocalDatastore, now: i64) -> Result<GcStats> {
 /// at between index files and between chunk directories). Stopping is safe at any point: the
 /// sweep only removes chunks whose atime is older than the grace period.
 pub fn garbage_collect_unless(
-    store: &LocalDatastore,
+    store: &dyn ChunkDatastore,
     now: i64,
     stop: &dyn Fn() -> bool,
 ) -> Result<GcStats> {
@@ -209,7 +210,7 @@ pub fn garbage_collect_unless(
 /// `garbage_collect_unless` that counts the index files marked (`files`), the data they
 /// reference (`bytes`) and the chunks swept (`chunks`) into `progress`, for a progress display.
 pub fn garbage_collect_counting(
-    store: &LocalDatastore,
+    store: &dyn ChunkDatastore,
     now: i64,
     stop: &dyn Fn() -> bool,
     progress: Option<&Progress>,
@@ -217,7 +218,7 @@ pub fn garbage_collect_counting(
     let check = || {
         // Tests hold a collection here (`gc.step=gate@FILE`) to stop it from outside.
         crate::util::failpoint::failpoint_unless("gc.step", stop)
-            .map_err(io_err(store.root().display().to_string()))?;
+            .map_err(io_err(store.location()))?;
         if stop() {
             Err(EngineError::Cancelled)
         } else {

@@ -12,9 +12,8 @@ use crate::format::crypt::CryptConfig;
 use crate::format::digest::{sha256, ChunkDigest};
 use crate::format::limits;
 use crate::format::manifest::CryptMode;
-use crate::repo::local::LocalDatastore;
+use crate::repo::maintenance::datastore::ChunkDatastore;
 use crate::repo::types::{Namespace, SnapshotRef};
-use crate::repo::Repository;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,7 +46,7 @@ impl VerifyReport {
 
 /// Checks one chunk; `Err` says what is wrong.
 fn check_chunk(
-    store: &LocalDatastore,
+    store: &dyn ChunkDatastore,
     digest: &ChunkDigest,
     encrypted: bool,
     crypt: Option<&CryptConfig>,
@@ -89,7 +88,7 @@ pub type ChunkVerdicts = HashMap<ChunkDigest, std::result::Result<(), String>>;
 
 /// Verifies `snapshots` of namespace `ns`.
 pub fn verify_snapshots(
-    store: &LocalDatastore,
+    store: &dyn ChunkDatastore,
     ns: &Namespace,
     snapshots: &[SnapshotRef],
     crypt: Option<&CryptConfig>,
@@ -100,7 +99,7 @@ pub fn verify_snapshots(
 /// `verify_snapshots` as one step of a longer job: chunks in `checked` are not read again, and
 /// the verdicts of this step are added to it.
 pub fn verify_snapshots_sharing(
-    store: &LocalDatastore,
+    store: &dyn ChunkDatastore,
     ns: &Namespace,
     snapshots: &[SnapshotRef],
     crypt: Option<&CryptConfig>,
@@ -112,7 +111,7 @@ pub fn verify_snapshots_sharing(
 /// `verify_snapshots_sharing` that counts each chunk read (`files`) and its stored bytes
 /// (`bytes`) into `progress`, for a progress display.
 pub fn verify_snapshots_counting(
-    store: &LocalDatastore,
+    store: &dyn ChunkDatastore,
     ns: &Namespace,
     snapshots: &[SnapshotRef],
     crypt: Option<&CryptConfig>,

@@ -27,6 +27,8 @@ pub struct ArchiveFile {
     shown: String,
     /// The file name: the datastore's name in the tree.
     name: String,
+    /// It has no maintenance: every operation says so.
+    maintenance: crate::repo::maintenance::NoMaintenance,
     /// The archive's name in the tree: `NAME.pxar`.
     archive: String,
     /// Modification time of the file: the snapshot's time.
@@ -88,6 +90,7 @@ impl ArchiveFile {
             metadata,
             payload,
             shown,
+            maintenance: crate::repo::maintenance::NoMaintenance::new(file_name.clone()),
             name: file_name,
             archive: format!("{stem}.pxar"),
             mtime,
@@ -169,6 +172,14 @@ impl Repository for ArchiveFile {
 
     fn handle(&self) -> Arc<dyn Repository> {
         Arc::new(self.clone())
+    }
+
+    fn maintenance(&self) -> &dyn crate::repo::maintenance::Maintenance {
+        &self.maintenance
+    }
+
+    fn describe(&self) -> String {
+        format!("lone archive `{}` (read-only)", self.name)
     }
 
     fn list_namespaces(&self, _parent: &Namespace) -> Result<Vec<Namespace>> {

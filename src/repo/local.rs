@@ -772,6 +772,18 @@ impl Repository for LocalDatastore {
         Arc::new(self.clone())
     }
 
+    fn maintenance(&self) -> &dyn crate::repo::maintenance::Maintenance {
+        self
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "local datastore `{}` at {} (nothing leaves this machine)",
+            self.name(),
+            self.root().display()
+        )
+    }
+
     fn name(&self) -> String {
         self.root
             .file_name()

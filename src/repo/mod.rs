@@ -6,6 +6,7 @@
 pub mod archive_file;
 pub mod backend;
 pub mod local;
+pub mod maintenance;
 pub mod rate_limited;
 pub mod remote;
 pub mod types;
@@ -162,6 +163,22 @@ pub trait Repository: Send + Sync {
     fn name(&self) -> String;
     /// A shareable handle to the same repository (for readers that outlive a borrow).
     fn handle(&self) -> Arc<dyn Repository>;
+    /// Its maintenance: gc, verify, prune, status, tasks, login (see `maintenance`).
+    fn maintenance(&self) -> &dyn maintenance::Maintenance;
+    /// Where it is, for the prompt: `local`, or the server's `user@realm@host:store`.
+    fn origin(&self) -> String {
+        "local".into()
+    }
+    /// What it is and where, for the interactive shell's greeting.
+    fn describe(&self) -> String;
+    /// The datastores beside it (a server's, sorted; a local datastore only itself).
+    fn list_stores(&self) -> Result<Vec<String>> {
+        Ok(vec![self.name()])
+    }
+    /// Another datastore beside it, over the same connection and login.
+    fn open_store(&self, name: &str) -> Result<Arc<dyn Repository>> {
+        Err(RepoError::NotFound(format!("/{name}: no such datastore")))
+    }
     fn list_namespaces(&self, parent: &Namespace) -> Result<Vec<Namespace>>;
     fn create_namespace(&self, ns: &Namespace) -> Result<()>;
     fn delete_namespace(&self, ns: &Namespace, delete_groups: bool) -> Result<()>;

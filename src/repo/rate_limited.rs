@@ -41,6 +41,21 @@ impl Repository for RateLimited {
     fn handle(&self) -> Arc<dyn Repository> {
         RateLimited::wrap(self.inner.handle(), self.limiter.clone())
     }
+    fn maintenance(&self) -> &dyn crate::repo::maintenance::Maintenance {
+        self.inner.maintenance()
+    }
+    fn origin(&self) -> String {
+        self.inner.origin()
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn list_stores(&self) -> Result<Vec<String>> {
+        self.inner.list_stores()
+    }
+    fn open_store(&self, name: &str) -> Result<Arc<dyn Repository>> {
+        self.inner.open_store(name)
+    }
     fn list_namespaces(&self, parent: &Namespace) -> Result<Vec<Namespace>> {
         self.inner.list_namespaces(parent)
     }

@@ -11,7 +11,6 @@ use crate::format::manifest::{CryptMode, FileInfo, Manifest};
 use crate::format::pxar::accessor::{Accessor, FileEntry};
 use crate::format::pxar::{EntryKind, Metadata};
 use crate::repo::archive_file::ArchiveFile;
-use crate::repo::remote::RemoteRepository;
 use crate::repo::types::{BackupGroup, BackupType, Namespace, SnapshotRef};
 use crate::repo::{RepoError, Repository};
 use crate::shell::tree::{Level, TreePath};
@@ -210,13 +209,8 @@ type SnapshotKey = (String, Namespace, SnapshotRef);
 /// An open archive, keyed by snapshot and stored file name.
 type OpenArchives = Vec<((SnapshotKey, String), Arc<OpenArchive>)>;
 
-/// One datastore of the tree: its repository and, when it lives on a server, the connection
-/// (for tasks and server-side maintenance).
-#[derive(Clone)]
-pub struct StoreHandle {
-    pub repo: Arc<dyn Repository>,
-    pub remote: Option<Arc<RemoteRepository>>,
-}
+/// One datastore of the tree.
+type StoreHandle = Arc<dyn Repository>;
 
 /// The session's view of the tree under `/`: the datastore it was opened on and, for a remote
 /// session, every other datastore of the same server, with the caches of all of them.
@@ -247,25 +241,14 @@ fn no_such_store(store: &str, stores: &[String]) -> anyhow::Error {
 }
 
 impl Browser {
-    /// The tree of a local datastore: `/` holds only it.
+    /// The tree of a datastore: `/` holds it and the datastores beside it (a server's).
     pub fn new(repo: Arc<dyn Repository>) -> Self {
-        Self::with_home(StoreHandle { repo, remote: None })
-    }
-
-    /// The tree of a server: `/` holds every datastore it offers.
-    pub fn new_remote(remote: Arc<RemoteRepository>) -> Self {
-        Self::with_home(StoreHandle {
-            repo: remote.clone(),
-            remote: Some(remote),
-        })
+        Self::with_home(repo)
     }
 
     /// The tree of a lone archive file: one datastore, snapshot and archive, read-only.
     pub fn new_lone(archive: Arc<ArchiveFile>) -> Self {
-        let mut browser = Self::with_home(StoreHandle {
-            repo: archive.clone(),
-            remote: None,
-        });
+        let mut browser = Self::with_home(archive.clone());
         browser.lone = Some(archive);
         browser
     }
@@ -338,11 +321,7 @@ impl Browser {
     /// The datastores under `/`: a local datastore only itself; a server every datastore it
     /// offers, asked each time (so `ls /` shows the server's state, or why it cannot).
     pub fn stores(&self) -> Result<Vec<String>> {
-        let Some(remote) = &self.home.remote else {
-            return Ok(vec![self.home.repo.name()]);
-        };
-        let mut stores = remote.list_stores().map_err(RepoError::from)?;
-        stores.sort();
+        let stores = self.home.list_stores()?;
         if let Ok(mut known) = self.known_stores.lock() {
             known.clone_from(&stores);
         }
@@ -352,13 +331,10 @@ impl Browser {
     /// The datastore called `name`: the home one, or another of the same server (opened once,
     /// over the home's login).
     pub fn store(&self, name: &str) -> Result<StoreHandle> {
-        let home_name = self.home.repo.name();
+        let home_name = self.home.name();
         if name == home_name {
             return Ok(self.home.clone());
         }
-        let Some(remote) = &self.home.remote else {
-            return Err(no_such_store(name, &[home_name]));
-        };
         if let Some(h) = self.others.lock().ok().and_then(|o| o.get(name).cloned()) {
             return Ok(h);
         }
@@ -373,11 +349,7 @@ impl Browser {
                 return Err(no_such_store(name, &stores));
             }
         }
-        let other = remote.for_store(name);
-        let handle = StoreHandle {
-            repo: other.clone(),
-            remote: Some(other),
-        };
+        let handle = self.home.open_store(name)?;
         if let Ok(mut o) = self.others.lock() {
             o.insert(name.to_string(), handle.clone());
         }
@@ -394,7 +366,7 @@ impl Browser {
 
     /// The repository a path is in.
     pub fn repo_at(&self, path: &TreePath) -> Result<Arc<dyn Repository>> {
-        Ok(self.store_at(path)?.repo)
+        self.store_at(path)
     }
 
     fn snapshot_key(path: &TreePath, snapshot: &SnapshotRef) -> SnapshotKey {

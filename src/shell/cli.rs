@@ -1,9 +1,8 @@
 //! The `pbsh` command line: global options, one-shot commands, `-c`, `-f`, scripts and the
 //! interactive shell, all ending in one `Session`.
 
-use crate::repo::local::LocalDatastore;
 use crate::repo::types::Namespace;
-use crate::shell::commands::session::open_repository;
+use crate::shell::commands::session::{open_local, open_repository};
 use crate::shell::commands::Command;
 use crate::shell::{exit, Session};
 use clap::{CommandFactory, Parser};
@@ -116,7 +115,7 @@ pub fn run(cli: Cli) -> i32 {
     let mut session = match cli.repository.as_deref() {
         None => {
             let root = crate::util::paths::default_datastore();
-            match LocalDatastore::open_or_create(&root) {
+            match open_local(&root) {
                 Ok(d) => Session::with_namespace(d, ns),
                 Err(e) => {
                     crate::errln!("pbsh: cannot open datastore {}: {e}", root.display());

@@ -130,6 +130,13 @@ pub fn class_of_status(status: i32) -> Option<ErrorClass> {
     .find(|c| status_of(*c) == status)
 }
 
+/// A failure of the shell's part in a repository's job (loading a key), as the repository's
+/// error: its one line and the class of its chain.
+pub fn classed(error: &anyhow::Error) -> crate::util::error_class::Classed {
+    let class = error.chain().find_map(class_of);
+    crate::util::error_class::Classed::new(one_line(error), class)
+}
+
 /// The class one link of an error chain states for itself, if it is one of pbsh's error types
 /// (or an operating-system error).
 fn class_of(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorClass> {
@@ -140,6 +147,9 @@ fn class_of(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorClass> {
         return e.class();
     }
     if let Some(e) = cause.downcast_ref::<RepoError>() {
+        return e.class();
+    }
+    if let Some(e) = cause.downcast_ref::<crate::repo::maintenance::MaintenanceError>() {
         return e.class();
     }
     if let Some(e) = cause.downcast_ref::<RemoteError>() {

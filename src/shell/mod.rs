@@ -18,7 +18,6 @@ pub mod progress;
 pub mod repl;
 pub mod tree;
 
-use crate::repo::local::LocalDatastore;
 use crate::repo::types::Namespace;
 use crate::repo::Repository;
 use anyhow::{anyhow, Result};
@@ -37,12 +36,9 @@ pub const EXIT_USAGE: i32 = exit::USAGE;
 /// One shell session: the open repository, where we are in its tree, and where output goes.
 pub struct Session {
     /// The datastore the current directory is in (a remote session moves between the
-    /// datastores of its server with `cd /STORE`); commands that name no path act on it.
+    /// datastores of its server with `cd /STORE`); commands that name no path act on it, and
+    /// its maintenance (`repo.maintenance()`) serves gc, verify, prune, status and tasks.
     pub repo: Arc<dyn Repository>,
-    /// The same repository as a local datastore, for maintenance that walks the chunk store.
-    pub local: Option<LocalDatastore>,
-    /// The same repository as a server connection, for login, tasks and server-side maintenance.
-    pub remote: Option<Arc<crate::repo::remote::RemoteRepository>>,
     /// Listings, manifests, catalogs and open archives of the tree (every datastore under `/`).
     pub browser: Arc<Browser>,
     /// Where the session is in the tree.
@@ -78,23 +74,11 @@ pub fn color_allowed(is_terminal: bool) -> bool {
 }
 
 impl Session {
-    pub fn new(datastore: LocalDatastore) -> Self {
-        Self::with_namespace(datastore, Namespace::root())
-    }
-
-    /// A session that starts in `ns` of the datastore.
-    pub fn with_namespace(datastore: LocalDatastore, ns: Namespace) -> Self {
-        let repo: Arc<dyn Repository> = Arc::new(datastore.clone());
+    /// A session on a datastore (local, or one of a server's: then `/` shows every datastore
+    /// of the server), starting in `ns`.
+    pub fn with_namespace(repo: Arc<dyn Repository>, ns: Namespace) -> Self {
         let browser = Browser::new(repo.clone());
-        Self::with_repository(repo, Some(datastore), None, browser, Start::Namespace(ns))
-    }
-
-    /// A session on a remote datastore, starting in `ns`; `/` shows every datastore of the
-    /// server.
-    pub fn with_remote(remote: Arc<crate::repo::remote::RemoteRepository>, ns: Namespace) -> Self {
-        let repo: Arc<dyn Repository> = remote.clone();
-        let browser = Browser::new_remote(remote.clone());
-        Self::with_repository(repo, None, Some(remote), browser, Start::Namespace(ns))
+        Self::with_repository(repo, browser, Start::Namespace(ns))
     }
 
     /// A read-only session on a lone archive file: `/` is the archive's root.
@@ -105,18 +89,12 @@ impl Session {
             TreePath::snapshot_path(&repo.name(), &Namespace::root(), &archive.snapshot());
         root.archive = Some(archive.archive_name().to_string());
         let browser = Browser::new_lone(archive);
-        Self::with_repository(repo, None, None, browser, Start::ViewRoot(root))
+        Self::with_repository(repo, browser, Start::ViewRoot(root))
     }
 
     /// Starts a session at `start`: a namespace of the repository, or (for a lone archive) the
     /// place shown as `/`.
-    fn with_repository(
-        repo: Arc<dyn Repository>,
-        local: Option<LocalDatastore>,
-        remote: Option<Arc<crate::repo::remote::RemoteRepository>>,
-        browser: Browser,
-        start: Start,
-    ) -> Self {
+    fn with_repository(repo: Arc<dyn Repository>, browser: Browser, start: Start) -> Self {
         let home = match start {
             Start::Namespace(ns) => {
                 tree::set_view_root(None);
@@ -130,8 +108,6 @@ impl Session {
         Session {
             browser: Arc::new(browser),
             repo,
-            local,
-            remote,
             cwd: home.clone(),
             previous: home.clone(),
             home,
@@ -146,23 +122,14 @@ impl Session {
         }
     }
 
-    /// Switches the session to another repository (`open`), starting at its top.
-    pub fn open(&mut self, datastore: LocalDatastore, ns: Namespace) {
-        self.replace_with(Session::with_namespace(datastore, ns));
+    /// Switches the session to another datastore (`open`), starting in `ns`.
+    pub fn open(&mut self, repo: Arc<dyn Repository>, ns: Namespace) {
+        self.replace_with(Session::with_namespace(repo, ns));
     }
 
     /// Switches the session to a lone archive file (`open ./root.pxar`), read-only.
     pub fn open_lone_archive(&mut self, archive: crate::repo::archive_file::ArchiveFile) {
         self.replace_with(Session::with_lone_archive(archive));
-    }
-
-    /// Switches the session to a remote datastore (`open HOST:STORE`).
-    pub fn open_remote(
-        &mut self,
-        remote: Arc<crate::repo::remote::RemoteRepository>,
-        ns: Namespace,
-    ) {
-        self.replace_with(Session::with_remote(remote, ns));
     }
 
     fn replace_with(&mut self, fresh: Session) {
@@ -181,7 +148,7 @@ impl Session {
         self.history = history;
     }
 
-    /// Points `repo` and `remote` at the datastore the current directory is in, after a `cd`
+    /// Points `repo` at the datastore the current directory is in, after a `cd`
     /// to another datastore of the same server (opened over the same login). At `/` the last
     /// datastore stays current.
     pub fn follow_cwd_store(&mut self) {
@@ -191,9 +158,8 @@ impl Session {
         if *store == self.repo.name() {
             return;
         }
-        if let Ok(handle) = self.browser.store(store) {
-            self.repo = handle.repo;
-            self.remote = handle.remote;
+        if let Ok(repo) = self.browser.store(store) {
+            self.repo = repo;
         }
     }
 

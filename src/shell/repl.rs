@@ -68,10 +68,7 @@ impl Prompt for ShellPrompt {
 /// The prompt for the session's place: `local:/store/host/web1>`, shortened when long.
 pub fn prompt_text(session: &Session, color: bool) -> String {
     let location = short_location(&session.cwd, 60);
-    let origin = match &session.remote {
-        Some(r) => r.prompt(),
-        None => "local".to_string(),
-    };
+    let origin = session.repo.origin();
     if color {
         format!(
             "{}:{}",
@@ -145,17 +142,7 @@ pub fn run(session: &mut Session) -> i32 {
     // ux.md 5.2: where the datastore lives, that (locally) nothing leaves the machine, and
     // what to type next.
     let version = env!("CARGO_PKG_VERSION");
-    match &session.local {
-        Some(local) => crate::errln!(
-            "pbsh {version}: local datastore `{}` at {} (nothing leaves this machine)",
-            session.repo.name(),
-            local.root().display()
-        ),
-        None => crate::errln!(
-            "pbsh {version}: datastore `{}` on a server",
-            session.repo.name()
-        ),
-    }
+    crate::errln!("pbsh {version}: {}", session.repo.describe());
     crate::errln!("Try: `backup DIR`, `ls`, `cd` and Tab; `help` lists commands.");
     crate::errln!("Tab completes, Ctrl-C cancels a command, Ctrl-D leaves.");
     let mut last_duration = None;

@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod client;
+pub mod maintenance;
 pub mod reader;
 pub mod repo_string;
 
@@ -423,6 +424,28 @@ impl Repository for RemoteRepository {
         self.me
             .upgrade()
             .expect("invariant: a RemoteRepository lives in an Arc")
+    }
+
+    fn maintenance(&self) -> &dyn crate::repo::maintenance::Maintenance {
+        self
+    }
+
+    fn origin(&self) -> String {
+        self.prompt()
+    }
+
+    fn describe(&self) -> String {
+        format!("datastore `{}` on a server", self.name())
+    }
+
+    fn list_stores(&self) -> Result<Vec<String>> {
+        let mut stores = RemoteRepository::list_stores(self).map_err(RepoError::from)?;
+        stores.sort();
+        Ok(stores)
+    }
+
+    fn open_store(&self, name: &str) -> Result<Arc<dyn Repository>> {
+        Ok(self.for_store(name))
     }
 
     fn list_namespaces(&self, parent: &Namespace) -> Result<Vec<Namespace>> {

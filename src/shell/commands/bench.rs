@@ -2,6 +2,7 @@
 
 use crate::engine::bench::{self, BenchOptions, BenchResult, UploadSpeedTest};
 use crate::engine::pipeline::default_workers;
+use crate::repo::maintenance::Supported as _;
 use crate::shell::output::{self, OutputFormat};
 use crate::shell::Session;
 use anyhow::Result;
@@ -43,25 +44,17 @@ pub fn run(session: &mut Session, args: BenchArgs) -> Result<()> {
             None => None,
         },
     };
-    let mut upload = upload_test(session);
+    // The TLS upload speed test of the session's repository (the backup protocol's
+    // `speedtest` in a benchmark session); none for a local datastore.
+    let repo = session.repo.clone();
+    let mut upload = repo.maintenance().upload_speed_test().supported()?;
     let result = bench::run(
         &options,
-        upload.as_mut().map(|t| t as &mut dyn UploadSpeedTest),
+        upload
+            .as_mut()
+            .map(|t| &mut **t as &mut dyn UploadSpeedTest),
     )?;
     render(&mut session.out, args.output_format, &result)
-}
-
-/// The TLS upload speed test of the session's repository (the backup protocol's `speedtest`
-/// in a benchmark session); none for a local datastore.
-fn upload_test(
-    session: &mut Session,
-) -> Option<impl FnMut(Duration) -> crate::engine::backup::Result<f64>> {
-    let remote = session.remote.clone()?;
-    Some(move |duration: Duration| {
-        remote
-            .upload_speedtest(duration)
-            .map_err(|e| crate::engine::backup::EngineError::Repo(e.into()))
-    })
 }
 
 /// `{"sha256": {"name": …, "speed": bytes/s, "top": PBS reference, "threads": n}, …}`: PBS's

@@ -1,16 +1,14 @@
-//! Datastore maintenance: `garbage-collect` (`gc`), `verify`, `status`.
+//! Datastore maintenance: `garbage-collect` (`gc`), `verify`, `status`, through the
+//! repository's maintenance: run here (with a progress line) or as a server task whose log is
+//! followed live.
 
 use super::common::{self, human_size};
-use crate::engine::gc::garbage_collect_counting;
-use crate::engine::verify::verify_snapshots_counting;
-use crate::repo::local::LocalDatastore;
-use crate::repo::types::{BackupGroup, SnapshotRef};
+use crate::repo::maintenance::{GcOutcome, Job, VerifyOutcome, VerifyRun, VerifyTarget};
 use crate::shell::output::OutputFormat;
 use crate::shell::progress::ProgressLine;
 use crate::shell::Session;
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
-use serde_json::json;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -30,28 +28,36 @@ pub struct StatusArgs {
     pub output_format: OutputFormat,
 }
 
-fn local(session: &Session) -> Result<&LocalDatastore> {
-    session
-        .local
-        .as_ref()
-        .ok_or_else(|| anyhow!("this command needs a local datastore"))
-}
-
 pub fn gc(session: &mut Session, format: OutputFormat) -> Result<()> {
-    if session.remote.is_some() {
-        return super::remote::gc(session, format);
-    }
-    let store = local(session)?.clone();
-    let progress = ProgressLine::start(session.interactive, "gc").counting("index files");
+    let repo = session.repo.clone();
+    let interactive = session.interactive;
+    let mut progress = None;
     // Stopping a collection is safe at any point (see `garbage_collect_unless`): Ctrl-C does.
-    let stats = garbage_collect_counting(
-        &store,
-        chrono::Utc::now().timestamp(),
-        &crate::util::cancel::requested,
-        Some(&progress.counters()),
-    );
-    progress.end(stats.is_ok());
-    let stats = stats?;
+    let outcome = repo.maintenance().garbage_collect(&mut Job {
+        stop: &crate::util::cancel::requested,
+        progress: &mut || {
+            let line = ProgressLine::start(interactive, "gc").counting("index files");
+            let counters = line.counters();
+            progress = Some(line);
+            Some(counters)
+        },
+    });
+    if let Some(line) = progress {
+        line.end(outcome.is_ok());
+    }
+    let stats = match outcome? {
+        GcOutcome::Finished(stats) => stats,
+        GcOutcome::Started(upid) => {
+            if format != OutputFormat::Text {
+                // As proxmox-backup-client: the task's UPID as JSON, not followed.
+                return crate::shell::output::write_json(&mut session.out, &upid, format);
+            }
+            writeln!(session.out, "task {upid}")?;
+            // A server that dies mid-task: the one error line says which task was lost.
+            return super::remote::follow_task(session, repo.maintenance(), &upid, true)
+                .with_context(|| format!("gc task {upid}"));
+        }
+    };
     if format != OutputFormat::Text {
         crate::shell::output::write_json(
             &mut session.out,
@@ -93,44 +99,36 @@ fn write_gc_summary(session: &mut Session, stats: &crate::engine::gc::GcStats) -
 }
 
 pub fn verify(session: &mut Session, args: VerifyArgs) -> Result<()> {
-    if session.remote.is_some() {
-        return super::remote::verify(session, args.target.as_deref(), &args.ns);
-    }
     let ns = common::namespace(session, &args.ns)?;
-    let store = local(session)?.clone();
-    let snapshots: Vec<SnapshotRef> = match &args.target {
-        Some(t) => match SnapshotRef::parse(t) {
-            Ok(s) => vec![s],
-            Err(_) => {
-                let group = BackupGroup::parse(t)
-                    .map_err(|e| anyhow!("{e} (expected TYPE/ID/TIME or TYPE/ID)"))?;
-                session
-                    .repo
-                    .list_snapshots(&ns, Some(&group))?
-                    .into_iter()
-                    .map(|s| s.snapshot)
-                    .collect()
-            }
-        },
-        None => session
-            .repo
-            .list_snapshots(&ns, None)?
-            .into_iter()
-            .map(|s| s.snapshot)
-            .collect(),
+    let target = VerifyTarget::parse(args.target.as_deref())?;
+    let repo = session.repo.clone();
+    let mut progress = None;
+    let outcome = {
+        let session = &*session;
+        repo.maintenance().verify(&ns, &target, &mut |snapshots| {
+            let key = common::key_for_reading(session, &ns, snapshots, &args.keyfile)
+                .map_err(|e| crate::shell::exit::classed(&e))?;
+            let line = ProgressLine::start(session.interactive, "verify").counting("chunks");
+            let counters = line.counters();
+            progress = Some(line);
+            Ok(VerifyRun {
+                key,
+                progress: Some(counters),
+            })
+        })
     };
-    let key = common::key_for_reading(session, &ns, &snapshots, &args.keyfile)?;
-    let progress = ProgressLine::start(session.interactive, "verify").counting("chunks");
-    let report = verify_snapshots_counting(
-        &store,
-        &ns,
-        &snapshots,
-        key.as_deref(),
-        &mut Default::default(),
-        Some(&progress.counters()),
-    );
-    progress.end(report.is_ok());
-    let report = report?;
+    if let Some(line) = progress {
+        line.end(outcome.is_ok());
+    }
+    let report = match outcome? {
+        VerifyOutcome::Finished(report) => report,
+        VerifyOutcome::Started(upid) => {
+            writeln!(session.out, "task {upid}")?;
+            let what = target.what();
+            return super::remote::follow_task(session, repo.maintenance(), &upid, true)
+                .with_context(|| format!("{what}: task {upid}"));
+        }
+    };
     for verdict in &report.snapshots {
         if verdict.errors.is_empty() {
             writeln!(session.out, "{}: ok", verdict.snapshot)?;
@@ -154,59 +152,38 @@ pub fn verify(session: &mut Session, args: VerifyArgs) -> Result<()> {
 }
 
 pub fn status(session: &mut Session, args: StatusArgs) -> Result<()> {
-    if session.remote.is_some() {
-        return super::remote::status(session, args.output_format);
-    }
-    let store = local(session)?.clone();
-    let path = std::ffi::CString::new(store.root().as_os_str().as_encoded_bytes())?;
-    // SAFETY: zeroed statvfs is a valid out-parameter; the path is a valid C string.
-    let mut vfs: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    if unsafe { libc::statvfs(path.as_ptr(), &mut vfs) } != 0 {
-        bail!(
-            "{}: cannot read file system usage: {}",
-            store.root().display(),
-            std::io::Error::last_os_error()
+    let status = session.repo.maintenance().status()?;
+    if args.output_format != OutputFormat::Text {
+        return crate::shell::output::write_json(
+            &mut session.out,
+            &status.json,
+            args.output_format,
         );
     }
-    let total = vfs.f_blocks as u64 * vfs.f_frsize as u64;
-    let avail = vfs.f_bavail as u64 * vfs.f_frsize as u64;
-    let used = total - vfs.f_bfree as u64 * vfs.f_frsize as u64;
-    let gc: serde_json::Value = std::fs::read(store.root().join(".gc-status"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(json!({}));
-    let dedup = match (gc["index-data-bytes"].as_f64(), gc["disk-bytes"].as_f64()) {
-        (Some(index), Some(disk)) if disk > 0.0 => Some(index / disk),
-        _ => None,
-    };
-    let value = json!({ "total": total, "used": used, "avail": avail, "dedup-factor": dedup, "gc-status": gc });
-    if args.output_format != OutputFormat::Text {
-        writeln!(
-            session.out,
-            "{}",
-            if args.output_format == OutputFormat::Json {
-                serde_json::to_string(&value)?
-            } else {
-                serde_json::to_string_pretty(&value)?
-            }
-        )?;
-        return Ok(());
-    }
+    let (total, used, avail) = (status.total, status.used, status.avail);
     writeln!(
         session.out,
         "{}: {} used of {} ({:.2}%), {} available",
-        store.root().display(),
+        status.label,
         human_size(used),
         human_size(total),
         used as f64 * 100.0 / total.max(1) as f64,
         human_size(avail)
     )?;
+    let gc = &status.gc_status;
+    let dedup = match (
+        gc.get("index-data-bytes")
+            .and_then(serde_json::Value::as_f64),
+        gc.get("disk-bytes").and_then(serde_json::Value::as_f64),
+    ) {
+        (Some(index), Some(disk)) if disk > 0.0 => Some(index / disk),
+        _ => None,
+    };
     write_dedup(session, dedup)
 }
 
-/// The status line about deduplication (local and remote `status` share it).
-pub fn write_dedup(session: &mut Session, dedup: Option<f64>) -> Result<()> {
+/// The status line about deduplication.
+fn write_dedup(session: &mut Session, dedup: Option<f64>) -> Result<()> {
     match dedup {
         Some(d) => writeln!(
             session.out,

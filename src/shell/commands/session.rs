@@ -3,8 +3,8 @@
 use crate::repo::archive_file::{is_archive_file, ArchiveFile};
 use crate::repo::local::LocalDatastore;
 use crate::repo::remote::repo_string::{RemoteRepo, RepoSpec};
-use crate::repo::remote::RemoteRepository;
 use crate::repo::types::Namespace;
+use crate::repo::Repository;
 use crate::shell::commands::nav::stat_node;
 use crate::shell::commands::search::file_history;
 use crate::shell::exit::ShellError;
@@ -18,21 +18,26 @@ use std::sync::Arc;
 
 /// What a repository argument opened.
 pub enum Opened {
-    Local(LocalDatastore),
+    /// A datastore: a local directory, or one on a server.
+    Datastore(Arc<dyn Repository>),
     /// A lone `.pxar` file (or split `.mpxar` + `.ppxar` pair), read-only.
     Lone(ArchiveFile),
-    Remote(Arc<RemoteRepository>),
 }
 
 impl Opened {
     /// A session on what was opened, starting in `ns` (a lone archive starts at its root).
     pub fn into_session(self, ns: Namespace) -> Session {
         match self {
-            Opened::Local(d) => Session::with_namespace(d, ns),
+            Opened::Datastore(repo) => Session::with_namespace(repo, ns),
             Opened::Lone(a) => Session::with_lone_archive(a),
-            Opened::Remote(r) => Session::with_remote(r, ns),
         }
     }
+}
+
+/// The local datastore directory at `root` (created when missing), as a repository. With
+/// `open_repository`, the one place the shell names a concrete kind: where a repository is made.
+pub fn open_local(root: &Path) -> std::io::Result<Arc<dyn Repository>> {
+    Ok(Arc::new(LocalDatastore::open_or_create(root)?))
 }
 
 /// Opens what a `--repository` / `PBS_REPOSITORY` / `open` argument names, as PBS reads it: a
@@ -55,8 +60,8 @@ pub fn open_repository(text: &str, fingerprint: Option<String>, create: bool) ->
                     path.display()
                 );
             }
-            return LocalDatastore::open_or_create(&path)
-                .map(Opened::Local)
+            return open_local(&path)
+                .map(Opened::Datastore)
                 .map_err(|e| anyhow!("cannot open datastore {}: {e}", path.display()));
         }
         RepoSpec::Remote(remote) => remote,
@@ -90,7 +95,10 @@ pub fn open_repository(text: &str, fingerprint: Option<String>, create: bool) ->
             crate::errln!("pbsh: {notice}");
         }
     }
-    Ok(Opened::Remote(super::remote::connect(remote, fingerprint)?))
+    Ok(Opened::Datastore(super::remote::connect(
+        remote,
+        fingerprint,
+    )?))
 }
 
 /// Whether a TCP connection to the server can be made (nothing is sent).
@@ -115,17 +123,15 @@ pub fn open(session: &mut Session, repository: &Path, ns: Option<String>) -> Res
         .transpose()?
         .unwrap_or_default();
     match open_repository(&repository.to_string_lossy(), None, false)? {
-        Opened::Local(store) => session.open(store, ns),
+        Opened::Datastore(repo) => session.open(repo, ns),
         Opened::Lone(archive) => session.open_lone_archive(archive),
-        Opened::Remote(r) => session.open_remote(r, ns),
     }
     Ok(())
 }
 
 pub fn close(session: &mut Session) -> Result<()> {
     let root = crate::util::paths::default_datastore();
-    let store = LocalDatastore::open_or_create(&root)
-        .with_context(|| format!("open {}", root.display()))?;
+    let store = open_local(&root).with_context(|| format!("open {}", root.display()))?;
     session.open(store, Namespace::root());
     Ok(())
 }

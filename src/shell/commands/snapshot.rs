@@ -3,6 +3,7 @@
 
 use super::common::{self, human_size};
 use crate::format::manifest::MANIFEST_BLOB_NAME;
+use crate::repo::maintenance::Supported as _;
 use crate::repo::types::{BackupGroup, SnapshotRef};
 use crate::repo::SnapshotInfo;
 use crate::shell::output::{write_table, OutputFormat};
@@ -471,14 +472,12 @@ pub fn version(session: &mut Session, format: OutputFormat) -> Result<()> {
         "release": "pbsh",
         "repoid": "pbsh",
     });
-    let server = match &session.remote {
-        Some(remote) => Some(
-            remote
-                .call(http::Method::GET, "/api2/json/version", None)
-                .context("version: ask the server")?,
-        ),
-        None => None,
-    };
+    let server = session
+        .repo
+        .maintenance()
+        .server_version()
+        .supported()
+        .context("version: ask the server")?;
     match format {
         OutputFormat::Text => {
             writeln!(
