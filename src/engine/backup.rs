@@ -22,7 +22,7 @@ use crate::repo::types::{BackupGroup, Namespace, SnapshotRef};
 use crate::repo::{BackupWriter, RepoError, Repository};
 use std::collections::HashSet;
 use std::io::{self, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Average chunk size of pxar archives and catalogs (PBS's defaults).
@@ -318,6 +318,31 @@ pub fn run_backup(
     sources: &[BackupSource],
     options: &BackupOptions,
 ) -> Result<BackupReport> {
+    check_request(sources, options)?;
+    let mut run = BackupRun::start(repo, options)?;
+    for source in sources {
+        if options.progress.is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        match source {
+            BackupSource::Pxar { name, dir }
+                if options.change_detection == ChangeDetection::Legacy =>
+            {
+                run.add_pxar(name, dir)?
+            }
+            BackupSource::Pxar { name, dir } => run.add_split_pxar(name, dir)?,
+            BackupSource::Image { name, path } => run.add_image(name, path)?,
+            BackupSource::Blob { name, path } => run.add_blob(name, path)?,
+        }
+    }
+    run.add_catalog()?;
+    run.add_master_key_copy()?;
+    run.finish()
+}
+
+/// Refuses a request that cannot make a snapshot: no sources, a name twice, a mode without
+/// its key.
+fn check_request(sources: &[BackupSource], options: &BackupOptions) -> Result<()> {
     if sources.is_empty() {
         return Err(EngineError::Refused(
             "nothing to back up: give at least one NAME.pxar:DIR or NAME.img:FILE".into(),
@@ -342,210 +367,233 @@ pub fn run_backup(
             options.crypt_mode
         )));
     }
-    let snapshot = SnapshotRef::new(options.group.clone(), options.backup_time);
-    let (base, known, usable_previous) = known_chunks(repo, options)?;
-    let known = Arc::new(known);
-    let mut writer = repo.start_backup(&options.ns, &snapshot, &options.owner, base.as_ref())?;
-    let mut manifest = Manifest::new(
-        options.group.ty.as_str(),
-        &options.group.id,
-        options.backup_time,
-    );
-    let mut report = BackupReport {
-        snapshot: snapshot.clone(),
-        archives: Vec::new(),
-        bytes: 0,
-        new_bytes: 0,
-        stored_bytes: 0,
-        chunks: 0,
-        new_chunks: 0,
-        reused_files: 0,
-        warnings: Vec::new(),
-    };
-    let file_mode = options.crypt_mode;
-    let mut catalog: Option<CatalogWriter<Vec<u8>>> = None;
-    let sink = writer.chunk_sink();
-    let uploader = |chunking| {
+    Ok(())
+}
+
+/// One backup in progress: the open writer, the manifest and report it fills, and the catalog
+/// of its pxar archives. One method per kind of source, then `finish`.
+struct BackupRun<'a> {
+    repo: &'a dyn Repository,
+    options: &'a BackupOptions,
+    writer: Box<dyn BackupWriter>,
+    sink: Arc<dyn crate::repo::ChunkSink>,
+    known: Arc<HashSet<ChunkDigest>>,
+    /// The previous snapshot (the server's dedup base) and its manifest, when usable.
+    base: Option<SnapshotRef>,
+    previous_manifest: Option<Manifest>,
+    manifest: Manifest,
+    report: BackupReport,
+    catalog: Option<CatalogWriter<Vec<u8>>>,
+}
+
+impl<'a> BackupRun<'a> {
+    fn start(repo: &'a dyn Repository, options: &'a BackupOptions) -> Result<Self> {
+        let snapshot = SnapshotRef::new(options.group.clone(), options.backup_time);
+        let (base, known, previous_manifest) = known_chunks(repo, options)?;
+        let writer = repo.start_backup(&options.ns, &snapshot, &options.owner, base.as_ref())?;
+        Ok(BackupRun {
+            repo,
+            options,
+            sink: writer.chunk_sink(),
+            writer,
+            known: Arc::new(known),
+            base,
+            previous_manifest,
+            manifest: Manifest::new(
+                options.group.ty.as_str(),
+                &options.group.id,
+                options.backup_time,
+            ),
+            report: BackupReport {
+                snapshot,
+                archives: Vec::new(),
+                bytes: 0,
+                new_bytes: 0,
+                stored_bytes: 0,
+                chunks: 0,
+                new_chunks: 0,
+                reused_files: 0,
+                warnings: Vec::new(),
+            },
+            catalog: None,
+        })
+    }
+
+    /// A chunk stream into this backup's store, on the worker pool.
+    fn uploader(&self, chunking: Chunking) -> Result<ChunkUploader> {
         ChunkUploader::new(
             chunking,
-            sink.clone(),
-            options.chunk_crypt(),
-            known.clone(),
-            options.progress.clone(),
-            options.workers,
+            self.sink.clone(),
+            self.options.chunk_crypt(),
+            self.known.clone(),
+            self.options.progress.clone(),
+            self.options.workers,
         )
         .map_err(|source| EngineError::Io {
             what: "start chunk workers".into(),
             source,
         })
-    };
-    for source in sources {
-        if options.progress.is_cancelled() {
-            return Err(EngineError::Cancelled);
-        }
-        match source {
-            BackupSource::Pxar { name, dir } => {
-                if options.change_detection == ChangeDetection::Legacy {
-                    let cat = match catalog.as_mut() {
-                        Some(c) => c,
-                        None => catalog
-                            .insert(CatalogWriter::new(Vec::new()).map_err(format_err("catalog"))?),
-                    };
-                    let didx_name = format!("{name}.didx");
-                    writer.begin_index(&didx_name, None)?;
-                    let (upload, stats) = create_archive(
-                        dir,
-                        uploader(Chunking::Dynamic(options.chunk_size))?,
-                        Some((cat, didx_name.as_bytes())),
-                        &options.create,
-                    )
-                    .map_err(|e| cancelled_or(e, &options.progress))?;
-                    report.warnings.extend(stats.warnings);
-                    let result = upload.finish()?;
-                    store_index(
-                        &mut *writer,
-                        &mut manifest,
-                        &mut report,
-                        &didx_name,
-                        &result,
-                        file_mode,
-                    )?;
-                } else {
-                    // Split archive: `root.pxar` becomes `root.mpxar.didx` + `root.ppxar.didx`.
-                    let stem = name.trim_end_matches(".pxar");
-                    writer.begin_index(&format!("{stem}.mpxar.didx"), None)?;
-                    writer.begin_index(&format!("{stem}.ppxar.didx"), None)?;
-                    let payload = uploader(Chunking::Dynamic(options.chunk_size))?;
-                    let payload_slot = Arc::new(std::sync::Mutex::new(Some(payload)));
-                    let payload_writer = SharedUploader(payload_slot.clone());
-                    let mut previous = match (options.change_detection, &base, &usable_previous) {
-                        (ChangeDetection::Metadata, Some(base), Some(prev_manifest)) => {
-                            load_previous_payload(
-                                repo,
-                                options,
-                                base,
-                                prev_manifest,
-                                stem,
-                                payload_slot.clone(),
-                            )?
-                        }
-                        _ => None,
-                    };
-                    let (meta, stats) = create_split_archive_with_reuse(
-                        dir,
-                        uploader(Chunking::Dynamic(options.chunk_size))?,
-                        Box::new(payload_writer),
-                        &options.create,
-                        previous
-                            .as_mut()
-                            .map(|p| p as &mut dyn crate::archive::create::PayloadReuse),
-                    )
-                    .map_err(|e| cancelled_or(e, &options.progress))?;
-                    report.reused_files += stats.reused_files;
-                    report.warnings.extend(stats.warnings);
-                    let meta_result = meta.finish()?;
-                    let payload = payload_slot
-                        .lock()
-                        .ok()
-                        .and_then(|mut slot| slot.take())
-                        .ok_or_else(|| EngineError::Refused("payload stream lost".into()))?;
-                    let payload_result = payload.finish()?;
-                    store_index(
-                        &mut *writer,
-                        &mut manifest,
-                        &mut report,
-                        &format!("{stem}.mpxar.didx"),
-                        &meta_result,
-                        file_mode,
-                    )?;
-                    store_index(
-                        &mut *writer,
-                        &mut manifest,
-                        &mut report,
-                        &format!("{stem}.ppxar.didx"),
-                        &payload_result,
-                        file_mode,
-                    )?;
-                }
-            }
-            BackupSource::Image { name, path } => {
-                let mut file = std::fs::File::open(path).map_err(|source| EngineError::Io {
-                    what: path.display().to_string(),
-                    source,
-                })?;
-                let image_size = io::Seek::seek(&mut file, io::SeekFrom::End(0))
-                    .and_then(|n| io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map(|_| n))
-                    .map_err(|source| EngineError::Io {
-                        what: path.display().to_string(),
-                        source,
-                    })?;
-                writer.begin_index(&format!("{name}.fidx"), Some(image_size))?;
-                let mut upload = uploader(Chunking::Fixed)?;
-                upload.copy_from(&mut file).map_err(|source| {
-                    if options.progress.is_cancelled() {
-                        EngineError::Cancelled
-                    } else {
-                        EngineError::Io {
-                            what: path.display().to_string(),
-                            source,
-                        }
-                    }
-                })?;
-                let result = upload.finish()?;
-                if result.size == 0 {
-                    return Err(EngineError::Refused(format!(
-                        "image {} is empty",
-                        path.display()
-                    )));
-                }
-                store_index(
-                    &mut *writer,
-                    &mut manifest,
-                    &mut report,
-                    &format!("{name}.fidx"),
-                    &result,
-                    file_mode,
-                )?;
-            }
-            BackupSource::Blob { name, path } => {
-                let data = read_small_file(path)?;
-                let raw = blob::encode(&data, options.chunk_crypt().as_deref(), true)
-                    .map_err(format_err(path.display().to_string()))?;
-                let blob_name = format!("{name}.blob");
-                writer.upload_blob(&blob_name, &raw)?;
-                manifest.files.push(FileInfo {
-                    filename: blob_name.clone(),
-                    crypt_mode: file_mode,
-                    size: raw.len() as u64,
-                    csum: hex::encode(sha256(&raw)),
-                });
-                report.archives.push(ArchiveReport {
-                    name: blob_name,
-                    size: data.len() as u64,
-                    chunks: 0,
-                });
-            }
-        }
     }
-    if let Some(cat) = catalog {
+
+    fn store_index(&mut self, name: &str, result: &UploadResult) -> Result<()> {
+        store_index(
+            &mut *self.writer,
+            &mut self.manifest,
+            &mut self.report,
+            name,
+            result,
+            self.options.crypt_mode,
+        )
+    }
+
+    /// `NAME.pxar:DIR` as one archive, its entries going into the snapshot's catalog.
+    fn add_pxar(&mut self, name: &str, dir: &Path) -> Result<()> {
+        let options = self.options;
+        let didx_name = format!("{name}.didx");
+        self.writer.begin_index(&didx_name, None)?;
+        let upload = self.uploader(Chunking::Dynamic(options.chunk_size))?;
+        let cat = match self.catalog.as_mut() {
+            Some(c) => c,
+            None => self
+                .catalog
+                .insert(CatalogWriter::new(Vec::new()).map_err(format_err("catalog"))?),
+        };
+        let (upload, stats) = create_archive(
+            dir,
+            upload,
+            Some((cat, didx_name.as_bytes())),
+            &options.create,
+        )
+        .map_err(|e| cancelled_or(e, &options.progress))?;
+        self.report.warnings.extend(stats.warnings);
+        let result = upload.finish()?;
+        self.store_index(&didx_name, &result)
+    }
+
+    /// `NAME.pxar:DIR` split: `root.pxar` becomes `root.mpxar.didx` + `root.ppxar.didx`, with
+    /// unchanged files' payload lent by the previous snapshot in metadata mode.
+    fn add_split_pxar(&mut self, name: &str, dir: &Path) -> Result<()> {
+        let options = self.options;
+        let stem = name.trim_end_matches(".pxar");
+        let (meta_name, payload_name) =
+            (format!("{stem}.mpxar.didx"), format!("{stem}.ppxar.didx"));
+        self.writer.begin_index(&meta_name, None)?;
+        self.writer.begin_index(&payload_name, None)?;
+        let payload = self.uploader(Chunking::Dynamic(options.chunk_size))?;
+        let payload_slot = Arc::new(std::sync::Mutex::new(Some(payload)));
+        let payload_writer = SharedUploader(payload_slot.clone());
+        let mut previous = match (
+            options.change_detection,
+            &self.base,
+            &self.previous_manifest,
+        ) {
+            (ChangeDetection::Metadata, Some(base), Some(prev_manifest)) => load_previous_payload(
+                self.repo,
+                options,
+                base,
+                prev_manifest,
+                stem,
+                payload_slot.clone(),
+            )?,
+            _ => None,
+        };
+        let (meta, stats) = create_split_archive_with_reuse(
+            dir,
+            self.uploader(Chunking::Dynamic(options.chunk_size))?,
+            Box::new(payload_writer),
+            &options.create,
+            previous
+                .as_mut()
+                .map(|p| p as &mut dyn crate::archive::create::PayloadReuse),
+        )
+        .map_err(|e| cancelled_or(e, &options.progress))?;
+        self.report.reused_files += stats.reused_files;
+        self.report.warnings.extend(stats.warnings);
+        let meta_result = meta.finish()?;
+        let payload = payload_slot
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take())
+            .ok_or_else(|| EngineError::Refused("payload stream lost".into()))?;
+        let payload_result = payload.finish()?;
+        self.store_index(&meta_name, &meta_result)?;
+        self.store_index(&payload_name, &payload_result)
+    }
+
+    /// `NAME.img:FILE` as a fixed index.
+    fn add_image(&mut self, name: &str, path: &Path) -> Result<()> {
+        let progress = &self.options.progress;
+        let io_err = |source| EngineError::Io {
+            what: path.display().to_string(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io_err)?;
+        let image_size = io::Seek::seek(&mut file, io::SeekFrom::End(0))
+            .and_then(|n| io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map(|_| n))
+            .map_err(io_err)?;
+        let fidx_name = format!("{name}.fidx");
+        self.writer.begin_index(&fidx_name, Some(image_size))?;
+        let mut upload = self.uploader(Chunking::Fixed)?;
+        upload.copy_from(&mut file).map_err(|source| {
+            if progress.is_cancelled() {
+                EngineError::Cancelled
+            } else {
+                io_err(source)
+            }
+        })?;
+        let result = upload.finish()?;
+        if result.size == 0 {
+            return Err(EngineError::Refused(format!(
+                "image {} is empty",
+                path.display()
+            )));
+        }
+        self.store_index(&fidx_name, &result)
+    }
+
+    /// `NAME.conf:FILE` (any name but pxar/img) as one blob.
+    fn add_blob(&mut self, name: &str, path: &Path) -> Result<()> {
+        let data = read_small_file(path)?;
+        let raw = blob::encode(&data, self.options.chunk_crypt().as_deref(), true)
+            .map_err(format_err(path.display().to_string()))?;
+        let blob_name = format!("{name}.blob");
+        self.writer.upload_blob(&blob_name, &raw)?;
+        self.manifest.files.push(FileInfo {
+            filename: blob_name.clone(),
+            crypt_mode: self.options.crypt_mode,
+            size: raw.len() as u64,
+            csum: hex::encode(sha256(&raw)),
+        });
+        self.report.archives.push(ArchiveReport {
+            name: blob_name,
+            size: data.len() as u64,
+            chunks: 0,
+        });
+        Ok(())
+    }
+
+    /// The catalog of the pxar archives, when there were any (legacy mode).
+    fn add_catalog(&mut self) -> Result<()> {
+        let Some(cat) = self.catalog.take() else {
+            return Ok(());
+        };
         let bytes = cat.finish().map_err(format_err("catalog"))?;
-        writer.begin_index(CATALOG_NAME, None)?;
-        let mut upload = uploader(Chunking::Dynamic(CATALOG_CHUNK_SIZE))?;
+        self.writer.begin_index(CATALOG_NAME, None)?;
+        let mut upload = self.uploader(Chunking::Dynamic(CATALOG_CHUNK_SIZE))?;
         io::Write::write_all(&mut upload, &bytes).map_err(|source| EngineError::Io {
             what: "catalog".into(),
             source,
         })?;
         let result = upload.finish()?;
-        store_index(
-            &mut *writer,
-            &mut manifest,
-            &mut report,
-            CATALOG_NAME,
-            &result,
-            file_mode,
-        )?;
+        self.store_index(CATALOG_NAME, &result)
     }
-    if let (Some(pem), Some(crypt)) = (&options.master_pubkey, &options.crypt) {
+
+    /// The key, sealed for the master public key, when there is one.
+    fn add_master_key_copy(&mut self) -> Result<()> {
+        let options = self.options;
+        let (Some(pem), Some(crypt)) = (&options.master_pubkey, &options.crypt) else {
+            return Ok(());
+        };
         let copy = KeyConfig::without_passphrase(
             crypt.raw_key(),
             options.key_created,
@@ -556,45 +604,58 @@ pub fn run_backup(
             master_key::encrypt_key_config(pem, &copy).map_err(format_err("master public key"))?;
         let raw =
             blob::encode_uncompressed(&sealed).map_err(format_err(ENCRYPTED_KEY_BLOB_NAME))?;
-        writer.upload_blob(ENCRYPTED_KEY_BLOB_NAME, &raw)?;
-        manifest.files.push(FileInfo {
+        self.writer.upload_blob(ENCRYPTED_KEY_BLOB_NAME, &raw)?;
+        self.manifest.files.push(FileInfo {
             filename: ENCRYPTED_KEY_BLOB_NAME.into(),
-            crypt_mode: file_mode,
+            crypt_mode: options.crypt_mode,
             size: raw.len() as u64,
             csum: hex::encode(sha256(&raw)),
         });
+        Ok(())
     }
-    let p = &options.progress;
-    report.bytes = Progress::get(&p.bytes);
-    report.new_bytes = Progress::get(&p.new_bytes);
-    report.stored_bytes = Progress::get(&p.stored_bytes);
-    report.chunks = Progress::get(&p.chunks);
-    report.new_chunks = Progress::get(&p.new_chunks);
-    manifest.set_unprotected(
-        "chunk_upload_stats",
-        serde_json::json!({
-            "count": report.new_chunks,
-            "size": report.new_bytes,
-            "compressed_size": report.stored_bytes,
-            "duplicates": report.chunks - report.new_chunks,
-        }),
-    );
-    if let Some(crypt) = &options.crypt {
-        if options.crypt_mode != CryptMode::None {
-            manifest
-                .sign(crypt)
-                .map_err(format_err(MANIFEST_BLOB_NAME))?;
+
+    /// The manifest (upload statistics, signature) written last: the snapshot appears.
+    fn finish(self) -> Result<BackupReport> {
+        let BackupRun {
+            options,
+            writer,
+            mut manifest,
+            mut report,
+            ..
+        } = self;
+        let p = &options.progress;
+        report.bytes = Progress::get(&p.bytes);
+        report.new_bytes = Progress::get(&p.new_bytes);
+        report.stored_bytes = Progress::get(&p.stored_bytes);
+        report.chunks = Progress::get(&p.chunks);
+        report.new_chunks = Progress::get(&p.new_chunks);
+        manifest.set_unprotected(
+            "chunk_upload_stats",
+            serde_json::json!({
+                "count": report.new_chunks,
+                "size": report.new_bytes,
+                "compressed_size": report.stored_bytes,
+                "duplicates": report.chunks - report.new_chunks,
+            }),
+        );
+        if let Some(crypt) = &options.crypt {
+            if options.crypt_mode != CryptMode::None {
+                manifest
+                    .sign(crypt)
+                    .map_err(format_err(MANIFEST_BLOB_NAME))?;
+            }
         }
+        let json = manifest
+            .to_json_bytes()
+            .map_err(format_err(MANIFEST_BLOB_NAME))?;
+        let manifest_blob =
+            blob::encode(&json, None, true).map_err(format_err(MANIFEST_BLOB_NAME))?;
+        if options.progress.is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        writer.finish(&manifest_blob)?;
+        Ok(report)
     }
-    let json = manifest
-        .to_json_bytes()
-        .map_err(format_err(MANIFEST_BLOB_NAME))?;
-    let manifest_blob = blob::encode(&json, None, true).map_err(format_err(MANIFEST_BLOB_NAME))?;
-    if options.progress.is_cancelled() {
-        return Err(EngineError::Cancelled);
-    }
-    writer.finish(&manifest_blob)?;
-    Ok(report)
 }
 
 /// The previous snapshot's split archive `stem`, ready to lend unchanged files' payload.

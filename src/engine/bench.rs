@@ -181,10 +181,7 @@ pub fn run(
     options: &BenchOptions,
     upload: Option<&mut dyn UploadSpeedTest>,
 ) -> Result<BenchResult> {
-    let duration = options.duration;
     let workers = options.workers.max(1);
-    let data = pbs_buffer();
-    let stream = pipeline_stream();
     let crypt = match &options.key {
         Some(key) => key.clone(),
         None => {
@@ -194,54 +191,61 @@ pub fn run(
             Arc::new(CryptConfig::new(key).map_err(format_err("benchmark key"))?)
         }
     };
-
-    let mut rows = Vec::with_capacity(RowId::ALL.len());
-    let mut push = |id: RowId, name: String, speed: f64, threads: usize| {
-        rows.push(Row {
-            id,
-            name,
-            speed: Some(speed),
-            reference: id.reference(),
-            skipped: None,
-            threads,
-        })
-    };
-
     // The upload first, as PBS does (it may prompt for a password).
-    let tls_name = "TLS (maximal backup upload speed)".to_string();
-    let tls = match upload {
-        Some(test) => Row {
-            id: RowId::Tls,
-            name: tls_name,
-            speed: Some(test.upload_speed(duration)?),
-            reference: RowId::Tls.reference(),
-            skipped: None,
-            threads: 1,
-        },
-        None => Row {
-            id: RowId::Tls,
-            name: tls_name,
-            speed: None,
-            reference: RowId::Tls.reference(),
-            skipped: Some(options.tls_skip_note.clone()),
-            threads: 1,
-        },
-    };
+    let mut rows = vec![tls_row(options, upload)?];
+    rows.extend(codec_rows(options.duration, &crypt)?);
+    let stream = pipeline_stream();
+    rows.push(chunker_row(options.duration, &stream)?);
+    rows.extend(pipeline_rows(options.duration, &stream, &crypt, workers)?);
+    Ok(BenchResult {
+        rows,
+        cores: workers,
+    })
+}
 
-    push(
+/// A measured row.
+fn row(id: RowId, name: impl Into<String>, speed: f64, threads: usize) -> Row {
+    Row {
+        id,
+        name: name.into(),
+        speed: Some(speed),
+        reference: id.reference(),
+        skipped: None,
+        threads,
+    }
+}
+
+/// The TLS upload row: the repository's speed test, or skipped with the reason.
+fn tls_row(options: &BenchOptions, upload: Option<&mut dyn UploadSpeedTest>) -> Result<Row> {
+    let name = "TLS (maximal backup upload speed)";
+    Ok(match upload {
+        Some(test) => row(RowId::Tls, name, test.upload_speed(options.duration)?, 1),
+        None => Row {
+            speed: None,
+            skipped: Some(options.tls_skip_note.clone()),
+            ..row(RowId::Tls, name, 0.0, 1)
+        },
+    })
+}
+
+/// One core through each codec over PBS's 4 MiB buffer: SHA-256, zstd both ways, chunk
+/// verification, AES-256-GCM and encrypted chunk verification.
+fn codec_rows(duration: Duration, crypt: &CryptConfig) -> Result<Vec<Row>> {
+    let data = pbs_buffer();
+    let mut rows = Vec::with_capacity(6);
+    rows.push(row(
         RowId::Sha256,
-        "SHA256 checksum computation speed".into(),
+        "SHA256 checksum computation speed",
         measure(duration, || {
             std::hint::black_box(ChunkDigest::of_plain(&data));
             Ok(data.len())
         })?,
         1,
-    );
-
+    ));
     let mut encoder = BlobEncoder::new().map_err(format_err("zstd"))?;
-    push(
+    rows.push(row(
         RowId::Compress,
-        "ZStd level 1 compression speed".into(),
+        "ZStd level 1 compression speed",
         measure(duration, || {
             encoder
                 .encode(&data, None, true)
@@ -249,42 +253,39 @@ pub fn run(
             Ok(data.len())
         })?,
         1,
-    );
-
+    ));
     let compressed = encoder
         .encode(&data, None, true)
         .map_err(format_err("compress"))?;
     let payload = compressed
         .get(BlobKind::Compressed.header_len()..)
         .unwrap_or_default();
-    push(
+    rows.push(row(
         RowId::Decompress,
-        "ZStd level 1 decompression speed".into(),
+        "ZStd level 1 decompression speed",
         measure(duration, || {
             let plain = blob::decompress_capped(payload, limits::MAX_CHUNK_SIZE)
                 .map_err(format_err("decompress"))?;
             Ok(plain.len())
         })?,
         1,
-    );
-
+    ));
     // PBS verifies an unencrypted compressed chunk: CRC, decompress, SHA-256, compare.
     let digest = ChunkDigest::of_plain(&data);
-    push(
+    rows.push(row(
         RowId::Verify,
-        "Chunk verification speed".into(),
+        "Chunk verification speed",
         measure(duration, || {
             let plain =
                 blob::decode_chunk(&compressed, None, &digest).map_err(format_err("verify"))?;
             Ok(plain.len())
         })?,
         1,
-    );
-
+    ));
     let mut out = Vec::with_capacity(data.len() + 64);
-    push(
+    rows.push(row(
         RowId::Aes256Gcm,
-        "AES256 GCM encryption speed".into(),
+        "AES256 GCM encryption speed",
         measure(duration, || {
             let mut iv = [0u8; IV_LEN];
             openssl::rand::rand_bytes(&mut iv)
@@ -296,29 +297,32 @@ pub fn run(
             Ok(data.len())
         })?,
         1,
-    );
-
+    ));
     // What `verify --keyfile` and a restore of an encrypted backup do per chunk.
     let encrypted = encoder
-        .encode(&data, Some(&crypt), true)
+        .encode(&data, Some(crypt), true)
         .map_err(format_err("encrypt"))?;
     let keyed_digest = crypt.compute_digest(&data);
-    push(
+    rows.push(row(
         RowId::VerifyEncrypted,
-        "Encrypted chunk verification speed".into(),
+        "Encrypted chunk verification speed",
         measure(duration, || {
-            let plain = blob::decode_chunk(&encrypted, Some(&crypt), &keyed_digest)
+            let plain = blob::decode_chunk(&encrypted, Some(crypt), &keyed_digest)
                 .map_err(format_err("verify"))?;
             Ok(plain.len())
         })?,
         1,
-    );
+    ));
+    Ok(rows)
+}
 
+/// The chunker alone over the pipeline's stream.
+fn chunker_row(duration: Duration, stream: &[u8]) -> Result<Row> {
     let mut chunker = Chunker::new(AVG_CHUNK).map_err(format_err("chunker"))?;
     let mut pieces = stream.chunks(PBS_BUFFER_SIZE).cycle();
-    push(
+    Ok(row(
         RowId::Chunker,
-        "Chunker speed (4 MiB average chunks)".into(),
+        "Chunker speed (4 MiB average chunks)",
         measure(duration, || {
             let mut piece = pieces.next().unwrap_or_default();
             let len = piece.len();
@@ -328,31 +332,35 @@ pub fn run(
             Ok(len)
         })?,
         1,
-    );
+    ))
+}
 
-    let single = match pinned_to_one_cpu(|| pipeline_speed(&stream, &crypt, 1, duration)) {
+/// The whole backup pipeline (chunk, hash, compress, encrypt) on one core, then on all.
+fn pipeline_rows(
+    duration: Duration,
+    stream: &[u8],
+    crypt: &Arc<CryptConfig>,
+    workers: usize,
+) -> Result<Vec<Row>> {
+    let single = match pinned_to_one_cpu(|| pipeline_speed(stream, crypt, 1, duration)) {
         Some(speed) => speed?,
         // Pinning refused (unusual): one worker, the chunker on its own thread.
-        None => pipeline_speed(&stream, &crypt, 1, duration)?,
+        None => pipeline_speed(stream, crypt, 1, duration)?,
     };
-    push(
-        RowId::PipelineSingle,
-        "Backup pipeline speed, 1 core".into(),
-        single,
-        1,
-    );
-    push(
-        RowId::PipelineAll,
-        format!("Backup pipeline speed, {workers} cores"),
-        pipeline_speed(&stream, &crypt, workers, duration)?,
-        workers,
-    );
-
-    rows.insert(0, tls);
-    Ok(BenchResult {
-        rows,
-        cores: workers,
-    })
+    Ok(vec![
+        row(
+            RowId::PipelineSingle,
+            "Backup pipeline speed, 1 core",
+            single,
+            1,
+        ),
+        row(
+            RowId::PipelineAll,
+            format!("Backup pipeline speed, {workers} cores"),
+            pipeline_speed(stream, crypt, workers, duration)?,
+            workers,
+        ),
+    ])
 }
 
 /// Runs `step` (which returns the bytes it processed) at least once and until `duration` has

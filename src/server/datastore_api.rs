@@ -21,10 +21,11 @@ use crate::repo::{RepoError, Repository, SnapshotInfo};
 use bytes::Bytes;
 use http::Method;
 use serde_json::{json, Value};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 const NS: &str = "ns";
-const GROUP: [&str; 2] = ["backup-type", "backup-id"];
 
 /// PBS's owner check for data access: admins pass, others must own the group.
 pub fn check_access(
@@ -58,6 +59,181 @@ fn with_keys(extra: &[&'static str], base: &[&'static str]) -> Vec<&'static str>
 }
 
 /// Dispatches `…/admin/datastore/{store}/{rest}`; `list` is the bare `/admin/datastore`.
+/// One request to a datastore's API, as its handler gets it: the server, the caller, the
+/// store (by name and open) and the request's parameters, already checked against the route's
+/// list.
+struct Call {
+    state: Arc<ServerState>,
+    p: Principal,
+    store_name: String,
+    store: LocalDatastore,
+    params: Params,
+}
+
+type Handler = fn(Call) -> Pin<Box<dyn Future<Output = ApiResult<Reply>> + Send>>;
+
+/// One route below `/admin/datastore/{store}`: its method, path and the parameters it takes
+/// besides `store`; `params` is also what the router enforces.
+struct Route {
+    method: Method,
+    path: &'static str,
+    params: &'static [&'static str],
+    handler: Handler,
+}
+
+const SNAPSHOT: &[&str] = &["backup-type", "backup-id", "backup-time", NS];
+const GROUP_NS: &[&str] = &["backup-type", "backup-id", NS];
+const KEEP: [&str; 6] = [
+    "keep-last",
+    "keep-hourly",
+    "keep-daily",
+    "keep-weekly",
+    "keep-monthly",
+    "keep-yearly",
+];
+
+/// Every route of a datastore, with its parameter list (PBS's schema for each).
+static ROUTES: &[Route] = &[
+    Route {
+        method: Method::GET,
+        path: "status",
+        params: &["verbose"],
+        handler: |c| Box::pin(get_status(c)),
+    },
+    Route {
+        method: Method::GET,
+        path: "groups",
+        params: &[NS],
+        handler: |c| Box::pin(get_groups(c)),
+    },
+    Route {
+        method: Method::DELETE,
+        path: "groups",
+        params: GROUP_NS,
+        handler: |c| Box::pin(delete_group(c)),
+    },
+    Route {
+        method: Method::GET,
+        path: "snapshots",
+        params: GROUP_NS,
+        handler: |c| Box::pin(get_snapshots(c)),
+    },
+    Route {
+        method: Method::DELETE,
+        path: "snapshots",
+        params: SNAPSHOT,
+        handler: |c| Box::pin(delete_snapshot(c)),
+    },
+    Route {
+        method: Method::GET,
+        path: "files",
+        params: SNAPSHOT,
+        handler: |c| Box::pin(get_files(c)),
+    },
+    Route {
+        method: Method::GET,
+        path: "notes",
+        params: SNAPSHOT,
+        handler: |c| Box::pin(get_notes(c)),
+    },
+    Route {
+        method: Method::PUT,
+        path: "notes",
+        params: &["backup-type", "backup-id", "backup-time", NS, "notes"],
+        handler: |c| Box::pin(put_notes(c)),
+    },
+    Route {
+        method: Method::GET,
+        path: "protected",
+        params: SNAPSHOT,
+        handler: |c| Box::pin(get_protected(c)),
+    },
+    Route {
+        method: Method::PUT,
+        path: "protected",
+        params: &["backup-type", "backup-id", "backup-time", NS, "protected"],
+        handler: |c| Box::pin(put_protected(c)),
+    },
+    Route {
+        method: Method::POST,
+        path: "prune",
+        params: &[
+            "backup-type",
+            "backup-id",
+            NS,
+            "dry-run",
+            "use-task",
+            "max-depth",
+            KEEP[0],
+            KEEP[1],
+            KEEP[2],
+            KEEP[3],
+            KEEP[4],
+            KEEP[5],
+        ],
+        handler: |c| Box::pin(prune(c)),
+    },
+    Route {
+        method: Method::POST,
+        path: "change-owner",
+        params: &["backup-type", "backup-id", NS, "new-owner"],
+        handler: |c| Box::pin(change_owner(c)),
+    },
+    Route {
+        method: Method::POST,
+        path: "gc",
+        params: &[],
+        handler: |c| Box::pin(post_gc(c)),
+    },
+    Route {
+        method: Method::GET,
+        path: "gc",
+        params: &[],
+        handler: |c| Box::pin(get_gc(c)),
+    },
+    Route {
+        method: Method::POST,
+        path: "verify",
+        params: &[
+            "backup-type",
+            "backup-id",
+            "backup-time",
+            NS,
+            "ignore-verified",
+            "outdated-after",
+            "max-depth",
+        ],
+        handler: |c| Box::pin(verify(c)),
+    },
+    Route {
+        method: Method::GET,
+        path: "namespace",
+        params: &["parent", "max-depth"],
+        handler: |c| Box::pin(get_namespaces(c)),
+    },
+    Route {
+        method: Method::POST,
+        path: "namespace",
+        params: &["name", "parent"],
+        handler: |c| Box::pin(post_namespace(c)),
+    },
+    Route {
+        method: Method::DELETE,
+        path: "namespace",
+        params: &[NS, "delete-groups"],
+        handler: |c| Box::pin(delete_namespace(c)),
+    },
+];
+
+/// The subdirectories a datastore lists: every routed path, and the client log upload.
+fn subdirs() -> Vec<Value> {
+    let mut names: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+    names.push("upload-backup-log");
+    names.sort_unstable();
+    names.dedup();
+    names.into_iter().map(|n| json!({ "subdir": n })).collect()
+}
+
 pub async fn route(
     state: &Arc<ServerState>,
     p: &Principal,
@@ -83,232 +259,244 @@ pub async fn route(
     }
     let store_name = params.str("store")?.to_string();
     let store = state.datastore(&store_name)?.clone();
-    let snap_keys = ["backup-type", "backup-id", "backup-time", NS];
-    match (method, rest) {
-        (&Method::GET, []) => Ok(Reply::data(json!([
-            {"subdir": "change-owner"}, {"subdir": "files"}, {"subdir": "gc"}, {"subdir": "groups"}, {"subdir": "namespace"},
-            {"subdir": "notes"}, {"subdir": "protected"}, {"subdir": "prune"},
-            {"subdir": "snapshots"}, {"subdir": "status"}, {"subdir": "upload-backup-log"},
-            {"subdir": "verify"},
-        ]))),
-        (&Method::GET, ["status"]) => {
-            params.allow(&with_keys(&["verbose"], &[]))?;
-            status(
-                state,
-                &store_name,
-                &store,
-                params.opt_bool("verbose")?.unwrap_or(false),
-            )
-            .await
-        }
-        (&Method::GET, ["groups"]) => {
-            params.allow(&with_keys(&[NS], &[]))?;
-            let ns = params.ns(NS)?;
-            let p = p.clone();
-            blocking(move || list_groups(&store, &ns, &p)).await
-        }
-        (&Method::DELETE, ["groups"]) => {
-            params.allow(&with_keys(&[NS], &GROUP))?;
-            let (ns, group) = (params.ns(NS)?, params.group()?);
-            check_access(&store, &ns, &group, p)?;
-            blocking(move || match store.forget_group(&ns, &group) {
-                Ok(()) => Ok(Reply::data(Value::Null)),
-                Err(RepoError::Refused(m)) if m.contains("protected") => Err(ApiError::bad(
-                    "group only partially deleted due to protected snapshots",
-                )),
-                Err(e) => Err(e.into()),
-            })
-            .await
-        }
-        (&Method::GET, ["snapshots"]) => {
-            params.allow(&with_keys(&[NS], &GROUP))?;
-            let ns = params.ns(NS)?;
-            let ty = params
-                .opt_str("backup-type")?
-                .map(BackupType::parse)
-                .transpose()
-                .map_err(|e| ApiError::bad(e.to_string()))?;
-            let id = params.opt_str("backup-id")?.map(str::to_string);
-            let p = p.clone();
-            blocking(move || list_snapshots(&store, &ns, ty, id.as_deref(), &p)).await
-        }
-        (&Method::DELETE, ["snapshots"]) => {
-            params.allow(&with_keys(&snap_keys, &[]))?;
-            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
-            check_access(&store, &ns, &snap.group, p)?;
-            blocking(move || {
-                store.forget_snapshot(&ns, &snap)?;
-                Ok(Reply::data(Value::Null))
-            })
-            .await
-        }
-        (&Method::GET, ["files"]) => {
-            params.allow(&with_keys(&snap_keys, &[]))?;
-            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
-            check_access(&store, &ns, &snap.group, p)?;
-            blocking(move || {
-                let (manifest, size) = store.read_manifest(&ns, &snap)?;
-                let info = SnapshotInfo {
-                    snapshot: snap.clone(),
-                    manifest,
-                    manifest_size: size,
-                    protected: false,
-                    owner: None,
-                    manifest_error: None,
-                };
-                Reply::typed(&snapshot_files(&store, &ns, &info).0)
-            })
-            .await
-        }
-        (&Method::GET, ["notes"]) | (&Method::GET, ["protected"]) => {
-            params.allow(&with_keys(&snap_keys, &[]))?;
-            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
-            check_access(&store, &ns, &snap.group, p)?;
-            let want_notes = rest == ["notes"];
-            blocking(move || {
-                if want_notes {
-                    let (m, _) = store.read_manifest(&ns, &snap)?;
-                    let notes = m
-                        .unprotected
-                        .get("notes")
-                        .and_then(Value::as_str)
-                        .unwrap_or("");
-                    Ok(Reply::data(json!(notes)))
-                } else {
-                    Ok(Reply::data(json!(store.is_protected(&ns, &snap)?)))
-                }
-            })
-            .await
-        }
-        (&Method::PUT, ["notes"]) => {
-            params.allow(&with_keys(&["notes"], &snap_keys))?;
-            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
-            let notes = params.str("notes")?.to_string();
-            check_access(&store, &ns, &snap.group, p)?;
-            blocking(move || {
-                let (mut m, _) = store.read_manifest(&ns, &snap)?;
-                m.set_unprotected("notes", json!(notes));
-                write_manifest(&store, &ns, &snap, &m)?;
-                Ok(Reply::data(Value::Null))
-            })
-            .await
-        }
-        (&Method::PUT, ["protected"]) => {
-            params.allow(&with_keys(&["protected"], &snap_keys))?;
-            let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
-            let protected = params
-                .opt_bool("protected")?
-                .ok_or_else(|| ApiError::bad("parameter 'protected': is missing"))?;
-            check_access(&store, &ns, &snap.group, p)?;
-            blocking(move || {
-                store.set_protected(&ns, &snap, protected)?;
-                Ok(Reply::data(Value::Null))
-            })
-            .await
-        }
-        (&Method::POST, ["prune"]) => prune(state, p, store_name, store, params).await,
-        (&Method::POST, ["change-owner"]) => change_owner(state, p, store, params).await,
-        (&Method::POST, ["gc"]) => {
-            params.allow(&with_keys(&[], &[]))?;
-            if !p.admin {
-                return Err(ApiError::forbidden());
-            }
-            start_gc(state, p, store_name, store)
-        }
-        (&Method::GET, ["gc"]) => {
-            params.allow(&with_keys(&[], &[]))?;
-            if !p.admin {
-                return Err(ApiError::forbidden());
-            }
-            let rec = state
-                .gc_status
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&store_name)
-                .cloned();
-            let mut v = GcJobStatus {
-                store: store_name,
-                ..GcJobStatus::default()
-            };
-            if let Some(rec) = rec {
-                v.status = gc_status(&rec);
-                v.last_run_endtime = Some(rec.endtime);
-                v.last_run_state = Some(rec.state);
-            }
-            Reply::typed(&v)
-        }
-        (&Method::POST, ["verify"]) => verify(state, p, store_name, store, params),
-        (&Method::GET, ["namespace"]) => {
-            params.allow(&with_keys(&["parent", "max-depth"], &[]))?;
-            let parent = params.ns("parent")?;
-            let depth = params.opt_int("max-depth", 0, MAX_NAMESPACE_DEPTH as i64)?;
-            blocking(move || {
-                if !store.namespace_exists(&parent) {
-                    return Err(ApiError::bad(format!("namespace '{parent}' not found")));
-                }
-                let item = |ns: &Namespace| NamespaceListItem {
-                    ns: ns.to_string(),
-                    comment: None,
-                };
-                let mut out = vec![item(&parent)];
-                let mut stack = vec![(parent, 0usize)];
-                while let Some((ns, d)) = stack.pop() {
-                    if depth.is_some_and(|m| d as i64 >= m) {
-                        continue;
-                    }
-                    for child in store.list_namespaces(&ns)? {
-                        out.push(item(&child));
-                        stack.push((child, d + 1));
-                    }
-                }
-                out.sort_by(|a, b| a.ns.cmp(&b.ns));
-                Reply::typed(&out)
-            })
-            .await
-        }
-        (&Method::POST, ["namespace"]) => {
-            params.allow(&with_keys(&["name", "parent"], &[]))?;
-            if !p.admin {
-                return Err(ApiError::forbidden());
-            }
-            let parent = params.ns("parent")?;
-            let name = params.str("name")?.to_string();
-            let ns = parent
-                .child(&name)
-                .map_err(|e| ApiError::bad(e.to_string()))?;
-            blocking(move || {
-                if store.namespace_exists(&ns) {
-                    return Err(ApiError::bad(format!("namespace '{ns}' already exists")));
-                }
-                store.create_namespace(&ns)?;
-                Ok(Reply::data(json!(ns.to_string())))
-            })
-            .await
-        }
-        (&Method::DELETE, ["namespace"]) => {
-            params.allow(&with_keys(&[NS, "delete-groups"], &[]))?;
-            if !p.admin {
-                return Err(ApiError::forbidden());
-            }
-            let ns = params.ns(NS)?;
-            let delete_groups = params.opt_bool("delete-groups")?.unwrap_or(false);
-            blocking(move || {
-                match store.delete_namespace(&ns, delete_groups) {
-                Ok(()) => Ok(Reply::data(Value::Null)),
-                // PBS's words for a namespace that still holds groups.
-                Err(RepoError::Refused(_)) if !delete_groups && !ns.is_root() => Err(ApiError::bad(
-                    "only partially deleted due to existing groups but `delete-groups` not true ",
-                )),
-                Err(e) => Err(e.into()),
-            }
-            })
-            .await
-        }
-        _ => Err(ApiError::not_found(&format!(
+    let route = match rest {
+        [] if *method == Method::GET => return Ok(Reply::data(Value::Array(subdirs()))),
+        [path] => ROUTES
+            .iter()
+            .find(|r| r.method == *method && r.path == *path),
+        _ => None,
+    };
+    let Some(route) = route else {
+        return Err(ApiError::not_found(&format!(
             "/admin/datastore/{store_name}/{}",
             rest.join("/")
-        ))),
+        )));
+    };
+    params.allow(&with_keys(route.params, &[]))?;
+    (route.handler)(Call {
+        state: state.clone(),
+        p: p.clone(),
+        store_name,
+        store,
+        params,
+    })
+    .await
+}
+
+async fn get_status(c: Call) -> ApiResult<Reply> {
+    let verbose = c.params.opt_bool("verbose")?.unwrap_or(false);
+    status(&c.state, &c.store_name, &c.store, verbose).await
+}
+
+async fn get_groups(c: Call) -> ApiResult<Reply> {
+    let ns = c.params.ns(NS)?;
+    blocking(move || list_groups(&c.store, &ns, &c.p)).await
+}
+
+async fn delete_group(c: Call) -> ApiResult<Reply> {
+    let (ns, group) = (c.params.ns(NS)?, c.params.group()?);
+    blocking(move || {
+        check_access(&c.store, &ns, &group, &c.p)?;
+        match c.store.forget_group(&ns, &group) {
+            Ok(()) => Ok(Reply::data(Value::Null)),
+            Err(RepoError::Refused(m)) if m.contains("protected") => Err(ApiError::bad(
+                "group only partially deleted due to protected snapshots",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+async fn get_snapshots(c: Call) -> ApiResult<Reply> {
+    let ns = c.params.ns(NS)?;
+    let ty = c
+        .params
+        .opt_str("backup-type")?
+        .map(BackupType::parse)
+        .transpose()
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+    let id = c.params.opt_str("backup-id")?.map(str::to_string);
+    blocking(move || list_snapshots(&c.store, &ns, ty, id.as_deref(), &c.p)).await
+}
+
+/// Runs `f` on a blocking thread once the caller may access `snap`'s group.
+async fn with_snapshot<F>(c: Call, f: F) -> ApiResult<Reply>
+where
+    F: FnOnce(&LocalDatastore, &Namespace, &SnapshotRef) -> ApiResult<Reply> + Send + 'static,
+{
+    let (ns, snap) = (c.params.ns(NS)?, c.params.snapshot()?);
+    blocking(move || {
+        check_access(&c.store, &ns, &snap.group, &c.p)?;
+        f(&c.store, &ns, &snap)
+    })
+    .await
+}
+
+async fn delete_snapshot(c: Call) -> ApiResult<Reply> {
+    with_snapshot(c, |store, ns, snap| {
+        store.forget_snapshot(ns, snap)?;
+        Ok(Reply::data(Value::Null))
+    })
+    .await
+}
+
+async fn get_files(c: Call) -> ApiResult<Reply> {
+    with_snapshot(c, |store, ns, snap| {
+        let (manifest, size) = store.read_manifest(ns, snap)?;
+        let info = SnapshotInfo {
+            snapshot: snap.clone(),
+            manifest,
+            manifest_size: size,
+            protected: false,
+            owner: None,
+            manifest_error: None,
+        };
+        Reply::typed(&snapshot_files(store, ns, &info).0)
+    })
+    .await
+}
+
+async fn get_notes(c: Call) -> ApiResult<Reply> {
+    with_snapshot(c, |store, ns, snap| {
+        let (m, _) = store.read_manifest(ns, snap)?;
+        let notes = m
+            .unprotected
+            .get("notes")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        Ok(Reply::data(json!(notes)))
+    })
+    .await
+}
+
+async fn put_notes(c: Call) -> ApiResult<Reply> {
+    let notes = c.params.str("notes")?.to_string();
+    with_snapshot(c, move |store, ns, snap| {
+        let (mut m, _) = store.read_manifest(ns, snap)?;
+        m.set_unprotected("notes", json!(notes));
+        write_manifest(store, ns, snap, &m)?;
+        Ok(Reply::data(Value::Null))
+    })
+    .await
+}
+
+async fn get_protected(c: Call) -> ApiResult<Reply> {
+    with_snapshot(c, |store, ns, snap| {
+        Ok(Reply::data(json!(store.is_protected(ns, snap)?)))
+    })
+    .await
+}
+
+async fn put_protected(c: Call) -> ApiResult<Reply> {
+    let protected = c
+        .params
+        .opt_bool("protected")?
+        .ok_or_else(|| ApiError::bad("parameter 'protected': is missing"))?;
+    with_snapshot(c, move |store, ns, snap| {
+        store.set_protected(ns, snap, protected)?;
+        Ok(Reply::data(Value::Null))
+    })
+    .await
+}
+
+async fn post_gc(c: Call) -> ApiResult<Reply> {
+    if !c.p.admin {
+        return Err(ApiError::forbidden());
     }
+    start_gc(&c.state, &c.p, c.store_name, c.store)
+}
+
+async fn get_gc(c: Call) -> ApiResult<Reply> {
+    if !c.p.admin {
+        return Err(ApiError::forbidden());
+    }
+    let rec = c
+        .state
+        .gc_status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&c.store_name)
+        .cloned();
+    let mut v = GcJobStatus {
+        store: c.store_name,
+        ..GcJobStatus::default()
+    };
+    if let Some(rec) = rec {
+        v.status = gc_status(&rec);
+        v.last_run_endtime = Some(rec.endtime);
+        v.last_run_state = Some(rec.state);
+    }
+    Reply::typed(&v)
+}
+
+async fn get_namespaces(c: Call) -> ApiResult<Reply> {
+    let parent = c.params.ns("parent")?;
+    let depth = c
+        .params
+        .opt_int("max-depth", 0, MAX_NAMESPACE_DEPTH as i64)?;
+    let store = c.store;
+    blocking(move || {
+        if !store.namespace_exists(&parent) {
+            return Err(ApiError::bad(format!("namespace '{parent}' not found")));
+        }
+        let item = |ns: &Namespace| NamespaceListItem {
+            ns: ns.to_string(),
+            comment: None,
+        };
+        let mut out = vec![item(&parent)];
+        let mut stack = vec![(parent, 0usize)];
+        while let Some((ns, d)) = stack.pop() {
+            if depth.is_some_and(|m| d as i64 >= m) {
+                continue;
+            }
+            for child in store.list_namespaces(&ns)? {
+                out.push(item(&child));
+                stack.push((child, d + 1));
+            }
+        }
+        out.sort_by(|a, b| a.ns.cmp(&b.ns));
+        Reply::typed(&out)
+    })
+    .await
+}
+
+async fn post_namespace(c: Call) -> ApiResult<Reply> {
+    if !c.p.admin {
+        return Err(ApiError::forbidden());
+    }
+    let parent = c.params.ns("parent")?;
+    let name = c.params.str("name")?.to_string();
+    let ns = parent
+        .child(&name)
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+    let store = c.store;
+    blocking(move || {
+        if store.namespace_exists(&ns) {
+            return Err(ApiError::bad(format!("namespace '{ns}' already exists")));
+        }
+        store.create_namespace(&ns)?;
+        Ok(Reply::data(json!(ns.to_string())))
+    })
+    .await
+}
+
+async fn delete_namespace(c: Call) -> ApiResult<Reply> {
+    if !c.p.admin {
+        return Err(ApiError::forbidden());
+    }
+    let ns = c.params.ns(NS)?;
+    let delete_groups = c.params.opt_bool("delete-groups")?.unwrap_or(false);
+    let store = c.store;
+    blocking(move || match store.delete_namespace(&ns, delete_groups) {
+        Ok(()) => Ok(Reply::data(Value::Null)),
+        // PBS's words for a namespace that still holds groups.
+        Err(RepoError::Refused(_)) if !delete_groups && !ns.is_root() => Err(ApiError::bad(
+            "only partially deleted due to existing groups but `delete-groups` not true ",
+        )),
+        Err(e) => Err(e.into()),
+    })
+    .await
 }
 
 fn write_manifest(
@@ -468,9 +656,10 @@ async fn status(
     store: &LocalDatastore,
     verbose: bool,
 ) -> ApiResult<Reply> {
-    let space = store
-        .space()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let space = {
+        let store = store.clone();
+        blocking(move || store.space().map_err(|e| ApiError::internal(e.to_string()))).await?
+    };
     let mut v = DataStoreStatus {
         total: space.total,
         used: space.used,
@@ -577,23 +766,15 @@ fn start_gc(
     Ok(Reply::data(json!(upid)))
 }
 
-fn verify(
-    state: &Arc<ServerState>,
-    p: &Principal,
-    name: String,
-    store: LocalDatastore,
-    params: Params,
-) -> ApiResult<Reply> {
-    params.allow(&with_keys(
-        &[
-            NS,
-            "backup-time",
-            "ignore-verified",
-            "outdated-after",
-            "max-depth",
-        ],
-        &GROUP,
-    ))?;
+async fn verify(c: Call) -> ApiResult<Reply> {
+    let Call {
+        state,
+        p,
+        store_name: name,
+        store,
+        params,
+    } = c;
+    let (state, p) = (&state, &p);
     let ns = params.ns(NS)?;
     let group =
         if params.opt_str("backup-type")?.is_some() || params.opt_str("backup-id")?.is_some() {
@@ -718,28 +899,21 @@ fn verify(
     Ok(Reply::data(json!(upid)))
 }
 
-async fn prune(
-    state: &Arc<ServerState>,
-    p: &Principal,
-    name: String,
-    store: LocalDatastore,
-    params: Params,
-) -> ApiResult<Reply> {
-    let keep = [
-        "keep-last",
-        "keep-hourly",
-        "keep-daily",
-        "keep-weekly",
-        "keep-monthly",
-        "keep-yearly",
-    ];
-    params.allow(&with_keys(
-        &[NS, "dry-run", "use-task", "max-depth"],
-        &[&GROUP[..], &keep[..]].concat(),
-    ))?;
+async fn prune(c: Call) -> ApiResult<Reply> {
+    let Call {
+        state,
+        p,
+        store_name: name,
+        store,
+        params,
+    } = c;
+    let (state, p) = (&state, &p);
     let ns = params.ns(NS)?;
     let group = params.group()?;
-    check_access(&store, &ns, &group, p)?;
+    let store = {
+        let (store, ns, group, p) = (store.clone(), ns.clone(), group.clone(), p.clone());
+        blocking(move || check_access(&store, &ns, &group, &p).map(|()| store)).await?
+    };
     let get = |k: &str| -> ApiResult<Option<u64>> {
         Ok(params.opt_int(k, 1, 1 << 32)?.map(|v| v as u64))
     };
@@ -838,13 +1012,15 @@ async fn prune(
 
 /// `POST change-owner`: PBS's rules. Admins may give a group to anyone; others only move a group
 /// between themselves and their own API tokens.
-async fn change_owner(
-    state: &Arc<ServerState>,
-    p: &Principal,
-    store: LocalDatastore,
-    params: Params,
-) -> ApiResult<Reply> {
-    params.allow(&with_keys(&[NS, "new-owner"], &GROUP))?;
+async fn change_owner(c: Call) -> ApiResult<Reply> {
+    let Call {
+        state,
+        p,
+        store,
+        params,
+        ..
+    } = c;
+    let (state, p) = (&state, &p);
     let (ns, group) = (params.ns(NS)?, params.group()?);
     let new_owner = params.str("new-owner")?.to_string();
     let state = state.clone();

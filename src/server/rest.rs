@@ -438,149 +438,166 @@ async fn task_route(
     rest: &[&str],
     params: Params,
 ) -> ApiResult<Reply> {
-    let registry = &state.tasks;
-    let find = |upid: &str| -> ApiResult<tasks::TaskEntry> {
-        let entry = registry
-            .get(upid)
-            .ok_or_else(|| ApiError::bad(format!("no such task {upid}")))?;
-        if !task_visible(p, &entry) {
-            return Err(ApiError::forbidden());
-        }
-        Ok(entry)
-    };
     match (method, rest) {
-        (&Method::GET, []) => {
-            params.allow(&[
-                "start",
-                "limit",
-                "store",
-                "running",
-                "errors",
-                "userfilter",
-                "since",
-                "until",
-                "typefilter",
-                "statusfilter",
-            ])?;
-            let start = params.opt_int("start", 0, i64::MAX)?.unwrap_or(0) as usize;
-            let limit = params.opt_int("limit", 0, i64::MAX)?.unwrap_or(50) as usize;
-            let running = params.opt_bool("running")?.unwrap_or(false);
-            let errors = params.opt_bool("errors")?.unwrap_or(false);
-            let store = params.opt_str("store")?;
-            let user = params.opt_str("userfilter")?;
-            let typefilter = params.opt_str("typefilter")?;
-            let since = params.opt_int("since", 0, i64::MAX)?;
-            let until = params.opt_int("until", 0, i64::MAX)?;
-            let statusfilter: Vec<String> = params
-                .list("statusfilter")?
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect();
-            let matching: Vec<TaskListItem> = registry
-                .list()
-                .into_iter()
-                .filter(|e| task_visible(p, e))
-                .filter(|e| !running || e.running())
-                .filter(|e| {
-                    !errors
-                        || e.status
-                            .as_deref()
-                            .is_some_and(|s| status_class(s) == "error")
-                })
-                .filter(|e| store.is_none_or(|s| task_of_store(&e.upid, s)))
-                .filter(|e| user.is_none_or(|u| e.upid.authid.contains(u)))
-                .filter(|e| typefilter.is_none_or(|t| e.upid.worker_type.contains(t)))
-                .filter(|e| since.is_none_or(|s| e.upid.starttime >= s))
-                .filter(|e| until.is_none_or(|u| e.upid.starttime <= u))
-                .filter(|e| {
-                    statusfilter.is_empty()
-                        || e.status
-                            .as_deref()
-                            .is_some_and(|s| statusfilter.iter().any(|f| f == status_class(s)))
-                })
-                .map(|e| task_item(registry.node(), &e))
-                .collect();
-            let total = matching.len();
-            let page: Vec<TaskListItem> = matching.into_iter().skip(start).take(limit).collect();
-            Ok(Reply::typed(&page)?.with("total", json!(total)))
-        }
+        (&Method::GET, []) => list_tasks(state, p, &params),
         (&Method::DELETE, [upid]) => {
             params.allow(&[])?;
-            find(upid)?;
-            if !p.admin && !task_visible(p, &find(upid)?) {
-                return Err(ApiError::forbidden());
-            }
-            registry.abort(upid);
+            find_task(state, p, upid)?;
+            state.tasks.abort(upid);
             Ok(Reply::data(Value::Null))
         }
         (&Method::GET, [upid]) => {
-            find(upid)?;
+            find_task(state, p, upid)?;
             Ok(Reply::data(
                 json!([{"subdir": "log"}, {"subdir": "status"}]),
             ))
         }
         (&Method::GET, [upid, "status"]) => {
             params.allow(&[])?;
-            let e = find(upid)?;
-            let (user, token) = match e.upid.authid.split_once('!') {
-                Some((u, _)) => (u.to_string(), Some(e.upid.authid.clone())),
-                None => (e.upid.authid.clone(), None),
-            };
-            Reply::typed(&TaskStatus {
-                upid: e.upid_text.clone(),
-                node: registry.node().to_string(),
-                pid: i64::from(e.upid.pid),
-                pstart: e.upid.pstart,
-                starttime: e.upid.starttime,
-                worker_type: e.upid.worker_type.clone(),
-                id: Some(e.upid.worker_id.clone()),
-                user,
-                tokenid: token,
-                status: if e.running() { "running" } else { "stopped" }.to_string(),
-                exitstatus: e.status.clone(),
-            })
+            task_status(state, &find_task(state, p, upid)?)
         }
         (&Method::GET, [upid, "log"]) => {
             params.allow(&["start", "limit", "test-status", "download"])?;
-            let e = find(upid)?;
-            let path = registry.log_path(&e.upid_text);
-            let text = std::fs::read(&path).unwrap_or_default();
-            if params.opt_bool("download")?.unwrap_or(false) {
-                if params.0.len() > 1 {
-                    return Err(ApiError::bad(
-                        "parameter 'download' cannot be combined with others",
-                    ));
-                }
-                return Ok(Reply::Raw(Bytes::from(text), "text/plain"));
-            }
-            let start = params.opt_int("start", 0, i64::MAX)?.unwrap_or(0) as usize;
-            let limit = params.opt_int("limit", 0, i64::MAX)?.unwrap_or(50) as usize;
-            let text = String::from_utf8_lossy(&text);
-            let lines: Vec<&str> = text.lines().collect();
-            let total = lines.len();
-            let take = if limit == 0 { usize::MAX } else { limit };
-            let data: Vec<TaskLogLine> = lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (i + 1, l))
-                .filter(|(n, _)| *n >= start)
-                .take(take)
-                .map(|(n, l)| TaskLogLine {
-                    n: n as u64,
-                    t: l.to_string(),
-                })
-                .collect();
-            let mut reply = Reply::typed(&data)?
-                .with("total", json!(total))
-                .with("success", json!(1));
-            if params.opt_bool("test-status")?.unwrap_or(false) {
-                reply = reply.with("active", json!(e.running()));
-            }
-            Ok(reply)
+            let entry = find_task(state, p, upid)?;
+            task_log(state, &entry, &params).await
         }
         _ => Err(ApiError::not_found(&format!(
             "/nodes/localhost/tasks/{}",
             rest.join("/")
         ))),
     }
+}
+
+/// A task the caller may see (its own, or any for an admin).
+fn find_task(state: &ServerState, p: &Principal, upid: &str) -> ApiResult<tasks::TaskEntry> {
+    let entry = state
+        .tasks
+        .get(upid)
+        .ok_or_else(|| ApiError::bad(format!("no such task {upid}")))?;
+    if !task_visible(p, &entry) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(entry)
+}
+
+/// `GET /nodes/{node}/tasks`: the tasks the caller may see, filtered and paged as PBS does.
+fn list_tasks(state: &ServerState, p: &Principal, params: &Params) -> ApiResult<Reply> {
+    params.allow(&[
+        "start",
+        "limit",
+        "store",
+        "running",
+        "errors",
+        "userfilter",
+        "since",
+        "until",
+        "typefilter",
+        "statusfilter",
+    ])?;
+    let registry = &state.tasks;
+    let start = params.opt_int("start", 0, i64::MAX)?.unwrap_or(0) as usize;
+    let limit = params.opt_int("limit", 0, i64::MAX)?.unwrap_or(50) as usize;
+    let running = params.opt_bool("running")?.unwrap_or(false);
+    let errors = params.opt_bool("errors")?.unwrap_or(false);
+    let store = params.opt_str("store")?;
+    let user = params.opt_str("userfilter")?;
+    let typefilter = params.opt_str("typefilter")?;
+    let since = params.opt_int("since", 0, i64::MAX)?;
+    let until = params.opt_int("until", 0, i64::MAX)?;
+    let statusfilter: Vec<String> = params
+        .list("statusfilter")?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let matching: Vec<TaskListItem> = registry
+        .list()
+        .into_iter()
+        .filter(|e| task_visible(p, e))
+        .filter(|e| !running || e.running())
+        .filter(|e| {
+            !errors
+                || e.status
+                    .as_deref()
+                    .is_some_and(|s| status_class(s) == "error")
+        })
+        .filter(|e| store.is_none_or(|s| task_of_store(&e.upid, s)))
+        .filter(|e| user.is_none_or(|u| e.upid.authid.contains(u)))
+        .filter(|e| typefilter.is_none_or(|t| e.upid.worker_type.contains(t)))
+        .filter(|e| since.is_none_or(|s| e.upid.starttime >= s))
+        .filter(|e| until.is_none_or(|u| e.upid.starttime <= u))
+        .filter(|e| {
+            statusfilter.is_empty()
+                || e.status
+                    .as_deref()
+                    .is_some_and(|s| statusfilter.iter().any(|f| f == status_class(s)))
+        })
+        .map(|e| task_item(registry.node(), &e))
+        .collect();
+    let total = matching.len();
+    let page: Vec<TaskListItem> = matching.into_iter().skip(start).take(limit).collect();
+    Ok(Reply::typed(&page)?.with("total", json!(total)))
+}
+
+/// `GET …/tasks/{upid}/status`.
+fn task_status(state: &ServerState, e: &tasks::TaskEntry) -> ApiResult<Reply> {
+    let (user, token) = match e.upid.authid.split_once('!') {
+        Some((u, _)) => (u.to_string(), Some(e.upid.authid.clone())),
+        None => (e.upid.authid.clone(), None),
+    };
+    Reply::typed(&TaskStatus {
+        upid: e.upid_text.clone(),
+        node: state.tasks.node().to_string(),
+        pid: i64::from(e.upid.pid),
+        pstart: e.upid.pstart,
+        starttime: e.upid.starttime,
+        worker_type: e.upid.worker_type.clone(),
+        id: Some(e.upid.worker_id.clone()),
+        user,
+        tokenid: token,
+        status: if e.running() { "running" } else { "stopped" }.to_string(),
+        exitstatus: e.status.clone(),
+    })
+}
+
+/// `GET …/tasks/{upid}/log`: numbered lines from `start`, or the whole file with `download`.
+/// The file is read off the reactor; a log that cannot be read is an error naming it.
+async fn task_log(state: &ServerState, e: &tasks::TaskEntry, params: &Params) -> ApiResult<Reply> {
+    let path = state.tasks.log_path(&e.upid_text);
+    let text = super::blocking(move || {
+        std::fs::read(&path)
+            .map_err(|err| ApiError::internal(format!("task log {}: {err}", path.display())))
+    })
+    .await?;
+    if params.opt_bool("download")?.unwrap_or(false) {
+        if params.0.len() > 1 {
+            return Err(ApiError::bad(
+                "parameter 'download' cannot be combined with others",
+            ));
+        }
+        return Ok(Reply::Raw(Bytes::from(text), "text/plain"));
+    }
+    let start = params.opt_int("start", 0, i64::MAX)?.unwrap_or(0) as usize;
+    let limit = params.opt_int("limit", 0, i64::MAX)?.unwrap_or(50) as usize;
+    let text = String::from_utf8_lossy(&text);
+    let lines: Vec<&str> = text.lines().collect();
+    let total = lines.len();
+    let take = if limit == 0 { usize::MAX } else { limit };
+    let data: Vec<TaskLogLine> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .filter(|(n, _)| *n >= start)
+        .take(take)
+        .map(|(n, l)| TaskLogLine {
+            n: n as u64,
+            t: l.to_string(),
+        })
+        .collect();
+    let mut reply = Reply::typed(&data)?
+        .with("total", json!(total))
+        .with("success", json!(1));
+    if params.opt_bool("test-status")?.unwrap_or(false) {
+        reply = reply.with("active", json!(e.running()));
+    }
+    Ok(reply)
 }

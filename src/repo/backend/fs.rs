@@ -478,16 +478,25 @@ impl StorageBackend for FsBackend {
             LockMode::Shared => libc::LOCK_SH,
             LockMode::Exclusive => libc::LOCK_EX,
         } | libc::LOCK_NB;
-        // SAFETY: flock on a descriptor we own.
-        if let Err(e) = check(unsafe { libc::flock(fd.as_raw_fd(), op) }) {
-            if e.kind() == io::ErrorKind::WouldBlock {
-                return Err(BackendError::Busy {
-                    at: self.locate(key),
-                });
+        // A child being spawned by another thread holds a copy of every descriptor until its
+        // exec closes them (O_CLOEXEC), so a lock this process just released may look held for
+        // that moment: a few short retries before "busy".
+        for attempt in 0..5 {
+            // SAFETY: flock on a descriptor we own.
+            match check(unsafe { libc::flock(fd.as_raw_fd(), op) }) {
+                Ok(_) => return Ok(Lock::new(Box::new(fd))),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if attempt == 4 {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(self.io(key, "lock")(e)),
             }
-            return Err(self.io(key, "lock")(e));
         }
-        Ok(Lock::new(Box::new(fd)))
+        Err(BackendError::Busy {
+            at: self.locate(key),
+        })
     }
 
     fn touch(&self, key: &Key) -> Result<bool> {

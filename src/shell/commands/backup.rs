@@ -1,7 +1,9 @@
 //! `backup SPEC…`: directories, images and files into a new snapshot, as proxmox-backup-client does.
 
 use super::common::{self, human_size};
-use crate::engine::backup::{run_backup, BackupOptions, BackupSource, ChangeDetection};
+use crate::engine::backup::{
+    run_backup, BackupOptions, BackupReport, BackupSource, ChangeDetection,
+};
 use crate::format::manifest::CryptMode;
 use crate::repo::types::{BackupGroup, BackupType};
 use crate::shell::progress::ProgressLine;
@@ -116,68 +118,12 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
             bail!("{}: no such file or directory", path.display());
         }
     }
-    let crypt_mode = match args.crypt_mode {
-        Some(CryptModeArg::None) => CryptMode::None,
-        Some(CryptModeArg::Encrypt) => CryptMode::Encrypt,
-        Some(CryptModeArg::SignOnly) => CryptMode::SignOnly,
-        None => CryptMode::Encrypt,
-    };
-    // As proxmox-backup-client: a key file (or the default key) means encryption unless told otherwise.
-    let keyfile = args.keyfile.clone().or(args.keyfd.map(common::fd_path));
-    let key = if matches!(args.crypt_mode, Some(CryptModeArg::None)) {
-        None
-    } else {
-        common::load_crypt(&keyfile, true)?
-    };
-    let crypt_mode = if key.is_none() {
-        if args.crypt_mode.is_some() && crypt_mode != CryptMode::None {
-            bail!("--crypt-mode {} needs a key: give --keyfile or create the default key with `key create`", crypt_mode);
-        }
-        CryptMode::None
-    } else {
-        crypt_mode
-    };
     let time = args
         .backup_time
         .unwrap_or_else(|| chrono::Utc::now().timestamp());
     let mut options = BackupOptions::new(ns.clone(), group.clone(), time, &common::local_owner());
-    options.crypt_mode = crypt_mode;
-    if let Some((crypt, created)) = key {
-        options.crypt = Some(crypt);
-        options.key_created = created;
-    }
-    let master_pubkey_file = args
-        .master_pubkey_file
-        .clone()
-        .or(args.master_pubkey_fd.map(common::fd_path));
-    if let Some(pem) = &master_pubkey_file {
-        options.master_pubkey = Some(common::read_user_file(pem)?);
-    } else if options.crypt.is_some() {
-        // As proxmox-backup-client: the default master public key (`key import-master-pubkey`)
-        // joins every backup made with a key.
-        let default = crate::util::paths::default_master_pubkey();
-        if default.exists() {
-            crate::errln!("Using default master public key at {}", default.display());
-            options.master_pubkey = Some(common::read_user_file(&default)?);
-        }
-    }
-    options.create.patterns = args.exclude.clone();
-    if args.skip_lost_and_found {
-        // As PBS: a lost+found directory at any depth.
-        options.create.patterns.push("**/lost+found/".to_string());
-    }
-    options.create.entries_max = args.entries_max;
-    options.create.skip_e2big_xattr = args.skip_e2big_xattr;
-    if let Some(size) = args.chunk_size {
-        options.chunk_size = size;
-    }
-    options.create.include_dev = args.include_dev.clone();
-    options.create.all_file_systems = args.all_file_systems;
-    options.change_detection = match args.change_detection_mode {
-        DetectionArg::Legacy => ChangeDetection::Legacy,
-        DetectionArg::Data => ChangeDetection::Data,
-        DetectionArg::Metadata => ChangeDetection::Metadata,
-    };
+    apply_keys(&args, &mut options)?;
+    apply_archive_options(&args, &mut options);
     crate::errln!(
         "Starting backup: {}{group}/{}",
         if ns.is_root() {
@@ -201,10 +147,86 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
     args.rate.report(&limiter);
     let report = result.with_context(|| format!("backup {group}"))?;
     session.browser.invalidate();
+    report_backup(session, &options, &report, started.elapsed().as_secs_f64())
+}
+
+/// The key, crypt mode and master public key, as proxmox-backup-client chooses them: a key file
+/// (or the default key) means encryption unless told otherwise; the default master public key
+/// joins every backup made with a key.
+fn apply_keys(args: &BackupArgs, options: &mut BackupOptions) -> Result<()> {
+    let crypt_mode = match args.crypt_mode {
+        Some(CryptModeArg::None) => CryptMode::None,
+        Some(CryptModeArg::Encrypt) => CryptMode::Encrypt,
+        Some(CryptModeArg::SignOnly) => CryptMode::SignOnly,
+        None => CryptMode::Encrypt,
+    };
+    let keyfile = args.keyfile.clone().or(args.keyfd.map(common::fd_path));
+    let key = if matches!(args.crypt_mode, Some(CryptModeArg::None)) {
+        None
+    } else {
+        common::load_crypt(&keyfile, true)?
+    };
+    options.crypt_mode = if key.is_none() {
+        if args.crypt_mode.is_some() && crypt_mode != CryptMode::None {
+            bail!("--crypt-mode {} needs a key: give --keyfile or create the default key with `key create`", crypt_mode);
+        }
+        CryptMode::None
+    } else {
+        crypt_mode
+    };
+    if let Some((crypt, created)) = key {
+        options.crypt = Some(crypt);
+        options.key_created = created;
+    }
+    let master_pubkey_file = args
+        .master_pubkey_file
+        .clone()
+        .or(args.master_pubkey_fd.map(common::fd_path));
+    if let Some(pem) = &master_pubkey_file {
+        options.master_pubkey = Some(common::read_user_file(pem)?);
+    } else if options.crypt.is_some() {
+        let default = crate::util::paths::default_master_pubkey();
+        if default.exists() {
+            crate::errln!("Using default master public key at {}", default.display());
+            options.master_pubkey = Some(common::read_user_file(&default)?);
+        }
+    }
+    Ok(())
+}
+
+/// Excludes, chunk size, entry limit, file systems and change detection.
+fn apply_archive_options(args: &BackupArgs, options: &mut BackupOptions) {
+    options.create.patterns = args.exclude.clone();
+    if args.skip_lost_and_found {
+        // As PBS: a lost+found directory at any depth.
+        options.create.patterns.push("**/lost+found/".to_string());
+    }
+    options.create.entries_max = args.entries_max;
+    options.create.skip_e2big_xattr = args.skip_e2big_xattr;
+    if let Some(size) = args.chunk_size {
+        options.chunk_size = size;
+    }
+    options.create.include_dev = args.include_dev.clone();
+    options.create.all_file_systems = args.all_file_systems;
+    options.change_detection = match args.change_detection_mode {
+        DetectionArg::Legacy => ChangeDetection::Legacy,
+        DetectionArg::Data => ChangeDetection::Data,
+        DetectionArg::Metadata => ChangeDetection::Metadata,
+    };
+}
+
+/// Prints what a finished backup stored and sends the same lines along as the snapshot's
+/// client log (`client.log.blob`, outside the manifest, encrypted in encrypt mode), as
+/// proxmox-backup-client does.
+fn report_backup(
+    session: &mut Session,
+    options: &BackupOptions,
+    report: &BackupReport,
+    seconds: f64,
+) -> Result<()> {
     for warning in &report.warnings {
         crate::errln!("warning: {warning}");
     }
-    let seconds = started.elapsed().as_secs_f64();
     let mut log: Vec<String> = report
         .warnings
         .iter()
@@ -237,8 +259,6 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
     );
     writeln!(session.out, "{summary}")?;
     log.push(summary);
-    // As proxmox-backup-client: the client's log goes along as client.log.blob, outside the
-    // manifest, encrypted in encrypt mode.
     let log_crypt = if options.crypt_mode == CryptMode::Encrypt {
         options.crypt.as_deref()
     } else {
@@ -248,7 +268,7 @@ pub fn run(session: &mut Session, args: BackupArgs) -> Result<()> {
         crate::format::blob::encode(format!("{}\n", log.join("\n")).as_bytes(), log_crypt, true)?;
     session
         .repo
-        .upload_log(&ns, &report.snapshot, &log_blob)
+        .upload_log(&options.ns, &report.snapshot, &log_blob)
         .context("upload client log")?;
     Ok(())
 }
