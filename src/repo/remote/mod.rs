@@ -15,6 +15,7 @@ use crate::format::limits;
 use crate::format::manifest::{CryptMode, FileInfo, Manifest};
 use crate::repo::types::{BackupGroup, BackupType, Namespace, SnapshotRef};
 use crate::repo::{BackupWriter, GroupInfo, RepoError, Repository, Result, SnapshotInfo};
+use crate::util::cancel::CancelToken;
 use client::{Client, ClientOptions};
 use http::Method;
 use repo_string::RemoteRepo;
@@ -54,6 +55,9 @@ pub enum RemoteError {
     Dropped(String),
     #[error("protocol: {0}")]
     Protocol(String),
+    /// The call was given up because its cancel token (Ctrl-C) was cancelled.
+    #[error("cancelled")]
+    Interrupted,
 }
 
 impl RemoteError {
@@ -101,6 +105,7 @@ impl RemoteError {
             RemoteError::Tls { .. } | RemoteError::Timeout(_) | RemoteError::Dropped(_) => {
                 Some(ErrorClass::Io)
             }
+            RemoteError::Interrupted => Some(ErrorClass::Interrupted),
             _ => None,
         }
     }
@@ -124,9 +129,35 @@ impl From<RemoteError> for RepoError {
 /// LIMIT: a downloaded index or blob file is at most 256 MiB (a 1 TiB image's fidx is 8 MiB).
 const MAX_FILE_DOWNLOAD: usize = 256 << 20;
 
+/// Runs `f` on `rt` until it completes or `cancel` is cancelled: then it fails promptly with
+/// `RemoteError::Interrupted` (the future is dropped, so a request in flight is abandoned),
+/// instead of waiting out the request timeout. A call started after cancellation fails at once.
+pub(crate) fn block_on_cancellable<T, E, F>(
+    rt: &tokio::runtime::Runtime,
+    cancel: &CancelToken,
+    f: F,
+) -> std::result::Result<T, E>
+where
+    F: std::future::Future<Output = std::result::Result<T, E>>,
+    E: From<RemoteError>,
+{
+    if cancel.is_cancelled() {
+        return Err(RemoteError::Interrupted.into());
+    }
+    rt.block_on(async {
+        tokio::select! {
+            biased;
+            r = f => r,
+            () = cancel.cancelled() => Err(RemoteError::Interrupted.into()),
+        }
+    })
+}
+
 /// A datastore on a server.
 pub struct RemoteRepository {
     pub(crate) rt: Arc<tokio::runtime::Runtime>,
+    /// Every blocking call observes it (by default it follows Ctrl-C: `cancel::ctrl_c()`).
+    pub(crate) cancel: CancelToken,
     pub(crate) client: Arc<Client>,
     readers: Mutex<Vec<Arc<reader::ReaderSession>>>,
     me: Weak<RemoteRepository>,
@@ -174,6 +205,7 @@ impl RemoteRepository {
             .build()?;
         Ok(Arc::new_cyclic(|me| RemoteRepository {
             rt: Arc::new(rt),
+            cancel: CancelToken::default(),
             client: Arc::new(Client::new(repo, opts)),
             readers: Mutex::new(Vec::new()),
             me: me.clone(),
@@ -185,6 +217,7 @@ impl RemoteRepository {
     pub fn for_store(&self, store: &str) -> Arc<Self> {
         Arc::new_cyclic(|me| RemoteRepository {
             rt: self.rt.clone(),
+            cancel: self.cancel.clone(),
             client: Arc::new(self.client.for_store(store)),
             readers: Mutex::new(Vec::new()),
             me: me.clone(),
@@ -205,8 +238,13 @@ impl RemoteRepository {
         self.client.repo.prompt()
     }
 
-    pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
+    /// Runs a call to completion, or until Ctrl-C (`RemoteError::Interrupted`, promptly).
+    pub(crate) fn block_on<T, E, F>(&self, f: F) -> std::result::Result<T, E>
+    where
+        F: std::future::Future<Output = std::result::Result<T, E>>,
+        E: From<RemoteError>,
+    {
+        block_on_cancellable(&self.rt, &self.cancel, f)
     }
 
     /// Logs in now (asking for the password when needed); `force` ignores a cached ticket.
@@ -569,6 +607,7 @@ impl Repository for RemoteRepository {
     ) -> Result<Box<dyn BackupWriter>> {
         let w = self.block_on(backup::RemoteBackupWriter::start(
             self.rt.clone(),
+            self.cancel.clone(),
             self.client.clone(),
             ns.clone(),
             snapshot.clone(),

@@ -44,11 +44,12 @@ pub fn gc(session: &mut Session, format: OutputFormat) -> Result<()> {
     let store = local(session)?.clone();
     let progress = ProgressLine::start(session.interactive, "gc").counting("index files");
     // Stopping a collection is safe at any point (see `garbage_collect_unless`): Ctrl-C does.
+    let counters = progress.counters();
     let stats = garbage_collect_counting(
         &store,
         chrono::Utc::now().timestamp(),
-        &crate::util::cancel::requested,
-        Some(&progress.counters()),
+        &counters.cancel,
+        Some(&counters),
     );
     progress.end(stats.is_ok());
     let stats = stats?;
