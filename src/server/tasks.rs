@@ -516,6 +516,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn log_lines_are_written_in_order_and_a_missing_log_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("pbsh-tasks-{}", std::process::id()));
+        let registry = TaskRegistry::open(&dir).unwrap();
+        let task = registry.start("test", "x", "root@pam").unwrap();
+        for i in 0..100 {
+            task.log(format!("line {i}"));
+        }
+        let upid = task.upid.clone();
+        task.finish(Ok(()));
+        let text = String::from_utf8(registry.read_log_blocking(&upid).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 101, "{text}");
+        assert!(lines[0].ends_with(": line 0") && lines[99].ends_with(": line 99"));
+        assert!(lines[100].ends_with(": TASK OK"));
+        assert_eq!(registry.get(&upid).unwrap().status.as_deref(), Some("OK"));
+        std::fs::remove_file(registry.log_path(&upid)).unwrap();
+        let e = registry.read_log_blocking(&upid).unwrap_err();
+        assert!(
+            e.to_string().starts_with("cannot read task log ")
+                && e.to_string().contains(&upid.replace('/', "_")),
+            "{e}"
+        );
+        assert_eq!(e.class(), crate::util::error_class::ErrorClass::NotFound);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn upid_round_trip_and_escaping() {
         let u = Upid {
             node: "pbs1".into(),

@@ -695,6 +695,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_cancelled_token_ends_a_hung_call_promptly() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let token = CancelToken::detached();
+        let t2 = token.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            t2.cancel();
+        });
+        let started = std::time::Instant::now();
+        let r: std::result::Result<(), RemoteError> =
+            block_on_cancellable(&rt, &token, std::future::pending());
+        assert!(matches!(r, Err(RemoteError::Interrupted)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let e = RemoteError::Interrupted;
+        assert_eq!(
+            e.class(),
+            Some(crate::util::error_class::ErrorClass::Interrupted)
+        );
+        // Started after cancellation: refused at once.
+        let r: std::result::Result<u8, RemoteError> =
+            block_on_cancellable(&rt, &token, async { Ok(1) });
+        assert!(matches!(r, Err(RemoteError::Interrupted)));
+    }
+
+    #[test]
     fn another_store_shares_the_login_and_names_its_own_store() {
         let repo = RemoteRepo::parse("alice@pbs@127.0.0.1:1:store1").unwrap();
         let home = RemoteRepository::new(repo.clone(), ClientOptions::default()).unwrap();
