@@ -78,6 +78,8 @@ pub struct RestoreOptions {
     pub no_follow_target: bool,
     /// Counts each file as it is restored (for a progress display).
     pub file_counter: Option<Arc<AtomicU64>>,
+    /// Stops the restore between entries (by default Ctrl-C's: `cancel::ctrl_c()`).
+    pub cancel: crate::util::cancel::CancelToken,
 }
 
 /// What a restore may replace when a name it creates already exists (PBS's overwrite flags).
@@ -128,6 +130,7 @@ impl Default for RestoreOptions {
             patterns: Vec::new(),
             no_follow_target: false,
             file_counter: None,
+            cancel: crate::util::cancel::CancelToken::default(),
         }
     }
 }
@@ -941,11 +944,11 @@ pub fn restore_archive_with_payload<R: Read, P: Read>(
     });
     while let Some(entry) = decoder.next_entry()? {
         // Ctrl-C stops between entries: every file written so far is whole.
-        if crate::util::cancel::requested() {
+        if let Err(source) = options.cancel.check() {
             return Err(RestoreError::Io {
                 path: entry.path_lossy(),
                 action: "restore",
-                source: io::Error::new(io::ErrorKind::Interrupted, "cancelled"),
+                source,
             });
         }
         let inside =

@@ -204,12 +204,22 @@ pub fn garbage_collect_unless(
     now: i64,
     stop: &dyn Fn() -> bool,
 ) -> Result<GcStats> {
-    garbage_collect_counting(store, now, stop, None)
+    collect(store, now, stop, None)
 }
 
-/// `garbage_collect_unless` that counts the index files marked (`files`), the data they
-/// reference (`bytes`) and the chunks swept (`chunks`) into `progress`, for a progress display.
+/// `garbage_collect` that stops once `cancel` is cancelled (Ctrl-C, for the shell's token)
+/// and counts the index files marked (`files`), the data they reference (`bytes`) and the
+/// chunks swept (`chunks`) into `progress`, for a progress display.
 pub fn garbage_collect_counting(
+    store: &dyn ChunkDatastore,
+    now: i64,
+    cancel: &crate::util::cancel::CancelToken,
+    progress: Option<&Progress>,
+) -> Result<GcStats> {
+    collect(store, now, &|| cancel.is_cancelled(), progress)
+}
+
+fn collect(
     store: &dyn ChunkDatastore,
     now: i64,
     stop: &dyn Fn() -> bool,

@@ -1,6 +1,7 @@
 //! Progress counters the engine updates and the shell renders; the engine itself never prints.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::util::cancel::CancelToken;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Counters of a running operation, shared between the worker threads and whoever displays them.
@@ -21,8 +22,9 @@ pub struct Progress {
     /// The expected final value of `bytes` when known in advance (0: unknown), for a
     /// percentage and an ETA.
     pub total: AtomicU64,
-    /// Set by the shell on Ctrl-C; long loops check it and stop cleanly.
-    pub cancelled: AtomicBool,
+    /// Cancelled by Ctrl-C (by default the token follows `cancel::ctrl_c()`) or by whoever
+    /// holds a clone; long loops check it and stop cleanly.
+    pub cancel: CancelToken,
 }
 
 impl Progress {
@@ -35,6 +37,6 @@ impl Progress {
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Relaxed)
+        self.cancel.is_cancelled()
     }
 }

@@ -108,11 +108,19 @@ pub async fn start(
             "backup-id 'benchmark' is reserved for benchmark runs"
         }));
     }
-    if !store.namespace_exists(&ns) {
+    let (store1, ns1, group1) = (store.clone(), ns.clone(), snapshot.group.clone());
+    let (exists, owner) = blocking(move || {
+        if !store1.namespace_exists(&ns1) {
+            return Ok((false, None));
+        }
+        Ok((true, store1.owner(&ns1, &group1)))
+    })
+    .await?;
+    if !exists {
         return Err(ApiError::not_found("namespace not found"));
     }
     // Owner check (§4.7): the owner itself, or a user writing into its token's group.
-    let owner = match store.owner(&ns, &snapshot.group) {
+    let owner = match owner {
         Some(owner) if !p.owns(&owner) => {
             return Err(ApiError::bad(format!(
                 "backup owner check failed ({} != {owner})",
@@ -166,11 +174,12 @@ pub async fn start(
     let worker_type = if benchmark { "benchmark" } else { "backup" };
     let task = state
         .tasks
-        .start(
+        .start_async(
             worker_type,
             &format!("{store_name}:{}", snapshot.group),
             &p.authid,
         )
+        .await
         .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
     task.log(format!(
         "starting new backup on datastore '{store_name}'{}: \"{}\"",
@@ -568,36 +577,40 @@ impl BackupSession {
             .clone()
             .ok_or_else(|| ApiError::bad("no valid previous backup"))?;
         let s = self.clone();
-        let raw = blocking(move || {
-            s.store
+        let (raw, name, registered) = blocking(move || {
+            let raw = s
+                .store
                 .read_file(&s.ns, &base, &name)
-                .map(|raw| (raw, name))
-                .map_err(ApiError::from)
+                .map_err(ApiError::from)?;
+            let sizes = if name.ends_with(".didx") {
+                let idx = DynamicIndex::decode(&raw)
+                    .map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
+                (0..idx.chunk_count())
+                    .filter_map(|i| Some((*idx.digest(i)?, idx.chunk_range(i)?)))
+                    .map(|(d, (a, b))| (d, b - a))
+                    .collect::<Vec<_>>()
+            } else if name.ends_with(".fidx") {
+                let idx =
+                    FixedIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
+                (0..idx.chunk_count())
+                    .filter_map(|i| Some((*idx.digest(i)?, idx.chunk_range(i)?)))
+                    .map(|(d, (a, b))| (d, b - a))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            // The session state's lock is taken here, on the blocking thread, for the inserts.
+            let registered = !sizes.is_empty();
+            if registered {
+                let mut st = s.lock();
+                for (d, size) in sizes {
+                    st.known.insert(d, size);
+                }
+            }
+            Ok((raw, name, registered))
         })
         .await?;
-        let (raw, name) = raw;
-        let sizes = if name.ends_with(".didx") {
-            let idx =
-                DynamicIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
-            (0..idx.chunk_count())
-                .filter_map(|i| Some((*idx.digest(i)?, idx.chunk_range(i)?)))
-                .map(|(d, (a, b))| (d, b - a))
-                .collect::<Vec<_>>()
-        } else if name.ends_with(".fidx") {
-            let idx =
-                FixedIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
-            (0..idx.chunk_count())
-                .filter_map(|i| Some((*idx.digest(i)?, idx.chunk_range(i)?)))
-                .map(|(d, (a, b))| (d, b - a))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        if !sizes.is_empty() {
-            let mut st = self.lock();
-            for (d, size) in sizes {
-                st.known.insert(d, size);
-            }
+        if registered {
             self.task
                 .log(format!("register chunks of previous '{name}' as known"));
         }
@@ -610,42 +623,48 @@ impl BackupSession {
         size: u64,
         reuse: Option<String>,
     ) -> ApiResult<Reply> {
-        let mut entries = BTreeMap::new();
-        if let Some(csum) = &reuse {
-            let base = self.base.clone().ok_or_else(|| {
-                ApiError::bad("cannot reuse index - no valid previous backup exists")
-            })?;
-            let s = self.clone();
-            let n = name.clone();
-            let raw = blocking(move || {
-                s.store.read_file(&s.ns, &base, &n).map_err(|_| {
-                    ApiError::bad("cannot reuse index - no previous backup exists for archive")
+        let entries = match reuse.clone() {
+            None => BTreeMap::new(),
+            Some(csum) => {
+                let base = self.base.clone().ok_or_else(|| {
+                    ApiError::bad("cannot reuse index - no valid previous backup exists")
+                })?;
+                let s = self.clone();
+                let n = name.clone();
+                // Reading, decoding and checksumming the previous index, and registering its
+                // chunks (under the state lock), all happen on a blocking thread.
+                blocking(move || {
+                    let raw = s.store.read_file(&s.ns, &base, &n).map_err(|_| {
+                        ApiError::bad("cannot reuse index - no previous backup exists for archive")
+                    })?;
+                    let idx =
+                        FixedIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{n}: {e}")))?;
+                    let (last_csum, _) = idx.compute_csum();
+                    let last_csum = hex::encode(last_csum);
+                    if last_csum != csum {
+                        return Err(ApiError::bad(format!(
+                            "expected csum ({csum}) doesn't match last backup's ({last_csum}), cannot do incremental backup"
+                        )));
+                    }
+                    if idx.size != size {
+                        return Err(ApiError::bad(format!(
+                            "cannot reuse index - size mismatch ({} != {size})",
+                            idx.size
+                        )));
+                    }
+                    let mut entries = BTreeMap::new();
+                    let mut st = s.lock();
+                    for i in 0..idx.chunk_count() {
+                        if let (Some(d), Some((a, b))) = (idx.digest(i), idx.chunk_range(i)) {
+                            entries.insert(i as u64, *d);
+                            st.known.insert(*d, b - a);
+                        }
+                    }
+                    Ok(entries)
                 })
-            })
-            .await?;
-            let idx =
-                FixedIndex::decode(&raw).map_err(|e| ApiError::bad(format!("{name}: {e}")))?;
-            let (last_csum, _) = idx.compute_csum();
-            let last_csum = hex::encode(last_csum);
-            if &last_csum != csum {
-                return Err(ApiError::bad(format!(
-                    "expected csum ({csum}) doesn't match last backup's ({last_csum}), cannot do incremental backup"
-                )));
+                .await?
             }
-            if idx.size != size {
-                return Err(ApiError::bad(format!(
-                    "cannot reuse index - size mismatch ({} != {size})",
-                    idx.size
-                )));
-            }
-            let mut st = self.lock();
-            for i in 0..idx.chunk_count() {
-                if let (Some(d), Some((a, b))) = (idx.digest(i), idx.chunk_range(i)) {
-                    entries.insert(i as u64, *d);
-                    st.known.insert(*d, b - a);
-                }
-            }
-        }
+        };
         self.register_writer(IndexWriter::Fixed {
             name,
             size,
@@ -776,8 +795,9 @@ impl BackupSession {
             csum,
         } = request;
         let kind = if fixed { "fixed" } else { "dynamic" };
-        let fail =
-            |what: String| ApiError::bad(format!("{kind} writer '{wid}' close failed - {what}"));
+        let fail = move |what: String| {
+            ApiError::bad(format!("{kind} writer '{wid}' close failed - {what}"))
+        };
         let (name, data) = {
             let st = self.lock();
             let writer = st
@@ -801,16 +821,6 @@ impl BackupSession {
                     let end = entries.last().map(|e| e.0).unwrap_or(0);
                     if end != size {
                         return Err(fail(format!("unexpected file size ({end} != {size})")));
-                    }
-                    let mut c = IndexCsum::new();
-                    for (end, d) in entries {
-                        c.add_dynamic(*end, d);
-                    }
-                    let computed = hex::encode(c.finish());
-                    if computed != csum {
-                        return Err(fail(format!(
-                            "got unexpected checksum ({computed} != {csum})"
-                        )));
                     }
                     (
                         name.clone(),
@@ -844,17 +854,7 @@ impl BackupSession {
                             entries.len()
                         )));
                     }
-                    let mut c = IndexCsum::new();
                     let digests: Vec<ChunkDigest> = entries.values().copied().collect();
-                    for d in &digests {
-                        c.add_fixed(d);
-                    }
-                    let computed = hex::encode(c.finish());
-                    if computed != csum {
-                        return Err(fail(format!(
-                            "got unexpected checksum ({computed} != {csum})"
-                        )));
-                    }
                     (
                         name.clone(),
                         IndexData::Fixed {
@@ -869,7 +869,28 @@ impl BackupSession {
         };
         let s = self.clone();
         let n = name.clone();
+        // The index checksum (up to MAX_INDEX_ENTRIES digests) and the index write run on a
+        // blocking thread; the session state's lock is not held there.
         blocking(move || {
+            let mut c = IndexCsum::new();
+            match &data {
+                IndexData::Dynamic { entries } => {
+                    for (end, d) in entries {
+                        c.add_dynamic(*end, d);
+                    }
+                }
+                IndexData::Fixed { digests, .. } => {
+                    for d in digests {
+                        c.add_fixed(d);
+                    }
+                }
+            }
+            let computed = hex::encode(c.finish());
+            if computed != csum {
+                return Err(fail(format!(
+                    "got unexpected checksum ({computed} != {csum})"
+                )));
+            }
             let mut w = s.writer.lock().unwrap_or_else(|e| e.into_inner());
             let writer = w
                 .as_mut()
@@ -897,8 +918,10 @@ impl BackupSession {
                 body.len()
             )));
         }
-        check_blob_body(&name, &body)?;
         if name == MANIFEST_BLOB_NAME {
+            // The header and CRC check (a blob is up to 16 MiB) runs on a blocking thread.
+            let (n, b) = (name.clone(), body.clone());
+            blocking(move || check_blob_body(&n, &b)).await?;
             let raw = body.to_vec();
             let mut st = self.lock();
             if st.manifest.is_some() {
@@ -912,6 +935,7 @@ impl BackupSession {
             let s = self.clone();
             let n = name.clone();
             blocking(move || {
+                check_blob_body(&n, &body)?;
                 let mut w = s.writer.lock().unwrap_or_else(|e| e.into_inner());
                 let writer = w
                     .as_mut()
@@ -929,7 +953,7 @@ impl BackupSession {
     }
 
     async fn finish(self: Arc<Self>) -> ApiResult<Reply> {
-        let manifest = {
+        let (raw, stats) = {
             let st = self.lock();
             if !st.writers.is_empty() {
                 return Err(ApiError::bad(
@@ -944,28 +968,29 @@ impl BackupSession {
             let raw = st.manifest.clone().ok_or_else(|| {
                 ApiError::bad("unable to update manifest blob - unable to load blob 'index.json.blob' - missing")
             })?;
+            let stats = json!({
+                "count": st.stats.count,
+                "size": st.stats.size,
+                "compressed_size": st.stats.compressed_size,
+                "duplicates": st.stats.duplicates,
+            });
+            (raw, stats)
+        };
+        let s = self.clone();
+        // The manifest re-encode and the publish run on a blocking thread, with no lock of the
+        // session state held.
+        blocking(move || {
             // Record the upload statistics in the unprotected part, as PBS does.
             let json = blob::decode(&raw, None, limits::MAX_MANIFEST_SIZE)
                 .map_err(|e| ApiError::bad(format!("unable to update manifest blob - {e}")))?;
             let mut m = Manifest::parse(&json)
                 .map_err(|e| ApiError::bad(format!("unable to update manifest blob - {e}")))?;
-            m.set_unprotected(
-                "chunk_upload_stats",
-                json!({
-                    "count": st.stats.count,
-                    "size": st.stats.size,
-                    "compressed_size": st.stats.compressed_size,
-                    "duplicates": st.stats.duplicates,
-                }),
-            );
+            m.set_unprotected("chunk_upload_stats", stats);
             let json = m
                 .to_json_bytes()
                 .map_err(|e| ApiError::bad(format!("unable to update manifest blob - {e}")))?;
-            blob::encode(&json, None, true)
-                .map_err(|e| ApiError::bad(format!("unable to update manifest blob - {e}")))?
-        };
-        let s = self.clone();
-        blocking(move || {
+            let manifest = blob::encode(&json, None, true)
+                .map_err(|e| ApiError::bad(format!("unable to update manifest blob - {e}")))?;
             let writer = s
                 .writer
                 .lock()

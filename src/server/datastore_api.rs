@@ -404,7 +404,7 @@ async fn post_gc(c: Call) -> ApiResult<Reply> {
     if !c.p.admin {
         return Err(ApiError::forbidden());
     }
-    start_gc(&c.state, &c.p, c.store_name, c.store)
+    start_gc(&c.state, &c.p, c.store_name, c.store).await
 }
 
 async fn get_gc(c: Call) -> ApiResult<Reply> {
@@ -710,7 +710,7 @@ fn gc_status(rec: &GcRecord) -> GarbageCollectionStatus {
     v
 }
 
-fn start_gc(
+async fn start_gc(
     state: &Arc<ServerState>,
     p: &Principal,
     name: String,
@@ -718,7 +718,8 @@ fn start_gc(
 ) -> ApiResult<Reply> {
     let task = state
         .tasks
-        .start("garbage_collection", &name, &p.authid)
+        .start_async("garbage_collection", &name, &p.authid)
+        .await
         .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
     let upid = task.upid.clone();
     let st = state.clone();
@@ -800,7 +801,8 @@ async fn verify(c: Call) -> ApiResult<Reply> {
     };
     let task = state
         .tasks
-        .start("verify", &worker_id, &p.authid)
+        .start_async("verify", &worker_id, &p.authid)
+        .await
         .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
     let upid = task.upid.clone();
     tokio::task::spawn_blocking(move || {
@@ -985,7 +987,8 @@ async fn prune(c: Call) -> ApiResult<Reply> {
     if use_task && !dry_run {
         let task = state
             .tasks
-            .start("prune", &format!("{name}:{}", params.group()?), &p.authid)
+            .start_async("prune", &format!("{name}:{}", params.group()?), &p.authid)
+            .await
             .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
         let upid = task.upid.clone();
         tokio::task::spawn_blocking(move || {
@@ -1000,7 +1003,8 @@ async fn prune(c: Call) -> ApiResult<Reply> {
     // A prune without `use-task` still leaves a task in the list, with the log of what it did.
     let task = state
         .tasks
-        .start("prune", &format!("{name}:{}", params.group()?), &p.authid)
+        .start_async("prune", &format!("{name}:{}", params.group()?), &p.authid)
+        .await
         .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
     blocking(move || {
         let result = run(Some(&task));

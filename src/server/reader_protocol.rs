@@ -50,7 +50,8 @@ pub async fn start(
         ..
     } = super::start_protocol(&state, &req, PROTOCOL, &[], &p.userid)?;
     if !p.admin {
-        let owner = store.owner(&ns, &snapshot.group);
+        let (store1, ns1, group1) = (store.clone(), ns.clone(), snapshot.group.clone());
+        let owner = blocking(move || Ok(store1.owner(&ns1, &group1))).await?;
         if !owner.as_deref().is_some_and(|o| p.owns(o)) {
             return Err(ApiError::bad("backup owner check failed!"));
         }
@@ -69,11 +70,12 @@ pub async fn start(
     .await?;
     let task = state
         .tasks
-        .start(
+        .start_async(
             "reader",
             &format!("{store_name}:{}/{:08X}", snapshot.group, snapshot.time),
             &p.authid,
         )
+        .await
         .map_err(|e| ApiError::internal(format!("cannot start task: {e}")))?;
     task.log(format!(
         "starting new reader session for snapshot \"{snapshot}\""
@@ -134,7 +136,7 @@ impl ReaderSession {
         let name = parse_download(&p)?;
         let s = self.clone();
         let n = name.clone();
-        let (raw, digests) = blocking(move || {
+        let (raw, registered) = blocking(move || {
             let raw = s.store.read_file(&s.ns, &s.snapshot, &n)?;
             let digests: Vec<ChunkDigest> = if n.ends_with(".didx") {
                 DynamicIndex::decode(&raw)
@@ -149,14 +151,18 @@ impl ReaderSession {
             } else {
                 Vec::new()
             };
-            Ok((raw, digests))
+            // Registered here, on the blocking thread: an index has up to MAX_INDEX_ENTRIES.
+            let registered = !digests.is_empty();
+            if registered {
+                s.allowed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(digests);
+            }
+            Ok((raw, registered))
         })
         .await?;
-        if !digests.is_empty() {
-            self.allowed
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(digests);
+        if registered {
             self.task
                 .log(format!("register chunks in '{name}' as downloadable."));
         }

@@ -562,12 +562,11 @@ fn task_status(state: &ServerState, e: &tasks::TaskEntry) -> ApiResult<Reply> {
 /// `GET …/tasks/{upid}/log`: numbered lines from `start`, or the whole file with `download`.
 /// The file is read off the reactor; a log that cannot be read is an error naming it.
 async fn task_log(state: &ServerState, e: &tasks::TaskEntry, params: &Params) -> ApiResult<Reply> {
-    let path = state.tasks.log_path(&e.upid_text);
-    let text = super::blocking(move || {
-        std::fs::read(&path)
-            .map_err(|err| ApiError::internal(format!("task log {}: {err}", path.display())))
-    })
-    .await?;
+    let text = state
+        .tasks
+        .read_log(&e.upid_text)
+        .await
+        .map_err(|err| ApiError::internal(err.to_string()))?;
     if params.opt_bool("download")?.unwrap_or(false) {
         if params.0.len() > 1 {
             return Err(ApiError::bad(

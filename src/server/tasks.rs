@@ -9,7 +9,71 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
+use thiserror::Error;
+
+/// A task log that cannot be read (the file is named; never an empty log instead).
+#[derive(Debug, Error)]
+#[error("cannot read task log {}: {source}", path.display())]
+pub struct TaskLogError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl TaskLogError {
+    pub fn class(&self) -> crate::util::error_class::ErrorClass {
+        crate::util::error_class::of_io(&self.source)
+    }
+}
+
+/// Work for the log writer thread: appends to log files and the archive, run in order.
+type LogJob = Box<dyn FnOnce() + Send>;
+
+/// The thread that does every task-log write, so `Task::log` never touches a file on the
+/// reactor. Jobs run in the order they were sent; a task's status becomes visible only after
+/// its last log line is written, so "stopped" implies a complete log.
+struct LogWriter {
+    tx: Mutex<Option<mpsc::Sender<LogJob>>>,
+}
+
+impl LogWriter {
+    fn start() -> Self {
+        let (tx, rx) = mpsc::channel::<LogJob>();
+        let spawned = std::thread::Builder::new()
+            .name("pbsh-task-log".into())
+            .spawn(move || {
+                for job in rx {
+                    job();
+                }
+            });
+        LogWriter {
+            tx: Mutex::new(spawned.ok().map(|_| tx)),
+        }
+    }
+
+    /// Runs `job` on the writer thread (or here, when that thread could not be started).
+    fn run(&self, job: LogJob) {
+        let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let job = match tx {
+            Some(tx) => match tx.send(job) {
+                Ok(()) => return,
+                Err(mpsc::SendError(job)) => job,
+            },
+            None => job,
+        };
+        job();
+    }
+
+    /// Waits until every job sent so far has run (blocking: call off the reactor).
+    fn flush(&self) {
+        let (done, wait) = mpsc::sync_channel::<()>(1);
+        self.run(Box::new(move || {
+            let _ = done.send(());
+        }));
+        let _ = wait.recv();
+    }
+}
 
 /// The parts of a UPID.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +201,7 @@ pub struct TaskRegistry {
     pstart: u64,
     counter: AtomicU64,
     tasks: Mutex<BTreeMap<String, TaskEntry>>,
+    writer: LogWriter,
 }
 
 fn hostname() -> String {
@@ -208,6 +273,7 @@ impl TaskRegistry {
             pstart: process_start(),
             counter: AtomicU64::new(0),
             tasks: Mutex::new(tasks),
+            writer: LogWriter::start(),
         }))
     }
 
@@ -254,15 +320,53 @@ impl TaskRegistry {
         );
         Ok(Arc::new(Task {
             upid: text,
-            log: Mutex::new(Some(log)),
+            log: Mutex::new(Some(Arc::new(log))),
             registry: self.clone(),
             abort,
             warnings: AtomicU64::new(0),
         }))
     }
 
+    /// `start` on a blocking thread (it creates the log file), for async handlers.
+    pub async fn start_async(
+        self: &Arc<Self>,
+        worker_type: &str,
+        worker_id: &str,
+        authid: &str,
+    ) -> std::io::Result<Arc<Task>> {
+        let me = self.clone();
+        let (t, i, a) = (
+            worker_type.to_string(),
+            worker_id.to_string(),
+            authid.to_string(),
+        );
+        tokio::task::spawn_blocking(move || me.start(&t, &i, &a))
+            .await
+            .map_err(|e| std::io::Error::other(format!("worker failed: {e}")))?
+    }
+
     pub fn log_path(&self, upid: &str) -> PathBuf {
         self.dir.join(upid.replace('/', "_"))
+    }
+
+    /// A task's log as written so far, waiting for lines still queued for the writer
+    /// (blocking: call it from a blocking thread, or use `read_log`).
+    pub fn read_log_blocking(&self, upid: &str) -> Result<Vec<u8>, TaskLogError> {
+        self.writer.flush();
+        let path = self.log_path(upid);
+        std::fs::read(&path).map_err(|source| TaskLogError { path, source })
+    }
+
+    /// `read_log_blocking` on a blocking thread, for async handlers.
+    pub async fn read_log(self: &Arc<Self>, upid: &str) -> Result<Vec<u8>, TaskLogError> {
+        let (me, u) = (self.clone(), upid.to_string());
+        match tokio::task::spawn_blocking(move || me.read_log_blocking(&u)).await {
+            Ok(r) => r,
+            Err(e) => Err(TaskLogError {
+                path: self.log_path(upid),
+                source: std::io::Error::other(format!("reader failed: {e}")),
+            }),
+        }
     }
 
     pub fn get(&self, upid: &str) -> Option<TaskEntry> {
@@ -293,6 +397,7 @@ impl TaskRegistry {
         }
     }
 
+    /// Records a task's end (on the log writer thread: after its last log line).
     fn finished(&self, upid: &str, status: &str) {
         let end = super::now_epoch();
         if let Some(t) = self.lock().get_mut(upid) {
@@ -313,7 +418,8 @@ impl TaskRegistry {
 /// A running task: writes its log, ends with `TASK OK` / `TASK WARNINGS: n` / `TASK ERROR: …`.
 pub struct Task {
     pub upid: String,
-    log: Mutex<Option<File>>,
+    /// The open log; taken by `finish`. Writes go through the registry's log writer thread.
+    log: Mutex<Option<Arc<File>>>,
     registry: Arc<TaskRegistry>,
     abort: Arc<StopSignal>,
     warnings: AtomicU64,
@@ -323,13 +429,19 @@ pub struct Task {
 pub const ABORTED: &str = "task aborted";
 
 impl Task {
+    /// Appends to the log without blocking: the write is queued for the log writer thread.
     pub fn log(&self, line: impl AsRef<str>) {
+        let Some(f) = self.log.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
+            return;
+        };
         let stamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-        if let Some(f) = self.log.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            for l in line.as_ref().lines() {
-                let _ = writeln!(f, "{stamp}: {l}");
-            }
+        let mut text = String::new();
+        for l in line.as_ref().lines() {
+            text.push_str(&format!("{stamp}: {l}\n"));
         }
+        self.registry.writer.run(Box::new(move || {
+            let _ = (&*f).write_all(text.as_bytes());
+        }));
     }
 
     pub fn warn(&self, line: impl AsRef<str>) {
@@ -363,10 +475,10 @@ impl Task {
         }
     }
 
-    /// Ends the task; the status is what `exitstatus` reports.
+    /// Ends the task; the status is what `exitstatus` reports. The last line, the archive
+    /// entry and the status are written by the log writer thread, in that order.
     pub fn finish(&self, result: Result<(), String>) {
-        let mut guard = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(mut f) = guard.take() else {
+        let Some(f) = self.log.lock().unwrap_or_else(|p| p.into_inner()).take() else {
             return;
         };
         let warnings = self.warnings.load(Ordering::Relaxed);
@@ -381,9 +493,12 @@ impl Task {
             s if s.starts_with("WARNINGS") => format!("TASK {s}"),
             s => format!("TASK ERROR: {s}"),
         };
-        let _ = writeln!(f, "{stamp}: {last}");
-        drop(f);
-        self.registry.finished(&self.upid, &status);
+        let (registry, upid) = (self.registry.clone(), self.upid.clone());
+        self.registry.writer.run(Box::new(move || {
+            let _ = writeln!(&*f, "{stamp}: {last}");
+            drop(f);
+            registry.finished(&upid, &status);
+        }));
     }
 }
 
@@ -399,6 +514,33 @@ impl Drop for Task {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_lines_are_written_in_order_and_a_missing_log_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("pbsh-tasks-{}", std::process::id()));
+        let registry = TaskRegistry::open(&dir).unwrap();
+        let task = registry.start("test", "x", "root@pam").unwrap();
+        for i in 0..100 {
+            task.log(format!("line {i}"));
+        }
+        let upid = task.upid.clone();
+        task.finish(Ok(()));
+        let text = String::from_utf8(registry.read_log_blocking(&upid).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 101, "{text}");
+        assert!(lines[0].ends_with(": line 0") && lines[99].ends_with(": line 99"));
+        assert!(lines[100].ends_with(": TASK OK"));
+        assert_eq!(registry.get(&upid).unwrap().status.as_deref(), Some("OK"));
+        std::fs::remove_file(registry.log_path(&upid)).unwrap();
+        let e = registry.read_log_blocking(&upid).unwrap_err();
+        assert!(
+            e.to_string().starts_with("cannot read task log ")
+                && e.to_string().contains(&upid.replace('/', "_")),
+            "{e}"
+        );
+        assert_eq!(e.class(), crate::util::error_class::ErrorClass::NotFound);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn upid_round_trip_and_escaping() {

@@ -2,9 +2,8 @@
 //! terminal only; drawn by `indicatif` from the engine's counters.
 //!
 //! Off a terminal (`enabled` false: stderr is a pipe or a file) nothing is drawn and no summary
-//! is printed, so scripts and pipes see only results. The polling thread also carries Ctrl-C
-//! into the engine's own cancel flag (`Progress::cancelled`), which the engine's worker threads
-//! look at; it does so whether or not anything is drawn.
+//! is printed, so scripts and pipes see only results. Ctrl-C reaches the engine's worker
+//! threads through `Progress::cancel`, a token that follows `util::cancel::ctrl_c()`.
 
 use crate::engine::progress::Progress;
 use crate::shell::commands::common::human_size;
@@ -49,7 +48,7 @@ impl ProgressLine {
         Self::start_with(enabled, label, Arc::new(Progress::default()), false)
     }
 
-    /// A display over the engine's counters, which also forwards Ctrl-C to its cancel flag.
+    /// A display over the engine's counters (whose token Ctrl-C cancels).
     pub fn for_engine(enabled: bool, label: &str, engine: Arc<Progress>) -> Self {
         Self::start_with(enabled, label, engine, true)
     }
@@ -156,7 +155,7 @@ impl Drop for ProgressLine {
     }
 }
 
-/// The polling thread: carries Ctrl-C, and (when enabled) feeds the counters to the bar.
+/// The polling thread: (when enabled) feeds the counters to the bar.
 fn draw(enabled: bool, label: &str, progress: &Progress, shared: &Shared) {
     let started = Instant::now();
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
@@ -166,9 +165,6 @@ fn draw(enabled: bool, label: &str, progress: &Progress, shared: &Shared) {
     let mut with_total = false;
     while !shared.done.load(Ordering::Relaxed) {
         std::thread::sleep(POLL);
-        if crate::util::cancel::requested() {
-            progress.cancelled.store(true, Ordering::Relaxed);
-        }
         if !enabled {
             continue;
         }

@@ -30,7 +30,7 @@ impl Maintenance for LocalDatastore {
         let stats = crate::engine::gc::garbage_collect_counting(
             self,
             chrono::Utc::now().timestamp(),
-            job.stop,
+            job.cancel,
             progress.as_deref(),
         )?;
         Ok(GcOutcome::Finished(stats))

@@ -108,7 +108,8 @@ impl<T> Supported<T> for Result<T> {
 /// progress counters to fill, asked for only when the work starts here (a job a server runs
 /// shows its task log instead).
 pub struct Job<'a> {
-    pub stop: &'a dyn Fn() -> bool,
+    /// Stops the job (Ctrl-C: `cancel::ctrl_c()`).
+    pub cancel: &'a crate::util::cancel::CancelToken,
     pub progress: &'a mut dyn FnMut() -> Option<Arc<Progress>>,
 }
 

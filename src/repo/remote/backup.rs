@@ -13,6 +13,7 @@ use crate::format::limits;
 use crate::format::manifest::{Manifest, MANIFEST_BLOB_NAME};
 use crate::repo::types::{Namespace, SnapshotRef};
 use crate::repo::{BackupWriter, ChunkSink, IndexData, RepoError, Result};
+use crate::util::cancel::CancelToken;
 use bytes::Bytes;
 use http::Method;
 use serde_json::{json, Value};
@@ -104,6 +105,8 @@ pub struct UploadStats {
 /// The chunk sink: uploads run on the runtime; errors surface at the next call or `finish`.
 pub struct RemoteChunkSink {
     rt: Arc<tokio::runtime::Runtime>,
+    /// Waits for the upload queue give up once it is cancelled (Ctrl-C).
+    cancel: CancelToken,
     h2: H2,
     what: String,
     /// wid and kind (fixed?) of the index chunks currently flow into.
@@ -132,11 +135,12 @@ impl RemoteChunkSink {
     /// Waits until every upload sent so far has been answered.
     fn drain(&self) -> Result<()> {
         let sem = self.in_flight.clone();
-        self.rt.block_on(async move {
+        super::block_on_cancellable(&self.rt, &self.cancel, async move {
             if let Ok(all) = sem.acquire_many(self.depth as u32).await {
                 drop(all);
             }
-        });
+            Ok::<(), RemoteError>(())
+        })?;
         self.check()
     }
 }
@@ -178,10 +182,13 @@ impl ChunkSink for RemoteChunkSink {
         let current = *self.current.lock().unwrap_or_else(|e| e.into_inner());
         let (wid, fixed) = current
             .ok_or_else(|| RepoError::Refused(format!("chunk {digest}: no index is open")))?;
-        let permit = self
-            .rt
-            .block_on(self.in_flight.clone().acquire_owned())
-            .map_err(|_| RepoError::Refused(format!("{}: upload queue closed", self.what)))?;
+        let sem = self.in_flight.clone();
+        let what = &self.what;
+        let permit = super::block_on_cancellable(&self.rt, &self.cancel, async move {
+            sem.acquire_owned()
+                .await
+                .map_err(|_| RepoError::Refused(format!("{what}: upload queue closed")))
+        })?;
         let kind = if fixed { "fixed" } else { "dynamic" };
         let path = format!(
             "{kind}_chunk?wid={wid}&digest={}&size={plain}&encoded-size={}",
@@ -225,6 +232,7 @@ impl ChunkSink for RemoteChunkSink {
 /// A running backup on the server.
 pub struct RemoteBackupWriter {
     rt: Arc<tokio::runtime::Runtime>,
+    cancel: CancelToken,
     h2: H2,
     what: String,
     sink: Arc<RemoteChunkSink>,
@@ -257,6 +265,7 @@ fn context(e: RemoteError, what: &str) -> RemoteError {
 impl RemoteBackupWriter {
     pub async fn start(
         rt: Arc<tokio::runtime::Runtime>,
+        cancel: CancelToken,
         client: Arc<Client>,
         ns: Namespace,
         snapshot: SnapshotRef,
@@ -282,6 +291,7 @@ impl RemoteBackupWriter {
         let depth = upload_depth();
         let sink = Arc::new(RemoteChunkSink {
             rt: rt.clone(),
+            cancel: cancel.clone(),
             h2: h2.clone(),
             what: what.clone(),
             current: Mutex::new(None),
@@ -293,6 +303,7 @@ impl RemoteBackupWriter {
         });
         Ok(RemoteBackupWriter {
             rt,
+            cancel,
             h2,
             what,
             sink,
@@ -301,7 +312,7 @@ impl RemoteBackupWriter {
     }
 
     fn block<T>(&self, f: impl std::future::Future<Output = Result<T, RemoteError>>) -> Result<T> {
-        self.rt.block_on(f).map_err(RepoError::from)
+        super::block_on_cancellable(&self.rt, &self.cancel, f).map_err(RepoError::from)
     }
 
     fn open_index(&mut self, name: &str, fixed_size: Option<u64>) -> Result<(usize, bool)> {

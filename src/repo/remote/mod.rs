@@ -20,6 +20,7 @@ use crate::protocol::{
 };
 use crate::repo::types::{BackupGroup, BackupType, Namespace, SnapshotRef};
 use crate::repo::{BackupWriter, GroupInfo, RepoError, Repository, Result, SnapshotInfo};
+use crate::util::cancel::CancelToken;
 use client::{Client, ClientOptions};
 use http::Method;
 use repo_string::RemoteRepo;
@@ -62,6 +63,9 @@ pub enum RemoteError {
     /// A reply that does not have its endpoint's shape (`crate::protocol`).
     #[error("protocol: {0}")]
     Reply(#[from] crate::protocol::ReplyError),
+    /// The call was given up because its cancel token (Ctrl-C) was cancelled.
+    #[error("cancelled")]
+    Interrupted,
 }
 
 impl RemoteError {
@@ -109,6 +113,7 @@ impl RemoteError {
             RemoteError::Tls { .. } | RemoteError::Timeout(_) | RemoteError::Dropped(_) => {
                 Some(ErrorClass::Io)
             }
+            RemoteError::Interrupted => Some(ErrorClass::Interrupted),
             _ => None,
         }
     }
@@ -132,9 +137,35 @@ impl From<RemoteError> for RepoError {
 /// LIMIT: a downloaded index or blob file is at most 256 MiB (a 1 TiB image's fidx is 8 MiB).
 const MAX_FILE_DOWNLOAD: usize = 256 << 20;
 
+/// Runs `f` on `rt` until it completes or `cancel` is cancelled: then it fails promptly with
+/// `RemoteError::Interrupted` (the future is dropped, so a request in flight is abandoned),
+/// instead of waiting out the request timeout. A call started after cancellation fails at once.
+pub(crate) fn block_on_cancellable<T, E, F>(
+    rt: &tokio::runtime::Runtime,
+    cancel: &CancelToken,
+    f: F,
+) -> std::result::Result<T, E>
+where
+    F: std::future::Future<Output = std::result::Result<T, E>>,
+    E: From<RemoteError>,
+{
+    if cancel.is_cancelled() {
+        return Err(RemoteError::Interrupted.into());
+    }
+    rt.block_on(async {
+        tokio::select! {
+            biased;
+            r = f => r,
+            () = cancel.cancelled() => Err(RemoteError::Interrupted.into()),
+        }
+    })
+}
+
 /// A datastore on a server.
 pub struct RemoteRepository {
     pub(crate) rt: Arc<tokio::runtime::Runtime>,
+    /// Every blocking call observes it (by default it follows Ctrl-C: `cancel::ctrl_c()`).
+    pub(crate) cancel: CancelToken,
     pub(crate) client: Arc<Client>,
     readers: Mutex<Vec<Arc<reader::ReaderSession>>>,
     me: Weak<RemoteRepository>,
@@ -184,6 +215,7 @@ impl RemoteRepository {
             .build()?;
         Ok(Arc::new_cyclic(|me| RemoteRepository {
             rt: Arc::new(rt),
+            cancel: CancelToken::default(),
             client: Arc::new(Client::new(repo, opts)),
             readers: Mutex::new(Vec::new()),
             me: me.clone(),
@@ -195,6 +227,7 @@ impl RemoteRepository {
     pub fn for_store(&self, store: &str) -> Arc<Self> {
         Arc::new_cyclic(|me| RemoteRepository {
             rt: self.rt.clone(),
+            cancel: self.cancel.clone(),
             client: Arc::new(self.client.for_store(store)),
             readers: Mutex::new(Vec::new()),
             me: me.clone(),
@@ -215,8 +248,13 @@ impl RemoteRepository {
         self.client.repo.prompt()
     }
 
-    pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
+    /// Runs a call to completion, or until Ctrl-C (`RemoteError::Interrupted`, promptly).
+    pub(crate) fn block_on<T, E, F>(&self, f: F) -> std::result::Result<T, E>
+    where
+        F: std::future::Future<Output = std::result::Result<T, E>>,
+        E: From<RemoteError>,
+    {
+        block_on_cancellable(&self.rt, &self.cancel, f)
     }
 
     /// Logs in now (asking for the password when needed); `force` ignores a cached ticket.
@@ -612,6 +650,7 @@ impl Repository for RemoteRepository {
     ) -> Result<Box<dyn BackupWriter>> {
         let w = self.block_on(backup::RemoteBackupWriter::start(
             self.rt.clone(),
+            self.cancel.clone(),
             self.client.clone(),
             ns.clone(),
             snapshot.clone(),
@@ -737,6 +776,34 @@ mod tests {
             "{text}"
         );
         assert!(e.class().is_none());
+    }
+
+    #[test]
+    fn a_cancelled_token_ends_a_hung_call_promptly() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let token = CancelToken::detached();
+        let t2 = token.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            t2.cancel();
+        });
+        let started = std::time::Instant::now();
+        let r: std::result::Result<(), RemoteError> =
+            block_on_cancellable(&rt, &token, std::future::pending());
+        assert!(matches!(r, Err(RemoteError::Interrupted)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let e = RemoteError::Interrupted;
+        assert_eq!(
+            e.class(),
+            Some(crate::util::error_class::ErrorClass::Interrupted)
+        );
+        // Started after cancellation: refused at once.
+        let r: std::result::Result<u8, RemoteError> =
+            block_on_cancellable(&rt, &token, async { Ok(1) });
+        assert!(matches!(r, Err(RemoteError::Interrupted)));
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn gc(session: &mut Session, format: OutputFormat) -> Result<()> {
     let mut progress = None;
     // Stopping a collection is safe at any point (see `garbage_collect_unless`): Ctrl-C does.
     let outcome = repo.maintenance().garbage_collect(&mut Job {
-        stop: &crate::util::cancel::requested,
+        cancel: crate::util::cancel::ctrl_c(),
         progress: &mut || {
             let line = ProgressLine::start(interactive, "gc").counting("index files");
             let counters = line.counters();
