@@ -1075,15 +1075,16 @@ pub async fn upload_backup_log(
     ))?;
     let store = state.datastore(params.str("store")?)?.clone();
     let (ns, snap) = (params.ns(NS)?, params.snapshot()?);
-    let owner = store.owner(&ns, &snap.group);
-    if !owner.as_deref().is_some_and(|o| p.owns(o)) {
-        return Err(ApiError::bad(format!(
-            "backup owner check failed ({} != {})",
-            p.authid,
-            owner.unwrap_or_default()
-        )));
-    }
+    let p = p.clone();
     blocking(move || {
+        let owner = store.owner(&ns, &snap.group);
+        if !owner.as_deref().is_some_and(|o| p.owns(o)) {
+            return Err(ApiError::bad(format!(
+                "backup owner check failed ({} != {})",
+                p.authid,
+                owner.unwrap_or_default()
+            )));
+        }
         if body.len() > limits::MAX_ENCODED_BLOB_SIZE {
             return Err(ApiError::bad("log blob too large"));
         }

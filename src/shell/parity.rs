@@ -134,7 +134,7 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "backup --exclude",
         "backup --exclude",
-        &["pxar_roundtrip::excludes_and_pxarexclude_files_leave_entries_out"],
+        &["formats::pxar_roundtrip::excludes_and_pxarexclude_files_leave_entries_out"],
         "the patterns as the archive writer applies them; not through the command",
     ),
     row(
@@ -352,7 +352,7 @@ pub const PBS_PARITY: &[Parity] = &[
         "key paperkey",
         "key paperkey",
         &[
-            "vectors::key_paperkey_prints_pbs_text_byte_for_byte",
+            "formats::vectors::key_paperkey_prints_pbs_text_byte_for_byte",
             PAPERKEYS,
         ],
         "",
@@ -361,7 +361,7 @@ pub const PBS_PARITY: &[Parity] = &[
         "key paperkey --output-format",
         "key paperkey --output-format",
         &[
-            "vectors::key_paperkey_prints_pbs_text_byte_for_byte",
+            "formats::vectors::key_paperkey_prints_pbs_text_byte_for_byte",
             PAPERKEYS,
         ],
         "",
@@ -375,13 +375,13 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "key show",
         "key show",
-        &["vectors::key_show_prints_what_pbs_printed"],
+        &["formats::vectors::key_show_prints_what_pbs_printed"],
         "",
     ),
     row(
         "key show --output-format",
         "key show --output-format",
-        &["vectors::key_show_prints_what_pbs_printed"],
+        &["formats::vectors::key_show_prints_what_pbs_printed"],
         "",
     ),
     row(

@@ -1,6 +1,6 @@
 //! The pxar archive PBS's own `pxar` tool wrote from `make_tree.py`'s tree decodes to that tree.
 
-mod common;
+use crate::common;
 
 use pbsh::format::digest::sha256;
 use pbsh::format::pxar::decoder::Decoder;

@@ -1,7 +1,7 @@
 //! Golden vectors written by PBS 3.2.4's own tools: pbsh must read every one of them.
 #![allow(clippy::disallowed_macros)] // tests print freely
 
-mod common;
+use crate::common;
 
 use pbsh::format::blob::{self, BlobKind};
 use pbsh::format::crypt::CryptConfig;

@@ -1,6 +1,6 @@
 //! Re-encoding every entry PBS's own `pxar` tool wrote into tree.pxar reproduces it byte for byte.
 
-mod common;
+use crate::common;
 
 use pbsh::format::pxar::decoder::Decoder;
 use pbsh::format::pxar::encoder::{Encoder, FileRef};

@@ -1,7 +1,7 @@
 //! The catalog PBS wrote for the `vec-plain` snapshot reads, dumps, finds and looks up as PBS
 //! does, and pbsh's writer reproduces it byte for byte.
 
-mod common;
+use crate::common;
 
 use pbsh::format::blob::decode_chunk;
 use pbsh::format::catalog::{CatalogEntry, CatalogEntryKind, CatalogReader, CatalogWriter};

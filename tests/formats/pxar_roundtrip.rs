@@ -3,7 +3,7 @@
 //! hard links, and holes in sparse files.
 #![allow(clippy::disallowed_macros)] // tests print freely
 
-mod common;
+use crate::common;
 
 use pbsh::archive::create::{create_archive, CreateOptions};
 use pbsh::archive::restore::{restore_archive, RestoreOptions};
