@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerates README.md's proxmox-backup-client reference (between <!-- parity:begin --> and
-# <!-- parity:end -->) from the parity table in src/shell/parity.rs; tests/parity.rs checks it.
+# <!-- parity:end -->) from the parity table in src/shell/parity.rs; tests/cli/parity.rs checks it.
 set -eu
 cd "$(dirname "$0")/.."
-cargo test --quiet --features failpoints --test parity -- --ignored --exact write_readme_reference
+cargo test --quiet --features failpoints --test cli -- --ignored --exact parity::write_readme_reference
 echo "README.md reference regenerated"

@@ -1,6 +1,6 @@
 //! The parity table: every proxmox-backup-client 3.2.4 command and option, pbsh's form of it,
 //! and the tests that check its effect. The README's command reference is generated from it
-//! (`markdown_table`, `scripts/gen-reference.sh`), and tests/parity.rs fails when it drifts from
+//! (`markdown_table`, `scripts/gen-reference.sh`), and tests/cli/parity.rs fails when it drifts from
 //! the real client's `help --verbose`, from pbsh's clap command table, or from the tests.
 
 /// One proxmox-backup-client 3.2.4 command or option and where pbsh has it.
@@ -35,38 +35,41 @@ const fn row(
 pub const UNTESTED: &str = "parsed, effect not tested";
 
 // Tests named by several rows.
-const REMOTE_E2E: &str = "remote_e2e::remote_login_backup_browse_restore_encrypt_dedup_tasks";
+const REMOTE_E2E: &str =
+    "remote::remote_e2e::remote_login_backup_browse_restore_encrypt_dedup_tasks";
 const REAL_READ_WRITE: &str =
     "interop::pbsh_real::pbsh_and_the_real_client_read_what_the_other_wrote_on_the_real_server";
 const REAL_ADMIN: &str = "interop::pbsh_real::pbsh_administers_the_real_server";
 const SERVE_OWNER_VERSION: &str =
     "interop::pbsh_real::change_owner_and_version_against_pbsh_serve_follow_pbs_rules";
-const TREE_NAV: &str = "shell_tree::navigation_listing_and_paths";
-const OUTPUT_FORMATS: &str = "maintenance::output_format_on_ns_notes_protected_and_gc";
+const TREE_NAV: &str = "cli::shell_tree::navigation_listing_and_paths";
+const OUTPUT_FORMATS: &str = "cli::maintenance::output_format_on_ns_notes_protected_and_gc";
 const PRUNE_CLI: &str =
-    "maintenance::prune_removes_what_the_rules_do_not_keep_and_spares_protected";
-const SNAPSHOT_LIST_FILES: &str = "maintenance::snapshot_list_and_files_match_what_pbs_printed";
-const CATALOG_SHELL: &str = "catalog_shell::catalog_shell_reads_commands_from_stdin";
-const RATE: &str = "backup_options::rate_and_burst_hold_backup_and_restore_to_the_rate";
+    "cli::maintenance::prune_removes_what_the_rules_do_not_keep_and_spares_protected";
+const SNAPSHOT_LIST_FILES: &str =
+    "cli::maintenance::snapshot_list_and_files_match_what_pbs_printed";
+const CATALOG_SHELL: &str = "cli::catalog_shell::catalog_shell_reads_commands_from_stdin";
+const RATE: &str = "cli::backup_options::rate_and_burst_hold_backup_and_restore_to_the_rate";
 const RATE_UNIT: &str = "src/util/rate.rs::the_bucket_lends_its_burst_then_charges_the_rate";
-const CATALOG_PATTERNS: &str = "catalog_shell::catalog_shell_find_patterns_and_restore_as_pbs";
+const CATALOG_PATTERNS: &str = "cli::catalog_shell::catalog_shell_find_patterns_and_restore_as_pbs";
 const CATALOG_AS_REAL: &str =
     "interop::pbsh_real::catalog_shell_scripts_do_what_the_real_clients_do";
-const SELECTION: &str = "shell_tree::selection_spans_folders_and_restores";
+const SELECTION: &str = "cli::shell_tree::selection_spans_folders_and_restores";
 const HELP_TOPICS: &str =
-    "shell_tree::a_closed_output_pipe_ends_quietly_with_141_and_help_topics_work_one_shot";
-const REMOTE_TASKS: &str = "remote_e2e::remote_task_list_stop_and_follow";
+    "cli::shell_tree::a_closed_output_pipe_ends_quietly_with_141_and_help_topics_work_one_shot";
+const REMOTE_TASKS: &str = "remote::remote_e2e::remote_task_list_stop_and_follow";
 const RESTORE_EXISTING: &str =
-    "restore_options::existing_dirs_and_each_overwrite_flag_are_needed_for_what_they_name";
-const RESTORE_IGNORE: &str = "restore_options::ignore_permissions_xattrs_and_acls_leave_them_out";
-const RESTORE_KEYS: &str = "restore_options::crypt_mode_and_keyfd_choose_the_key";
-const BACKUP_FDS: &str = "backup_options::keyfd_and_master_pubkey_fd_read_their_descriptors";
+    "cli::restore_options::existing_dirs_and_each_overwrite_flag_are_needed_for_what_they_name";
+const RESTORE_IGNORE: &str =
+    "cli::restore_options::ignore_permissions_xattrs_and_acls_leave_them_out";
+const RESTORE_KEYS: &str = "cli::restore_options::crypt_mode_and_keyfd_choose_the_key";
+const BACKUP_FDS: &str = "cli::backup_options::keyfd_and_master_pubkey_fd_read_their_descriptors";
 const KEY_CREATE_CHANGE: &str =
-    "cli_keys::key_create_and_change_passphrase_keep_the_key_and_mode_0600";
+    "cli::cli_keys::key_create_and_change_passphrase_keep_the_key_and_mode_0600";
 const KEY_CREATE_DEFAULT: &str =
-    "cli_keys::key_create_refuses_to_overwrite_and_uses_the_default_path";
-const MASTER_KEY: &str = "cli_keys::master_key_create_show_and_import_with_the_vector_blob";
-const DEFAULT_KEYS: &str = "cli_keys::default_key_and_master_pubkey_apply_to_every_command";
+    "cli::cli_keys::key_create_refuses_to_overwrite_and_uses_the_default_path";
+const MASTER_KEY: &str = "cli::cli_keys::master_key_create_show_and_import_with_the_vector_blob";
+const DEFAULT_KEYS: &str = "cli::cli_keys::default_key_and_master_pubkey_apply_to_every_command";
 const REAL_KEYS: &str = "interop::tools::real_client_keys_are_read_by_pbsh";
 const REAL_MASTER_KEY: &str = "interop::tools::real_master_key_is_read_by_pbsh";
 const PAPERKEYS: &str = "interop::tools::paperkeys_are_pbs_s_byte_for_byte_and_scan_to_the_key";
@@ -74,14 +77,16 @@ const MAP: &str = "mount::map_exposes_an_image_and_the_shell_lists_mounts";
 const MOUNT: &str = "mount::mounted_archive_equals_the_source_tree";
 const KEEP_LAST_THEN_DAILY: &str =
     "src/engine/prune.rs::keep_last_2_plus_keep_daily_3_does_not_count_days_kept_by_keep_last";
-const NS_EFFECT: &str = "maintenance::ns_option_acts_in_the_namespace_and_the_root_does_not_see_it";
+const NS_EFFECT: &str =
+    "cli::maintenance::ns_option_acts_in_the_namespace_and_the_root_does_not_see_it";
 const UPLOAD_LOG_KEY: &str =
-    "maintenance::upload_log_keyfile_encrypts_and_crypt_mode_none_does_not";
-const LIST_STATUS_JSON: &str = "maintenance::list_and_status_output_format_json_shape";
-const OTHER_FS: &str = "backup_options::all_file_systems_and_include_dev_descend_into_other_mounts";
+    "cli::maintenance::upload_log_keyfile_encrypts_and_crypt_mode_none_does_not";
+const LIST_STATUS_JSON: &str = "cli::maintenance::list_and_status_output_format_json_shape";
+const OTHER_FS: &str =
+    "cli::backup_options::all_file_systems_and_include_dev_descend_into_other_mounts";
 const MOUNT_NS: &str = "mount::mount_and_map_ns_keyfile_and_map_verbose";
 const REMOTE_LIST: &str =
-    "remote_e2e::remote_root_lists_every_datastore_and_browses_another_over_the_same_login";
+    "remote::remote_e2e::remote_root_lists_every_datastore_and_browses_another_over_the_same_login";
 
 /// Every command and option of proxmox-backup-client 3.2.4 in the order of its `help`, then the
 /// catalog shell's own commands.
@@ -110,7 +115,7 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "backup --chunk-size",
         "backup --chunk-size",
-        &["backup_options::chunk_size_sets_the_average_chunk_and_is_checked"],
+        &["cli::backup_options::chunk_size_sets_the_average_chunk_and_is_checked"],
         "",
     ),
     row(
@@ -122,13 +127,13 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "backup --dry-run",
         "backup --dry-run",
-        &["backup_options::dry_run_says_what_it_would_upload_and_writes_nothing"],
+        &["cli::backup_options::dry_run_says_what_it_would_upload_and_writes_nothing"],
         "",
     ),
     row(
         "backup --entries-max",
         "backup --entries-max",
-        &["backup_options::entries_max_bounds_the_entries_held"],
+        &["cli::backup_options::entries_max_bounds_the_entries_held"],
         "",
     ),
     row(
@@ -173,29 +178,29 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "backup --skip-e2big-xattr",
         "backup --skip-e2big-xattr",
-        &["backup_options::skip_e2big_xattr_archives_the_file_without_its_attributes"],
+        &["cli::backup_options::skip_e2big_xattr_archives_the_file_without_its_attributes"],
         "",
     ),
     row(
         "backup --skip-lost-and-found",
         "backup --skip-lost-and-found",
-        &["backup_options::skip_lost_and_found_leaves_out_every_lost_and_found"],
+        &["cli::backup_options::skip_lost_and_found_leaves_out_every_lost_and_found"],
         "",
     ),
     row(
         "benchmark",
         "bench",
         &[
-            "bench_cmd::text_is_a_table_and_bad_durations_are_refused",
-            "bench_cmd::json_reports_every_row_with_a_positive_speed",
+            "cli::bench_cmd::text_is_a_table_and_bad_durations_are_refused",
+            "cli::bench_cmd::json_reports_every_row_with_a_positive_speed",
         ],
         "also `benchmark`",
     ),
-    row("benchmark --keyfile", "benchmark --keyfile", &["restore_options::crypt_mode_and_keyfd_choose_the_key"], "the key's effect on speed is none; the test shows the key file is read (a missing one is refused)"),
+    row("benchmark --keyfile", "benchmark --keyfile", &["cli::restore_options::crypt_mode_and_keyfd_choose_the_key"], "the key's effect on speed is none; the test shows the key file is read (a missing one is refused)"),
     row(
         "benchmark --output-format",
         "bench --output-format",
-        &["bench_cmd::json_reports_every_row_with_a_positive_speed"],
+        &["cli::bench_cmd::json_reports_every_row_with_a_positive_speed"],
         "",
     ),
     row(
@@ -208,16 +213,16 @@ pub const PBS_PARITY: &[Parity] = &[
         "catalog dump",
         "catalog dump",
         &[
-            "maintenance::catalog_dump_prints_what_pbs_printed",
+            "cli::maintenance::catalog_dump_prints_what_pbs_printed",
             REAL_READ_WRITE,
         ],
         "",
     ),
-    row("catalog dump --keyfd", "catalog dump --keyfd", &["restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
+    row("catalog dump --keyfd", "catalog dump --keyfd", &["cli::restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
     row(
         "catalog dump --keyfile",
         "catalog dump --keyfile",
-        &["maintenance::catalog_dump_prints_what_pbs_printed"],
+        &["cli::maintenance::catalog_dump_prints_what_pbs_printed"],
         "",
     ),
     row("catalog dump --ns", "catalog dump --ns", &[NS_EFFECT], ""),
@@ -228,8 +233,8 @@ pub const PBS_PARITY: &[Parity] = &[
         "",
     ),
     row("catalog shell", "catalog shell", &[CATALOG_SHELL], ""),
-    row("catalog shell --keyfd", "catalog shell --keyfd", &["restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
-    row("catalog shell --keyfile", "catalog shell --keyfile", &["restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
+    row("catalog shell --keyfd", "catalog shell --keyfd", &["cli::restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
+    row("catalog shell --keyfile", "catalog shell --keyfile", &["cli::restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
     row("catalog shell --ns", "catalog shell --ns", &[NS_EFFECT], ""),
     row(
         "catalog shell --repository",
@@ -269,7 +274,7 @@ pub const PBS_PARITY: &[Parity] = &[
         "",
     ),
     row("help", "help", &[HELP_TOPICS], ""),
-    row("help --verbose", "help", &["shell_tree::ns_list_max_depth_and_help_verbose_as_pbs"], "`help [COMMAND] --verbose` is accepted (before clap sees it); pbsh's help always lists every option"),
+    row("help --verbose", "help", &["cli::shell_tree::ns_list_max_depth_and_help_verbose_as_pbs"], "`help [COMMAND] --verbose` is accepted (before clap sees it); pbsh's help always lists every option"),
     row(
         "key change-passphrase",
         "key change-passphrase",
@@ -497,7 +502,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[OUTPUT_FORMATS, REAL_ADMIN],
         "also `namespace list`",
     ),
-    row("namespace list --max-depth", "namespace list --max-depth", &["shell_tree::ns_list_max_depth_and_help_verbose_as_pbs"], ""),
+    row("namespace list --max-depth", "namespace list --max-depth", &["cli::shell_tree::ns_list_max_depth_and_help_verbose_as_pbs"], ""),
     row(
         "namespace list --output-format",
         "ns list --output-format",
@@ -526,7 +531,7 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "prune --quiet",
         "prune --quiet",
-        &["backup_options::prune_quiet_shows_only_removals_and_index_json_restores"],
+        &["cli::backup_options::prune_quiet_shows_only_removals_and_index_json_restores"],
         "",
     ),
     row(
@@ -607,13 +612,13 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "restore --ignore-extract-device-errors",
         "restore --ignore-extract-device-errors",
-        &["restore_options::ignore_extract_device_errors_turns_a_failed_device_into_a_warning"],
+        &["cli::restore_options::ignore_extract_device_errors_turns_a_failed_device_into_a_warning"],
         "",
     ),
     row(
         "restore --ignore-ownership",
         "restore --ignore-ownership",
-        &["restore_options::ignore_ownership_leaves_the_restored_files_to_the_restoring_user"],
+        &["cli::restore_options::ignore_ownership_leaves_the_restored_files_to_the_restoring_user"],
         "",
     ),
     row(
@@ -694,7 +699,7 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "snapshot forget",
         "snapshot forget",
-        &["shell_tree::forget_from_inside_moves_up", PRUNE_CLI],
+        &["cli::shell_tree::forget_from_inside_moves_up", PRUNE_CLI],
         "through `forget`, which runs the same code",
     ),
     row(
@@ -714,7 +719,7 @@ pub const PBS_PARITY: &[Parity] = &[
         "snapshot list",
         &[
             SNAPSHOT_LIST_FILES,
-            "maintenance::issue_18_one_corrupt_manifest_does_not_hide_the_good_snapshots",
+            "cli::maintenance::issue_18_one_corrupt_manifest_does_not_hide_the_good_snapshots",
         ],
         "",
     ),
@@ -827,7 +832,7 @@ pub const PBS_PARITY: &[Parity] = &[
         &[UPLOAD_LOG_KEY],
         "",
     ),
-    row("snapshot upload-log --keyfd", "snapshot upload-log --keyfd", &["restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
+    row("snapshot upload-log --keyfd", "snapshot upload-log --keyfd", &["cli::restore_options::crypt_mode_and_keyfd_choose_the_key"], ""),
     row(
         "snapshot upload-log --keyfile",
         "snapshot upload-log --keyfile",
@@ -934,7 +939,7 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "catalog shell > exit",
         "exit",
-        &["cli_keys::piped_script_has_no_prompt"],
+        &["cli::cli_keys::piped_script_has_no_prompt"],
         "",
     ),
     row(
@@ -986,7 +991,7 @@ pub const PBS_PARITY: &[Parity] = &[
     row(
         "catalog shell > stat",
         "stat",
-        &["shell_tree::listings_as_json"],
+        &["cli::shell_tree::listings_as_json"],
         "",
     ),
 ];

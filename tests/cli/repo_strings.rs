@@ -6,9 +6,7 @@
 //! archives) browses with `ls`, `cd`, `stat`, `cat`, `get` and `find`, refusing every write.
 #![allow(clippy::disallowed_macros)]
 
-mod common;
-
-use common::{pbsh, stderr, stdout, vectors_dir};
+use crate::common::{pbsh, stderr, stdout, vectors_dir};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

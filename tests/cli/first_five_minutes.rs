@@ -6,7 +6,7 @@
 //! Skips with a notice when tmux is missing, except under CI (`CI` set), where that fails.
 #![allow(clippy::disallowed_macros)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -172,7 +172,9 @@ fn quote(s: &str) -> String {
 fn first_five_minutes_in_a_real_terminal() {
     if !have_tmux() {
         if std::env::var_os("CI").is_some() {
-            panic!("tmux is missing: CI must run tests/first_five_minutes.rs (apt install tmux)");
+            panic!(
+                "tmux is missing: CI must run tests/cli/first_five_minutes.rs (apt install tmux)"
+            );
         }
         eprintln!("notice: tmux not found; skipping the first-five-minutes test");
         return;

@@ -1,6 +1,6 @@
 //! `pbsh key …` and script mode, driving the real binary on real files in temp dirs.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

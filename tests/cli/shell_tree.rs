@@ -2,9 +2,9 @@
 //! (text and JSON), find/diff/history across snapshots, cat/get, the selection basket, and the
 //! script rules (stop at the failing line, exit classes, `set -e off`).
 
-mod common;
+use crate::common;
 
-use common::{pbsh, stderr, stdout};
+use crate::common::{pbsh, stderr, stdout};
 use std::path::PathBuf;
 use std::process::Output;
 

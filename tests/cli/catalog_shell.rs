@@ -1,7 +1,7 @@
 //! `catalog shell SNAPSHOT ARCHIVE` as proxmox-backup-client has it (issue 16 item 1): driven by
 //! standard input as a script, stopping at the first failing command with its class.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The restore writer on real directories: PBS's own archive restores to make_tree.py's tree.
 #![allow(clippy::disallowed_macros)] // tests print freely
 
-mod common;
+use crate::common;
 
 use pbsh::archive::restore::{restore_archive, RestoreOptions};
 use pbsh::format::pxar::decoder::Decoder;

@@ -2,7 +2,7 @@
 //! restore of a real backup in a temp dir.
 #![allow(clippy::disallowed_macros)] // tests print freely
 
-mod common;
+use crate::common;
 
 use std::ffi::CString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

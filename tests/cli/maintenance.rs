@@ -1,7 +1,7 @@
 //! Garbage collection, verify and the snapshot listings on real datastores.
 
-mod checker;
-mod common;
+use crate::checker;
+use crate::common;
 
 use pbsh::engine::backup::{run_backup, BackupOptions, BackupSource};
 use pbsh::engine::gc::garbage_collect;

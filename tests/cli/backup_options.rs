@@ -2,8 +2,8 @@
 //! (issue 16): each one's effect on what is stored, listed or refused, in real temp dirs.
 #![allow(clippy::disallowed_macros)] // tests print freely
 
-mod common;
-mod serve_common;
+use crate::common;
+use crate::serve_common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

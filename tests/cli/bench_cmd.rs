@@ -1,8 +1,6 @@
 //! `pbsh bench`: every row measured (briefly) through the real binary, in JSON and as a table.
 
-mod common;
-
-use common::{pbsh, stderr, stdout};
+use crate::common::{pbsh, stderr, stdout};
 
 const MEASURED: [&str; 9] = [
     "sha256",

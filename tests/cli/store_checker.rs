@@ -2,8 +2,8 @@
 //! real PBS, and against corrupted copies of it.
 #![allow(clippy::disallowed_macros)] // tests print freely
 
-mod checker;
-mod common;
+use crate::checker;
+use crate::common;
 
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::MetadataExt;

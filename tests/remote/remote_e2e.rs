@@ -3,8 +3,8 @@
 //! killed mid-backup, and gc/verify tasks whose logs the shell shows.
 #![allow(clippy::disallowed_macros)] // tests print freely
 
-mod common;
-mod serve_common;
+use crate::common;
+use crate::serve_common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

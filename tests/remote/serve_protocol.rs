@@ -1,8 +1,7 @@
 //! `pbsh serve` end to end over real TLS + HTTP/2: login, backup sessions, reader sessions,
 //! refusals (bad checksum, dropped session, second writer, owner checks, malformed requests).
 
-mod serve_common;
-
+use crate::serve_common::*;
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use pbsh::format::blob;
@@ -10,7 +9,6 @@ use pbsh::format::digest::{sha256, ChunkDigest};
 use pbsh::format::index::IndexCsum;
 use pbsh::format::manifest::{CryptMode, FileInfo, Manifest};
 use serde_json::{json, Value};
-use serve_common::*;
 use std::time::{Duration, Instant};
 
 const BACKUP: &str = "proxmox-backup-protocol-v1";

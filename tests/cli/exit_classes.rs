@@ -3,8 +3,8 @@
 //! one-shot and as a `-c` script.
 #![allow(clippy::disallowed_macros)] // tests print freely
 
-mod common;
-mod serve_common;
+use crate::common;
+use crate::serve_common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,7 +1,7 @@
 //! The committed completion scripts under `completions/` are what `pbsh completion SHELL`
 //! prints today (regenerate them with `scripts/gen-completions.sh` when the CLI changes).
 
-mod common;
+use crate::common;
 
 #[test]
 fn committed_completion_scripts_are_current() {

@@ -373,7 +373,7 @@ fn the_checks_catch_drift() {
     let source = std::fs::read_to_string(&file).unwrap();
     assert!(has_test_fn(&source, function));
     // A helper is not a test.
-    let (file, function) = test_location("cli_keys::show_json").unwrap();
+    let (file, function) = test_location("cli::cli_keys::show_json").unwrap();
     assert!(!has_test_fn(
         &std::fs::read_to_string(file).unwrap(),
         function
