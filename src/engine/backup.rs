@@ -256,19 +256,24 @@ fn known_chunks(repo: &dyn Repository, options: &BackupOptions) -> Result<Previo
         return Ok((None, HashSet::new(), None));
     };
     let mut known = HashSet::new();
+    // The stored manifest, not the listing's summary of it: a server's snapshot list carries
+    // neither the files' checksums nor the signature, which the checks below need.
+    let manifest = match repo.read_manifest(&options.ns, &previous.snapshot) {
+        Ok((manifest, _)) => manifest,
+        Err(_) => return Ok((Some(previous.snapshot.clone()), known, None)),
+    };
     // A previous snapshot written with another key (or none) cannot lend its chunks, and one
     // that failed verification may reference bad chunks: upload everything again.
-    let failed = previous
-        .manifest
+    let failed = manifest
         .unprotected
         .get("verify_state")
         .and_then(|v| v.get("state"))
         .and_then(|s| s.as_str())
         == Some("failed");
-    if failed || previous.manifest.verify(options.crypt.as_deref()).is_err() {
+    if failed || manifest.verify(options.crypt.as_deref()).is_err() {
         return Ok((Some(previous.snapshot.clone()), known, None));
     }
-    for file in &previous.manifest.files {
+    for file in &manifest.files {
         let wanted_mode = if options.crypt_mode == CryptMode::Encrypt {
             CryptMode::Encrypt
         } else {
@@ -305,11 +310,7 @@ fn known_chunks(repo: &dyn Repository, options: &BackupOptions) -> Result<Previo
             known.extend(digests);
         }
     }
-    Ok((
-        Some(previous.snapshot.clone()),
-        known,
-        Some(previous.manifest.clone()),
-    ))
+    Ok((Some(previous.snapshot.clone()), known, Some(manifest)))
 }
 
 /// Runs a backup of `sources` into a new snapshot.
