@@ -256,11 +256,17 @@ fn known_chunks(repo: &dyn Repository, options: &BackupOptions) -> Result<Previo
         return Ok((None, HashSet::new(), None));
     };
     let mut known = HashSet::new();
-    // The stored manifest, not the listing's summary of it: a server's snapshot list carries
-    // neither the files' checksums nor the signature, which the checks below need.
-    let manifest = match repo.read_manifest(&options.ns, &previous.snapshot) {
-        Ok((manifest, _)) => manifest,
-        Err(_) => return Ok((Some(previous.snapshot.clone()), known, None)),
+    // The stored manifest, not a server listing's summary of it: that carries neither the
+    // files' checksums nor the signature, which the checks below need. A listed manifest with
+    // every checksum is the stored one (a local datastore's) and is not read twice.
+    let listed_whole = previous.manifest.files.iter().all(|f| !f.csum.is_empty());
+    let manifest = if listed_whole {
+        previous.manifest.clone()
+    } else {
+        match repo.read_manifest(&options.ns, &previous.snapshot) {
+            Ok((manifest, _)) => manifest,
+            Err(_) => return Ok((Some(previous.snapshot.clone()), known, None)),
+        }
     };
     // A previous snapshot written with another key (or none) cannot lend its chunks, and one
     // that failed verification may reference bad chunks: upload everything again.

@@ -81,6 +81,20 @@ struct Route {
     handler: Handler,
 }
 
+const fn entry(
+    method: Method,
+    path: &'static str,
+    params: &'static [&'static str],
+    handler: Handler,
+) -> Route {
+    Route {
+        method,
+        path,
+        params,
+        handler,
+    }
+}
+
 const SNAPSHOT: &[&str] = &["backup-type", "backup-id", "backup-time", NS];
 const GROUP_NS: &[&str] = &["backup-type", "backup-id", NS];
 const KEEP: [&str; 6] = [
@@ -93,136 +107,26 @@ const KEEP: [&str; 6] = [
 ];
 
 /// Every route of a datastore, with its parameter list (PBS's schema for each).
+#[rustfmt::skip]
 static ROUTES: &[Route] = &[
-    Route {
-        method: Method::GET,
-        path: "status",
-        params: &["verbose"],
-        handler: |c| Box::pin(get_status(c)),
-    },
-    Route {
-        method: Method::GET,
-        path: "groups",
-        params: &[NS],
-        handler: |c| Box::pin(get_groups(c)),
-    },
-    Route {
-        method: Method::DELETE,
-        path: "groups",
-        params: GROUP_NS,
-        handler: |c| Box::pin(delete_group(c)),
-    },
-    Route {
-        method: Method::GET,
-        path: "snapshots",
-        params: GROUP_NS,
-        handler: |c| Box::pin(get_snapshots(c)),
-    },
-    Route {
-        method: Method::DELETE,
-        path: "snapshots",
-        params: SNAPSHOT,
-        handler: |c| Box::pin(delete_snapshot(c)),
-    },
-    Route {
-        method: Method::GET,
-        path: "files",
-        params: SNAPSHOT,
-        handler: |c| Box::pin(get_files(c)),
-    },
-    Route {
-        method: Method::GET,
-        path: "notes",
-        params: SNAPSHOT,
-        handler: |c| Box::pin(get_notes(c)),
-    },
-    Route {
-        method: Method::PUT,
-        path: "notes",
-        params: &["backup-type", "backup-id", "backup-time", NS, "notes"],
-        handler: |c| Box::pin(put_notes(c)),
-    },
-    Route {
-        method: Method::GET,
-        path: "protected",
-        params: SNAPSHOT,
-        handler: |c| Box::pin(get_protected(c)),
-    },
-    Route {
-        method: Method::PUT,
-        path: "protected",
-        params: &["backup-type", "backup-id", "backup-time", NS, "protected"],
-        handler: |c| Box::pin(put_protected(c)),
-    },
-    Route {
-        method: Method::POST,
-        path: "prune",
-        params: &[
-            "backup-type",
-            "backup-id",
-            NS,
-            "dry-run",
-            "use-task",
-            "max-depth",
-            KEEP[0],
-            KEEP[1],
-            KEEP[2],
-            KEEP[3],
-            KEEP[4],
-            KEEP[5],
-        ],
-        handler: |c| Box::pin(prune(c)),
-    },
-    Route {
-        method: Method::POST,
-        path: "change-owner",
-        params: &["backup-type", "backup-id", NS, "new-owner"],
-        handler: |c| Box::pin(change_owner(c)),
-    },
-    Route {
-        method: Method::POST,
-        path: "gc",
-        params: &[],
-        handler: |c| Box::pin(post_gc(c)),
-    },
-    Route {
-        method: Method::GET,
-        path: "gc",
-        params: &[],
-        handler: |c| Box::pin(get_gc(c)),
-    },
-    Route {
-        method: Method::POST,
-        path: "verify",
-        params: &[
-            "backup-type",
-            "backup-id",
-            "backup-time",
-            NS,
-            "ignore-verified",
-            "outdated-after",
-            "max-depth",
-        ],
-        handler: |c| Box::pin(verify(c)),
-    },
-    Route {
-        method: Method::GET,
-        path: "namespace",
-        params: &["parent", "max-depth"],
-        handler: |c| Box::pin(get_namespaces(c)),
-    },
-    Route {
-        method: Method::POST,
-        path: "namespace",
-        params: &["name", "parent"],
-        handler: |c| Box::pin(post_namespace(c)),
-    },
-    Route {
-        method: Method::DELETE,
-        path: "namespace",
-        params: &[NS, "delete-groups"],
-        handler: |c| Box::pin(delete_namespace(c)),
-    },
+    entry(Method::GET, "status", &["verbose"], |c| Box::pin(get_status(c))),
+    entry(Method::GET, "groups", &[NS], |c| Box::pin(get_groups(c))),
+    entry(Method::DELETE, "groups", GROUP_NS, |c| Box::pin(delete_group(c))),
+    entry(Method::GET, "snapshots", GROUP_NS, |c| Box::pin(get_snapshots(c))),
+    entry(Method::DELETE, "snapshots", SNAPSHOT, |c| Box::pin(delete_snapshot(c))),
+    entry(Method::GET, "files", SNAPSHOT, |c| Box::pin(get_files(c))),
+    entry(Method::GET, "notes", SNAPSHOT, |c| Box::pin(get_notes(c))),
+    entry(Method::PUT, "notes", &["backup-type", "backup-id", "backup-time", NS, "notes"], |c| Box::pin(put_notes(c))),
+    entry(Method::GET, "protected", SNAPSHOT, |c| Box::pin(get_protected(c))),
+    entry(Method::PUT, "protected", &["backup-type", "backup-id", "backup-time", NS, "protected"], |c| Box::pin(put_protected(c))),
+    entry(Method::POST, "prune", &["backup-type", "backup-id", NS, "dry-run", "use-task", "max-depth", KEEP[0], KEEP[1], KEEP[2], KEEP[3], KEEP[4], KEEP[5]], |c| Box::pin(prune(c))),
+    entry(Method::POST, "change-owner", &["backup-type", "backup-id", NS, "new-owner"], |c| Box::pin(change_owner(c))),
+    entry(Method::POST, "gc", &[], |c| Box::pin(post_gc(c))),
+    entry(Method::GET, "gc", &[], |c| Box::pin(get_gc(c))),
+    entry(Method::POST, "verify", &["backup-type", "backup-id", "backup-time", NS, "ignore-verified", "outdated-after", "max-depth"], |c| Box::pin(verify(c))),
+    entry(Method::GET, "namespace", &["parent", "max-depth"], |c| Box::pin(get_namespaces(c))),
+    entry(Method::POST, "namespace", &["name", "parent"], |c| Box::pin(post_namespace(c))),
+    entry(Method::DELETE, "namespace", &[NS, "delete-groups"], |c| Box::pin(delete_namespace(c))),
 ];
 
 /// The subdirectories a datastore lists: every routed path, and the client log upload.

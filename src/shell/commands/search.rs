@@ -377,30 +377,23 @@ fn report_hits(
         bail!(ShellError::NotFound("find: nothing matches".into()));
     }
     if args.select {
-        match pattern.filter(|_| args.kind.is_none()) {
-            // As PBS's catalog shell: the pattern itself is selected, once per archive it hit.
-            Some(p) => {
-                let stored = pattern_from_archive_root(&p.base, p.text);
-                for h in hits {
-                    let entry = Selected::Pattern {
-                        archive: TreePath {
-                            inner: Vec::new(),
-                            ..h.clone()
-                        },
-                        pattern: stored.clone(),
-                    };
-                    if !session.selection.contains(&entry) {
-                        session.selection.push(entry);
-                    }
-                }
-            }
-            None => {
-                for h in hits {
-                    let entry = Selected::Path(h.clone());
-                    if !session.selection.contains(&entry) {
-                        session.selection.push(entry);
-                    }
-                }
+        // As PBS's catalog shell: a pattern is selected itself, once per archive it hit.
+        let stored = pattern
+            .filter(|_| args.kind.is_none())
+            .map(|p| pattern_from_archive_root(&p.base, p.text));
+        for h in hits {
+            let entry = match &stored {
+                Some(pattern) => Selected::Pattern {
+                    archive: TreePath {
+                        inner: Vec::new(),
+                        ..h.clone()
+                    },
+                    pattern: pattern.clone(),
+                },
+                None => Selected::Path(h.clone()),
+            };
+            if !session.selection.contains(&entry) {
+                session.selection.push(entry);
             }
         }
     }
