@@ -7,6 +7,7 @@ use crate::format::crypt::{CryptConfig, IV_LEN, TAG_LEN};
 use crate::format::digest::ChunkDigest;
 use crate::format::error::{FormatError, Result};
 use crate::format::limits;
+use crate::format::zstd_frame::FrameCompressor;
 use zstd::stream::raw::{DParameter, Decoder as ZstdDecoder, InBuffer, Operation, OutBuffer};
 
 /// `sha256("Proxmox Backup uncompressed blob v1.0")[0..8]`.
@@ -181,21 +182,15 @@ pub fn decode_chunk_of_kind(
 
 /// Encodes blobs and chunks, reusing one zstd context (one encoder per worker thread).
 pub struct BlobEncoder {
-    compressor: zstd::zstd_safe::CCtx<'static>,
+    compressor: FrameCompressor,
     scratch: Vec<u8>,
 }
 
 impl BlobEncoder {
     pub fn new() -> Result<Self> {
-        let mut compressor = zstd::zstd_safe::CCtx::create();
-        compressor
-            .set_parameter(zstd::zstd_safe::CParameter::CompressionLevel(ZSTD_LEVEL))
-            .map_err(|code| {
-                FormatError::Crypto(format!(
-                    "zstd init: {}",
-                    zstd::zstd_safe::get_error_name(code)
-                ))
-            })?;
+        let compressor = FrameCompressor::new(ZSTD_LEVEL).ok_or_else(|| {
+            FormatError::Crypto("zstd: cannot create a compression context".into())
+        })?;
         Ok(BlobEncoder {
             compressor,
             scratch: Vec::new(),
@@ -239,47 +234,8 @@ impl BlobEncoder {
     }
 
     /// Compresses into `scratch`; false when the result would not be strictly smaller.
-    ///
-    /// The frame is made as PBS makes it (a stream of unknown length: no content size, the
-    /// level's default window), so the bytes equal PBS's for the same input; a one-shot
-    /// compression would tune itself to the input's size and differ.
     fn try_compress(&mut self, data: &[u8]) -> bool {
-        use zstd::zstd_safe::zstd_sys::ZSTD_EndDirective;
-        use zstd::zstd_safe::{InBuffer, OutBuffer, ResetDirective};
-        if data.is_empty() || self.compressor.reset(ResetDirective::SessionOnly).is_err() {
-            return false;
-        }
-        self.scratch.clear();
-        // At most `len - 1` bytes are wanted ("only when strictly smaller").
-        self.scratch.reserve_exact(data.len() - 1);
-        let mut output = OutBuffer::around(&mut self.scratch);
-        let mut input = InBuffer::around(data);
-        // All input first (continue), then end the frame: ending on the first call would make
-        // zstd treat the input as a known-size source.
-        while input.pos() < data.len() {
-            let full = output.pos() == output.capacity();
-            match self.compressor.compress_stream2(
-                &mut output,
-                &mut input,
-                ZSTD_EndDirective::ZSTD_e_continue,
-            ) {
-                Ok(_) if !full => {}
-                _ => return false,
-            }
-        }
-        loop {
-            let mut empty = InBuffer::around(&[]);
-            match self.compressor.compress_stream2(
-                &mut output,
-                &mut empty,
-                ZSTD_EndDirective::ZSTD_e_end,
-            ) {
-                Ok(0) => break,
-                Ok(_) if output.pos() < output.capacity() => {}
-                _ => return false,
-            }
-        }
-        self.scratch.len() < data.len()
+        self.compressor.compress_smaller(data, &mut self.scratch)
     }
 }
 

@@ -124,6 +124,21 @@ impl Chunker {
         let limit = data.len().min(pos + (self.max_size - self.chunk_len));
         let (mask, threshold) = (self.mask, self.threshold);
         let mut hash = self.hash;
+        // Long stretches go through independent lanes (see `scan_lanes`); what is left, and
+        // the stretch after a lane found nothing, through the one-chain loop below.
+        let lanes_start = pos;
+        while limit - pos >= LANES * LANE_LEN {
+            if let Some(end) = scan_lanes(data, pos, mask, threshold) {
+                self.chunk_len += end - lanes_start;
+                self.reset();
+                return Some(end);
+            }
+            pos += LANES * LANE_LEN;
+        }
+        if pos != lanes_start {
+            self.chunk_len += pos - lanes_start;
+            hash = window_hash(data.get(pos - WINDOW_SIZE..pos).unwrap_or_default());
+        }
         let leaving = data
             .get(pos - WINDOW_SIZE..limit - WINDOW_SIZE)
             .unwrap_or_default();
@@ -207,6 +222,67 @@ impl Chunker {
         self.hash = 0;
         self.chunk_len = 0;
     }
+}
+
+/// Independent lanes scanned side by side: one rotate-xor chain per lane, so the CPU overlaps
+/// them instead of waiting on one chain (the hash at a position depends only on the 64 bytes
+/// before it, so each lane starts from its own window and the lanes stitch exactly).
+const LANES: usize = 4;
+/// Bytes per lane in one block; a block is `LANES * LANE_LEN` bytes. Large enough that the
+/// per-lane window set-up is noise, small enough that the work past a cut stays small.
+const LANE_LEN: usize = 8192;
+
+/// The hash of a full window, as the rolling hash has it after those 64 bytes.
+#[allow(clippy::indexing_slicing)] // the table is indexed by a u8
+fn window_hash(window: &[u8]) -> u32 {
+    window.iter().fold(0u32, |h, &b| {
+        h.rotate_left(1) ^ BUZHASH_TABLE[usize::from(b)]
+    })
+}
+
+/// Scans `data[from..from + LANES * LANE_LEN]` (with `from >= 64`) as `LANES` lanes at once;
+/// returns the earliest cut (the end of the first window whose hash passes), if any.
+#[allow(clippy::indexing_slicing)] // the table is indexed by a u8; lanes are `LANE_LEN` arrays
+fn scan_lanes(data: &[u8], from: usize, mask: u32, threshold: u32) -> Option<usize> {
+    let block = data.get(from - WINDOW_SIZE..from + LANES * LANE_LEN)?;
+    let lane = |k: usize, shift: usize| -> Option<&[u8; LANE_LEN]> {
+        let start = k * LANE_LEN + shift;
+        block.get(start..start + LANE_LEN)?.try_into().ok()
+    };
+    let mut entering: [&[u8; LANE_LEN]; LANES] = [&[0; LANE_LEN]; LANES];
+    let mut leaving: [&[u8; LANE_LEN]; LANES] = [&[0; LANE_LEN]; LANES];
+    let mut hash = [0u32; LANES];
+    for k in 0..LANES {
+        entering[k] = lane(k, WINDOW_SIZE)?;
+        leaving[k] = lane(k, 0)?;
+        hash[k] = window_hash(block.get(k * LANE_LEN..k * LANE_LEN + WINDOW_SIZE)?);
+    }
+    let passes = |h: u32| (h & mask) >= threshold;
+    let mut first = [usize::MAX; LANES];
+    for i in 0..LANE_LEN {
+        let mut hit = false;
+        for k in 0..LANES {
+            hash[k] = hash[k].rotate_left(1)
+                ^ BUZHASH_TABLE[usize::from(leaving[k][i])]
+                ^ BUZHASH_TABLE[usize::from(entering[k][i])];
+            hit |= passes(hash[k]);
+        }
+        if hit {
+            // Rare (about once per average chunk): note each lane's first hit; lane 0's is
+            // the earliest of all, so it ends the scan.
+            for k in 0..LANES {
+                if passes(hash[k]) && first[k] == usize::MAX {
+                    first[k] = i;
+                }
+            }
+            if first[0] != usize::MAX {
+                break;
+            }
+        }
+    }
+    (0..LANES)
+        .find(|&k| first[k] != usize::MAX)
+        .map(|k| from + k * LANE_LEN + first[k] + 1)
 }
 
 /// Splits a stream into consecutive fixed-size pieces (images: 4 MiB, the last one shorter).
@@ -355,7 +431,7 @@ mod tests {
             seed
         };
         // Random bytes with long zero runs, so cuts at max size happen too.
-        let mut data = vec![0u8; 3 * 1024 * 1024];
+        let mut data = vec![0u8; 8 * 1024 * 1024];
         for (i, b) in data.iter_mut().enumerate() {
             if (i / 300_000) % 3 != 2 {
                 *b = next() as u8;

@@ -20,5 +20,6 @@ pub mod master_key;
 pub mod paperkey;
 pub mod pxar;
 pub mod qr;
+pub mod zstd_frame;
 
 pub use error::FormatError;
