@@ -207,35 +207,44 @@ impl BlobEncoder {
     ) -> Result<Vec<u8>> {
         // LIMIT: PBS refuses to build blobs over 128 MiB.
         check_size("blob", data.len(), limits::MAX_BLOB_SIZE)?;
-        let compressed = compress && self.try_compress(data);
-        let body: &[u8] = if compressed { &self.scratch } else { data };
-        let kind = match (crypt.is_some(), compressed) {
-            (false, false) => BlobKind::Uncompressed,
-            (false, true) => BlobKind::Compressed,
-            (true, false) => BlobKind::Encrypted,
-            (true, true) => BlobKind::EncryptedCompressed,
+        let Some(crypt) = crypt else {
+            // Unencrypted: compressed straight after the header, no scratch copy.
+            let mut out = Vec::with_capacity(PLAIN_HEADER_LEN + data.len());
+            out.extend_from_slice(&[0u8; PLAIN_HEADER_LEN]);
+            let compressed = compress && self.compressor.compress_smaller(data, &mut out);
+            if !compressed {
+                out.extend_from_slice(data);
+            }
+            let kind = if compressed {
+                BlobKind::Compressed
+            } else {
+                BlobKind::Uncompressed
+            };
+            out[..8].copy_from_slice(&kind.magic());
+            let crc = crc32fast::hash(&out[PLAIN_HEADER_LEN..]);
+            out[8..12].copy_from_slice(&crc.to_le_bytes());
+            return Ok(out);
         };
-        let mut out = Vec::with_capacity(kind.header_len() + body.len());
+        self.scratch.clear();
+        let compressed = compress && self.compressor.compress_smaller(data, &mut self.scratch);
+        let body: &[u8] = if compressed { &self.scratch } else { data };
+        let kind = if compressed {
+            BlobKind::EncryptedCompressed
+        } else {
+            BlobKind::Encrypted
+        };
+        let mut out = Vec::with_capacity(ENCRYPTED_HEADER_LEN + body.len());
         out.extend_from_slice(&kind.magic());
         out.extend_from_slice(&[0u8; 4]);
-        if let Some(crypt) = crypt {
-            let mut iv = [0u8; IV_LEN];
-            openssl::rand::rand_bytes(&mut iv)?;
-            out.extend_from_slice(&iv);
-            out.extend_from_slice(&[0u8; TAG_LEN]);
-            let tag = crypt.encrypt_into(&iv, body, &mut out)?;
-            out[12 + IV_LEN..ENCRYPTED_HEADER_LEN].copy_from_slice(&tag);
-        } else {
-            out.extend_from_slice(body);
-        }
-        let crc = crc32fast::hash(&out[kind.header_len()..]);
+        let mut iv = [0u8; IV_LEN];
+        openssl::rand::rand_bytes(&mut iv)?;
+        out.extend_from_slice(&iv);
+        out.extend_from_slice(&[0u8; TAG_LEN]);
+        let tag = crypt.encrypt_into(&iv, body, &mut out)?;
+        out[12 + IV_LEN..ENCRYPTED_HEADER_LEN].copy_from_slice(&tag);
+        let crc = crc32fast::hash(&out[ENCRYPTED_HEADER_LEN..]);
         out[8..12].copy_from_slice(&crc.to_le_bytes());
         Ok(out)
-    }
-
-    /// Compresses into `scratch`; false when the result would not be strictly smaller.
-    fn try_compress(&mut self, data: &[u8]) -> bool {
-        self.compressor.compress_smaller(data, &mut self.scratch)
     }
 }
 

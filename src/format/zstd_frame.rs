@@ -55,11 +55,19 @@ impl FrameCompressor {
         ok.then_some(this)
     }
 
-    /// Compresses `data` into `out` (cleared first) as one frame of unknown content size.
-    /// Returns false, leaving `out` unspecified, when the frame would not be smaller than
-    /// `data` (the caller then stores the chunk uncompressed, as PBS does) or zstd fails.
+    /// Appends `data` to `out` as one frame of unknown content size. Returns false, with `out`
+    /// as it was, when the frame would not be smaller than `data` (the caller then stores the
+    /// chunk uncompressed, as PBS does) or zstd fails.
     pub fn compress_smaller(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
-        out.clear();
+        let start = out.len();
+        let smaller = self.compress_at(data, out, start);
+        if !smaller {
+            out.truncate(start);
+        }
+        smaller
+    }
+
+    fn compress_at(&mut self, data: &[u8], out: &mut Vec<u8>, start: usize) -> bool {
         if data.is_empty() {
             return false;
         }
@@ -67,7 +75,7 @@ impl FrameCompressor {
         let capacity = data.len() - 1;
         out.reserve_exact(capacity);
         if data.len() < STABLE_MIN {
-            return self.compress_buffered(data, out);
+            return self.compress_buffered(data, out, start);
         }
         let ctx = self.ctx.as_ptr();
         // SAFETY: `ctx` is live; the reset ends any earlier (failed) frame.
@@ -82,7 +90,9 @@ impl FrameCompressor {
             pos: 0,
         };
         let mut output = zstd_sys::ZSTD_outBuffer {
-            dst: out.as_mut_ptr().cast(),
+            // SAFETY (of the pointer): `start == out.len() <= capacity`, and `capacity` more
+            // bytes are reserved past it.
+            dst: out.spare_capacity_mut().as_mut_ptr().cast(),
             size: capacity,
             pos: 0,
         };
@@ -116,21 +126,21 @@ impl FrameCompressor {
                 }
             }
         }
-        // SAFETY: zstd wrote `output.pos <= capacity` initialized bytes into `out`.
-        unsafe { out.set_len(output.pos) };
-        out.len() < data.len()
+        // SAFETY: zstd wrote `output.pos <= capacity` initialized bytes past `start`.
+        unsafe { out.set_len(start + output.pos) };
+        output.pos < data.len()
     }
 }
 
 impl FrameCompressor {
     /// The same frame through zstd's own window buffer (one copy of the input).
-    fn compress_buffered(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
+    fn compress_buffered(&mut self, data: &[u8], out: &mut Vec<u8>, start: usize) -> bool {
         use zstd::zstd_safe::{InBuffer, OutBuffer, ResetDirective};
         use zstd_sys::ZSTD_EndDirective;
         if self.buffered.reset(ResetDirective::SessionOnly).is_err() {
             return false;
         }
-        let mut output = OutBuffer::around(out);
+        let mut output = OutBuffer::around_pos(out, start);
         let mut input = InBuffer::around(data);
         while input.pos() < data.len() {
             let full = output.pos() == output.capacity();
@@ -155,7 +165,7 @@ impl FrameCompressor {
                 _ => return false,
             }
         }
-        out.len() < data.len()
+        out.len() - start < data.len()
     }
 }
 
@@ -194,7 +204,17 @@ mod tests {
             seed
         };
         let mut out = Vec::new();
-        for size in [1usize, 100, 70_000, 131_071, 131_072, 131_073, 1 << 20, (4 << 20) + 12_345, 16 << 20] {
+        for size in [
+            1usize,
+            100,
+            70_000,
+            131_071,
+            131_072,
+            131_073,
+            1 << 20,
+            (4 << 20) + 12_345,
+            16 << 20,
+        ] {
             let random: Vec<u8> = (0..size).map(|_| next() as u8).collect();
             // Text-like: words from a small vocabulary, with repeats far apart (beyond the
             // 512 KiB window), so matches near and at the window's edge are exercised.
@@ -232,13 +252,17 @@ mod tests {
     #[test]
     fn frames_equal_the_buffered_stream_pbs_writes() {
         let mut c = FrameCompressor::new(1).unwrap();
-        let mut out = Vec::new();
         for (name, data) in samples() {
             let expected = buffered_frame(&data);
+            // Appended after a header-like prefix, which stays untouched.
+            let mut out = b"header".to_vec();
             let smaller = c.compress_smaller(&data, &mut out);
             assert_eq!(smaller, expected.len() < data.len(), "{name}");
+            assert_eq!(&out[..6], b"header", "{name}");
             if smaller {
-                assert!(out == expected, "{name}: frames differ");
+                assert!(out[6..] == expected[..], "{name}: frames differ");
+            } else {
+                assert_eq!(out.len(), 6, "{name}");
             }
         }
     }
