@@ -18,6 +18,9 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+/// The capacity a new chunk buffer starts with, and the most a recycled one may have.
+const RECYCLE_MAX_CAPACITY: usize = 8 * 1024 * 1024;
+
 /// How the stream is cut.
 #[derive(Debug, Clone, Copy)]
 pub enum Chunking {
@@ -216,7 +219,7 @@ impl ChunkUploader {
                 buffer.clear();
                 buffer
             }
-            Err(_) => Vec::with_capacity(self.max_chunk.min(8 * 1024 * 1024)),
+            Err(_) => Vec::with_capacity(self.max_chunk.min(RECYCLE_MAX_CAPACITY)),
         }
     }
 
@@ -376,7 +379,11 @@ fn worker(
                     digest,
                     size: job.data.len() as u64,
                 });
-                let _ = recycle.send(job.data);
+                // A buffer that grew for an oversized chunk is let go, so the recycled ones
+                // keep memory at the usual chunk size.
+                if job.data.capacity() <= RECYCLE_MAX_CAPACITY {
+                    let _ = recycle.send(job.data);
+                }
             }
             Err(msg) => {
                 record_error(&shared, msg);
