@@ -461,6 +461,35 @@ mod tests {
     }
 
     #[test]
+    fn lanes_match_reference_at_pbs_chunk_size() {
+        // The 4 MiB average the pxar archives use: lanes start 1 MiB into each chunk.
+        let mut seed = 0x0123_4567_89ab_cdefu64;
+        let data: Vec<u8> = (0..24 * 1024 * 1024)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect();
+        let expected = reference_cuts(4 * 1024 * 1024, &data);
+        assert!(expected.len() >= 3, "{expected:?}");
+        for piece in [data.len(), 1 << 20, 100_003] {
+            let mut c = Chunker::new(4 * 1024 * 1024).unwrap();
+            let (mut cuts, mut consumed) = (Vec::new(), 0);
+            for block in data.chunks(piece) {
+                let mut at = 0;
+                while let Some(n) = c.scan(&block[at..]) {
+                    at += n;
+                    cuts.push(consumed + at);
+                }
+                consumed += block.len();
+            }
+            assert_eq!(cuts, expected, "piece {piece}");
+        }
+    }
+
+    #[test]
     fn fixed_chunker_cuts_every_4_mib() {
         let mut f = FixedChunker::for_images();
         assert_eq!(f.scan(&[0u8; 1000]), None);
