@@ -26,6 +26,8 @@
 #                               needs root and BENCH_PBS_PEERS
 #   BENCH_PBS_PEERS=../shared/peers/pbs-3.2.4   the real PBS 3.2.4 programs and with-pbs-server.sh
 #   BENCH_VERIFY_RESTORE=1      compare each restored tree with the corpus (untimed)
+#   BENCH_RESTORE_DIR=$BENCH_DIR  where the restore targets go (e.g. /dev/shm/pbsh-bench when
+#                               the disk is short: one tool's restores exist at a time)
 #   BENCH_KEEP=0                1 keeps the last run's repos after the run
 #   BENCH_SKIP_BUILD=0          1 uses the existing target/release/pbsh (PBSH=path: another binary)
 #   BENCH_SOURCE=               a directory to copy as the corpus instead of generating one (e.g.
@@ -51,8 +53,8 @@
 # The summary (medians per step, a tool-by-step matrix, ratios against the real client and
 # server, the goals of issue 21) is printed and written to $BENCH_DIR/results.txt; raw rows are in
 # $BENCH_DIR/rows.tsv, logs in $BENCH_DIR/logs.
-# Disk: repositories and restore targets of a run are removed after the whole run (every tool)
-# ended, then synced, so no timed step follows a large deletion. No encryption anywhere (pbsh and
+# Disk: a tool's repositories and restore targets are removed after its steps, then synced and
+# left to settle, so no timed step follows a large deletion and the disk holds one tool's at a time. No encryption anywhere (pbsh and
 # the real client --crypt-mode none, restic/rustic without/with a dummy password, borg -e none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,6 +97,7 @@ fi
 # pbsh takes a local datastore only as a path (a bare name is a store on localhost).
 BENCH_DIR=$(realpath -m -- "$BENCH_DIR")
 BENCH_SEED=${BENCH_SEED:-20240601}
+RESTORE_DIR=$(realpath -m -- "${BENCH_RESTORE_DIR:-$BENCH_DIR}")
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 BENCH_TOOLS=${BENCH_TOOLS:-pbs pbsh pbsh-pbs pbsh-remote pbs-pbsh restic borg rustic}
 BENCH_PBS_PEERS=${BENCH_PBS_PEERS:-$ROOT/../shared/peers/pbs-3.2.4}
@@ -137,7 +140,7 @@ fi
 [[ -x $PBSH ]] || { echo "$PBSH missing" >&2; exit 1; }
 
 rm -rf "$LOGS" "$ROWS" "$FAILURES_FILE" "$PRIMITIVES"
-mkdir -p "$BENCH_DIR" "$LOGS"
+mkdir -p "$BENCH_DIR" "$LOGS" "$RESTORE_DIR"
 [[ $BENCH_RUNS -ge 3 || $QUICK == 1 ]] || log "note: BENCH_RUNS=$BENCH_RUNS; medians need 3 or more runs"
 
 # ---------------------------------------------------------------------------------------------
@@ -412,7 +415,7 @@ T0=1800000000
 # The metadata-mode series has a datastore of its own: its split archive (mpxar/ppxar) cuts
 # other chunks than the legacy pxar, so sharing one datastore would double the size figure.
 run_pbsh() {
-    local repo=$BENCH_DIR/repo-pbsh-r$RUN meta=$BENCH_DIR/repo-pbsh-meta-r$RUN target=$BENCH_DIR/restore-pbsh-r$RUN
+    local repo=$BENCH_DIR/repo-pbsh-r$RUN meta=$BENCH_DIR/repo-pbsh-meta-r$RUN target=$RESTORE_DIR/restore-pbsh-r$RUN
     rm -rf "$repo" "$meta" "$target"
     local b=("$PBSH" --repository "$repo" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
     local m=("$PBSH" --repository "$meta" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none
@@ -444,7 +447,7 @@ run_pbsh() {
 }
 
 run_restic() {
-    local repo=$BENCH_DIR/repo-restic-r$RUN target=$BENCH_DIR/restore-restic-r$RUN
+    local repo=$BENCH_DIR/repo-restic-r$RUN target=$RESTORE_DIR/restore-restic-r$RUN
     rm -rf "$repo" "$target" "$BENCH_DIR/cache-restic"
     export RESTIC_CACHE_DIR=$BENCH_DIR/cache-restic
     local pw=()
@@ -468,7 +471,7 @@ run_restic() {
 }
 
 run_borg() {
-    local repo=$BENCH_DIR/repo-borg-r$RUN target=$BENCH_DIR/restore-borg-r$RUN
+    local repo=$BENCH_DIR/repo-borg-r$RUN target=$RESTORE_DIR/restore-borg-r$RUN
     rm -rf "$repo" "$target" "$BENCH_DIR/borg-home"
     export BORG_BASE_DIR=$BENCH_DIR/borg-home BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
     borg init -e none "$repo" >"$LOGS/borg-init.log" 2>&1
@@ -486,7 +489,7 @@ run_borg() {
 
 # rustic (restic's repository format, `cargo install rustic-rs`): the same steps as restic.
 run_rustic() {
-    local repo=$BENCH_DIR/repo-rustic-r$RUN target=$BENCH_DIR/restore-rustic-r$RUN
+    local repo=$BENCH_DIR/repo-rustic-r$RUN target=$RESTORE_DIR/restore-rustic-r$RUN
     rm -rf "$repo" "$target" "$BENCH_DIR/cache-rustic"
     local r=(env XDG_CACHE_HOME="$BENCH_DIR/cache-rustic" RUSTIC_NO_PROGRESS=true
         rustic -r "$repo" --password x)
@@ -547,7 +550,7 @@ stop_pbsh_serve() {
 # "pbsh remote": pbsh backing up over loopback TLS to `pbsh serve` on the same cores.
 run_pbsh_remote() {
     start_pbsh_serve pbsh-remote || return 0
-    local target=$BENCH_DIR/restore-pbsh-remote-r$RUN
+    local target=$RESTORE_DIR/restore-pbsh-remote-r$RUN
     rm -rf "$target"
     export PBS_PASSWORD=bench-password
     local p=("$PBSH" --repository "bench@pbs@127.0.0.1:$SERVE_PORT:bench" --fingerprint "$SERVE_FP")
@@ -584,7 +587,7 @@ mkdir -p -m 0700 "$PBS_CLIENT_HOME/run"
 # metadata mode).
 run_pbs_pbsh() {
     start_pbsh_serve pbs-pbsh || return 0
-    local target=$BENCH_DIR/restore-pbs-pbsh-r$RUN
+    local target=$RESTORE_DIR/restore-pbs-pbsh-r$RUN
     rm -rf "$target"
     export PBS_REPOSITORY="bench@pbs@127.0.0.1:$SERVE_PORT:bench" PBS_FINGERPRINT=$SERVE_FP PBS_PASSWORD=bench-password
     local b=("${REAL_CLIENT[@]}" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
@@ -606,24 +609,23 @@ run_pbs_pbsh() {
 # series), reports the namespace and its environment, and waits until this script closes the
 # holder FIFO (or ends). Clients reach it through `nsenter --net`.
 PBS_NS=""
+PBS_HOLDER=""
 start_real_server() {
-    local fifo=$BENCH_DIR/pbs-holder.fifo envf=$BENCH_DIR/pbs-holder.env
-    PBS_META_DIR=$BENCH_DIR/pbs-store-meta
-    rm -rf "$fifo" "$envf" "$PBS_META_DIR"
-    mkfifo "$fifo"
-    # Opened read-write: no wait for the reader, and the holder sees EOF when this script ends.
-    exec {PBS_HOLDER_FD}<>"$fifo"
+    local envf=$BENCH_DIR/pbs-holder.env
+    PBS_STOP=$BENCH_DIR/pbs-holder.stop PBS_META_DIR=$BENCH_DIR/pbs-store-meta
+    rm -rf "$envf" "$PBS_STOP" "$PBS_META_DIR"
+    # The holder waits for the stop file, or for this script to end (however it ends).
     "$BENCH_PBS_PEERS/with-pbs-server.sh" bash -c '
-        dir=$1 envf=$2 fifo=$3 meta=benchmeta$$
+        dir=$1 envf=$2 stop=$3 bench=$4 meta=benchmeta$$
         mkdir -p "$dir" && chown backup:backup "$dir"
         $PBS_PEER_MANAGER datastore create "$meta" "$dir" >/dev/null 2>&1
         for _ in $(seq 600); do [ -d "$dir/.chunks/ffff" ] && break; sleep 0.5; done
         { echo "PBS_NS=/proc/$$/ns/net"; echo "PBS_META_STORE=$meta"
           env | grep -E "^PBS_(REPOSITORY|PASSWORD|FINGERPRINT|PEER_STORE_DIR|PEER_BIN)="; echo READY; } >"$envf.tmp"
         mv "$envf.tmp" "$envf"
-        read -r _ <"$fifo"
+        while [ ! -e "$stop" ] && kill -0 "$bench" 2>/dev/null; do sleep 0.5; done
         $PBS_PEER_MANAGER datastore remove "$meta" >/dev/null 2>&1
-        true' _ "$PBS_META_DIR" "$envf" "$fifo" >"$LOGS/pbs-server.log" 2>&1 {PBS_HOLDER_FD}>&- &
+        true' _ "$PBS_META_DIR" "$envf" "$PBS_STOP" $$ >"$LOGS/pbs-server.log" 2>&1 &
     PBS_HOLDER=$!
     log "starting the real PBS server (datastores take a few seconds)"
     for _ in $(seq 1200); do
@@ -666,19 +668,21 @@ start_real_server() {
 }
 
 stop_real_server() {
-    [[ -n ${PBS_HOLDER:-} ]] || return 0
-    exec {PBS_HOLDER_FD}>&-
+    [[ -n $PBS_HOLDER ]] || return 0
+    touch "$PBS_STOP"
     wait "$PBS_HOLDER" 2>/dev/null || true
-    rm -rf "$PBS_META_DIR" "$BENCH_DIR/pbs-holder.fifo" "$BENCH_DIR/pbs-holder.env"
+    rm -rf "$PBS_META_DIR" "$PBS_STOP" "$BENCH_DIR/pbs-holder.env"
     PBS_HOLDER=""
 }
 
 # clean_real_store DIR: empties a datastore of the real server (its chunk files and snapshots;
-# the 65,536 chunk directories stay), so the next backup into it is a fresh one. A few hundred
-# chunk files: small enough not to disturb the timed step after it.
+# the 65,536 chunk directories stay), so the next backup into it is a fresh one.
 clean_real_store() {
-    find "$1/.chunks" -type f -delete
-    rm -rf "$1/host" "$1/ns" "$1/vm" "$1/ct"
+    local dir
+    for dir in "$@"; do
+        find "$dir/.chunks" -type f -delete
+        rm -rf "$dir/host" "$dir/ns" "$dir/vm" "$dir/ct"
+    done
     sync
 }
 
@@ -691,7 +695,7 @@ real_store_size() {
 
 # "pbs": the real client to the real server, the anchor.
 run_pbs() {
-    local target=$BENCH_DIR/restore-pbs-r$RUN
+    local target=$RESTORE_DIR/restore-pbs-r$RUN
     rm -rf "$target"
     clean_real_store "$PBS_STORE_DIR"
     SERVER_PIDS=$PBS_SERVER_PIDS
@@ -711,10 +715,9 @@ run_pbs() {
 
 # "pbsh pbs": pbsh to the real server, with the metadata-mode series in the second datastore.
 run_pbsh_pbs() {
-    local target=$BENCH_DIR/restore-pbsh-pbs-r$RUN
+    local target=$RESTORE_DIR/restore-pbsh-pbs-r$RUN
     rm -rf "$target"
-    clean_real_store "$PBS_STORE_DIR"
-    clean_real_store "$PBS_META_DIR"
+    clean_real_store "$PBS_STORE_DIR" "$PBS_META_DIR"
     SERVER_PIDS=$PBS_SERVER_PIDS
     local p=("${IN_PBS_NS[@]}" "$PBSH" --repository "$PBS_REAL_REPOSITORY")
     local b=("${p[@]}" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
@@ -792,17 +795,19 @@ for ((RUN = 1; RUN <= BENCH_RUNS; RUN++)); do
         log "--- run $RUN/$BENCH_RUNS: $tool"
         warm_cache
         "run_${tool//-/_}"
+        # Its repositories and restored trees (a corpus each) go now, so the disk holds one
+        # tool's at a time;
+        # synced and settled, since deleting a GiB just before a timed step made that step 3-4x
+        # slower on this ext4 (mounted with `discard`), whichever tool ran next.
+        if [[ $BENCH_KEEP != 1 || $RUN -lt $BENCH_RUNS ]]; then
+            rm -rf "$RESTORE_DIR/restore-$tool-r$RUN" "$RESTORE_DIR/restore-$tool-r$RUN"-* \
+                "$BENCH_DIR/repo-$tool-r$RUN" "$BENCH_DIR/repo-$tool"-*-r$RUN \
+                "$BENCH_DIR/serve-config-$tool-r$RUN" "$BENCH_DIR"/cache-* "$BENCH_DIR/borg-home"
+            [[ $tool != pbs && $tool != pbsh-pbs ]] || clean_real_store "$PBS_STORE_DIR" "$PBS_META_DIR"
+            sync
+            sleep 3
+        fi
     done
-    # Removed after the whole run, then synced, so no tool's timed steps follow a large
-    # deletion: deleting a GiB just before a timed step made that step 3-4x slower on this ext4
-    # (mounted with `discard`), whichever tool ran next.
-    if [[ $BENCH_KEEP != 1 || $RUN -lt $BENCH_RUNS ]]; then
-        rm -rf "$BENCH_DIR"/repo-*-r$RUN "$BENCH_DIR"/restore-*-r$RUN "$BENCH_DIR"/restore-*-r$RUN-* \
-            "$BENCH_DIR"/serve-config-*-r$RUN
-        rm -rf "$BENCH_DIR"/cache-* "$BENCH_DIR/borg-home"
-        sync
-        sleep 5
-    fi
 done
 stop_real_server
 
