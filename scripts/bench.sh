@@ -416,7 +416,7 @@ T0=1800000000
 # other chunks than the legacy pxar, so sharing one datastore would double the size figure.
 run_pbsh() {
     local repo=$BENCH_DIR/repo-pbsh-r$RUN meta=$BENCH_DIR/repo-pbsh-meta-r$RUN target=$RESTORE_DIR/restore-pbsh-r$RUN
-    rm -rf "$repo" "$meta" "$target"
+    rm -rf "$repo" "$meta" "$target" "$target-meta" "$BENCH_DIR/repo-pbsh-image-r$RUN"
     local b=("$PBSH" --repository "$repo" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
     local m=("$PBSH" --repository "$meta" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none
         --change-detection-mode metadata)
