@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end benchmark of pbsh against a deterministic corpus, with restic, borg and rustic as peers.
+# End-to-end benchmark of pbsh against a deterministic corpus, with the real Proxmox Backup client
+# and server 3.2.4 as the anchor, and restic, borg and rustic as peers.
 #
 # Usage:
 #   scripts/bench.sh                 full run: 1 GiB corpus, every step 3 times, medians
@@ -14,29 +15,47 @@
 #   BENCH_RUNS=3                runs of every step; the tables show medians (--quick: 1)
 #   BENCH_SEED=20240601         corpus seed (the corpus is reused while its marker matches)
 #   BENCH_TIMEOUT=900           seconds before one measured step is killed
-#   BENCH_TOOLS="pbsh pbsh-remote restic borg rustic"  tools to run; peers only when installed;
-#                               pbsh-remote is pbsh over loopback TLS to `pbsh serve` on the same cores
+#   BENCH_TOOLS="pbs pbsh pbsh-pbs pbsh-remote pbs-pbsh restic borg rustic"
+#                               tools to run (client -> server; peers only when installed):
+#                                 pbs          the real client -> the real server (the anchor)
+#                                 pbsh         pbsh into a local datastore
+#                                 pbsh-pbs     pbsh -> the real server
+#                                 pbsh-remote  pbsh -> `pbsh serve`
+#                                 pbs-pbsh     the real client -> `pbsh serve`
+#                               servers run on the same cores, over loopback TLS; the real one
+#                               needs root and BENCH_PBS_PEERS
+#   BENCH_PBS_PEERS=../shared/peers/pbs-3.2.4   the real PBS 3.2.4 programs and with-pbs-server.sh
 #   BENCH_VERIFY_RESTORE=1      compare each restored tree with the corpus (untimed)
-#   BENCH_KEEP=0                1 keeps the repos after the run
+#   BENCH_RESTORE_DIR=$BENCH_DIR  where the restore targets go (e.g. /dev/shm/pbsh-bench when
+#                               the disk is short: one tool's restores exist at a time)
+#   BENCH_KEEP=0                1 keeps the last run's repos after the run
 #   BENCH_SKIP_BUILD=0          1 uses the existing target/release/pbsh (PBSH=path: another binary)
 #   BENCH_SOURCE=               a directory to copy as the corpus instead of generating one (e.g.
 #                               a Rust toolchain: ~/.rustup/toolchains/stable-x86_64-unknown-linux-gnu,
 #                               ~1.2 GiB in ~52,000 files); the copy lives in $BENCH_DIR/corpus
+#   BENCH_BIGDIR=0              1 also runs scripts/bench-bigdir.sh (one huge directory) at the end
 #
 # First `pbsh bench` measures the machine's primitive limits (SHA-256, zstd-1, AES-256-GCM per
 # core, the chunker, the backup pipeline on 1 and all cores); they head the summary, so the
 # distance between the end-to-end figures and what the CPU allows is visible.
 # Then, BENCH_RUNS times, each tool gets a fresh repository and runs, on the same corpus (page
 # cache warmed first): fresh backup, unchanged backup, ~1 % changed backup, restore into an empty
-# directory, and a full check (pbsh verify, restic/rustic check --read-data, borg check
-# --verify-data). pbsh also runs two metadata-mode backups (the second one unchanged) and a
-# metadata-mode backup after the change. Wall time and peak RSS come from /usr/bin/time -v;
-# MiB/s = corpus bytes / wall seconds; repository sizes are measured after each run.
-# The summary (medians per step, a tool-by-step matrix, ratios pbsh/peer) is printed and written
-# to $BENCH_DIR/results.txt; raw rows are in $BENCH_DIR/rows.tsv, logs in $BENCH_DIR/logs.
-# Disk: repositories and restore targets of every run are removed only at the end (about
-# 3 x corpus per tool and run). No encryption anywhere (pbsh --crypt-mode none, restic/rustic
-# without/with a dummy password, borg -e none).
+# directory, and (local pbsh, pbsh remote and the peers) a full check (pbsh verify, restic/rustic
+# check --read-data, borg check --verify-data). The pbsh clients also run two metadata-mode
+# backups (the second one unchanged) into a datastore of their own; the real client 3.2.4 has no
+# change-detection modes. Runs are interleaved (run 1 of every tool, then run 2, ...), so the
+# runs of one number are pairs taken under the same conditions.
+# Per step: wall time, peak RSS and the client's CPU seconds (user + system) from /usr/bin/time -v;
+# for a remote step also the server's CPU seconds (utime + stime of its processes from
+# /proc/PID/stat before and after: `pbsh serve`, or the real proxmox-backup-proxy and -api).
+# MiB/s = corpus bytes / wall seconds; MB/CPU-s = corpus MB (10^6) / client CPU seconds;
+# srv CPU s/GiB = server CPU seconds / corpus GiB; repository sizes are measured after each run.
+# The summary (medians per step, a tool-by-step matrix, ratios against the real client and
+# server, the goals of issue 21) is printed and written to $BENCH_DIR/results.txt; raw rows are in
+# $BENCH_DIR/rows.tsv, logs in $BENCH_DIR/logs.
+# Disk: a tool's repositories and restore targets are removed after its steps, then synced and
+# left to settle, so no timed step follows a large deletion and the disk holds one tool's at a time. No encryption anywhere (pbsh and
+# the real client --crypt-mode none, restic/rustic without/with a dummy password, borg -e none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -78,8 +97,11 @@ fi
 # pbsh takes a local datastore only as a path (a bare name is a store on localhost).
 BENCH_DIR=$(realpath -m -- "$BENCH_DIR")
 BENCH_SEED=${BENCH_SEED:-20240601}
+RESTORE_DIR=$(realpath -m -- "${BENCH_RESTORE_DIR:-$BENCH_DIR}")
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
-BENCH_TOOLS=${BENCH_TOOLS:-pbsh pbsh-remote restic borg rustic}
+BENCH_TOOLS=${BENCH_TOOLS:-pbs pbsh pbsh-pbs pbsh-remote pbs-pbsh restic borg rustic}
+BENCH_PBS_PEERS=${BENCH_PBS_PEERS:-$ROOT/../shared/peers/pbs-3.2.4}
+BENCH_BIGDIR=${BENCH_BIGDIR:-0}
 BENCH_SOURCE=${BENCH_SOURCE:-}
 BENCH_VERIFY_RESTORE=${BENCH_VERIFY_RESTORE:-1}
 BENCH_KEEP=${BENCH_KEEP:-0}
@@ -118,7 +140,7 @@ fi
 [[ -x $PBSH ]] || { echo "$PBSH missing" >&2; exit 1; }
 
 rm -rf "$LOGS" "$ROWS" "$FAILURES_FILE" "$PRIMITIVES"
-mkdir -p "$BENCH_DIR" "$LOGS"
+mkdir -p "$BENCH_DIR" "$LOGS" "$RESTORE_DIR"
 [[ $BENCH_RUNS -ge 3 || $QUICK == 1 ]] || log "note: BENCH_RUNS=$BENCH_RUNS; medians need 3 or more runs"
 
 # ---------------------------------------------------------------------------------------------
@@ -312,11 +334,29 @@ fi
 rm -rf "$BENCH_DIR/repo-primitives"
 
 # ---------------------------------------------------------------------------------------------
-# Measurement: one TSV row per step (run, tool, operation, wall s, peak RSS KiB, repo bytes, load1, status)
+# Measurement: one TSV row per step (run, tool, operation, wall s, peak RSS KiB, repo bytes, load1,
+# status, client CPU s, server CPU s)
 RUN=1
 LAST_RC=0
 : >"$ROWS"
 : >"$FAILURES_FILE"
+# The server processes of the tool that runs (`pbsh serve`, or the real proxy and api); their CPU
+# time is read from /proc before and after each step.
+SERVER_PIDS=""
+CLK_TCK=$(getconf CLK_TCK)
+
+# server_ticks: utime + stime of $SERVER_PIDS (all their threads) in clock ticks.
+server_ticks() {
+    local total=0 pid line
+    for pid in $SERVER_PIDS; do
+        read -r line <"/proc/$pid/stat" 2>/dev/null || continue
+        # Fields after "comm)": 3 state ... 14 utime, 15 stime.
+        line=${line##*) }
+        read -r -a f <<<"$line"
+        total=$((total + f[11] + f[12]))
+    done
+    echo "$total"
+}
 
 # measure TOOL OPERATION REPO COMMAND...: syncs (so that earlier writes are not flushed during
 # the step), runs COMMAND under /usr/bin/time -v and records the row, with the size of REPO
@@ -325,14 +365,18 @@ measure() {
     local tool=$1 op=$2 repo=$3
     shift 3
     local slug=${tool}-${op//[^a-zA-Z0-9]/_}-r$RUN
-    local out=$LOGS/$slug.log tf=$LOGS/$slug.time rc=0 load wall rss status
+    local out=$LOGS/$slug.log tf=$LOGS/$slug.time rc=0 load wall rss status cpu srv=- t0 t1
     sync
     load=$(cut -d' ' -f1 /proc/loadavg)
     log "$tool: $op"
+    t0=$(server_ticks)
     /usr/bin/time -v -o "$tf" timeout "$BENCH_TIMEOUT" "$@" >"$out" 2>&1 || rc=$?
+    t1=$(server_ticks)
+    [[ -z $SERVER_PIDS ]] || srv=$(awk -v a="$t0" -v b="$t1" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / hz}')
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$tf" |
         awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tf")
+    cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$tf")
     case $rc in
     0) status=ok ;;
     124) status=TIMEOUT ;;
@@ -344,7 +388,8 @@ measure() {
     fi
     local size=-
     [[ $repo == - || ! -e $repo ]] || size=$(du -sb "$repo" | cut -f1)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$RUN" "$tool" "$op" "${wall:-0}" "${rss:-0}" "$size" "$load" "$status" >>"$ROWS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$RUN" "$tool" "$op" "${wall:-0}" "${rss:-0}" "$size" "$load" \
+        "$status" "${cpu:--}" "$srv" >>"$ROWS"
     LAST_RC=$rc
 }
 
@@ -363,15 +408,15 @@ check_restore() {
 # repo_size TOOL REPO [LABEL]: a row with the repository's size and no time.
 repo_size() {
     local tool=$1 repo=$2 label=${3:-repository size}
-    printf '%s\t%s\t%s\t-\t-\t%s\t-\tok\n' "$RUN" "$tool" "$label" "$(du -sb "$repo" | cut -f1)" >>"$ROWS"
+    printf '%s\t%s\t%s\t-\t-\t%s\t-\tok\t-\t-\n' "$RUN" "$tool" "$label" "$(du -sb "$repo" | cut -f1)" >>"$ROWS"
 }
 
 T0=1800000000
 # The metadata-mode series has a datastore of its own: its split archive (mpxar/ppxar) cuts
 # other chunks than the legacy pxar, so sharing one datastore would double the size figure.
 run_pbsh() {
-    local repo=$BENCH_DIR/repo-pbsh-r$RUN meta=$BENCH_DIR/repo-pbsh-meta-r$RUN target=$BENCH_DIR/restore-pbsh-r$RUN
-    rm -rf "$repo" "$meta" "$target"
+    local repo=$BENCH_DIR/repo-pbsh-r$RUN meta=$BENCH_DIR/repo-pbsh-meta-r$RUN target=$RESTORE_DIR/restore-pbsh-r$RUN
+    rm -rf "$repo" "$meta" "$target" "$target-meta" "$BENCH_DIR/repo-pbsh-image-r$RUN"
     local b=("$PBSH" --repository "$repo" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
     local m=("$PBSH" --repository "$meta" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none
         --change-detection-mode metadata)
@@ -385,8 +430,7 @@ run_pbsh() {
     mkdir -p "$target"
     measure pbsh restore - "$PBSH" --repository "$repo" restore host/bench root.pxar "$target"
     [[ $LAST_RC -ne 0 ]] || check_restore pbsh "$target"
-    # Restore targets are removed only at the very end: deleting a GiB just before a timed step
-    # made that step 3-4x slower on this ext4 (mounted with `discard`), whichever tool ran next.
+    # Restore targets are removed only after the run of every tool (see the main loop).
     mkdir -p "$target-meta"
     measure pbsh "restore metadata snapshot" - "$PBSH" --repository "$meta" restore host/bench root.pxar "$target-meta"
     [[ $LAST_RC -ne 0 ]] || check_restore pbsh-metadata "$target-meta"
@@ -403,7 +447,7 @@ run_pbsh() {
 }
 
 run_restic() {
-    local repo=$BENCH_DIR/repo-restic-r$RUN target=$BENCH_DIR/restore-restic-r$RUN
+    local repo=$BENCH_DIR/repo-restic-r$RUN target=$RESTORE_DIR/restore-restic-r$RUN
     rm -rf "$repo" "$target" "$BENCH_DIR/cache-restic"
     export RESTIC_CACHE_DIR=$BENCH_DIR/cache-restic
     local pw=()
@@ -427,7 +471,7 @@ run_restic() {
 }
 
 run_borg() {
-    local repo=$BENCH_DIR/repo-borg-r$RUN target=$BENCH_DIR/restore-borg-r$RUN
+    local repo=$BENCH_DIR/repo-borg-r$RUN target=$RESTORE_DIR/restore-borg-r$RUN
     rm -rf "$repo" "$target" "$BENCH_DIR/borg-home"
     export BORG_BASE_DIR=$BENCH_DIR/borg-home BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
     borg init -e none "$repo" >"$LOGS/borg-init.log" 2>&1
@@ -445,7 +489,7 @@ run_borg() {
 
 # rustic (restic's repository format, `cargo install rustic-rs`): the same steps as restic.
 run_rustic() {
-    local repo=$BENCH_DIR/repo-rustic-r$RUN target=$BENCH_DIR/restore-rustic-r$RUN
+    local repo=$BENCH_DIR/repo-rustic-r$RUN target=$RESTORE_DIR/restore-rustic-r$RUN
     rm -rf "$repo" "$target" "$BENCH_DIR/cache-rustic"
     local r=(env XDG_CACHE_HOME="$BENCH_DIR/cache-rustic" RUSTIC_NO_PROGRESS=true
         rustic -r "$repo" --password x)
@@ -465,60 +509,264 @@ run_rustic() {
     mutate revert
 }
 
-# "pbsh remote": pbsh backing up over loopback TLS to `pbsh serve` on the same cores (a fresh
-# server, config dir and datastore per run; started untimed, as the peers' `init` is).
-run_pbsh_remote() {
-    local store=$BENCH_DIR/repo-pbsh-remote-r$RUN target=$BENCH_DIR/restore-pbsh-remote-r$RUN
-    local cfg=$BENCH_DIR/serve-config-r$RUN serve_log=$LOGS/pbsh-remote-serve-r$RUN.log
-    rm -rf "$store" "$target" "$cfg"
-    export PBS_PASSWORD=bench-password
-    "$PBSH" serve user add bench@pbs --admin --config-dir "$cfg" >"$LOGS/pbsh-remote-user-r$RUN.log" 2>&1
-    "$PBSH" serve --datastore "bench=$store" --listen 127.0.0.1:0 --config-dir "$cfg" >"$serve_log" 2>&1 &
-    local server=$! port fp
+# start_pbsh_serve TOOL: a fresh `pbsh serve` (config dir and datastores `bench` and `meta` of
+# its own, started untimed, as the peers' `init` is) on a free loopback port; sets SERVE_PID,
+# SERVE_PORT, SERVE_FP, SERVE_STORE, SERVE_META and SERVER_PIDS, or returns 1 when it did not
+# start.
+start_pbsh_serve() {
+    local tool=$1
+    SERVE_STORE=$BENCH_DIR/repo-$tool-r$RUN SERVE_META=$BENCH_DIR/repo-$tool-meta-r$RUN
+    local cfg=$BENCH_DIR/serve-config-$tool-r$RUN serve_log=$LOGS/$tool-serve-r$RUN.log
+    rm -rf "$SERVE_STORE" "$SERVE_META" "$cfg"
+    PBS_PASSWORD=bench-password "$PBSH" serve user add bench@pbs --admin --config-dir "$cfg" \
+        >"$LOGS/$tool-user-r$RUN.log" 2>&1
+    "$PBSH" serve --datastore "bench=$SERVE_STORE" --datastore "meta=$SERVE_META" \
+        --listen 127.0.0.1:0 --config-dir "$cfg" >"$serve_log" 2>&1 &
+    SERVE_PID=$!
     for _ in $(seq 100); do
-        grep -q "listening on" "$serve_log" && break
+        grep -qs "listening on" "$serve_log" && break
         sleep 0.1
     done
-    port=$(sed -n 's/.*listening on https:\/\/.*:\([0-9]*\).*/\1/p' "$serve_log" | head -n 1)
-    fp=$(sed -n 's/^fingerprint: //p' "$serve_log" | head -n 1)
-    if [[ -z $port || -z $fp ]]; then
-        log "pbsh serve did not start, see $serve_log; pbsh-remote skipped"
-        kill "$server" 2>/dev/null || true
-        return 0
+    SERVE_PORT=$(sed -n 's/.*listening on https:\/\/.*:\([0-9]*\).*/\1/p' "$serve_log" | head -n 1)
+    SERVE_FP=$(sed -n 's/^fingerprint: //p' "$serve_log" | head -n 1)
+    if [[ -z $SERVE_PORT || -z $SERVE_FP ]]; then
+        log "pbsh serve did not start, see $serve_log; $tool skipped"
+        kill "$SERVE_PID" 2>/dev/null || true
+        return 1
     fi
-    local p=("$PBSH" --repository "bench@pbs@127.0.0.1:$port:bench" --fingerprint "$fp")
+    SERVER_PIDS=$SERVE_PID
+}
+
+# stop_pbsh_serve TOOL: records the server's peak RSS (VmHWM) as a row, then stops it.
+stop_pbsh_serve() {
+    local hwm
+    hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVE_PID/status" 2>/dev/null || true)
+    printf '%s\t%s\t%s\t-\t%s\t-\t-\tok\t-\t-\n' "$RUN" "$1" "server peak RSS" "${hwm:-0}" >>"$ROWS"
+    SERVER_PIDS=""
+    kill "$SERVE_PID" 2>/dev/null || true
+    wait "$SERVE_PID" 2>/dev/null || true
+}
+
+# "pbsh remote": pbsh backing up over loopback TLS to `pbsh serve` on the same cores.
+run_pbsh_remote() {
+    start_pbsh_serve pbsh-remote || return 0
+    local target=$RESTORE_DIR/restore-pbsh-remote-r$RUN
+    rm -rf "$target"
+    export PBS_PASSWORD=bench-password
+    local p=("$PBSH" --repository "bench@pbs@127.0.0.1:$SERVE_PORT:bench" --fingerprint "$SERVE_FP")
+    local pm=("$PBSH" --repository "bench@pbs@127.0.0.1:$SERVE_PORT:meta" --fingerprint "$SERVE_FP")
     local b=("${p[@]}" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
-    measure pbsh-remote "backup fresh" "$store" "${b[@]}" --backup-time $T0
-    measure pbsh-remote "backup unchanged" "$store" "${b[@]}" --backup-time $((T0 + 100))
+    local m=("${pm[@]}" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none
+        --change-detection-mode metadata)
+    measure pbsh-remote "backup fresh" "$SERVE_STORE" "${b[@]}" --backup-time $T0
+    measure pbsh-remote "backup unchanged" "$SERVE_STORE" "${b[@]}" --backup-time $((T0 + 100))
+    measure pbsh-remote "backup metadata fresh" "$SERVE_META" "${m[@]}" --backup-time $T0
+    measure pbsh-remote "backup metadata unchanged" "$SERVE_META" "${m[@]}" --backup-time $((T0 + 100))
     mutate apply >"$LOGS/mutation.log"
-    measure pbsh-remote "backup 1% changed" "$store" "${b[@]}" --backup-time $((T0 + 200))
+    measure pbsh-remote "backup 1% changed" "$SERVE_STORE" "${b[@]}" --backup-time $((T0 + 200))
     mkdir -p "$target"
     measure pbsh-remote restore - "${p[@]}" restore host/bench root.pxar "$target"
     [[ $LAST_RC -ne 0 ]] || check_restore pbsh-remote "$target"
     measure pbsh-remote verify - "${p[@]}" verify
-    repo_size pbsh-remote "$store"
+    repo_size pbsh-remote "$SERVE_STORE"
     mutate revert
     measure pbsh-remote "image backup fresh" - "${p[@]}" backup "disk.img:$IMAGE" --backup-id image \
         --crypt-mode none --backup-time $T0
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
+    stop_pbsh_serve pbsh-remote
+}
+
+# The real client: a HOME and runtime dir of its own (ticket cache, mode 0700), no key.
+PBS_CLIENT_HOME=$BENCH_DIR/pbs-client-home
+REAL_CLIENT=(env HOME="$PBS_CLIENT_HOME" XDG_RUNTIME_DIR="$PBS_CLIENT_HOME/run"
+    XDG_CONFIG_HOME="$PBS_CLIENT_HOME/config" XDG_CACHE_HOME="$PBS_CLIENT_HOME/cache"
+    "$BENCH_PBS_PEERS/bin/proxmox-backup-client")
+rm -rf "$PBS_CLIENT_HOME"
+mkdir -p -m 0700 "$PBS_CLIENT_HOME/run"
+
+# "pbs pbsh": the real client backing up to `pbsh serve` (the real client 3.2.4 has no
+# metadata mode).
+run_pbs_pbsh() {
+    start_pbsh_serve pbs-pbsh || return 0
+    local target=$RESTORE_DIR/restore-pbs-pbsh-r$RUN
+    rm -rf "$target"
+    export PBS_REPOSITORY="bench@pbs@127.0.0.1:$SERVE_PORT:bench" PBS_FINGERPRINT=$SERVE_FP PBS_PASSWORD=bench-password
+    local b=("${REAL_CLIENT[@]}" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
+    measure pbs-pbsh "backup fresh" "$SERVE_STORE" "${b[@]}" --backup-time $T0
+    measure pbs-pbsh "backup unchanged" "$SERVE_STORE" "${b[@]}" --backup-time $((T0 + 100))
+    mutate apply >"$LOGS/mutation.log"
+    measure pbs-pbsh "backup 1% changed" "$SERVE_STORE" "${b[@]}" --backup-time $((T0 + 200))
+    mkdir -p "$target"
+    measure pbs-pbsh restore - "${REAL_CLIENT[@]}" restore host/bench root.pxar "$target"
+    [[ $LAST_RC -ne 0 ]] || check_restore pbs-pbsh "$target"
+    repo_size pbs-pbsh "$SERVE_STORE"
+    mutate revert
+    unset PBS_REPOSITORY PBS_FINGERPRINT
+    stop_pbsh_serve pbs-pbsh
+}
+
+# The real server: one for the whole benchmark, started by with-pbs-server.sh in a private
+# network namespace; a holder command inside it adds a second datastore (for the metadata-mode
+# series), reports the namespace and its environment, and waits until this script closes the
+# holder FIFO (or ends). Clients reach it through `nsenter --net`.
+PBS_NS=""
+PBS_HOLDER=""
+start_real_server() {
+    local envf=$BENCH_DIR/pbs-holder.env
+    PBS_STOP=$BENCH_DIR/pbs-holder.stop PBS_META_DIR=$BENCH_DIR/pbs-store-meta
+    rm -rf "$envf" "$PBS_STOP" "$PBS_META_DIR"
+    # The holder waits for the stop file, or for this script to end (however it ends).
+    "$BENCH_PBS_PEERS/with-pbs-server.sh" bash -c '
+        dir=$1 envf=$2 stop=$3 bench=$4 meta=benchmeta$$
+        mkdir -p "$dir" && chown backup:backup "$dir"
+        $PBS_PEER_MANAGER datastore create "$meta" "$dir" >/dev/null 2>&1
+        for _ in $(seq 600); do [ -d "$dir/.chunks/ffff" ] && break; sleep 0.5; done
+        { echo "PBS_NS=/proc/$$/ns/net"; echo "PBS_META_STORE=$meta"
+          env | grep -E "^PBS_(REPOSITORY|PASSWORD|FINGERPRINT|PEER_STORE_DIR|PEER_BIN)="; echo READY; } >"$envf.tmp"
+        mv "$envf.tmp" "$envf"
+        while [ ! -e "$stop" ] && kill -0 "$bench" 2>/dev/null; do sleep 0.5; done
+        $PBS_PEER_MANAGER datastore remove "$meta" >/dev/null 2>&1
+        true' _ "$PBS_META_DIR" "$envf" "$PBS_STOP" $$ >"$LOGS/pbs-server.log" 2>&1 &
+    PBS_HOLDER=$!
+    log "starting the real PBS server (datastores take a few seconds)"
+    for _ in $(seq 1200); do
+        [[ -f $envf ]] && break
+        kill -0 "$PBS_HOLDER" 2>/dev/null || break
+        sleep 0.25
+    done
+    if ! grep -q '^READY$' "$envf" 2>/dev/null; then
+        log "the real server did not start, see $LOGS/pbs-server.log"
+        return 1
+    fi
+    while IFS='=' read -r k v; do
+        case $k in
+        PBS_NS) PBS_NS=$v ;;
+        PBS_META_STORE) PBS_META_STORE=$v ;;
+        PBS_REPOSITORY) PBS_REAL_REPOSITORY=$v ;;
+        PBS_PASSWORD) PBS_REAL_PASSWORD=$v ;;
+        PBS_FINGERPRINT) PBS_REAL_FINGERPRINT=$v ;;
+        PBS_PEER_STORE_DIR) PBS_STORE_DIR=$v ;;
+        esac
+    done <"$envf"
+    PBS_META_REPOSITORY=${PBS_REAL_REPOSITORY%:*}:$PBS_META_STORE
+    # IN_PBS_NS CMD...: CMD in the real server's network namespace, as that server's client.
+    IN_PBS_NS=(nsenter --net="$PBS_NS" -- env PBS_PASSWORD="$PBS_REAL_PASSWORD"
+        PBS_FINGERPRINT="$PBS_REAL_FINGERPRINT")
+    # The server's processes: the proxy (backup and reader sessions) and the api (tickets).
+    local me d exe
+    me=$(readlink "$PBS_NS")
+    PBS_SERVER_PIDS=""
+    for d in /proc/[0-9]*; do
+        exe=$(readlink "$d/exe" 2>/dev/null) || continue
+        case $exe in
+        */proxmox-backup-proxy | */proxmox-backup-api)
+            [[ $(readlink "$d/ns/net" 2>/dev/null) == "$me" ]] && PBS_SERVER_PIDS+=" ${d#/proc/}"
+            ;;
+        esac
+    done
+    log "real server up: $PBS_REAL_REPOSITORY, processes$PBS_SERVER_PIDS"
+    [[ -n $PBS_SERVER_PIDS ]]
+}
+
+stop_real_server() {
+    [[ -n $PBS_HOLDER ]] || return 0
+    touch "$PBS_STOP"
+    wait "$PBS_HOLDER" 2>/dev/null || true
+    rm -rf "$PBS_META_DIR" "$PBS_STOP" "$BENCH_DIR/pbs-holder.env"
+    PBS_HOLDER=""
+}
+
+# clean_real_store DIR: empties a datastore of the real server (its chunk files and snapshots;
+# the 65,536 chunk directories stay), so the next backup into it is a fresh one.
+clean_real_store() {
+    local dir
+    for dir in "$@"; do
+        find "$dir/.chunks" -type f -delete
+        rm -rf "$dir/host" "$dir/ns" "$dir/vm" "$dir/ct"
+    done
+    sync
+}
+
+# real_store_size TOOL DIR: the bytes of its files (chunks, indexes, blobs), without the 65,536
+# directories the real server creates up front.
+real_store_size() {
+    printf '%s\t%s\t%s\t-\t-\t%s\t-\tok\t-\t-\n' "$RUN" "$1" "repository size" \
+        "$(find "$2" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')" >>"$ROWS"
+}
+
+# "pbs": the real client to the real server, the anchor.
+run_pbs() {
+    local target=$RESTORE_DIR/restore-pbs-r$RUN
+    rm -rf "$target"
+    clean_real_store "$PBS_STORE_DIR"
+    SERVER_PIDS=$PBS_SERVER_PIDS
+    local c=("${IN_PBS_NS[@]}" PBS_REPOSITORY="$PBS_REAL_REPOSITORY" "${REAL_CLIENT[@]:1}")
+    local b=("${c[@]}" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
+    measure pbs "backup fresh" - "${b[@]}" --backup-time $T0
+    measure pbs "backup unchanged" - "${b[@]}" --backup-time $((T0 + 100))
+    mutate apply >"$LOGS/mutation.log"
+    measure pbs "backup 1% changed" - "${b[@]}" --backup-time $((T0 + 200))
+    mkdir -p "$target"
+    measure pbs restore - "${c[@]}" restore host/bench root.pxar "$target"
+    [[ $LAST_RC -ne 0 ]] || check_restore pbs "$target"
+    real_store_size pbs "$PBS_STORE_DIR"
+    mutate revert
+    SERVER_PIDS=""
+}
+
+# "pbsh pbs": pbsh to the real server, with the metadata-mode series in the second datastore.
+run_pbsh_pbs() {
+    local target=$RESTORE_DIR/restore-pbsh-pbs-r$RUN
+    rm -rf "$target"
+    clean_real_store "$PBS_STORE_DIR" "$PBS_META_DIR"
+    SERVER_PIDS=$PBS_SERVER_PIDS
+    local p=("${IN_PBS_NS[@]}" "$PBSH" --repository "$PBS_REAL_REPOSITORY")
+    local b=("${p[@]}" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
+    local m=("${IN_PBS_NS[@]}" "$PBSH" --repository "$PBS_META_REPOSITORY" backup "root.pxar:$CORPUS"
+        --backup-id bench --crypt-mode none --change-detection-mode metadata)
+    measure pbsh-pbs "backup fresh" - "${b[@]}" --backup-time $T0
+    measure pbsh-pbs "backup unchanged" - "${b[@]}" --backup-time $((T0 + 100))
+    measure pbsh-pbs "backup metadata fresh" - "${m[@]}" --backup-time $T0
+    measure pbsh-pbs "backup metadata unchanged" - "${m[@]}" --backup-time $((T0 + 100))
+    mutate apply >"$LOGS/mutation.log"
+    measure pbsh-pbs "backup 1% changed" - "${b[@]}" --backup-time $((T0 + 200))
+    mkdir -p "$target"
+    measure pbsh-pbs restore - "${p[@]}" restore host/bench root.pxar "$target"
+    [[ $LAST_RC -ne 0 ]] || check_restore pbsh-pbs "$target"
+    real_store_size pbsh-pbs "$PBS_STORE_DIR"
+    mutate revert
+    SERVER_PIDS=""
 }
 
 tool_version() {
     case $1 in
-    pbsh | pbsh-remote) "$PBSH" --version ;;
+    pbsh | pbsh-remote | pbsh-pbs) "$PBSH" --version ;;
+    pbs | pbs-pbsh) "${REAL_CLIENT[@]}" version 2>/dev/null | head -n 1 | sed 's/^/proxmox-backup-client /' ;;
     restic) restic version | cut -d' ' -f1-2 ;;
     borg) borg --version ;;
     rustic) rustic --version ;;
     esac 2>/dev/null || true
 }
 
-# The tools that run: peers only when installed, pbsh remote only when asked for.
+# The tools that run: peers only when installed, the real client and server only when present
+# (and this is root, for the server's network namespace).
 TOOLS=()
+REAL_SERVER=0
 for tool in $BENCH_TOOLS; do
     case $tool in
-    pbsh) ;;
-    pbsh-remote) ;;
+    pbsh | pbsh-remote) ;;
+    pbs | pbsh-pbs | pbs-pbsh)
+        if [[ ! -x $BENCH_PBS_PEERS/bin/proxmox-backup-client ]]; then
+            log "$tool: the real PBS programs are not in $BENCH_PBS_PEERS, skipped"
+            continue
+        fi
+        if [[ $tool != pbs-pbsh ]]; then
+            if [[ $(id -u) -ne 0 ]]; then
+                log "$tool: the real server needs root, skipped"
+                continue
+            fi
+            REAL_SERVER=1
+        fi
+        ;;
     restic | borg | rustic)
         if ! command -v "$tool" >/dev/null; then
             log "$tool not installed, skipped"
@@ -532,27 +780,42 @@ for tool in $BENCH_TOOLS; do
     esac
     TOOLS+=("$tool")
 done
+if [[ $REAL_SERVER == 1 ]] && ! start_real_server; then
+    stop_real_server
+    log "pbs and pbsh-pbs skipped"
+    mapfile -t TOOLS < <(printf '%s\n' "${TOOLS[@]}" | grep -vx -e pbs -e pbsh-pbs)
+fi
+trap 'stop_real_server; mutate revert || true' EXIT
 for tool in "${TOOLS[@]}"; do log "=== $tool $(tool_version "$tool")"; done
 
 # Runs are interleaved (run 1 of every tool, then run 2, ...) so slow drifts in machine load
-# spread over all tools.
+# spread over all tools, and the runs of one number are comparable pairs.
 for ((RUN = 1; RUN <= BENCH_RUNS; RUN++)); do
     for tool in "${TOOLS[@]}"; do
         log "--- run $RUN/$BENCH_RUNS: $tool"
         warm_cache
         "run_${tool//-/_}"
+        # Its repositories and restored trees (a corpus each) go now, so the disk holds one
+        # tool's at a time;
+        # synced and settled, since deleting a GiB just before a timed step made that step 3-4x
+        # slower on this ext4 (mounted with `discard`), whichever tool ran next.
+        if [[ $BENCH_KEEP != 1 || $RUN -lt $BENCH_RUNS ]]; then
+            rm -rf "$RESTORE_DIR/restore-$tool-r$RUN" "$RESTORE_DIR/restore-$tool-r$RUN"-* \
+                "$BENCH_DIR/repo-$tool-r$RUN" "$BENCH_DIR/repo-$tool"-*-r$RUN \
+                "$BENCH_DIR/serve-config-$tool-r$RUN" "$BENCH_DIR"/cache-* "$BENCH_DIR/borg-home"
+            [[ $tool != pbs && $tool != pbsh-pbs ]] || clean_real_store "$PBS_STORE_DIR" "$PBS_META_DIR"
+            sync
+            sleep 3
+        fi
     done
 done
-# Cleaned up only now, so no tool's timed steps follow a large deletion (see run_pbsh).
-if [[ $BENCH_KEEP != 1 ]]; then
-    rm -rf "$BENCH_DIR"/repo-* "$BENCH_DIR"/cache-* "$BENCH_DIR/borg-home" "$BENCH_DIR"/restore-*
-fi
+stop_real_server
 
 # ---------------------------------------------------------------------------------------------
 # Summary: medians over the runs, a step-by-tool matrix, ratios pbsh/peer, and the primitive limits.
 summary() {
     echo "pbsh end-to-end benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -r)"
-    echo "$(tool_version pbsh) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')); $(tool_version restic); $(tool_version borg)$(command -v rustic >/dev/null && echo "; $(tool_version rustic)")"
+    echo "$(tool_version pbsh) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')); $(tool_version pbs); $(tool_version restic); $(tool_version borg)$(command -v rustic >/dev/null && echo "; $(tool_version rustic)")"
     echo "mode: $([[ $QUICK == 1 ]] && echo quick || echo full), $BENCH_RUNS run(s) per step, medians shown"
     local origin="seed $BENCH_SEED"
     [[ -z $BENCH_SOURCE ]] || origin="copy of $BENCH_SOURCE"
@@ -591,17 +854,19 @@ else:
 
 # Raw rows -> medians per (tool, operation), in first-seen order.
 steps, order = {}, []
+def num(v, kind=float):
+    return None if v == "-" else kind(v)
 for line in open(rows_path):
     f = line.rstrip("\n").split("\t")
-    if len(f) != 8:
+    if len(f) != 10:
         continue
-    run, tool, op, wall, rss, size, load, status = f
+    run, tool, op, wall, rss, size, load, status, cpu, srv = f
     key = (tool, op)
     if key not in steps:
         steps[key] = []
         order.append(key)
-    steps[key].append(dict(wall=None if wall == "-" else float(wall), rss=None if rss == "-" else int(rss),
-                           size=None if size == "-" else int(size), load=load, status=status))
+    steps[key].append(dict(wall=num(wall), rss=num(rss, int), size=num(size, int), load=load,
+                           status=status, cpu=num(cpu), srv=num(srv)))
 
 def med(values):
     values = [v for v in values if v is not None]
@@ -614,50 +879,124 @@ for key in order:
     bad = [r["status"] for r in runs if r["status"] != "ok"]
     agg[key] = dict(
         wall=med([r["wall"] for r in ok]), rss=med([r["rss"] for r in ok]),
-        size=med([r["size"] for r in ok]), runs=len(runs), ok=len(ok),
+        maxrss=max([r["rss"] for r in ok if r["rss"] is not None], default=None),
+        size=med([r["size"] for r in ok]), cpu=med([r["cpu"] for r in ok]),
+        srv=med([r["srv"] for r in ok]), runs=len(runs), ok=len(ok),
         loads="/".join(r["load"] for r in runs if r["load"] != "-"),
         status="ok" if not bad else ",".join(sorted(set(bad))) + f" ({len(bad)}/{len(runs)})")
 
+GiB = corpus_bytes / 1073741824.0
+MB = corpus_bytes / 1e6
 print()
-print("MiB/s = corpus bytes / median wall seconds; repo MiB = repository size after the step;")
-print("load1 = 1-minute load average when each run of the step started")
+print("tools (client -> server): pbs = the real client -> the real server (the anchor); pbsh = pbsh into")
+print("a local datastore; pbsh-pbs = pbsh -> the real server; pbsh-remote = pbsh -> pbsh serve;")
+print("pbs-pbsh = the real client -> pbsh serve. Servers on the same cores, loopback TLS.")
+print("MiB/s = corpus bytes / median wall seconds; client CPU s = user + system of the client;")
+print("MB/CPU-s = corpus MB (10^6 bytes) / client CPU s; srv CPU/GiB = server CPU s (utime + stime from")
+print("/proc) / corpus GiB; peak RSS = the client's (max over the runs); repo MiB = repository size")
+print("after the step; load1 = 1-minute load average when each run of the step started")
 print()
-hdr = f"{'tool':<11} {'operation':<28} {'runs':>4} {'wall s':>8} {'MiB/s':>8} {'peak RSS MiB':>13} {'repo MiB':>9}  {'load1':<15} status"
+hdr = (f"{'tool':<11} {'operation':<26} {'runs':>4} {'wall s':>7} {'MiB/s':>7} {'cli CPU s':>9} "
+       f"{'MB/CPU-s':>8} {'srv CPU/GiB':>11} {'peak RSS MiB':>12} {'repo MiB':>8}  {'load1':<15} status")
 print(hdr)
-print(" ".join("-" * n for n in (11, 28, 4, 8, 8, 13, 9)) + "  " + "-" * 15 + " ------")
+print(" ".join("-" * n for n in (11, 26, 4, 7, 7, 9, 8, 11, 12, 8)) + "  " + "-" * 15 + " ------")
 for key in order:
     a, (tool, op) = agg[key], key
     if a["wall"] is None and a["size"] is not None and a["rss"] is None:
-        print(f"{tool:<11} {op:<28} {a['runs']:>4} {a['size']:>10} bytes ({a['size'] / MiB:.1f} MiB, "
+        print(f"{tool:<11} {op:<26} {a['runs']:>4} {a['size']:>10} bytes ({a['size'] / MiB:.1f} MiB, "
               f"{100.0 * a['size'] / corpus_bytes:.1f} % of corpus)")
+        continue
+    if a["wall"] is None and a["rss"] is not None:
+        print(f"{tool:<11} {op:<26} {a['runs']:>4} {a['maxrss'] / 1024:>10.1f} MiB (max over the runs)")
         continue
     wall = "-" if a["wall"] is None else f"{a['wall']:.2f}"
     rate = "-" if not a["wall"] else f"{corpus_bytes / MiB / a['wall']:.1f}"
-    rss = "-" if a["rss"] is None else f"{a['rss'] / 1024:.1f}"
+    cpu = "-" if a["cpu"] is None else f"{a['cpu']:.2f}"
+    mbcpu = "-" if not a["cpu"] else f"{MB / a['cpu']:.0f}"
+    srv = "-" if a["srv"] is None else f"{a['srv'] / GiB:.2f}"
+    rss = "-" if a["maxrss"] is None else f"{a['maxrss'] / 1024:.1f}"
     size = "-" if a["size"] is None else f"{a['size'] / MiB:.1f}"
-    print(f"{tool:<11} {op:<28} {a['runs']:>4} {wall:>8} {rate:>8} {rss:>13} {size:>9}  {a['loads']:<15} {a['status']}")
+    print(f"{tool:<11} {op:<26} {a['runs']:>4} {wall:>7} {rate:>7} {cpu:>9} {mbcpu:>8} {srv:>11} {rss:>12} "
+          f"{size:>8}  {a['loads']:<15} {a['status']}")
 
-# Matrix: one column per tool (pbsh remote always shown).
-tools = ["pbsh", "pbsh-remote", "restic", "borg", "rustic"]
-present = [t for t in tools if t in ("pbsh", "pbsh-remote") or any(k[0] == t for k in order)]
-ops = ["backup fresh", "backup unchanged", "backup 1% changed", "restore", "verify", "image backup fresh"]
-def rate(tool, op):
+# Matrix: one column per tool.
+tools = ["pbs", "pbsh", "pbsh-pbs", "pbsh-remote", "pbs-pbsh", "restic", "borg", "rustic"]
+present = [t for t in tools if any(k[0] == t for k in order)]
+ops = ["backup fresh", "backup unchanged", "backup metadata fresh", "backup metadata unchanged",
+       "backup 1% changed", "restore", "verify", "image backup fresh"]
+def get(tool, op, field):
     a = agg.get((tool, op))
-    return corpus_bytes / MiB / a["wall"] if a and a["wall"] else None
+    return a[field] if a else None
+def rate(tool, op):
+    w = get(tool, op, "wall")
+    return corpus_bytes / MiB / w if w else None
+def mbcpu(tool, op):
+    c = get(tool, op, "cpu")
+    return MB / c if c else None
+def srvgib(tool, op):
+    v = get(tool, op, "srv")
+    return v / GiB if v is not None else None
 def size(tool):
     a = agg.get((tool, "repository size"))
     return a["size"] / MiB if a and a["size"] is not None else None
 def peak(tool):
-    v = [agg[k]["rss"] for k in order if k[0] == tool and agg[k]["rss"] is not None]
+    v = [agg[k]["maxrss"] for k in order if k[0] == tool and agg[k]["maxrss"] is not None
+         and k[1] != "server peak RSS"]
     return max(v) / 1024 if v else None
+def cell(v, spec=".1f"):
+    return "-" if v is None else format(v, spec)
 print()
-print("MiB/s by step (medians; '-' = not run)")
-print(f"{'':<24}" + "".join(f"{t.replace('-', ' '):>13}" for t in present))
+print("by step (medians; '-' = not run)")
+print(f"{'':<34}" + "".join(f"{t:>12}" for t in present))
 for op in ops:
-    print(f"{op:<24}" + "".join(f"{fmt1:>13}" for fmt1 in
-          ("-" if rate(t, op) is None else f"{rate(t, op):.1f}" for t in present)))
-print(f"{'repository size MiB':<24}" + "".join(f"{('-' if size(t) is None else f'{size(t):.1f}'):>13}" for t in present))
-print(f"{'peak RSS MiB (max)':<24}" + "".join(f"{('-' if peak(t) is None else f'{peak(t):.1f}'):>13}" for t in present))
+    if not any(get(t, op, "wall") for t in present):
+        continue
+    print(f"{'wall s  ' + op:<34}" + "".join(f"{cell(get(t, op, 'wall'), '.2f'):>12}" for t in present))
+for op in ops:
+    if not any(get(t, op, "cpu") for t in present):
+        continue
+    print(f"{'MB/CPU-s  ' + op:<34}" + "".join(f"{cell(mbcpu(t, op), '.0f'):>12}" for t in present))
+for op in ops:
+    if not any(srvgib(t, op) is not None for t in present):
+        continue
+    print(f"{'srv CPU s/GiB  ' + op:<34}" + "".join(f"{cell(srvgib(t, op), '.2f'):>12}" for t in present))
+print(f"{'repository size MiB':<34}" + "".join(f"{cell(size(t)):>12}" for t in present))
+print(f"{'peak RSS MiB (client, max)':<34}" + "".join(f"{cell(peak(t)):>12}" for t in present))
+srss = {t: get(t, "server peak RSS", "maxrss") for t in present}
+if any(srss.values()):
+    print(f"{'peak RSS MiB (pbsh serve)':<34}" + "".join(
+        f"{cell(srss[t] / 1024 if srss[t] else None):>12}" for t in present))
+
+# Against the anchor: the real client into the real server.
+if "pbs" in present:
+    lines = []
+    for tool in ["pbsh", "pbsh-pbs", "pbsh-remote", "pbs-pbsh"]:
+        for op in ops:
+            w0, w1 = get("pbs", op, "wall"), get(tool, op, "wall")
+            c0, c1 = mbcpu("pbs", op), mbcpu(tool, op)
+            if w0 and w1:
+                lines.append(f"{tool:<11} {op:<26} {w0 / w1:>12.2f} {cell(c1 / c0 if c0 and c1 else None, '.2f'):>12}")
+    if lines:
+        print()
+        print("against the real client -> real server (speed = anchor wall / wall; > 1: faster; CPU = MB/CPU-s ratio)")
+        print(f"{'tool':<11} {'step':<26} {'speed ratio':>12} {'CPU ratio':>12}")
+        print("\n".join(lines))
+
+# pbsh serve against the real server, each with the same client.
+pairs = [("the real client", "pbs", "pbs-pbsh"), ("pbsh", "pbsh-pbs", "pbsh-remote")]
+lines = []
+for client, real, ours in pairs:
+    for op in ops:
+        w0, w1 = get(real, op, "wall"), get(ours, op, "wall")
+        s0, s1 = srvgib(real, op), srvgib(ours, op)
+        if w0 and w1:
+            lines.append(f"{client:<16} {op:<26} {w0:>7.2f} {w1:>7.2f} {w0 / w1:>6.2f}   "
+                         f"{cell(s0, '.2f'):>8} {cell(s1, '.2f'):>8}")
+if lines:
+    print()
+    print("pbsh serve vs the real server, same client (wall s; speed = real / pbsh serve; server CPU s per GiB)")
+    print(f"{'client':<16} {'step':<26} {'real':>7} {'pbsh':>7} {'speed':>6}   {'real CPU':>8} {'pbsh CPU':>8}")
+    print("\n".join(lines))
 
 lines = []
 for peer in ["restic", "borg", "rustic"]:
@@ -690,6 +1029,40 @@ if prim and image and p("sha256") and p("compress"):
     print(f"image backup: {image:.1f} MiB/s = {100.0 * image / bound:.0f} % of min(SHA-256, zstd-1) x {cores} cores "
           f"({bound:.0f} MiB/s; target 70 %)")
 
+# The goals of issue 21, checked on the medians above.
+goals = []
+def goal(text, ok):
+    goals.append(f"  [{'met' if ok else 'NOT met' if ok is not None else 'n/a'}] {text}")
+w_anchor = get("pbs", "backup fresh", "wall")
+for tool in ["pbsh", "pbsh-pbs", "pbsh-remote"]:
+    w = get(tool, "backup fresh", "wall")
+    if w_anchor and w:
+        goal(f"fresh backup, {tool}: {w_anchor / w:.2f}x the real client's speed (>= 2x)", w_anchor / w >= 2)
+    c = mbcpu(tool, "backup fresh")
+    if c:
+        goal(f"fresh backup, {tool}: {c:.0f} MB per client CPU-second (>= 300)", c >= 300)
+for tool in ["pbsh", "pbsh-remote", "pbsh-pbs"]:
+    w = get(tool, "backup metadata unchanged", "wall")
+    if w is not None:
+        goal(f"unchanged tree in metadata mode, {tool}: {w:.2f} s (< 1 s)", w < 1)
+for client, real, ours in pairs:
+    w0, w1 = get(real, "backup fresh", "wall"), get(ours, "backup fresh", "wall")
+    s0, s1 = srvgib(real, "backup fresh"), srvgib(ours, "backup fresh")
+    if w0 and w1 and s0 is not None and s1 is not None:
+        goal(f"pbsh serve vs the real server, {client}, fresh backup: {w1:.2f} s vs {w0:.2f} s, "
+             f"server CPU {s1:.2f} vs {s0:.2f} s/GiB (pbsh serve >= real, no more CPU)", w1 <= w0 and s1 <= s0)
+for tool in ["pbsh", "pbsh-pbs", "pbsh-remote"]:
+    v = peak(tool)
+    if v is not None:
+        goal(f"peak RSS, {tool}: {v:.1f} MiB over every step (<= 256 MiB)", v <= 256)
+v = max([x for t, x in srss.items() if x], default=None)
+if v:
+    goal(f"peak RSS, pbsh serve: {v / 1024:.1f} MiB (<= 256 MiB)", v / 1024 <= 256)
+if goals:
+    print()
+    print("issue 21 goals (medians of this run)")
+    print("\n".join(goals))
+
 failures = open(failures_path).read().strip() if failures_path else ""
 if failures:
     print()
@@ -699,3 +1072,13 @@ PY
 }
 summary | tee "$RESULTS"
 log "results written to $RESULTS, logs in $LOGS"
+
+# One huge directory: a separate script (scripts/bench-bigdir.sh), with this one's settings.
+if [[ $BENCH_BIGDIR == 1 ]]; then
+    if [[ -x $ROOT/scripts/bench-bigdir.sh ]]; then
+        PBSH=$PBSH BENCH_DIR=$BENCH_DIR BENCH_RUNS=$BENCH_RUNS BENCH_SKIP_BUILD=1 QUICK=$QUICK \
+            "$ROOT/scripts/bench-bigdir.sh"
+    else
+        log "BENCH_BIGDIR=1 but scripts/bench-bigdir.sh is missing"
+    fi
+fi

@@ -9,8 +9,8 @@ use super::auth::Principal;
 use super::params::Params;
 use super::tasks::Task;
 use super::{
-    blocking, into_response, read_body, switching_protocols, ApiError, ApiResult, Body, Reply,
-    ServerState, MAX_BLOB_UPLOAD, MAX_CHUNK_UPLOAD, MAX_PARAM_BODY,
+    blocking, cpu_bound, into_response, read_body, switching_protocols, ApiError, ApiResult, Body,
+    Reply, ServerState, MAX_BLOB_UPLOAD, MAX_CHUNK_UPLOAD, MAX_PARAM_BODY,
 };
 use crate::format::blob::{self, BlobKind};
 use crate::format::digest::ChunkDigest;
@@ -701,7 +701,7 @@ impl BackupSession {
             return Err(ApiError::bad("uploaded chunk has unexpected size."));
         }
         let chunks = self.chunks.clone();
-        let (is_new, compressed) = blocking(move || {
+        let (is_new, compressed) = cpu_bound(move || {
             let stored = check_chunk_body(&body, &digest, size)?;
             let is_new = chunks.insert_chunk(&digest, &stored)?;
             Ok((is_new, stored.len() as u64))

@@ -194,6 +194,33 @@ where
     }
 }
 
+/// Runs CPU-bound `f` (an uploaded chunk's decode, hash and store) on a blocking thread, at
+/// most one per core at a time across all sessions: a client that pipelines many uploads (pbsh
+/// keeps 16 in flight) queues here instead of waking a thread per chunk that then compete for
+/// the same cores with each other and with the client, and holds no more chunk bodies in
+/// decoding than there are cores.
+pub async fn cpu_bound<T, F>(f: F) -> ApiResult<T>
+where
+    F: FnOnce() -> ApiResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    static PERMITS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Arc::new(tokio::sync::Semaphore::new(cores))
+    });
+    let permit = permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| ApiError::internal(format!("worker pool closed: {e}")))?;
+    blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
+}
+
 /// Reads a request body, refusing more than `limit` bytes, and one that comes too slowly: a
 /// pause longer than the body timeout, or less than `limits::BODY_MIN_RATE` on average after
 /// it (408), so no client holds a connection by trickling a body in.
