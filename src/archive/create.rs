@@ -11,7 +11,7 @@ use super::fs::{fstat, lstat_at, openat};
 use crate::format::catalog::CatalogWriter;
 use crate::format::error::FormatError;
 use crate::format::limits;
-use crate::format::pxar::encoder::{Encoder, FileRef};
+use crate::format::pxar::encoder::{copy_through_buffer, ContentCopier, Encoder, FileRef};
 use crate::format::pxar::{Acl, Metadata, S_IFMT};
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
@@ -273,10 +273,24 @@ pub fn create_archive<W: Write, C: Write>(
     catalog: Option<(&mut CatalogWriter<C>, &[u8])>,
     options: &CreateOptions,
 ) -> Result<(W, CreateStats)> {
+    create_archive_with_copier(source, output, copy_through_buffer::<W>, catalog, options)
+}
+
+/// Like `create_archive`, with file content reaching `output` through `copier` (the backup's
+/// chunker reads files straight into its chunk buffers).
+pub fn create_archive_with_copier<W: Write, C: Write>(
+    source: &Path,
+    output: W,
+    copier: ContentCopier<W>,
+    catalog: Option<(&mut CatalogWriter<C>, &[u8])>,
+    options: &CreateOptions,
+) -> Result<(W, CreateStats)> {
     let cli_text: String = options.patterns.iter().map(|p| format!("{p}\n")).collect();
     let cli_file = (!cli_text.is_empty()).then(|| cli_text.into_bytes());
     create_with(source, options, catalog, cli_file, None, |root| {
-        Ok(Encoder::new(output, root)?)
+        let mut encoder = Encoder::new(output, root)?;
+        encoder.set_content_copier(copier);
+        Ok(encoder)
     })
 }
 

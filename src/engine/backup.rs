@@ -5,7 +5,7 @@
 //! the writer, which removes what was written so far. Never prints.
 
 use crate::archive::create::{
-    create_archive, create_split_archive_with_reuse, CreateError, CreateOptions,
+    create_archive_with_copier, create_split_archive_with_reuse, CreateError, CreateOptions,
 };
 use crate::engine::pipeline::{default_workers, ChunkUploader, Chunking, UploadResult};
 use crate::engine::progress::Progress;
@@ -465,9 +465,10 @@ impl<'a> BackupRun<'a> {
                 .catalog
                 .insert(CatalogWriter::new(Vec::new()).map_err(format_err("catalog"))?),
         };
-        let (upload, stats) = create_archive(
+        let (upload, stats) = create_archive_with_copier(
             dir,
             upload,
+            |uploader: &mut ChunkUploader, src, size, _| uploader.copy_content(src, size),
             Some((cat, didx_name.as_bytes())),
             &options.create,
         )

@@ -10,6 +10,7 @@ use crate::format::chunker::{Chunker, FixedChunker};
 use crate::format::crypt::CryptConfig;
 use crate::format::digest::ChunkDigest;
 use crate::format::index::IndexCsum;
+use crate::format::pxar::encoder::{Copied, CopyFailure};
 use crate::repo::{ChunkSink, IndexData, RepoError};
 use crate::util::error_class::Classed;
 use std::collections::{BTreeMap, HashSet};
@@ -18,8 +19,11 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-/// The capacity a new chunk buffer starts with, and the most a recycled one may have.
-const RECYCLE_MAX_CAPACITY: usize = 8 * 1024 * 1024;
+/// The size a new chunk buffer starts with; a recycled one may be at most a read piece larger.
+const BUFFER_LEN: usize = 8 * 1024 * 1024;
+/// File content is read straight into the chunk buffer in pieces of this size: a cut moves
+/// at most this much to the next buffer.
+const READ_PIECE: usize = 256 * 1024;
 
 /// How the stream is cut.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +56,9 @@ impl Cutter {
 
 struct Job {
     seq: u64,
+    /// A chunk buffer; the chunk is `data[..len]` (the rest is initialized spare room).
     data: Vec<u8>,
+    len: usize,
 }
 
 struct Done {
@@ -86,7 +92,10 @@ pub struct UploadResult {
 pub struct ChunkUploader {
     cutter: Cutter,
     chunking: Chunking,
+    /// The chunk being filled is `pending[..filled]`; past it, initialized room that reads
+    /// land in directly (buffers are recycled whole, never shrunk, so never zeroed again).
     pending: Vec<u8>,
+    filled: usize,
     max_chunk: usize,
     next_seq: u64,
     jobs: Option<SyncSender<Job>>,
@@ -152,7 +161,8 @@ impl ChunkUploader {
         Ok(ChunkUploader {
             cutter,
             chunking,
-            pending: Vec::with_capacity(max_chunk.min(8 * 1024 * 1024)),
+            pending: vec![0u8; max_chunk.min(BUFFER_LEN)],
+            filled: 0,
             max_chunk,
             next_seq: 0,
             jobs: Some(job_tx),
@@ -167,10 +177,7 @@ impl ChunkUploader {
     /// Forces a chunk boundary here and appends already-stored chunks (digest, plaintext size)
     /// to the stream without reading or uploading their data.
     pub fn inject(&mut self, chunks: &[(ChunkDigest, u64)]) -> io::Result<()> {
-        if !self.pending.is_empty() {
-            let last = std::mem::take(&mut self.pending);
-            self.send(last)?;
-        }
+        self.send_pending()?;
         self.cutter.reset();
         for (digest, size) in chunks {
             self.injected.push(Done {
@@ -188,7 +195,7 @@ impl ChunkUploader {
     /// Copies `input` to its end into the stream. With fixed chunking, whole chunks are read
     /// straight into their own buffers (no intermediate copy, one read call per chunk).
     pub fn copy_from(&mut self, input: &mut dyn io::Read) -> io::Result<u64> {
-        if !matches!(self.chunking, Chunking::Fixed) || !self.pending.is_empty() {
+        if !matches!(self.chunking, Chunking::Fixed) || self.filled > 0 {
             return io::copy(input, self);
         }
         let mut total = 0u64;
@@ -197,30 +204,130 @@ impl ChunkUploader {
                 return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
             }
             let mut chunk = self.buffer();
-            let n = io::Read::read_to_end(
-                &mut io::Read::take(&mut *input, self.max_chunk as u64),
-                &mut chunk,
-            )?;
+            if chunk.len() < self.max_chunk {
+                chunk.resize(self.max_chunk, 0);
+            }
+            let n = read_full(input, chunk.get_mut(..self.max_chunk).unwrap_or_default())?;
             total += n as u64;
             if n < self.max_chunk {
                 // The end: a short last piece goes the ordinary way (it stays pending).
-                self.write_all(&chunk)?;
+                self.pending = chunk;
+                self.filled = 0;
+                self.cut_new_bytes(n)?;
                 return Ok(total);
             }
             Progress::add(&self.shared.progress.bytes, n as u64);
-            self.send(chunk)?;
+            self.send(chunk, n)?;
         }
     }
 
-    /// An empty buffer for the next chunk: a recycled one, or a new one.
-    fn buffer(&self) -> Vec<u8> {
-        match self.recycled.try_recv() {
-            Ok(mut buffer) => {
-                buffer.clear();
-                buffer
+    /// Reads `size` bytes of file content from `src` straight into the chunk buffers (no
+    /// intermediate copy); how far it got, and why it stopped early.
+    pub fn copy_content(&mut self, src: &mut dyn io::Read, size: u64) -> Copied {
+        let mut written = 0u64;
+        while written < size {
+            if self.shared.progress.is_cancelled() {
+                return Copied {
+                    written,
+                    failure: Some(CopyFailure::Write(io::Error::new(
+                        io::ErrorKind::Interrupted,
+                        "cancelled",
+                    ))),
+                };
             }
-            Err(_) => Vec::with_capacity(self.max_chunk.min(RECYCLE_MAX_CAPACITY)),
+            let piece = (size - written).min(READ_PIECE as u64) as usize;
+            self.ensure_room(piece);
+            let room = self
+                .pending
+                .get_mut(self.filled..self.filled + piece)
+                .unwrap_or_default();
+            let got = match src.read(room) {
+                Ok(0) => {
+                    return Copied {
+                        written,
+                        failure: Some(CopyFailure::ShortRead),
+                    }
+                }
+                Ok(got) => got.min(piece),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Copied {
+                        written,
+                        failure: Some(CopyFailure::Read(e)),
+                    }
+                }
+            };
+            Progress::add(&self.shared.progress.bytes, got as u64);
+            if let Err(e) = self.cut_new_bytes(got) {
+                return Copied {
+                    written,
+                    failure: Some(CopyFailure::Write(e)),
+                };
+            }
+            written += got as u64;
         }
+        Copied {
+            written,
+            failure: None,
+        }
+    }
+
+    /// Makes `pending` hold at least `extra` initialized bytes past `filled`.
+    fn ensure_room(&mut self, extra: usize) {
+        let need = self.filled + extra;
+        if self.pending.len() < need {
+            self.pending.resize(need, 0);
+        }
+    }
+
+    /// Runs the `n` bytes just placed at `pending[filled..]` through the cutter, sending every
+    /// chunk that ends among them; the bytes after a cut move to a fresh buffer.
+    fn cut_new_bytes(&mut self, n: usize) -> io::Result<()> {
+        let mut start = self.filled;
+        let mut end = self.filled + n;
+        while start < end {
+            let Some(k) = self
+                .cutter
+                .scan(self.pending.get(start..end).unwrap_or_default())
+            else {
+                break;
+            };
+            let cut = start + k;
+            let mut next = self.buffer();
+            let rest = end - cut;
+            if next.len() < rest {
+                next.resize(rest, 0);
+            }
+            if let (Some(to), Some(from)) = (next.get_mut(..rest), self.pending.get(cut..end)) {
+                to.copy_from_slice(from);
+            }
+            let full = std::mem::replace(&mut self.pending, next);
+            self.filled = 0;
+            self.send(full, cut)?;
+            start = 0;
+            end = rest;
+        }
+        self.filled = end;
+        Ok(())
+    }
+
+    /// Sends the chunk being filled, if it has any bytes.
+    fn send_pending(&mut self) -> io::Result<()> {
+        if self.filled == 0 {
+            return Ok(());
+        }
+        let len = self.filled;
+        let next = self.buffer();
+        let full = std::mem::replace(&mut self.pending, next);
+        self.filled = 0;
+        self.send(full, len)
+    }
+
+    /// A buffer for the next chunk: a recycled one, or a new one.
+    fn buffer(&self) -> Vec<u8> {
+        self.recycled
+            .try_recv()
+            .unwrap_or_else(|_| vec![0u8; self.max_chunk.min(BUFFER_LEN)])
     }
 
     fn check_error(&self) -> io::Result<()> {
@@ -230,11 +337,12 @@ impl ChunkUploader {
         }
     }
 
-    fn send(&mut self, data: Vec<u8>) -> io::Result<()> {
+    fn send(&mut self, data: Vec<u8>, len: usize) -> io::Result<()> {
         self.check_error()?;
         let job = Job {
             seq: self.next_seq,
             data,
+            len,
         };
         self.next_seq += 1;
         let tx = self
@@ -250,9 +358,8 @@ impl ChunkUploader {
 
     /// Flushes the last chunk, waits for the workers and returns the index in stream order.
     pub fn finish(mut self) -> Result<UploadResult, RepoError> {
-        if !self.pending.is_empty() {
-            let last = std::mem::take(&mut self.pending);
-            self.send(last).map_err(|e| {
+        {
+            self.send_pending().map_err(|e| {
                 let class = crate::util::error_class::of_io(&e);
                 RepoError::Failed(Classed::new(e.to_string(), Some(class)))
             })?;
@@ -319,20 +426,15 @@ impl Write for ChunkUploader {
             return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
         }
         Progress::add(&self.shared.progress.bytes, written as u64);
+        // In pieces, so one large write does not grow the buffer past a chunk and a piece.
         while !data.is_empty() {
-            match self.cutter.scan(data) {
-                Some(n) => {
-                    self.pending.extend_from_slice(&data[..n]);
-                    data = &data[n..];
-                    let fresh = self.buffer();
-                    let chunk = std::mem::replace(&mut self.pending, fresh);
-                    self.send(chunk)?;
-                }
-                None => {
-                    self.pending.extend_from_slice(data);
-                    break;
-                }
+            let (piece, rest) = data.split_at(data.len().min(READ_PIECE));
+            self.ensure_room(piece.len());
+            if let Some(room) = self.pending.get_mut(self.filled..self.filled + piece.len()) {
+                room.copy_from_slice(piece);
             }
+            self.cut_new_bytes(piece.len())?;
+            data = rest;
         }
         Ok(written)
     }
@@ -372,16 +474,17 @@ fn worker(
             },
             Err(_) => return,
         };
-        match process(&mut encoder, &shared, &job.data) {
+        let chunk = job.data.get(..job.len).unwrap_or_default();
+        match process(&mut encoder, &shared, chunk) {
             Ok(digest) => {
                 let _ = done.send(Done {
                     seq: job.seq,
                     digest,
-                    size: job.data.len() as u64,
+                    size: job.len as u64,
                 });
                 // A buffer that grew for an oversized chunk is let go, so the recycled ones
                 // keep memory at the usual chunk size.
-                if job.data.capacity() <= RECYCLE_MAX_CAPACITY {
+                if job.data.len() <= BUFFER_LEN + READ_PIECE {
                     let _ = recycle.send(job.data);
                 }
             }
@@ -453,4 +556,18 @@ pub fn default_workers() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
+}
+
+/// Reads until `buf` is full or the input ends; the number of bytes read.
+fn read_full(input: &mut dyn io::Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match input.read(buf.get_mut(n..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(got) => n += got,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }

@@ -72,6 +72,8 @@ pub struct Encoder<W: Write> {
     dirs: Vec<OpenDir>,
     /// File-content copy buffer, allocated on first use.
     copy_buffer: Vec<u8>,
+    /// How file content reaches `output` (unified archives).
+    copier: ContentCopier<W>,
     /// Metadata items of one entry, assembled so each entry costs one write.
     scratch: Vec<u8>,
     /// Set after a failure part-way through writing: the output no longer matches our offsets.
@@ -103,6 +105,11 @@ impl<W: Write> Encoder<W> {
         Ok(encoder)
     }
 
+    /// Has file content reach the output through `copier` from now on (unified archives).
+    pub fn set_content_copier(&mut self, copier: ContentCopier<W>) {
+        self.copier = copier;
+    }
+
     fn empty(output: W, payload: Option<PayloadOutput>) -> Self {
         Encoder {
             output,
@@ -110,6 +117,7 @@ impl<W: Write> Encoder<W> {
             payload,
             dirs: Vec::new(),
             copy_buffer: Vec::new(),
+            copier: copy_through_buffer::<W>,
             scratch: Vec::new(),
             broken: false,
         }
@@ -196,14 +204,11 @@ impl<W: Write> Encoder<W> {
     /// After FILENAME/ENTRY/attributes are in `scratch`: writes them with the content (unified)
     /// or the content to the payload stream and a PAYLOAD_REF here (split).
     fn write_file_content(&mut self, name: &[u8], size: u64, content: &mut dyn Read) -> Result<()> {
-        if self.copy_buffer.is_empty() && size > 0 {
-            self.copy_buffer = vec![0u8; COPY_BUFFER_LEN];
-        }
         let copied = match self.payload.as_mut() {
             None => {
                 put_header(&mut self.scratch, PXAR_PAYLOAD, size);
                 self.emit_scratch()?;
-                let copied = copy_exact(content, &mut self.output, size, &mut self.copy_buffer);
+                let copied = (self.copier)(&mut self.output, content, size, &mut self.copy_buffer);
                 self.position += copied.written;
                 copied
             }
@@ -212,7 +217,8 @@ impl<W: Write> Encoder<W> {
                 let mut header = Vec::with_capacity(HEADER_LEN as usize);
                 put_header(&mut header, PXAR_PAYLOAD, size);
                 write_payload(payload, &header)?;
-                let copied = copy_exact(content, &mut payload.output, size, &mut self.copy_buffer);
+                let copied =
+                    copy_through_buffer(&mut payload.output, content, size, &mut self.copy_buffer);
                 payload.position += copied.written;
                 // The reference goes out only after its content, so no metadata points at a
                 // payload that was never completed.
@@ -688,15 +694,34 @@ pub(crate) fn search_tree_layout<T: Copy + Default>(sorted: &[T]) -> Vec<T> {
 }
 
 /// How far a bounded copy got, and why it stopped early.
-struct Copied {
-    written: u64,
-    failure: Option<CopyFailure>,
+pub struct Copied {
+    pub written: u64,
+    pub failure: Option<CopyFailure>,
 }
 
-enum CopyFailure {
+/// Why a file's content stopped short.
+pub enum CopyFailure {
     Read(io::Error),
     Write(io::Error),
     ShortRead,
+}
+
+/// Moves a file's `size` bytes of content from the reader into the output: by default through
+/// the encoder's copy buffer; an output that can take content straight from the reader (the
+/// backup's chunker) brings its own.
+pub type ContentCopier<W> = fn(&mut W, &mut dyn Read, u64, &mut Vec<u8>) -> Copied;
+
+/// The default `ContentCopier`: read into `buffer`, write from it.
+pub fn copy_through_buffer<W: Write>(
+    output: &mut W,
+    src: &mut dyn Read,
+    size: u64,
+    buffer: &mut Vec<u8>,
+) -> Copied {
+    if buffer.is_empty() && size > 0 {
+        *buffer = vec![0u8; COPY_BUFFER_LEN];
+    }
+    copy_exact(src, output, size, buffer)
 }
 
 /// Copies exactly `size` bytes (or fewer, reporting why) from `src` to `dst` through `buffer`.
