@@ -314,10 +314,9 @@ pub fn decompress_capped(input: &[u8], limit: usize) -> Result<Vec<u8>> {
 /// in 256 KiB pieces that are hashed while still in cache and never kept whole: what a server
 /// does with every uploaded chunk.
 pub fn verify_plain_chunk(raw: &[u8], kind: BlobKind, expected: &ChunkDigest) -> Result<u64> {
-    use sha2::{Digest, Sha256};
     const PIECE: usize = 256 * 1024;
     let payload = raw.get(kind.header_len()..).unwrap_or_default();
-    let mut hasher = Sha256::new();
+    let mut hasher = openssl::sha::Sha256::new();
     let mut total = 0usize;
     match kind {
         BlobKind::Uncompressed => {
@@ -351,7 +350,7 @@ pub fn verify_plain_chunk(raw: &[u8], kind: BlobKind, expected: &ChunkDigest) ->
             return Err(FormatError::MissingKey);
         }
     }
-    let computed = ChunkDigest(hasher.finalize().into());
+    let computed = ChunkDigest(hasher.finish());
     if &computed != expected {
         return Err(FormatError::DigestMismatch {
             expected: expected.to_hex(),

@@ -8,7 +8,6 @@ use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
 use openssl::sign::Signer;
 use openssl::symm::{Cipher, Crypter, Mode};
-use sha2::{Digest, Sha256};
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -56,10 +55,10 @@ impl CryptConfig {
 
     /// Keyed chunk digest: `sha256(data || id_key)` (not an HMAC; SPEC: formats.md §1.4).
     pub fn compute_digest(&self, data: &[u8]) -> ChunkDigest {
-        let mut hasher = Sha256::new();
+        let mut hasher = openssl::sha::Sha256::new();
         hasher.update(data);
         hasher.update(&self.id_key[..]);
-        ChunkDigest(hasher.finalize().into())
+        ChunkDigest(hasher.finish())
     }
 
     /// The key's fingerprint.
