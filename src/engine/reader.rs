@@ -17,6 +17,34 @@ use std::sync::{Arc, Condvar, Mutex};
 /// Default chunk cache size.
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Environment variable: when set (non-empty), the `pbsh` binary says on standard error, as it
+/// exits, how many chunks it fetched (benchmarks and tests count reads with it).
+pub const CHUNK_STATS_ENV: &str = "PBSH_CHUNK_STATS";
+
+/// Chunks (and their encoded bytes) every `ChunkReader` of this process fetched.
+static PROCESS_FETCHED: AtomicU64 = AtomicU64::new(0);
+static PROCESS_FETCHED_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// What every `ChunkReader` of this process fetched from repositories so far.
+pub fn process_stats() -> ChunkReaderStats {
+    ChunkReaderStats {
+        chunks_fetched: PROCESS_FETCHED.load(Ordering::Relaxed),
+        bytes_fetched: PROCESS_FETCHED_BYTES.load(Ordering::Relaxed),
+    }
+}
+
+/// Says `pbsh: chunks fetched: N (B bytes)` on standard error when `PBSH_CHUNK_STATS` is set.
+pub fn report_process_stats() {
+    if std::env::var_os(CHUNK_STATS_ENV).is_some_and(|v| !v.is_empty()) {
+        let stats = process_stats();
+        crate::errln!(
+            "pbsh: chunks fetched: {} ({} bytes)",
+            stats.chunks_fetched,
+            stats.bytes_fetched
+        );
+    }
+}
+
 struct Cache {
     entries: HashMap<ChunkDigest, (Arc<Vec<u8>>, u64)>,
     bytes: usize,
@@ -166,6 +194,8 @@ impl ChunkReader {
         self.fetched.fetch_add(1, Ordering::Relaxed);
         self.fetched_bytes
             .fetch_add(raw.len() as u64, Ordering::Relaxed);
+        PROCESS_FETCHED.fetch_add(1, Ordering::Relaxed);
+        PROCESS_FETCHED_BYTES.fetch_add(raw.len() as u64, Ordering::Relaxed);
         let what = || format!("chunk {digest}");
         let kind = blob::check_header_and_crc(&raw).map_err(|source| RepoError::Format {
             what: what(),

@@ -35,9 +35,12 @@ struct Child {
     description: Option<String>,
 }
 
+/// A directory's children, sorted by name (shared: a Tab copies only the matches).
+type Children = Arc<Vec<Child>>;
+
 enum Cached {
-    Ready(Vec<Child>),
-    Pending(Receiver<Vec<Child>>),
+    Ready(Children),
+    Pending(Receiver<Children>),
 }
 
 pub struct ShellCompleter {
@@ -66,8 +69,9 @@ impl ShellCompleter {
         }
     }
 
-    /// Children of a tree path, from the cache or the browser.
-    fn children(&mut self, place: &Place, path: &TreePath) -> Vec<Child> {
+    /// Children of a tree path, from the cache or the browser: a directory is listed once per
+    /// session (until a command changes the repository), however many Tabs ask.
+    fn children(&mut self, place: &Place, path: &TreePath) -> Children {
         let generation = place.browser.generation();
         if generation != self.generation {
             self.cache.clear();
@@ -87,20 +91,25 @@ impl ShellCompleter {
                     .name("pbsh-complete".into())
                     .spawn(move || {
                         let now = chrono::Utc::now().timestamp();
-                        let list = browser
-                            .list(&path)
-                            .map(|nodes| {
-                                nodes
-                                    .into_iter()
-                                    .map(|n| Child {
-                                        description: describe(&n, now),
-                                        is_dir: n.kind.is_dir(),
-                                        name: n.name,
-                                    })
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        let _ = tx.send(list);
+                        // Streamed: a node is dropped as soon as its name is kept.
+                        let mut list = Vec::new();
+                        let listed = browser.each_child(&path, &mut |n| {
+                            list.push(Child {
+                                description: describe(&n, now),
+                                is_dir: n.kind.is_dir(),
+                                name: n.name,
+                            });
+                            Ok(())
+                        });
+                        let list = match listed {
+                            Ok(true) => list,
+                            Ok(false) => {
+                                list.sort_by(|a, b| a.name.cmp(&b.name));
+                                list
+                            }
+                            Err(_) => Vec::new(),
+                        };
+                        let _ = tx.send(Arc::new(list));
                     });
                 rx
             }
@@ -112,9 +121,9 @@ impl ShellCompleter {
             }
             Err(RecvTimeoutError::Timeout) => {
                 self.cache.insert(key, Cached::Pending(rx));
-                Vec::new()
+                Arc::default()
             }
-            Err(RecvTimeoutError::Disconnected) => Vec::new(),
+            Err(RecvTimeoutError::Disconnected) => Arc::default(),
         }
     }
 
@@ -130,9 +139,14 @@ impl ShellCompleter {
         let Ok(dir) = TreePath::resolve(&place.cwd, dir_text, &place.home, &place.previous) else {
             return Vec::new();
         };
-        self.children(&place, &dir)
-            .into_iter()
-            .filter(|c| c.name.starts_with(prefix))
+        let children = self.children(&place, &dir);
+        // Sorted by name: the matches are one run, found by binary search.
+        let start = children.partition_point(|c| c.name.as_str() < prefix);
+        children
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| c.name.starts_with(prefix))
             .map(|c| Suggestion {
                 value: format!(
                     "{dir_part}{}{}",
@@ -140,7 +154,7 @@ impl ShellCompleter {
                     if c.is_dir { "/" } else { "" }
                 ),
                 display_override: Some(format!("{}{}", c.name, if c.is_dir { "/" } else { "" })),
-                description: c.description,
+                description: c.description.clone(),
                 span,
                 append_whitespace: !c.is_dir,
                 ..Suggestion::default()

@@ -6,7 +6,7 @@
 use crate::archive::restore::RestoreOptions;
 use crate::engine::restore::{RestoreRequest, RestoreTarget};
 use crate::format::manifest::CryptMode;
-use crate::shell::commands::nav::{expand_all, stat_node};
+use crate::shell::commands::nav::{expand_listed, stat_node};
 use crate::shell::exit::ShellError;
 use crate::shell::output::OutputFormat;
 use crate::shell::tree::{Level, TreePath};
@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// One entry of the selection basket.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Selected {
     /// An archive, or a path inside one (`select PATH`).
     Path(TreePath),
@@ -77,12 +77,21 @@ pub fn pattern_from_archive_root(base: &str, pattern: &str) -> String {
 }
 
 pub fn select(session: &mut Session, paths: &[String]) -> Result<()> {
-    for path in expand_all(session, paths)? {
-        if path.level() < Level::Archive {
-            bail!("{path}: only archives and paths inside them can be selected");
+    let mut index = SelectionIndex::new(&session.selection);
+    for text in paths {
+        // Paths a glob found in a listing exist; others are looked up.
+        let (found, listed) = expand_listed(session, text)?;
+        for path in found {
+            if path.level() < Level::Archive {
+                bail!("{path}: only archives and paths inside them can be selected");
+            }
+            if !listed {
+                stat_node(session, &path)?;
+            }
+            if !index.add(&mut session.selection, Selected::Path(path.clone())) {
+                crate::errln!("{path}: already selected");
+            }
         }
-        stat_node(session, &path)?;
-        add(session, Selected::Path(path));
     }
     Ok(())
 }
@@ -99,6 +108,34 @@ pub fn add(session: &mut Session, entry: Selected) {
     } else {
         session.selection.push(entry);
     }
+}
+
+/// The hashes of a selection's entries, so adding many entries at once stays linear (a hash
+/// seen before is checked against the entries themselves).
+pub struct SelectionIndex {
+    hashes: std::collections::HashSet<u64>,
+}
+
+impl SelectionIndex {
+    pub fn new(selection: &[Selected]) -> Self {
+        SelectionIndex {
+            hashes: selection.iter().map(hash_of).collect(),
+        }
+    }
+
+    /// Appends `entry` to `selection` unless it is there; whether it was added.
+    pub fn add(&mut self, selection: &mut Vec<Selected>, entry: Selected) -> bool {
+        if !self.hashes.insert(hash_of(&entry)) && selection.contains(&entry) {
+            return false;
+        }
+        selection.push(entry);
+        true
+    }
+}
+
+fn hash_of(entry: &Selected) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(entry)
 }
 
 /// Removes a selected path, or a pattern by its text.
