@@ -147,7 +147,7 @@ measure() {
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
         n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$log.time")
     rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$log.time")
-    chunks=$(grep -o 'chunks fetched: [0-9]*' "$log.err" | awk '{ s += $3 } END { if (NR) print s; else print "-" }')
+    chunks=$({ grep -o 'chunks fetched: [0-9]*' "$log.err" || true; } | awk '{ s += $3 } END { if (NR) print s; else print "-" }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$step" "$wall" "$rss" "$first" "$lines" "$chunks" >>"$ROWS"
 }
 

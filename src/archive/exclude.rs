@@ -391,4 +391,61 @@ mod tests {
         list.truncate_by(n);
         assert!(list.is_empty());
     }
+
+    /// Literal patterns are looked up, not tried one by one, and decide exactly as the same
+    /// patterns tried in order would: the last matching one wins, globs and literals mixed.
+    #[test]
+    fn literal_patterns_by_lookup_decide_as_in_order() {
+        let lines = [
+            "big/f1",
+            "big/f\\*x",
+            "name",
+            "dir/",
+            "big/f1*",
+            "!big/f12",
+            "big/f12",
+            "!name",
+            "big/f2",
+            "!big/f2*",
+        ];
+        let mut list = MatchList::new();
+        list.add_patterns(lines);
+        let slow = |path: &[u8], is_dir: bool| {
+            lines
+                .iter()
+                .filter_map(|l| Pattern::parse(l, b""))
+                .rev()
+                .find(|p| p.matches(path, is_dir))
+                .map(|p| p.kind())
+        };
+        for path in [
+            "big/f1", "big/f12", "big/f13", "big/f2", "big/f3", "big/f*x", "big/fyx", "name",
+            "a/name", "dir", "x/dir", "big",
+        ] {
+            for is_dir in [false, true] {
+                assert_eq!(
+                    list.matches(path.as_bytes(), is_dir),
+                    slow(path.as_bytes(), is_dir),
+                    "{path} (dir: {is_dir})"
+                );
+            }
+        }
+        assert_eq!(list.matches(b"big/f12", false), Some(MatchType::Exclude));
+        assert_eq!(list.matches(b"a/name", false), Some(MatchType::Include));
+        assert_eq!(list.matches(b"big/f2", false), Some(MatchType::Include));
+        list.truncate_by(3);
+        assert_eq!(list.matches(b"a/name", false), Some(MatchType::Exclude));
+        assert_eq!(list.matches(b"big/f2", false), None);
+        // A million literal paths: one lookup each.
+        let many: Vec<String> = (0..1_000_000).map(|i| format!("big/f{i}")).collect();
+        let mut list = MatchList::new();
+        list.add_patterns(many.iter().map(String::as_str));
+        for i in (0..1_000_000).step_by(997) {
+            assert_eq!(
+                list.matches(format!("big/f{i}").as_bytes(), false),
+                Some(MatchType::Exclude)
+            );
+        }
+        assert_eq!(list.matches(b"big/g1", false), None);
+    }
 }

@@ -15,6 +15,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Most names one Tab offers (a directory of a million entries has that many matches for `f`).
+const MAX_SUGGESTIONS: usize = 2000;
+
 /// How long a Tab may wait for a listing before it returns what it has.
 const WAIT: Duration = Duration::from_millis(100);
 
@@ -140,13 +143,8 @@ impl ShellCompleter {
             return Vec::new();
         };
         let children = self.children(&place, &dir);
-        // Sorted by name: the matches are one run, found by binary search.
-        let start = children.partition_point(|c| c.name.as_str() < prefix);
-        children
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|c| c.name.starts_with(prefix))
+        offered(&children, prefix)
+            .into_iter()
             .map(|c| Suggestion {
                 value: format!(
                     "{dir_part}{}{}",
@@ -160,6 +158,24 @@ impl ShellCompleter {
                 ..Suggestion::default()
             })
             .collect()
+    }
+}
+
+/// The children (sorted by name) a Tab offers for `prefix`: the run that starts with it, found
+/// by binary search. A huge run offers its first names and its last: the prefix they share is
+/// the one the whole run shares (it is sorted), so completing to it stays right.
+fn offered<'a>(children: &'a [Child], prefix: &str) -> Vec<&'a Child> {
+    let start = children.partition_point(|c| c.name.as_str() < prefix);
+    let run = children.get(start..).unwrap_or_default();
+    let len = run.partition_point(|c| c.name.starts_with(prefix));
+    let run = run.get(..len).unwrap_or_default();
+    if run.len() > MAX_SUGGESTIONS {
+        run.iter()
+            .take(MAX_SUGGESTIONS - 1)
+            .chain(run.last())
+            .collect()
+    } else {
+        run.iter().collect()
     }
 }
 
@@ -438,6 +454,42 @@ mod tests {
         assert_eq!(describe(&Node::new("etc", NodeKind::Directory), 0), None);
         assert_eq!(age(30), "just now");
         assert_eq!(age(5 * 3600), "5 hours ago");
+    }
+
+    #[test]
+    fn a_huge_directory_offers_the_matching_run_with_its_true_common_prefix() {
+        let mut names: Vec<String> = (0..100_000).map(|i| format!("f{i}")).collect();
+        names.push("g".into());
+        names.push("e".into());
+        names.sort();
+        let children: Vec<Child> = names
+            .into_iter()
+            .map(|name| Child {
+                name,
+                is_dir: false,
+                description: None,
+            })
+            .collect();
+        let names = |prefix: &str| -> Vec<String> {
+            offered(&children, prefix)
+                .into_iter()
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        assert_eq!(
+            names("f1999"),
+            [
+                "f1999", "f19990", "f19991", "f19992", "f19993", "f19994", "f19995", "f19996",
+                "f19997", "f19998", "f19999"
+            ]
+        );
+        assert_eq!(names("f12345"), ["f12345"]);
+        assert!(names("h").is_empty());
+        let many = names("f");
+        assert_eq!(many.len(), MAX_SUGGESTIONS);
+        assert_eq!(many.first().map(String::as_str), Some("f0"));
+        // The last of the run is offered, so the shared prefix is `f`, not `f1…`.
+        assert_eq!(many.last().map(String::as_str), Some("f99999"));
     }
 
     #[test]
