@@ -114,6 +114,11 @@ impl ChunkReader {
         }
     }
 
+    /// The cache's capacity in bytes (0: no cache).
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.lock().map(|c| c.capacity).unwrap_or(0)
+    }
+
     /// Whether the chunk is in the cache now (without touching its LRU position).
     pub fn is_cached(&self, digest: &ChunkDigest) -> bool {
         self.cache
@@ -306,7 +311,19 @@ pub struct IndexReader {
     chunks: Arc<ChunkReader>,
     index: Arc<AnyIndex>,
     position: u64,
+    /// Read-ahead for `will_need` hints, started by the first one.
+    ahead: Mutex<Option<HintedReadAhead>>,
 }
+
+/// A thread that fetches hinted chunks into the cache, ahead of the reader.
+struct HintedReadAhead {
+    tx: std::sync::mpsc::SyncSender<ChunkDigest>,
+    /// Chunks before this index (back to where the hints started) are queued already.
+    queued_until: usize,
+}
+
+/// Chunks queued for read-ahead at most at once.
+const READ_AHEAD_QUEUE: usize = 4;
 
 impl IndexReader {
     pub fn new(chunks: Arc<ChunkReader>, index: Arc<AnyIndex>) -> Self {
@@ -314,7 +331,67 @@ impl IndexReader {
             chunks,
             index,
             position: 0,
+            ahead: Mutex::new(None),
         }
+    }
+
+    /// Queues the chunks of `[offset, offset + len)` that are not cached for the read-ahead
+    /// thread (a quarter of the cache at most, so they are still there when read).
+    fn hint(&self, offset: u64, len: u64) {
+        let capacity = self.chunks.cache_capacity() as u64;
+        let len = len.min(capacity / 4);
+        if len == 0 {
+            return;
+        }
+        let end = offset.saturating_add(len).min(self.index.size());
+        let (Some(first), Some(last)) = (
+            self.index.chunk_at(offset),
+            self.index.chunk_at(end.saturating_sub(1)),
+        ) else {
+            return;
+        };
+        let Ok(mut guard) = self.ahead.lock() else {
+            return;
+        };
+        if guard.is_none() {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<ChunkDigest>(READ_AHEAD_QUEUE);
+            let chunks = self.chunks.clone();
+            let spawned = std::thread::Builder::new()
+                .name("pbsh-read-ahead".into())
+                .spawn(move || {
+                    // Ends when the reader (the sender) is dropped.
+                    while let Ok(digest) = rx.recv() {
+                        let _ = chunks.read_chunk(&digest);
+                    }
+                });
+            if spawned.is_err() {
+                return;
+            }
+            *guard = Some(HintedReadAhead {
+                tx,
+                queued_until: first,
+            });
+        }
+        let Some(state) = guard.as_mut() else {
+            return;
+        };
+        // Continue a front-to-back run where its queueing stopped; anything else starts anew.
+        let mut n =
+            if first < state.queued_until && first + 2 * READ_AHEAD_QUEUE >= state.queued_until {
+                state.queued_until
+            } else {
+                first
+            };
+        while n <= last {
+            if let Some(digest) = self.index.digest(n) {
+                if !self.chunks.is_cached(digest) && state.tx.try_send(*digest).is_err() {
+                    // The queue is full: later hints queue the rest.
+                    break;
+                }
+            }
+            n += 1;
+        }
+        state.queued_until = n;
     }
 
     pub fn size(&self) -> u64 {
@@ -374,6 +451,10 @@ impl ReadAt for IndexReader {
     fn size(&self) -> io::Result<u64> {
         Ok(self.index.size())
     }
+
+    fn will_need(&self, offset: u64, len: u64) {
+        self.hint(offset, len);
+    }
 }
 
 /// What an opened pxar archive is read from: an index's chunks (an archive in a snapshot) or
@@ -395,6 +476,12 @@ impl ReadAt for ArchiveSource {
         match self {
             ArchiveSource::Index(r) => ReadAt::size(r),
             ArchiveSource::File(f) => ReadAt::size(f),
+        }
+    }
+
+    fn will_need(&self, offset: u64, len: u64) {
+        if let ArchiveSource::Index(r) = self {
+            r.will_need(offset, len);
         }
     }
 }

@@ -16,6 +16,11 @@ const GOODBYE_ITEM_LEN: u64 = 24;
 const ENTRY_READ_AHEAD: usize = 512;
 /// Goodbye items read at once when listing a directory (24 bytes each: 48 KiB).
 const GOODBYE_READ_ITEMS: u64 = 2048;
+/// Children a listing sorts (by offset) before it decodes the first one; the rest are sorted
+/// when they are reached.
+const FIRST_SORTED: usize = 256;
+/// How far ahead of the child being decoded a listing asks its source to fetch.
+const DIR_READ_AHEAD: u64 = 16 << 20;
 
 /// A source of bytes that can be read at any offset.
 pub trait ReadAt {
@@ -23,6 +28,9 @@ pub trait ReadAt {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
     /// Total size in bytes.
     fn size(&self) -> io::Result<u64>;
+    /// A hint that `[offset, offset + len)` is about to be read front to back: a chunked
+    /// source may fetch it ahead on another thread. Plain sources ignore it.
+    fn will_need(&self, _offset: u64, _len: u64) {}
 }
 
 impl ReadAt for [u8] {
@@ -263,6 +271,11 @@ impl<R: ReadAt> Accessor<R> {
                 ),
             ));
         }
+        let table_at = dir.goodbye_offset + HEADER_LEN;
+        self.input
+            .will_need(table_at, dir.len.saturating_mul(GOODBYE_ITEM_LEN));
+        // The first children are read right after the table: fetched meanwhile.
+        self.input.will_need(dir.start, DIR_READ_AHEAD);
         let mut items: Vec<(u64, u64)> = Vec::with_capacity(dir.len as usize);
         let mut raw = vec![0u8; (GOODBYE_READ_ITEMS.min(dir.len) * GOODBYE_ITEM_LEN) as usize];
         let mut i = 0u64;
@@ -290,13 +303,25 @@ impl<R: ReadAt> Accessor<R> {
             }
             i += count;
         }
-        items.sort_unstable();
-        // Two items naming the same entry (a hostile table) list it once.
-        items.dedup_by_key(|item| item.0);
+        // Sorted by offset lazily: the first few at once (a partial selection, so the first
+        // child comes before a million items are sorted), the rest when they are reached.
+        let sorted = if items.len() > 2 * FIRST_SORTED {
+            items.select_nth_unstable(FIRST_SORTED - 1);
+            FIRST_SORTED
+        } else {
+            items.len()
+        };
+        if let Some(first) = items.get_mut(..sorted) {
+            first.sort_unstable();
+        }
         Ok(DirEntries {
             accessor: self,
             dir: dir.clone(),
-            items: items.into_iter(),
+            items,
+            next: 0,
+            sorted,
+            last_offset: None,
+            hinted_until: 0,
             previous: None,
             in_name_order: true,
         })
@@ -500,21 +525,30 @@ impl<R: ReadAt> Accessor<R> {
 pub struct DirEntries<'a, R: ReadAt> {
     accessor: &'a Accessor<R>,
     dir: Directory,
-    /// (FILENAME offset, size) of the children not yet decoded, by offset.
-    items: std::vec::IntoIter<(u64, u64)>,
+    /// (FILENAME offset, size) of every child; `items[..sorted]` is sorted by offset and
+    /// holds the smallest offsets.
+    items: Vec<(u64, u64)>,
+    /// Index of the next item to decode.
+    next: usize,
+    sorted: usize,
+    /// Offset of the child decoded last (a second item naming it, in a hostile table, is
+    /// skipped: each child is listed once).
+    last_offset: Option<u64>,
+    /// Where the read-ahead hint given last reaches.
+    hinted_until: u64,
     /// Name of the child decoded last.
     previous: Option<Vec<u8>>,
     in_name_order: bool,
 }
 
 impl<R: ReadAt> DirEntries<'_, R> {
-    /// Children not yet returned.
+    /// Children not yet returned (at most: repeated items are skipped).
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items.len().saturating_sub(self.next)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.len() == 0
+        self.len() == 0
     }
 
     /// Whether every child so far came after the one before it in name (byte) order, as a pxar
@@ -528,7 +562,26 @@ impl<R: ReadAt> Iterator for DirEntries<'_, R> {
     type Item = Result<FileEntry>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (filename_offset, size) = self.items.next()?;
+        let (filename_offset, size) = loop {
+            if self.next == self.sorted && self.sorted < self.items.len() {
+                if let Some(rest) = self.items.get_mut(self.sorted..) {
+                    rest.sort_unstable();
+                }
+                self.sorted = self.items.len();
+            }
+            let item = *self.items.get(self.next)?;
+            self.next += 1;
+            if self.last_offset != Some(item.0) {
+                self.last_offset = Some(item.0);
+                break item;
+            }
+        };
+        if filename_offset >= self.hinted_until {
+            self.accessor
+                .input
+                .will_need(filename_offset, DIR_READ_AHEAD);
+            self.hinted_until = filename_offset.saturating_add(DIR_READ_AHEAD / 4);
+        }
         let child = self
             .accessor
             .child_at_filename(&self.dir, filename_offset, size);
@@ -549,7 +602,7 @@ impl<R: ReadAt> Iterator for DirEntries<'_, R> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.items.size_hint()
+        (0, Some(self.len()))
     }
 }
 

@@ -399,7 +399,7 @@ fn report_hits(
                 },
                 None => Selected::Path(h.clone()),
             };
-            index.add(&mut session.selection, entry);
+            let _ = index.add(&mut session.selection, entry);
         }
     }
     if args.output_format != OutputFormat::Text {

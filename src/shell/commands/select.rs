@@ -88,7 +88,9 @@ pub fn select(session: &mut Session, paths: &[String]) -> Result<()> {
             if !listed {
                 stat_node(session, &path)?;
             }
-            if !index.add(&mut session.selection, Selected::Path(path.clone())) {
+            if let Err(Selected::Path(path)) =
+                index.add(&mut session.selection, Selected::Path(path))
+            {
                 crate::errln!("{path}: already selected");
             }
         }
@@ -123,13 +125,13 @@ impl SelectionIndex {
         }
     }
 
-    /// Appends `entry` to `selection` unless it is there; whether it was added.
-    pub fn add(&mut self, selection: &mut Vec<Selected>, entry: Selected) -> bool {
+    /// Appends `entry` to `selection` unless it is there (then it is handed back).
+    pub fn add(&mut self, selection: &mut Vec<Selected>, entry: Selected) -> Result<(), Selected> {
         if !self.hashes.insert(hash_of(&entry)) && selection.contains(&entry) {
-            return false;
+            return Err(entry);
         }
         selection.push(entry);
-        true
+        Ok(())
     }
 }
 
@@ -189,21 +191,49 @@ pub fn list_selected(session: &mut Session, args: ListSelectedArgs) -> Result<()
     if args.patterns {
         return list_patterns(session, args.output_format);
     }
-    let mut paths: Vec<TreePath> = Vec::new();
-    for s in session.selection.clone() {
+    // Borrowed out of the session while it is listed (a selection may hold a million paths:
+    // written as they come, not copied).
+    let selection = std::mem::take(&mut session.selection);
+    let result = write_selected(session, &selection, args.output_format);
+    session.selection = selection;
+    result
+}
+
+fn write_selected(
+    session: &mut Session,
+    selection: &[Selected],
+    format: OutputFormat,
+) -> Result<()> {
+    use std::fmt::Write as _;
+    let text = format == OutputFormat::Text;
+    let mut list: Vec<String> = Vec::new();
+    // Text goes out in 64 KiB pieces, not a write per line.
+    let mut buf = String::new();
+    let mut emit = |session: &mut Session, p: &TreePath, buf: &mut String| -> Result<()> {
+        if !text {
+            list.push(p.to_string());
+            return Ok(());
+        }
+        let _ = writeln!(buf, "{p}");
+        if buf.len() >= 64 << 10 {
+            session.out.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
+        Ok(())
+    };
+    for s in selection {
         match s {
-            Selected::Path(p) => paths.push(p),
+            Selected::Path(p) => emit(session, p, &mut buf)?,
             Selected::Pattern { archive, pattern } => {
-                paths.extend(super::search::pattern_matches(session, &archive, &pattern)?)
+                for p in super::search::pattern_matches(session, archive, pattern)? {
+                    emit(session, &p, &mut buf)?;
+                }
             }
         }
     }
-    if args.output_format != OutputFormat::Text {
-        let list: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
-        return crate::shell::output::write_json(&mut session.out, &list, args.output_format);
-    }
-    for p in &paths {
-        writeln!(session.out, "{p}")?;
+    session.out.write_all(buf.as_bytes())?;
+    if !text {
+        return crate::shell::output::write_json(&mut session.out, &list, format);
     }
     Ok(())
 }
