@@ -224,9 +224,11 @@ impl ChunkReader {
             },
         )?;
         let data = Arc::new(plain);
+        let mut evicted = false;
         if let Ok(mut cache) = self.cache.lock() {
             let len = data.len();
             while cache.bytes + len > cache.capacity && !cache.entries.is_empty() {
+                evicted = true;
                 let oldest = cache
                     .entries
                     .iter()
@@ -244,7 +246,22 @@ impl ChunkReader {
                 cache.entries.insert(*digest, (data.clone(), tick));
             }
         }
+        if evicted {
+            release_free_memory();
+        }
         Ok(data)
+    }
+}
+
+/// Hands freed heap memory back to the system. glibc keeps freed multi-MiB chunk buffers in its
+/// arenas (its mmap threshold rises once the first is freed), so a cache that evicts a chunk
+/// per fetch (a listing going through a 1 GiB archive) would otherwise hold several times its
+/// capacity.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the system; it touches no live memory.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
