@@ -217,7 +217,7 @@ impl PxarFs {
             .read_dir_iter(&dir)
             .map_err(|e| failed(self, e))?;
         let mut out = Vec::with_capacity(children.len());
-        while let Some(child) = children.next() {
+        for child in children.by_ref() {
             let child = child.map_err(|e| failed(self, e))?;
             let name = child.name().to_vec();
             if !is_safe_name(&name) {

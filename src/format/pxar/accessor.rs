@@ -298,7 +298,7 @@ impl<R: ReadAt> Accessor<R> {
                 };
                 // Offsets count back from the table; an item pointing outside the directory
                 // fails when it is decoded (child_at), in its place.
-                let filename_offset = dir.goodbye_offset.checked_sub(word(1)).unwrap_or(0);
+                let filename_offset = dir.goodbye_offset.saturating_sub(word(1));
                 items.push((filename_offset, word(2)));
             }
             i += count;
@@ -466,7 +466,7 @@ impl<R: ReadAt> Accessor<R> {
 
     /// Decodes the child whose FILENAME is `offset` bytes before the goodbye table.
     fn child_at(&self, dir: &Directory, offset: u64, size: u64) -> Result<FileEntry> {
-        let filename_offset = dir.goodbye_offset.checked_sub(offset).unwrap_or(0);
+        let filename_offset = dir.goodbye_offset.saturating_sub(offset);
         self.child_at_filename(dir, filename_offset, size)
     }
 

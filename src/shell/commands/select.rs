@@ -77,10 +77,14 @@ pub fn pattern_from_archive_root(base: &str, pattern: &str) -> String {
 }
 
 pub fn select(session: &mut Session, paths: &[String]) -> Result<()> {
+    // Every argument is expanded before anything is selected.
+    let expanded = paths
+        .iter()
+        .map(|text| expand_listed(session, text))
+        .collect::<Result<Vec<_>>>()?;
     let mut index = SelectionIndex::new(&session.selection);
-    for text in paths {
+    for (found, listed) in expanded {
         // Paths a glob found in a listing exist; others are looked up.
-        let (found, listed) = expand_listed(session, text)?;
         for path in found {
             if path.level() < Level::Archive {
                 bail!("{path}: only archives and paths inside them can be selected");
@@ -88,7 +92,7 @@ pub fn select(session: &mut Session, paths: &[String]) -> Result<()> {
             if !listed {
                 stat_node(session, &path)?;
             }
-            if let Err(Selected::Path(path)) =
+            if let Some(Selected::Path(path)) =
                 index.add(&mut session.selection, Selected::Path(path))
             {
                 crate::errln!("{path}: already selected");
@@ -96,20 +100,6 @@ pub fn select(session: &mut Session, paths: &[String]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Adds `entry` unless it is there already (which is said, not an error).
-pub fn add(session: &mut Session, entry: Selected) {
-    if session.selection.contains(&entry) {
-        match &entry {
-            Selected::Path(p) => crate::errln!("{p}: already selected"),
-            Selected::Pattern { archive, pattern } => {
-                crate::errln!("{pattern} in {archive}: already selected")
-            }
-        }
-    } else {
-        session.selection.push(entry);
-    }
 }
 
 /// The hashes of a selection's entries, so adding many entries at once stays linear (a hash
@@ -125,13 +115,13 @@ impl SelectionIndex {
         }
     }
 
-    /// Appends `entry` to `selection` unless it is there (then it is handed back).
-    pub fn add(&mut self, selection: &mut Vec<Selected>, entry: Selected) -> Result<(), Selected> {
+    /// Appends `entry` to `selection` unless it is there already: then it is handed back.
+    pub fn add(&mut self, selection: &mut Vec<Selected>, entry: Selected) -> Option<Selected> {
         if !self.hashes.insert(hash_of(&entry)) && selection.contains(&entry) {
-            return Err(entry);
+            return Some(entry);
         }
         selection.push(entry);
-        Ok(())
+        None
     }
 }
 
