@@ -7,5 +7,7 @@ fn main() {
             std::env::args_os().skip(1).collect(),
         ));
     }
-    std::process::exit(pbsh::shell::cli::main());
+    let code = pbsh::shell::cli::main();
+    pbsh::engine::reader::report_process_stats();
+    std::process::exit(code);
 }

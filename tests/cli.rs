@@ -12,6 +12,8 @@ mod serve_common;
 mod backup_options;
 #[path = "cli/bench_cmd.rs"]
 mod bench_cmd;
+#[path = "cli/big_dirs.rs"]
+mod big_dirs;
 #[path = "cli/catalog_shell.rs"]
 mod catalog_shell;
 #[path = "cli/cli_keys.rs"]

@@ -9,6 +9,8 @@ mod common;
 mod catalog_vectors;
 #[path = "formats/chunker_kat.rs"]
 mod chunker_kat;
+#[path = "formats/pxar_bigdir.rs"]
+mod pxar_bigdir;
 #[path = "formats/pxar_encoder.rs"]
 mod pxar_encoder;
 #[path = "formats/pxar_hostile.rs"]

@@ -4,6 +4,8 @@
 //! declared it; one without matches a name at any depth; a trailing `/` matches directories only;
 //! `!` re-includes; the last matching pattern wins. Pure matching, no I/O.
 
+use std::collections::HashMap;
+
 /// Whether a path is kept or left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchType {
@@ -81,12 +83,40 @@ impl Pattern {
     pub fn kind(&self) -> MatchType {
         self.kind
     }
+
+    /// What a pattern without wildcards declared at the root matches exactly (escapes
+    /// removed); `None` for any other pattern.
+    fn literal(&self) -> Option<Vec<u8>> {
+        if !self.base.is_empty() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(self.glob.len());
+        let mut bytes = self.glob.iter();
+        while let Some(b) = bytes.next() {
+            match b {
+                b'*' | b'?' | b'[' => return None,
+                b'\\' => out.push(*bytes.next()?),
+                b => out.push(*b),
+            }
+        }
+        Some(out)
+    }
 }
 
 /// An ordered list of patterns; later ones take precedence.
+///
+/// Patterns without wildcards declared at the root (a selection of a million paths restores
+/// as a million such patterns) are found by a hash lookup of the path or name, not tried one
+/// by one, so matching stays proportional to the number of glob patterns.
 #[derive(Debug, Clone, Default)]
 pub struct MatchList {
     patterns: Vec<Pattern>,
+    /// Wildcard-free root patterns with a `/`, by the path they match: their indices, ascending.
+    literal_paths: HashMap<Vec<u8>, Vec<usize>>,
+    /// Wildcard-free root patterns without a `/`, by the name they match.
+    literal_names: HashMap<Vec<u8>, Vec<usize>>,
+    /// Indices of all other patterns, ascending.
+    others: Vec<usize>,
 }
 
 impl MatchList {
@@ -94,33 +124,94 @@ impl MatchList {
         MatchList::default()
     }
 
+    fn push(&mut self, pattern: Pattern) {
+        let index = self.patterns.len();
+        match pattern.literal() {
+            Some(text) if pattern.anchored => {
+                self.literal_paths.entry(text).or_default().push(index)
+            }
+            Some(text) => self.literal_names.entry(text).or_default().push(index),
+            None => self.others.push(index),
+        }
+        self.patterns.push(pattern);
+    }
+
     /// Adds command-line patterns (anchored at the archive root).
     pub fn add_patterns<'a>(&mut self, lines: impl IntoIterator<Item = &'a str>) {
-        self.patterns
-            .extend(lines.into_iter().filter_map(|l| Pattern::parse(l, b"")));
+        for pattern in lines.into_iter().filter_map(|l| Pattern::parse(l, b"")) {
+            self.push(pattern);
+        }
     }
 
     /// Adds the lines of a `.pxarexclude` found in directory `base` (archive-relative).
     pub fn add_exclude_file(&mut self, content: &str, base: &[u8]) -> usize {
         let before = self.patterns.len();
-        self.patterns
-            .extend(content.lines().filter_map(|l| Pattern::parse(l, base)));
+        for pattern in content.lines().filter_map(|l| Pattern::parse(l, base)) {
+            self.push(pattern);
+        }
         self.patterns.len() - before
     }
 
     /// Forgets the last `n` patterns (when leaving the directory that added them).
     pub fn truncate_by(&mut self, n: usize) {
-        self.patterns
-            .truncate(self.patterns.len().saturating_sub(n));
+        for _ in 0..n.min(self.patterns.len()) {
+            let Some(pattern) = self.patterns.pop() else {
+                break;
+            };
+            let map = match pattern.literal() {
+                Some(text) => Some((
+                    if pattern.anchored {
+                        &mut self.literal_paths
+                    } else {
+                        &mut self.literal_names
+                    },
+                    text,
+                )),
+                None => None,
+            };
+            match map {
+                Some((map, text)) => {
+                    if let Some(list) = map.get_mut(&text) {
+                        list.pop();
+                        if list.is_empty() {
+                            map.remove(&text);
+                        }
+                    }
+                }
+                None => {
+                    self.others.pop();
+                }
+            }
+        }
     }
 
     /// The decision of the last pattern matching `path`, if any.
     pub fn matches(&self, path: &[u8], is_dir: bool) -> Option<MatchType> {
-        self.patterns
+        let applies = |i: &&usize| {
+            self.patterns
+                .get(**i)
+                .is_some_and(|p| !p.directories_only || is_dir)
+        };
+        let mut last = self
+            .others
             .iter()
             .rev()
-            .find(|p| p.matches(path, is_dir))
-            .map(|p| p.kind)
+            .find(|i| {
+                self.patterns
+                    .get(**i)
+                    .is_some_and(|p| p.matches(path, is_dir))
+            })
+            .copied();
+        let name = path.rsplit(|b| *b == b'/').next().unwrap_or_default();
+        for found in [self.literal_paths.get(path), self.literal_names.get(name)]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(i) = found.iter().rev().find(applies) {
+                last = last.max(Some(*i));
+            }
+        }
+        last.and_then(|i| self.patterns.get(i)).map(|p| p.kind)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -299,5 +390,62 @@ mod tests {
         assert_eq!(list.matches(b"src/x/only-here", false), None);
         list.truncate_by(n);
         assert!(list.is_empty());
+    }
+
+    /// Literal patterns are looked up, not tried one by one, and decide exactly as the same
+    /// patterns tried in order would: the last matching one wins, globs and literals mixed.
+    #[test]
+    fn literal_patterns_by_lookup_decide_as_in_order() {
+        let lines = [
+            "big/f1",
+            "big/f\\*x",
+            "name",
+            "dir/",
+            "big/f1*",
+            "!big/f12",
+            "big/f12",
+            "!name",
+            "big/f2",
+            "!big/f2*",
+        ];
+        let mut list = MatchList::new();
+        list.add_patterns(lines);
+        let slow = |path: &[u8], is_dir: bool| {
+            lines
+                .iter()
+                .filter_map(|l| Pattern::parse(l, b""))
+                .rev()
+                .find(|p| p.matches(path, is_dir))
+                .map(|p| p.kind())
+        };
+        for path in [
+            "big/f1", "big/f12", "big/f13", "big/f2", "big/f3", "big/f*x", "big/fyx", "name",
+            "a/name", "dir", "x/dir", "big",
+        ] {
+            for is_dir in [false, true] {
+                assert_eq!(
+                    list.matches(path.as_bytes(), is_dir),
+                    slow(path.as_bytes(), is_dir),
+                    "{path} (dir: {is_dir})"
+                );
+            }
+        }
+        assert_eq!(list.matches(b"big/f12", false), Some(MatchType::Exclude));
+        assert_eq!(list.matches(b"a/name", false), Some(MatchType::Include));
+        assert_eq!(list.matches(b"big/f2", false), Some(MatchType::Include));
+        list.truncate_by(3);
+        assert_eq!(list.matches(b"a/name", false), Some(MatchType::Exclude));
+        assert_eq!(list.matches(b"big/f2", false), None);
+        // A million literal paths: one lookup each.
+        let many: Vec<String> = (0..1_000_000).map(|i| format!("big/f{i}")).collect();
+        let mut list = MatchList::new();
+        list.add_patterns(many.iter().map(String::as_str));
+        for i in (0..1_000_000).step_by(997) {
+            assert_eq!(
+                list.matches(format!("big/f{i}").as_bytes(), false),
+                Some(MatchType::Exclude)
+            );
+        }
+        assert_eq!(list.matches(b"big/g1", false), None);
     }
 }

@@ -17,6 +17,34 @@ use std::sync::{Arc, Condvar, Mutex};
 /// Default chunk cache size.
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Environment variable: when set (non-empty), the `pbsh` binary says on standard error, as it
+/// exits, how many chunks it fetched (benchmarks and tests count reads with it).
+pub const CHUNK_STATS_ENV: &str = "PBSH_CHUNK_STATS";
+
+/// Chunks (and their encoded bytes) every `ChunkReader` of this process fetched.
+static PROCESS_FETCHED: AtomicU64 = AtomicU64::new(0);
+static PROCESS_FETCHED_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// What every `ChunkReader` of this process fetched from repositories so far.
+pub fn process_stats() -> ChunkReaderStats {
+    ChunkReaderStats {
+        chunks_fetched: PROCESS_FETCHED.load(Ordering::Relaxed),
+        bytes_fetched: PROCESS_FETCHED_BYTES.load(Ordering::Relaxed),
+    }
+}
+
+/// Says `pbsh: chunks fetched: N (B bytes)` on standard error when `PBSH_CHUNK_STATS` is set.
+pub fn report_process_stats() {
+    if std::env::var_os(CHUNK_STATS_ENV).is_some_and(|v| !v.is_empty()) {
+        let stats = process_stats();
+        crate::errln!(
+            "pbsh: chunks fetched: {} ({} bytes)",
+            stats.chunks_fetched,
+            stats.bytes_fetched
+        );
+    }
+}
+
 struct Cache {
     entries: HashMap<ChunkDigest, (Arc<Vec<u8>>, u64)>,
     bytes: usize,
@@ -84,6 +112,11 @@ impl ChunkReader {
             chunks_fetched: self.fetched.load(Ordering::Relaxed),
             bytes_fetched: self.fetched_bytes.load(Ordering::Relaxed),
         }
+    }
+
+    /// The cache's capacity in bytes (0: no cache).
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.lock().map(|c| c.capacity).unwrap_or(0)
     }
 
     /// Whether the chunk is in the cache now (without touching its LRU position).
@@ -166,6 +199,8 @@ impl ChunkReader {
         self.fetched.fetch_add(1, Ordering::Relaxed);
         self.fetched_bytes
             .fetch_add(raw.len() as u64, Ordering::Relaxed);
+        PROCESS_FETCHED.fetch_add(1, Ordering::Relaxed);
+        PROCESS_FETCHED_BYTES.fetch_add(raw.len() as u64, Ordering::Relaxed);
         let what = || format!("chunk {digest}");
         let kind = blob::check_header_and_crc(&raw).map_err(|source| RepoError::Format {
             what: what(),
@@ -189,9 +224,11 @@ impl ChunkReader {
             },
         )?;
         let data = Arc::new(plain);
+        let mut evicted = false;
         if let Ok(mut cache) = self.cache.lock() {
             let len = data.len();
             while cache.bytes + len > cache.capacity && !cache.entries.is_empty() {
+                evicted = true;
                 let oldest = cache
                     .entries
                     .iter()
@@ -209,7 +246,22 @@ impl ChunkReader {
                 cache.entries.insert(*digest, (data.clone(), tick));
             }
         }
+        if evicted {
+            release_free_memory();
+        }
         Ok(data)
+    }
+}
+
+/// Hands freed heap memory back to the system. glibc keeps freed multi-MiB chunk buffers in its
+/// arenas (its mmap threshold rises once the first is freed), so a cache that evicts a chunk
+/// per fetch (a listing going through a 1 GiB archive) would otherwise hold several times its
+/// capacity.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the system; it touches no live memory.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
@@ -276,7 +328,19 @@ pub struct IndexReader {
     chunks: Arc<ChunkReader>,
     index: Arc<AnyIndex>,
     position: u64,
+    /// Read-ahead for `will_need` hints, started by the first one.
+    ahead: Mutex<Option<HintedReadAhead>>,
 }
+
+/// A thread that fetches hinted chunks into the cache, ahead of the reader.
+struct HintedReadAhead {
+    tx: std::sync::mpsc::SyncSender<ChunkDigest>,
+    /// Chunks before this index (back to where the hints started) are queued already.
+    queued_until: usize,
+}
+
+/// Chunks queued for read-ahead at most at once.
+const READ_AHEAD_QUEUE: usize = 4;
 
 impl IndexReader {
     pub fn new(chunks: Arc<ChunkReader>, index: Arc<AnyIndex>) -> Self {
@@ -284,7 +348,67 @@ impl IndexReader {
             chunks,
             index,
             position: 0,
+            ahead: Mutex::new(None),
         }
+    }
+
+    /// Queues the chunks of `[offset, offset + len)` that are not cached for the read-ahead
+    /// thread (a quarter of the cache at most, so they are still there when read).
+    fn hint(&self, offset: u64, len: u64) {
+        let capacity = self.chunks.cache_capacity() as u64;
+        let len = len.min(capacity / 4);
+        if len == 0 {
+            return;
+        }
+        let end = offset.saturating_add(len).min(self.index.size());
+        let (Some(first), Some(last)) = (
+            self.index.chunk_at(offset),
+            self.index.chunk_at(end.saturating_sub(1)),
+        ) else {
+            return;
+        };
+        let Ok(mut guard) = self.ahead.lock() else {
+            return;
+        };
+        if guard.is_none() {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<ChunkDigest>(READ_AHEAD_QUEUE);
+            let chunks = self.chunks.clone();
+            let spawned = std::thread::Builder::new()
+                .name("pbsh-read-ahead".into())
+                .spawn(move || {
+                    // Ends when the reader (the sender) is dropped.
+                    while let Ok(digest) = rx.recv() {
+                        let _ = chunks.read_chunk(&digest);
+                    }
+                });
+            if spawned.is_err() {
+                return;
+            }
+            *guard = Some(HintedReadAhead {
+                tx,
+                queued_until: first,
+            });
+        }
+        let Some(state) = guard.as_mut() else {
+            return;
+        };
+        // Continue a front-to-back run where its queueing stopped; anything else starts anew.
+        let mut n =
+            if first < state.queued_until && first + 2 * READ_AHEAD_QUEUE >= state.queued_until {
+                state.queued_until
+            } else {
+                first
+            };
+        while n <= last {
+            if let Some(digest) = self.index.digest(n) {
+                if !self.chunks.is_cached(digest) && state.tx.try_send(*digest).is_err() {
+                    // The queue is full: later hints queue the rest.
+                    break;
+                }
+            }
+            n += 1;
+        }
+        state.queued_until = n;
     }
 
     pub fn size(&self) -> u64 {
@@ -344,6 +468,10 @@ impl ReadAt for IndexReader {
     fn size(&self) -> io::Result<u64> {
         Ok(self.index.size())
     }
+
+    fn will_need(&self, offset: u64, len: u64) {
+        self.hint(offset, len);
+    }
 }
 
 /// What an opened pxar archive is read from: an index's chunks (an archive in a snapshot) or
@@ -365,6 +493,12 @@ impl ReadAt for ArchiveSource {
         match self {
             ArchiveSource::Index(r) => ReadAt::size(r),
             ArchiveSource::File(f) => ReadAt::size(f),
+        }
+    }
+
+    fn will_need(&self, offset: u64, len: u64) {
+        if let ArchiveSource::Index(r) = self {
+            r.will_need(offset, len);
         }
     }
 }

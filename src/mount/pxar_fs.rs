@@ -202,15 +202,23 @@ impl PxarFs {
 
     fn list_dir(&mut self, ino: u64) -> Result<Vec<(u64, FileType, Vec<u8>)>, i32> {
         let dir = self.directory(ino)?;
-        let children = self.archive.accessor.read_dir(&dir).map_err(|e| {
-            self.log(
+        let failed = |fs: &Self, e| {
+            fs.log(
                 &format!("read directory {}", String::from_utf8_lossy(&dir.path)),
                 e,
             );
             libc::EIO
-        })?;
+        };
+        // In archive order, one child at a time: each chunk is fetched about once and only
+        // the (inode, type, name) triples are kept.
+        let mut children = self
+            .archive
+            .accessor
+            .read_dir_iter(&dir)
+            .map_err(|e| failed(self, e))?;
         let mut out = Vec::with_capacity(children.len());
-        for child in children {
+        for child in children.by_ref() {
+            let child = child.map_err(|e| failed(self, e))?;
             let name = child.name().to_vec();
             if !is_safe_name(&name) {
                 continue;
@@ -220,6 +228,9 @@ impl PxarFs {
                 Err(_) => continue,
             };
             out.push((Self::ino_of(&child), file_type(&child.entry), name));
+        }
+        if !children.in_name_order() {
+            out.sort_by(|a, b| a.2.cmp(&b.2));
         }
         Ok(out)
     }

@@ -21,6 +21,18 @@ use std::sync::{Arc, Mutex};
 
 /// Chunk cache of an opened archive: big enough for a directory's metadata and read-ahead.
 const ARCHIVE_CACHE_BYTES: usize = 64 << 20;
+/// Environment knob: the chunk cache of an opened archive in MiB (tests make it small to
+/// show that a listing reads each chunk about once, whatever the cache holds).
+pub const ARCHIVE_CACHE_ENV: &str = "PBSH_ARCHIVE_CACHE_MIB";
+
+fn archive_cache_bytes() -> usize {
+    let mib = crate::util::knobs::positive(
+        ARCHIVE_CACHE_ENV,
+        (ARCHIVE_CACHE_BYTES >> 20) as i64,
+        1 << 16,
+    );
+    usize::try_from(mib).map_or(ARCHIVE_CACHE_BYTES, |m| m << 20)
+}
 /// Archives and catalogs kept open at once.
 const OPEN_LIMIT: usize = 4;
 
@@ -503,7 +515,7 @@ impl Browser {
             repo.clone(),
             key,
             encrypted,
-            ARCHIVE_CACHE_BYTES,
+            archive_cache_bytes(),
         ));
         let reader = |info: &FileInfo| -> Result<ArchiveSource> {
             let index = open_index(&*repo, &path.ns, snapshot, info)?;
@@ -684,32 +696,90 @@ impl Browser {
                 nodes
             }
             Level::Archive | Level::Inside => {
-                let file = self.archive_file(path)?;
-                if !is_tree_archive(&file.filename) {
-                    bail!("{path}: not a directory");
-                }
-                let archive = self.open_archive(path)?;
-                let entry = self.lookup_entry(path, true)?;
-                if !matches!(entry.entry.kind, EntryKind::Directory) {
-                    bail!("{path}: not a directory");
-                }
-                let dir = archive
-                    .accessor
-                    .open_dir(&entry)
-                    .with_context(|| path.to_string())?;
-                archive
-                    .accessor
-                    .read_dir(&dir)
-                    .with_context(|| path.to_string())?
-                    .iter()
-                    .map(|e| {
-                        Node::from_entry(String::from_utf8_lossy(e.name()).into_owned(), &e.entry)
-                    })
-                    .collect()
+                let mut nodes = Vec::new();
+                self.each_archive_child(path, &mut |node| {
+                    nodes.push(node);
+                    Ok(())
+                })?;
+                nodes
             }
         };
+        // Archive listings come sorted already (a sorted run costs one pass here).
         nodes.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(nodes)
+    }
+
+    /// The children of a directory-like node one at a time, in name order, without holding
+    /// them all: inside an archive they are decoded in archive order (each chunk fetched about
+    /// once) and handed on as they come, so a listing of a million entries starts at once.
+    ///
+    /// Returns whether the order was the name order throughout. It is, except inside an
+    /// archive that stores a directory's entries out of name order (no pxar encoder does):
+    /// then the entries from the first one out of order on are collected, sorted and handed
+    /// on after the ones before it.
+    pub fn each_child(
+        &self,
+        path: &TreePath,
+        visit: &mut dyn FnMut(Node) -> Result<()>,
+    ) -> Result<bool> {
+        match path.level() {
+            Level::Archive | Level::Inside => self.each_archive_child(path, visit),
+            _ => {
+                for node in self.list(path)? {
+                    visit(node)?;
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    fn each_archive_child(
+        &self,
+        path: &TreePath,
+        visit: &mut dyn FnMut(Node) -> Result<()>,
+    ) -> Result<bool> {
+        let file = self.archive_file(path)?;
+        if !is_tree_archive(&file.filename) {
+            bail!("{path}: not a directory");
+        }
+        let archive = self.open_archive(path)?;
+        let entry = self.lookup_entry(path, true)?;
+        if !matches!(entry.entry.kind, EntryKind::Directory) {
+            bail!("{path}: not a directory");
+        }
+        let dir = archive
+            .accessor
+            .open_dir(&entry)
+            .with_context(|| path.to_string())?;
+        let mut children = archive
+            .accessor
+            .read_dir_iter(&dir)
+            .with_context(|| path.to_string())?;
+        // LIMIT: at most limits::MAX_PXAR_DIR_ENTRIES nodes, only for a directory stored out
+        // of name order.
+        let mut late: Vec<Node> = Vec::new();
+        let mut count = 0u64;
+        while let Some(child) = children.next() {
+            count += 1;
+            if count % 1024 == 0 {
+                crate::shell::commands::check_cancel()?;
+            }
+            let child = child.with_context(|| path.to_string())?;
+            let node = Node::from_entry(
+                String::from_utf8_lossy(child.name()).into_owned(),
+                &child.entry,
+            );
+            if children.in_name_order() {
+                visit(node)?;
+            } else {
+                late.push(node);
+            }
+        }
+        late.sort_by(|a, b| a.name.cmp(&b.name));
+        for node in late {
+            visit(node)?;
+        }
+        Ok(children.in_name_order())
     }
 
     /// Groups of the namespace a path is in (of one type, or all), each with its node.

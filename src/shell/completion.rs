@@ -15,6 +15,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Most names one Tab offers (a directory of a million entries has that many matches for `f`).
+const MAX_SUGGESTIONS: usize = 2000;
+
 /// How long a Tab may wait for a listing before it returns what it has.
 const WAIT: Duration = Duration::from_millis(100);
 
@@ -35,9 +38,12 @@ struct Child {
     description: Option<String>,
 }
 
+/// A directory's children, sorted by name (shared: a Tab copies only the matches).
+type Children = Arc<Vec<Child>>;
+
 enum Cached {
-    Ready(Vec<Child>),
-    Pending(Receiver<Vec<Child>>),
+    Ready(Children),
+    Pending(Receiver<Children>),
 }
 
 pub struct ShellCompleter {
@@ -66,8 +72,9 @@ impl ShellCompleter {
         }
     }
 
-    /// Children of a tree path, from the cache or the browser.
-    fn children(&mut self, place: &Place, path: &TreePath) -> Vec<Child> {
+    /// Children of a tree path, from the cache or the browser: a directory is listed once per
+    /// session (until a command changes the repository), however many Tabs ask.
+    fn children(&mut self, place: &Place, path: &TreePath) -> Children {
         let generation = place.browser.generation();
         if generation != self.generation {
             self.cache.clear();
@@ -87,20 +94,25 @@ impl ShellCompleter {
                     .name("pbsh-complete".into())
                     .spawn(move || {
                         let now = chrono::Utc::now().timestamp();
-                        let list = browser
-                            .list(&path)
-                            .map(|nodes| {
-                                nodes
-                                    .into_iter()
-                                    .map(|n| Child {
-                                        description: describe(&n, now),
-                                        is_dir: n.kind.is_dir(),
-                                        name: n.name,
-                                    })
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        let _ = tx.send(list);
+                        // Streamed: a node is dropped as soon as its name is kept.
+                        let mut list = Vec::new();
+                        let listed = browser.each_child(&path, &mut |n| {
+                            list.push(Child {
+                                description: describe(&n, now),
+                                is_dir: n.kind.is_dir(),
+                                name: n.name,
+                            });
+                            Ok(())
+                        });
+                        let list = match listed {
+                            Ok(true) => list,
+                            Ok(false) => {
+                                list.sort_by(|a, b| a.name.cmp(&b.name));
+                                list
+                            }
+                            Err(_) => Vec::new(),
+                        };
+                        let _ = tx.send(Arc::new(list));
                     });
                 rx
             }
@@ -112,9 +124,9 @@ impl ShellCompleter {
             }
             Err(RecvTimeoutError::Timeout) => {
                 self.cache.insert(key, Cached::Pending(rx));
-                Vec::new()
+                Arc::default()
             }
-            Err(RecvTimeoutError::Disconnected) => Vec::new(),
+            Err(RecvTimeoutError::Disconnected) => Arc::default(),
         }
     }
 
@@ -130,9 +142,9 @@ impl ShellCompleter {
         let Ok(dir) = TreePath::resolve(&place.cwd, dir_text, &place.home, &place.previous) else {
             return Vec::new();
         };
-        self.children(&place, &dir)
+        let children = self.children(&place, &dir);
+        offered(&children, prefix)
             .into_iter()
-            .filter(|c| c.name.starts_with(prefix))
             .map(|c| Suggestion {
                 value: format!(
                     "{dir_part}{}{}",
@@ -140,12 +152,30 @@ impl ShellCompleter {
                     if c.is_dir { "/" } else { "" }
                 ),
                 display_override: Some(format!("{}{}", c.name, if c.is_dir { "/" } else { "" })),
-                description: c.description,
+                description: c.description.clone(),
                 span,
                 append_whitespace: !c.is_dir,
                 ..Suggestion::default()
             })
             .collect()
+    }
+}
+
+/// The children (sorted by name) a Tab offers for `prefix`: the run that starts with it, found
+/// by binary search. A huge run offers its first names and its last: the prefix they share is
+/// the one the whole run shares (it is sorted), so completing to it stays right.
+fn offered<'a>(children: &'a [Child], prefix: &str) -> Vec<&'a Child> {
+    let start = children.partition_point(|c| c.name.as_str() < prefix);
+    let run = children.get(start..).unwrap_or_default();
+    let len = run.partition_point(|c| c.name.starts_with(prefix));
+    let run = run.get(..len).unwrap_or_default();
+    if run.len() > MAX_SUGGESTIONS {
+        run.iter()
+            .take(MAX_SUGGESTIONS - 1)
+            .chain(run.last())
+            .collect()
+    } else {
+        run.iter().collect()
     }
 }
 
@@ -424,6 +454,42 @@ mod tests {
         assert_eq!(describe(&Node::new("etc", NodeKind::Directory), 0), None);
         assert_eq!(age(30), "just now");
         assert_eq!(age(5 * 3600), "5 hours ago");
+    }
+
+    #[test]
+    fn a_huge_directory_offers_the_matching_run_with_its_true_common_prefix() {
+        let mut names: Vec<String> = (0..100_000).map(|i| format!("f{i}")).collect();
+        names.push("g".into());
+        names.push("e".into());
+        names.sort();
+        let children: Vec<Child> = names
+            .into_iter()
+            .map(|name| Child {
+                name,
+                is_dir: false,
+                description: None,
+            })
+            .collect();
+        let names = |prefix: &str| -> Vec<String> {
+            offered(&children, prefix)
+                .into_iter()
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        assert_eq!(
+            names("f1999"),
+            [
+                "f1999", "f19990", "f19991", "f19992", "f19993", "f19994", "f19995", "f19996",
+                "f19997", "f19998", "f19999"
+            ]
+        );
+        assert_eq!(names("f12345"), ["f12345"]);
+        assert!(names("h").is_empty());
+        let many = names("f");
+        assert_eq!(many.len(), MAX_SUGGESTIONS);
+        assert_eq!(many.first().map(String::as_str), Some("f0"));
+        // The last of the run is offered, so the shared prefix is `f`, not `f1…`.
+        assert_eq!(many.last().map(String::as_str), Some("f99999"));
     }
 
     #[test]

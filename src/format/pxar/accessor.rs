@@ -14,6 +14,13 @@ const WHAT: &str = "pxar";
 const GOODBYE_ITEM_LEN: u64 = 24;
 /// Bytes read at once while decoding one entry: most entries (name, stat, a few attributes) fit.
 const ENTRY_READ_AHEAD: usize = 512;
+/// Goodbye items read at once when listing a directory (24 bytes each: 48 KiB).
+const GOODBYE_READ_ITEMS: u64 = 2048;
+/// Children a listing sorts (by offset) before it decodes the first one; the rest are sorted
+/// when they are reached.
+const FIRST_SORTED: usize = 256;
+/// How far ahead of the child being decoded a listing asks its source to fetch.
+const DIR_READ_AHEAD: u64 = 16 << 20;
 
 /// A source of bytes that can be read at any offset.
 pub trait ReadAt {
@@ -21,6 +28,9 @@ pub trait ReadAt {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
     /// Total size in bytes.
     fn size(&self) -> io::Result<u64>;
+    /// A hint that `[offset, offset + len)` is about to be read front to back: a chunked
+    /// source may fetch it ahead on another thread. Plain sources ignore it.
+    fn will_need(&self, _offset: u64, _len: u64) {}
 }
 
 impl ReadAt for [u8] {
@@ -225,14 +235,96 @@ impl<R: ReadAt> Accessor<R> {
     }
 
     /// All children of a directory, sorted by name.
+    ///
+    /// Decoded in archive order (see [`Accessor::read_dir_iter`]), so every chunk of the
+    /// directory is read about once; sorted only when the archive did not store them in name
+    /// order (well-formed archives do).
     pub fn read_dir(&self, dir: &Directory) -> Result<Vec<FileEntry>> {
-        let mut out = Vec::with_capacity(dir.len.min(4096) as usize);
-        for i in 0..dir.len {
-            let (_, offset, size) = self.goodbye_item(dir, i)?;
-            out.push(self.child_at(dir, offset, size)?);
+        let mut iter = self.read_dir_iter(dir)?;
+        let mut out = Vec::with_capacity(iter.len().min(4096));
+        for child in iter.by_ref() {
+            out.push(child?);
         }
-        out.sort_by(|a, b| a.name().cmp(b.name()));
+        if !iter.in_name_order() {
+            out.sort_by(|a, b| a.name().cmp(b.name()));
+        }
         Ok(out)
+    }
+
+    /// The children of a directory one at a time, in archive order: the goodbye table is read in
+    /// large pieces, its items sorted by offset, and each child decoded where it lies, so a
+    /// directory spanning many chunks fetches each of them about once and the first child comes
+    /// before the last is decoded. Archive order is name order for archives written by a pxar
+    /// encoder; [`DirEntries::in_name_order`] says whether it held so far.
+    ///
+    /// Holds 16 bytes per child (at most `limits::MAX_PXAR_DIR_ENTRIES`), not the decoded entries.
+    pub fn read_dir_iter(&self, dir: &Directory) -> Result<DirEntries<'_, R>> {
+        // LIMIT: limits::MAX_PXAR_DIR_ENTRIES (checked by open_dir; checked again for a
+        // hand-made Directory).
+        if dir.len > limits::MAX_PXAR_DIR_ENTRIES {
+            return Err(FormatError::invalid(
+                WHAT,
+                format!(
+                    "{}: {} entries is too many",
+                    String::from_utf8_lossy(&dir.path),
+                    dir.len
+                ),
+            ));
+        }
+        let table_at = dir.goodbye_offset + HEADER_LEN;
+        self.input
+            .will_need(table_at, dir.len.saturating_mul(GOODBYE_ITEM_LEN));
+        // The first children are read right after the table: fetched meanwhile.
+        self.input.will_need(dir.start, DIR_READ_AHEAD);
+        let mut items: Vec<(u64, u64)> = Vec::with_capacity(dir.len as usize);
+        let mut raw = vec![0u8; (GOODBYE_READ_ITEMS.min(dir.len) * GOODBYE_ITEM_LEN) as usize];
+        let mut i = 0u64;
+        while i < dir.len {
+            let count = GOODBYE_READ_ITEMS.min(dir.len - i);
+            let piece = raw
+                .get_mut(..(count * GOODBYE_ITEM_LEN) as usize)
+                .unwrap_or_default();
+            read_exact_at(
+                &self.input,
+                piece,
+                dir.goodbye_offset + HEADER_LEN + i * GOODBYE_ITEM_LEN,
+            )?;
+            for item in piece.chunks_exact(GOODBYE_ITEM_LEN as usize) {
+                let word = |k: usize| {
+                    item.get(k * 8..k * 8 + 8)
+                        .and_then(|b| b.try_into().ok())
+                        .map(u64::from_le_bytes)
+                        .unwrap_or(0)
+                };
+                // Offsets count back from the table; an item pointing outside the directory
+                // fails when it is decoded (child_at), in its place.
+                let filename_offset = dir.goodbye_offset.saturating_sub(word(1));
+                items.push((filename_offset, word(2)));
+            }
+            i += count;
+        }
+        // Sorted by offset lazily: the first few at once (a partial selection, so the first
+        // child comes before a million items are sorted), the rest when they are reached.
+        let sorted = if items.len() > 2 * FIRST_SORTED {
+            items.select_nth_unstable(FIRST_SORTED - 1);
+            FIRST_SORTED
+        } else {
+            items.len()
+        };
+        if let Some(first) = items.get_mut(..sorted) {
+            first.sort_unstable();
+        }
+        Ok(DirEntries {
+            accessor: self,
+            dir: dir.clone(),
+            items,
+            next: 0,
+            sorted,
+            last_offset: None,
+            hinted_until: 0,
+            previous: None,
+            in_name_order: true,
+        })
     }
 
     /// Finds the child `name` of `dir` by walking the goodbye table's search tree.
@@ -374,10 +466,19 @@ impl<R: ReadAt> Accessor<R> {
 
     /// Decodes the child whose FILENAME is `offset` bytes before the goodbye table.
     fn child_at(&self, dir: &Directory, offset: u64, size: u64) -> Result<FileEntry> {
-        let filename_offset = dir
-            .goodbye_offset
-            .checked_sub(offset)
-            .filter(|f| *f > dir.start)
+        let filename_offset = dir.goodbye_offset.saturating_sub(offset);
+        self.child_at_filename(dir, filename_offset, size)
+    }
+
+    /// Decodes the child whose FILENAME item is at `filename_offset`.
+    fn child_at_filename(
+        &self,
+        dir: &Directory,
+        filename_offset: u64,
+        size: u64,
+    ) -> Result<FileEntry> {
+        let filename_offset = Some(filename_offset)
+            .filter(|f| *f > dir.start && *f < dir.goodbye_offset)
             .ok_or_else(|| {
                 FormatError::invalid(
                     WHAT,
@@ -417,6 +518,91 @@ impl<R: ReadAt> Accessor<R> {
             pos,
             end,
         }
+    }
+}
+
+/// The children of one directory in archive order, from [`Accessor::read_dir_iter`].
+pub struct DirEntries<'a, R: ReadAt> {
+    accessor: &'a Accessor<R>,
+    dir: Directory,
+    /// (FILENAME offset, size) of every child; `items[..sorted]` is sorted by offset and
+    /// holds the smallest offsets.
+    items: Vec<(u64, u64)>,
+    /// Index of the next item to decode.
+    next: usize,
+    sorted: usize,
+    /// Offset of the child decoded last (a second item naming it, in a hostile table, is
+    /// skipped: each child is listed once).
+    last_offset: Option<u64>,
+    /// Where the read-ahead hint given last reaches.
+    hinted_until: u64,
+    /// Name of the child decoded last.
+    previous: Option<Vec<u8>>,
+    in_name_order: bool,
+}
+
+impl<R: ReadAt> DirEntries<'_, R> {
+    /// Children not yet returned (at most: repeated items are skipped).
+    pub fn len(&self) -> usize {
+        self.items.len().saturating_sub(self.next)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether every child so far came after the one before it in name (byte) order, as a pxar
+    /// encoder writes them. A hand-made archive may store them otherwise.
+    pub fn in_name_order(&self) -> bool {
+        self.in_name_order
+    }
+}
+
+impl<R: ReadAt> Iterator for DirEntries<'_, R> {
+    type Item = Result<FileEntry>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (filename_offset, size) = loop {
+            if self.next == self.sorted && self.sorted < self.items.len() {
+                if let Some(rest) = self.items.get_mut(self.sorted..) {
+                    rest.sort_unstable();
+                }
+                self.sorted = self.items.len();
+            }
+            let item = *self.items.get(self.next)?;
+            self.next += 1;
+            if self.last_offset != Some(item.0) {
+                self.last_offset = Some(item.0);
+                break item;
+            }
+        };
+        if filename_offset >= self.hinted_until {
+            self.accessor
+                .input
+                .will_need(filename_offset, DIR_READ_AHEAD);
+            self.hinted_until = filename_offset.saturating_add(DIR_READ_AHEAD / 4);
+        }
+        let child = self
+            .accessor
+            .child_at_filename(&self.dir, filename_offset, size);
+        if let Ok(child) = &child {
+            let name = child.name();
+            if self.in_name_order {
+                match &mut self.previous {
+                    Some(previous) if previous.as_slice() >= name => self.in_name_order = false,
+                    Some(previous) => {
+                        previous.clear();
+                        previous.extend_from_slice(name);
+                    }
+                    None => self.previous = Some(name.to_vec()),
+                }
+            }
+        }
+        Some(child)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.len()))
     }
 }
 

@@ -171,6 +171,13 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
         );
     }
     let progress = ProgressLine::start(session.interactive, "get");
+    // One file is synced before it is renamed into place; many are synced together at the
+    // end (one syncfs, not an fsync each), each still renamed only once it is whole.
+    let sync = if sources.len() == 1 {
+        Sync::EachFile
+    } else {
+        Sync::AtEnd
+    };
     let nodes = sources
         .iter()
         .map(|source| stat_node(session, source))
@@ -204,11 +211,11 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
         }
         total += match node.kind {
             NodeKind::File | NodeKind::Hardlink if source.level() == Level::Inside => {
-                get_file(session, source, &dest, !args.no_metadata, &progress)?
+                get_file(session, source, &dest, !args.no_metadata, &progress, sync)?
             }
             NodeKind::File => {
                 // An image, blob or catalog archive into one local file.
-                write_atomically(session, source, &dest, 0o644, &progress, |_| {})?
+                write_atomically(session, source, &dest, 0o644, &progress, sync, |_| {})?
             }
             NodeKind::Archive
             | NodeKind::Directory
@@ -221,6 +228,9 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
             ),
         };
     }
+    if sync == Sync::AtEnd {
+        sync_file_system(if into_dir { &local } else { Path::new(".") })?;
+    }
     // On a terminal the progress summary says what was got; a script hears of several.
     progress.finish();
     if sources.len() > 1 && !session.interactive {
@@ -229,6 +239,27 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
             sources.len(),
             super::common::human_size(total)
         );
+    }
+    Ok(())
+}
+
+/// When `get` makes the files it wrote durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    /// `fsync` each file before renaming it into place.
+    EachFile,
+    /// One `syncfs` of the target's file system when all are written.
+    AtEnd,
+}
+
+/// Flushes the file system holding `dir` to disk.
+fn sync_file_system(dir: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let handle = File::open(dir).with_context(|| format!("{}: open", dir.display()))?;
+    // SAFETY: syncfs on a descriptor we own.
+    if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
+        return Err(std::io::Error::last_os_error())
+            .with_context(|| format!("{}: sync", dir.display()));
     }
     Ok(())
 }
@@ -269,9 +300,10 @@ fn get_file(
     dest: &Path,
     metadata: bool,
     progress: &ProgressLine,
+    sync: Sync,
 ) -> Result<u64> {
     let entry = session.browser.lookup_entry(source, true)?;
-    write_atomically(session, source, dest, 0o600, progress, |file| {
+    write_atomically(session, source, dest, 0o600, progress, sync, |file| {
         if metadata {
             apply_metadata(file, &entry.entry.metadata);
         }
@@ -286,6 +318,7 @@ fn write_atomically(
     dest: &Path,
     mode: u32,
     progress: &ProgressLine,
+    sync: Sync,
     finish: impl FnOnce(&File),
 ) -> Result<u64> {
     let mut temp = temp_beside(dest)?;
@@ -297,8 +330,10 @@ fn write_atomically(
         .with_context(|| format!("{}: create", temp.path.display()))?;
     let size = write_content(session, source, &mut file, Some(progress))?;
     finish(&file);
-    file.sync_all()
-        .with_context(|| format!("{}: sync", dest.display()))?;
+    if sync == Sync::EachFile {
+        file.sync_all()
+            .with_context(|| format!("{}: sync", dest.display()))?;
+    }
     drop(file);
     std::fs::rename(&temp.path, dest).with_context(|| format!("{}: rename", dest.display()))?;
     temp.keep = true;

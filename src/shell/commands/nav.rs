@@ -38,13 +38,23 @@ Repositories (--repository, PBS_REPOSITORY, `open`), read as PBS reads them:
 
 /// Expands one path argument (with globs) into the tree paths it names.
 pub fn expand(session: &Session, text: &str) -> Result<Vec<TreePath>> {
+    Ok(expand_listed(session, text)?.0)
+}
+
+/// Like [`expand`], and whether every path was seen in a listing (the last word is a glob),
+/// so the caller need not look each one up again to know it exists.
+///
+/// Each directory a glob stands in is listed once, streaming (a match keeps only its path), so
+/// `big/*` over a million entries is one pass over the directory.
+pub fn expand_listed(session: &Session, text: &str) -> Result<(Vec<TreePath>, bool)> {
     let mut words = TreePath::resolve_words(&session.cwd, text, &session.home, &session.previous);
     resolve_snapshot_aliases(session, &mut words)?;
     if !words.iter().any(|w| has_glob(w)) {
-        return Ok(vec![TreePath::from_components(&words)?]);
+        return Ok((vec![TreePath::from_components(&words)?], false));
     }
+    let last_glob = words.iter().rposition(|w| has_glob(w)).unwrap_or(0);
     let mut prefixes: Vec<Vec<String>> = vec![Vec::new()];
-    for word in &words {
+    for word in words.get(..last_glob).unwrap_or_default() {
         if !has_glob(word) {
             for p in &mut prefixes {
                 p.push(word.clone());
@@ -55,26 +65,64 @@ pub fn expand(session: &Session, text: &str) -> Result<Vec<TreePath>> {
         let mut next = Vec::new();
         for prefix in &prefixes {
             let parent = TreePath::from_components(prefix)?;
-            let Ok(children) = session.browser.list(&parent) else {
-                continue;
-            };
-            for child in children {
-                if glob.matches(child.name.as_bytes()) {
-                    let mut p = prefix.clone();
-                    p.push(child.name);
-                    next.push(p);
-                }
+            for name in matching_children(session, &parent, &glob) {
+                let mut p = prefix.clone();
+                p.push(name);
+                next.push(p);
             }
         }
         prefixes = next;
     }
-    if prefixes.is_empty() {
+    // The last glob: paths straight from the parent's path, without building words again.
+    let glob = Glob::new(
+        words
+            .get(last_glob)
+            .map(String::as_bytes)
+            .unwrap_or_default(),
+    )
+    .map_err(|e| anyhow!("{text}: {e}"))?;
+    let rest = words.get(last_glob + 1..).unwrap_or_default();
+    let mut out = Vec::new();
+    for prefix in &prefixes {
+        let parent = TreePath::from_components(prefix)?;
+        for name in matching_children(session, &parent, &glob) {
+            if parent.level() >= Level::Archive {
+                let mut path = parent.clone();
+                path.inner.push(name);
+                path.inner.extend(rest.iter().cloned());
+                out.push(path);
+            } else {
+                let mut p = prefix.clone();
+                p.push(name);
+                p.extend(rest.iter().cloned());
+                out.push(TreePath::from_components(&p)?);
+            }
+        }
+    }
+    if out.is_empty() {
         bail!(ShellError::NotFound(format!("{text}: no match")));
     }
-    prefixes
-        .iter()
-        .map(|w| Ok(TreePath::from_components(w)?))
-        .collect()
+    Ok((out, rest.is_empty()))
+}
+
+/// The names of `parent`'s children that `glob` matches, in name order (none when it cannot
+/// be listed).
+fn matching_children(session: &Session, parent: &TreePath, glob: &Glob) -> Vec<String> {
+    let mut names = Vec::new();
+    let listed = session.browser.each_child(parent, &mut |child| {
+        if glob.matches(child.name.as_bytes()) {
+            names.push(child.name);
+        }
+        Ok(())
+    });
+    match listed {
+        Ok(true) => names,
+        Ok(false) => {
+            names.sort();
+            names
+        }
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Replaces a snapshot alias (`latest`, `@-1`, a unique time prefix) standing where a snapshot
@@ -255,12 +303,24 @@ fn ls_children(session: &Session, path: &TreePath) -> Result<Vec<Node>> {
     Ok(nodes)
 }
 
+/// Entries `ls` lays out at once when it streams a directory inside an archive: the first
+/// batch sets the column widths, later ones keep them.
+const LS_BATCH: usize = 1024;
+
 pub fn ls(session: &mut Session, args: LsArgs) -> Result<()> {
     let targets = if args.paths.is_empty() {
         vec![session.cwd.clone()]
     } else {
         expand_all(session, &args.paths)?
     };
+    if let [target] = targets.as_slice() {
+        let streams = args.output_format == OutputFormat::Text
+            && !(args.by_time || args.by_size || args.reverse || args.directory)
+            && target.level() >= Level::Archive;
+        if streams && stat_node(session, target)?.kind.is_dir() {
+            return ls_streaming(session, target, &args);
+        }
+    }
     let mut sections: Vec<(TreePath, Vec<Node>)> = Vec::new();
     let mut singles = Vec::new();
     for target in &targets {
@@ -340,16 +400,69 @@ fn shown_name(node: &Node, color: bool) -> String {
     }
 }
 
-fn print_nodes(session: &mut Session, nodes: &[Node], args: &LsArgs) -> Result<()> {
+/// `ls` of one directory inside an archive, printed as its entries are decoded: the first line
+/// comes out before the directory is read to its end, and only a batch of entries is held.
+fn ls_streaming(session: &mut Session, target: &TreePath, args: &LsArgs) -> Result<()> {
     let color = session.color;
-    if args.long {
-        let rows: Vec<[String; 5]> = nodes.iter().map(|n| long_row(n, args.human)).collect();
-        let mut widths = [0usize; 5];
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row.iter()) {
-                *w = (*w).max(cell.chars().count());
+    let browser = session.browser.clone();
+    let mut out = std::io::BufWriter::with_capacity(64 << 10, &mut session.out);
+    let mut layout = Layout::default();
+    let mut batch: Vec<Node> = Vec::with_capacity(LS_BATCH);
+    let mut first = true;
+    let in_order = browser.each_child(target, &mut |node| {
+        if !args.all && node.name.starts_with('.') {
+            return Ok(());
+        }
+        batch.push(node);
+        if batch.len() >= LS_BATCH {
+            write_nodes(&mut out, &batch, args, color, &mut layout)?;
+            batch.clear();
+            if std::mem::take(&mut first) {
+                out.flush()?;
             }
         }
+        Ok(())
+    })?;
+    write_nodes(&mut out, &batch, args, color, &mut layout)?;
+    out.flush()?;
+    if !in_order {
+        crate::errln!(
+            "warning: {target}: the archive stores its entries out of name order; listed partly unsorted"
+        );
+    }
+    Ok(())
+}
+
+fn print_nodes(session: &mut Session, nodes: &[Node], args: &LsArgs) -> Result<()> {
+    let color = session.color;
+    write_nodes(&mut session.out, nodes, args, color, &mut Layout::default())
+}
+
+/// Column widths of a listing: set by the first nodes written, kept for later batches.
+#[derive(Default)]
+struct Layout {
+    long: Option<[usize; 5]>,
+    column: Option<usize>,
+}
+
+fn write_nodes(
+    out: &mut dyn Write,
+    nodes: &[Node],
+    args: &LsArgs,
+    color: bool,
+    layout: &mut Layout,
+) -> Result<()> {
+    if args.long {
+        let rows: Vec<[String; 5]> = nodes.iter().map(|n| long_row(n, args.human)).collect();
+        let widths = *layout.long.get_or_insert_with(|| {
+            let mut widths = [0usize; 5];
+            for row in &rows {
+                for (w, cell) in widths.iter_mut().zip(row.iter()) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            widths
+        });
         for (row, node) in rows.iter().zip(nodes) {
             let mut line = String::new();
             for (i, (cell, w)) in row.iter().zip(widths.iter()).enumerate() {
@@ -375,7 +488,7 @@ fn print_nodes(session: &mut Session, nodes: &[Node], args: &LsArgs) -> Result<(
             if let Some(comment) = &node.comment {
                 line.push_str(&format!("  # {comment}"));
             }
-            writeln!(session.out, "{}", line.trim_end())?;
+            writeln!(out, "{}", line.trim_end())?;
         }
         return Ok(());
     }
@@ -394,12 +507,14 @@ fn print_nodes(session: &mut Session, nodes: &[Node], args: &LsArgs) -> Result<(
     };
     if width == 0 || names.is_empty() {
         for (name, _) in names {
-            writeln!(session.out, "{name}")?;
+            writeln!(out, "{name}")?;
         }
         return Ok(());
     }
     // Columns, filled top to bottom, as ls does on a terminal.
-    let col = names.iter().map(|(_, w)| *w).max().unwrap_or(1) + 2;
+    let col = *layout
+        .column
+        .get_or_insert_with(|| names.iter().map(|(_, w)| *w).max().unwrap_or(1) + 2);
     let cols = (width / col).max(1);
     let rows = names.len().div_ceil(cols);
     for r in 0..rows {
@@ -407,10 +522,10 @@ fn print_nodes(session: &mut Session, nodes: &[Node], args: &LsArgs) -> Result<(
         for c in 0..cols {
             if let Some((name, w)) = names.get(c * rows + r) {
                 line.push_str(name);
-                line.push_str(&" ".repeat(col - w));
+                line.push_str(&" ".repeat(col.saturating_sub(*w).max(2)));
             }
         }
-        writeln!(session.out, "{}", line.trim_end())?;
+        writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
 }

@@ -140,7 +140,13 @@ fn walk_accessor(
     while let Some(entry) = stack.pop() {
         check_cancel()?;
         let dir = open.accessor.open_dir(&entry)?;
-        for child in open.accessor.read_dir(&dir)? {
+        // In archive order (name order for any archive a pxar encoder wrote), one child at a
+        // time: a directory of a million entries is one pass over its chunks.
+        for (n, child) in open.accessor.read_dir_iter(&dir)?.enumerate() {
+            if n % 1024 == 1023 {
+                check_cancel()?;
+            }
+            let child = child?;
             let path = String::from_utf8_lossy(&child.entry.path)
                 .trim_start_matches('/')
                 .to_string();
@@ -381,6 +387,7 @@ fn report_hits(
         let stored = pattern
             .filter(|_| args.kind.is_none())
             .map(|p| pattern_from_archive_root(&p.base, p.text));
+        let mut index = super::select::SelectionIndex::new(&session.selection);
         for h in hits {
             let entry = match &stored {
                 Some(pattern) => Selected::Pattern {
@@ -392,9 +399,7 @@ fn report_hits(
                 },
                 None => Selected::Path(h.clone()),
             };
-            if !session.selection.contains(&entry) {
-                session.selection.push(entry);
-            }
+            let _ = index.add(&mut session.selection, entry);
         }
     }
     if args.output_format != OutputFormat::Text {

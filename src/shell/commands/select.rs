@@ -6,7 +6,7 @@
 use crate::archive::restore::RestoreOptions;
 use crate::engine::restore::{RestoreRequest, RestoreTarget};
 use crate::format::manifest::CryptMode;
-use crate::shell::commands::nav::{expand_all, stat_node};
+use crate::shell::commands::nav::{expand_listed, stat_node};
 use crate::shell::exit::ShellError;
 use crate::shell::output::OutputFormat;
 use crate::shell::tree::{Level, TreePath};
@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// One entry of the selection basket.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Selected {
     /// An archive, or a path inside one (`select PATH`).
     Path(TreePath),
@@ -77,28 +77,57 @@ pub fn pattern_from_archive_root(base: &str, pattern: &str) -> String {
 }
 
 pub fn select(session: &mut Session, paths: &[String]) -> Result<()> {
-    for path in expand_all(session, paths)? {
-        if path.level() < Level::Archive {
-            bail!("{path}: only archives and paths inside them can be selected");
+    // Every argument is expanded before anything is selected.
+    let expanded = paths
+        .iter()
+        .map(|text| expand_listed(session, text))
+        .collect::<Result<Vec<_>>>()?;
+    let mut index = SelectionIndex::new(&session.selection);
+    for (found, listed) in expanded {
+        // Paths a glob found in a listing exist; others are looked up.
+        for path in found {
+            if path.level() < Level::Archive {
+                bail!("{path}: only archives and paths inside them can be selected");
+            }
+            if !listed {
+                stat_node(session, &path)?;
+            }
+            if let Some(Selected::Path(path)) =
+                index.add(&mut session.selection, Selected::Path(path))
+            {
+                crate::errln!("{path}: already selected");
+            }
         }
-        stat_node(session, &path)?;
-        add(session, Selected::Path(path));
     }
     Ok(())
 }
 
-/// Adds `entry` unless it is there already (which is said, not an error).
-pub fn add(session: &mut Session, entry: Selected) {
-    if session.selection.contains(&entry) {
-        match &entry {
-            Selected::Path(p) => crate::errln!("{p}: already selected"),
-            Selected::Pattern { archive, pattern } => {
-                crate::errln!("{pattern} in {archive}: already selected")
-            }
+/// The hashes of a selection's entries, so adding many entries at once stays linear (a hash
+/// seen before is checked against the entries themselves).
+pub struct SelectionIndex {
+    hashes: std::collections::HashSet<u64>,
+}
+
+impl SelectionIndex {
+    pub fn new(selection: &[Selected]) -> Self {
+        SelectionIndex {
+            hashes: selection.iter().map(hash_of).collect(),
         }
-    } else {
-        session.selection.push(entry);
     }
+
+    /// Appends `entry` to `selection` unless it is there already: then it is handed back.
+    pub fn add(&mut self, selection: &mut Vec<Selected>, entry: Selected) -> Option<Selected> {
+        if !self.hashes.insert(hash_of(&entry)) && selection.contains(&entry) {
+            return Some(entry);
+        }
+        selection.push(entry);
+        None
+    }
+}
+
+fn hash_of(entry: &Selected) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(entry)
 }
 
 /// Removes a selected path, or a pattern by its text.
@@ -152,21 +181,49 @@ pub fn list_selected(session: &mut Session, args: ListSelectedArgs) -> Result<()
     if args.patterns {
         return list_patterns(session, args.output_format);
     }
-    let mut paths: Vec<TreePath> = Vec::new();
-    for s in session.selection.clone() {
+    // Borrowed out of the session while it is listed (a selection may hold a million paths:
+    // written as they come, not copied).
+    let selection = std::mem::take(&mut session.selection);
+    let result = write_selected(session, &selection, args.output_format);
+    session.selection = selection;
+    result
+}
+
+fn write_selected(
+    session: &mut Session,
+    selection: &[Selected],
+    format: OutputFormat,
+) -> Result<()> {
+    use std::fmt::Write as _;
+    let text = format == OutputFormat::Text;
+    let mut list: Vec<String> = Vec::new();
+    // Text goes out in 64 KiB pieces, not a write per line.
+    let mut buf = String::new();
+    let mut emit = |session: &mut Session, p: &TreePath, buf: &mut String| -> Result<()> {
+        if !text {
+            list.push(p.to_string());
+            return Ok(());
+        }
+        let _ = writeln!(buf, "{p}");
+        if buf.len() >= 64 << 10 {
+            session.out.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
+        Ok(())
+    };
+    for s in selection {
         match s {
-            Selected::Path(p) => paths.push(p),
+            Selected::Path(p) => emit(session, p, &mut buf)?,
             Selected::Pattern { archive, pattern } => {
-                paths.extend(super::search::pattern_matches(session, &archive, &pattern)?)
+                for p in super::search::pattern_matches(session, archive, pattern)? {
+                    emit(session, &p, &mut buf)?;
+                }
             }
         }
     }
-    if args.output_format != OutputFormat::Text {
-        let list: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
-        return crate::shell::output::write_json(&mut session.out, &list, args.output_format);
-    }
-    for p in &paths {
-        writeln!(session.out, "{p}")?;
+    session.out.write_all(buf.as_bytes())?;
+    if !text {
+        return crate::shell::output::write_json(&mut session.out, &list, format);
     }
     Ok(())
 }
