@@ -150,18 +150,54 @@ struct OpenDir {
     path: Vec<u8>,
     fd: OwnedFd,
     metadata: Metadata,
-    names: HashSet<Vec<u8>>,
+    names: NameSet,
 }
 
 /// Writes archive entries below one target directory.
 pub struct Restorer {
     stack: Vec<OpenDir>,
     /// Regular files this restore created, by archive path: the only hard-link targets allowed.
-    created_files: HashSet<Vec<u8>>,
+    created_files: NameSet,
     options: RestoreOptions,
     stats: RestoreStats,
     /// File contents pass through here (allocated once, not per file).
     copy_buf: Vec<u8>,
+}
+
+/// A set of byte strings kept as 128-bit keyed hashes (two SipHash-1-3 with random keys): 16
+/// bytes an entry instead of the name, so a directory of a million names or a restore of a
+/// million files stays small. A hostile archive cannot aim at a collision (the keys are secret
+/// and new per set), and a chance one is about 2^-88 at a million names.
+struct NameSet {
+    keys: (
+        std::collections::hash_map::RandomState,
+        std::collections::hash_map::RandomState,
+    ),
+    hashes: HashSet<u128>,
+}
+
+impl NameSet {
+    fn new() -> Self {
+        NameSet {
+            keys: Default::default(),
+            hashes: HashSet::new(),
+        }
+    }
+
+    fn key(&self, name: &[u8]) -> u128 {
+        use std::hash::BuildHasher;
+        (u128::from(self.keys.0.hash_one(name)) << 64) | u128::from(self.keys.1.hash_one(name))
+    }
+
+    /// True when `name` was not in the set.
+    fn insert(&mut self, name: &[u8]) -> bool {
+        let key = self.key(name);
+        self.hashes.insert(key)
+    }
+
+    fn contains(&self, name: &[u8]) -> bool {
+        self.hashes.contains(&self.key(name))
+    }
 }
 
 fn lossy(path: &[u8]) -> String {
@@ -264,9 +300,9 @@ impl Restorer {
                 path: root_path.to_vec(),
                 fd,
                 metadata: Metadata::default(),
-                names: HashSet::new(),
+                names: NameSet::new(),
             }],
-            created_files: HashSet::new(),
+            created_files: NameSet::new(),
             options,
             stats: RestoreStats::default(),
             copy_buf: Vec::new(),
@@ -307,7 +343,7 @@ impl Restorer {
             .stack
             .last_mut()
             .ok_or_else(|| refused(path, "no open directory"))?;
-        if !top.names.insert(name.to_vec()) {
+        if !top.names.insert(name) {
             return Err(refused(path, "duplicate name in one directory"));
         }
         let cname = cstring(path, name)?;
@@ -412,7 +448,7 @@ impl Restorer {
             path: path.to_vec(),
             fd,
             metadata: entry.metadata.clone(),
-            names: HashSet::new(),
+            names: NameSet::new(),
         });
         self.stats.directories += 1;
         Ok(())
@@ -450,7 +486,7 @@ impl Restorer {
         write_sparse(&mut file, size, content, &mut self.copy_buf)
             .map_err(io_at(path, "write file"))?;
         self.apply_fd_metadata(path, &file, &entry.metadata)?;
-        self.created_files.insert(path.to_vec());
+        self.created_files.insert(path);
         self.stats.files += 1;
         if let Some(c) = &self.options.file_counter {
             c.fetch_add(1, Ordering::Relaxed);
