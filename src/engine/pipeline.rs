@@ -222,7 +222,8 @@ impl ChunkUploader {
     }
 
     /// Reads `size` bytes of file content from `src` straight into the chunk buffers (no
-    /// intermediate copy); how far it got, and why it stopped early.
+    /// intermediate copy), in pieces so no buffer grows past a chunk and a piece; how far it
+    /// got, and why it stopped early.
     pub fn copy_content(&mut self, src: &mut dyn io::Read, size: u64) -> Copied {
         let mut written = 0u64;
         while written < size {
@@ -358,12 +359,10 @@ impl ChunkUploader {
 
     /// Flushes the last chunk, waits for the workers and returns the index in stream order.
     pub fn finish(mut self) -> Result<UploadResult, RepoError> {
-        {
-            self.send_pending().map_err(|e| {
-                let class = crate::util::error_class::of_io(&e);
-                RepoError::Failed(Classed::new(e.to_string(), Some(class)))
-            })?;
-        }
+        self.send_pending().map_err(|e| {
+            let class = crate::util::error_class::of_io(&e);
+            RepoError::Failed(Classed::new(e.to_string(), Some(class)))
+        })?;
         drop(self.jobs.take());
         for handle in self.workers.drain(..) {
             let _ = handle.join();
@@ -420,23 +419,15 @@ impl ChunkUploader {
 }
 
 impl Write for ChunkUploader {
-    fn write(&mut self, mut data: &[u8]) -> io::Result<usize> {
-        let written = data.len();
-        if self.shared.progress.is_cancelled() {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+    /// The same path as file content: in pieces into the chunk buffer, then through the cutter.
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut reader = data;
+        match self.copy_content(&mut reader, data.len() as u64).failure {
+            None => Ok(data.len()),
+            Some(CopyFailure::Read(e) | CopyFailure::Write(e)) => Err(e),
+            // A slice always yields its length.
+            Some(CopyFailure::ShortRead) => Err(io::Error::from(io::ErrorKind::WriteZero)),
         }
-        Progress::add(&self.shared.progress.bytes, written as u64);
-        // In pieces, so one large write does not grow the buffer past a chunk and a piece.
-        while !data.is_empty() {
-            let (piece, rest) = data.split_at(data.len().min(READ_PIECE));
-            self.ensure_room(piece.len());
-            if let Some(room) = self.pending.get_mut(self.filled..self.filled + piece.len()) {
-                room.copy_from_slice(piece);
-            }
-            self.cut_new_bytes(piece.len())?;
-            data = rest;
-        }
-        Ok(written)
     }
 
     fn flush(&mut self) -> io::Result<()> {
