@@ -316,6 +316,9 @@ impl ChunkSink for ChunkStore {
 #[derive(Debug, Clone)]
 pub struct LocalDatastore {
     root: PathBuf,
+    /// Where the datastore is, when that is not `root` (`s3://bucket/prefix`; `root` is then
+    /// the cache's mirror).
+    label: Option<String>,
     backend: Arc<dyn StorageBackend>,
     chunks: Arc<ChunkStore>,
 }
@@ -340,6 +343,7 @@ impl LocalDatastore {
         }
         Ok(LocalDatastore {
             root: root.to_path_buf(),
+            label: None,
             chunks: Arc::new(ChunkStore::new(backend.clone(), root.join(CHUNKS))),
             backend,
         })
@@ -357,6 +361,19 @@ impl LocalDatastore {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The same datastore, named `label` in messages and listings (an S3 URL).
+    pub fn with_label(mut self, label: String) -> Self {
+        self.label = Some(label);
+        self
+    }
+
+    /// Where the datastore is, as the user named it.
+    pub fn location(&self) -> String {
+        self.label
+            .clone()
+            .unwrap_or_else(|| self.root.display().to_string())
     }
 
     pub fn chunk_store(&self) -> &Arc<ChunkStore> {
@@ -777,14 +794,24 @@ impl Repository for LocalDatastore {
     }
 
     fn describe(&self) -> String {
-        format!(
-            "local datastore `{}` at {} (nothing leaves this machine)",
-            self.name(),
-            self.root().display()
-        )
+        match &self.label {
+            Some(label) => format!(
+                "datastore `{}` at {label} (metadata and chunk cache in {})",
+                self.name(),
+                self.root().parent().unwrap_or(self.root()).display()
+            ),
+            None => format!(
+                "local datastore `{}` at {} (nothing leaves this machine)",
+                self.name(),
+                self.root().display()
+            ),
+        }
     }
 
     fn name(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.rsplit('/').next().unwrap_or(label).to_string();
+        }
         self.root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

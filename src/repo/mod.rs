@@ -6,6 +6,7 @@
 pub mod archive_file;
 pub mod backend;
 pub mod local;
+pub mod location;
 pub mod maintenance;
 pub mod rate_limited;
 pub mod remote;

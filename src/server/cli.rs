@@ -12,7 +12,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "pbsh serve")]
 pub struct ServeCli {
-    /// A datastore to serve, as NAME=PATH (repeatable)
+    /// A datastore to serve, as NAME=PATH or NAME=s3://BUCKET[/PREFIX] (repeatable)
     #[arg(long, value_name = "NAME=PATH")]
     datastore: Vec<String>,
     /// Address to listen on (port 0 picks a free port; the chosen one is printed)
@@ -118,7 +118,13 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
             for spec in &cli.datastore {
                 match spec.split_once('=') {
                     Some((name, path)) if !name.is_empty() && !path.is_empty() => {
-                        datastores.push((name.to_string(), PathBuf::from(path)))
+                        match crate::repo::location::DatastoreLocation::parse(path) {
+                            Ok(location) => datastores.push((name.to_string(), location)),
+                            Err(e) => {
+                                crate::errln!("pbsh serve: --datastore {name}: {e}");
+                                return 2;
+                            }
+                        }
                     }
                     _ => {
                         crate::errln!("pbsh serve: --datastore wants NAME=PATH, got {spec:?}");

@@ -177,7 +177,7 @@ impl ServerState {
 /// Options of a running server.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    pub datastores: Vec<(String, PathBuf)>,
+    pub datastores: Vec<(String, crate::repo::location::DatastoreLocation)>,
     pub listen: String,
     pub config_dir: PathBuf,
 }

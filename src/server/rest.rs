@@ -11,7 +11,6 @@ use super::{
     ApiError, ApiResult, Body, Reply, ServeOptions, ServerState, MAX_PARAM_BODY, MAX_URI_LEN,
 };
 use crate::protocol::{ApiVersion, TaskListItem, TaskLogLine, TaskStatus, TicketInfo};
-use crate::repo::local::LocalDatastore;
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
@@ -45,8 +44,9 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
                 "invalid datastore name {name:?} (3-32 letters, digits, '_', '.', '-')"
             ));
         }
-        let store = LocalDatastore::open_or_create(path)
-            .map_err(|e| format!("datastore {name} at {}: {e}", path.display()))?;
+        let store = path
+            .open(true)
+            .map_err(|e| format!("datastore {name} at {path}: {e}"))?;
         // Backups interrupted by a crash or kill of an earlier server (or client) left hidden
         // snapshot directories: no session of ours owns them yet, so they go now (groups a
         // running local backup holds are left to its next backup).

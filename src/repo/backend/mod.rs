@@ -41,8 +41,11 @@
 //! `.deleting-` directories, `owner`, `.protected`), the order of writes that makes a backup
 //! crash-safe, and which lock guards what.
 
+pub mod cached;
+pub mod content_cache;
 pub mod faulty;
 pub mod fs;
+pub mod s3;
 
 use crate::util::error_class::{of_io, ErrorClass};
 use std::fmt;

@@ -11,7 +11,7 @@ use std::fmt;
 /// The accepted forms, shown in every parse error.
 pub const ACCEPTED_FORMS: &str = "expected [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE, e.g. \
 backup.example.com:store1, root@pam@10.0.0.1:8007:store1, alice@pbs!tok@[fe80::1]:store1, \
-or a local path starting with /, ./, ../ or ~/ (or file:PATH)";
+a local path starting with /, ./, ../ or ~/ (or file:PATH), or s3://BUCKET[/PREFIX]";
 
 /// LIMIT: no repository string is longer than this (PBS's URIs are capped at 3072 bytes).
 const MAX_REPO_STRING: usize = 1024;
@@ -33,6 +33,8 @@ pub enum RepoSpec {
     /// A local path: a datastore directory, or a lone `.pxar` / `.mpxar` / `.ppxar` file.
     Local(std::path::PathBuf),
     Remote(RemoteRepo),
+    /// A datastore in an S3 bucket (`s3://BUCKET[/PREFIX]`).
+    S3(crate::repo::location::S3Location),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -188,6 +190,9 @@ impl RepoSpec {
     /// `store1` on localhost, as PBS reads it. A relative path without `./` is refused rather
     /// than guessed.
     pub fn classify(text: &str) -> Result<Self, RepoStringError> {
+        if let Some(s3) = crate::repo::location::S3Location::parse(text) {
+            return s3.map(RepoSpec::S3).map_err(|e| err(text, e));
+        }
         if let Some(path) = text.strip_prefix("file:") {
             if path.is_empty() {
                 return Err(err(text, "file: needs a path"));

@@ -198,9 +198,9 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum DatastoreCommand {
-    /// Create a datastore in PBS's layout at PATH
+    /// Create a datastore in PBS's layout at PATH (a directory, or s3://BUCKET[/PREFIX])
     Create {
-        path: std::path::PathBuf,
+        path: String,
         /// Create every `.chunks/XXXX` directory up front (needed before a PBS server takes it over)
         #[arg(long)]
         full: bool,
@@ -398,14 +398,21 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
         }
         Command::Exit => Ok(Flow::Exit),
         Command::Datastore(DatastoreCommand::Create { path, full }) => {
-            let created = if full {
-                crate::repo::local::LocalDatastore::create_full(&path)
-            } else {
-                crate::repo::local::LocalDatastore::open_or_create(&path)
-            };
-            created
-                .map_err(|e| anyhow::anyhow!("cannot create datastore {}: {e}", path.display()))?;
-            writeln!(session.out, "datastore created at {}", path.display())?;
+            use crate::repo::location::DatastoreLocation;
+            let location = DatastoreLocation::parse(&path).map_err(|e| {
+                anyhow::anyhow!(crate::shell::exit::ShellError::Usage(e))
+            })?;
+            match &location {
+                DatastoreLocation::Dir(dir) if full => {
+                    crate::repo::local::LocalDatastore::create_full(dir).map_err(|e| {
+                        anyhow::anyhow!("cannot create datastore {}: {e}", dir.display())
+                    })?;
+                }
+                _ => {
+                    location.open(true).map_err(|e| anyhow::anyhow!(e))?;
+                }
+            }
+            writeln!(session.out, "datastore created at {location}")?;
             Ok(Flow::Continue)
         }
         Command::Other(words) => {

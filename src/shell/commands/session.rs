@@ -65,6 +65,12 @@ pub fn open_repository(text: &str, fingerprint: Option<String>, create: bool) ->
                 .map_err(|e| anyhow!("cannot open datastore {}: {e}", path.display()));
         }
         RepoSpec::Remote(remote) => remote,
+        RepoSpec::S3(location) => {
+            return crate::repo::location::DatastoreLocation::S3(location)
+                .open(create)
+                .map(|store| Opened::Datastore(Arc::new(store)))
+                .map_err(|e| anyhow!(e));
+        }
     };
     let bare = !text.contains([':', '@']);
     if bare {

@@ -1,0 +1,675 @@
+//! An object store seen through a local cache directory, with every capability PBS's layout
+//! uses: the datastore's metadata mirrored whole, one marker per chunk for garbage collection,
+//! chunk contents cached up to a size limit, locks held on this host.
+//!
+//! The bucket is the source of truth; the cache directory can be lost and is rebuilt from it
+//! (`refresh`, run at open). Layout of the cache directory:
+//!
+//! ```text
+//! store/     the metadata mirror: every object outside `.chunks/`, and the directories
+//!            (an FsBackend; locks are flocks on its files, access times its atimes)
+//! marks/     .chunks/<prefix>/<name>: one empty, sparse file per chunk known to be in the
+//!            bucket, as long as the chunk (so `stat` tells its size); GC's mark phase sets its
+//!            atime, the sweep reads it (S3 has no access time; PBS 4 does the same)
+//! chunks/    chunk contents read from the bucket, least recently used out (`ContentCache`)
+//! journal/   renames in progress on the bucket, replayed at open
+//! ```
+//!
+//! How each capability is supplied, and what it costs on the bucket:
+//! - **directories**: local directories; a `.dir` marker object in the bucket keeps an empty
+//!   namespace or group through a rebuild (not for `.chunks/`' prefix directories).
+//! - **rename**: the local rename is atomic, and publishes to this host at once. On the bucket
+//!   the objects are copied server-side in the order they were written (the manifest of a backup
+//!   last, so a reader of the bucket sees a snapshot only once it is whole), then the sources
+//!   are removed newest first (a removed snapshot stops being one at its first delete). A
+//!   journal entry makes the pair survive a crash: `open` finishes it.
+//! - **locks**: flock on the mirror's files: every pbsh process on this host using this cache
+//!   directory is excluded. Two hosts on one bucket are not (see docs/storage.md).
+//! - **access_times**: the chunk markers' atimes. A chunk without a marker is asked of the
+//!   bucket (HEAD) and gets one; a chunk the bucket lists but no marker names counts as last
+//!   used when it was uploaded.
+//! - **deferred_sync**: markers are written without fsync and synced at once; every bucket
+//!   write is durable when S3 answers it.
+//! - **space**: the cache directory's file system (a bucket has no size).
+
+use super::content_cache::ContentCache;
+use super::fs::FsBackend;
+use super::s3::S3Store;
+use super::{
+    BackendError, Capabilities, Depth, Durability, Entry, Key, Kind, Lock, LockMode, ObjectMeta,
+    Put, Replace, Result, Space, StorageBackend,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The chunk store's prefix in the datastore layout.
+pub const CHUNK_PREFIX: &str = ".chunks";
+/// The object that keeps an empty directory in the bucket.
+pub const DIR_MARKER: &str = ".dir";
+/// How long a listing of one chunk-prefix group is reused (GC's sweep asks for 256 prefix
+/// directories of each group in a row).
+const GROUP_LISTING_TTL: Duration = Duration::from_secs(30);
+
+/// A rename in progress on the bucket (the journal's record).
+#[derive(Debug, Serialize, Deserialize)]
+struct PendingRename {
+    from: String,
+    to: String,
+    /// The source keys, oldest first.
+    keys: Vec<String>,
+}
+
+/// One group of chunk prefix directories listed from the bucket (`.chunks/ab…`).
+struct GroupListing {
+    group: String,
+    at: Instant,
+    by_prefix: HashMap<String, Vec<Entry>>,
+}
+
+/// The bucket, with the cache directory that gives it the file system's capabilities.
+pub struct CachedBackend {
+    remote: Arc<S3Store>,
+    dir: PathBuf,
+    mirror: FsBackend,
+    marks: FsBackend,
+    contents: ContentCache,
+    journal: PathBuf,
+    journal_counter: AtomicU64,
+    listing: Mutex<Option<GroupListing>>,
+    requests: AtomicU64,
+}
+
+impl std::fmt::Debug for CachedBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedBackend")
+            .field("remote", &self.remote)
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_chunk_key(key: &Key) -> bool {
+    let mut c = key.components();
+    c.next() == Some(CHUNK_PREFIX)
+}
+
+/// The chunk object's name when `key` is `.chunks/<prefix>/<name>`.
+fn chunk_name(key: &Key) -> Option<&str> {
+    let mut c = key.components();
+    (c.next() == Some(CHUNK_PREFIX)).then_some(())?;
+    let _prefix = c.next()?;
+    let name = c.next()?;
+    c.next().is_none().then_some(name)
+}
+
+fn io_error<'a>(at: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> BackendError + 'a {
+    move |source| BackendError::Io {
+        at: at.display().to_string(),
+        action,
+        source,
+    }
+}
+
+impl CachedBackend {
+    /// The bucket `remote` through the cache directory `dir` (created when missing), with at
+    /// most `cache_limit` bytes of chunk contents. Finishes renames a crash interrupted and
+    /// brings the metadata mirror up to date with the bucket.
+    pub fn open(remote: S3Store, dir: &Path, cache_limit: u64) -> Result<Self> {
+        for sub in ["store", "marks", "journal"] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(io_error(dir, "create cache"))?;
+        }
+        let backend = CachedBackend {
+            remote: Arc::new(remote),
+            dir: dir.to_path_buf(),
+            mirror: FsBackend::new(dir.join("store")),
+            marks: FsBackend::new(dir.join("marks")),
+            contents: ContentCache::open(&dir.join("chunks"), cache_limit)
+                .map_err(io_error(dir, "open chunk cache"))?,
+            journal: dir.join("journal"),
+            journal_counter: AtomicU64::new(0),
+            listing: Mutex::new(None),
+            requests: AtomicU64::new(0),
+        };
+        backend.replay_journal()?;
+        backend.refresh()?;
+        Ok(backend)
+    }
+
+    pub fn remote(&self) -> &S3Store {
+        &self.remote
+    }
+
+    /// The cache directory.
+    pub fn cache_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The mirror's directory (what the layout's paths in messages are below).
+    pub fn mirror_root(&self) -> &Path {
+        self.mirror.root()
+    }
+
+    /// Requests sent to the bucket by this process, and the chunk cache's (bytes, hits, misses).
+    pub fn stats(&self) -> (u64, (u64, u64, u64)) {
+        (self.requests.load(Ordering::Relaxed), self.contents.stats())
+    }
+
+    fn count(&self, n: u64) {
+        self.requests.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Brings the mirror up to date with the bucket: every metadata object the bucket has and
+    /// the mirror lacks (or has at another size) is fetched, and directory markers become
+    /// directories. Chunks are not listed (markers come when a chunk is first used). Nothing
+    /// the mirror has is removed: a host's own deletions reach the bucket before the mirror.
+    pub fn refresh(&self) -> Result<()> {
+        self.count(1);
+        let top = self.remote.list(&Key::root(), Depth::One)?;
+        for entry in top {
+            if entry.name == CHUNK_PREFIX {
+                continue;
+            }
+            let key = Key::new(entry.name.clone())?;
+            let objects = if entry.meta.kind == Kind::Prefix {
+                self.count(1);
+                self.remote.list_keys(&key)?
+            } else {
+                vec![(key, entry.meta)]
+            };
+            for (key, meta) in objects {
+                if key.name() == DIR_MARKER {
+                    if let Some(parent) = key.parent() {
+                        self.mirror.create_dir_all(&parent)?;
+                    }
+                    continue;
+                }
+                let local = self.mirror.stat(&key)?;
+                if local.is_some_and(|l| l.size == meta.size) {
+                    continue;
+                }
+                self.count(1);
+                let bytes = match self.remote.get(&key, u64::MAX) {
+                    Ok(b) => b,
+                    Err(e) if e.is_not_found() => continue,
+                    Err(e) => return Err(e),
+                };
+                if let Some(parent) = key.parent() {
+                    self.mirror.create_dir_all(&parent)?;
+                }
+                self.mirror.put(&key, &bytes, Durability::Synced)?;
+            }
+        }
+        Ok(())
+    }
+
+    // --- the journal of bucket renames ---
+
+    fn replay_journal(&self) -> Result<()> {
+        let mut pending: Vec<PathBuf> = std::fs::read_dir(&self.journal)
+            .map_err(io_error(&self.journal, "read journal"))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        pending.sort();
+        for path in pending {
+            let text = match std::fs::read(&path) {
+                Ok(t) => t,
+                Err(_) => continue,
+            };
+            match serde_json::from_slice::<PendingRename>(&text) {
+                Ok(rename) => {
+                    let from = Key::new(rename.from.clone())?;
+                    let to = Key::new(rename.to.clone())?;
+                    if self.mirror.stat(&from)?.is_some() && self.mirror.stat(&to)?.is_none() {
+                        let _ = self.mirror.rename(&from, &to, Replace::No);
+                    }
+                    let keys = rename
+                        .keys
+                        .iter()
+                        .map(|k| Key::new(k.clone()))
+                        .collect::<Result<Vec<_>>>()?;
+                    self.copy_then_remove(&from, &to, &keys)?;
+                }
+                Err(_) => {
+                    // A journal entry torn by the crash was never acted on.
+                }
+            }
+            let _ = std::fs::remove_file(&path);
+        }
+        Ok(())
+    }
+
+    /// Copies `keys` (below `from`, oldest first) to the same names below `to`, then removes
+    /// them newest first. Sources already gone were copied by an earlier attempt.
+    fn copy_then_remove(&self, from: &Key, to: &Key, keys: &[Key]) -> Result<()> {
+        for key in keys {
+            let target = retarget(key, from, to)?;
+            self.count(1);
+            match self.remote.copy(key, &target) {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut doomed: Vec<Key> = keys.to_vec();
+        doomed.reverse();
+        self.count(1);
+        // One by one, newest first: a reader of the bucket never sees the old name whole
+        // after the first delete.
+        if let Some(first) = doomed.first() {
+            self.remote.delete_many(std::slice::from_ref(first))?;
+        }
+        if doomed.len() > 1 {
+            self.remote.delete_many(&doomed[1..])?;
+        }
+        Ok(())
+    }
+
+    fn write_journal(&self, rename: &PendingRename) -> Result<PathBuf> {
+        let n = self.journal_counter.fetch_add(1, Ordering::Relaxed);
+        let path = self.journal.join(format!(
+            "{:020}-{}-{n}.json",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+            std::process::id()
+        ));
+        let bytes = serde_json::to_vec(rename).map_err(|e| BackendError::Io {
+            at: path.display().to_string(),
+            action: "write journal",
+            source: io::Error::other(e),
+        })?;
+        crate::util::atomic::replace_file(&path, &bytes, 0o600)
+            .map_err(io_error(&path, "write journal"))?;
+        Ok(path)
+    }
+
+    // --- chunks ---
+
+    /// Records that the bucket holds the chunk `key` of `size` bytes (a sparse marker file).
+    fn mark(&self, key: &Key, size: u64) -> Result<()> {
+        if let Some(parent) = key.parent() {
+            self.marks.create_dir_all(&parent)?;
+        }
+        self.marks.put_if_absent(key, b"", Durability::Deferred)?;
+        let path = self.marks.path(key);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(size.max(1)))
+            .map_err(io_error(&path, "mark chunk"))
+    }
+
+    /// What the bucket says of a chunk this host has no marker for (and the marker, if so).
+    fn chunk_from_bucket(&self, key: &Key) -> Result<Option<ObjectMeta>> {
+        self.count(1);
+        let meta = self.remote.stat(key)?;
+        if let Some(m) = meta.filter(|m| m.kind == Kind::Object) {
+            self.mark(key, m.size)?;
+            return Ok(self.marks.stat(key)?.or(Some(m)));
+        }
+        Ok(None)
+    }
+
+    /// The bucket's listing of the chunk prefix directory `.chunks/<prefix>`, from a listing of
+    /// its whole group (`<prefix>`'s first two characters: 256 groups, each one paged listing).
+    fn list_chunk_prefix(&self, prefix: &str) -> Result<Vec<Entry>> {
+        let group: String = prefix.chars().take(2).collect();
+        let mut cached = self.listing.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = cached
+            .as_ref()
+            .is_some_and(|l| l.group == group && l.at.elapsed() < GROUP_LISTING_TTL);
+        if !fresh {
+            let mut by_prefix: HashMap<String, Vec<Entry>> = HashMap::new();
+            // `.chunks/ab` lists `.chunks/ab/…` only, so the group is read as its prefixes.
+            let top = Key::new(CHUNK_PREFIX)?;
+            let dirs: Vec<String> = if prefix.len() == 4 && group.len() == 2 {
+                self.group_dirs(&top, &group)?
+            } else {
+                vec![prefix.to_string()]
+            };
+            for dir in dirs {
+                self.count(1);
+                let entries = self.remote.list(&top.join(&dir)?, Depth::One)?;
+                by_prefix.insert(dir, entries);
+            }
+            *cached = Some(GroupListing {
+                group: group.clone(),
+                at: Instant::now(),
+                by_prefix,
+            });
+        }
+        let listing = cached.as_ref().map(|l| &l.by_prefix);
+        Ok(listing
+            .and_then(|m| m.get(prefix).cloned())
+            .unwrap_or_default())
+    }
+
+    /// The prefix directories of `.chunks` starting with `group`, from one listing of `.chunks`
+    /// kept as long as a group listing.
+    fn group_dirs(&self, top: &Key, group: &str) -> Result<Vec<String>> {
+        self.count(1);
+        Ok(self
+            .remote
+            .list(top, Depth::One)?
+            .into_iter()
+            .filter(|e| e.meta.kind == Kind::Prefix && e.name.starts_with(group))
+            .map(|e| e.name)
+            .collect())
+    }
+
+    /// A chunk's entry as GC sees it: the bucket's size and upload time, the marker's atime
+    /// when this host has one.
+    fn with_mark(&self, prefix: &Key, mut entry: Entry) -> Entry {
+        if entry.meta.kind == Kind::Object {
+            if let Ok(key) = prefix.join(&entry.name) {
+                if let Ok(Some(mark)) = self.marks.stat(&key) {
+                    entry.meta.accessed = mark.accessed.max(entry.meta.modified);
+                }
+            }
+        }
+        entry
+    }
+
+    // --- directories in the bucket ---
+
+    fn dir_marker(key: &Key) -> Result<Key> {
+        key.join(DIR_MARKER)
+    }
+}
+
+/// `key` (below `from`, or `from` itself) moved below `to`.
+fn retarget(key: &Key, from: &Key, to: &Key) -> Result<Key> {
+    if key == from {
+        return Ok(to.clone());
+    }
+    let rest = key
+        .as_str()
+        .strip_prefix(from.as_str())
+        .and_then(|r| r.strip_prefix('/'))
+        .ok_or_else(|| BackendError::InvalidKey {
+            key: key.to_string(),
+            why: "not below the renamed prefix",
+        })?;
+    to.join(rest)
+}
+
+impl StorageBackend for CachedBackend {
+    fn locate(&self, key: &Key) -> String {
+        self.remote.locate(key)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::ALL
+    }
+
+    fn get(&self, key: &Key, limit: u64) -> Result<Vec<u8>> {
+        let Some(name) = chunk_name(key) else {
+            return self.mirror.get(key, limit);
+        };
+        if let Some(bytes) = self.contents.get(name) {
+            if bytes.len() as u64 <= limit {
+                return Ok(bytes);
+            }
+        }
+        self.count(1);
+        let bytes = self.remote.get(key, limit)?;
+        self.contents.put(name, &bytes);
+        if self.marks.stat(key)?.is_none() {
+            self.mark(key, bytes.len() as u64)?;
+        }
+        Ok(bytes)
+    }
+
+    fn get_range(&self, key: &Key, offset: u64, len: u64) -> Result<Vec<u8>> {
+        if chunk_name(key).is_none() {
+            return self.mirror.get_range(key, offset, len);
+        }
+        let whole = self.get(key, u64::MAX)?;
+        let start = offset.min(whole.len() as u64) as usize;
+        let end = offset.saturating_add(len).min(whole.len() as u64) as usize;
+        Ok(whole[start..end].to_vec())
+    }
+
+    fn put(&self, key: &Key, bytes: &[u8], durability: Durability) -> Result<()> {
+        self.count(1);
+        self.remote.put(key, bytes, Durability::Synced)?;
+        if chunk_name(key).is_some() {
+            return self.mark(key, bytes.len() as u64);
+        }
+        self.mirror.put(key, bytes, durability)
+    }
+
+    fn put_if_absent(&self, key: &Key, bytes: &[u8], durability: Durability) -> Result<Put> {
+        if chunk_name(key).is_some() {
+            if self.marks.stat(key)?.is_some_and(|m| m.size > 0) {
+                return Ok(Put::Existed);
+            }
+            // Content-addressed: writing the same bytes over a chunk another writer just
+            // stored changes nothing, so no conditional request is needed.
+            self.count(1);
+            self.remote.put(key, bytes, Durability::Synced)?;
+            self.mark(key, bytes.len() as u64)?;
+            return Ok(Put::Created);
+        }
+        if self.mirror.stat(key)?.is_some() {
+            return Ok(Put::Existed);
+        }
+        self.count(1);
+        if self.remote.put_if_absent(key, bytes, Durability::Synced)? == Put::Existed {
+            // Another host wrote it: the mirror takes the bucket's object.
+            self.count(1);
+            let theirs = self.remote.get(key, u64::MAX)?;
+            self.mirror.put(key, &theirs, Durability::Synced)?;
+            return Ok(Put::Existed);
+        }
+        self.mirror.put_if_absent(key, bytes, durability)
+    }
+
+    fn list(&self, prefix: &Key, depth: Depth) -> Result<Vec<Entry>> {
+        if !is_chunk_key(prefix) {
+            return self.mirror.list(prefix, depth);
+        }
+        let components: Vec<&str> = prefix.components().collect();
+        match (components.len(), depth) {
+            (1, Depth::One) => {
+                self.count(1);
+                self.remote.list(prefix, Depth::One)
+            }
+            (2, Depth::One) => Ok(self
+                .list_chunk_prefix(components[1])?
+                .into_iter()
+                .map(|e| self.with_mark(prefix, e))
+                .collect()),
+            _ => {
+                self.count(1);
+                Ok(self
+                    .remote
+                    .list(prefix, depth)?
+                    .into_iter()
+                    .map(|e| self.with_mark(prefix, e))
+                    .collect())
+            }
+        }
+    }
+
+    fn delete(&self, key: &Key) -> Result<bool> {
+        if let Some(name) = chunk_name(key) {
+            self.count(1);
+            self.remote.delete_many(std::slice::from_ref(key))?;
+            self.contents.remove(name);
+            return self.marks.delete(key).map(|_| true);
+        }
+        match self.mirror.stat(key)? {
+            None => Ok(false),
+            Some(meta) => {
+                self.count(1);
+                if meta.kind == Kind::Prefix {
+                    self.remote.delete_many(&[Self::dir_marker(key)?])?;
+                } else {
+                    self.remote.delete_many(std::slice::from_ref(key))?;
+                }
+                self.mirror.delete(key)
+            }
+        }
+    }
+
+    fn delete_tree(&self, key: &Key) -> Result<()> {
+        self.count(2);
+        let keys: Vec<Key> = self
+            .remote
+            .list_keys(key)?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        // The manifest first, so a half-removed snapshot is never one in the bucket.
+        let (first, rest): (Vec<Key>, Vec<Key>) = keys
+            .into_iter()
+            .partition(|k| k.name() == crate::format::manifest::MANIFEST_BLOB_NAME);
+        self.remote.delete_many(&first)?;
+        self.remote.delete_many(&rest)?;
+        if !key.is_root() {
+            self.remote.delete_many(std::slice::from_ref(key))?;
+        }
+        if is_chunk_key(key) {
+            self.marks.delete_tree(key)?;
+        }
+        self.mirror.delete_tree(key)
+    }
+
+    fn stat(&self, key: &Key) -> Result<Option<ObjectMeta>> {
+        if chunk_name(key).is_none() {
+            if is_chunk_key(key) {
+                return self.marks.stat(key);
+            }
+            return self.mirror.stat(key);
+        }
+        match self.marks.stat(key)? {
+            Some(meta) => Ok(Some(meta)),
+            None => self.chunk_from_bucket(key),
+        }
+    }
+
+    fn create_dir(&self, key: &Key) -> Result<bool> {
+        if is_chunk_key(key) {
+            return self.marks.create_dir(key);
+        }
+        let created = self.mirror.create_dir(key)?;
+        if created && !key.is_root() {
+            self.count(1);
+            self.remote
+                .put(&Self::dir_marker(key)?, b"", Durability::Synced)?;
+        }
+        Ok(created)
+    }
+
+    fn create_dir_all(&self, key: &Key) -> Result<()> {
+        if is_chunk_key(key) {
+            return self.marks.create_dir_all(key);
+        }
+        let mut at = Key::root();
+        for c in key.components() {
+            at = at.join(c)?;
+            if self.mirror.stat(&at)?.is_none() {
+                self.create_dir(&at)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn rename(&self, from: &Key, to: &Key, replace: Replace) -> Result<()> {
+        if let Some(name) = chunk_name(from) {
+            // Quarantine: the bucket's copy moves, the marker follows, the cached copy goes.
+            self.count(2);
+            self.remote.copy(from, to)?;
+            self.remote.delete_many(std::slice::from_ref(from))?;
+            self.contents.remove(name);
+            let _ = self.marks.delete(from);
+            if let Ok(Some(m)) = self.remote.stat(to) {
+                self.mark(to, m.size)?;
+            }
+            return Ok(());
+        }
+        // The sources in the order they were written (the mirror's modification times), the
+        // directory markers first.
+        let mut keys: Vec<(i64, i64, Key)> = Vec::new();
+        match self.mirror.stat(from)? {
+            None => {
+                return Err(BackendError::NotFound {
+                    at: self.locate(from),
+                })
+            }
+            Some(meta) if meta.kind == Kind::Object => {
+                keys.push((meta.modified.secs, meta.modified.nanos, from.clone()))
+            }
+            Some(_) => {
+                self.count(1);
+                for (key, remote_meta) in self.remote.list_keys(from)? {
+                    let local = if key.name() == DIR_MARKER {
+                        None
+                    } else {
+                        self.mirror.stat(&key)?
+                    };
+                    let stamp = local.map(|m| m.modified).unwrap_or_else(|| {
+                        if key.name() == DIR_MARKER {
+                            Default::default()
+                        } else {
+                            remote_meta.modified
+                        }
+                    });
+                    keys.push((stamp.secs, stamp.nanos, key));
+                }
+            }
+        }
+        keys.sort();
+        let keys: Vec<Key> = keys.into_iter().map(|(_, _, k)| k).collect();
+        let journal = self.write_journal(&PendingRename {
+            from: from.to_string(),
+            to: to.to_string(),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+        })?;
+        // The local rename decides (it refuses a taken name); the bucket follows.
+        if let Err(e) = self.mirror.rename(from, to, replace) {
+            let _ = std::fs::remove_file(&journal);
+            return Err(e);
+        }
+        self.copy_then_remove(from, to, &keys)?;
+        let _ = std::fs::remove_file(&journal);
+        Ok(())
+    }
+
+    fn lock(&self, key: &Key, mode: LockMode) -> Result<Lock> {
+        self.mirror.lock(key, mode)
+    }
+
+    fn touch(&self, key: &Key) -> Result<bool> {
+        if chunk_name(key).is_none() {
+            return self.mirror.touch(key);
+        }
+        if self.marks.touch(key)? {
+            return Ok(true);
+        }
+        match self.chunk_from_bucket(key)? {
+            Some(_) => self.marks.touch(key),
+            None => Ok(false),
+        }
+    }
+
+    fn sync(&self, prefix: &Key) -> Result<()> {
+        if is_chunk_key(prefix) {
+            return self.marks.sync(&Key::root());
+        }
+        self.mirror.sync(prefix)
+    }
+
+    fn space(&self) -> Result<Space> {
+        // A bucket has no size: the figures are the cache directory's file system.
+        self.mirror.space()
+    }
+}
