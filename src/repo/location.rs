@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The directory of S3 caches (`PBSH_S3_CACHE_DIR` overrides the whole path of one store's).
+/// The directory holding the S3 stores' caches (default `$XDG_CACHE_HOME/pbsh/s3`).
 pub const ENV_CACHE_DIR: &str = "PBSH_S3_CACHE_DIR";
 /// The chunk content cache's size in MiB (default 1024).
 pub const ENV_CACHE_MIB: &str = "PBSH_S3_CACHE_MIB";
@@ -108,27 +108,34 @@ impl fmt::Display for DatastoreLocation {
     }
 }
 
-/// The cache directory of a bucket prefix: `PBSH_S3_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/pbsh/s3/<endpoint host_port>/<bucket>/<prefix>` (one per store, shared by
+/// The cache directory of a bucket prefix: `<base>/<endpoint host_port>/<bucket>/<prefix>`,
+/// where the base is `PBSH_S3_CACHE_DIR` or `$XDG_CACHE_HOME/pbsh/s3` (one per store, shared by
 /// every pbsh process on this host that opens it).
 pub fn cache_dir(config: &S3Config) -> PathBuf {
-    if let Some(dir) = std::env::var_os(ENV_CACHE_DIR).filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
+    let base = std::env::var_os(ENV_CACHE_DIR)
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            dirs::cache_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("pbsh")
+                .join("s3")
+        });
     let service: String = config
         .endpoint
         .as_deref()
         .map(|e| e.split("://").nth(1).unwrap_or(e))
         .unwrap_or("aws")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    let mut dir = dirs::cache_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("pbsh")
-        .join("s3")
-        .join(service)
-        .join(&config.bucket);
+    let mut dir = base.join(service).join(&config.bucket);
     dir.push(if config.prefix.is_empty() {
         "_root"
     } else {
@@ -141,9 +148,28 @@ pub fn cache_dir(config: &S3Config) -> PathBuf {
 pub fn open_s3(location: &S3Location, create: bool) -> Result<LocalDatastore, BackendError> {
     let config = S3Config::from_env(&location.bucket, &location.prefix);
     let dir = cache_dir(&config);
-    let limit = (crate::util::knobs::positive(ENV_CACHE_MIB, DEFAULT_CACHE_MIB, 1 << 30) as u64) << 20;
-    let remote = S3Store::open(config)?;
-    let backend = Arc::new(CachedBackend::open(remote, &dir, limit)?);
+    let limit =
+        (crate::util::knobs::positive(ENV_CACHE_MIB, DEFAULT_CACHE_MIB, 1 << 30) as u64) << 20;
+    let remote = S3Store::connect(config)?;
+    let reachable = match remote.check_bucket() {
+        Ok(()) => true,
+        // The service does not answer, but this host has the datastore's metadata and recent
+        // chunks: browse and restore from them.
+        Err(BackendError::Io { ref source, .. })
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::ConnectionRefused
+            ) && CachedBackend::has_mirror(&dir) =>
+        {
+            crate::errln!(
+                "pbsh: {location}: the S3 service does not answer; working from the cache in {} (writes will fail)",
+                dir.display()
+            );
+            false
+        }
+        Err(e) => return Err(e),
+    };
+    let backend = Arc::new(CachedBackend::open(remote, &dir, limit, reachable)?);
     if !create && backend.stat(&Key::new(".lock")?)?.is_none() {
         return Err(BackendError::Io {
             at: location.to_string(),
@@ -170,7 +196,14 @@ mod tests {
         let l = S3Location::parse("s3://pbsh").unwrap().unwrap();
         assert_eq!(l.prefix, "");
         assert!(S3Location::parse("/tmp/x").is_none());
-        for bad in ["s3://", "s3://A", "s3://ab", "s3://pbsh/../x", "s3://pbsh/a//b", "s3://-x-/a"] {
+        for bad in [
+            "s3://",
+            "s3://A",
+            "s3://ab",
+            "s3://pbsh/../x",
+            "s3://pbsh/a//b",
+            "s3://-x-/a",
+        ] {
             let e = S3Location::parse(bad).unwrap().unwrap_err();
             assert!(e.contains(bad), "{e}");
         }

@@ -1,6 +1,8 @@
 //! Shared test helpers: where the golden vectors are, and running the real `pbsh` binary.
 #![allow(dead_code, clippy::disallowed_macros)]
 
+pub mod garage;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

@@ -117,9 +117,10 @@ fn io_error<'a>(at: &'a Path, action: &'static str) -> impl FnOnce(io::Error) ->
 
 impl CachedBackend {
     /// The bucket `remote` through the cache directory `dir` (created when missing), with at
-    /// most `cache_limit` bytes of chunk contents. Finishes renames a crash interrupted and
-    /// brings the metadata mirror up to date with the bucket.
-    pub fn open(remote: S3Store, dir: &Path, cache_limit: u64) -> Result<Self> {
+    /// most `cache_limit` bytes of chunk contents. With `sync`, finishes renames a crash
+    /// interrupted and brings the metadata mirror up to date with the bucket; without (the
+    /// bucket unreachable), reads come from the cache and writes fail as the bucket answers.
+    pub fn open(remote: S3Store, dir: &Path, cache_limit: u64, sync: bool) -> Result<Self> {
         for sub in ["store", "marks", "journal"] {
             std::fs::create_dir_all(dir.join(sub)).map_err(io_error(dir, "create cache"))?;
         }
@@ -135,8 +136,10 @@ impl CachedBackend {
             listing: Mutex::new(None),
             requests: AtomicU64::new(0),
         };
-        backend.replay_journal()?;
-        backend.refresh()?;
+        if sync {
+            backend.replay_journal()?;
+            backend.refresh()?;
+        }
         Ok(backend)
     }
 
@@ -152,6 +155,12 @@ impl CachedBackend {
     /// The mirror's directory (what the layout's paths in messages are below).
     pub fn mirror_root(&self) -> &Path {
         self.mirror.root()
+    }
+
+    /// Whether `dir` holds the mirror of a datastore (so it can be browsed with the bucket
+    /// unreachable).
+    pub fn has_mirror(dir: &Path) -> bool {
+        dir.join("store").join(".lock").is_file()
     }
 
     /// Requests sent to the bucket by this process, and the chunk cache's (bytes, hits, misses).
@@ -247,7 +256,15 @@ impl CachedBackend {
     /// Copies `keys` (below `from`, oldest first) to the same names below `to`, then removes
     /// them newest first. Sources already gone were copied by an earlier attempt.
     fn copy_then_remove(&self, from: &Key, to: &Key, keys: &[Key]) -> Result<()> {
+        let injected = |point: &'static str| {
+            crate::util::failpoint::failpoint(point).map_err(|source| BackendError::Io {
+                at: self.locate(to),
+                action: "rename",
+                source,
+            })
+        };
         for key in keys {
+            injected("s3.rename.copy")?;
             let target = retarget(key, from, to)?;
             self.count(1);
             match self.remote.copy(key, &target) {
@@ -256,6 +273,7 @@ impl CachedBackend {
                 Err(e) => return Err(e),
             }
         }
+        injected("s3.rename.after_copy")?;
         let mut doomed: Vec<Key> = keys.to_vec();
         doomed.reverse();
         self.count(1);

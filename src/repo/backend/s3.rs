@@ -171,37 +171,52 @@ fn reason(e: &object_store::Error) -> (io::ErrorKind, String) {
         return (io::ErrorKind::NotFound, "no such bucket".into());
     }
     if has("InvalidAccessKeyId") || has("AccessDenied") || has("SignatureDoesNotMatch") {
-        let code = ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"]
-            .into_iter()
-            .find(|c| has(c))
-            .unwrap_or("AccessDenied");
+        let code = [
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "AccessDenied",
+        ]
+        .into_iter()
+        .find(|c| has(c))
+        .unwrap_or("AccessDenied");
         return (
             io::ErrorKind::PermissionDenied,
             format!("access denied ({code}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
         );
     }
     match e {
-        object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+        object_store::Error::PermissionDenied { .. }
+        | object_store::Error::Unauthenticated { .. } => {
             return (io::ErrorKind::PermissionDenied, "access denied".into())
         }
-        object_store::Error::NotFound { .. } => return (io::ErrorKind::NotFound, "not found".into()),
+        object_store::Error::NotFound { .. } => {
+            return (io::ErrorKind::NotFound, "not found".into())
+        }
         _ => {}
     }
-    if has("timed out") || has("Timeout") || has("timeout") {
-        return (
-            io::ErrorKind::TimedOut,
-            "no answer from the S3 service within the time limit (retried; set PBSH_S3_TIMEOUT_SECS / PBSH_S3_RETRY_SECS)".into(),
-        );
-    }
-    if has("Connection refused") || has("connection refused") || has("error sending request") {
+    if has("Connection refused") || has("connection refused") {
         return (
             io::ErrorKind::ConnectionRefused,
             "cannot connect to the S3 service (retried)".into(),
         );
     }
+    if has("timed out") || has("error sending request") {
+        return (
+            io::ErrorKind::TimedOut,
+            "no answer from the S3 service within the time limit (retried; set PBSH_S3_TIMEOUT_SECS / PBSH_S3_RETRY_SECS)".into(),
+        );
+    }
     // The first line of the last cause: the server's code or the transport's words.
     let last = chain.rsplit(": ").next().unwrap_or(&chain);
-    (io::ErrorKind::Other, last.lines().next().unwrap_or("").chars().take(200).collect())
+    (
+        io::ErrorKind::Other,
+        last.lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect(),
+    )
 }
 
 fn stamp(t: chrono::DateTime<chrono::Utc>) -> Stamp {
@@ -215,6 +230,13 @@ impl S3Store {
     /// Connects (nothing is sent yet) and checks the bucket with one listing, so a missing
     /// bucket, a wrong key or an unreachable service is one clear error at open.
     pub fn open(config: S3Config) -> Result<Self> {
+        let s3 = Self::connect(config)?;
+        s3.check_bucket()?;
+        Ok(s3)
+    }
+
+    /// The client for `config`, nothing sent yet.
+    pub fn connect(config: S3Config) -> Result<Self> {
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)
@@ -287,7 +309,7 @@ impl S3Store {
             store: Arc::new(store),
             runtime: Some(runtime),
         };
-        s3.check_bucket()?;
+        #[allow(clippy::let_and_return)]
         Ok(s3)
     }
 
@@ -296,7 +318,7 @@ impl S3Store {
     }
 
     /// One listing of the prefix: the bucket exists and the key may read it.
-    fn check_bucket(&self) -> Result<()> {
+    pub fn check_bucket(&self) -> Result<()> {
         let store = self.store.clone();
         let prefix = self.path(&Key::root()).ok().flatten();
         let url = self.config.url();
@@ -319,7 +341,10 @@ impl S3Store {
     }
 
     /// Runs `future` on the store's runtime and waits for it.
-    fn run<T: Send + 'static>(&self, future: impl Future<Output = T> + Send + 'static) -> Result<T> {
+    fn run<T: Send + 'static>(
+        &self,
+        future: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         if let Some(runtime) = &self.runtime {
             runtime.spawn(async move {
@@ -359,10 +384,15 @@ impl S3Store {
         })
     }
 
-    fn error(&self, key: &Key, action: &'static str) -> impl Fn(object_store::Error) -> BackendError {
+    fn error(
+        &self,
+        key: &Key,
+        action: &'static str,
+    ) -> impl Fn(object_store::Error) -> BackendError {
         let at = self.locate(key);
         move |e| {
-            if matches!(e, object_store::Error::NotFound { .. }) && !e.to_string().contains("NoSuchBucket")
+            if matches!(e, object_store::Error::NotFound { .. })
+                && !e.to_string().contains("NoSuchBucket")
             {
                 return BackendError::NotFound { at: at.clone() };
             }
@@ -428,7 +458,10 @@ impl S3Store {
 }
 
 fn url_bucket(url: &str) -> &str {
-    url.trim_start_matches("s3://").split('/').next().unwrap_or(url)
+    url.trim_start_matches("s3://")
+        .split('/')
+        .next()
+        .unwrap_or(url)
 }
 
 fn object_meta(size: u64, modified: Stamp) -> ObjectMeta {
@@ -503,7 +536,8 @@ impl StorageBackend for S3Store {
             let data = bytes::Bytes::copy_from_slice(bytes);
             return self.run(async move {
                 let upload = store.put_multipart(&path).await.map_err(&err)?;
-                let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, MULTIPART_PART);
+                let mut writer =
+                    object_store::WriteMultipart::new_with_chunk_size(upload, MULTIPART_PART);
                 writer.put(data);
                 writer.finish().await.map(|_| ()).map_err(&err)
             })?;

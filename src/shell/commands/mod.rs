@@ -399,9 +399,8 @@ fn dispatch(session: &mut Session, command: Command) -> Result<Flow> {
         Command::Exit => Ok(Flow::Exit),
         Command::Datastore(DatastoreCommand::Create { path, full }) => {
             use crate::repo::location::DatastoreLocation;
-            let location = DatastoreLocation::parse(&path).map_err(|e| {
-                anyhow::anyhow!(crate::shell::exit::ShellError::Usage(e))
-            })?;
+            let location = DatastoreLocation::parse(&path)
+                .map_err(|e| anyhow::anyhow!(crate::shell::exit::ShellError::Usage(e)))?;
             match &location {
                 DatastoreLocation::Dir(dir) if full => {
                     crate::repo::local::LocalDatastore::create_full(dir).map_err(|e| {

@@ -1,0 +1,292 @@
+//! Backup, restore, prune, gc and verify on Garage, as a user runs them; the cache rebuilt on a
+//! second host; reads served by the cache; bad settings named in one line.
+
+use super::*;
+
+const T1: i64 = 1_800_000_000;
+const T2: i64 = 1_800_000_100;
+
+#[test]
+fn backup_restore_prune_gc_verify_on_garage() {
+    let Some(garage) = Garage::start(1) else {
+        return;
+    };
+    let url = garage.url("site/a");
+    let host = Host::new();
+    let src = host.home.path().join("src");
+    write_source(&src, 10, 7);
+
+    let out = host.ok(&garage, &url, &["datastore", "create", &url]);
+    assert!(out.contains("datastore created at s3://"), "{out}");
+    host.ok(&garage, &url, &strs(&backup_args(&src, "web1", T1)));
+    // A second backup of one changed file uploads only what changed.
+    std::fs::write(src.join("small.txt"), b"changed\n").unwrap();
+    let keys_before = bucket_keys(&garage, "site/a");
+    let chunks_before = keys_before
+        .iter()
+        .filter(|k| k.starts_with(".chunks/"))
+        .count();
+    host.ok(&garage, &url, &strs(&backup_args(&src, "web1", T2)));
+    let keys = bucket_keys(&garage, "site/a");
+    let chunks_after = keys.iter().filter(|k| k.starts_with(".chunks/")).count();
+    assert!(chunks_before >= 3, "{keys_before:?}");
+    assert!(
+        chunks_after - chunks_before <= 3,
+        "an incremental backup re-uploaded: {chunks_before} -> {chunks_after}"
+    );
+    assert_eq!(host.snapshot_times(&garage, &url), vec![T1, T2]);
+    // PBS's layout, as objects under the prefix.
+    for expected in [
+        ".lock",
+        "host/web1/owner",
+        "host/web1/2027-01-15T08:00:00Z/index.json.blob",
+        "host/web1/2027-01-15T08:00:00Z/root.pxar.didx",
+        "host/web1/2027-01-15T08:00:00Z/catalog.pcat1.didx",
+    ] {
+        assert!(
+            keys.iter().any(|k| k == expected),
+            "{expected} not in {keys:?}"
+        );
+    }
+    assert!(half_snapshots(&keys).is_empty(), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.contains(".tmp")), "{keys:?}");
+
+    // A second host (an empty cache) sees the same and restores identical.
+    let other = Host::new();
+    assert_eq!(other.snapshot_times(&garage, &url), vec![T1, T2]);
+    restore_and_compare(&other, &garage, &url, "web1", &src);
+    let ls = other.ok(&garage, &url, &["ls", "-l", "host/web1"]);
+    assert!(ls.contains("2027-01-15T08:01:40Z"), "{ls}");
+
+    // Prune the older snapshot; gc (grace shortened for the test) removes what only it used.
+    host.ok(&garage, &url, &["prune", "host/web1", "--keep-last", "1"]);
+    assert_eq!(host.snapshot_times(&garage, &url), vec![T2]);
+    let out = host
+        .command(&garage, &url, &["gc"])
+        .env("PBSH_TEST_GC_GRACE_SECS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let gc = common::stdout(&out);
+    let removed: usize = gc
+        .strip_prefix("Removed ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{gc}"));
+    assert!(removed >= 1, "{gc}");
+    let keys = bucket_keys(&garage, "site/a");
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.starts_with("host/web1/2027-01-15T08:00:00Z")),
+        "{keys:?}"
+    );
+    assert_eq!(
+        keys.iter().filter(|k| k.starts_with(".chunks/")).count(),
+        chunks_after - removed,
+        "{gc}"
+    );
+    let verify = host.ok(&garage, &url, &["verify"]);
+    assert!(verify.contains("0 failed"), "{verify}");
+    restore_and_compare(&other, &garage, &url, "web1", &src);
+
+    // A chunk damaged in the bucket: verify on a host without it in cache names it.
+    let chunk = keys
+        .iter()
+        .find(|k| k.starts_with(".chunks/"))
+        .unwrap()
+        .clone();
+    {
+        use pbsh::repo::backend::{s3::S3Store, Durability, Key, StorageBackend};
+        let s3 = S3Store::open(s3_config(&garage, "site/a")).unwrap();
+        s3.put(
+            &Key::new(chunk.clone()).unwrap(),
+            b"garbage",
+            Durability::Synced,
+        )
+        .unwrap();
+    }
+    let third = Host::new();
+    let out = third.run(&garage, &url, &["verify"]);
+    assert!(!out.status.success());
+    let digest = chunk.rsplit('/').next().unwrap();
+    let text = format!("{}{}", common::stdout(&out), common::stderr(&out));
+    assert!(text.contains(digest), "{text}");
+}
+
+#[test]
+fn the_cache_serves_browsing_and_a_second_restore_with_the_store_stopped() {
+    let Some(garage) = Garage::start(1) else {
+        return;
+    };
+    let url = garage.url("cached");
+    let host = Host::new();
+    let src = host.home.path().join("src");
+    write_source(&src, 6, 11);
+    host.ok(&garage, &url, &strs(&backup_args(&src, "db", T1)));
+    // The first restore fills the chunk cache.
+    restore_and_compare(&host, &garage, &url, "db", &src);
+    // The whole cluster stalls: nothing can come from the bucket now.
+    garage.signal(0, libc::SIGSTOP);
+    let quick = |args: &[&str]| {
+        let out = host
+            .command(&garage, &url, args)
+            .env("PBSH_S3_TIMEOUT_SECS", "1")
+            .env("PBSH_S3_RETRY_SECS", "2")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            common::stdout(&out),
+            common::stderr(&out),
+        )
+    };
+    let (ok, out, err) = quick(&["ls", "-l", "host/db"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("2027-01-15T08:00:00Z"), "{out}");
+    assert!(err.contains("working from the cache"), "{err}");
+    let target = host.home.path().join("offline-restore");
+    let (ok, out, err) = quick(&["restore", "host/db", "root.pxar", target.to_str().unwrap()]);
+    assert!(ok, "second restore needed the bucket: {out}{err}");
+    common::assert_same_tree(&src, &target);
+    let (ok, out, err) = quick(&["cat", "host/db/2027-01-15T08:00:00Z/root.pxar/small.txt"]);
+    assert!(ok && out == "hello\n", "{out}{err}");
+    // A write fails with one clear line, and nothing is half there once the store is back.
+    let (ok, _, err) = quick(&strs(&backup_args(&src, "db", T2)));
+    assert!(!ok);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("pbsh: ") && !l.contains("working from the cache"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("s3://") && lines[0].contains("time limit"),
+        "{err}"
+    );
+    garage.signal(0, libc::SIGCONT);
+    assert_eq!(host.snapshot_times(&garage, &url), vec![T1]);
+    assert_eq!(Host::new().snapshot_times(&garage, &url), vec![T1]);
+    host.ok(&garage, &url, &strs(&backup_args(&src, "db", T2)));
+    assert_eq!(Host::new().snapshot_times(&garage, &url), vec![T1, T2]);
+}
+
+#[test]
+fn bad_settings_are_one_line_each() {
+    let Some(garage) = Garage::start(1) else {
+        return;
+    };
+    let host = Host::new();
+    let url = garage.url("x");
+    let line = |out: &Output| {
+        assert!(!out.status.success(), "{}", common::stdout(out));
+        let err = common::stderr(out);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        lines[0].to_string()
+    };
+    let out = host
+        .command(&garage, &url, &["ls"])
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "0000000000000000000000000000000000000000000000000000000000000000",
+        )
+        .output()
+        .unwrap();
+    let l = line(&out);
+    assert!(
+        l.contains("s3://pbsh/x") && l.contains("access denied"),
+        "{l}"
+    );
+    assert!(!l.contains("0000000000"), "the secret was shown: {l}");
+    let out = host.run(&garage, "s3://no-such-bucket/x", &["ls"]);
+    let l = line(&out);
+    assert!(l.contains("no bucket \"no-such-bucket\""), "{l}");
+    let out = host
+        .command(&garage, &url, &["ls"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .output()
+        .unwrap();
+    let l = line(&out);
+    assert!(l.contains("AWS_ACCESS_KEY_ID"), "{l}");
+    let out = host.run(&garage, "s3://Bad_Bucket/x", &["ls"]);
+    let l = line(&out);
+    assert!(l.contains("bucket name"), "{l}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a malformed URL is a usage error"
+    );
+    let out = host
+        .command(&garage, &url, &["ls"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+        .env("PBSH_S3_RETRY_SECS", "2")
+        .output()
+        .unwrap();
+    let l = line(&out);
+    assert!(l.contains("cannot connect"), "{l}");
+    // Not a datastore: an explicit open without create says how to make one.
+    let out = host.run(&garage, &url, &["-c", "open s3://pbsh/never-made"]);
+    let l = line(&out);
+    assert!(
+        l.contains("not a datastore (create one with `datastore create s3://pbsh/never-made`)"),
+        "{l}"
+    );
+}
+
+#[test]
+fn two_writers_to_one_group_are_refused_and_namespaces_survive_a_rebuild() {
+    let Some(garage) = Garage::start(1) else {
+        return;
+    };
+    let url = garage.url("locks");
+    let host = Host::new();
+    let src = host.home.path().join("src");
+    write_source(&src, 2, 5);
+    host.ok(&garage, &url, &["namespace", "create", "empty"]);
+    host.ok(&garage, &url, &["namespace", "create", "empty/deeper"]);
+    // The first backup waits at a gate while the second one tries the same group.
+    let gate = host.home.path().join("gate");
+    std::fs::write(&gate, b"").unwrap();
+    let mut first = host
+        .command(&garage, &url, &strs(&backup_args(&src, "same", T1)))
+        .env(
+            "PBSH_FAILPOINTS",
+            format!("backup.before_manifest=gate@{}", gate.display()),
+        )
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !bucket_keys(&garage, "locks")
+        .iter()
+        .any(|k| k.ends_with("root.pxar.didx"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "first backup did not reach its gate"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = host.run(&garage, &url, &strs(&backup_args(&src, "same", T2)));
+    assert!(
+        !out.status.success(),
+        "a second writer to one group was let in"
+    );
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("host/same") && err.to_lowercase().contains("lock"),
+        "{err}"
+    );
+    // Meanwhile the half-written backup is not a snapshot, in the cache or in the bucket.
+    assert!(host.snapshot_times(&garage, &url).is_empty());
+    assert!(Host::new().snapshot_times(&garage, &url).is_empty());
+    std::fs::remove_file(&gate).unwrap();
+    assert!(first.wait().unwrap().success());
+    assert_eq!(host.snapshot_times(&garage, &url), vec![T1]);
+    // A new host sees the empty namespaces too.
+    let ns = Host::new().ok(
+        &garage,
+        &url,
+        &["namespace", "list", "--output-format", "json"],
+    );
+    assert!(ns.contains("empty/deeper"), "{ns}");
+}
