@@ -550,6 +550,32 @@ fn repository_conformance_local_and_remote() {
     typed_replies(&remote);
 }
 
+/// The same suite over a datastore in a real Garage bucket (through its cache directory), and
+/// the bucket seen by a second cache afterwards.
+#[test]
+fn repository_conformance_s3() {
+    let Some(garage) = common::garage::Garage::start(1) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // This binary opens no other S3 store; the settings go to this process's environment.
+    garage.export();
+    std::env::set_var("PBSH_S3_CACHE_DIR", dir.path().join("cache-a"));
+    let location = pbsh::repo::location::DatastoreLocation::parse(&garage.url("conformance"))
+        .unwrap();
+    let store = location.open(true).unwrap();
+    assert!(store.location().starts_with("s3://"), "{}", store.location());
+    let repo: Arc<dyn Repository> = Arc::new(store);
+    let work = dir.path().join("s3-work");
+    std::fs::create_dir_all(&work).unwrap();
+    conformance(repo.clone(), &work, "root@pam", "alice@pbs");
+    // A second host's cache sees what the first left: an empty datastore.
+    std::env::set_var("PBSH_S3_CACHE_DIR", dir.path().join("cache-b"));
+    let second = location.open(false).unwrap();
+    assert!(second.list_namespaces(&Namespace::root()).unwrap().is_empty());
+    assert!(second.list_groups(&Namespace::root()).unwrap().is_empty());
+}
+
 /// The remote client's typed calls (`pbsh::protocol` replies) against `pbsh serve`: version,
 /// datastores, namespaces, status, garbage collection and the task list, status and log
 /// (after the conformance suite, which leaves the datastore empty and never ran a GC).

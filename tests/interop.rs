@@ -14,6 +14,8 @@ mod client_both;
 mod faults;
 #[path = "interop/pbsh_real.rs"]
 mod pbsh_real;
+#[path = "interop/s3_serve.rs"]
+mod s3_serve;
 #[path = "interop/tools.rs"]
 mod tools;
 

@@ -96,7 +96,10 @@ pub fn start_server_with_env(envs: &[(&str, &str)], max_open_files: Option<u64>)
     start_server_custom(&["store1"], envs, max_open_files)
 }
 
-fn start_server_custom(
+/// A server with the datastores `stores` (a bare name is a directory of the test's; `NAME=SPEC`
+/// is passed as it is, e.g. `store1=s3://bucket/prefix`), the environment `envs` and, when
+/// given, at most `max_open_files` descriptors.
+pub fn start_server_custom(
     stores: &[&str],
     envs: &[(&str, &str)],
     max_open_files: Option<u64>,
@@ -150,7 +153,11 @@ fn start_server_custom(
     for (i, name) in stores.iter().enumerate() {
         let ds = dir.path().join(if i == 0 { "ds" } else { name });
         args.push("--datastore".into());
-        args.push(format!("{name}={}", ds.display()));
+        if name.contains('=') {
+            args.push(name.to_string());
+        } else {
+            args.push(format!("{name}={}", ds.display()));
+        }
     }
     args.extend(["--listen", "127.0.0.1:0", "--config-dir", cfg_s].map(String::from));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
