@@ -411,7 +411,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH'
+complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH (a directory, or s3://BUCKET[/PREFIX])'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and not __fish_seen_subcommand_from create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
@@ -419,7 +419,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_sub
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -l full -d 'Create every `.chunks/XXXX` directory up front (needed before a PBS server takes it over)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH'
+complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH (a directory, or s3://BUCKET[/PREFIX])'
 complete -c pbsh -n "__fish_pbsh_using_subcommand datastore; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand catalog; and not __fish_seen_subcommand_from dump shell help" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
@@ -766,7 +766,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcomma
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "list" -d 'List a namespace (default: the current one) and every namespace below it'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "create" -d 'Create a namespace (its parent must exist)'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from ns" -f -a "delete" -d 'Delete an empty namespace (or everything in it with --delete-groups)'
-complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from datastore" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH'
+complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from datastore" -f -a "create" -d 'Create a datastore in PBS\'s layout at PATH (a directory, or s3://BUCKET[/PREFIX])'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from catalog" -f -a "dump" -d 'Print every entry of a snapshot\'s catalog'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from catalog" -f -a "shell" -d 'Browse an archive: SNAPSHOT ARCHIVE (like PBS\'s catalog shell, in this session\'s tree), or a local catalog file with --file'
 complete -c pbsh -n "__fish_pbsh_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List recent tasks of the server'

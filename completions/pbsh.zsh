@@ -826,7 +826,7 @@ _arguments "${_arguments_options[@]}" : \
 '--full[Create every \`.chunks/XXXX\` directory up front (needed before a PBS server takes it over)]' \
 '-h[Print help]' \
 '--help[Print help]' \
-':path:_files' \
+':path:_default' \
 && ret=0
 ;;
 (help)
@@ -1976,7 +1976,7 @@ _pbsh__subcmd__completion_commands() {
 (( $+functions[_pbsh__subcmd__datastore_commands] )) ||
 _pbsh__subcmd__datastore_commands() {
     local commands; commands=(
-'create:Create a datastore in PBS'\''s layout at PATH' \
+'create:Create a datastore in PBS'\''s layout at PATH (a directory, or s3\://BUCKET\[/PREFIX\])' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'pbsh datastore commands' commands "$@"
@@ -1989,7 +1989,7 @@ _pbsh__subcmd__datastore__subcmd__create_commands() {
 (( $+functions[_pbsh__subcmd__datastore__subcmd__help_commands] )) ||
 _pbsh__subcmd__datastore__subcmd__help_commands() {
     local commands; commands=(
-'create:Create a datastore in PBS'\''s layout at PATH' \
+'create:Create a datastore in PBS'\''s layout at PATH (a directory, or s3\://BUCKET\[/PREFIX\])' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'pbsh datastore help commands' commands "$@"
@@ -2156,7 +2156,7 @@ _pbsh__subcmd__help__subcmd__completion_commands() {
 (( $+functions[_pbsh__subcmd__help__subcmd__datastore_commands] )) ||
 _pbsh__subcmd__help__subcmd__datastore_commands() {
     local commands; commands=(
-'create:Create a datastore in PBS'\''s layout at PATH' \
+'create:Create a datastore in PBS'\''s layout at PATH (a directory, or s3\://BUCKET\[/PREFIX\])' \
     )
     _describe -t commands 'pbsh help datastore commands' commands "$@"
 }
