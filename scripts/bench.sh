@@ -22,6 +22,10 @@
 #                                 pbsh-pbs     pbsh -> the real server
 #                                 pbsh-remote  pbsh -> `pbsh serve`
 #                                 pbs-pbsh     the real client -> `pbsh serve`
+#                                 pbsh-s3      pbsh into an S3 datastore on a 1-node Garage
+#                                 pbsh-s3x3    the same on a 3-node Garage (replication 3)
+#                               (Garage from BENCH_GARAGE; its nodes' CPU is the "server" column,
+#                               the requests pbsh sent are rows "s3 requests per GiB")
 #                               servers run on the same cores, over loopback TLS; the real one
 #                               needs root and BENCH_PBS_PEERS
 #   BENCH_PBS_PEERS=../shared/peers/pbs-3.2.4   the real PBS 3.2.4 programs and with-pbs-server.sh
@@ -102,6 +106,7 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 BENCH_TOOLS=${BENCH_TOOLS:-pbs pbsh pbsh-pbs pbsh-remote pbs-pbsh restic borg rustic}
 BENCH_PBS_PEERS=${BENCH_PBS_PEERS:-$ROOT/../shared/peers/pbs-3.2.4}
 BENCH_BIGDIR=${BENCH_BIGDIR:-0}
+BENCH_GARAGE=${BENCH_GARAGE:-$ROOT/../shared/peers/garage-2.5.0}
 BENCH_SOURCE=${BENCH_SOURCE:-}
 BENCH_VERIFY_RESTORE=${BENCH_VERIFY_RESTORE:-1}
 BENCH_KEEP=${BENCH_KEEP:-0}
@@ -446,6 +451,72 @@ run_pbsh() {
         --backup-id image --crypt-mode none --backup-time $T0
 }
 
+# start_garage N: a private Garage cluster of N nodes (with-garage.sh, held open by a fifo), its
+# S3 settings exported and its nodes' PIDs as the "server" of the measured steps.
+start_garage() {
+    local env_file=$BENCH_DIR/garage-env
+    rm -f "$env_file" "$BENCH_DIR/garage-fifo"
+    mkfifo "$BENCH_DIR/garage-fifo"
+    bash "$BENCH_GARAGE/with-garage.sh" -n "$1" bash -c \
+        "env | grep -E '^(AWS_|S3_|GARAGE)' > $env_file.tmp && mv $env_file.tmp $env_file; cat >/dev/null" \
+        <"$BENCH_DIR/garage-fifo" >"$LOGS/garage-$1-r$RUN.log" 2>&1 &
+    GARAGE_RUNNER=$!
+    exec {GARAGE_FD}>"$BENCH_DIR/garage-fifo"
+    for _ in $(seq 300); do [[ -s $env_file ]] && break; sleep 0.1; done
+    set -a
+    # shellcheck disable=SC1090
+    source "$env_file"
+    set +a
+    SERVER_PIDS=$GARAGE_PIDS
+}
+
+stop_garage() {
+    exec {GARAGE_FD}>&-
+    wait "$GARAGE_RUNNER" 2>/dev/null || true
+    unset AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY S3_BUCKET GARAGE_PIDS
+    SERVER_PIDS=
+}
+
+# s3_requests TOOL OP: a row with the requests per GiB the last step's log reported.
+s3_requests() {
+    local log=$LOGS/${1}-${2//[^a-zA-Z0-9]/_}-r$RUN.log n
+    n=$(sed -n 's/.*s3 stats: \([0-9]*\) requests.*/\1/p' "$log" | tail -n 1)
+    [[ -n $n ]] || return 0
+    printf '%s\t%s\t%s\t-\t-\t%s\t-\tok\t-\t-\n' "$RUN" "$1" "s3 requests per GiB: $2" \
+        "$(awk -v n="$n" -v b="$CORPUS_BYTES" 'BEGIN {printf "%d", n / (b / 1073741824)}')" >>"$ROWS"
+}
+
+run_pbsh_s3_nodes() {
+    local tool=$1 nodes=$2 target=$RESTORE_DIR/restore-$1-r$RUN
+    start_garage "$nodes"
+    export PBSH_S3_CACHE_DIR=$BENCH_DIR/cache-$tool PBSH_S3_STATS=1
+    rm -rf "$PBSH_S3_CACHE_DIR" "$target" "$target-cached"
+    local repo=s3://$S3_BUCKET/bench
+    local b=("$PBSH" --repository "$repo" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
+    measure "$tool" "backup fresh" - "${b[@]}" --backup-time $T0
+    s3_requests "$tool" "backup fresh"
+    measure "$tool" "backup unchanged" - "${b[@]}" --backup-time $((T0 + 100))
+    s3_requests "$tool" "backup unchanged"
+    mutate apply >"$LOGS/mutation.log"
+    measure "$tool" "backup 1% changed" - "${b[@]}" --backup-time $((T0 + 200))
+    # A restore on a host with an empty cache (every chunk from the bucket), then a second one
+    # through the now warm chunk cache.
+    rm -rf "$PBSH_S3_CACHE_DIR"
+    mkdir -p "$target" "$target-cached"
+    measure "$tool" restore - "$PBSH" --repository "$repo" restore host/bench root.pxar "$target"
+    s3_requests "$tool" restore
+    [[ $LAST_RC -ne 0 ]] || check_restore "$tool" "$target"
+    measure "$tool" "restore cached" - "$PBSH" --repository "$repo" restore host/bench root.pxar "$target-cached"
+    s3_requests "$tool" "restore cached"
+    measure "$tool" verify - "$PBSH" --repository "$repo" verify
+    mutate revert
+    unset PBSH_S3_CACHE_DIR PBSH_S3_STATS
+    stop_garage
+}
+
+run_pbsh_s3() { run_pbsh_s3_nodes pbsh-s3 1; }
+run_pbsh_s3x3() { run_pbsh_s3_nodes pbsh-s3x3 3; }
+
 run_restic() {
     local repo=$BENCH_DIR/repo-restic-r$RUN target=$RESTORE_DIR/restore-restic-r$RUN
     rm -rf "$repo" "$target" "$BENCH_DIR/cache-restic"
@@ -739,7 +810,7 @@ run_pbsh_pbs() {
 
 tool_version() {
     case $1 in
-    pbsh | pbsh-remote | pbsh-pbs) "$PBSH" --version ;;
+    pbsh | pbsh-remote | pbsh-pbs | pbsh-s3 | pbsh-s3x3) "$PBSH" --version ;;
     pbs | pbs-pbsh) "${REAL_CLIENT[@]}" version 2>/dev/null | head -n 1 | sed 's/^/proxmox-backup-client /' ;;
     restic) restic version | cut -d' ' -f1-2 ;;
     borg) borg --version ;;
@@ -754,6 +825,12 @@ REAL_SERVER=0
 for tool in $BENCH_TOOLS; do
     case $tool in
     pbsh | pbsh-remote) ;;
+    pbsh-s3 | pbsh-s3x3)
+        if [[ ! -f $BENCH_GARAGE/with-garage.sh ]]; then
+            log "$tool: Garage is not in $BENCH_GARAGE, skipped"
+            continue
+        fi
+        ;;
     pbs | pbsh-pbs | pbs-pbsh)
         if [[ ! -x $BENCH_PBS_PEERS/bin/proxmox-backup-client ]]; then
             log "$tool: the real PBS programs are not in $BENCH_PBS_PEERS, skipped"
@@ -902,6 +979,9 @@ print(hdr)
 print(" ".join("-" * n for n in (11, 26, 4, 7, 7, 9, 8, 11, 12, 8)) + "  " + "-" * 15 + " ------")
 for key in order:
     a, (tool, op) = agg[key], key
+    if a["wall"] is None and a["size"] is not None and op.startswith("s3 requests"):
+        print(f"{tool:<11} {op:<40} {a['runs']:>4} {a['size']:>10} requests per GiB of corpus")
+        continue
     if a["wall"] is None and a["size"] is not None and a["rss"] is None:
         print(f"{tool:<11} {op:<26} {a['runs']:>4} {a['size']:>10} bytes ({a['size'] / MiB:.1f} MiB, "
               f"{100.0 * a['size'] / corpus_bytes:.1f} % of corpus)")

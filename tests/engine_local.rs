@@ -561,10 +561,14 @@ fn repository_conformance_s3() {
     // This binary opens no other S3 store; the settings go to this process's environment.
     garage.export();
     std::env::set_var("PBSH_S3_CACHE_DIR", dir.path().join("cache-a"));
-    let location = pbsh::repo::location::DatastoreLocation::parse(&garage.url("conformance"))
-        .unwrap();
+    let location =
+        pbsh::repo::location::DatastoreLocation::parse(&garage.url("conformance")).unwrap();
     let store = location.open(true).unwrap();
-    assert!(store.location().starts_with("s3://"), "{}", store.location());
+    assert!(
+        store.location().starts_with("s3://"),
+        "{}",
+        store.location()
+    );
     let repo: Arc<dyn Repository> = Arc::new(store);
     let work = dir.path().join("s3-work");
     std::fs::create_dir_all(&work).unwrap();
@@ -572,7 +576,10 @@ fn repository_conformance_s3() {
     // A second host's cache sees what the first left: an empty datastore.
     std::env::set_var("PBSH_S3_CACHE_DIR", dir.path().join("cache-b"));
     let second = location.open(false).unwrap();
-    assert!(second.list_namespaces(&Namespace::root()).unwrap().is_empty());
+    assert!(second
+        .list_namespaces(&Namespace::root())
+        .unwrap()
+        .is_empty());
     assert!(second.list_groups(&Namespace::root()).unwrap().is_empty());
 }
 

@@ -43,14 +43,36 @@ fn real_client_backs_up_to_pbsh_serve_over_s3_and_restores_identical() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let root = format!("root.pxar:{}", src.display());
-    client(&["backup", &root, "--backup-id", "s3web", "--backup-time", &T1.to_string()]);
+    client(&[
+        "backup",
+        &root,
+        "--backup-id",
+        "s3web",
+        "--backup-time",
+        &T1.to_string(),
+    ]);
     // A second backup: the real client's known-chunk reuse against the bucket's chunks.
-    client(&["backup", &root, "--backup-id", "s3web", "--backup-time", &T2.to_string()]);
+    client(&[
+        "backup",
+        &root,
+        "--backup-id",
+        "s3web",
+        "--backup-time",
+        &T2.to_string(),
+    ]);
     let listed = client(&["snapshot", "list", "--output-format", "json"]);
     assert!(listed.contains("s3web"), "{listed}");
     let target = work.path().join("restored");
-    client(&["restore", &snap("s3web", T1), "root.pxar", target.to_str().unwrap()]);
-    assert!(tree_contents_equal(&src, &target), "the real client's restore differs");
+    client(&[
+        "restore",
+        &snap("s3web", T1),
+        "root.pxar",
+        target.to_str().unwrap(),
+    ]);
+    assert!(
+        tree_contents_equal(&src, &target),
+        "the real client's restore differs"
+    );
 
     // The bucket holds PBS's layout, with both manifests.
     let keys = {
@@ -85,7 +107,13 @@ fn real_client_backs_up_to_pbsh_serve_over_s3_and_restores_identical() {
         .env("HOME", other.path())
         .env("PBSH_S3_CACHE_DIR", other.path().join("cache"))
         .env_remove("PBS_REPOSITORY")
-        .args(["--repository", &url, "restore", &snap("s3web", T2), "root.pxar"])
+        .args([
+            "--repository",
+            &url,
+            "restore",
+            &snap("s3web", T2),
+            "root.pxar",
+        ])
         .arg(&mine)
         .output()
         .unwrap();

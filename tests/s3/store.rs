@@ -304,7 +304,8 @@ fn the_s3_backend_does_the_object_operations() {
     let s3 = S3Store::open(s3_config(&garage, "raw/p")).unwrap();
     let k = |s: &str| Key::new(s).unwrap();
     assert!(!s3.capabilities().rename && !s3.capabilities().locks);
-    s3.put(&k("a/b/one"), b"0123456789", Durability::Synced).unwrap();
+    s3.put(&k("a/b/one"), b"0123456789", Durability::Synced)
+        .unwrap();
     s3.put(&k("a/two"), b"2", Durability::Synced).unwrap();
     assert_eq!(s3.get(&k("a/b/one"), 100).unwrap(), b"0123456789");
     assert!(matches!(
@@ -320,7 +321,10 @@ fn the_s3_backend_does_the_object_operations() {
         .map(|e| (e.name, e.meta.kind))
         .collect();
     one.sort_by(|x, y| x.0.cmp(&y.0));
-    assert_eq!(one, vec![("b".into(), Kind::Prefix), ("two".into(), Kind::Object)]);
+    assert_eq!(
+        one,
+        vec![("b".into(), Kind::Prefix), ("two".into(), Kind::Object)]
+    );
     let mut all: Vec<String> = s3
         .list(&k("a"), Depth::Recursive)
         .unwrap()
@@ -347,5 +351,7 @@ fn the_s3_backend_does_the_object_operations() {
     assert!(!s3.delete(&k("a/two")).unwrap());
     s3.delete_tree(&k("a")).unwrap();
     assert!(s3.list(&Key::root(), Depth::Recursive).unwrap().is_empty());
-    assert!(s3.rename(&k("x"), &k("y"), pbsh::repo::backend::Replace::No).is_err());
+    assert!(s3
+        .rename(&k("x"), &k("y"), pbsh::repo::backend::Replace::No)
+        .is_err());
 }

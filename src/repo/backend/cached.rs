@@ -93,6 +93,19 @@ impl std::fmt::Debug for CachedBackend {
     }
 }
 
+impl Drop for CachedBackend {
+    fn drop(&mut self) {
+        // Measurement knob (scripts/bench.sh): the requests this process sent to the bucket.
+        if std::env::var_os("PBSH_S3_STATS").is_some() {
+            let (requests, (bytes, hits, misses)) = self.stats();
+            crate::errln!(
+                "pbsh: s3 stats: {requests} requests; chunk cache {hits} hits, {misses} misses, {} MiB held",
+                bytes >> 20
+            );
+        }
+    }
+}
+
 fn is_chunk_key(key: &Key) -> bool {
     let mut c = key.components();
     c.next() == Some(CHUNK_PREFIX)
