@@ -22,6 +22,12 @@ pub struct Host {
     pub home: tempfile::TempDir,
 }
 
+impl Default for Host {
+    fn default() -> Self {
+        Host::new()
+    }
+}
+
 impl Host {
     pub fn new() -> Host {
         Host {

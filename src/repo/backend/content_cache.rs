@@ -163,7 +163,7 @@ impl ContentCache {
         let path = self.path(name);
         let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
         let temp = path.with_file_name(format!(".{name}.tmp.{}.{n}", std::process::id()));
-        let written = fs::create_dir_all(&self.dir.join(&name[..2]))
+        let written = fs::create_dir_all(self.dir.join(&name[..2]))
             .and_then(|()| fs::write(&temp, bytes))
             .and_then(|()| fs::rename(&temp, &path));
         if written.is_err() {
