@@ -458,7 +458,7 @@ start_garage() {
     rm -f "$env_file" "$BENCH_DIR/garage-fifo"
     mkfifo "$BENCH_DIR/garage-fifo"
     bash "$BENCH_GARAGE/with-garage.sh" -n "$1" bash -c \
-        "env | grep -E '^(AWS_|S3_|GARAGE)' > $env_file.tmp && mv $env_file.tmp $env_file; cat >/dev/null" \
+        "for v in AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION S3_BUCKET GARAGE_PIDS; do printf '%s=%q\\n' \$v \"\${!v}\"; done > $env_file.tmp && mv $env_file.tmp $env_file; cat >/dev/null" \
         <"$BENCH_DIR/garage-fifo" >"$LOGS/garage-$1-r$RUN.log" 2>&1 &
     GARAGE_RUNNER=$!
     exec {GARAGE_FD}>"$BENCH_DIR/garage-fifo"

@@ -28,8 +28,10 @@
 //! - **access_times**: the chunk markers' atimes. A chunk without a marker is asked of the
 //!   bucket (HEAD) and gets one; a chunk the bucket lists but no marker names counts as last
 //!   used when it was uploaded.
-//! - **deferred_sync**: markers are written without fsync and synced at once; every bucket
-//!   write is durable when S3 answers it.
+//! - **deferred_sync**: a deferred chunk put is uploaded in the background (at most
+//!   `MAX_UPLOADS` at once) and `sync` waits for every one, so the manifest is written only
+//!   once the bucket holds every chunk it names; a chunk's marker is made when its upload
+//!   succeeded, and markers are synced at once.
 //! - **space**: the cache directory's file system (a bucket has no size).
 
 use super::content_cache::ContentCache;
@@ -76,8 +78,9 @@ pub struct CachedBackend {
     remote: Arc<S3Store>,
     dir: PathBuf,
     mirror: FsBackend,
-    marks: FsBackend,
+    marks: Arc<FsBackend>,
     contents: ContentCache,
+    uploads: Arc<Uploads>,
     journal: PathBuf,
     journal_counter: AtomicU64,
     listing: Mutex<Option<GroupListing>>,
@@ -141,7 +144,8 @@ impl CachedBackend {
             remote: Arc::new(remote),
             dir: dir.to_path_buf(),
             mirror: FsBackend::new(dir.join("store")),
-            marks: FsBackend::new(dir.join("marks")),
+            marks: Arc::new(FsBackend::new(dir.join("marks"))),
+            uploads: Arc::new(Uploads::default()),
             contents: ContentCache::open(&dir.join("chunks"), cache_limit)
                 .map_err(io_error(dir, "open chunk cache"))?,
             journal: dir.join("journal"),
@@ -325,16 +329,29 @@ impl CachedBackend {
 
     /// Records that the bucket holds the chunk `key` of `size` bytes (a sparse marker file).
     fn mark(&self, key: &Key, size: u64) -> Result<()> {
-        if let Some(parent) = key.parent() {
-            self.marks.create_dir_all(&parent)?;
+        mark(&self.marks, key, size)
+    }
+
+    /// Uploads a chunk in the background (at most `MAX_UPLOADS` at once); its marker is made
+    /// when the bucket has it, and a failure is the answer of the next `sync`.
+    fn upload_chunk(&self, key: &Key, bytes: &[u8]) -> Result<()> {
+        self.uploads.begin()?;
+        let (uploads, marks, marked) = (self.uploads.clone(), self.marks.clone(), key.clone());
+        let size = bytes.len() as u64;
+        self.count(1);
+        let started = self.remote.put_in_background(
+            key,
+            bytes::Bytes::copy_from_slice(bytes),
+            move |result| {
+                let result = result.and_then(|()| mark(&marks, &marked, size));
+                uploads.end(result.err());
+            },
+        );
+        if let Err(e) = started {
+            self.uploads.end(None);
+            return Err(e);
         }
-        self.marks.put_if_absent(key, b"", Durability::Deferred)?;
-        let path = self.marks.path(key);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .and_then(|f| f.set_len(size.max(1)))
-            .map_err(io_error(&path, "mark chunk"))
+        Ok(())
     }
 
     /// What the bucket says of a chunk this host has no marker for (and the marker, if so).
@@ -415,6 +432,95 @@ impl CachedBackend {
     }
 }
 
+/// Records that the bucket holds the chunk `key` of `size` bytes: a sparse marker file.
+fn mark(marks: &FsBackend, key: &Key, size: u64) -> Result<()> {
+    if let Some(parent) = key.parent() {
+        marks.create_dir_all(&parent)?;
+    }
+    marks.put_if_absent(key, b"", Durability::Deferred)?;
+    let path = marks.path(key);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_len(size.max(1)))
+        .map_err(io_error(&path, "mark chunk"))
+}
+
+/// LIMIT: chunk uploads in flight at once (memory: this many encoded chunks).
+const MAX_UPLOADS: usize = 8;
+
+/// The chunk uploads in flight, and whether one failed since the last `sync`.
+#[derive(Default)]
+struct Uploads {
+    state: Mutex<UploadState>,
+    changed: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct UploadState {
+    in_flight: usize,
+    failed: bool,
+    /// The first failure, for whoever reports it first.
+    first: Option<BackendError>,
+}
+
+impl Uploads {
+    fn lock(&self) -> std::sync::MutexGuard<'_, UploadState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn failure(state: &mut UploadState) -> BackendError {
+        state.first.take().unwrap_or_else(|| BackendError::Io {
+            at: "chunk upload".into(),
+            action: "write chunk",
+            source: io::Error::other("an earlier chunk upload of this backup failed"),
+        })
+    }
+
+    /// Waits for a free slot; a failure already seen stops the writer at once.
+    fn begin(&self) -> Result<()> {
+        let mut state = self.lock();
+        while state.in_flight >= MAX_UPLOADS {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        if state.failed {
+            return Err(Self::failure(&mut state));
+        }
+        state.in_flight += 1;
+        Ok(())
+    }
+
+    fn end(&self, failure: Option<BackendError>) {
+        let mut state = self.lock();
+        state.in_flight -= 1;
+        if let Some(e) = failure {
+            if !state.failed {
+                state.failed = true;
+                state.first = Some(e);
+            }
+        }
+        self.changed.notify_all();
+    }
+
+    /// Waits for every upload in flight; fails if any failed since the last `finish`.
+    fn finish(&self) -> Result<()> {
+        let mut state = self.lock();
+        while state.in_flight > 0 {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        if std::mem::take(&mut state.failed) {
+            return Err(Self::failure(&mut state));
+        }
+        Ok(())
+    }
+}
+
 /// `key` (below `from`, or `from` itself) moved below `to`.
 fn retarget(key: &Key, from: &Key, to: &Key) -> Result<Key> {
     if key == from {
@@ -469,6 +575,9 @@ impl StorageBackend for CachedBackend {
     }
 
     fn put(&self, key: &Key, bytes: &[u8], durability: Durability) -> Result<()> {
+        if chunk_name(key).is_some() && durability == Durability::Deferred {
+            return self.upload_chunk(key, bytes);
+        }
         self.count(1);
         self.remote.put(key, bytes, Durability::Synced)?;
         if chunk_name(key).is_some() {
@@ -484,9 +593,13 @@ impl StorageBackend for CachedBackend {
             }
             // Content-addressed: writing the same bytes over a chunk another writer just
             // stored changes nothing, so no conditional request is needed.
-            self.count(1);
-            self.remote.put(key, bytes, Durability::Synced)?;
-            self.mark(key, bytes.len() as u64)?;
+            if durability == Durability::Deferred {
+                self.upload_chunk(key, bytes)?;
+            } else {
+                self.count(1);
+                self.remote.put(key, bytes, Durability::Synced)?;
+                self.mark(key, bytes.len() as u64)?;
+            }
             return Ok(Put::Created);
         }
         if self.mirror.stat(key)?.is_some() {
@@ -694,6 +807,8 @@ impl StorageBackend for CachedBackend {
 
     fn sync(&self, prefix: &Key) -> Result<()> {
         if is_chunk_key(prefix) {
+            // Every chunk the manifest may name is in the bucket before it is written.
+            self.uploads.finish()?;
             return self.marks.sync(&Key::root());
         }
         self.mirror.sync(prefix)

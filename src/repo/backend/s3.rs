@@ -413,6 +413,37 @@ impl S3Store {
         }
     }
 
+    /// Starts storing `bytes` under `key` and returns at once; `done` gets the outcome on the
+    /// store's runtime (a chunk upload that the writer waits for only at its next `sync`).
+    pub fn put_in_background(
+        &self,
+        key: &Key,
+        bytes: bytes::Bytes,
+        done: impl FnOnce(Result<()>) + Send + 'static,
+    ) -> Result<()> {
+        let path = self.object_path(key)?;
+        let store = self.store.clone();
+        let err = self.error(key, "write");
+        let runtime = self.runtime.as_ref().ok_or_else(|| {
+            other(
+                self.config.url(),
+                "write",
+                io::ErrorKind::Interrupted,
+                "the S3 client stopped".into(),
+            )
+        })?;
+        runtime.spawn(async move {
+            let result = store
+                .put(&path, PutPayload::from(bytes))
+                .await
+                .map(|_| ())
+                .map_err(err);
+            // The marker file and bookkeeping are quick local writes.
+            tokio::task::block_in_place(|| done(result));
+        });
+        Ok(())
+    }
+
     /// Copies one object server-side (no bytes pass through this host).
     pub fn copy(&self, from: &Key, to: &Key) -> Result<()> {
         let (src, dst) = (self.object_path(from)?, self.object_path(to)?);
