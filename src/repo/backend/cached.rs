@@ -481,10 +481,7 @@ impl Uploads {
     fn begin(&self) -> Result<()> {
         let mut state = self.lock();
         while state.in_flight >= MAX_UPLOADS {
-            state = self
-                .changed
-                .wait(state)
-                .unwrap_or_else(|p| p.into_inner());
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
         if state.failed {
             return Err(Self::failure(&mut state));
@@ -509,10 +506,7 @@ impl Uploads {
     fn finish(&self) -> Result<()> {
         let mut state = self.lock();
         while state.in_flight > 0 {
-            state = self
-                .changed
-                .wait(state)
-                .unwrap_or_else(|p| p.into_inner());
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
         if std::mem::take(&mut state.failed) {
             return Err(Self::failure(&mut state));
