@@ -92,3 +92,59 @@ fn kill_at_each_commit_point_leaves_no_half_snapshot_on_garage() {
     assert!(verify.contains("0 failed"), "{verify}");
     restore_and_compare(&Host::new(), &garage, &url, "crash", &src);
 }
+
+/// Prune, gc and verify killed in the middle on Garage: the snapshots left are whole and
+/// restore, a second run of the same operation finishes the job, and nothing a snapshot needs
+/// is gone from the bucket.
+#[test]
+fn prune_gc_and_verify_killed_midway_on_garage() {
+    let Some(garage) = Garage::start(1) else {
+        return;
+    };
+    let url = garage.url("maint");
+    let host = Host::new();
+    let src = host.home.path().join("src");
+    write_source(&src, 8, 13);
+    for i in 0..4 {
+        std::fs::write(src.join("small.txt"), format!("version {i}\n")).unwrap();
+        std::fs::write(
+            src.join("sub/f0"),
+            common::pseudo_random(1 << 20, &mut (i as u64 + 100)),
+        )
+        .unwrap();
+        host.ok(&garage, &url, &strs(&backup_args(&src, "m", BASE + 100 * i)));
+    }
+    let kill = |args: &[&str], point: &str, grace0: bool| {
+        let mut cmd = host.command(&garage, &url, args);
+        cmd.env("PBSH_FAILPOINTS", format!("{point}=kill@2"));
+        if grace0 {
+            cmd.env("PBSH_TEST_GC_GRACE_SECS", "0");
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{point}: not killed: {}", common::stderr(&out));
+    };
+    // Prune to the newest two, killed after the second snapshot's removal began.
+    kill(&["prune", "host/m", "--keep-last", "2"], "forget.after_rename", false);
+    let left = host.snapshot_times(&garage, &url);
+    assert!(left.len() == 3 || left.len() == 2, "{left:?}");
+    assert!(half_snapshots(&bucket_keys(&garage, "maint")).is_empty());
+    host.ok(&garage, &url, &["prune", "host/m", "--keep-last", "2"]);
+    assert_eq!(
+        Host::new().snapshot_times(&garage, &url),
+        vec![BASE + 200, BASE + 300]
+    );
+    // GC killed at its second chunk removal, then run again.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    kill(&["gc"], "gc.sweep.unlink", true);
+    let out = host
+        .command(&garage, &url, &["gc"])
+        .env("PBSH_TEST_GC_GRACE_SECS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    // Verify killed midway, then whole, on a host with an empty cache: every chunk there.
+    kill(&["verify"], "verify.chunk", false);
+    let verify = Host::new().ok(&garage, &url, &["verify"]);
+    assert!(verify.contains("verified 2 snapshots") && verify.contains("0 failed"), "{verify}");
+    restore_and_compare(&Host::new(), &garage, &url, "m", &src);
+}
