@@ -24,6 +24,7 @@
 #                                 pbs-pbsh     the real client -> `pbsh serve`
 #                                 pbsh-s3      pbsh into an S3 datastore on a 1-node Garage
 #                                 pbsh-s3x3    the same on a 3-node Garage (replication 3)
+#                                 pbs-pbsh-s3  the real client -> `pbsh serve` over S3 (1 node)
 #                               (Garage from BENCH_GARAGE; its nodes' CPU is the "server" column,
 #                               the requests pbsh sent are rows "s3 requests per GiB")
 #                               servers run on the same cores, over loopback TLS; the real one
@@ -440,6 +441,7 @@ run_pbsh() {
     measure pbsh "restore metadata snapshot" - "$PBSH" --repository "$meta" restore host/bench root.pxar "$target-meta"
     [[ $LAST_RC -ne 0 ]] || check_restore pbsh-metadata "$target-meta"
     measure pbsh verify - "$PBSH" --repository "$repo" verify
+    measure pbsh gc - "$PBSH" --repository "$repo" gc
     measure pbsh "verify metadata datastore" - "$PBSH" --repository "$meta" verify
     repo_size pbsh "$repo"
     repo_size pbsh "$meta" "metadata repository size"
@@ -509,12 +511,38 @@ run_pbsh_s3_nodes() {
     measure "$tool" "restore cached" - "$PBSH" --repository "$repo" restore host/bench root.pxar "$target-cached"
     s3_requests "$tool" "restore cached"
     measure "$tool" verify - "$PBSH" --repository "$repo" verify
+    measure "$tool" gc - "$PBSH" --repository "$repo" gc
+    s3_requests "$tool" gc
     mutate revert
     unset PBSH_S3_CACHE_DIR PBSH_S3_STATS
     stop_garage
 }
 
 run_pbsh_s3() { run_pbsh_s3_nodes pbsh-s3 1; }
+
+# The real client -> `pbsh serve` over an S3 datastore on a 1-node Garage (server CPU: pbsh serve
+# and the Garage node together).
+run_pbs_pbsh_s3() {
+    start_garage 1
+    export PBSH_S3_CACHE_DIR=$BENCH_DIR/cache-pbs-pbsh-s3
+    rm -rf "$PBSH_S3_CACHE_DIR"
+    if ! start_pbsh_serve pbs-pbsh-s3 "s3://$S3_BUCKET/bench"; then
+        stop_garage
+        return 0
+    fi
+    local target=$RESTORE_DIR/restore-pbs-pbsh-s3-r$RUN
+    rm -rf "$target"
+    export PBS_REPOSITORY="bench@pbs@127.0.0.1:$SERVE_PORT:bench" PBS_FINGERPRINT=$SERVE_FP PBS_PASSWORD=bench-password
+    local b=("${REAL_CLIENT[@]}" backup "root.pxar:$CORPUS" --backup-id bench --crypt-mode none)
+    measure pbs-pbsh-s3 "backup fresh" - "${b[@]}" --backup-time $T0
+    measure pbs-pbsh-s3 "backup unchanged" - "${b[@]}" --backup-time $((T0 + 100))
+    mkdir -p "$target"
+    measure pbs-pbsh-s3 restore - "${REAL_CLIENT[@]}" restore host/bench root.pxar "$target"
+    [[ $LAST_RC -ne 0 ]] || check_restore pbs-pbsh-s3 "$target"
+    unset PBS_REPOSITORY PBS_FINGERPRINT PBSH_S3_CACHE_DIR
+    stop_pbsh_serve pbs-pbsh-s3
+    stop_garage
+}
 run_pbsh_s3x3() { run_pbsh_s3_nodes pbsh-s3x3 3; }
 
 run_restic() {
@@ -587,11 +615,13 @@ run_rustic() {
 start_pbsh_serve() {
     local tool=$1
     SERVE_STORE=$BENCH_DIR/repo-$tool-r$RUN SERVE_META=$BENCH_DIR/repo-$tool-meta-r$RUN
+    # A second argument: the `bench` datastore's location instead (an s3:// URL).
+    local bench_spec=${2:-$SERVE_STORE}
     local cfg=$BENCH_DIR/serve-config-$tool-r$RUN serve_log=$LOGS/$tool-serve-r$RUN.log
     rm -rf "$SERVE_STORE" "$SERVE_META" "$cfg"
     PBS_PASSWORD=bench-password "$PBSH" serve user add bench@pbs --admin --config-dir "$cfg" \
         >"$LOGS/$tool-user-r$RUN.log" 2>&1
-    "$PBSH" serve --datastore "bench=$SERVE_STORE" --datastore "meta=$SERVE_META" \
+    "$PBSH" serve --datastore "bench=$bench_spec" --datastore "meta=$SERVE_META" \
         --listen 127.0.0.1:0 --config-dir "$cfg" >"$serve_log" 2>&1 &
     SERVE_PID=$!
     for _ in $(seq 100); do
@@ -605,7 +635,7 @@ start_pbsh_serve() {
         kill "$SERVE_PID" 2>/dev/null || true
         return 1
     fi
-    SERVER_PIDS=$SERVE_PID
+    SERVER_PIDS="$SERVE_PID ${GARAGE_PIDS:-}"
 }
 
 # stop_pbsh_serve TOOL: records the server's peak RSS (VmHWM) as a row, then stops it.
@@ -613,7 +643,7 @@ stop_pbsh_serve() {
     local hwm
     hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVE_PID/status" 2>/dev/null || true)
     printf '%s\t%s\t%s\t-\t%s\t-\t-\tok\t-\t-\n' "$RUN" "$1" "server peak RSS" "${hwm:-0}" >>"$ROWS"
-    SERVER_PIDS=""
+    SERVER_PIDS=${GARAGE_PIDS:-}
     kill "$SERVE_PID" 2>/dev/null || true
     wait "$SERVE_PID" 2>/dev/null || true
 }
@@ -811,7 +841,7 @@ run_pbsh_pbs() {
 tool_version() {
     case $1 in
     pbsh | pbsh-remote | pbsh-pbs | pbsh-s3 | pbsh-s3x3) "$PBSH" --version ;;
-    pbs | pbs-pbsh) "${REAL_CLIENT[@]}" version 2>/dev/null | head -n 1 | sed 's/^/proxmox-backup-client /' ;;
+    pbs | pbs-pbsh | pbs-pbsh-s3) "${REAL_CLIENT[@]}" version 2>/dev/null | head -n 1 | sed 's/^/proxmox-backup-client /' ;;
     restic) restic version | cut -d' ' -f1-2 ;;
     borg) borg --version ;;
     rustic) rustic --version ;;
@@ -825,7 +855,11 @@ REAL_SERVER=0
 for tool in $BENCH_TOOLS; do
     case $tool in
     pbsh | pbsh-remote) ;;
-    pbsh-s3 | pbsh-s3x3)
+    pbsh-s3 | pbsh-s3x3 | pbs-pbsh-s3)
+        if [[ $tool == pbs-pbsh-s3 && ! -x $BENCH_PBS_PEERS/bin/proxmox-backup-client ]]; then
+            log "$tool: the real PBS programs are not in $BENCH_PBS_PEERS, skipped"
+            continue
+        fi
         if [[ ! -f $BENCH_GARAGE/with-garage.sh ]]; then
             log "$tool: Garage is not in $BENCH_GARAGE, skipped"
             continue
