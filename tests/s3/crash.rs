@@ -112,7 +112,11 @@ fn prune_gc_and_verify_killed_midway_on_garage() {
             common::pseudo_random(1 << 20, &mut (i as u64 + 100)),
         )
         .unwrap();
-        host.ok(&garage, &url, &strs(&backup_args(&src, "m", BASE + 100 * i)));
+        host.ok(
+            &garage,
+            &url,
+            &strs(&backup_args(&src, "m", BASE + 100 * i)),
+        );
     }
     let kill = |args: &[&str], point: &str, grace0: bool| {
         let mut cmd = host.command(&garage, &url, args);
@@ -121,10 +125,18 @@ fn prune_gc_and_verify_killed_midway_on_garage() {
             cmd.env("PBSH_TEST_GC_GRACE_SECS", "0");
         }
         let out = cmd.output().unwrap();
-        assert!(!out.status.success(), "{point}: not killed: {}", common::stderr(&out));
+        assert!(
+            !out.status.success(),
+            "{point}: not killed: {}",
+            common::stderr(&out)
+        );
     };
     // Prune to the newest two, killed after the second snapshot's removal began.
-    kill(&["prune", "host/m", "--keep-last", "2"], "forget.after_rename", false);
+    kill(
+        &["prune", "host/m", "--keep-last", "2"],
+        "forget.after_rename",
+        false,
+    );
     let left = host.snapshot_times(&garage, &url);
     assert!(left.len() == 3 || left.len() == 2, "{left:?}");
     assert!(half_snapshots(&bucket_keys(&garage, "maint")).is_empty());
@@ -145,6 +157,9 @@ fn prune_gc_and_verify_killed_midway_on_garage() {
     // Verify killed midway, then whole, on a host with an empty cache: every chunk there.
     kill(&["verify"], "verify.chunk", false);
     let verify = Host::new().ok(&garage, &url, &["verify"]);
-    assert!(verify.contains("verified 2 snapshots") && verify.contains("0 failed"), "{verify}");
+    assert!(
+        verify.contains("verified 2 snapshots") && verify.contains("0 failed"),
+        "{verify}"
+    );
     restore_and_compare(&Host::new(), &garage, &url, "m", &src);
 }

@@ -57,6 +57,18 @@ fn backup_restore_prune_gc_verify_on_garage() {
     restore_and_compare(&other, &garage, &url, "web1", &src);
     let ls = other.ok(&garage, &url, &["ls", "-l", "host/web1"]);
     assert!(ls.contains("2027-01-15T08:01:40Z"), "{ls}");
+    // Its cache marked every chunk of the bucket at first open: a backup of the same files
+    // into a new group (no previous snapshot to dedup against) uploads no chunk again.
+    let marks = other.cache().read_dir().unwrap().count();
+    assert!(marks > 0);
+    other.ok(&garage, &url, &strs(&backup_args(&src, "web2", T1)));
+    let keys2 = bucket_keys(&garage, "site/a");
+    assert_eq!(
+        keys2.iter().filter(|k| k.starts_with(".chunks/")).count(),
+        chunks_after,
+        "a second host re-uploaded chunks the bucket had"
+    );
+    other.ok(&garage, &url, &["forget", "host/web2/2027-01-15T08:00:00Z"]);
 
     // Prune the older snapshot; gc (grace shortened for the test) removes what only it used.
     host.ok(&garage, &url, &["prune", "host/web1", "--keep-last", "1"]);

@@ -25,9 +25,10 @@
 //!   journal entry makes the pair survive a crash: `open` finishes it.
 //! - **locks**: flock on the mirror's files: every pbsh process on this host using this cache
 //!   directory is excluded. Two hosts on one bucket are not (see docs/storage.md).
-//! - **access_times**: the chunk markers' atimes. A chunk without a marker is asked of the
-//!   bucket (HEAD) and gets one; a chunk the bucket lists but no marker names counts as last
-//!   used when it was uploaded.
+//! - **access_times**: the chunk markers' atimes. A new cache marks every chunk the bucket
+//!   lists (one paged listing); GC's mark phase asks the bucket (HEAD) for a chunk it finds
+//!   unmarked; a chunk the bucket lists but no marker names counts as last used when it was
+//!   uploaded.
 //! - **deferred_sync**: a deferred chunk put is uploaded in the background (at most
 //!   `MAX_UPLOADS` at once) and `sync` waits for every one, so the manifest is written only
 //!   once the bucket holds every chunk it names; a chunk's marker is made when its upload
@@ -42,7 +43,6 @@ use super::{
     Put, Replace, Result, Space, StorageBackend,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,10 +51,12 @@ use std::time::{Duration, Instant};
 
 /// The chunk store's prefix in the datastore layout.
 pub const CHUNK_PREFIX: &str = ".chunks";
+/// In `marks/`: every chunk the bucket held at the cache's first open was marked.
+const MARKS_COMPLETE: &str = ".complete";
 /// The object that keeps an empty directory in the bucket.
 pub const DIR_MARKER: &str = ".dir";
-/// How long a listing of one chunk-prefix group is reused (GC's sweep asks for 256 prefix
-/// directories of each group in a row).
+/// How long a walk through the chunk listing stays usable between two asks (GC's sweep asks
+/// for the prefix directories one after another).
 const GROUP_LISTING_TTL: Duration = Duration::from_secs(30);
 
 /// A rename in progress on the bucket (the journal's record).
@@ -66,11 +68,17 @@ struct PendingRename {
     keys: Vec<String>,
 }
 
-/// One group of chunk prefix directories listed from the bucket (`.chunks/ab…`).
-struct GroupListing {
-    group: String,
+/// A walk through the bucket's chunk listing in key order, a page (1,000 keys) at a time:
+/// GC's sweep asks for the prefix directories in order, so each page is fetched once.
+struct ChunkCursor {
+    /// Listed and not yet handed out, in key order.
+    pending: std::collections::VecDeque<(Key, ObjectMeta)>,
+    /// The last key fetched (where the next page starts).
+    last: Option<Key>,
+    more: bool,
+    /// The prefix directory asked for last: asking for one before it starts a new walk.
+    position: String,
     at: Instant,
-    by_prefix: HashMap<String, Vec<Entry>>,
 }
 
 /// The bucket, with the cache directory that gives it the file system's capabilities.
@@ -81,9 +89,11 @@ pub struct CachedBackend {
     marks: Arc<FsBackend>,
     contents: ContentCache,
     uploads: Arc<Uploads>,
+    /// Every chunk the bucket held when this cache was made has a marker (`mark_all_chunks`).
+    marks_complete: std::sync::atomic::AtomicBool,
     journal: PathBuf,
     journal_counter: AtomicU64,
-    listing: Mutex<Option<GroupListing>>,
+    listing: Mutex<Option<ChunkCursor>>,
     requests: AtomicU64,
 }
 
@@ -146,6 +156,7 @@ impl CachedBackend {
             mirror: FsBackend::new(dir.join("store")),
             marks: Arc::new(FsBackend::new(dir.join("marks"))),
             uploads: Arc::new(Uploads::default()),
+            marks_complete: std::sync::atomic::AtomicBool::new(false),
             contents: ContentCache::open(&dir.join("chunks"), cache_limit)
                 .map_err(io_error(dir, "open chunk cache"))?,
             journal: dir.join("journal"),
@@ -191,11 +202,12 @@ impl CachedBackend {
 
     /// Brings the mirror up to date with the bucket: every metadata object the bucket has and
     /// the mirror lacks (or has at another size) is fetched, and directory markers become
-    /// directories. Chunks are not listed (markers come when a chunk is first used). Nothing
-    /// the mirror has is removed: a host's own deletions reach the bucket before the mirror.
+    /// directories; a new cache also marks every chunk (`mark_all_chunks`). Nothing the mirror
+    /// has is removed: a host's own deletions reach the bucket before the mirror.
     pub fn refresh(&self) -> Result<()> {
         self.count(1);
         let top = self.remote.list(&Key::root(), Depth::One)?;
+        let mut wanted: Vec<Key> = Vec::new();
         for entry in top {
             if entry.name == CHUNK_PREFIX {
                 continue;
@@ -215,11 +227,16 @@ impl CachedBackend {
                     continue;
                 }
                 let local = self.mirror.stat(&key)?;
-                if local.is_some_and(|l| l.size == meta.size) {
-                    continue;
+                if !local.is_some_and(|l| l.size == meta.size) {
+                    wanted.push(key);
                 }
-                self.count(1);
-                let bytes = match self.remote.get(&key, u64::MAX) {
+            }
+        }
+        // Fetched many at a time: a new host's first open reads every snapshot's metadata.
+        for batch in wanted.chunks(256) {
+            self.count(batch.len() as u64);
+            for (key, got) in self.remote.get_many(batch.to_vec(), u64::MAX)? {
+                let bytes = match got {
                     Ok(b) => b,
                     Err(e) if e.is_not_found() => continue,
                     Err(e) => return Err(e),
@@ -230,6 +247,32 @@ impl CachedBackend {
                 self.mirror.put(&key, &bytes, Durability::Synced)?;
             }
         }
+        self.mark_all_chunks()
+    }
+
+    /// On a cache's first open: one marker per chunk the bucket holds, from one paged listing
+    /// (1,000 keys a request), so later backups need not ask the bucket chunk by chunk. Done
+    /// once (`marks/.complete`); chunks other hosts add later are asked for when first met.
+    fn mark_all_chunks(&self) -> Result<()> {
+        let done = Key::new(MARKS_COMPLETE)?;
+        if self.marks.stat(&done)?.is_some() {
+            self.marks_complete.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        let mut pages = 0u64;
+        self.remote.list_pages(&Key::new(CHUNK_PREFIX)?, |page| {
+            pages += 1;
+            for (key, meta) in page {
+                if chunk_name(&key).is_some() && self.marks.stat(&key)?.is_none() {
+                    self.mark(&key, meta.size)?;
+                }
+            }
+            Ok(())
+        })?;
+        self.count(pages.max(1));
+        self.marks.sync(&Key::root())?;
+        self.marks.put(&done, b"", Durability::Synced)?;
+        self.marks_complete.store(true, Ordering::Relaxed);
         Ok(())
     }
 
@@ -365,51 +408,63 @@ impl CachedBackend {
         Ok(None)
     }
 
-    /// The bucket's listing of the chunk prefix directory `.chunks/<prefix>`, from a listing of
-    /// its whole group (`<prefix>`'s first two characters: 256 groups, each one paged listing).
+    /// The bucket's listing of the chunk prefix directory `.chunks/<prefix>`, from a walk
+    /// through the whole chunk listing (`ChunkCursor`): a sweep of N chunks costs N/1,000
+    /// requests, however the chunks spread over the 65,536 directories.
     fn list_chunk_prefix(&self, prefix: &str) -> Result<Vec<Entry>> {
-        let group: String = prefix.chars().take(2).collect();
-        let mut cached = self.listing.lock().unwrap_or_else(|p| p.into_inner());
-        let fresh = cached
-            .as_ref()
-            .is_some_and(|l| l.group == group && l.at.elapsed() < GROUP_LISTING_TTL);
-        if !fresh {
-            let mut by_prefix: HashMap<String, Vec<Entry>> = HashMap::new();
-            // `.chunks/ab` lists `.chunks/ab/…` only, so the group is read as its prefixes.
-            let top = Key::new(CHUNK_PREFIX)?;
-            let dirs: Vec<String> = if prefix.len() == 4 && group.len() == 2 {
-                self.group_dirs(&top, &group)?
-            } else {
-                vec![prefix.to_string()]
-            };
-            for dir in dirs {
-                self.count(1);
-                let entries = self.remote.list(&top.join(&dir)?, Depth::One)?;
-                by_prefix.insert(dir, entries);
-            }
-            *cached = Some(GroupListing {
-                group: group.clone(),
+        const PAGE: usize = 1000;
+        let top = Key::new(CHUNK_PREFIX)?;
+        let dir = top.join(prefix)?;
+        let wanted = format!("{dir}/");
+        let mut guard = self.listing.lock().unwrap_or_else(|p| p.into_inner());
+        let reusable = guard.as_ref().is_some_and(|c| {
+            c.position.as_str() <= wanted.as_str() && c.at.elapsed() < GROUP_LISTING_TTL
+        });
+        if !reusable {
+            *guard = Some(ChunkCursor {
+                pending: Default::default(),
+                // Keys below `.chunks/<prefix>/` sort after `.chunks/<prefix>` itself.
+                last: Some(dir.clone()),
+                more: true,
+                position: wanted.clone(),
                 at: Instant::now(),
-                by_prefix,
             });
         }
-        let listing = cached.as_ref().map(|l| &l.by_prefix);
-        Ok(listing
-            .and_then(|m| m.get(prefix).cloned())
-            .unwrap_or_default())
-    }
-
-    /// The prefix directories of `.chunks` starting with `group`, from one listing of `.chunks`
-    /// kept as long as a group listing.
-    fn group_dirs(&self, top: &Key, group: &str) -> Result<Vec<String>> {
-        self.count(1);
-        Ok(self
-            .remote
-            .list(top, Depth::One)?
-            .into_iter()
-            .filter(|e| e.meta.kind == Kind::Prefix && e.name.starts_with(group))
-            .map(|e| e.name)
-            .collect())
+        let Some(cursor) = guard.as_mut() else {
+            return Ok(Vec::new());
+        };
+        cursor.position = wanted.clone();
+        let mut out = Vec::new();
+        loop {
+            while let Some((key, meta)) = cursor.pending.front() {
+                let name = key.as_str();
+                if name < wanted.as_str() {
+                    cursor.pending.pop_front();
+                } else if let Some(rest) = name.strip_prefix(wanted.as_str()) {
+                    out.push(Entry {
+                        name: rest.to_string(),
+                        exact: true,
+                        meta: *meta,
+                    });
+                    cursor.pending.pop_front();
+                } else {
+                    // Past this directory: the rest is for the next ones.
+                    return Ok(out);
+                }
+            }
+            if !cursor.more {
+                return Ok(out);
+            }
+            let after = cursor.last.clone().unwrap_or_else(|| dir.clone());
+            self.count(1);
+            let (page, more) = self.remote.list_page_after(&top, &after, PAGE)?;
+            cursor.more = more && !page.is_empty();
+            if let Some((last, _)) = page.last() {
+                cursor.last = Some(last.clone());
+            }
+            cursor.pending.extend(page);
+            cursor.at = Instant::now();
+        }
     }
 
     /// A chunk's entry as GC sees it: the bucket's size and upload time, the marker's atime
@@ -690,6 +745,10 @@ impl StorageBackend for CachedBackend {
         }
         match self.marks.stat(key)? {
             Some(meta) => Ok(Some(meta)),
+            // Every chunk the bucket had is marked, and this host marks what it uploads: a
+            // chunk without a marker is new (or another host's, and uploading it again
+            // changes nothing), so the bucket is not asked.
+            None if self.marks_complete.load(Ordering::Relaxed) => Ok(None),
             None => self.chunk_from_bucket(key),
         }
     }

@@ -477,6 +477,116 @@ impl S3Store {
         })?
     }
 
+    /// One page (at most `max` keys) of the objects below `prefix`, in key order, starting after
+    /// the key `after` (S3's `start-after`); true when more follow.
+    pub fn list_page_after(
+        &self,
+        prefix: &Key,
+        after: &Key,
+        max: usize,
+    ) -> Result<(Vec<(Key, ObjectMeta)>, bool)> {
+        use object_store::list::{PaginatedListOptions, PaginatedListStore};
+        let base = self.path(prefix)?;
+        let raw_prefix = base.as_ref().map(|b| format!("{b}/"));
+        let offset = self.object_path(after)?.to_string();
+        let store = self.store.clone();
+        let err = self.error(prefix, "list");
+        let page = self.run(async move {
+            let options = PaginatedListOptions {
+                offset: Some(offset),
+                max_keys: Some(max),
+                ..Default::default()
+            };
+            store
+                .list_paginated(raw_prefix.as_deref(), options)
+                .await
+                .map_err(err)
+        })??;
+        let mut out = Vec::with_capacity(page.result.objects.len());
+        for meta in page.result.objects {
+            if let Some(name) = self.relative(&base, &meta.location) {
+                if let Ok(key) = prefix.join(&name) {
+                    out.push((key, object_meta(meta.size, stamp(meta.last_modified))));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok((out, page.page_token.is_some()))
+    }
+
+    /// Every object below `prefix`, recursively, handed to `each` a page (up to 1,000) at a
+    /// time as the listing comes in, so a listing of millions of keys is never held whole.
+    pub fn list_pages(
+        &self,
+        prefix: &Key,
+        mut each: impl FnMut(Vec<(Key, ObjectMeta)>) -> Result<()>,
+    ) -> Result<()> {
+        let base = self.path(prefix)?;
+        let store = self.store.clone();
+        let err = self.error(prefix, "list");
+        let runtime = self
+            .runtime
+            .as_ref()
+            .ok_or_else(|| self.unsupported("list"))?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<object_store::ObjectMeta>>>(4);
+        let listed_base = base.clone();
+        runtime.spawn(async move {
+            let mut stream = store.list(listed_base.as_ref()).chunks(1000);
+            while let Some(page) = stream.next().await {
+                let page: std::result::Result<Vec<_>, _> = page.into_iter().collect();
+                let failed = page.is_err();
+                if tx.send(page.map_err(&err)).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        for page in rx {
+            let mut keys = Vec::new();
+            for meta in page? {
+                if let Some(name) = self.relative(&base, &meta.location) {
+                    if let Ok(key) = prefix.join(&name) {
+                        keys.push((key, object_meta(meta.size, stamp(meta.last_modified))));
+                    }
+                }
+            }
+            each(keys)?;
+        }
+        Ok(())
+    }
+
+    /// The whole objects at `keys`, fetched `PARALLEL_REQUESTS` at a time; each answer paired
+    /// with its key, in no particular order.
+    pub fn get_many(&self, keys: Vec<Key>, limit: u64) -> Result<Vec<(Key, Result<Vec<u8>>)>> {
+        let mut jobs = Vec::with_capacity(keys.len());
+        for key in keys {
+            let path = self.object_path(&key)?;
+            let err = self.error(&key, "read");
+            let at = self.locate(&key);
+            jobs.push((key, path, err, at));
+        }
+        let store = self.store.clone();
+        self.run(async move {
+            futures_util::stream::iter(jobs.into_iter().map(|(key, path, err, at)| {
+                let store = store.clone();
+                async move {
+                    let got = async {
+                        let result = store.get(&path).await.map_err(&err)?;
+                        let size = result.meta.size;
+                        if size > limit {
+                            return Err(BackendError::TooLarge { at, size, limit });
+                        }
+                        result.bytes().await.map(|b| b.to_vec()).map_err(&err)
+                    }
+                    .await;
+                    (key, got)
+                }
+            }))
+            .buffer_unordered(PARALLEL_REQUESTS)
+            .collect::<Vec<_>>()
+            .await
+        })
+    }
+
     /// Every object below `prefix`, recursively, with its key relative to the store.
     pub fn list_keys(&self, prefix: &Key) -> Result<Vec<(Key, ObjectMeta)>> {
         let entries = self.list(prefix, Depth::Recursive)?;
