@@ -32,7 +32,8 @@
 //! - **deferred_sync**: a deferred chunk put is uploaded in the background (at most
 //!   `MAX_UPLOADS` at once) and `sync` waits for every one, so the manifest is written only
 //!   once the bucket holds every chunk it names; a chunk's marker is made when its upload
-//!   succeeded, and markers are synced at once.
+//!   succeeded; markers are never synced (one lost in a crash makes its chunk look new, to be
+//!   uploaded again, or unmarked, which GC asks the bucket about).
 //! - **space**: the cache directory's file system (a bucket has no size).
 
 use super::content_cache::ContentCache;
@@ -270,8 +271,9 @@ impl CachedBackend {
             Ok(())
         })?;
         self.count(pages.max(1));
-        self.marks.sync(&Key::root())?;
-        self.marks.put(&done, b"", Durability::Synced)?;
+        // Not synced: a marker lost in a crash only makes its chunk look new (uploaded again)
+        // or unmarked (GC asks the bucket), never lost.
+        self.marks.put(&done, b"", Durability::Deferred)?;
         self.marks_complete.store(true, Ordering::Relaxed);
         Ok(())
     }
@@ -487,18 +489,41 @@ impl CachedBackend {
     }
 }
 
-/// Records that the bucket holds the chunk `key` of `size` bytes: a sparse marker file.
+/// Records that the bucket holds the chunk `key` of `size` bytes: a sparse marker file, made
+/// in one create (the cache is this user's own directory; a marker is never read, only
+/// stat'ed, so a torn one is just a marker of the wrong size).
 fn mark(marks: &FsBackend, key: &Key, size: u64) -> Result<()> {
-    if let Some(parent) = key.parent() {
-        marks.create_dir_all(&parent)?;
-    }
-    marks.put_if_absent(key, b"", Durability::Deferred)?;
     let path = marks.path(key);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .and_then(|f| f.set_len(size.max(1)))
-        .map_err(io_error(&path, "mark chunk"))
+    let create = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+    };
+    let file = match create() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = key.parent() {
+                marks.create_dir_all(&parent)?;
+            }
+            create()
+        }
+        other => other,
+    };
+    match file {
+        Ok(f) => f
+            .set_len(size.max(1))
+            .map_err(io_error(&path, "mark chunk")),
+        // One left empty by a crash between the create and the length is completed.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match std::fs::metadata(&path) {
+            Ok(m) if m.len() == 0 => std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_len(size.max(1)))
+                .map_err(io_error(&path, "mark chunk")),
+            _ => Ok(()),
+        },
+        Err(e) => Err(io_error(&path, "mark chunk")(e)),
+    }
 }
 
 /// LIMIT: chunk uploads in flight at once (memory: this many encoded chunks).
@@ -860,9 +885,10 @@ impl StorageBackend for CachedBackend {
 
     fn sync(&self, prefix: &Key) -> Result<()> {
         if is_chunk_key(prefix) {
-            // Every chunk the manifest may name is in the bucket before it is written.
-            self.uploads.finish()?;
-            return self.marks.sync(&Key::root());
+            // Every chunk the manifest may name is in the bucket before it is written. The
+            // markers are not synced (a syncfs would flush the whole file system): one lost
+            // in a crash only makes its chunk look new or unmarked, never lost.
+            return self.uploads.finish();
         }
         self.mirror.sync(prefix)
     }
