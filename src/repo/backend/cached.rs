@@ -228,7 +228,7 @@ impl CachedBackend {
                     continue;
                 }
                 let local = self.mirror.stat(&key)?;
-                if !local.is_some_and(|l| l.size == meta.size) {
+                if local.is_none_or(|l| l.size != meta.size) {
                     wanted.push(key);
                 }
             }
