@@ -370,3 +370,48 @@ fn the_s3_backend_does_the_object_operations() {
         .rename(&k("x"), &k("y"), pbsh::repo::backend::Replace::No)
         .is_err());
 }
+
+/// A FUSE mount of an archive in an S3 datastore: files read through the mount equal the
+/// source, and `umount` ends it.
+#[test]
+fn an_archive_in_a_bucket_mounts_and_reads_back() {
+    if let Err(e) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/fuse")
+    {
+        common::skip(&format!("/dev/fuse is not usable ({e})"));
+        return;
+    }
+    let Some(garage) = Garage::start(1) else {
+        return;
+    };
+    let url = garage.url("mounted");
+    let host = Host::new();
+    let src = host.home.path().join("src");
+    write_source(&src, 5, 17);
+    host.ok(&garage, &url, &strs(&backup_args(&src, "fs", T1)));
+    let mnt = host.home.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let m = mnt.to_str().unwrap();
+    let mounted = |path: &Path| {
+        let canon = std::fs::canonicalize(path).unwrap();
+        std::fs::read_to_string("/proc/mounts")
+            .unwrap()
+            .lines()
+            .any(|l| l.split(' ').nth(1) == Some(canon.to_str().unwrap()))
+    };
+    // A host with an empty cache: every chunk the reads need comes from the bucket.
+    let reader = Host::new();
+    reader.ok(&garage, &url, &["mount", "host/fs", "root.pxar", m]);
+    assert!(mounted(&mnt));
+    for name in ["small.txt", "sub/f0", "sub/f4"] {
+        assert_eq!(
+            std::fs::read(mnt.join(name)).unwrap(),
+            std::fs::read(src.join(name)).unwrap(),
+            "{name} read through the mount"
+        );
+    }
+    reader.ok(&garage, &url, &["umount", m]);
+    assert!(!mounted(&mnt));
+}
