@@ -76,6 +76,18 @@ impl Host {
         common::stdout(&out)
     }
 
+    /// Runs `gc` with the grace period shortened to nothing (test builds only) and asserts
+    /// success; returns stdout.
+    pub fn gc_now(&self, garage: &Garage, url: &str) -> String {
+        let out = self
+            .command(garage, url, &["gc"])
+            .env("PBSH_TEST_GC_GRACE_SECS", "0")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "gc: {}", common::stderr(&out));
+        common::stdout(&out)
+    }
+
     /// The times of the listed snapshots of `host/ID`.
     pub fn snapshot_times(&self, garage: &Garage, url: &str) -> Vec<i64> {
         let text = self.ok(
@@ -148,7 +160,7 @@ pub fn restore_and_compare(host: &Host, garage: &Garage, url: &str, id: &str, sr
 pub fn bucket_keys(garage: &Garage, prefix: &str) -> Vec<String> {
     use pbsh::repo::backend::s3::S3Store;
     use pbsh::repo::backend::{Depth, Key, StorageBackend};
-    let store = S3Store::open(s3_config(garage, prefix)).unwrap();
+    let store = S3Store::open(garage.s3_config(prefix)).unwrap();
     let mut keys: Vec<String> = store
         .list(&Key::root(), Depth::Recursive)
         .unwrap()
@@ -157,21 +169,6 @@ pub fn bucket_keys(garage: &Garage, prefix: &str) -> Vec<String> {
         .collect();
     keys.sort();
     keys
-}
-
-/// The S3 settings of `garage` for `prefix`, without touching this process's environment.
-pub fn s3_config(garage: &Garage, prefix: &str) -> pbsh::repo::backend::s3::S3Config {
-    pbsh::repo::backend::s3::S3Config {
-        bucket: garage.bucket().into(),
-        prefix: prefix.into(),
-        endpoint: Some(garage.var("AWS_ENDPOINT_URL").into()),
-        region: garage.var("AWS_REGION").into(),
-        access_key_id: Some(garage.var("AWS_ACCESS_KEY_ID").into()),
-        secret_access_key: Some(garage.var("AWS_SECRET_ACCESS_KEY").into()),
-        session_token: None,
-        request_timeout: std::time::Duration::from_secs(30),
-        retry_deadline: std::time::Duration::from_secs(60),
-    }
 }
 
 /// The snapshot directories in the bucket that have no manifest (half snapshots).

@@ -120,6 +120,21 @@ impl Garage {
             .collect()
     }
 
+    /// The S3 settings of this cluster for `prefix`, without touching the process's environment.
+    pub fn s3_config(&self, prefix: &str) -> pbsh::repo::backend::s3::S3Config {
+        pbsh::repo::backend::s3::S3Config {
+            bucket: self.bucket().into(),
+            prefix: prefix.into(),
+            endpoint: Some(self.var("AWS_ENDPOINT_URL").into()),
+            region: self.var("AWS_REGION").into(),
+            access_key_id: Some(self.var("AWS_ACCESS_KEY_ID").into()),
+            secret_access_key: Some(self.var("AWS_SECRET_ACCESS_KEY").into()),
+            session_token: None,
+            request_timeout: std::time::Duration::from_secs(30),
+            retry_deadline: std::time::Duration::from_secs(60),
+        }
+    }
+
     /// Sets the S3 settings in this process (for tests that open datastores in-process).
     pub fn export(&self) {
         for (k, v) in &self.env {

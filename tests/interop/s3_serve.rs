@@ -77,14 +77,7 @@ fn real_client_backs_up_to_pbsh_serve_over_s3_and_restores_identical() {
     // The bucket holds PBS's layout, with both manifests.
     let keys = {
         use pbsh::repo::backend::{s3::S3Store, Depth, Key, StorageBackend};
-        let mut config = pbsh::repo::backend::s3::S3Config::from_env("unused", "");
-        config.bucket = garage.bucket().into();
-        config.prefix = "served".into();
-        config.endpoint = Some(garage.var("AWS_ENDPOINT_URL").into());
-        config.region = garage.var("AWS_REGION").into();
-        config.access_key_id = Some(garage.var("AWS_ACCESS_KEY_ID").into());
-        config.secret_access_key = Some(garage.var("AWS_SECRET_ACCESS_KEY").into());
-        let s3 = S3Store::open(config).unwrap();
+        let s3 = S3Store::open(garage.s3_config("served")).unwrap();
         s3.list(&Key::root(), Depth::Recursive)
             .unwrap()
             .into_iter()

@@ -75,12 +75,7 @@ fn kill_at_each_commit_point_leaves_no_half_snapshot_on_garage() {
         &url,
         &strs(&backup_args(&src, "crash", BASE + 10_000)),
     );
-    let out = host
-        .command(&garage, &url, &["gc"])
-        .env("PBSH_TEST_GC_GRACE_SECS", "0")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    host.gc_now(&garage, &url);
     let keys = bucket_keys(&garage, "crash");
     assert!(
         !keys
@@ -148,12 +143,7 @@ fn prune_gc_and_verify_killed_midway_on_garage() {
     // GC killed at its second chunk removal, then run again.
     std::thread::sleep(std::time::Duration::from_secs(2));
     kill(&["gc"], "gc.sweep.unlink", true);
-    let out = host
-        .command(&garage, &url, &["gc"])
-        .env("PBSH_TEST_GC_GRACE_SECS", "0")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    host.gc_now(&garage, &url);
     // Verify killed midway, then whole, on a host with an empty cache: every chunk there.
     kill(&["verify"], "verify.chunk", false);
     let verify = Host::new().ok(&garage, &url, &["verify"]);

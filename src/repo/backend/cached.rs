@@ -58,7 +58,7 @@ const MARKS_COMPLETE: &str = ".complete";
 pub const DIR_MARKER: &str = ".dir";
 /// How long a walk through the chunk listing stays usable between two asks (GC's sweep asks
 /// for the prefix directories one after another).
-const GROUP_LISTING_TTL: Duration = Duration::from_secs(30);
+const CURSOR_TTL: Duration = Duration::from_secs(30);
 
 /// A rename in progress on the bucket (the journal's record).
 #[derive(Debug, Serialize, Deserialize)]
@@ -170,15 +170,6 @@ impl CachedBackend {
             backend.refresh()?;
         }
         Ok(backend)
-    }
-
-    pub fn remote(&self) -> &S3Store {
-        &self.remote
-    }
-
-    /// The cache directory.
-    pub fn cache_dir(&self) -> &Path {
-        &self.dir
     }
 
     /// The mirror's directory (what the layout's paths in messages are below).
@@ -419,9 +410,9 @@ impl CachedBackend {
         let dir = top.join(prefix)?;
         let wanted = format!("{dir}/");
         let mut guard = self.listing.lock().unwrap_or_else(|p| p.into_inner());
-        let reusable = guard.as_ref().is_some_and(|c| {
-            c.position.as_str() <= wanted.as_str() && c.at.elapsed() < GROUP_LISTING_TTL
-        });
+        let reusable = guard
+            .as_ref()
+            .is_some_and(|c| c.position.as_str() <= wanted.as_str() && c.at.elapsed() < CURSOR_TTL);
         if !reusable {
             *guard = Some(ChunkCursor {
                 pending: Default::default(),

@@ -304,13 +304,11 @@ impl S3Store {
                 action: "start the S3 client",
                 source: e,
             })?;
-        let s3 = S3Store {
+        Ok(S3Store {
             config,
             store: Arc::new(store),
             runtime: Some(runtime),
-        };
-        #[allow(clippy::let_and_return)]
-        Ok(s3)
+        })
     }
 
     pub fn config(&self) -> &S3Config {
@@ -569,15 +567,7 @@ impl S3Store {
             futures_util::stream::iter(jobs.into_iter().map(|(key, path, err, at)| {
                 let store = store.clone();
                 async move {
-                    let got = async {
-                        let result = store.get(&path).await.map_err(&err)?;
-                        let size = result.meta.size;
-                        if size > limit {
-                            return Err(BackendError::TooLarge { at, size, limit });
-                        }
-                        result.bytes().await.map(|b| b.to_vec()).map_err(&err)
-                    }
-                    .await;
+                    let got = fetch(&store, &path, limit, at, &err).await;
                     (key, got)
                 }
             }))
@@ -596,6 +586,22 @@ impl S3Store {
             .map(|e| Ok((prefix.join(&e.name)?, e.meta)))
             .collect()
     }
+}
+
+/// The whole object at `path`, refused before its body is read when over `limit` bytes.
+async fn fetch(
+    store: &AmazonS3,
+    path: &ObjectPath,
+    limit: u64,
+    at: String,
+    err: &impl Fn(object_store::Error) -> BackendError,
+) -> Result<Vec<u8>> {
+    let result = store.get(path).await.map_err(err)?;
+    let size = result.meta.size;
+    if size > limit {
+        return Err(BackendError::TooLarge { at, size, limit });
+    }
+    result.bytes().await.map(|b| b.to_vec()).map_err(err)
 }
 
 fn url_bucket(url: &str) -> &str {
@@ -640,14 +646,7 @@ impl StorageBackend for S3Store {
         let store = self.store.clone();
         let err = self.error(key, "read");
         let at = self.locate(key);
-        self.run(async move {
-            let result = store.get(&path).await.map_err(&err)?;
-            let size = result.meta.size;
-            if size > limit {
-                return Err(BackendError::TooLarge { at, size, limit });
-            }
-            result.bytes().await.map(|b| b.to_vec()).map_err(&err)
-        })?
+        self.run(async move { fetch(&store, &path, limit, at, &err).await })?
     }
 
     fn get_range(&self, key: &Key, offset: u64, len: u64) -> Result<Vec<u8>> {
