@@ -1015,12 +1015,16 @@ fn ns_option_acts_in_the_namespace_and_the_root_does_not_see_it() {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child
+        // A shell that refuses the snapshot exits before reading: its stdin is then closed
+        // (EPIPE), and its status and output are what the test checks.
+        let written = child
             .stdin
             .take()
             .unwrap()
-            .write_all(b"ls\ncat sub/b.txt\n")
-            .unwrap();
+            .write_all(b"ls\ncat sub/b.txt\n");
+        if let Err(e) = written {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
         child.wait_with_output().unwrap()
     };
     let out = shell(&["--ns", "team"]);
