@@ -473,18 +473,21 @@ fn chunk_count(store: &LocalDatastore) -> usize {
 /// directory of its own); `None` (with a notice, a failure under CI) without the peer.
 fn s3_store(prefix: &str) -> Option<LocalDatastore> {
     use std::sync::OnceLock;
-    static GARAGE: OnceLock<Option<(common::garage::Garage, tempfile::TempDir)>> = OnceLock::new();
-    let (garage, cache) = GARAGE
+    static GARAGE: OnceLock<Option<common::garage::Garage>> = OnceLock::new();
+    let garage = GARAGE
         .get_or_init(|| {
             let garage = common::garage::Garage::start(1)?;
-            let cache = tempfile::tempdir().unwrap();
+            // A static is never dropped, so the cache lives under the target directory (emptied
+            // here at each run) rather than in a temporary directory left behind in /tmp.
+            let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine_local-s3-cache");
+            let _ = std::fs::remove_dir_all(&cache);
+            std::fs::create_dir_all(&cache).unwrap();
             // Every S3 store of this binary shares these settings and this cache base.
             garage.export();
-            std::env::set_var("PBSH_S3_CACHE_DIR", cache.path());
-            Some((garage, cache))
+            std::env::set_var("PBSH_S3_CACHE_DIR", &cache);
+            Some(garage)
         })
         .as_ref()?;
-    let _ = cache;
     Some(s3_store_location_of(garage, prefix).open(true).unwrap())
 }
 
