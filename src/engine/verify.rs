@@ -56,7 +56,7 @@ fn check_chunk(
     crate::util::failpoint::failpoint("verify.chunk").map_err(|e| e.to_string())?;
     let raw = store
         .chunk_store()
-        .read(digest)
+        .read_from_source(digest)
         .map_err(|e| e.to_string())?;
     if let Some(p) = progress {
         Progress::add(&p.bytes, raw.len() as u64);

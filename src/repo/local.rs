@@ -92,6 +92,15 @@ fn at<'a>(at: &'a str, action: &'static str) -> impl FnOnce(BackendError) -> Rep
 }
 
 /// The error a write reports when its object already exists (as `link(2)` says it).
+/// A chunk read's failure; a missing chunk is named by its digest.
+fn chunk_error(digest: &ChunkDigest, e: BackendError) -> RepoError {
+    if e.is_not_found() {
+        RepoError::NotFound(format!("chunk {digest}"))
+    } else {
+        e.into()
+    }
+}
+
 fn exists_error(path: String, action: &'static str) -> RepoError {
     RepoError::Io {
         path,
@@ -190,13 +199,15 @@ impl ChunkStore {
         let key = self.key(digest)?;
         self.backend
             .get(&key, limits::MAX_ENCODED_BLOB_SIZE as u64)
-            .map_err(|e| {
-                if e.is_not_found() {
-                    RepoError::NotFound(format!("chunk {digest}"))
-                } else {
-                    e.into()
-                }
-            })
+            .map_err(|e| chunk_error(digest, e))
+    }
+
+    /// Reads an encoded chunk as the store itself holds it, past any local cache (for verify).
+    pub fn read_from_source(&self, digest: &ChunkDigest) -> Result<Vec<u8>> {
+        let key = self.key(digest)?;
+        self.backend
+            .get_from_source(&key, limits::MAX_ENCODED_BLOB_SIZE as u64)
+            .map_err(|e| chunk_error(digest, e))
     }
 
     /// Flushes everything written to the chunk store (one `syncfs`, not one `fsync` per chunk,

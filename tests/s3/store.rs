@@ -429,3 +429,111 @@ fn find_named(dir: &Path, name: &str) -> Vec<PathBuf> {
     }
     found
 }
+
+/// One byte flipped in a chunk, in the bucket or in a host's cache, is found where it is: a
+/// damaged cached copy is a miss (the restore reads the bucket again and succeeds); a damaged
+/// object in the bucket fails a restore naming the chunk, and verify finds it even on a host
+/// whose cache holds the good copy, and moves it aside in the bucket as PBS does.
+#[test]
+fn a_bit_flip_in_the_bucket_or_the_cache_is_found_where_it_is() {
+    use pbsh::repo::backend::{s3::S3Store, Durability, Key, StorageBackend};
+    let Some(garage) = Garage::start(1) else {
+        return;
+    };
+    let url = garage.url("flips");
+    let host = Host::new();
+    let src = host.home.path().join("src");
+    write_source(&src, 10, 7);
+    host.ok(&garage, &url, &strs(&backup_args(&src, "web1", T1)));
+    let bucket = S3Store::open(garage.s3_config("flips")).unwrap();
+    // A first restore fills this host's cache with every chunk.
+    restore_and_compare(&host, &garage, &url, "web1", &src);
+    // Chunks of the archive's file data (the catalog's one chunk is small), which any restore
+    // needs.
+    let chunks: Vec<String> = bucket_keys(&garage, "flips")
+        .into_iter()
+        .filter(|k| k.starts_with(".chunks/"))
+        .filter(|k| {
+            let meta = bucket.stat(&Key::new(k).unwrap()).unwrap().unwrap();
+            meta.size > 256 * 1024
+        })
+        .collect();
+    assert!(chunks.len() >= 2, "{chunks:?}");
+    let flip = |bytes: &mut Vec<u8>| {
+        let at = bytes.len() / 2;
+        bytes[at] ^= 0x10;
+    };
+
+    // The cached copy of one chunk damaged: the restore still gives the source.
+    let cached_name = chunks[0].rsplit('/').next().unwrap();
+    // The copy in the cache's `chunks/` (not the GC marker of the same name in `marks/`).
+    let cached_copy = || {
+        let found: Vec<PathBuf> = find_named(&host.cache(), cached_name)
+            .into_iter()
+            .filter(|p| !p.components().any(|c| c.as_os_str() == "marks"))
+            .collect();
+        assert_eq!(found.len(), 1, "{cached_name} in the cache: {found:?}");
+        found[0].clone()
+    };
+    let mut bytes = std::fs::read(cached_copy()).unwrap();
+    flip(&mut bytes);
+    std::fs::write(cached_copy(), &bytes).unwrap();
+    restore_and_compare(&host, &garage, &url, "web1", &src);
+    let good = bucket
+        .get(&Key::new(&chunks[0]).unwrap(), u64::MAX)
+        .unwrap();
+    assert_eq!(
+        std::fs::read(cached_copy()).unwrap(),
+        good,
+        "the cache holds the bucket's copy again"
+    );
+
+    // The bucket's copy of another chunk damaged (this host's cache keeps the good one).
+    let damaged = Key::new(&chunks[1]).unwrap();
+    let digest = chunks[1].rsplit('/').next().unwrap().to_string();
+    let mut bytes = bucket.get(&damaged, u64::MAX).unwrap();
+    flip(&mut bytes);
+    bucket.put(&damaged, &bytes, Durability::Synced).unwrap();
+    // A host with an empty cache cannot restore, and says which chunk.
+    let other = Host::new();
+    let target = other.home.path().join("restored");
+    let out = other.run(
+        &garage,
+        &url,
+        &[
+            "restore",
+            "host/web1",
+            "root.pxar",
+            target.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success(), "restored from a damaged chunk");
+    assert!(
+        common::stderr(&out).contains(&digest),
+        "{}",
+        common::stderr(&out)
+    );
+    // Verify on the host with the good cached copy still checks the bucket.
+    let out = host.run(&garage, &url, &["verify"]);
+    let said = format!("{}{}", common::stdout(&out), common::stderr(&out));
+    assert!(
+        !out.status.success(),
+        "verify passed a damaged chunk: {said}"
+    );
+    assert!(said.contains(&digest), "{said}");
+    let keys = bucket_keys(&garage, "flips");
+    assert!(
+        !keys.contains(&chunks[1]),
+        "the damaged chunk is moved aside"
+    );
+    assert!(
+        keys.contains(&format!("{}.0.bad", chunks[1])),
+        "quarantined as PBS names it: {keys:?}"
+    );
+    // No other chunk was blamed: the cache's damaged copy was never the store's fault.
+    assert_eq!(
+        keys.iter().filter(|k| k.ends_with(".bad")).count(),
+        1,
+        "{keys:?}"
+    );
+}

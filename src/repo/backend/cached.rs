@@ -43,6 +43,7 @@ use super::{
     BackendError, Capabilities, Depth, Durability, Entry, Key, Kind, Lock, LockMode, ObjectMeta,
     Put, Replace, Result, Space, StorageBackend,
 };
+use crate::format::blob;
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -616,13 +617,29 @@ impl StorageBackend for CachedBackend {
             return self.mirror.get(key, limit);
         };
         if let Some(bytes) = self.contents.get(name) {
-            if bytes.len() as u64 <= limit {
+            // A cached copy the disk damaged is a miss (the CRC in every chunk's header tells),
+            // never an error blamed on the store.
+            if bytes.len() as u64 <= limit && blob::check_header_and_crc(&bytes).is_ok() {
                 return Ok(bytes);
             }
+            self.contents.remove(name);
         }
+        self.get_from_source(key, limit)
+    }
+
+    fn get_from_source(&self, key: &Key, limit: u64) -> Result<Vec<u8>> {
+        let Some(name) = chunk_name(key) else {
+            return self.mirror.get(key, limit);
+        };
         self.count(1);
         let bytes = self.remote.get(key, limit)?;
-        self.contents.put(name, &bytes);
+        // Only what can be a chunk is kept: a damaged object in the bucket must fail each read
+        // (and verify) again, not be served from here later.
+        if blob::check_header_and_crc(&bytes).is_ok() {
+            self.contents.put(name, &bytes);
+        } else {
+            self.contents.remove(name);
+        }
         if self.marks.stat(key)?.is_none() {
             self.mark(key, bytes.len() as u64)?;
         }

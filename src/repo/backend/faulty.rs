@@ -124,6 +124,10 @@ impl StorageBackend for FaultyBackend {
         self.check(Op::Get, key)?;
         self.inner.get(key, limit)
     }
+    fn get_from_source(&self, key: &Key, limit: u64) -> Result<Vec<u8>> {
+        self.check(Op::Get, key)?;
+        self.inner.get_from_source(key, limit)
+    }
     fn get_range(&self, key: &Key, offset: u64, len: u64) -> Result<Vec<u8>> {
         self.check(Op::Get, key)?;
         self.inner.get_range(key, offset, len)

@@ -376,6 +376,11 @@ pub trait StorageBackend: Send + Sync + fmt::Debug {
 
     /// The whole object; `TooLarge` when it has more than `limit` bytes.
     fn get(&self, key: &Key, limit: u64) -> Result<Vec<u8>>;
+    /// `get` of what the store itself holds, past any local cache: verification checks the
+    /// store, never a copy of it. The same as `get` where there is no cache.
+    fn get_from_source(&self, key: &Key, limit: u64) -> Result<Vec<u8>> {
+        self.get(key, limit)
+    }
     /// `len` bytes from `offset` (fewer at the end of the object).
     fn get_range(&self, key: &Key, offset: u64, len: u64) -> Result<Vec<u8>>;
     /// Stores `bytes` under `key`, replacing what is there in one step. The prefix must exist
