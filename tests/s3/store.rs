@@ -537,3 +537,57 @@ fn a_bit_flip_in_the_bucket_or_the_cache_is_found_where_it_is() {
         "{keys:?}"
     );
 }
+
+/// What another host removes from the bucket (a pruned snapshot, a forgotten group, a deleted
+/// namespace) leaves this host's cache at its next open: it is neither listed nor kept in the
+/// mirror, while what the bucket still has (an empty namespace included) stays.
+#[test]
+fn removals_by_another_host_leave_this_hosts_cache() {
+    let Some(garage) = Garage::start(1) else {
+        return;
+    };
+    let url = garage.url("stale");
+    let here = Host::new();
+    let src = here.home.path().join("src");
+    write_source(&src, 1, 31);
+    here.ok(&garage, &url, &strs(&backup_args(&src, "web1", T1)));
+    here.ok(&garage, &url, &strs(&backup_args(&src, "web1", T2)));
+    here.ok(&garage, &url, &strs(&backup_args(&src, "db1", T1)));
+    here.ok(&garage, &url, &["namespace", "create", "keep"]);
+    here.ok(&garage, &url, &["namespace", "create", "gone"]);
+    let mirror = find_named(&here.cache(), "store")
+        .into_iter()
+        .find(|p| p.ends_with("stale/store"))
+        .expect("the metadata mirror in the cache");
+    assert!(
+        mirror.join("host/web1/2027-01-15T08:00:00Z").is_dir(),
+        "{}",
+        mirror.display()
+    );
+    assert!(mirror.join("host/db1").is_dir());
+    assert!(mirror.join("ns/gone").is_dir());
+    // The next open here removes only what is older than its listing by a margin (100 ms)
+    // that keeps a concurrent write safe.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    let there = Host::new();
+    there.ok(&garage, &url, &["prune", "host/web1", "--keep-last", "1"]);
+    there.ok(&garage, &url, &["forget", "host/db1"]);
+    there.ok(&garage, &url, &["namespace", "delete", "gone"]);
+
+    // The next open here sees the bucket as it is.
+    assert_eq!(here.snapshot_times(&garage, &url), vec![T2]);
+    let groups = here.ok(&garage, &url, &["ls", "/"]);
+    assert!(!groups.contains("db1"), "{groups}");
+    let ns = here.ok(&garage, &url, &["namespace", "list"]);
+    assert!(ns.contains("keep") && !ns.contains("gone"), "{ns}");
+    assert!(!mirror.join("host/web1/2027-01-15T08:00:00Z").exists());
+    assert!(!mirror.join("host/db1").exists());
+    assert!(!mirror.join("ns/gone").exists());
+    // What the bucket still has is untouched: the newer snapshot restores identical.
+    assert!(mirror
+        .join("host/web1/2027-01-15T08:01:40Z/index.json.blob")
+        .is_file());
+    assert!(mirror.join("ns/keep").is_dir());
+    restore_and_compare(&here, &garage, &url, "web1", &src);
+}

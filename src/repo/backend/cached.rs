@@ -2,8 +2,9 @@
 //! uses: the datastore's metadata mirrored whole, one marker per chunk for garbage collection,
 //! chunk contents cached up to a size limit, locks held on this host.
 //!
-//! The bucket is the source of truth; the cache directory can be lost and is rebuilt from it
-//! (`refresh`, run at open). Layout of the cache directory:
+//! The bucket is the source of truth; the cache directory can be lost and is rebuilt from it,
+//! and what other hosts changed is taken in (`refresh`, run at open). Layout of the cache
+//! directory:
 //!
 //! ```text
 //! store/     the metadata mirror: every object outside `.chunks/`, and the directories
@@ -13,6 +14,7 @@
 //!            atime, the sweep reads it (S3 has no access time; PBS 4 does the same)
 //! chunks/    chunk contents read from the bucket, least recently used out (`ContentCache`)
 //! journal/   renames in progress on the bucket, replayed at open
+//! renames.lock  held shared by renames, exclusive by the removal of stale mirror objects
 //! ```
 //!
 //! How each capability is supplied, and what it costs on the bucket:
@@ -35,6 +37,8 @@
 //!   succeeded; markers are never synced (one lost in a crash makes its chunk look new, to be
 //!   uploaded again, or unmarked, which GC asks the bucket about).
 //! - **space**: the cache directory's file system (a bucket has no size).
+
+mod refresh;
 
 use super::content_cache::ContentCache;
 use super::fs::FsBackend;
@@ -193,86 +197,10 @@ impl CachedBackend {
         self.requests.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Brings the mirror up to date with the bucket: every metadata object the bucket has and
-    /// the mirror lacks (or has at another size) is fetched, and directory markers become
-    /// directories; a new cache also marks every chunk (`mark_all_chunks`). Nothing the mirror
-    /// has is removed: a host's own deletions reach the bucket before the mirror.
-    pub fn refresh(&self) -> Result<()> {
-        self.count(1);
-        let top = self.remote.list(&Key::root(), Depth::One)?;
-        let mut wanted: Vec<Key> = Vec::new();
-        for entry in top {
-            if entry.name == CHUNK_PREFIX {
-                continue;
-            }
-            let key = Key::new(entry.name.clone())?;
-            let objects = if entry.meta.kind == Kind::Prefix {
-                self.count(1);
-                self.remote.list_keys(&key)?
-            } else {
-                vec![(key, entry.meta)]
-            };
-            for (key, meta) in objects {
-                if key.name() == DIR_MARKER {
-                    if let Some(parent) = key.parent() {
-                        self.mirror.create_dir_all(&parent)?;
-                    }
-                    continue;
-                }
-                let local = self.mirror.stat(&key)?;
-                if local.is_none_or(|l| l.size != meta.size) {
-                    wanted.push(key);
-                }
-            }
-        }
-        // Fetched many at a time: a new host's first open reads every snapshot's metadata.
-        for batch in wanted.chunks(256) {
-            self.count(batch.len() as u64);
-            for (key, got) in self.remote.get_many(batch.to_vec(), u64::MAX)? {
-                let bytes = match got {
-                    Ok(b) => b,
-                    Err(e) if e.is_not_found() => continue,
-                    Err(e) => return Err(e),
-                };
-                if let Some(parent) = key.parent() {
-                    self.mirror.create_dir_all(&parent)?;
-                }
-                self.mirror.put(&key, &bytes, Durability::Synced)?;
-            }
-        }
-        self.mark_all_chunks()
-    }
-
-    /// On a cache's first open: one marker per chunk the bucket holds, from one paged listing
-    /// (1,000 keys a request), so later backups need not ask the bucket chunk by chunk. Done
-    /// once (`marks/.complete`); chunks other hosts add later are asked for when first met.
-    fn mark_all_chunks(&self) -> Result<()> {
-        let done = Key::new(MARKS_COMPLETE)?;
-        if self.marks.stat(&done)?.is_some() {
-            self.marks_complete.store(true, Ordering::Relaxed);
-            return Ok(());
-        }
-        let mut pages = 0u64;
-        self.remote.list_pages(&Key::new(CHUNK_PREFIX)?, |page| {
-            pages += 1;
-            for (key, meta) in page {
-                if chunk_name(&key).is_some() && self.marks.stat(&key)?.is_none() {
-                    self.mark(&key, meta.size)?;
-                }
-            }
-            Ok(())
-        })?;
-        self.count(pages.max(1));
-        // Not synced: a marker lost in a crash only makes its chunk look new (uploaded again)
-        // or unmarked (GC asks the bucket), never lost.
-        self.marks.put(&done, b"", Durability::Deferred)?;
-        self.marks_complete.store(true, Ordering::Relaxed);
-        Ok(())
-    }
-
     // --- the journal of bucket renames ---
 
     fn replay_journal(&self) -> Result<()> {
+        let _renaming = refresh::RenameGuard::shared(&self.dir)?;
         let mut pending: Vec<PathBuf> = std::fs::read_dir(&self.journal)
             .map_err(io_error(&self.journal, "read journal"))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -859,6 +787,8 @@ impl StorageBackend for CachedBackend {
         }
         keys.sort();
         let keys: Vec<Key> = keys.into_iter().map(|(_, _, k)| k).collect();
+        // The mirror moves first: the removal of stale mirror objects must wait.
+        let _renaming = refresh::RenameGuard::shared(&self.dir)?;
         let journal = self.write_journal(&PendingRename {
             from: from.to_string(),
             to: to.to_string(),
