@@ -790,39 +790,15 @@ fn fault_matrix_local_bit_flips_in_chunk_index_manifest_and_key_are_named() {
     check_after_fault(&store, home, "after the good key");
 }
 
-/// Mounts a tmpfs of `size` at `at`, or says "skipped: needs mount".
-fn mount_tmpfs(at: &Path, size: &str) -> bool {
-    std::fs::create_dir_all(at).unwrap();
-    let out = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-        .arg(at)
-        .output();
-    match out {
-        Ok(o) if o.status.success() => true,
-        _ => {
-            eprintln!("skipped: needs mount");
-            false
-        }
-    }
-}
-
-struct Unmount(std::path::PathBuf);
-
-impl Drop for Unmount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
 #[test]
 fn fault_matrix_local_enospc_on_a_full_datastore() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let mnt = home.join("small");
-    if !mount_tmpfs(&mnt, "8m") {
+    if !common::mount_tmpfs(&mnt, "8m") {
         return;
     }
-    let _unmount = Unmount(mnt.clone());
+    let _unmount = common::Unmount(mnt.clone());
     let store = mnt.join("store");
     let src = home.join("src");
     write_source(&src, 2);
@@ -1303,10 +1279,10 @@ fn fault_matrix_serve_enospc_and_bit_flips() {
     std::fs::create_dir_all(home.join("run")).unwrap();
     let sdir = dir.path().join("serve");
     serve_users(&sdir);
-    if !mount_tmpfs(&sdir.join("ds"), "12m") {
+    if !common::mount_tmpfs(&sdir.join("ds"), "12m") {
         return;
     }
-    let _unmount = Unmount(sdir.join("ds"));
+    let _unmount = common::Unmount(sdir.join("ds"));
     let ds = sdir.join("ds");
     let server = serve_start(&sdir, None);
     let src = dir.path().join("src");

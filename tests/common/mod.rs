@@ -3,7 +3,7 @@
 
 pub mod garage;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A test that cannot run on this machine: under CI (where `.ci/run` installed everything it
@@ -219,4 +219,30 @@ pub fn hostname() -> String {
         .ok()
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".into())
+}
+
+/// Mounts a tmpfs of `size` (`8m`) at `at`; false, with a notice (a failure under CI), where
+/// this process may not mount.
+pub fn mount_tmpfs(at: &Path, size: &str) -> bool {
+    std::fs::create_dir_all(at).unwrap();
+    let out = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(at)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => true,
+        _ => {
+            skip("mounting a tmpfs needs root");
+            false
+        }
+    }
+}
+
+/// Unmounts its path when dropped.
+pub struct Unmount(pub PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
 }

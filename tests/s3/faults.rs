@@ -1,5 +1,6 @@
-//! A three-node Garage cluster losing a node during a backup (quorum carries it), and a stalled
-//! cluster (a clear timeout, nothing half visible, the retry succeeds).
+//! A three-node Garage cluster losing a node during a backup (quorum carries it), a stalled
+//! cluster (a clear timeout, nothing half visible, the retry succeeds), and a full disk under
+//! the cache directory.
 
 use super::*;
 
@@ -86,4 +87,61 @@ fn a_stalled_cluster_is_a_clear_timeout_and_the_retry_succeeds() {
     host.ok(&garage, &url, &strs(&backup_args(&src, "s", T2)));
     assert_eq!(Host::new().snapshot_times(&garage, &url), vec![T1, T2]);
     restore_and_compare(&Host::new(), &garage, &url, "s", &src);
+}
+
+/// The cache directory's disk full: restores still work (the chunk cache is best effort and
+/// leaves the disk a tenth free), a backup that cannot write its metadata there fails in one
+/// line naming the cache and publishes nothing, and the retry once there is room succeeds.
+#[test]
+fn a_full_cache_disk_fails_a_backup_cleanly_and_restores_still_work() {
+    let Some(garage) = Garage::start(1) else {
+        return;
+    };
+    let url = garage.url("full");
+    let writer = Host::new();
+    let src = writer.home.path().join("src");
+    write_source(&src, 6, 41);
+    writer.ok(&garage, &url, &strs(&backup_args(&src, "web1", T1)));
+
+    let host = Host::new();
+    if !common::mount_tmpfs(&host.cache(), "4m") {
+        return;
+    }
+    let _unmount = common::Unmount(host.cache());
+    // 6 MiB of chunks through a 4 MiB cache disk.
+    restore_and_compare(&host, &garage, &url, "web1", &src);
+    let space = pbsh::repo::backend::fs::space_of(&host.cache()).unwrap();
+    assert!(
+        space.avail + 64 * 1024 >= space.total / 10,
+        "the chunk cache filled its disk: {space:?}"
+    );
+
+    // Now nothing at all fits.
+    let filler = host.cache().join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        while f.write_all(&[7u8; 64 * 1024]).is_ok() {}
+    }
+    std::fs::write(src.join("small.txt"), b"changed\n").unwrap();
+    let out = host.run(&garage, &url, &strs(&backup_args(&src, "web1", T2)));
+    assert!(
+        !out.status.success(),
+        "a backup wrote nothing and succeeded"
+    );
+    let err = common::stderr(&out);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("pbsh:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(err.contains("No space left"), "{err}");
+    assert!(
+        err.contains(host.cache().to_str().unwrap()),
+        "the error names the cache: {err}"
+    );
+    assert_eq!(writer.snapshot_times(&garage, &url), vec![T1]);
+    assert!(half_snapshots(&bucket_keys(&garage, "full")).is_empty());
+
+    std::fs::remove_file(&filler).unwrap();
+    host.ok(&garage, &url, &strs(&backup_args(&src, "web1", T2)));
+    assert_eq!(writer.snapshot_times(&garage, &url), vec![T1, T2]);
+    restore_and_compare(&writer, &garage, &url, "web1", &src);
 }

@@ -294,7 +294,7 @@ impl CachedBackend {
 
     /// Records that the bucket holds the chunk `key` of `size` bytes (a sparse marker file).
     fn mark(&self, key: &Key, size: u64) -> Result<()> {
-        mark(&self.marks, key, size)
+        mark(&self.marks, key, size).map_err(in_cache)
     }
 
     /// Uploads a chunk in the background (at most `MAX_UPLOADS` at once); its marker is made
@@ -308,7 +308,7 @@ impl CachedBackend {
             key,
             bytes::Bytes::copy_from_slice(bytes),
             move |result| {
-                let result = result.and_then(|()| mark(&marks, &marked, size));
+                let result = result.and_then(|()| mark(&marks, &marked, size).map_err(in_cache));
                 uploads.end(result.err());
             },
         );
@@ -412,6 +412,18 @@ impl CachedBackend {
 /// Records that the bucket holds the chunk `key` of `size` bytes: a sparse marker file, made
 /// in one create (the cache is this user's own directory; a marker is never read, only
 /// stat'ed, so a torn one is just a marker of the wrong size).
+/// A failure of the cache directory, said to be one: a full local disk must not read as a full
+/// bucket (the datastore names the object by its bucket key).
+fn in_cache(e: BackendError) -> BackendError {
+    match e {
+        BackendError::Io { at, action, source } => {
+            let source = io::Error::new(source.kind(), format!("in the cache at {at}: {source}"));
+            BackendError::Io { at, action, source }
+        }
+        other => other,
+    }
+}
+
 fn mark(marks: &FsBackend, key: &Key, size: u64) -> Result<()> {
     let path = marks.path(key);
     let create = || {
@@ -593,7 +605,7 @@ impl StorageBackend for CachedBackend {
         if chunk_name(key).is_some() {
             return self.mark(key, bytes.len() as u64);
         }
-        self.mirror.put(key, bytes, durability)
+        self.mirror.put(key, bytes, durability).map_err(in_cache)
     }
 
     fn put_if_absent(&self, key: &Key, bytes: &[u8], durability: Durability) -> Result<Put> {
@@ -620,10 +632,14 @@ impl StorageBackend for CachedBackend {
             // Another host wrote it: the mirror takes the bucket's object.
             self.count(1);
             let theirs = self.remote.get(key, u64::MAX)?;
-            self.mirror.put(key, &theirs, Durability::Synced)?;
+            self.mirror
+                .put(key, &theirs, Durability::Synced)
+                .map_err(in_cache)?;
             return Ok(Put::Existed);
         }
-        self.mirror.put_if_absent(key, bytes, durability)
+        self.mirror
+            .put_if_absent(key, bytes, durability)
+            .map_err(in_cache)
     }
 
     fn list(&self, prefix: &Key, depth: Depth) -> Result<Vec<Entry>> {
@@ -718,7 +734,7 @@ impl StorageBackend for CachedBackend {
         if is_chunk_key(key) {
             return self.marks.create_dir(key);
         }
-        let created = self.mirror.create_dir(key)?;
+        let created = self.mirror.create_dir(key).map_err(in_cache)?;
         if created && !key.is_root() {
             self.count(1);
             self.remote
@@ -797,7 +813,7 @@ impl StorageBackend for CachedBackend {
         // The local rename decides (it refuses a taken name); the bucket follows.
         if let Err(e) = self.mirror.rename(from, to, replace) {
             let _ = std::fs::remove_file(&journal);
-            return Err(e);
+            return Err(in_cache(e));
         }
         self.copy_then_remove(from, to, &keys)?;
         let _ = std::fs::remove_file(&journal);

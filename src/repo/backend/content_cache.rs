@@ -75,6 +75,18 @@ impl Lru {
     }
 }
 
+/// The free space a cache leaves on its file system: a tenth of it, at most 1 GiB, so the
+/// datastore's metadata beside it (and everything else on that disk) can still be written.
+fn reserve(total: u64) -> u64 {
+    (total / 10).min(1 << 30)
+}
+
+/// How many bytes must leave the cache before `size` more can be written and the reserve
+/// stay free, on a file system of `total` bytes with `avail` free.
+fn shortfall(size: u64, avail: u64, total: u64) -> u64 {
+    (reserve(total) + size).saturating_sub(avail)
+}
+
 fn valid_name(name: &str) -> bool {
     name.len() >= 2
         && name.len() <= 200
@@ -160,6 +172,9 @@ impl ContentCache {
         if !valid_name(name) || bytes.len() as u64 > self.limit / 4 {
             return;
         }
+        if !self.make_room(bytes.len() as u64) {
+            return;
+        }
         let path = self.path(name);
         let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
         let temp = path.with_file_name(format!(".{name}.tmp.{}.{n}", std::process::id()));
@@ -172,6 +187,31 @@ impl ContentCache {
         }
         self.lock().touch(name, bytes.len() as u64);
         self.trim();
+    }
+
+    /// Whether `size` more bytes may be written, leaving the file system its reserve; when the
+    /// disk is short, the least recently used entries go first if they are enough. A file
+    /// system that cannot say how full it is is written to as if it had room.
+    fn make_room(&self, size: u64) -> bool {
+        let Ok(space) = super::fs::space_of(&self.dir) else {
+            return true;
+        };
+        let short = shortfall(size, space.avail, space.total);
+        if short == 0 {
+            return true;
+        }
+        let doomed = {
+            let mut lru = self.lock();
+            if lru.total < short {
+                return false;
+            }
+            let target = lru.total - short;
+            lru.evict_to(target)
+        };
+        for name in doomed {
+            let _ = fs::remove_file(self.path(&name));
+        }
+        true
     }
 
     /// Forgets `name` (the object was removed from the store).
@@ -233,5 +273,17 @@ mod tests {
         assert!(!dir.path().join("x").exists());
         cache.remove("bb4");
         assert!(cache.get("bb4").is_none());
+    }
+
+    #[test]
+    fn leaves_a_tenth_of_the_disk_free_at_most_a_gib() {
+        const MIB: u64 = 1 << 20;
+        // A 4 MiB file system keeps 409 KiB free.
+        assert_eq!(shortfall(MIB, 2 * MIB, 4 * MIB), 0);
+        assert_eq!(shortfall(MIB, MIB + 100, 4 * MIB), 4 * MIB / 10 - 100);
+        // A large disk keeps 1 GiB, not a tenth.
+        let total = 1000 << 30;
+        assert_eq!(shortfall(MIB, 2 << 30, total), 0);
+        assert_eq!(shortfall(MIB, 1 << 30, total), MIB);
     }
 }

@@ -540,21 +540,25 @@ impl StorageBackend for FsBackend {
     }
 
     fn space(&self) -> Result<Space> {
-        let root = Key::root();
-        let c = CString::new(self.root.as_os_str().as_encoded_bytes())
-            .map_err(|_| self.io(&root, "statvfs")(io::Error::from(io::ErrorKind::InvalidInput)))?;
-        // SAFETY: a zeroed statvfs is a valid out-parameter.
-        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-        // SAFETY: valid C string and out-pointer.
-        check(unsafe { libc::statvfs(c.as_ptr(), &mut st) }).map_err(self.io(&root, "statvfs"))?;
-        let frsize = st.f_frsize as u64;
-        let total = st.f_blocks as u64 * frsize;
-        Ok(Space {
-            total,
-            used: total.saturating_sub(st.f_bfree as u64 * frsize),
-            avail: st.f_bavail as u64 * frsize,
-        })
+        space_of(&self.root).map_err(self.io(&Key::root(), "statvfs"))
     }
+}
+
+/// The size and free space of the file system holding `path`.
+pub fn space_of(path: &Path) -> io::Result<Space> {
+    let c = CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: a zeroed statvfs is a valid out-parameter.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: valid C string and out-pointer.
+    check(unsafe { libc::statvfs(c.as_ptr(), &mut st) })?;
+    let frsize = st.f_frsize as u64;
+    let total = st.f_blocks as u64 * frsize;
+    Ok(Space {
+        total,
+        used: total.saturating_sub(st.f_bfree as u64 * frsize),
+        avail: st.f_bavail as u64 * frsize,
+    })
 }
 
 #[cfg(test)]
