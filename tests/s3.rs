@@ -107,6 +107,23 @@ impl Host {
     }
 }
 
+/// A test's setting: a private Garage cluster of `nodes`, the store `s3://BUCKET/PREFIX` on it
+/// (its URL), one host, and `megabytes` MiB of source written from `seed` in that host's home;
+/// `None` (with a notice, a failure under CI) without the Garage peer.
+pub fn setting(
+    nodes: usize,
+    prefix: &str,
+    megabytes: usize,
+    seed: u64,
+) -> Option<(Garage, String, Host, PathBuf)> {
+    let garage = Garage::start(nodes)?;
+    let url = garage.url(prefix);
+    let host = Host::new();
+    let src = host.home.path().join("src");
+    write_source(&src, megabytes, seed);
+    Some((garage, url, host, src))
+}
+
 /// A source tree of `megabytes` MiB of incompressible files and a small one.
 pub fn write_source(root: &Path, megabytes: usize, seed: u64) {
     std::fs::create_dir_all(root.join("sub")).unwrap();

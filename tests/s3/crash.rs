@@ -22,13 +22,9 @@ fn killed(host: &Host, garage: &Garage, url: &str, src: &Path, time: i64, point:
 
 #[test]
 fn kill_at_each_commit_point_leaves_no_half_snapshot_on_garage() {
-    let Some(garage) = Garage::start(1) else {
+    let Some((garage, url, host, src)) = setting(1, "crash", 6, 3) else {
         return;
     };
-    let url = garage.url("crash");
-    let host = Host::new();
-    let src = host.home.path().join("src");
-    write_source(&src, 6, 3);
     host.ok(&garage, &url, &strs(&backup_args(&src, "crash", BASE)));
     let points = [
         "store.chunk.after_rename",
@@ -93,13 +89,9 @@ fn kill_at_each_commit_point_leaves_no_half_snapshot_on_garage() {
 /// is gone from the bucket.
 #[test]
 fn prune_gc_and_verify_killed_midway_on_garage() {
-    let Some(garage) = Garage::start(1) else {
+    let Some((garage, url, host, src)) = setting(1, "maint", 8, 13) else {
         return;
     };
-    let url = garage.url("maint");
-    let host = Host::new();
-    let src = host.home.path().join("src");
-    write_source(&src, 8, 13);
     for i in 0..4 {
         std::fs::write(src.join("small.txt"), format!("version {i}\n")).unwrap();
         std::fs::write(

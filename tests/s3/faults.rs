@@ -9,13 +9,9 @@ const T2: i64 = 1_800_000_100;
 
 #[test]
 fn one_node_of_three_killed_during_a_backup_and_the_backup_completes() {
-    let Some(garage) = Garage::start(3) else {
+    let Some((garage, url, host, src)) = setting(3, "quorum", 24, 21) else {
         return;
     };
-    let url = garage.url("quorum");
-    let host = Host::new();
-    let src = host.home.path().join("src");
-    write_source(&src, 24, 21);
     // Slowed so the kill lands in the middle: every chunk waits 50 ms.
     let mut backup = host
         .command(&garage, &url, &strs(&backup_args(&src, "q", T1)))
@@ -44,13 +40,9 @@ fn one_node_of_three_killed_during_a_backup_and_the_backup_completes() {
 
 #[test]
 fn a_stalled_cluster_is_a_clear_timeout_and_the_retry_succeeds() {
-    let Some(garage) = Garage::start(3) else {
+    let Some((garage, url, host, src)) = setting(3, "stall", 4, 8) else {
         return;
     };
-    let url = garage.url("stall");
-    let host = Host::new();
-    let src = host.home.path().join("src");
-    write_source(&src, 4, 8);
     host.ok(&garage, &url, &strs(&backup_args(&src, "s", T1)));
     for n in 0..3 {
         garage.signal(n, libc::SIGSTOP);
@@ -94,13 +86,9 @@ fn a_stalled_cluster_is_a_clear_timeout_and_the_retry_succeeds() {
 /// line naming the cache and publishes nothing, and the retry once there is room succeeds.
 #[test]
 fn a_full_cache_disk_fails_a_backup_cleanly_and_restores_still_work() {
-    let Some(garage) = Garage::start(1) else {
+    let Some((garage, url, writer, src)) = setting(1, "full", 6, 41) else {
         return;
     };
-    let url = garage.url("full");
-    let writer = Host::new();
-    let src = writer.home.path().join("src");
-    write_source(&src, 6, 41);
     writer.ok(&garage, &url, &strs(&backup_args(&src, "web1", T1)));
 
     let host = Host::new();

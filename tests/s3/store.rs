@@ -8,13 +8,9 @@ const T2: i64 = 1_800_000_100;
 
 #[test]
 fn backup_restore_prune_gc_verify_on_garage() {
-    let Some(garage) = Garage::start(1) else {
+    let Some((garage, url, host, src)) = setting(1, "site/a", 10, 7) else {
         return;
     };
-    let url = garage.url("site/a");
-    let host = Host::new();
-    let src = host.home.path().join("src");
-    write_source(&src, 10, 7);
 
     let out = host.ok(&garage, &url, &["datastore", "create", &url]);
     assert!(out.contains("datastore created at s3://"), "{out}");
@@ -130,13 +126,9 @@ fn backup_restore_prune_gc_verify_on_garage() {
 
 #[test]
 fn the_cache_serves_browsing_and_a_second_restore_with_the_store_stopped() {
-    let Some(garage) = Garage::start(1) else {
+    let Some((garage, url, host, src)) = setting(1, "cached", 6, 11) else {
         return;
     };
-    let url = garage.url("cached");
-    let host = Host::new();
-    let src = host.home.path().join("src");
-    write_source(&src, 6, 11);
     host.ok(&garage, &url, &strs(&backup_args(&src, "db", T1)));
     // The first restore fills the chunk cache.
     restore_and_compare(&host, &garage, &url, "db", &src);
@@ -249,13 +241,9 @@ fn bad_settings_are_one_line_each() {
 
 #[test]
 fn two_writers_to_one_group_are_refused_and_namespaces_survive_a_rebuild() {
-    let Some(garage) = Garage::start(1) else {
+    let Some((garage, url, host, src)) = setting(1, "locks", 2, 5) else {
         return;
     };
-    let url = garage.url("locks");
-    let host = Host::new();
-    let src = host.home.path().join("src");
-    write_source(&src, 2, 5);
     host.ok(&garage, &url, &["namespace", "create", "empty"]);
     host.ok(&garage, &url, &["namespace", "create", "empty/deeper"]);
     // The first backup waits at a gate while the second one tries the same group.
@@ -382,13 +370,9 @@ fn an_archive_in_a_bucket_mounts_and_reads_back() {
         common::skip(&format!("/dev/fuse is not usable ({e})"));
         return;
     }
-    let Some(garage) = Garage::start(1) else {
+    let Some((garage, url, host, src)) = setting(1, "mounted", 5, 17) else {
         return;
     };
-    let url = garage.url("mounted");
-    let host = Host::new();
-    let src = host.home.path().join("src");
-    write_source(&src, 5, 17);
     host.ok(&garage, &url, &strs(&backup_args(&src, "fs", T1)));
     let mnt = host.home.path().join("mnt");
     std::fs::create_dir(&mnt).unwrap();
@@ -437,13 +421,9 @@ fn find_named(dir: &Path, name: &str) -> Vec<PathBuf> {
 #[test]
 fn a_bit_flip_in_the_bucket_or_the_cache_is_found_where_it_is() {
     use pbsh::repo::backend::{s3::S3Store, Durability, Key, StorageBackend};
-    let Some(garage) = Garage::start(1) else {
+    let Some((garage, url, host, src)) = setting(1, "flips", 10, 7) else {
         return;
     };
-    let url = garage.url("flips");
-    let host = Host::new();
-    let src = host.home.path().join("src");
-    write_source(&src, 10, 7);
     host.ok(&garage, &url, &strs(&backup_args(&src, "web1", T1)));
     let bucket = S3Store::open(garage.s3_config("flips")).unwrap();
     // A first restore fills this host's cache with every chunk.
@@ -543,13 +523,9 @@ fn a_bit_flip_in_the_bucket_or_the_cache_is_found_where_it_is() {
 /// mirror, while what the bucket still has (an empty namespace included) stays.
 #[test]
 fn removals_by_another_host_leave_this_hosts_cache() {
-    let Some(garage) = Garage::start(1) else {
+    let Some((garage, url, here, src)) = setting(1, "stale", 1, 31) else {
         return;
     };
-    let url = garage.url("stale");
-    let here = Host::new();
-    let src = here.home.path().join("src");
-    write_source(&src, 1, 31);
     here.ok(&garage, &url, &strs(&backup_args(&src, "web1", T1)));
     here.ok(&garage, &url, &strs(&backup_args(&src, "web1", T2)));
     here.ok(&garage, &url, &strs(&backup_args(&src, "db1", T1)));
