@@ -10,6 +10,8 @@ mod common;
 mod crash;
 #[path = "s3/faults.rs"]
 mod faults;
+#[path = "s3/hosts.rs"]
+mod hosts;
 #[path = "s3/store.rs"]
 mod store;
 

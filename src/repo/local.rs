@@ -62,7 +62,9 @@ impl From<BackendError> for RepoError {
                 source,
             },
             BackendError::NotFound { at } => RepoError::NotFound(at),
-            BackendError::Busy { .. } => RepoError::Locked(e.to_string()),
+            BackendError::Busy { .. } | BackendError::HeldByHost { .. } => {
+                RepoError::Locked(e.to_string())
+            }
             BackendError::TooLarge { .. }
             | BackendError::Unsupported { .. }
             | BackendError::InvalidKey { .. } => RepoError::Refused(e.to_string()),
@@ -88,6 +90,22 @@ fn at<'a>(at: &'a str, action: &'static str) -> impl FnOnce(BackendError) -> Rep
             source,
         },
         other => other.into(),
+    }
+}
+
+/// A lock attempt's result, a held lock said in the caller's words (`busy`), and the other
+/// host named when it is one.
+fn locked(
+    taken: std::result::Result<Lock, BackendError>,
+    busy: impl FnOnce() -> String,
+) -> Result<Lock> {
+    match taken {
+        Ok(lock) => Ok(lock),
+        Err(BackendError::Busy { .. }) => Err(RepoError::Locked(busy())),
+        Err(BackendError::HeldByHost { holder, .. }) => {
+            Err(RepoError::Locked(format!("{} ({holder})", busy())))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -445,11 +463,19 @@ impl LocalDatastore {
 
     /// Takes a lock on `key` without waiting; `Locked(busy())` when it is held.
     fn try_lock(&self, key: &Key, mode: LockMode, busy: impl FnOnce() -> String) -> Result<Lock> {
-        match self.backend.lock(key, mode) {
-            Ok(lock) => Ok(lock),
-            Err(BackendError::Busy { .. }) => Err(RepoError::Locked(busy())),
-            Err(e) => Err(e.into()),
-        }
+        locked(self.backend.lock(key, mode), busy)
+    }
+
+    /// `try_lock` held against the other hosts sharing the store too (an object store), for
+    /// `purpose`; a refusal says which host holds it.
+    fn try_lock_across_hosts(
+        &self,
+        key: &Key,
+        mode: LockMode,
+        purpose: &str,
+        busy: impl FnOnce() -> String,
+    ) -> Result<Lock> {
+        locked(self.backend.lock_across_hosts(key, mode, purpose), busy)
     }
 
     /// Whether the namespace exists (the root always does).
@@ -553,7 +579,12 @@ impl LocalDatastore {
         } else {
             LockMode::Shared
         };
-        self.try_lock(&key(LOCK_FILE)?, mode, || {
+        let purpose = if exclusive {
+            "garbage collection"
+        } else {
+            "a backup"
+        };
+        self.try_lock_across_hosts(&key(LOCK_FILE)?, mode, purpose, || {
             if exclusive {
                 "datastore is in use by a running backup; try garbage collection again later"
                     .to_string()
@@ -1027,12 +1058,14 @@ impl Repository for LocalDatastore {
                 None => self.write_owner(&group, owner)?,
             }
         }
-        let group_lock = self.try_lock(&group, LockMode::Exclusive, || {
-            format!(
-                "backup group {} is locked by another backup or removal",
-                snapshot.group
-            )
-        })?;
+        let purpose = format!("a backup of {}", snapshot.group);
+        let group_lock =
+            self.try_lock_across_hosts(&group, LockMode::Exclusive, &purpose, || {
+                format!(
+                    "backup group {} is locked by another backup or removal",
+                    snapshot.group
+                )
+            })?;
         // A group this backup created goes again if the backup never finishes, so no empty
         // group with only an owner file stays behind (e.g. from a session that never started).
         // Declared after the lock: on an error below it is dropped while the lock is held.
@@ -1120,7 +1153,8 @@ impl Repository for LocalDatastore {
         if !self.is_dir(&k) {
             return Err(RepoError::NotFound(format!("backup group {group}")));
         }
-        let _lock = self.try_lock(&k, LockMode::Exclusive, || {
+        let purpose = format!("the removal of {group}");
+        let _lock = self.try_lock_across_hosts(&k, LockMode::Exclusive, &purpose, || {
             format!("backup group {group} is locked by a running backup")
         })?;
         let mut protected = 0;

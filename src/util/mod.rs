@@ -4,6 +4,7 @@ pub mod atomic;
 pub mod cancel;
 pub mod error_class;
 pub mod failpoint;
+pub mod host;
 pub mod knobs;
 pub mod paths;
 pub mod rate;

@@ -26,7 +26,8 @@
 //!   are removed newest first (a removed snapshot stops being one at its first delete). A
 //!   journal entry makes the pair survive a crash: `open` finishes it.
 //! - **locks**: flock on the mirror's files: every pbsh process on this host using this cache
-//!   directory is excluded. Two hosts on one bucket are not (see docs/storage.md).
+//!   directory is excluded. The datastore's and a group's locks also hold against other hosts
+//!   on the bucket, through leases (`lease.rs`, `lock_across_hosts`).
 //! - **access_times**: the chunk markers' atimes. A new cache marks every chunk the bucket
 //!   lists (one paged listing); GC's mark phase asks the bucket (HEAD) for a chunk it finds
 //!   unmarked; a chunk the bucket lists but no marker names counts as last used when it was
@@ -38,6 +39,7 @@
 //!   uploaded again, or unmarked, which GC asks the bucket about).
 //! - **space**: the cache directory's file system (a bucket has no size).
 
+mod lease;
 mod refresh;
 
 use super::content_cache::ContentCache;
@@ -101,6 +103,8 @@ pub struct CachedBackend {
     journal_counter: AtomicU64,
     listing: Mutex<Option<ChunkCursor>>,
     requests: AtomicU64,
+    /// This cache directory's id in the leases of cross-host locks.
+    host_id: String,
 }
 
 impl std::fmt::Debug for CachedBackend {
@@ -169,6 +173,7 @@ impl CachedBackend {
             journal_counter: AtomicU64::new(0),
             listing: Mutex::new(None),
             requests: AtomicU64::new(0),
+            host_id: lease::host_id(dir)?,
         };
         if sync {
             backend.replay_journal()?;
@@ -822,6 +827,14 @@ impl StorageBackend for CachedBackend {
 
     fn lock(&self, key: &Key, mode: LockMode) -> Result<Lock> {
         self.mirror.lock(key, mode)
+    }
+
+    fn lock_across_hosts(&self, key: &Key, mode: LockMode, purpose: &str) -> Result<Lock> {
+        // This host's processes first (a flock, no request), then the other hosts.
+        let local = self.mirror.lock(key, mode)?;
+        self.count(3);
+        let held = lease::take(&self.remote, &self.host_id, key, mode, purpose)?;
+        Ok(Lock::new(Box::new((local, held))))
     }
 
     fn touch(&self, key: &Key) -> Result<bool> {

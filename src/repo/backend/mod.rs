@@ -73,6 +73,9 @@ pub enum BackendError {
     /// A lock held by someone else.
     #[error("{at}: locked by another operation")]
     Busy { at: String },
+    /// A lock another host sharing the store holds (`holder` says who, and for what).
+    #[error("{at}: {holder}")]
+    HeldByHost { at: String, holder: String },
     /// An object larger than the caller allows.
     #[error("{at}: {size} bytes is larger than the limit of {limit}")]
     TooLarge { at: String, size: u64, limit: u64 },
@@ -91,7 +94,7 @@ impl BackendError {
             BackendError::InvalidKey { .. } => Some(ErrorClass::Usage),
             BackendError::NotFound { .. } => Some(ErrorClass::NotFound),
             BackendError::Io { source, .. } => Some(of_io(source)),
-            BackendError::Busy { .. } => Some(ErrorClass::Locked),
+            BackendError::Busy { .. } | BackendError::HeldByHost { .. } => Some(ErrorClass::Locked),
             BackendError::TooLarge { .. } | BackendError::Unsupported { .. } => None,
         }
     }
@@ -410,6 +413,13 @@ pub trait StorageBackend: Send + Sync + fmt::Debug {
     /// Takes a lock on `key` (an existing object or prefix) without waiting: `Busy` when
     /// someone holds a conflicting one.
     fn lock(&self, key: &Key, mode: LockMode) -> Result<Lock>;
+    /// `lock`, held against every host that shares the store too (for `purpose`, which a
+    /// refused host is told): `HeldByHost` names the other holder. The same as `lock` where
+    /// the store has one host.
+    fn lock_across_hosts(&self, key: &Key, mode: LockMode, purpose: &str) -> Result<Lock> {
+        let _ = purpose;
+        self.lock(key, mode)
+    }
     /// Sets the access time of the object at `key` to now; false when there is none.
     fn touch(&self, key: &Key) -> Result<bool>;
     /// Flushes every `Durability::Deferred` put below `prefix` to stable storage (a file

@@ -210,13 +210,7 @@ pub fn local_owner() -> String {
 }
 
 /// The host name, PBS's default backup ID.
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into())
-}
+pub use crate::util::host::hostname;
 
 /// A JSON value as plain text (strings without quotes).
 pub fn plain(value: &serde_json::Value) -> String {

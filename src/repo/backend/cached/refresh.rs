@@ -108,7 +108,7 @@ impl CachedBackend {
         let mut objects: HashSet<String> = HashSet::new();
         let mut dirs: HashSet<String> = HashSet::new();
         for entry in top {
-            if entry.name == CHUNK_PREFIX {
+            if entry.name == CHUNK_PREFIX || entry.name == super::lease::LEASE_PREFIX {
                 continue;
             }
             let key = Key::new(entry.name.clone())?;
