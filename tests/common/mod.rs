@@ -213,13 +213,8 @@ pub fn age_chunks(store: &std::path::Path, seconds: i64) {
 }
 
 /// The host name pbsh names default groups after (`host/<hostname>`).
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into())
-}
+#[allow(unused_imports)] // not every test binary names it
+pub use pbsh::util::host::hostname;
 
 /// Mounts a tmpfs of `size` (`8m`) at `at`; false, with a notice (a failure under CI), where
 /// this process may not mount.
