@@ -3662,13 +3662,17 @@ _pbsh() {
             return 0
             ;;
         pbsh__subcmd__open)
-            opts="-h --ns --fingerprint --start-ns --session-keyfile --help"
+            opts="-h --ns --repository --fingerprint --start-ns --session-keyfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --ns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repository)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

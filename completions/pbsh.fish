@@ -615,6 +615,7 @@ complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l start-ns -d 'Start
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand history" -s h -l help -d 'Print help'
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l ns -d 'Start in this namespace' -r
+complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l repository -d 'Repository: [[USER@REALM[!TOKEN]@]HOST[:PORT]:]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file:PATH): a local datastore directory or a lone .pxar file (default: $XDG_DATA_HOME/pbsh/datastore)' -r -F
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l fingerprint -d 'Expected SHA-256 fingerprint of the server\'s certificate (or PBS_FINGERPRINT)' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l start-ns -d 'Start in this namespace' -r
 complete -c pbsh -n "__fish_pbsh_using_subcommand open" -l session-keyfile -d 'Key file for encrypted snapshots when browsing (default: the default key, if any)' -r -F

@@ -1216,12 +1216,13 @@ _arguments "${_arguments_options[@]}" : \
 (open)
 _arguments "${_arguments_options[@]}" : \
 '--ns=[Start in this namespace]:NS:_default' \
+'--repository=[Repository\: \[\[USER@REALM\[!TOKEN\]@\]HOST\[\:PORT\]\:\]STORE (a bare STORE is on localhost), or a path (/…, ./…, ../…, ~/…, file\:PATH)\: a local datastore directory or a lone .pxar file (default\: \$XDG_DATA_HOME/pbsh/datastore)]:REPOSITORY:_files' \
 '--fingerprint=[Expected SHA-256 fingerprint of the server'\''s certificate (or PBS_FINGERPRINT)]:FP:_default' \
 '--start-ns=[Start in this namespace]:NS:_default' \
 '--session-keyfile=[Key file for encrypted snapshots when browsing (default\: the default key, if any)]:PATH:_files' \
 '-h[Print help]' \
 '--help[Print help]' \
-':repository:_files' \
+':open_repository:_files' \
 && ret=0
 ;;
 (close)

@@ -153,6 +153,25 @@ fn local_datastores_are_written_as_paths() {
         "{err}"
     );
     assert!(!root.join("demo").exists());
+
+    // `open` of a path that is no datastore is refused, in a script and one-shot, and creates
+    // nothing; one that is opens.
+    for args in [
+        &["-c", "open ./missing"][..],
+        &["open", "./missing"],
+        &["--repository", "./ds", "open", "./missing"],
+    ] {
+        let err = fails(&pbsh(root, root, args, &[]));
+        assert!(err.contains("missing: not a datastore"), "{args:?}: {err}");
+        assert!(!root.join("missing").exists(), "{args:?} created it");
+    }
+    ok(root, &["open", "./ds"]);
+    assert_eq!(
+        ok(root, &["-c", "open ./ds; ls host/paths"])
+            .lines()
+            .count(),
+        1
+    );
 }
 
 /// The PBS peers' `pxar` tool, if present.

@@ -159,6 +159,9 @@ pub enum Command {
     /// Open another repository in this session: HOST:STORE (a bare STORE is on localhost), a local
     /// datastore path (/…, ./…, ../…, ~/…, file:PATH) or a lone .pxar file (read-only)
     Open {
+        // Its own id: named `repository`, it was the global `--repository` too, so a one-shot
+        // `pbsh open PATH` created PATH as the starting datastore before opening it.
+        #[arg(id = "open_repository", value_name = "REPOSITORY")]
         repository: std::path::PathBuf,
         /// Start in this namespace
         #[arg(long)]
