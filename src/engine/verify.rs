@@ -184,7 +184,8 @@ pub fn verify_snapshots_counting(
             let results = Mutex::new(Vec::with_capacity(todo.len()));
             let next = AtomicUsize::new(0);
             std::thread::scope(|scope| {
-                for _ in 0..default_workers() {
+                // A store whose reads wait on the network keeps more of them in flight.
+                for _ in 0..default_workers().max(store.read_parallelism()) {
                     scope.spawn(|| loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(digest) = todo.get(i) else { break };

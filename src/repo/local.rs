@@ -1023,6 +1023,10 @@ impl Repository for LocalDatastore {
         })
     }
 
+    fn read_parallelism(&self) -> usize {
+        self.backend.read_parallelism()
+    }
+
     fn read_chunk(&self, digest: &ChunkDigest) -> Result<Vec<u8>> {
         self.chunks.read(digest)
     }

@@ -127,6 +127,9 @@ impl StorageBackend for FaultyBackend {
     fn lock_across_hosts(&self, key: &Key, mode: LockMode, purpose: &str) -> Result<Lock> {
         self.inner.lock_across_hosts(key, mode, purpose)
     }
+    fn read_parallelism(&self) -> usize {
+        self.inner.read_parallelism()
+    }
     fn get_from_source(&self, key: &Key, limit: u64) -> Result<Vec<u8>> {
         self.check(Op::Get, key)?;
         self.inner.get_from_source(key, limit)

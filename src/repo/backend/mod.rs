@@ -384,6 +384,11 @@ pub trait StorageBackend: Send + Sync + fmt::Debug {
     fn get_from_source(&self, key: &Key, limit: u64) -> Result<Vec<u8>> {
         self.get(key, limit)
     }
+    /// How many chunk reads a front-to-back reader should keep in flight to hide this
+    /// backend's latency (a local disk needs no more than one per core).
+    fn read_parallelism(&self) -> usize {
+        1
+    }
     /// `len` bytes from `offset` (fewer at the end of the object).
     fn get_range(&self, key: &Key, offset: u64, len: u64) -> Result<Vec<u8>>;
     /// Stores `bytes` under `key`, replacing what is there in one step. The prefix must exist

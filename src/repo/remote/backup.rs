@@ -30,7 +30,7 @@ pub const UPLOADS_IN_FLIGHT: usize = 16;
 
 /// The upload depth in use: PBSH_UPLOAD_DEPTH (1 to 256) or `UPLOADS_IN_FLIGHT`.
 pub fn upload_depth() -> usize {
-    super::tuning("PBSH_UPLOAD_DEPTH", UPLOADS_IN_FLIGHT, 256)
+    crate::util::knobs::count("PBSH_UPLOAD_DEPTH", UPLOADS_IN_FLIGHT, 256)
 }
 /// SPEC: §4.4 — up to 64 digests per index append.
 const APPEND_BATCH: usize = 64;

@@ -607,7 +607,7 @@ impl Repository for RemoteRepository {
     }
 
     fn read_parallelism(&self) -> usize {
-        tuning("PBSH_READ_AHEAD", READ_AHEAD, 256)
+        crate::util::knobs::count("PBSH_READ_AHEAD", READ_AHEAD, 256)
     }
 
     fn read_chunk(&self, digest: &ChunkDigest) -> Result<Vec<u8>> {
@@ -719,18 +719,6 @@ impl Repository for RemoteRepository {
         self.store_call(Method::PUT, "notes", Some(p))?;
         Ok(())
     }
-}
-
-/// A tuning knob from the environment (for measuring): `default` unless the variable holds a
-/// number from 1 to `max`.
-pub(crate) fn tuning(var: &str, default: usize, max: usize) -> usize {
-    let clamp = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    usize::try_from(crate::util::knobs::positive(
-        var,
-        clamp(default),
-        clamp(max),
-    ))
-    .unwrap_or(default)
 }
 
 #[cfg(test)]
