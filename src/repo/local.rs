@@ -473,9 +473,30 @@ impl LocalDatastore {
         key: &Key,
         mode: LockMode,
         purpose: &str,
+        busy: impl Fn() -> String,
+    ) -> Result<Lock> {
+        let here = self.try_lock(key, mode, &busy)?;
+        self.leased(here, key, mode, purpose, busy)
+    }
+
+    /// `here` (this host's lock on `key`) with the lease that holds it against the other hosts
+    /// sharing the store, where there are any.
+    fn leased(
+        &self,
+        here: Lock,
+        key: &Key,
+        mode: LockMode,
+        purpose: &str,
         busy: impl FnOnce() -> String,
     ) -> Result<Lock> {
-        locked(self.backend.lock_across_hosts(key, mode, purpose), busy)
+        let taken = self
+            .backend
+            .lease(key, mode, purpose)
+            .map(|lease| match lease {
+                Some(lease) => Lock::new(Box::new((here, lease))),
+                None => here,
+            });
+        locked(taken, busy)
     }
 
     /// Whether the namespace exists (the root always does).
@@ -560,38 +581,30 @@ impl LocalDatastore {
     /// Garbage collection retries for a second before giving up: a writer's shared lock can
     /// outlive it briefly in a child process forked (before its exec) while the backup ran.
     pub fn lock_store(&self, exclusive: bool) -> Result<FileLock> {
-        if exclusive {
-            for _ in 0..20 {
-                match self.try_lock_store(true) {
-                    Err(RepoError::Locked(_)) => {
-                        std::thread::sleep(std::time::Duration::from_millis(50))
-                    }
-                    other => return other,
-                }
-            }
-        }
-        self.try_lock_store(exclusive)
-    }
-
-    fn try_lock_store(&self, exclusive: bool) -> Result<FileLock> {
-        let mode = if exclusive {
-            LockMode::Exclusive
+        let (mode, purpose) = if exclusive {
+            (LockMode::Exclusive, "garbage collection")
         } else {
-            LockMode::Shared
+            (LockMode::Shared, "a backup")
         };
-        let purpose = if exclusive {
-            "garbage collection"
-        } else {
-            "a backup"
-        };
-        self.try_lock_across_hosts(&key(LOCK_FILE)?, mode, purpose, || {
+        let busy = || {
             if exclusive {
                 "datastore is in use by a running backup; try garbage collection again later"
                     .to_string()
             } else {
                 "garbage collection is running on this datastore; try again later".to_string()
             }
-        })
+        };
+        let lock = key(LOCK_FILE)?;
+        let mut here = self.try_lock(&lock, mode, busy);
+        // Only this host's lock is retried: another host's lease is no fork's leftover.
+        for _ in 0..20 {
+            if !exclusive || !matches!(here, Err(RepoError::Locked(_))) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            here = self.try_lock(&lock, mode, busy);
+        }
+        self.leased(here?, &lock, mode, purpose, busy)
     }
 
     /// Removes the hidden directories of backups that are not finished from a group whose

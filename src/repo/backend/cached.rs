@@ -1,6 +1,7 @@
 //! An object store seen through a local cache directory, with every capability PBS's layout
 //! uses: the datastore's metadata mirrored whole, one marker per chunk for garbage collection,
-//! chunk contents cached up to a size limit, locks held on this host.
+//! chunk contents cached up to a size limit, locks held on this host (and leases for the other
+//! hosts on the bucket).
 //!
 //! The bucket is the source of truth; the cache directory can be lost and is rebuilt from it,
 //! and what other hosts changed is taken in (`refresh`, run at open). Layout of the cache
@@ -27,7 +28,7 @@
 //!   journal entry makes the pair survive a crash: `open` finishes it.
 //! - **locks**: flock on the mirror's files: every pbsh process on this host using this cache
 //!   directory is excluded. The datastore's and a group's locks also hold against other hosts
-//!   on the bucket, through leases (`lease.rs`, `lock_across_hosts`).
+//!   on the bucket, through leases (`lease.rs`, `StorageBackend::lease`).
 //! - **access_times**: the chunk markers' atimes. A new cache marks every chunk the bucket
 //!   lists (one paged listing); GC's mark phase asks the bucket (HEAD) for a chunk it finds
 //!   unmarked; a chunk the bucket lists but no marker names counts as last used when it was
@@ -838,12 +839,10 @@ impl StorageBackend for CachedBackend {
         self.mirror.lock(key, mode)
     }
 
-    fn lock_across_hosts(&self, key: &Key, mode: LockMode, purpose: &str) -> Result<Lock> {
-        // This host's processes first (a flock, no request), then the other hosts.
-        let local = self.mirror.lock(key, mode)?;
+    fn lease(&self, key: &Key, mode: LockMode, purpose: &str) -> Result<Option<Lock>> {
         self.count(3);
         let held = lease::take(&self.remote, &self.host_id, key, mode, purpose)?;
-        Ok(Lock::new(Box::new((local, held))))
+        Ok(Some(Lock::new(Box::new(held))))
     }
 
     fn touch(&self, key: &Key) -> Result<bool> {

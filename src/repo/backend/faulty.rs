@@ -124,8 +124,8 @@ impl StorageBackend for FaultyBackend {
         self.check(Op::Get, key)?;
         self.inner.get(key, limit)
     }
-    fn lock_across_hosts(&self, key: &Key, mode: LockMode, purpose: &str) -> Result<Lock> {
-        self.inner.lock_across_hosts(key, mode, purpose)
+    fn lease(&self, key: &Key, mode: LockMode, purpose: &str) -> Result<Option<Lock>> {
+        self.inner.lease(key, mode, purpose)
     }
     fn read_parallelism(&self) -> usize {
         self.inner.read_parallelism()

@@ -418,12 +418,12 @@ pub trait StorageBackend: Send + Sync + fmt::Debug {
     /// Takes a lock on `key` (an existing object or prefix) without waiting: `Busy` when
     /// someone holds a conflicting one.
     fn lock(&self, key: &Key, mode: LockMode) -> Result<Lock>;
-    /// `lock`, held against every host that shares the store too (for `purpose`, which a
-    /// refused host is told): `HeldByHost` names the other holder. The same as `lock` where
-    /// the store has one host.
-    fn lock_across_hosts(&self, key: &Key, mode: LockMode, purpose: &str) -> Result<Lock> {
-        let _ = purpose;
-        self.lock(key, mode)
+    /// Holds the lock on `key`, which this host holds already (`lock`), against the other
+    /// hosts sharing the store too, for `purpose` (which a refused host is told): `HeldByHost`
+    /// names the other holder. `None` where the store has only one host.
+    fn lease(&self, key: &Key, mode: LockMode, purpose: &str) -> Result<Option<Lock>> {
+        let _ = (key, mode, purpose);
+        Ok(None)
     }
     /// Sets the access time of the object at `key` to now; false when there is none.
     fn touch(&self, key: &Key) -> Result<bool>;
