@@ -109,7 +109,6 @@ fn locked(
     }
 }
 
-/// The error a write reports when its object already exists (as `link(2)` says it).
 /// A chunk read's failure; a missing chunk is named by its digest.
 fn chunk_error(digest: &ChunkDigest, e: BackendError) -> RepoError {
     if e.is_not_found() {
@@ -119,6 +118,7 @@ fn chunk_error(digest: &ChunkDigest, e: BackendError) -> RepoError {
     }
 }
 
+/// The error a write reports when its object already exists (as `link(2)` says it).
 fn exists_error(path: String, action: &'static str) -> RepoError {
     RepoError::Io {
         path,

@@ -96,16 +96,37 @@ fn a_full_cache_disk_fails_a_backup_cleanly_and_restores_still_work() {
         return;
     }
     let _unmount = common::Unmount(host.cache());
-    // 6 MiB of chunks through a 4 MiB cache disk.
+    // The metadata comes first (an open), then the disk is filled to leave room for the
+    // smallest data chunk and 100 KiB: without a reserve the cache would take that chunk and
+    // leave less than a tenth free.
+    host.snapshot_times(&garage, &url);
+    let smallest = {
+        use pbsh::repo::backend::{s3::S3Store, Key, StorageBackend};
+        let bucket = S3Store::open(garage.s3_config("full")).unwrap();
+        bucket_keys(&garage, "full")
+            .iter()
+            .filter(|k| k.starts_with(".chunks/"))
+            .map(|k| bucket.stat(&Key::new(k).unwrap()).unwrap().unwrap().size)
+            .filter(|size| *size > 1024)
+            .min()
+            .unwrap()
+    };
+    let space_of = |dir: &Path| pbsh::repo::backend::fs::space_of(dir).unwrap();
+    let room = smallest + 100 * 1024;
+    let filler = host.cache().join("filler");
+    std::fs::write(
+        &filler,
+        vec![7u8; (space_of(&host.cache()).avail - room) as usize],
+    )
+    .unwrap();
     restore_and_compare(&host, &garage, &url, "web1", &src);
-    let space = pbsh::repo::backend::fs::space_of(&host.cache()).unwrap();
+    let space = space_of(&host.cache());
     assert!(
         space.avail + 64 * 1024 >= space.total / 10,
         "the chunk cache filled its disk: {space:?}"
     );
 
     // Now nothing at all fits.
-    let filler = host.cache().join("filler");
     {
         use std::io::Write;
         let mut f = std::fs::File::create(&filler).unwrap();

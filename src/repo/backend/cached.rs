@@ -305,7 +305,7 @@ impl CachedBackend {
 
     /// Records that the bucket holds the chunk `key` of `size` bytes (a sparse marker file).
     fn mark(&self, key: &Key, size: u64) -> Result<()> {
-        mark(&self.marks, key, size).map_err(in_cache)
+        mark(&self.marks, key, size)
     }
 
     /// Uploads a chunk in the background (at most `MAX_UPLOADS` at once); its marker is made
@@ -319,7 +319,7 @@ impl CachedBackend {
             key,
             bytes::Bytes::copy_from_slice(bytes),
             move |result| {
-                let result = result.and_then(|()| mark(&marks, &marked, size).map_err(in_cache));
+                let result = result.and_then(|()| mark(&marks, &marked, size));
                 uploads.end(result.err());
             },
         );
@@ -420,9 +420,6 @@ impl CachedBackend {
     }
 }
 
-/// Records that the bucket holds the chunk `key` of `size` bytes: a sparse marker file, made
-/// in one create (the cache is this user's own directory; a marker is never read, only
-/// stat'ed, so a torn one is just a marker of the wrong size).
 /// A failure of the cache directory, said to be one: a full local disk must not read as a full
 /// bucket (the datastore names the object by its bucket key).
 fn in_cache(e: BackendError) -> BackendError {
@@ -435,7 +432,14 @@ fn in_cache(e: BackendError) -> BackendError {
     }
 }
 
+/// Records that the bucket holds the chunk `key` of `size` bytes: a sparse marker file, made
+/// in one create (the cache is this user's own directory; a marker is never read, only
+/// stat'ed, so a torn one is just a marker of the wrong size).
 fn mark(marks: &FsBackend, key: &Key, size: u64) -> Result<()> {
+    make_mark(marks, key, size).map_err(in_cache)
+}
+
+fn make_mark(marks: &FsBackend, key: &Key, size: u64) -> Result<()> {
     let path = marks.path(key);
     let create = || {
         std::fs::OpenOptions::new()
@@ -579,11 +583,11 @@ impl StorageBackend for CachedBackend {
     }
 
     fn get_from_source(&self, key: &Key, limit: u64) -> Result<Vec<u8>> {
-        let Some(name) = chunk_name(key) else {
-            return self.mirror.get(key, limit);
-        };
         self.count(1);
         let bytes = self.remote.get(key, limit)?;
+        let Some(name) = chunk_name(key) else {
+            return Ok(bytes);
+        };
         // Only what can be a chunk is kept: a damaged object in the bucket must fail each read
         // (and verify) again, not be served from here later.
         if blob::check_header_and_crc(&bytes).is_ok() {

@@ -128,7 +128,9 @@ impl CachedBackend {
                 }
                 if key.name() == DIR_MARKER {
                     if let Some(parent) = key.parent() {
-                        self.mirror.create_dir_all(&parent)?;
+                        self.mirror
+                            .create_dir_all(&parent)
+                            .map_err(super::in_cache)?;
                     }
                     continue;
                 }
@@ -149,9 +151,13 @@ impl CachedBackend {
                     Err(e) => return Err(e),
                 };
                 if let Some(parent) = key.parent() {
-                    self.mirror.create_dir_all(&parent)?;
+                    self.mirror
+                        .create_dir_all(&parent)
+                        .map_err(super::in_cache)?;
                 }
-                self.mirror.put(&key, &bytes, Durability::Synced)?;
+                self.mirror
+                    .put(&key, &bytes, Durability::Synced)
+                    .map_err(super::in_cache)?;
             }
         }
         self.drop_stale(&objects, &dirs, listed_from)?;
