@@ -37,9 +37,25 @@ pub fn peer_dir() -> Option<PathBuf> {
 
 impl Garage {
     /// A cluster of `nodes` nodes (1, or 3 with replication factor 3); `None` when the peer is
-    /// absent outside CI.
+    /// absent outside CI. The script picks its ports at random from 20000-40000, which overlaps
+    /// Linux's ephemeral range (32768-60999): a node whose port a client connection holds dies at
+    /// start and the script gives up. Such a start is retried (new ports) twice before failing.
     pub fn start(nodes: usize) -> Option<Garage> {
         let peer = peer_dir()?;
+        const ATTEMPTS: usize = 3;
+        for attempt in 1..=ATTEMPTS {
+            match Self::start_once(&peer, nodes) {
+                Ok(garage) => return Some(garage),
+                Err(why) if attempt < ATTEMPTS => {
+                    eprintln!("note: Garage start {attempt} of {ATTEMPTS} failed ({why}); retrying")
+                }
+                Err(why) => panic!("{why} ({ATTEMPTS} attempts)"),
+            }
+        }
+        unreachable!()
+    }
+
+    fn start_once(peer: &std::path::Path, nodes: usize) -> Result<Garage, String> {
         let dir = tempfile::tempdir().unwrap();
         let env_file = dir.path().join("env");
         let script = format!(
@@ -58,7 +74,9 @@ impl Garage {
         let deadline = Instant::now() + Duration::from_secs(90);
         while !env_file.exists() {
             if let Ok(Some(status)) = child.try_wait() {
-                panic!("with-garage.sh ended before the cluster was up: {status}");
+                return Err(format!(
+                    "with-garage.sh ended before the cluster was up: {status}"
+                ));
             }
             assert!(Instant::now() < deadline, "Garage did not start in 90 s");
             std::thread::sleep(Duration::from_millis(100));
@@ -69,7 +87,7 @@ impl Garage {
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Some(Garage {
+        Ok(Garage {
             child,
             stdin,
             env,
