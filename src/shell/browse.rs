@@ -36,6 +36,25 @@ fn archive_cache_bytes() -> usize {
 /// Archives and catalogs kept open at once.
 const OPEN_LIMIT: usize = 4;
 
+/// Paths of one directory resolved together by reading it, from this many on.
+const RESOLVE_TOGETHER_MIN: usize = 8;
+/// ... and when at least one child in this many is wanted (else a search each is cheaper).
+const RESOLVE_TOGETHER_RATIO: u64 = 64;
+
+/// Keeps the entries [`Browser::resolve_together`] found until dropped.
+pub struct ResolvedEntries<'a> {
+    browser: &'a Browser,
+}
+
+impl Drop for ResolvedEntries<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut memo) = self.browser.resolved.lock() {
+            memo.clear();
+            memo.shrink_to_fit();
+        }
+    }
+}
+
 /// What a tree node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -239,6 +258,9 @@ pub struct Browser {
     manifests: Mutex<HashMap<SnapshotKey, Arc<(Manifest, u64)>>>,
     archives: Mutex<OpenArchives>,
     catalogs: Mutex<Vec<(SnapshotKey, Arc<Vec<u8>>)>>,
+    /// Entries of the paths one command resolved together ([`Browser::resolve_together`]),
+    /// by tree path, until that command drops its guard.
+    resolved: Mutex<HashMap<String, FileEntry>>,
     /// Bumped by `invalidate`, so other caches (completion) know to drop theirs.
     generation: std::sync::atomic::AtomicU64,
     /// The lone archive file the tree shows, when the session was opened on one.
@@ -281,6 +303,7 @@ impl Browser {
             manifests: Mutex::new(HashMap::new()),
             archives: Mutex::new(Vec::new()),
             catalogs: Mutex::new(Vec::new()),
+            resolved: Mutex::new(HashMap::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
@@ -539,17 +562,24 @@ impl Browser {
     /// The entry at an archive-internal path (hard links resolved when `follow_hardlink`).
     pub fn lookup_entry(&self, path: &TreePath, follow_hardlink: bool) -> Result<FileEntry> {
         let archive = self.open_archive(path)?;
-        let entry = if path.inner.is_empty() {
-            archive.accessor.root().map(Some)
-        } else {
-            archive.accessor.lookup(path.inner_path().as_bytes())
-        }
-        .with_context(|| path.to_string())?
-        .ok_or_else(|| {
-            anyhow!(RepoError::NotFound(format!(
-                "{path}: no such file or directory"
-            )))
-        })?;
+        let resolved = match self.resolved.lock() {
+            Ok(memo) if !memo.is_empty() => memo.get(&path.to_string()).cloned(),
+            _ => None,
+        };
+        let entry = match resolved {
+            Some(entry) => entry,
+            None => if path.inner.is_empty() {
+                archive.accessor.root().map(Some)
+            } else {
+                archive.accessor.lookup(path.inner_path().as_bytes())
+            }
+            .with_context(|| path.to_string())?
+            .ok_or_else(|| {
+                anyhow!(RepoError::NotFound(format!(
+                    "{path}: no such file or directory"
+                )))
+            })?,
+        };
         if follow_hardlink && matches!(entry.entry.kind, EntryKind::Hardlink { .. }) {
             return archive
                 .accessor
@@ -557,6 +587,68 @@ impl Browser {
                 .with_context(|| path.to_string());
         }
         Ok(entry)
+    }
+
+    /// Looks up many paths inside archives at once, for a command about to work through
+    /// them (`get` and `cat` of a glob). Where many share a directory, that directory is read
+    /// once front to back rather than searched for each: a search per path touches chunks all
+    /// over a large goodbye table, which a small chunk cache fetches again and again. Until the
+    /// guard is dropped, `lookup_entry` and `stat` answer these paths from memory; a path not
+    /// found here is looked up as before (and its error said there).
+    pub fn resolve_together(&self, paths: &[TreePath]) -> ResolvedEntries<'_> {
+        let mut by_dir: HashMap<String, (TreePath, HashMap<Vec<u8>, String>)> = HashMap::new();
+        for path in paths.iter().filter(|p| p.level() == Level::Inside) {
+            let parent = path.parent();
+            let (_, names) = by_dir
+                .entry(parent.to_string())
+                .or_insert_with(|| (parent, HashMap::new()));
+            names.insert(path.name().into_bytes(), path.to_string());
+        }
+        let mut found = HashMap::new();
+        for (dir, names) in by_dir.values() {
+            if names.len() >= RESOLVE_TOGETHER_MIN {
+                // On any error the paths are left to their own lookups, which say what failed.
+                let _ = self.scan_for(dir, names, &mut found);
+            }
+        }
+        if let Ok(mut memo) = self.resolved.lock() {
+            *memo = found;
+        }
+        ResolvedEntries { browser: self }
+    }
+
+    /// Reads directory `dir` front to back, keeping the children named in `names` (name →
+    /// tree path) in `found`, unless so few are wanted that looking each up costs less.
+    fn scan_for(
+        &self,
+        dir: &TreePath,
+        names: &HashMap<Vec<u8>, String>,
+        found: &mut HashMap<String, FileEntry>,
+    ) -> Result<()> {
+        let archive = self.open_archive(dir)?;
+        let entry = self.lookup_entry(dir, true)?;
+        if !matches!(entry.entry.kind, EntryKind::Directory) {
+            return Ok(());
+        }
+        let listing = archive.accessor.open_dir(&entry)?;
+        if (names.len() as u64).saturating_mul(RESOLVE_TOGETHER_RATIO) < listing.len {
+            return Ok(());
+        }
+        let mut left = names.len();
+        for (n, child) in archive.accessor.read_dir_iter(&listing)?.enumerate() {
+            if n % 1024 == 1023 {
+                crate::shell::commands::check_cancel()?;
+            }
+            let child = child?;
+            if let Some(key) = names.get(child.name()) {
+                found.insert(key.clone(), child);
+                left -= 1;
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The catalog stream (the `catalog.pcat1` archive) of the snapshot a path is in, if it

@@ -39,10 +39,11 @@ impl Garage {
     /// A cluster of `nodes` nodes (1, or 3 with replication factor 3); `None` when the peer is
     /// absent outside CI. The script picks its ports at random from 20000-40000, which overlaps
     /// Linux's ephemeral range (32768-60999): a node whose port a client connection holds dies at
-    /// start and the script gives up. Such a start is retried (new ports) twice before failing.
+    /// start and the script gives up. Such a start is retried with new ports, five attempts in
+    /// all.
     pub fn start(nodes: usize) -> Option<Garage> {
         let peer = peer_dir()?;
-        const ATTEMPTS: usize = 3;
+        const ATTEMPTS: usize = 5;
         for attempt in 1..=ATTEMPTS {
             match Self::start_once(&peer, nodes) {
                 Ok(garage) => return Some(garage),

@@ -32,6 +32,7 @@ pub struct CatArgs {
 
 pub fn cat(session: &mut Session, args: CatArgs) -> Result<()> {
     let targets = expand_all(session, &args.paths)?;
+    let _resolved = session.browser.resolve_together(&targets);
     for target in targets {
         let mut out = std::mem::replace(&mut session.out, Box::new(std::io::sink()));
         let result = write_content(session, &target, &mut out, None);
@@ -163,6 +164,7 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
         _ => (args.paths.clone(), PathBuf::from(".")),
     };
     let sources = expand_all(session, &remotes)?;
+    let _resolved = session.browser.resolve_together(&sources);
     let into_dir = local.is_dir();
     if sources.len() > 1 && !into_dir {
         bail!(
