@@ -1,7 +1,8 @@
 //! One directory of 20,000 files with data, backed up with 64 KiB chunks (unified and split) and
 //! browsed with a 1 MiB chunk cache: `ls`, `ls -l`, `stat`, `find`, `select` and `get` with
 //! globs, `restore-selected` are complete and correct, and each reads every chunk about once
-//! (counted with PBSH_CHUNK_STATS, not timed).
+//! (counted with PBSH_CHUNK_STATS, not timed). A second directory, of 60,000 files, has a
+//! goodbye table bigger than that cache: `get` of a glob in it still reads each chunk about once.
 
 use crate::common::{pbsh, stderr, stdout};
 use std::path::{Path, PathBuf};
@@ -214,5 +215,67 @@ fn a_directory_of_twenty_thousand_files_is_read_once_per_chunk() {
             target.display()
         ));
         assert_files(&target.join("big"), &names_with_prefix("f1"));
+    }
+}
+
+/// A directory whose goodbye table alone (60,000 entries, 1.4 MB) outgrows a 1 MiB chunk cache:
+/// `get` of a glob matching 10,000 of its files reads the directory front to back once, not a
+/// table search per file (which, with the table bigger than the cache, fetches chunks again
+/// for nearly every file).
+#[test]
+fn get_of_a_glob_reads_a_directory_bigger_than_the_cache_once() {
+    const FILES: usize = 60_000;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let root = root.as_path();
+    let store = root.join("store");
+    let src = root.join("src");
+    std::fs::create_dir_all(src.join("wide")).unwrap();
+    for i in 0..FILES {
+        std::fs::write(src.join(format!("wide/g{i:05}")), format!("{i}\n")).unwrap();
+    }
+    let spec = format!("root.pxar:{}", src.display());
+    let backup = [
+        "--repository",
+        store.to_str().unwrap(),
+        "backup",
+        &spec,
+        "--backup-id",
+        "wide",
+        "--backup-time",
+        "1764000000",
+        "--chunk-size",
+        "64",
+        "--change-detection-mode",
+        "metadata",
+    ];
+    let out = pbsh(root, root, &backup, &[]);
+    assert!(out.status.success(), "backup: {}", stderr(&out));
+    let chunks = count_files(&store.join(".chunks"));
+
+    let into = root.join("got");
+    std::fs::create_dir(&into).unwrap();
+    let fixture = Fixture {
+        _dir: dir,
+        root: root.to_path_buf(),
+        store,
+        chunks,
+    };
+    fixture.linear(&format!(
+        "get '/store/host/wide/2025-11-24T16:00:00Z/root.mpxar/wide/g1*' {}",
+        into.display()
+    ));
+    let mut got: Vec<String> = std::fs::read_dir(&into)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    got.sort();
+    let wanted: Vec<String> = (10_000..20_000).map(|i| format!("g{i:05}")).collect();
+    assert_eq!(got, wanted);
+    for i in [10_000, 15_432, 19_999] {
+        assert_eq!(
+            std::fs::read_to_string(into.join(format!("g{i:05}"))).unwrap(),
+            format!("{i}\n")
+        );
     }
 }
