@@ -263,6 +263,29 @@ fn is_mounted(path: &Path) -> bool {
         .any(|l| l.split(' ').nth(4) == Some(want.as_ref()))
 }
 
+/// The fusermount processes there are, each with its state and where it waits (to explain a
+/// mount that outlived its server).
+fn fusermount_helpers() -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let proc_dir = entry.path();
+        let Ok(cmdline) = std::fs::read(proc_dir.join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if !cmdline.contains("fusermount") {
+            continue;
+        }
+        let read = |name: &str| std::fs::read_to_string(proc_dir.join(name)).unwrap_or_default();
+        let state = read("stat").split(' ').nth(2).unwrap_or("?").to_string();
+        found.push(format!(
+            "{cmdline}(state {state}, waiting in {})",
+            read("wchan")
+        ));
+    }
+    found
+}
+
 struct Mounted {
     child: Option<Child>,
     mountpoint: PathBuf,
@@ -570,6 +593,11 @@ fn map_exposes_an_image_and_the_shell_lists_mounts() {
 
     // Killed outright (no chance to clean up), the mount still goes away (auto-unmount).
     let mut killed = env.mount(&["map", "host/vm", "disk.img"], &mapdir);
+    // Served first: the mount shows in mountinfo before fusermount3 hands pbsh the connection,
+    // and fusermount3 (3.14) whose hand-over fails exits without unmounting. A file answered
+    // through the mount means pbsh holds the connection and fusermount3 waits to unmount.
+    let served = std::fs::metadata(mapdir.join("disk.img")).map(|m| m.len());
+    assert_eq!(served.ok(), Some(9_449_529), "the second map is not served");
     let mut child = killed.child.take().unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
@@ -585,7 +613,11 @@ fn map_exposes_an_image_and_the_shell_lists_mounts() {
         .arg("-l")
         .arg(&killed.mountpoint)
         .status();
-    assert!(auto_unmounted, "mount left behind by a killed pbsh");
+    assert!(
+        auto_unmounted,
+        "mount left behind by a killed pbsh; fusermount helpers: {:?}",
+        fusermount_helpers()
+    );
 
     // --daemon (the default): the command returns once mounted; the background process serves
     // until unmounted.
