@@ -34,6 +34,8 @@ use std::time::Duration;
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// LIMIT: the time a call keeps retrying before the error reaches the user.
 const DEFAULT_RETRY_DEADLINE: Duration = Duration::from_secs(120);
+/// LIMIT: retries of one request; high enough that the retry deadline ends them first.
+const MAX_RETRIES: usize = 1000;
 /// Objects at least this large go up as a multipart upload, in parts of this size.
 const MULTIPART_PART: usize = 32 * 1024 * 1024;
 /// Keys per `DeleteObjects` request is S3's limit of 1,000; object_store batches for us.
@@ -206,17 +208,47 @@ fn reason(e: &object_store::Error) -> (io::ErrorKind, String) {
             "no answer from the S3 service within the time limit (retried; set PBSH_S3_TIMEOUT_SECS / PBSH_S3_RETRY_SECS)".into(),
         );
     }
-    // The first line of the last cause: the server's code or the transport's words.
-    let last = chain.rsplit(": ").next().unwrap_or(&chain);
-    (
-        io::ErrorKind::Other,
-        last.lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(200)
-            .collect(),
-    )
+    (io::ErrorKind::Other, describe(&chain))
+}
+
+/// One line for an error chain no case above knew: the HTTP status and the S3 error code and
+/// message when the service answered (with how often it was retried), else the last non-empty
+/// cause (the transport's words).
+fn describe(chain: &str) -> String {
+    const STATUS: &str = "status code: ";
+    let line = if let Some(at) = chain.find(STATUS) {
+        let rest = &chain[at + STATUS.len()..];
+        let (status, body) = rest.split_once(": ").unwrap_or((rest, ""));
+        let mut line = format!("the S3 service answered {}", status.trim());
+        let tag = |name: &str| {
+            let open = format!("<{name}>");
+            let start = body.find(&open)? + open.len();
+            let end = body[start..].find("</")? + start;
+            Some(body[start..end].trim().to_string())
+        };
+        match (tag("Code"), tag("Message")) {
+            (Some(code), Some(message)) => line.push_str(&format!(" ({code}: {message})")),
+            (Some(code), None) => line.push_str(&format!(" ({code})")),
+            _ => {}
+        }
+        if let Some(retries) = chain
+            .split_once("after ")
+            .and_then(|(_, r)| r.split_once(" retries"))
+            .map(|(n, _)| n)
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
+        {
+            line.push_str(&format!(" after {retries} retries"));
+        }
+        line
+    } else {
+        chain
+            .rsplit(": ")
+            .map(|part| part.lines().next().unwrap_or("").trim())
+            .find(|part| !part.is_empty())
+            .unwrap_or("an unexplained error")
+            .to_string()
+    };
+    line.chars().take(200).collect()
 }
 
 fn stamp(t: chrono::DateTime<chrono::Utc>) -> Stamp {
@@ -247,7 +279,9 @@ impl S3Store {
                     max_backoff: Duration::from_secs(5),
                     base: 2.0,
                 },
-                max_retries: 10,
+                // The deadline, not a count, ends the retries: ten retries of at most 5 s
+                // each gave up on a cluster still electing after a node died, well inside it.
+                max_retries: MAX_RETRIES,
                 retry_timeout: config.retry_deadline,
             })
             .with_client_options(
@@ -839,5 +873,42 @@ impl S3Store {
             backend: self.config.url(),
             operation,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn a_server_error_says_its_status_code_and_retries() {
+        let chain = "Generic S3 error: Error performing PUT http://127.0.0.1:3901/pbsh/x in \
+            23.1s, after 10 retries, max_retries: 10, retry_timeout: 120s  - Server returned \
+            non-2xx status code: 500 Internal Server Error: : Server returned non-2xx status \
+            code: 500 Internal Server Error: ";
+        assert_eq!(
+            describe(chain),
+            "the S3 service answered 500 Internal Server Error after 10 retries"
+        );
+    }
+
+    #[test]
+    fn an_s3_error_body_gives_its_code_and_message() {
+        let chain = "Generic S3 error: Error performing PUT http://h/b/k in 1s - Server \
+            returned non-2xx status code: 400 Bad Request: <?xml version=\"1.0\"?>\n<Error>\
+            <Code>InvalidRequest</Code><Message>Bad part</Message></Error>";
+        assert_eq!(
+            describe(chain),
+            "the S3 service answered 400 Bad Request (InvalidRequest: Bad part)"
+        );
+    }
+
+    #[test]
+    fn otherwise_the_last_cause_that_says_something() {
+        assert_eq!(
+            describe("Generic S3 error: request failed: body stream broke: "),
+            "body stream broke"
+        );
+        assert_eq!(describe(": "), "an unexplained error");
     }
 }
