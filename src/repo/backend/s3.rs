@@ -34,6 +34,9 @@ use std::time::Duration;
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// LIMIT: the time a call keeps retrying before the error reaches the user.
 const DEFAULT_RETRY_DEADLINE: Duration = Duration::from_secs(120);
+/// LIMIT: the open check's request time and retry deadline (at most the ones above).
+const PROBE_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const PROBE_RETRY_DEADLINE: Duration = Duration::from_secs(15);
 /// LIMIT: retries of one request; high enough that the retry deadline ends them first.
 const MAX_RETRIES: usize = 1000;
 /// Objects at least this large go up as a multipart upload, in parts of this size.
@@ -126,8 +129,62 @@ impl S3Config {
 pub struct S3Store {
     config: S3Config,
     store: Arc<AmazonS3>,
+    /// The same service with short limits, for the check at open: a service that does not
+    /// answer is reported (or the cache used) within seconds, not after the full deadline.
+    probe: Arc<AmazonS3>,
     /// Always `Some` until dropped (taken so the drop never blocks a caller's runtime).
     runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// An S3 client for `config` whose requests time out after `request_timeout` and are retried
+/// (backing off) until `retry_deadline`.
+fn client(
+    config: &S3Config,
+    request_timeout: Duration,
+    retry_deadline: Duration,
+) -> Result<AmazonS3> {
+    let mut builder = AmazonS3Builder::new()
+        .with_bucket_name(&config.bucket)
+        .with_region(&config.region)
+        .with_virtual_hosted_style_request(false)
+        .with_retry(RetryConfig {
+            backoff: BackoffConfig {
+                init_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(5),
+                base: 2.0,
+            },
+            // The deadline, not a count, ends the retries: ten retries of at most 5 s each
+            // gave up on a cluster still answering 5xx after a node died, well inside it.
+            max_retries: MAX_RETRIES,
+            retry_timeout: retry_deadline,
+        })
+        .with_client_options(
+            ClientOptions::new()
+                .with_timeout(request_timeout)
+                .with_connect_timeout(Duration::from_secs(5).min(request_timeout))
+                .with_allow_http(true)
+                .with_pool_max_idle_per_host(PARALLEL_REQUESTS),
+        );
+    if let Some(endpoint) = &config.endpoint {
+        builder = builder.with_endpoint(endpoint);
+    }
+    if let Some(id) = &config.access_key_id {
+        builder = builder.with_access_key_id(id);
+    }
+    if let Some(secret) = &config.secret_access_key {
+        builder = builder.with_secret_access_key(secret);
+    }
+    if let Some(token) = &config.session_token {
+        builder = builder.with_token(token);
+    }
+    builder.build().map_err(|e| {
+        other(
+            config.url(),
+            "open",
+            io::ErrorKind::InvalidInput,
+            reason(&e).1,
+        )
+    })
 }
 
 impl Drop for S3Store {
@@ -269,40 +326,6 @@ impl S3Store {
 
     /// The client for `config`, nothing sent yet.
     pub fn connect(config: S3Config) -> Result<Self> {
-        let mut builder = AmazonS3Builder::new()
-            .with_bucket_name(&config.bucket)
-            .with_region(&config.region)
-            .with_virtual_hosted_style_request(false)
-            .with_retry(RetryConfig {
-                backoff: BackoffConfig {
-                    init_backoff: Duration::from_millis(100),
-                    max_backoff: Duration::from_secs(5),
-                    base: 2.0,
-                },
-                // The deadline, not a count, ends the retries: ten retries of at most 5 s
-                // each gave up on a cluster still electing after a node died, well inside it.
-                max_retries: MAX_RETRIES,
-                retry_timeout: config.retry_deadline,
-            })
-            .with_client_options(
-                ClientOptions::new()
-                    .with_timeout(config.request_timeout)
-                    .with_connect_timeout(Duration::from_secs(5).min(config.request_timeout))
-                    .with_allow_http(true)
-                    .with_pool_max_idle_per_host(PARALLEL_REQUESTS),
-            );
-        if let Some(endpoint) = &config.endpoint {
-            builder = builder.with_endpoint(endpoint);
-        }
-        if let Some(id) = &config.access_key_id {
-            builder = builder.with_access_key_id(id);
-        }
-        if let Some(secret) = &config.secret_access_key {
-            builder = builder.with_secret_access_key(secret);
-        }
-        if let Some(token) = &config.session_token {
-            builder = builder.with_token(token);
-        }
         let url = config.url();
         if config.access_key_id.is_none() || config.secret_access_key.is_none() {
             return Err(other(
@@ -320,14 +343,12 @@ impl S3Store {
                 why: "not a valid prefix",
             });
         }
-        let store = builder.build().map_err(|e| {
-            other(
-                url.clone(),
-                "open",
-                io::ErrorKind::InvalidInput,
-                reason(&e).1,
-            )
-        })?;
+        let store = client(&config, config.request_timeout, config.retry_deadline)?;
+        let probe = client(
+            &config,
+            config.request_timeout.min(PROBE_REQUEST_TIMEOUT),
+            config.retry_deadline.min(PROBE_RETRY_DEADLINE),
+        )?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("pbsh-s3")
@@ -341,6 +362,7 @@ impl S3Store {
         Ok(S3Store {
             config,
             store: Arc::new(store),
+            probe: Arc::new(probe),
             runtime: Some(runtime),
         })
     }
@@ -351,7 +373,7 @@ impl S3Store {
 
     /// One listing of the prefix: the bucket exists and the key may read it.
     pub fn check_bucket(&self) -> Result<()> {
-        let store = self.store.clone();
+        let store = self.probe.clone();
         let prefix = self.path(&Key::root()).ok().flatten();
         let url = self.config.url();
         let service = self.config.service();
