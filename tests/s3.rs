@@ -177,9 +177,8 @@ pub fn restore_and_compare(host: &Host, garage: &Garage, url: &str, id: &str, sr
 /// The keys of the bucket below `prefix`, read with the library's own S3 client (a second
 /// view of the bucket, not through any cache).
 pub fn bucket_keys(garage: &Garage, prefix: &str) -> Vec<String> {
-    use pbsh::repo::backend::s3::S3Store;
     use pbsh::repo::backend::{Depth, Key, StorageBackend};
-    let store = S3Store::open(garage.s3_config(prefix)).unwrap();
+    let store = garage.store(prefix);
     let mut keys: Vec<String> = store
         .list(&Key::root(), Depth::Recursive)
         .unwrap()

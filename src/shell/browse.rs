@@ -26,12 +26,7 @@ const ARCHIVE_CACHE_BYTES: usize = 64 << 20;
 pub const ARCHIVE_CACHE_ENV: &str = "PBSH_ARCHIVE_CACHE_MIB";
 
 fn archive_cache_bytes() -> usize {
-    let mib = crate::util::knobs::positive(
-        ARCHIVE_CACHE_ENV,
-        (ARCHIVE_CACHE_BYTES >> 20) as i64,
-        1 << 16,
-    );
-    usize::try_from(mib).map_or(ARCHIVE_CACHE_BYTES, |m| m << 20)
+    crate::util::knobs::count(ARCHIVE_CACHE_ENV, ARCHIVE_CACHE_BYTES >> 20, 1 << 16) << 20
 }
 /// Archives and catalogs kept open at once.
 const OPEN_LIMIT: usize = 4;

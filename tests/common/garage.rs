@@ -154,6 +154,11 @@ impl Garage {
         }
     }
 
+    /// The bucket below `prefix` straight, with no cache: what any host would find there.
+    pub fn store(&self, prefix: &str) -> pbsh::repo::backend::s3::S3Store {
+        pbsh::repo::backend::s3::S3Store::open(self.s3_config(prefix)).unwrap()
+    }
+
     /// Sets the S3 settings in this process (for tests that open datastores in-process).
     pub fn export(&self) {
         for (k, v) in &self.env {

@@ -76,8 +76,8 @@ fn real_client_backs_up_to_pbsh_serve_over_s3_and_restores_identical() {
 
     // The bucket holds PBS's layout, with both manifests.
     let keys = {
-        use pbsh::repo::backend::{s3::S3Store, Depth, Key, StorageBackend};
-        let s3 = S3Store::open(garage.s3_config("served")).unwrap();
+        use pbsh::repo::backend::{Depth, Key, StorageBackend};
+        let s3 = garage.store("served");
         s3.list(&Key::root(), Depth::Recursive)
             .unwrap()
             .into_iter()

@@ -101,8 +101,8 @@ fn a_full_cache_disk_fails_a_backup_cleanly_and_restores_still_work() {
     // leave less than a tenth free.
     host.snapshot_times(&garage, &url);
     let smallest = {
-        use pbsh::repo::backend::{s3::S3Store, Key, StorageBackend};
-        let bucket = S3Store::open(garage.s3_config("full")).unwrap();
+        use pbsh::repo::backend::{Key, StorageBackend};
+        let bucket = garage.store("full");
         bucket_keys(&garage, "full")
             .iter()
             .filter(|k| k.starts_with(".chunks/"))

@@ -3,7 +3,7 @@
 //! lease its host stopped renewing is ignored, one that cannot be read is not.
 
 use super::*;
-use pbsh::repo::backend::{s3::S3Store, Durability, Key, StorageBackend};
+use pbsh::repo::backend::{Durability, Key, StorageBackend};
 
 const T1: i64 = 1_800_000_000;
 const T2: i64 = 1_800_000_100;
@@ -134,7 +134,7 @@ fn a_lease_not_renewed_is_ignored_and_an_unreadable_one_is_not() {
         return;
     };
     host.ok(&garage, &url, &strs(&backup_args(&src, "web1", T1)));
-    let bucket = S3Store::open(garage.s3_config("stale-lease")).unwrap();
+    let bucket = garage.store("stale-lease");
     let an_hour_ago = chrono::Utc::now().timestamp() - 3600;
     let crashed = serde_json::json!({
         "host": "crashed", "id": "ffffffffffffffff", "pid": 1, "exclusive": true,

@@ -107,8 +107,8 @@ fn backup_restore_prune_gc_verify_on_garage() {
         .unwrap()
         .clone();
     {
-        use pbsh::repo::backend::{s3::S3Store, Durability, Key, StorageBackend};
-        let s3 = S3Store::open(garage.s3_config("site/a")).unwrap();
+        use pbsh::repo::backend::{Durability, Key, StorageBackend};
+        let s3 = garage.store("site/a");
         s3.put(
             &Key::new(chunk.clone()).unwrap(),
             b"garbage",
@@ -297,13 +297,11 @@ fn two_writers_to_one_group_are_refused_and_namespaces_survive_a_rebuild() {
 /// system backend's unit tests check them, and the capabilities it says it lacks.
 #[test]
 fn the_s3_backend_does_the_object_operations() {
-    use pbsh::repo::backend::{
-        s3::S3Store, BackendError, Depth, Durability, Key, Kind, Put, StorageBackend,
-    };
+    use pbsh::repo::backend::{BackendError, Depth, Durability, Key, Kind, Put, StorageBackend};
     let Some(garage) = Garage::start(1) else {
         return;
     };
-    let s3 = S3Store::open(garage.s3_config("raw/p")).unwrap();
+    let s3 = garage.store("raw/p");
     let k = |s: &str| Key::new(s).unwrap();
     assert!(!s3.capabilities().rename && !s3.capabilities().locks);
     s3.put(&k("a/b/one"), b"0123456789", Durability::Synced)
@@ -420,12 +418,12 @@ fn find_named(dir: &Path, name: &str) -> Vec<PathBuf> {
 /// whose cache holds the good copy, and moves it aside in the bucket as PBS does.
 #[test]
 fn a_bit_flip_in_the_bucket_or_the_cache_is_found_where_it_is() {
-    use pbsh::repo::backend::{s3::S3Store, Durability, Key, StorageBackend};
+    use pbsh::repo::backend::{Durability, Key, StorageBackend};
     let Some((garage, url, host, src)) = setting(1, "flips", 10, 7) else {
         return;
     };
     host.ok(&garage, &url, &strs(&backup_args(&src, "web1", T1)));
-    let bucket = S3Store::open(garage.s3_config("flips")).unwrap();
+    let bucket = garage.store("flips");
     // A first restore fills this host's cache with every chunk.
     restore_and_compare(&host, &garage, &url, "web1", &src);
     // Chunks of the archive's file data (the catalog's one chunk is small), which any restore

@@ -88,6 +88,7 @@ impl FsBackend {
         Ok((self.open_dir_key(&parent)?, cstr(key.name())?))
     }
 
+    /// The name of a temporary file for a write of `name` (`is_temp_name` knows it again).
     fn temp_name(&self, name: &CStr, durability: Durability) -> io::Result<CString> {
         let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
         let name = name.to_string_lossy();
@@ -542,6 +543,12 @@ impl StorageBackend for FsBackend {
     fn space(&self) -> Result<Space> {
         space_of(&self.root).map_err(self.io(&Key::root(), "statvfs"))
     }
+}
+
+/// Whether the file name `name` is one of `temp_name`'s: a write in progress (or left by a
+/// crash), never an object.
+pub fn is_temp_name(name: &str) -> bool {
+    name.contains(".tmp.") || name.contains(".tmp_")
 }
 
 /// The size and free space of the file system holding `path`.

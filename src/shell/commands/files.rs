@@ -6,6 +6,7 @@
 use crate::archive::restore::RestoreOptions;
 use crate::engine::restore::{restore_archive_file, RestoreRequest, RestoreTarget};
 use crate::format::manifest::CryptMode;
+use crate::format::pxar::accessor::FileEntry;
 use crate::format::pxar::{EntryKind, Metadata};
 use crate::shell::browse::{display_name, is_tree_archive, NodeKind};
 use crate::shell::commands::check_cancel;
@@ -51,31 +52,8 @@ fn write_content(
 ) -> Result<u64> {
     match path.level() {
         Level::Inside => {
-            let archive = session.browser.open_archive(path)?;
             let entry = session.browser.lookup_entry(path, true)?;
-            let EntryKind::File { size, .. } = entry.entry.kind else {
-                bail!("{path}: not a regular file");
-            };
-            let mut buf = vec![0u8; BLOCK.min(size as usize).max(1)];
-            let mut offset = 0u64;
-            while offset < size {
-                check_cancel()?;
-                crate::util::failpoint::failpoint("get.block")?;
-                let n = archive
-                    .accessor
-                    .read_file_at(&entry, &mut buf, offset)
-                    .with_context(|| path.to_string())?;
-                if n == 0 {
-                    bail!("{path}: archive ends inside the file");
-                }
-                out.write_all(&buf[..n])
-                    .with_context(|| format!("{path}: write"))?;
-                offset += n as u64;
-                if let Some(p) = progress {
-                    p.add_bytes(n as u64);
-                }
-            }
-            Ok(size)
+            write_entry(session, path, &entry, out, progress)
         }
         Level::Archive => {
             let file = session.browser.archive_file(path)?;
@@ -114,6 +92,40 @@ fn write_content(
         }
         _ => bail!("{path}: is a directory"),
     }
+}
+
+/// Writes the content of `entry`, the file at `path` inside an archive, to `out`.
+fn write_entry(
+    session: &Session,
+    path: &TreePath,
+    entry: &FileEntry,
+    out: &mut dyn Write,
+    progress: Option<&ProgressLine>,
+) -> Result<u64> {
+    let archive = session.browser.open_archive(path)?;
+    let EntryKind::File { size, .. } = entry.entry.kind else {
+        bail!("{path}: not a regular file");
+    };
+    let mut buf = vec![0u8; BLOCK.min(size as usize).max(1)];
+    let mut offset = 0u64;
+    while offset < size {
+        check_cancel()?;
+        crate::util::failpoint::failpoint("get.block")?;
+        let n = archive
+            .accessor
+            .read_file_at(entry, &mut buf, offset)
+            .with_context(|| path.to_string())?;
+        if n == 0 {
+            bail!("{path}: archive ends inside the file");
+        }
+        out.write_all(&buf[..n])
+            .with_context(|| format!("{path}: write"))?;
+        offset += n as u64;
+        if let Some(p) = progress {
+            p.add_bytes(n as u64);
+        }
+    }
+    Ok(size)
 }
 
 /// Passes bytes through, counting them and stopping at Ctrl-C.
@@ -217,7 +229,14 @@ pub fn get(session: &mut Session, args: GetArgs) -> Result<()> {
             }
             NodeKind::File => {
                 // An image, blob or catalog archive into one local file.
-                write_atomically(session, source, &dest, 0o644, &progress, sync, |_| {})?
+                write_atomically(
+                    &dest,
+                    0o644,
+                    &progress,
+                    sync,
+                    |file| write_content(session, source, file, Some(&progress)),
+                    |_| {},
+                )?
             }
             NodeKind::Archive
             | NodeKind::Directory
@@ -305,22 +324,28 @@ fn get_file(
     sync: Sync,
 ) -> Result<u64> {
     let entry = session.browser.lookup_entry(source, true)?;
-    write_atomically(session, source, dest, 0o600, progress, sync, |file| {
-        if metadata {
-            apply_metadata(file, &entry.entry.metadata);
-        }
-    })
+    write_atomically(
+        dest,
+        0o600,
+        progress,
+        sync,
+        |file| write_entry(session, source, &entry, file, Some(progress)),
+        |file| {
+            if metadata {
+                apply_metadata(file, &entry.entry.metadata);
+            }
+        },
+    )
 }
 
-/// Writes a file node's content to a temporary file beside `dest`, lets `finish` adjust it,
-/// syncs it and renames it into place; on any failure (or Ctrl-C) the temporary file goes.
+/// Writes content (`write`) to a temporary file beside `dest`, lets `finish` adjust it, syncs
+/// it and renames it into place; on any failure (or Ctrl-C) the temporary file goes.
 fn write_atomically(
-    session: &Session,
-    source: &TreePath,
     dest: &Path,
     mode: u32,
     progress: &ProgressLine,
     sync: Sync,
+    write: impl FnOnce(&mut File) -> Result<u64>,
     finish: impl FnOnce(&File),
 ) -> Result<u64> {
     let mut temp = temp_beside(dest)?;
@@ -330,7 +355,7 @@ fn write_atomically(
         .mode(mode)
         .open(&temp.path)
         .with_context(|| format!("{}: create", temp.path.display()))?;
-    let size = write_content(session, source, &mut file, Some(progress))?;
+    let size = write(&mut file)?;
     finish(&file);
     if sync == Sync::EachFile {
         file.sync_all()

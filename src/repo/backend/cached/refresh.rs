@@ -71,12 +71,6 @@ impl RenameGuard {
     }
 }
 
-/// Whether `name` (a mirror path) is an FsBackend write in progress.
-fn is_temporary(name: &str) -> bool {
-    let file = name.rsplit('/').next().unwrap_or(name);
-    file.contains(".tmp.") || file.contains(".tmp_")
-}
-
 /// File times come from the kernel's coarse clock, which may lag the system clock by a tick
 /// (at most 10 ms): a write just after the listing started must still look new.
 const MTIME_SLACK: std::time::Duration = std::time::Duration::from_millis(100);
@@ -199,7 +193,7 @@ impl CachedBackend {
                     Kind::Object => {
                         if old
                             && !objects.contains(key.as_str())
-                            && !is_temporary(&entry.name)
+                            && !crate::repo::backend::fs::is_temp_name(&entry.name)
                             && self.mirror.delete(&key)?
                         {
                             removed += 1;
